@@ -1,0 +1,37 @@
+/**
+ * The single list of Lambda functions and definition substitutions. The CDK app deploys
+ * from it and the local engine binds Task resources from it, so the two cannot drift.
+ */
+export const lambdaFunctions = [
+  { id: 'deploy-stack', entry: 'functions/deploy-stack.ts', placeholder: 'DeployStackFunctionArn' },
+  { id: 'check-stack', entry: 'functions/check-stack.ts', placeholder: 'CheckStackFunctionArn' },
+  { id: 'validate-rollout', entry: 'functions/validate-rollout.ts', placeholder: 'ValidateRolloutFunctionArn' },
+  { id: 'plan-targets', entry: 'functions/plan-targets.ts', placeholder: 'PlanTargetsFunctionArn' },
+  {
+    id: 'summarize-rollout',
+    entry: 'functions/summarize-rollout.ts',
+    placeholder: 'SummarizeRolloutFunctionArn',
+  },
+] as const;
+
+export type LambdaFunctionId = (typeof lambdaFunctions)[number]['id'];
+
+/** State machine files, in deployment order (the rollout needs the deploy-target ARN). */
+export const stateMachineFiles = [
+  { id: 'deploy-target', file: 'statemachines/deploy-target.asl.json', placeholder: 'DeployTargetStateMachineArn' },
+  { id: 'rollout', file: 'statemachines/rollout.asl.json', placeholder: 'RolloutStateMachineArn' },
+] as const;
+
+/** Substitutions that are not function or state machine ARNs. */
+export const resourcePlaceholders = ['ArtifactBucketName', 'NotificationTopicArn'] as const;
+
+/** Fills `${Name}` placeholders like CloudFormation's DefinitionSubstitutions; unknown ones are an error. */
+export function substituteDefinition(definition: string, values: Record<string, string>): string {
+  return definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_match, name: string) => {
+    const value = values[name];
+    if (value === undefined) {
+      throw new Error(`Definition substitution \${${name}} has no value. Received values for: ${Object.keys(values).join(', ')}`);
+    }
+    return value;
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * The shape of a sandbox scenario (YAML). Parsing and validation live in `scenario.ts`;
+ * this file is the contract every emulator reads.
+ */
+export interface ScenarioAccount {
+  id: string; // 12 digits
+  name: string;
+  email?: string;
+  /** OU id the account sits in (`r-xxxx` root when absent). */
+  parent?: string;
+  /** Execution role present? default true for members. `deny` = exists but refuses AssumeRole. */
+  executionRole?: 'present' | 'missing' | 'deny';
+  /** Opt-in regions enabled for this account (in addition to the default ones). */
+  optInRegionsEnabled?: string[];
+  /** Status; SUSPENDED accounts are listed but not targeted. */
+  status?: 'ACTIVE' | 'SUSPENDED';
+}
+
+export interface ScenarioOu {
+  id: string; // ou-xxxx-xxxxxxxx
+  name: string;
+  parent?: string; // OU id or root id
+}
+
+export interface ScenarioFaults {
+  /** Fraction (0..1) of calls answered with Throttling, optionally per service. */
+  throttle?: { rate: number; services?: string[]; operations?: string[] };
+  /** Resources that fail in chosen targets. */
+  resourceFailures?: Array<{
+    accounts?: string[];
+    regions?: string[];
+    logicalId?: string;
+    resourceType?: string;
+    reason?: string;
+    /** Fail only on create, update, or both (default both). */
+    on?: 'create' | 'update' | 'any';
+  }>;
+  /** Stacks that exist before the rollout, in a given status. */
+  preexistingStacks?: Array<{
+    account: string;
+    region: string;
+    stackName: string;
+    status: 'ROLLBACK_COMPLETE' | 'UPDATE_ROLLBACK_FAILED' | 'CREATE_COMPLETE' | 'UPDATE_IN_PROGRESS';
+  }>;
+  /** Resources reported as drifted by drift detection. */
+  drift?: Array<{ accounts?: string[]; regions?: string[]; logicalId: string; property?: string }>;
+}
+
+export interface Scenario {
+  /** Seed for every random choice (durations, throttling). */
+  seed: number;
+  organization: {
+    id: string; // o-xxxxxxxxxx
+    managementAccountId: string;
+    rootId: string; // r-xxxx
+    ous: ScenarioOu[];
+    accounts: ScenarioAccount[];
+  };
+  /** Regions enabled by default in every account. */
+  regions: string[];
+  /** Opt-in regions that exist (enabled only where an account lists them). */
+  optInRegions: string[];
+  /** Name of the role in each member account that stackfleet assumes. */
+  executionRoleName: string;
+  /** ExternalId the execution roles require (undefined = none required). */
+  externalId?: string;
+  /** Seconds a resource takes, per type; `default` for others. Each is [min, max] or a number. */
+  durations: Record<string, number | [number, number]>;
+  faults: ScenarioFaults;
+}
