@@ -1,0 +1,193 @@
+/**
+ * Time for the sandbox and the local engine. A rollout waits on CloudFormation in 30-second
+ * polls; under a virtual clock those waits cost nothing, so thousands of targets simulate in
+ * seconds, and because time only moves when every piece of work is idle the result is the
+ * same on every run. `serve --speed K` uses the same fake timers driven by real time x K.
+ */
+import FakeTimers from '@sinonjs/fake-timers';
+
+/** The real timers and clock, captured before anything fakes them (for progress output). */
+const realDate = Date;
+export const realSetTimeout: typeof setTimeout = globalThis.setTimeout.bind(globalThis) as typeof setTimeout;
+export const realClearTimeout: typeof clearTimeout = globalThis.clearTimeout.bind(globalThis);
+export const realSetInterval: typeof setInterval = globalThis.setInterval.bind(
+  globalThis,
+) as typeof setInterval;
+export const realClearInterval: typeof clearInterval = globalThis.clearInterval.bind(globalThis);
+const realSetImmediate = globalThis.setImmediate.bind(globalThis);
+
+/** Real wall-clock milliseconds, even while virtual time is installed. */
+export function realNow(): number {
+  return realDate.now();
+}
+
+/** The timers a virtual clock fakes: NOT setImmediate/nextTick/performance, which drive the event loop. */
+const FAKED = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] as const;
+
+let active: 'virtual' | 'scaled' | undefined;
+
+/** Whether a virtual or scaled clock currently owns `Date` and the timers. */
+export function isVirtualTimeActive(): boolean {
+  return active !== undefined;
+}
+
+/**
+ * Async resources that mean "work is waiting on real I/O": while one is pending, jumping the
+ * clock would make timeouts fire before the I/O could answer. Long-lived handles (servers,
+ * idle sockets, TTYs, real timers) are not in this list.
+ */
+const PENDING_IO = new Set([
+  'FSReqCallback',
+  'FSReqPromise',
+  'FileHandleCloseReq',
+  'GetAddrInfoReqWrap',
+  'GetNameInfoReqWrap',
+  'QueryReqWrap',
+  'TCPConnectWrap',
+  'WriteWrap',
+  'ShutdownWrap',
+  'PipeConnectWrap',
+  'Immediate',
+  'Zlib',
+]);
+
+function pendingIo(): boolean {
+  const getInfo = (process as unknown as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
+  if (!getInfo) return false;
+  for (const kind of getInfo.call(process)) if (PENDING_IO.has(kind)) return true;
+  return false;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => realSetImmediate(resolve));
+}
+
+export interface VirtualTimeOptions {
+  /** Virtual epoch milliseconds to start at (default: real now). Pass `sandbox.now()` to continue a persisted world. */
+  startAt?: number;
+  /** Called after each jump of the clock, with the new virtual now. */
+  onStep?: (virtualNow: number) => void;
+}
+
+/**
+ * Runs `work` with fake timers: whenever all work is idle (microtasks drained, no pending I/O)
+ * the clock jumps to the next timer. Returns when `work` settles and restores the real timers.
+ */
+export async function runWithVirtualTime<T>(
+  work: () => Promise<T>,
+  options: VirtualTimeOptions = {},
+): Promise<T> {
+  if (active) throw new Error(`runWithVirtualTime cannot nest: a ${active} clock is already installed`);
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    now: options.startAt ?? realNow(),
+    toFake: [...FAKED],
+    loopLimit: Number.MAX_SAFE_INTEGER,
+  });
+  active = 'virtual';
+  let settled = false;
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  const run = (async () => work())().then(
+    (value) => {
+      outcome = { ok: true, value };
+      settled = true;
+    },
+    (error: unknown) => {
+      outcome = { ok: false, error };
+      settled = true;
+    },
+  );
+  try {
+    let idleRounds = 0;
+    while (!settled) {
+      await yieldToEventLoop();
+      if (settled) break;
+      if (pendingIo()) {
+        idleRounds = 0;
+        continue;
+      }
+      if (clock.countTimers() === 0) {
+        // Nothing scheduled and nothing pending we can see: work waits on something real
+        // (a socket, a real timer). Let real time pass a little instead of spinning.
+        idleRounds += 1;
+        if (idleRounds > 3) await new Promise((resolve) => realSetTimeout(resolve, 2));
+        continue;
+      }
+      idleRounds = 0;
+      try {
+        clock.next();
+      } catch (error) {
+        // A timer callback threw: in real Node that is an uncaught exception; here it ends the run.
+        if (!settled) outcome = { ok: false, error };
+        settled = true;
+        break;
+      }
+      options.onStep?.(clock.now);
+    }
+    if (outcome?.ok !== false) await run;
+  } finally {
+    clock.uninstall();
+    active = undefined;
+  }
+  if (!outcome) throw new Error('virtual time ended before the work settled');
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
+/** A clock that runs K times faster than real time (for `sandbox serve --speed K`). */
+export interface ScaledClock {
+  readonly speed: number;
+  /** Virtual now. */
+  now(): number;
+  /** Restores the real timers. */
+  stop(): void;
+}
+
+/**
+ * Installs fake timers whose time advances `speed` times faster than real time, driven by a
+ * real interval; timers due in between fire in order with microtasks flushed between them.
+ * A speed of 1 still fakes the timers so the sandbox's persisted clock can continue.
+ */
+export function startScaledClock(options: {
+  speed: number;
+  startAt?: number;
+  resolutionMs?: number;
+}): ScaledClock {
+  const { speed } = options;
+  if (!(speed > 0) || !Number.isFinite(speed)) {
+    throw new Error(`speed must be a positive number. Received: ${String(speed)}`);
+  }
+  if (active) throw new Error(`a ${active} clock is already installed`);
+  const startAt = options.startAt ?? realNow();
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    now: startAt,
+    toFake: [...FAKED],
+    loopLimit: Number.MAX_SAFE_INTEGER,
+  });
+  active = 'scaled';
+  const realStart = realNow();
+  let busy = false;
+  const interval = realSetInterval(() => {
+    if (busy) return;
+    const target = startAt + (realNow() - realStart) * speed;
+    const delta = Math.floor(target - clock.now);
+    if (delta <= 0) return;
+    busy = true;
+    clock.tickAsync(delta).then(
+      () => {
+        busy = false;
+      },
+      () => {
+        busy = false;
+      },
+    );
+  }, options.resolutionMs ?? 10);
+  return {
+    speed,
+    now: () => clock.now,
+    stop() {
+      realClearInterval(interval);
+      clock.uninstall();
+      active = undefined;
+    },
+  };
+}
