@@ -1,0 +1,321 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these are CloudFormation Fn::Sub strings, not JS templates
+/**
+ * What the baseline and the bootstrap role promise, read from the templates as CloudFormation
+ * sees them (through CfnInclude). Conditions are evaluated per region, so "global resources
+ * only in the home region" is checked as the set of resources each region would create.
+ */
+import { resolve } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
+
+type Json = Record<string, unknown>;
+
+function load(name: string): { template: Template; json: Json & { Resources: Json; Conditions?: Json } } {
+  const stack = new Stack(new App(), 'T');
+  new CfnInclude(stack, 'Template', { templateFile: resolve(__dirname, '../../templates', name) });
+  // CfnInclude keeps `!GetAtt A.B` as the string form inside free-form JSON (policies) and
+  // the array form elsewhere; compare one form.
+  const json = normaliseGetAtt(Template.fromStack(stack).toJSON()) as Json & {
+    Resources: Json;
+    Conditions?: Json;
+  };
+  return { template: Template.fromJSON(json), json };
+}
+
+function normaliseGetAtt(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normaliseGetAtt);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  const [first] = entries;
+  if (entries.length === 1 && first?.[0] === 'Fn::GetAtt' && typeof first[1] === 'string') {
+    const dot = first[1].indexOf('.');
+    return { 'Fn::GetAtt': [first[1].slice(0, dot), first[1].slice(dot + 1)] };
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, normaliseGetAtt(v)]));
+}
+
+const baseline = load('baseline.yaml');
+const executionRole = load('execution-role.yaml');
+
+/** Evaluates the condition functions the templates use, like CloudFormation does at deploy time. */
+function evaluate(
+  expr: unknown,
+  ctx: { region: string; params: Record<string, string>; conditions: Json },
+): unknown {
+  if (typeof expr !== 'object' || expr === null) return expr;
+  const [fn, arg] = Object.entries(expr)[0] as [string, unknown];
+  const args = arg as unknown[];
+  switch (fn) {
+    case 'Ref':
+      return arg === 'AWS::Region' ? ctx.region : ctx.params[arg as string];
+    case 'Fn::Equals':
+      return evaluate(args[0], ctx) === evaluate(args[1], ctx);
+    case 'Fn::Not':
+      return !evaluate(args[0], ctx);
+    case 'Fn::And':
+      return args.every((a) => evaluate(a, ctx));
+    case 'Fn::Or':
+      return args.some((a) => evaluate(a, ctx));
+    case 'Condition':
+      return evaluate(ctx.conditions[arg as string], ctx);
+    default:
+      throw new Error(`condition function ${fn} is not handled by this test`);
+  }
+}
+
+/** Logical ids of the resources a stack in `region` would create with these parameter values. */
+function resourcesIn(region: string, overrides: Record<string, string> = {}): string[] {
+  const parameters = baseline.json.Parameters as Record<string, { Default?: unknown }>;
+  const params: Record<string, string> = {};
+  for (const [name, p] of Object.entries(parameters))
+    if (p.Default !== undefined) params[name] = String(p.Default);
+  Object.assign(params, overrides);
+  const conditions = baseline.json.Conditions ?? {};
+  return Object.entries(baseline.json.Resources as Record<string, { Condition?: string }>)
+    .filter(([, r]) => !r.Condition || evaluate({ Condition: r.Condition }, { region, params, conditions }))
+    .map(([id]) => id)
+    .sort();
+}
+
+const globalTypes = ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::CloudTrail::Trail'];
+
+describe('baseline.yaml', () => {
+  it('deploys with no parameters at all: every parameter has a default', () => {
+    const parameters = baseline.json.Parameters as Record<string, { Default?: unknown }>;
+    const missing = Object.entries(parameters)
+      .filter(([, p]) => p.Default === undefined)
+      .map(([name]) => name);
+    expect(missing).toEqual([]);
+  });
+
+  it('creates IAM and the trail in the home region only, and the regional resources everywhere', () => {
+    const home = resourcesIn('eu-west-1', { HomeRegion: 'eu-west-1' });
+    const other = resourcesIn('ap-southeast-2', { HomeRegion: 'eu-west-1' });
+    const types = baseline.json.Resources as Record<string, { Type: string }>;
+    const globalIds = Object.keys(types).filter((id) => globalTypes.includes(types[id]!.Type));
+
+    expect(globalIds.length).toBeGreaterThanOrEqual(4);
+    expect(home).toEqual(
+      expect.arrayContaining(['Trail', 'TrailBucket', 'TrailLogGroup', 'ContainmentPolicy']),
+    );
+    expect(other.filter((id) => globalIds.includes(id))).toEqual([]);
+    for (const regional of [
+      'ConfigRecorder',
+      'ConfigDeliveryChannel',
+      'AlertsTopic',
+      'CloudTrailTamperingRule',
+    ]) {
+      expect(home).toContain(regional);
+      expect(other).toContain(regional);
+    }
+  });
+
+  it('puts the IAM-change rule where IAM events arrive (us-east-1), not in every region', () => {
+    expect(resourcesIn('us-east-1', { HomeRegion: 'eu-west-1' })).toContain('IamChangesRule');
+    expect(resourcesIn('eu-west-1', { HomeRegion: 'eu-west-1' })).not.toContain('IamChangesRule');
+  });
+
+  it('skips Config where another recorder exists, and forwarding when no admin account is given', () => {
+    const noConfig = resourcesIn('us-east-1', { EnableConfig: 'false' });
+    expect(noConfig).not.toContain('ConfigRecorder');
+    expect(noConfig).not.toContain('ConfigRecorderRole');
+    expect(resourcesIn('us-east-1')).not.toContain('EventForwarderRole');
+    expect(resourcesIn('us-east-1', { AdminAccountId: '111111111111' })).toContain('EventForwarderRole');
+  });
+
+  it('has a multi-region trail with global events, log file validation, KMS and CloudWatch Logs', () => {
+    baseline.template.hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsMultiRegionTrail: true,
+      IncludeGlobalServiceEvents: true,
+      EnableLogFileValidation: true,
+      IsLogging: true,
+      KMSKeyId: { 'Fn::GetAtt': ['BaselineKey', 'Arn'] },
+      CloudWatchLogsLogGroupArn: { 'Fn::GetAtt': ['TrailLogGroup', 'Arn'] },
+      S3BucketName: { Ref: 'TrailBucket' },
+    });
+  });
+
+  it('records global resource types in the home region only', () => {
+    baseline.template.hasResourceProperties('AWS::Config::ConfigurationRecorder', {
+      RecordingGroup: {
+        AllSupported: true,
+        IncludeGlobalResourceTypes: { 'Fn::If': ['IsHomeRegion', true, false] },
+      },
+    });
+  });
+
+  it('logs access to the trail and Config buckets, blocks public access and refuses plain HTTP on every bucket', () => {
+    for (const id of ['TrailBucket', 'ConfigBucket']) {
+      expect(baseline.json.Resources[id]).toMatchObject({
+        Properties: { LoggingConfiguration: { DestinationBucketName: { Ref: 'AccessLogBucket' } } },
+      });
+    }
+    const buckets = baseline.template.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets).sort()).toEqual(['AccessLogBucket', 'ConfigBucket', 'TrailBucket']);
+    for (const bucket of Object.values(buckets)) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+    }
+    const policies = Object.values(baseline.template.findResources('AWS::S3::BucketPolicy'));
+    const guarded = policies.map((p) => p.Properties.Bucket.Ref).sort();
+    expect(guarded).toEqual(['AccessLogBucket', 'ConfigBucket', 'TrailBucket']);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('alerts on IAM changes and on CloudTrail tampering, forwarding tampering to the admin bus', () => {
+    baseline.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.iam'],
+        detail: {
+          eventName: Match.arrayWith([
+            'CreateUser',
+            'CreateRole',
+            'CreateAccessKey',
+            'AttachRolePolicy',
+            'PutRolePolicy',
+          ]),
+        },
+      },
+      Targets: [{ Arn: { Ref: 'AlertsTopic' }, Id: 'SecurityAlerts' }],
+    });
+    const tamper = baseline.json.Resources.CloudTrailTamperingRule as Json;
+    expect(tamper).toMatchObject({
+      Properties: {
+        EventPattern: {
+          detail: { eventName: expect.arrayContaining(['StopLogging', 'DeleteTrail', 'UpdateTrail']) },
+        },
+      },
+    });
+    const targets = (tamper.Properties as { Targets: unknown[] }).Targets;
+    expect(JSON.stringify(targets)).toContain(':event-bus/${AdminEventBusName}');
+    expect(targets[1]).toMatchObject({
+      'Fn::If': ['ForwardToAdmin', expect.anything(), { Ref: 'AWS::NoValue' }],
+    });
+  });
+
+  it('encrypts the alerts topic with the customer key and ships a deny-everything containment policy', () => {
+    baseline.template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': ['BaselineKey', 'Arn'] },
+    });
+    baseline.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    baseline.template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Sid: 'DenyEverything' }] },
+    });
+  });
+});
+
+describe('execution-role.yaml', () => {
+  const trust = () =>
+    (
+      executionRole.json.Resources.ExecutionRole as {
+        Properties: { AssumeRolePolicyDocument: { Statement: Json[] } };
+      }
+    ).Properties.AssumeRolePolicyDocument.Statement;
+
+  it('takes the parameters the docs name, with the role name defaulting to StackFleetExecution', () => {
+    const parameters = executionRole.json.Parameters as Record<
+      string,
+      { Default?: string; NoEcho?: boolean }
+    >;
+    expect(Object.keys(parameters)).toEqual(
+      expect.arrayContaining([
+        'AdminAccountId',
+        'OrganizationId',
+        'ExternalId',
+        'StackNamePrefix',
+        'RoleName',
+      ]),
+    );
+    expect(parameters.RoleName?.Default).toBe('StackFleetExecution');
+    expect(parameters.ExternalId?.NoEcho).toBe(true);
+  });
+
+  it('is assumable only by admin function roles under the path, inside the organisation, with the ExternalId', () => {
+    const assume = trust().find((s) => s.Action === 'sts:AssumeRole');
+    expect(assume).toMatchObject({
+      Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AdminAccountId}:root' } },
+      Condition: {
+        StringEquals: {
+          'aws:PrincipalOrgID': { Ref: 'OrganizationId' },
+          'sts:ExternalId': { Ref: 'ExternalId' },
+        },
+        ArnLike: {
+          'aws:PrincipalArn': {
+            'Fn::Sub': 'arn:${AWS::Partition}:iam::${AdminAccountId}:role${AdminRolePath}*',
+          },
+        },
+      },
+    });
+    const sourceIdentity = trust().find((s) => s.Action === 'sts:SetSourceIdentity');
+    expect(sourceIdentity).toMatchObject({
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } },
+    });
+    expect(trust()).toHaveLength(2);
+  });
+
+  it('limits the role to prefixed stacks, changed only through the one CloudFormation service role', () => {
+    const statements = (
+      executionRole.json.Resources.ExecutionRole as {
+        Properties: { Policies: Array<{ PolicyDocument: { Statement: Array<Json & { Sid: string }> } }> };
+      }
+    ).Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    const change = statements.find((s) => s.Sid === 'ChangeStacksOnlyThroughTheServiceRole');
+    expect(change).toMatchObject({
+      Resource: {
+        'Fn::Sub': 'arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/${StackNamePrefix}*/*',
+      },
+      Condition: {
+        StringEquals: { 'cloudformation:RoleArn': { 'Fn::GetAtt': ['CloudFormationRole', 'Arn'] } },
+      },
+    });
+    const pass = statements.filter((s) => JSON.stringify(s.Action).includes('iam:'));
+    expect(pass).toEqual([
+      expect.objectContaining({
+        Action: 'iam:PassRole',
+        Resource: { 'Fn::GetAtt': ['CloudFormationRole', 'Arn'] },
+      }),
+    ]);
+    // Nothing but CloudFormation, the one PassRole, and reading the admin's templates.
+    const services = new Set(
+      statements.flatMap((s) => [s.Action].flat() as string[]).map((action) => action.split(':')[0]),
+    );
+    expect([...services].sort()).toEqual(['cloudformation', 'ec2', 'iam', 'kms', 's3']);
+  });
+
+  it('lets the CloudFormation service role manage only IAM names with the baseline prefix', () => {
+    executionRole.template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'cloudformation.amazonaws.com' } })],
+      },
+      Policies: [
+        {
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Sid: 'BaselineIamOnly',
+                Resource: [
+                  {
+                    'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${BaselineIamNamePrefix}-*',
+                  },
+                  {
+                    'Fn::Sub':
+                      'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${BaselineIamNamePrefix}-*',
+                  },
+                ],
+              }),
+            ]),
+          },
+        },
+      ],
+    });
+  });
+});
