@@ -1,0 +1,212 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { awsClients } from '../src/aws/clients';
+import { ThrottledError, TransientError } from '../src/core/errors';
+import { type PlannedTarget, parseJsonLines, type SkippedTarget } from '../src/core/plan';
+import type { RolloutInput } from '../src/core/rollout-input';
+import {
+  type FanOutStop,
+  parseResultFile,
+  type RolloutSummary,
+  smallSummary,
+  summarizeRollout,
+  type TargetResult,
+  targetResultFromEntry,
+} from '../src/core/summary';
+import type { PlanFacts } from './plan-targets';
+
+/**
+ * "Summarize": reads what the fan-outs wrote to S3 (ResultWriter manifests and result files, all of
+ * them, however many) plus the plan's skipped targets, writes the full per-target summary to
+ * `rollouts/<id>/summary.json` and returns a small summary (counts, the first failures, status) that
+ * becomes the execution's output and the SNS message. It also runs when a fan-out stopped (canary
+ * failure, tolerance exceeded): results are then found by listing the results prefix.
+ */
+
+/** The Map state's output when ResultWriter is set. */
+interface MapRunOutput {
+  MapRunArn?: string;
+  ResultWriterDetails?: { Bucket?: string; Key?: string };
+}
+
+/** The Catch output of a fan-out that stopped. */
+interface CaughtError {
+  Error?: string;
+  Cause?: string;
+}
+
+export interface SummarizeRolloutEvent {
+  bucket: string;
+  /** The rollout's state: `rollout`, `plan`, and whichever fan-out results or caught errors exist. */
+  state: {
+    rollout: Pick<RolloutInput, 'rolloutId' | 'mode'>;
+    plan: PlanFacts;
+    canaryRun?: MapRunOutput;
+    deployRun?: MapRunOutput;
+    canaryError?: CaughtError;
+    deployError?: CaughtError;
+  };
+}
+
+/** ResultWriter's manifest.json. */
+interface ResultManifest {
+  ResultFiles?: Record<string, Array<{ Key?: string }>>;
+}
+
+function functionRegion(): string {
+  return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+}
+
+async function send<T>(label: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const name = (error as Error).name ?? '';
+    if (/throttl|slowdown|toomany/i.test(name))
+      throw new ThrottledError(`${label} was throttled: ${(error as Error).message}`, { cause: error });
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status !== undefined && status >= 500)
+      throw new TransientError(`${label} failed: ${(error as Error).message}`, { cause: error });
+    throw error;
+  }
+}
+
+async function readText(s3: S3Client, bucket: string, key: string, optional = false): Promise<string> {
+  try {
+    const answer = await send(`GetObject s3://${bucket}/${key}`, () =>
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
+    );
+    return (await answer.Body?.transformToString('utf-8')) ?? '';
+  } catch (error) {
+    if (optional && ['NoSuchKey', 'NotFound'].includes((error as Error).name)) return '';
+    throw error;
+  }
+}
+
+/** Every object under a prefix with its last-modified time, across pages. */
+async function listKeys(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<Array<{ key: string; modified: number }>> {
+  const out: Array<{ key: string; modified: number }> = [];
+  let token: string | undefined;
+  do {
+    const page = await send(`ListObjectsV2 s3://${bucket}/${prefix}`, () =>
+      s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
+    );
+    for (const o of page.Contents ?? []) {
+      if (o.Key) out.push({ key: o.Key, modified: o.LastModified ? new Date(o.LastModified).getTime() : 0 });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+/**
+ * Result files of one fan-out, oldest map run first. The Map's own output names the manifest when the
+ * Map succeeded; otherwise every manifest under the prefix is read (a redriven or repeated run leaves
+ * more than one), and result files without a manifest are read directly.
+ */
+async function resultFileKeys(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  run?: MapRunOutput,
+): Promise<string[]> {
+  const manifests: string[] = [];
+  const objects = await listKeys(s3, bucket, `${prefix}/`);
+  const known = run?.ResultWriterDetails?.Key;
+  if (known) manifests.push(known);
+  for (const o of objects
+    .filter((x) => x.key.endsWith('/manifest.json'))
+    .sort((a, b) => a.modified - b.modified || a.key.localeCompare(b.key))) {
+    if (!manifests.includes(o.key)) manifests.unshift(o.key);
+  }
+  const files: string[] = [];
+  for (const manifestKey of manifests) {
+    const text = await readText(s3, bucket, manifestKey, true);
+    if (!text) continue;
+    const manifest = JSON.parse(text) as ResultManifest;
+    for (const [status, entries] of Object.entries(manifest.ResultFiles ?? {})) {
+      // PENDING lists items never started; the plan accounts for those.
+      if (status === 'PENDING') continue;
+      for (const entry of entries) if (entry.Key && !files.includes(entry.Key)) files.push(entry.Key);
+    }
+  }
+  if (manifests.length === 0) {
+    for (const o of objects) {
+      if (/\/(SUCCEEDED|FAILED|TIMED_OUT|ABORTED)_\d+\.jsonl?$/.test(o.key)) files.push(o.key);
+    }
+  }
+  return files;
+}
+
+async function readResults(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  phase: TargetResult['phase'],
+  run?: MapRunOutput,
+): Promise<TargetResult[]> {
+  const results: TargetResult[] = [];
+  for (const key of await resultFileKeys(s3, bucket, prefix, run)) {
+    for (const entry of parseResultFile(await readText(s3, bucket, key)))
+      results.push(targetResultFromEntry(entry, phase));
+  }
+  return results;
+}
+
+export async function handler(event: SummarizeRolloutEvent): Promise<RolloutSummary> {
+  const { bucket, state } = event;
+  const { plan, rollout } = state;
+  const s3 = awsClients.s3({ region: functionRegion() });
+
+  const targets = parseJsonLines<PlannedTarget>(await readText(s3, bucket, plan.targetsKey, true));
+  const canaries = parseJsonLines<PlannedTarget>(await readText(s3, bucket, plan.canariesKey, true));
+  const skipped = parseJsonLines<SkippedTarget>(await readText(s3, bucket, plan.skippedKey, true));
+  const results = [
+    ...(plan.canaryCount > 0
+      ? await readResults(s3, bucket, plan.canaryResultsPrefix, 'canary', state.canaryRun)
+      : []),
+    ...(plan.targetCount > 0
+      ? await readResults(s3, bucket, plan.resultsPrefix, 'main', state.deployRun)
+      : []),
+  ];
+  const stops: FanOutStop[] = [];
+  if (state.canaryError)
+    stops.push({
+      stage: 'canaries',
+      error: state.canaryError.Error ?? 'Unknown',
+      ...(state.canaryError.Cause ? { cause: state.canaryError.Cause } : {}),
+    });
+  if (state.deployError)
+    stops.push({
+      stage: 'targets',
+      error: state.deployError.Error ?? 'Unknown',
+      ...(state.deployError.Cause ? { cause: state.deployError.Cause } : {}),
+    });
+
+  const document = summarizeRollout({
+    rolloutId: rollout.rolloutId,
+    mode: rollout.mode,
+    summaryBucket: bucket,
+    summaryKey: plan.summaryKey,
+    targets,
+    canaries,
+    skipped,
+    results,
+    stops,
+    generatedAt: new Date().toISOString(),
+  });
+  await send(`PutObject s3://${bucket}/${plan.summaryKey}`, () =>
+    s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: plan.summaryKey,
+        Body: JSON.stringify(document, null, 2),
+        ContentType: 'application/json',
+      }),
+    ),
+  );
+  return smallSummary(document);
+}

@@ -1,0 +1,147 @@
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { awsClients } from '../src/aws/clients';
+import { InvalidInputError, ThrottledError, TransientError } from '../src/core/errors';
+import { parseRolloutInput, type RolloutInput, rolloutIdFromExecutionName } from '../src/core/rollout-input';
+
+/**
+ * "Validate input": refuses a bad rollout request with InvalidInput naming the field, before any
+ * stack is touched; checks the template object (and version) exists; pins the version so every
+ * target deploys the same bytes even if someone uploads a new template mid-rollout.
+ */
+
+export interface ValidateRolloutEvent {
+  /** The execution input as the operator wrote it. */
+  request: unknown;
+  /** `$$.Execution.Name`: the rollout id when the request has none (scheduled runs). */
+  executionName?: string;
+}
+
+/** The fields every child execution shares (the deploy-target input minus per-target fields). */
+export interface DeploymentSettings {
+  rolloutId: string;
+  mode: RolloutInput['mode'];
+  stackName: string;
+  templateUrl: string;
+  templateVersion: string;
+  tags: Record<string, string>;
+  capabilities: string[];
+  executionRoleName: string;
+  /** null when the execution roles require none (JSONPath cannot omit a field). */
+  externalId: string | null;
+  timeoutSeconds: number;
+}
+
+export interface ValidatedRollout {
+  rollout: RolloutInput;
+  deployment: DeploymentSettings;
+}
+
+/** CloudFormation's limit for a template read from S3. */
+export const MAX_TEMPLATE_BYTES = 1_000_000;
+
+/** The region functions run in (Lambda sets AWS_REGION; the local engine sets it too). */
+export function functionRegion(): string {
+  return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+}
+
+/** `https://<bucket>.s3.<region>.amazonaws.com/<key>?versionId=<v>`: the form CloudFormation accepts. */
+export function templateUrl(bucket: string, key: string, region: string, versionId?: string): string {
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  const path = key.split('/').map(encodeURIComponent).join('/');
+  const query = versionId ? `?versionId=${encodeURIComponent(versionId)}` : '';
+  return `https://${bucket}.s3.${region}.${suffix}/${path}${query}`;
+}
+
+function errorName(error: unknown): string {
+  return (error as { name?: string })?.name ?? '';
+}
+
+function statusCode(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRollout> {
+  const defaultId = event.executionName ? rolloutIdFromExecutionName(event.executionName) : undefined;
+  const rollout = parseRolloutInput(event.request, defaultId);
+  const { bucket, key, versionId } = rollout.template;
+  const region = functionRegion();
+  const where = `s3://${bucket}/${key}${versionId ? ` (version ${versionId})` : ''}`;
+
+  let head: { VersionId?: string; ETag?: string; ContentLength?: number };
+  try {
+    head = await awsClients
+      .s3({ region })
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  } catch (error) {
+    const name = errorName(error);
+    const code = statusCode(error);
+    if (
+      name === 'NotFound' ||
+      name === 'NoSuchKey' ||
+      name === 'NoSuchBucket' ||
+      name === 'NoSuchVersion' ||
+      code === 404
+    ) {
+      const field = versionId ? 'template.versionId' : 'template.key';
+      throw new InvalidInputError(
+        field,
+        `${field} must name an existing template object; ${where} was not found. Received: ${versionId ?? key}`,
+        { cause: error },
+      );
+    }
+    if (name === 'Forbidden' || name === 'AccessDenied' || code === 403) {
+      throw new InvalidInputError(
+        'template.bucket',
+        `template.bucket must be readable by stackfleet; reading ${where} was denied. Received: ${bucket}`,
+        { cause: error },
+      );
+    }
+    if (name === 'BadRequest' || code === 400) {
+      throw new InvalidInputError(
+        'template.versionId',
+        `template.versionId is not a valid version of ${bucket}/${key}. Received: ${versionId ?? '(none)'}`,
+        { cause: error },
+      );
+    }
+    if (/throttl|slowdown|toomanyrequests/i.test(name) || code === 503) {
+      throw new ThrottledError(`S3 throttled reading ${where}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    throw new TransientError(`Could not read ${where}: ${name} ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (typeof head.ContentLength === 'number' && head.ContentLength > MAX_TEMPLATE_BYTES) {
+    throw new InvalidInputError(
+      'template.key',
+      `template.key must be a template of at most ${MAX_TEMPLATE_BYTES} bytes (CloudFormation's limit). Received: ${where} of ${head.ContentLength} bytes`,
+    );
+  }
+  // Pin the version: the one asked for, else the latest at validation time. The deploy-target
+  // workflow refuses unpinned template URLs, so an unversioned bucket is refused here, early.
+  const pinnedVersion =
+    versionId ?? (head.VersionId && head.VersionId !== 'null' ? head.VersionId : undefined);
+  if (!pinnedVersion) {
+    throw new InvalidInputError(
+      'template.bucket',
+      `template.bucket must have versioning enabled so every target deploys the same template version; ${where} has no version id. Received: ${bucket}`,
+    );
+  }
+  const normalised: RolloutInput = { ...rollout, template: { bucket, key, versionId: pinnedVersion } };
+  return {
+    rollout: normalised,
+    deployment: {
+      rolloutId: rollout.rolloutId,
+      mode: rollout.mode,
+      stackName: rollout.stackName,
+      templateUrl: templateUrl(bucket, key, region, pinnedVersion),
+      templateVersion: pinnedVersion,
+      tags: rollout.tags,
+      capabilities: rollout.capabilities,
+      executionRoleName: rollout.executionRoleName,
+      externalId: rollout.externalId ?? null,
+      timeoutSeconds: rollout.timeoutSeconds,
+    },
+  };
+}

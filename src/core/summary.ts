@@ -1,0 +1,476 @@
+import type { PlannedTarget, SkippedTarget } from './plan';
+
+/**
+ * Pure rollout summary: turns the Distributed Map's result files (written by ResultWriter) and the
+ * plan's skipped targets into per-outcome counts, a per-target list and readable failures. Every
+ * target ends with a definite outcome and a human reason, including targets the rollout never
+ * reached because it stopped.
+ */
+
+/** Outcomes a target can end in. Later modes add their own outcomes; they are counted generically. */
+export const TargetOutcomes = {
+  CREATED: 'CREATED',
+  UPDATED: 'UPDATED',
+  NO_CHANGE: 'NO_CHANGE',
+  FAILED: 'FAILED',
+  SKIPPED: 'SKIPPED',
+  /** The rollout stopped (canary failure, tolerance exceeded) before this target started. */
+  NOT_STARTED: 'NOT_STARTED',
+} as const;
+
+/** How the rollout as a whole ended. */
+export const RolloutStatuses = {
+  SUCCEEDED: 'SUCCEEDED',
+  /** More targets failed than the failure tolerance allows (or the fan-out itself failed). */
+  FAILED: 'FAILED',
+  CANARY_FAILED: 'CANARY_FAILED',
+} as const;
+export type RolloutStatus = (typeof RolloutStatuses)[keyof typeof RolloutStatuses];
+
+/** How many failures the small summary (state output, SNS message) lists; the rest are in S3. */
+export const MAX_LISTED_FAILURES = 50;
+const MAX_REASON_LENGTH = 1000;
+const TEXT_FAILURES = 10;
+
+/** One entry of a ResultWriter SUCCEEDED_n.json / FAILED_n.json file (AWS's field names). */
+export interface MapRunResultEntry {
+  ExecutionArn?: string;
+  Name?: string;
+  Status?: string;
+  /** The item processor's input (a JSON string in AWS's files). */
+  Input?: unknown;
+  /** The item processor's output (a JSON string in AWS's files). */
+  Output?: unknown;
+  Error?: string;
+  Cause?: string;
+  StartDate?: string;
+  StopDate?: string;
+}
+
+/** The first resource that failed, as the deploy-target workflow reports it. */
+export interface FailedResource {
+  logicalId?: string;
+  type?: string;
+  status?: string;
+  statusReason?: string;
+}
+
+/** The outcome of one target, as written to summary.json. */
+export interface TargetResult {
+  accountId: string;
+  region: string;
+  outcome: string;
+  /** `canary` targets ran before the others. */
+  phase: 'canary' | 'main' | 'plan';
+  reason?: string;
+  error?: string;
+  failedResource?: FailedResource;
+  stackName?: string;
+  stackId?: string;
+  executionName?: string;
+  executionArn?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationSeconds?: number;
+}
+
+/** A failed target as listed in the summary. */
+export interface FailedTarget {
+  accountId: string;
+  region: string;
+  error: string;
+  reason: string;
+  failedResource?: FailedResource;
+  executionName?: string;
+  phase: TargetResult['phase'];
+}
+
+/** Why a fan-out stopped early (the error the Map state raised). */
+export interface FanOutStop {
+  stage: 'canaries' | 'targets';
+  error: string;
+  cause?: string;
+}
+
+/** The small summary: the rollout's output, the SNS message, the Fail cause. */
+export interface RolloutSummary {
+  rolloutId: string;
+  mode: string;
+  status: RolloutStatus;
+  /** Planned targets plus skipped ones. */
+  total: number;
+  counts: Record<string, number>;
+  /** The first failures (at most MAX_LISTED_FAILURES); `failureCount` has them all. */
+  failures: FailedTarget[];
+  failureCount: number;
+  stoppedBy?: { stage: FanOutStop['stage']; error: string; reason: string };
+  summaryBucket: string;
+  summaryKey: string;
+  /** SNS subject: ASCII, at most 100 characters. */
+  subject: string;
+  /** Readable multi-line text (used as the Fail cause). */
+  text: string;
+}
+
+/** summary.json: the small summary plus every target. */
+export interface RolloutSummaryDocument extends RolloutSummary {
+  generatedAt?: string;
+  targets: TargetResult[];
+}
+
+type Json = Record<string, unknown>;
+
+function asObject(value: unknown): Json | undefined {
+  if (typeof value === 'string') {
+    try {
+      return asObject(JSON.parse(value));
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function clip(text: string, max = MAX_REASON_LENGTH): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/** Errors that only say "a task failed" and carry the real error inside their cause. */
+const WRAPPER_ERRORS = new Set(['States.TaskFailed', 'States.Runtime', 'Error', 'Unknown']);
+
+/** What a failed child (or its wrapping .sync task) says went wrong. */
+export interface ParsedFailure {
+  error: string;
+  reason: string;
+  accountId?: string;
+  region?: string;
+  stackName?: string;
+  failedResource?: FailedResource;
+}
+
+/**
+ * Reads a failure's error and cause. A failed `startExecution.sync:2` task may report
+ * `States.TaskFailed` with a cause that is the child's DescribeExecution (with the child's own
+ * `Error`/`Cause`), or the child's error directly; a Lambda failure's cause is
+ * `{errorType, errorMessage}`; the deploy-target contract's cause is
+ * `{reason, accountId, region, stackName, failedResource}`. All of these unwrap to the innermost error
+ * and the human reason.
+ */
+export function parseFailure(error: string | undefined, cause: string | undefined): ParsedFailure {
+  let currentError = error ?? 'Unknown';
+  let currentCause: unknown = cause;
+  for (let depth = 0; depth < 5; depth++) {
+    const body = asObject(currentCause);
+    if (!body) break;
+    // A wrapped child execution (DescribeExecution shape, PascalCase or camelCase).
+    const innerError = str(body.Error) ?? str(body.error);
+    const innerCause = body.Cause ?? body.cause;
+    if (innerError && (innerCause !== undefined || str(body.ExecutionArn) || str(body.executionArn))) {
+      currentError = innerError;
+      currentCause = innerCause;
+      continue;
+    }
+    // A Lambda error.
+    const errorType = str(body.errorType);
+    const errorMessage = str(body.errorMessage);
+    if (errorType || errorMessage) {
+      if (errorType && (WRAPPER_ERRORS.has(currentError) || currentError === errorType))
+        currentError = errorType;
+      if (errorMessage && asObject(errorMessage)) {
+        currentCause = errorMessage;
+        continue;
+      }
+      return { error: currentError, reason: clip(errorMessage ?? errorType ?? 'The task failed.') };
+    }
+    // The deploy-target failure contract.
+    const failedResource = asObject(body.failedResource) as FailedResource | undefined;
+    const parsed: ParsedFailure = {
+      error: currentError,
+      reason: clip(str(body.reason) ?? str(body.message) ?? JSON.stringify(body)),
+    };
+    const accountId = str(body.accountId);
+    const region = str(body.region);
+    const stackName = str(body.stackName);
+    if (accountId) parsed.accountId = accountId;
+    if (region) parsed.region = region;
+    if (stackName) parsed.stackName = stackName;
+    if (failedResource) parsed.failedResource = failedResource;
+    return parsed;
+  }
+  const text = typeof currentCause === 'string' && currentCause.length > 0 ? currentCause : undefined;
+  return {
+    error: currentError,
+    reason: clip(text ?? `The target failed with ${currentError} and no further detail.`),
+  };
+}
+
+/** The planned target an item processor worked on, from its Input (`{target, deployment}`). */
+function itemTarget(entry: MapRunResultEntry): (Partial<PlannedTarget> & { stackName?: string }) | undefined {
+  const input = asObject(entry.Input);
+  if (!input) return undefined;
+  const target = asObject(input.target) ?? input;
+  const deployment = asObject(input.deployment);
+  return {
+    accountId: str(target.accountId),
+    region: str(target.region),
+    executionName: str(target.executionName),
+    stackName: str(deployment?.stackName),
+  };
+}
+
+function epochToIso(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.length > 0) return value;
+  if (typeof value === 'number') return new Date(value < 1e12 ? value * 1000 : value).toISOString();
+  return undefined;
+}
+
+/**
+ * One ResultWriter entry as a target result. A SUCCEEDED entry's Output is the deploy-target output
+ * `{accountId, region, stackName, stackId, outcome, reason, ...}`; anything else is a failure.
+ */
+export function targetResultFromEntry(entry: MapRunResultEntry, phase: TargetResult['phase']): TargetResult {
+  const planned = itemTarget(entry);
+  const base = {
+    accountId: planned?.accountId ?? 'unknown',
+    region: planned?.region ?? 'unknown',
+    phase,
+  };
+  const withRun = (result: TargetResult): TargetResult => {
+    const executionName = planned?.executionName;
+    if (executionName && !result.executionName) result.executionName = executionName;
+    if (entry.ExecutionArn && !result.executionArn) result.executionArn = entry.ExecutionArn;
+    if (!result.stackName && planned?.stackName) result.stackName = planned.stackName;
+    return result;
+  };
+  if (entry.Status === 'SUCCEEDED') {
+    let output = asObject(entry.Output);
+    // Tolerate an item processor that returned the whole DescribeExecution result.
+    if (output && output.outcome === undefined && asObject(output.Output)) output = asObject(output.Output);
+    const outcome = str(output?.outcome);
+    const result: TargetResult = {
+      ...base,
+      accountId: str(output?.accountId) ?? base.accountId,
+      region: str(output?.region) ?? base.region,
+      outcome: outcome ?? 'UNKNOWN',
+      reason: clip(
+        str(output?.reason) ?? (outcome ? `${outcome}` : 'The target finished without reporting an outcome.'),
+      ),
+    };
+    const stackName = str(output?.stackName);
+    const stackId = str(output?.stackId);
+    const startedAt = epochToIso(output?.startedAt) ?? epochToIso(entry.StartDate);
+    const finishedAt = epochToIso(output?.finishedAt) ?? epochToIso(entry.StopDate);
+    if (stackName) result.stackName = stackName;
+    if (stackId) result.stackId = stackId;
+    if (startedAt) result.startedAt = startedAt;
+    if (finishedAt) result.finishedAt = finishedAt;
+    if (typeof output?.durationSeconds === 'number') result.durationSeconds = output.durationSeconds;
+    return withRun(result);
+  }
+  const failure = parseFailure(
+    entry.Error ?? (entry.Status && entry.Status !== 'FAILED' ? `States.${entry.Status}` : undefined),
+    entry.Cause,
+  );
+  const result: TargetResult = {
+    ...base,
+    accountId: base.accountId !== 'unknown' ? base.accountId : (failure.accountId ?? base.accountId),
+    region: base.region !== 'unknown' ? base.region : (failure.region ?? base.region),
+    outcome: TargetOutcomes.FAILED,
+    error: failure.error,
+    reason: failure.reason,
+  };
+  if (failure.failedResource) result.failedResource = failure.failedResource;
+  if (failure.stackName) result.stackName = failure.stackName;
+  const startedAt = epochToIso(entry.StartDate);
+  const finishedAt = epochToIso(entry.StopDate);
+  if (startedAt) result.startedAt = startedAt;
+  if (finishedAt) result.finishedAt = finishedAt;
+  return withRun(result);
+}
+
+/** Reads a ResultWriter result file: a JSON array (OutputType JSON) or JSON Lines. */
+export function parseResultFile(text: string): MapRunResultEntry[] {
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  if (trimmed.startsWith('[')) return JSON.parse(trimmed) as MapRunResultEntry[];
+  return trimmed
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as MapRunResultEntry);
+}
+
+export interface SummaryInput {
+  rolloutId: string;
+  mode: string;
+  summaryBucket: string;
+  summaryKey: string;
+  /** Main fan-out targets and canaries, as planned. */
+  targets: PlannedTarget[];
+  canaries: PlannedTarget[];
+  skipped: SkippedTarget[];
+  /** Results in the order they were written; a later result for the same target wins. */
+  results: TargetResult[];
+  stops: FanOutStop[];
+  generatedAt?: string;
+}
+
+const key = (t: { accountId: string; region: string }) => `${t.accountId}/${t.region}`;
+
+function stopReason(stop: FanOutStop): string {
+  const parsed = parseFailure(stop.error, stop.cause);
+  if (stop.error === 'States.ExceedToleratedFailureThreshold') {
+    return stop.stage === 'canaries'
+      ? 'A canary target failed, so no other target was started.'
+      : 'More targets failed than the failure tolerance allows; targets not yet started were not started.';
+  }
+  return `The ${stop.stage === 'canaries' ? 'canary' : 'target'} fan-out stopped with ${parsed.error}: ${parsed.reason}`;
+}
+
+function describeFailure(f: FailedTarget): string {
+  const resource = f.failedResource
+    ? ` [${[f.failedResource.logicalId, f.failedResource.type, f.failedResource.status].filter(Boolean).join(' ')}]`
+    : '';
+  return `${f.accountId} ${f.region}: ${f.error} - ${f.reason}${resource}`;
+}
+
+/**
+ * Builds the summary. Status: CANARY_FAILED when the canary fan-out stopped or a canary failed,
+ * FAILED when the main fan-out stopped (tolerance exceeded or the Map failed), SUCCEEDED otherwise
+ * (failures within tolerance are listed but do not fail the rollout).
+ */
+export function summarizeRollout(input: SummaryInput): RolloutSummaryDocument {
+  const latest = new Map<string, TargetResult>();
+  for (const result of input.results) latest.set(key(result), result);
+
+  const canaryStop = input.stops.find((s) => s.stage === 'canaries');
+  const targetStop = input.stops.find((s) => s.stage === 'targets');
+  const notStartedReason = canaryStop
+    ? 'Not started: a canary target failed, so the rollout stopped before the other targets.'
+    : targetStop
+      ? 'Not started: the rollout stopped after more targets failed than its failure tolerance allows.'
+      : 'Not started: no result was recorded for this target.';
+
+  const targets: TargetResult[] = [];
+  const planned: Array<[PlannedTarget, TargetResult['phase']]> = [
+    ...input.canaries.map((t) => [t, 'canary'] as [PlannedTarget, TargetResult['phase']]),
+    ...input.targets.map((t) => [t, 'main'] as [PlannedTarget, TargetResult['phase']]),
+  ];
+  const plannedKeys = new Set<string>();
+  for (const [target, phase] of planned) {
+    plannedKeys.add(key(target));
+    const result = latest.get(key(target));
+    targets.push(
+      result
+        ? { ...result, executionName: result.executionName ?? target.executionName }
+        : {
+            accountId: target.accountId,
+            region: target.region,
+            phase,
+            outcome: TargetOutcomes.NOT_STARTED,
+            reason: notStartedReason,
+            executionName: target.executionName,
+          },
+    );
+  }
+  // Results for targets the plan does not list (should not happen) are still reported.
+  for (const [k, result] of latest) if (!plannedKeys.has(k)) targets.push(result);
+  for (const s of input.skipped) {
+    targets.push({
+      accountId: s.accountId,
+      region: s.region,
+      phase: 'plan',
+      outcome: TargetOutcomes.SKIPPED,
+      reason: s.reason,
+    });
+  }
+
+  const counts: Record<string, number> = {
+    CREATED: 0,
+    UPDATED: 0,
+    NO_CHANGE: 0,
+    FAILED: 0,
+    SKIPPED: 0,
+    NOT_STARTED: 0,
+  };
+  for (const t of targets) counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;
+
+  const allFailures: FailedTarget[] = targets
+    .filter((t) => t.outcome === TargetOutcomes.FAILED)
+    .map((t) => {
+      const f: FailedTarget = {
+        accountId: t.accountId,
+        region: t.region,
+        error: t.error ?? 'Unknown',
+        reason: t.reason ?? 'No reason recorded.',
+        phase: t.phase,
+      };
+      if (t.failedResource) f.failedResource = t.failedResource;
+      if (t.executionName) f.executionName = t.executionName;
+      return f;
+    });
+  // Canary failures first: they are why the rollout stopped.
+  allFailures.sort((a, b) => (a.phase === b.phase ? 0 : a.phase === 'canary' ? -1 : 1));
+
+  const canaryFailed =
+    Boolean(canaryStop) || targets.some((t) => t.phase === 'canary' && t.outcome === TargetOutcomes.FAILED);
+  const status: RolloutStatus = canaryFailed
+    ? RolloutStatuses.CANARY_FAILED
+    : targetStop
+      ? RolloutStatuses.FAILED
+      : RolloutStatuses.SUCCEEDED;
+  const stop = canaryStop ?? targetStop;
+
+  const countText = Object.entries(counts)
+    .filter(
+      ([outcome, n]) => n > 0 || ['CREATED', 'UPDATED', 'NO_CHANGE', 'FAILED', 'SKIPPED'].includes(outcome),
+    )
+    .map(([outcome, n]) => `${n} ${outcome}`)
+    .join(', ');
+  const lines = [
+    `Rollout ${input.rolloutId} (${input.mode}) ${status}: ${targets.length} targets - ${countText}.`,
+  ];
+  if (stop) lines.push(stopReason(stop));
+  if (allFailures.length > 0) {
+    lines.push('Failed targets:');
+    for (const f of allFailures.slice(0, TEXT_FAILURES)) lines.push(`  ${describeFailure(f)}`);
+    if (allFailures.length > TEXT_FAILURES)
+      lines.push(`  ... and ${allFailures.length - TEXT_FAILURES} more`);
+  }
+  lines.push(`Full summary: s3://${input.summaryBucket}/${input.summaryKey}`);
+
+  const failed = counts.FAILED ?? 0;
+  const subject =
+    `stackfleet ${input.mode} ${input.rolloutId}: ${status}, ${failed} failed of ${targets.length}`
+      .replace(/[^\x20-\x7e]/g, '?')
+      .slice(0, 100);
+
+  const summary: RolloutSummaryDocument = {
+    rolloutId: input.rolloutId,
+    mode: input.mode,
+    status,
+    total: targets.length,
+    counts,
+    failures: allFailures.slice(0, MAX_LISTED_FAILURES),
+    failureCount: allFailures.length,
+    summaryBucket: input.summaryBucket,
+    summaryKey: input.summaryKey,
+    subject,
+    text: lines.join('\n'),
+    targets,
+  };
+  if (stop) {
+    summary.stoppedBy = { stage: stop.stage, error: stop.error, reason: stopReason(stop) };
+  }
+  if (input.generatedAt) summary.generatedAt = input.generatedAt;
+  return summary;
+}
+
+/** The summary without the per-target list (what the state machine carries and publishes). */
+export function smallSummary(document: RolloutSummaryDocument): RolloutSummary {
+  const { targets: _targets, generatedAt: _generatedAt, ...small } = document;
+  return small;
+}
