@@ -1,0 +1,95 @@
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { shortRolloutId } from '../../core/execution-name';
+import type { RolloutMode } from '../../core/rollout-input';
+import { openBackend } from '../backend';
+import { applyFlags, buildRolloutInput, loadConfigFile, newRolloutId } from '../config';
+import { CliError, ExitCodes, UsageError } from '../exit-codes';
+import { followExecution } from '../follow';
+import type { Io } from '../main';
+import type { ParsedCommand } from '../options';
+import { publishTemplate } from '../publish';
+import { renderSummary, shouldColor } from '../render';
+import { buildReport, readSummaryDocument, reportJson } from '../report';
+
+/** `rollout`, `preview` and `drift`: one flow, three modes of the same state machine. */
+export async function rolloutCommand(command: string, parsed: ParsedCommand, io: Io): Promise<number> {
+  const mode = (command === 'rollout' ? 'deploy' : command) as RolloutMode;
+  const values = parsed.values;
+  const json = Boolean(values.json);
+  if (values['local-engine']) {
+    throw new CliError(
+      '--local-engine is not available yet in this version; deploy the admin stack (npm run deploy-admin) or use --sandbox',
+      ExitCodes.badInput,
+    );
+  }
+  const configPath = values.config === undefined ? undefined : String(values.config);
+  // Everything the user typed is checked before any connection is made.
+  const config = applyFlags(loadConfigFile(configPath), values);
+  const rolloutId =
+    values['rollout-id'] === undefined ? newRolloutId(new Date()) : String(values['rollout-id']);
+  buildRolloutInput(config, mode, rolloutId, { bucket: 'validation-placeholder', key: 'template.yaml' });
+
+  const backend = await openBackend(values, io.env);
+  if (configPath === undefined && backend.kind === 'aws') {
+    await backend.close();
+    throw new UsageError(
+      '--config is required against AWS (the built-in demo config targets the sandbox organisation)',
+    );
+  }
+  const style = { color: shouldColor(io.stderr, io.env) };
+  try {
+    const result = await backend.run(async () => {
+      const admin = await backend.admin();
+      const template =
+        config.template.kind === 'file'
+          ? await publishTemplate(backend, admin.artifactBucket, config.template.path)
+          : config.template;
+      const input = buildRolloutInput(config, mode, rolloutId, template);
+      if (!json) io.stderr.write(`Starting ${mode} ${rolloutId} on ${backend.description}\n`);
+      backend.markMetrics();
+      const started = await backend.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: admin.rolloutStateMachineArn,
+          name: rolloutId,
+          input: JSON.stringify(input),
+        }),
+      );
+      const executionArn = started.executionArn!;
+      if (values['no-follow'] && !backend.simulated) {
+        return { executionArn, final: undefined, admin };
+      }
+      const final = await followExecution(backend, admin, executionArn, shortRolloutId(rolloutId), {
+        live: !json || Boolean(io.stderr.isTTY),
+        stderr: io.stderr,
+        style,
+      });
+      return { executionArn, final, admin };
+    });
+    if (!result.final) {
+      io.stdout.write(
+        json
+          ? `${JSON.stringify({ rolloutId, executionArn: result.executionArn, status: 'RUNNING' })}\n`
+          : `${result.executionArn}\n`,
+      );
+      return ExitCodes.ok;
+    }
+    const summary = await backend.run(() => readSummaryDocument(backend, result.admin, rolloutId));
+    const report = buildReport(result.final, summary, { rolloutId, mode });
+    report.metrics = backend.metrics();
+    if (
+      report.metrics.simulatedSeconds === undefined &&
+      report.durationSeconds !== undefined &&
+      backend.simulated
+    ) {
+      report.metrics.simulatedSeconds = report.durationSeconds;
+    }
+    io.stdout.write(
+      json
+        ? `${JSON.stringify(reportJson(report), null, 2)}\n`
+        : renderSummary(report, { color: shouldColor(io.stdout, io.env) }),
+    );
+    return report.status === 'SUCCEEDED' ? ExitCodes.ok : ExitCodes.rolloutFailed;
+  } finally {
+    await backend.close();
+  }
+}

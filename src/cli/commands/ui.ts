@@ -1,0 +1,74 @@
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { openBackend } from '../backend';
+import { CliError, ExitCodes } from '../exit-codes';
+import type { Io } from '../main';
+import { integerFlag, type ParsedCommand } from '../options';
+
+/**
+ * `ui [ROLLOUT]`: serves the execution graph view on 127.0.0.1, proxying the Step Functions API so
+ * the browser needs no credentials; `--export FILE` writes a self-contained page instead.
+ */
+export async function uiCommand(parsed: ParsedCommand, io: Io): Promise<number> {
+  const port = integerFlag(parsed.values, 'port', 0, 65535) ?? 0;
+  const backend = await openBackend(parsed.values, io.env);
+  const ui = await import('../../ui/server');
+  const admin = await backend.run(() => backend.admin());
+  const wanted = parsed.positionals[0];
+  let rolloutExecutionArn: string | undefined;
+  if (wanted) {
+    rolloutExecutionArn = await backend.run(async () => {
+      let nextToken: string | undefined;
+      do {
+        const page = await backend.sfn.send(
+          new ListExecutionsCommand({
+            stateMachineArn: admin.rolloutStateMachineArn,
+            nextToken,
+            maxResults: 100,
+          }),
+        );
+        const found = page.executions?.find((e) => e.name === wanted);
+        if (found) return found.executionArn;
+        nextToken = page.nextToken;
+      } while (nextToken);
+      throw new CliError(
+        `no rollout named ${JSON.stringify(wanted)} on ${backend.description}`,
+        ExitCodes.badInput,
+      );
+    });
+  }
+  if (parsed.values.export !== undefined) {
+    if (!rolloutExecutionArn) {
+      rolloutExecutionArn = await backend.run(async () => {
+        const page = await backend.sfn.send(
+          new ListExecutionsCommand({ stateMachineArn: admin.rolloutStateMachineArn, maxResults: 1 }),
+        );
+        const latest = page.executions?.[0]?.executionArn;
+        if (!latest) throw new CliError(`no rollouts yet on ${backend.description}`, ExitCodes.badInput);
+        return latest;
+      });
+    }
+    const file = String(parsed.values.export);
+    await backend.run(() =>
+      ui.exportUiHtml({ sfn: backend.sfn, s3: backend.s3, rolloutExecutionArn: rolloutExecutionArn!, file }),
+    );
+    await backend.close();
+    io.stdout.write(`${file}\n`);
+    return ExitCodes.ok;
+  }
+  const server = await ui.startUiServer({
+    sfn: backend.sfn,
+    s3: backend.s3,
+    rolloutStateMachineArn: admin.rolloutStateMachineArn,
+    ...(rolloutExecutionArn ? { rolloutExecutionArn } : {}),
+    port,
+  });
+  io.stdout.write(`${server.url}\n`);
+  io.stderr.write('Serving the rollout view; press Ctrl-C to stop.\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await server.close();
+  await backend.close();
+  return ExitCodes.ok;
+}

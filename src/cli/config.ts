@@ -1,0 +1,179 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { type RolloutInput, type RolloutMode, showValue, validateRolloutInput } from '../core/rollout-input';
+import { UsageError } from './exit-codes';
+import { listFlag, type ParsedCommand } from './options';
+
+/**
+ * The rollout config file (YAML) is the rollout request minus what the CLI decides per run
+ * (`rolloutId`, `mode`), and its `template` may be a local file that the CLI publishes to the
+ * artifact bucket first. Flags override the file. Every error names the field and the value.
+ */
+
+/** Where the template comes from. */
+export type TemplateSource =
+  | { kind: 'file'; path: string }
+  | { kind: 's3'; bucket: string; key: string; versionId?: string };
+
+export interface LoadedConfig {
+  /** The request without `template` resolved (see `template`). */
+  request: Record<string, unknown>;
+  template: TemplateSource;
+  /** Where the config came from, for messages. */
+  source: string;
+}
+
+/** The demo rollout `npm start` runs on the sandbox when no --config is given. */
+export const DEMO_CONFIG_PATH = resolve(__dirname, '../../examples/rollout.yaml');
+
+const S3_URL = /^s3:\/\/([^/]+)\/([^?]+)(?:\?versionId=(.+))?$/;
+
+/** Parses `s3://bucket/key?versionId=v` or a local path; a local file must exist. */
+export function parseTemplateSource(value: unknown, baseDir: string, field = 'template'): TemplateSource {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const { bucket, key, versionId } = value as Record<string, unknown>;
+    if (typeof bucket !== 'string' || typeof key !== 'string') {
+      throw new UsageError(
+        `${field} must be a file path, an s3:// URL or { bucket, key, versionId }. Received: ${showValue(value)}`,
+      );
+    }
+    return { kind: 's3', bucket, key, ...(typeof versionId === 'string' ? { versionId } : {}) };
+  }
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new UsageError(`${field} must be a file path or an s3:// URL. Received: ${showValue(value)}`);
+  }
+  const s3 = S3_URL.exec(value);
+  if (s3) {
+    const [, bucket, key, versionId] = s3;
+    return {
+      kind: 's3',
+      bucket: bucket!,
+      key: key!,
+      ...(versionId ? { versionId: decodeURIComponent(versionId) } : {}),
+    };
+  }
+  if (/^[a-z]+:\/\//i.test(value)) {
+    throw new UsageError(`${field} must be a local file or an s3:// URL. Received: ${value}`);
+  }
+  const path = isAbsolute(value) ? value : resolve(baseDir, value);
+  if (!existsSync(path))
+    throw new UsageError(`${field}: file not found. Received: ${value} (looked in ${path})`);
+  return { kind: 'file', path };
+}
+
+/** Reads and checks the YAML config file; `undefined` path means the built-in demo rollout. */
+export function loadConfigFile(path: string | undefined): LoadedConfig {
+  const file = path ? resolve(path) : DEMO_CONFIG_PATH;
+  if (!existsSync(file)) throw new UsageError(`--config: file not found. Received: ${path}`);
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--config: ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(
+      `--config: ${file} must hold a mapping of rollout settings. Received: ${showValue(parsed)}`,
+    );
+  }
+  const request = { ...(parsed as Record<string, unknown>) };
+  for (const field of ['rolloutId', 'mode']) {
+    if (field in request) {
+      throw new UsageError(
+        `${field} does not belong in the config file (the CLI sets it per run). Received: ${showValue(request[field])}`,
+      );
+    }
+  }
+  if (request.template === undefined)
+    throw new UsageError(`template is required in ${file}. Received: (nothing)`);
+  const template = parseTemplateSource(request.template, dirname(file));
+  delete request.template;
+  return { request, template, source: file };
+}
+
+/** Applies command-line flags over the config file's values. */
+export function applyFlags(config: LoadedConfig, values: ParsedCommand['values']): LoadedConfig {
+  const request = structuredClone(config.request);
+  const targets = { ...((request.targets as Record<string, unknown> | undefined) ?? {}) };
+  const setList = (flag: string, field: string) => {
+    const list = listFlag(values, flag);
+    if (list) targets[field] = list;
+  };
+  setList('accounts', 'accounts');
+  setList('ous', 'organizationalUnits');
+  setList('exclude-accounts', 'excludeAccounts');
+  setList('exclude-regions', 'excludeRegions');
+  const regions = listFlag(values, 'regions');
+  if (regions)
+    targets.regions = regions.length === 1 && regions[0] === 'ALL_ENABLED' ? 'ALL_ENABLED' : regions;
+  if (Object.keys(targets).length > 0) request.targets = targets;
+
+  const number = (flag: string) => {
+    const raw = values[flag];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(String(raw)) || !Number.isFinite(n)) {
+      throw new UsageError(`--${flag} must be a number. Received: ${JSON.stringify(raw)}`);
+    }
+    return n;
+  };
+  const maxConcurrency = number('max-concurrency');
+  if (maxConcurrency !== undefined) request.maxConcurrency = maxConcurrency;
+  const count = number('failure-tolerance-count');
+  const percent = number('failure-tolerance-percent');
+  if (count !== undefined && percent !== undefined) {
+    throw new UsageError(
+      `--failure-tolerance-count and --failure-tolerance-percent cannot be used together. Received: ${count} and ${percent}`,
+    );
+  }
+  if (count !== undefined) request.failureTolerance = { count };
+  if (percent !== undefined) request.failureTolerance = { percent };
+  if (values['stack-name'] !== undefined) request.stackName = values['stack-name'];
+  if (values['external-id'] !== undefined) request.externalId = values['external-id'];
+  if (values['no-repair'] === true) request.repair = false;
+
+  const template =
+    values.template !== undefined
+      ? parseTemplateSource(values.template, process.cwd(), '--template')
+      : config.template;
+  return { ...config, request, template };
+}
+
+/** A rollout id that sorts by time and is unique enough per run: `ro-20261127-123456-ab12`. */
+export function newRolloutId(now: Date, random: () => number = Math.random): string {
+  const iso = now.toISOString();
+  const stamp = `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
+  const suffix = Math.floor(random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0');
+  return `ro-${stamp}-${suffix}`;
+}
+
+/**
+ * Builds and validates the rollout input. The template location is filled in after publishing;
+ * until then a placeholder is used so every other field is checked before anything is touched.
+ */
+export function buildRolloutInput(
+  config: LoadedConfig,
+  mode: RolloutMode,
+  rolloutId: string,
+  template: { bucket: string; key: string; versionId?: string },
+): RolloutInput {
+  const raw: Record<string, unknown> = {
+    executionRoleName: 'StackFleetExecution',
+    ...config.request,
+    rolloutId,
+    mode,
+    template,
+  };
+  if (mode === 'drift' && raw.repair === undefined) raw.repair = true;
+  if (mode !== 'drift') delete raw.repair;
+  const { input, issues } = validateRolloutInput(raw);
+  if (!input || issues.length > 0) {
+    const where = config.source;
+    const lines = issues.map((i) => `  - ${i.message}`);
+    throw new UsageError(`Invalid rollout configuration (${where}):\n${lines.join('\n')}`);
+  }
+  return input;
+}

@@ -1,0 +1,146 @@
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  DescribeMapRunCommand,
+  ListExecutionsCommand,
+  ListMapRunsCommand,
+} from '@aws-sdk/client-sfn';
+import { realNow } from '../sandbox/clock';
+import type { AdminResources, Backend } from './backend';
+import { type Progress, renderLiveView, type Style } from './render';
+
+/**
+ * Follows a rollout execution until it ends, drawing the live view on stderr: redrawn in place on
+ * a terminal, one plain line per change when piped. Reads only the Step Functions API, so it works
+ * the same on the sandbox and on AWS.
+ */
+export interface FollowOptions {
+  live: boolean;
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  style: Style;
+  /** Poll interval in backend time (virtual on the sandbox). */
+  pollSeconds?: number;
+  /** Minimum real milliseconds between redraws. */
+  redrawMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Where a rollout stands, from DescribeMapRun counts and the deploy-target executions. */
+export async function readProgress(
+  backend: Backend,
+  admin: AdminResources,
+  executionArn: string,
+  startedAt: number,
+  rolloutShortName: string,
+): Promise<Progress> {
+  const progress: Progress = {
+    total: 0,
+    done: 0,
+    failed: 0,
+    running: 0,
+    counts: {},
+    inProgress: [],
+    recentFailures: [],
+    elapsedSeconds: Math.max(0, (backend.now() - startedAt) / 1000),
+    phase: 'planning',
+  };
+  const runs = await backend.sfn.send(new ListMapRunsCommand({ executionArn }));
+  for (const run of runs.mapRuns ?? []) {
+    const d = await backend.sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }));
+    const c = d.itemCounts;
+    if (!c) continue;
+    progress.total += c.total ?? 0;
+    progress.done += (c.succeeded ?? 0) + (c.failed ?? 0) + (c.aborted ?? 0) + (c.timedOut ?? 0);
+    progress.failed += (c.failed ?? 0) + (c.timedOut ?? 0) + (c.aborted ?? 0);
+    progress.running += c.running ?? 0;
+    progress.counts.SUCCEEDED = (progress.counts.SUCCEEDED ?? 0) + (c.succeeded ?? 0);
+    progress.counts.FAILED =
+      (progress.counts.FAILED ?? 0) + (c.failed ?? 0) + (c.timedOut ?? 0) + (c.aborted ?? 0);
+    progress.phase = d.status === 'RUNNING' ? 'deploying' : 'summarizing';
+  }
+  if (progress.running > 0) {
+    const running = await backend.sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn: admin.deployTargetStateMachineArn,
+        statusFilter: 'RUNNING',
+        maxResults: 50,
+      }),
+    );
+    progress.inProgress = (running.executions ?? [])
+      .map((e) => e.name ?? '')
+      .filter((n) => n.endsWith(rolloutShortName))
+      .map((n) => targetLabel(n, rolloutShortName));
+  }
+  if (progress.failed > 0) {
+    const failed = await backend.sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn: admin.deployTargetStateMachineArn,
+        statusFilter: 'FAILED',
+        maxResults: 50,
+      }),
+    );
+    progress.recentFailures = (failed.executions ?? [])
+      .map((e) => e.name ?? '')
+      .filter((n) => n.endsWith(rolloutShortName))
+      .map((n) => targetLabel(n, rolloutShortName));
+  }
+  return progress;
+}
+
+/** `111122223333-eu-west-1-<short>` -> `111122223333/eu-west-1`. */
+export function targetLabel(executionName: string, rolloutShortName: string): string {
+  const base = executionName.endsWith(`-${rolloutShortName}`)
+    ? executionName.slice(0, -(rolloutShortName.length + 1))
+    : executionName;
+  const dash = base.indexOf('-');
+  return dash > 0 ? `${base.slice(0, dash)}/${base.slice(dash + 1)}` : base;
+}
+
+export async function followExecution(
+  backend: Backend,
+  admin: AdminResources,
+  executionArn: string,
+  rolloutShortName: string,
+  options: FollowOptions,
+): Promise<DescribeExecutionCommandOutput> {
+  const pollMs = (options.pollSeconds ?? (backend.simulated ? 15 : 5)) * 1000;
+  const redrawMs = options.redrawMs ?? 150;
+  let lastDraw = 0;
+  let lastPlain = '';
+  let drawnLines = 0;
+  const tty = Boolean(options.stderr.isTTY);
+  const draw = (p: Progress, force = false) => {
+    if (!options.live) return;
+    const lines = renderLiveView(p, options.style);
+    if (tty) {
+      if (!force && realNow() - lastDraw < redrawMs) return;
+      lastDraw = realNow();
+      const clear = drawnLines > 0 ? `\u001b[${drawnLines}F\u001b[J` : '';
+      options.stderr.write(`${clear}${lines.join('\n')}\n`);
+      drawnLines = lines.length;
+    } else {
+      // Plain lines: only when something other than the clock changed.
+      const key = `${p.done}/${p.total} ${p.running} ${p.failed} ${p.phase}`;
+      if (key === lastPlain && !force) return;
+      lastPlain = key;
+      options.stderr.write(`${lines[0]}\n`);
+    }
+  };
+  let startedAt = backend.now();
+  for (;;) {
+    const d = await backend.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (d.startDate) startedAt = d.startDate.getTime();
+    const progress = await readProgress(backend, admin, executionArn, startedAt, rolloutShortName);
+    if (d.status !== 'RUNNING') {
+      if (d.stopDate) progress.elapsedSeconds = (d.stopDate.getTime() - startedAt) / 1000;
+      progress.phase = d.status ?? 'done';
+      progress.running = 0;
+      progress.inProgress = [];
+      draw(progress, true);
+      return d;
+    }
+    draw(progress);
+    await sleep(pollMs);
+  }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+import '../core/polyfills';
+import { CliError, ExitCodes } from './exit-codes';
+import { helpText, parseCommand } from './options';
+import { commandSpecs, mainHelp } from './specs';
+
+/**
+ * The one runner: owns argv, output streams, exit codes and the top-level catch. Commands return
+ * an exit code; anything they throw becomes one line on stderr (a stack trace only with DEBUG).
+ */
+export interface Io {
+  stdout: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
+  stderr: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  env: NodeJS.ProcessEnv;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout.write(`${mainHelp()}\n`);
+    return command ? ExitCodes.ok : ExitCodes.badInput;
+  }
+  if (command === '--version' || command === '-v') {
+    io.stdout.write(`${require('../../package.json').version}\n`);
+    return ExitCodes.ok;
+  }
+  const spec = commandSpecs[command];
+  if (!spec) {
+    io.stderr.write(
+      `Unknown command ${JSON.stringify(command)}. Commands: ${Object.keys(commandSpecs).join(', ')}.\n`,
+    );
+    return ExitCodes.badInput;
+  }
+  const parsed = parseCommand(spec, rest);
+  if (parsed.values.help) {
+    io.stdout.write(`${helpText(spec)}\n`);
+    return ExitCodes.ok;
+  }
+  switch (command) {
+    case 'rollout':
+    case 'preview':
+    case 'drift':
+      return (await import('./commands/rollout')).rolloutCommand(command, parsed, io);
+    case 'status':
+      return (await import('./commands/status')).statusCommand(parsed, io);
+    case 'publish':
+      return (await import('./commands/publish')).publishCommand(parsed, io);
+    case 'sandbox':
+      return (await import('./commands/sandbox')).sandboxCommand(parsed, io);
+    case 'ui':
+      return (await import('./commands/ui')).uiCommand(parsed, io);
+    default:
+      throw new CliError(`command ${command} is declared but not wired`, ExitCodes.badInput);
+  }
+}
+
+/** Turns any error into a message and an exit code. */
+export function reportError(error: unknown, io: Io): number {
+  if (error instanceof CliError) {
+    io.stderr.write(`stackfleet: ${error.message}\n`);
+    if (io.env.DEBUG && error.cause)
+      io.stderr.write(`${(error.cause as Error).stack ?? String(error.cause)}\n`);
+    return error.exitCode;
+  }
+  const e = error as Error;
+  io.stderr.write(`stackfleet: unexpected error: ${e?.name ?? 'Error'}: ${e?.message ?? String(error)}\n`);
+  if (io.env.DEBUG) io.stderr.write(`${e?.stack ?? ''}\n`);
+  else io.stderr.write('(set DEBUG=1 for the stack trace)\n');
+  return ExitCodes.unreachable;
+}
+
+if (require.main === module) {
+  const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  main(process.argv.slice(2), io)
+    .catch((error) => reportError(error, io))
+    .then((code) => {
+      process.exitCode = code;
+    });
+}

@@ -1,0 +1,205 @@
+/**
+ * Human output: the live view (stderr) and the final summary table (stdout). Pure functions
+ * returning strings, so they are tested without a terminal.
+ */
+
+export interface TargetReport {
+  accountId: string;
+  region: string;
+  stackName: string;
+  outcome: string;
+  reason?: string;
+  error?: string;
+  failedResource?: { logicalId?: string; type?: string; status?: string; statusReason?: string };
+  durationSeconds?: number;
+  /** Preview mode: resource changes. */
+  changes?: Array<{
+    action: string;
+    logicalId: string;
+    type: string;
+    replacement?: string;
+    properties?: string[];
+  }>;
+  /** Drift mode: drifted resources. */
+  drifted?: Array<{ logicalId: string; type?: string; status?: string }>;
+}
+
+export interface RolloutReport {
+  rolloutId: string;
+  mode: string;
+  status: string;
+  executionArn: string;
+  counts: Record<string, number>;
+  targets: TargetReport[];
+  startedAt?: string;
+  stoppedAt?: string;
+  durationSeconds?: number;
+  error?: string;
+  cause?: string;
+  metrics: { stateTransitions?: number; cloudFormationCalls?: number; simulatedSeconds?: number };
+}
+
+export interface Style {
+  color: boolean;
+}
+
+const codes = { red: 31, green: 32, yellow: 33, blue: 34, gray: 90, bold: 1 } as const;
+function paint(style: Style, color: keyof typeof codes, text: string): string {
+  return style.color ? `\u001b[${codes[color]}m${text}\u001b[0m` : text;
+}
+
+/** Colour per outcome, so failures stand out in a long table. */
+export function outcomeColor(outcome: string): keyof typeof codes {
+  if (outcome === 'FAILED' || outcome === 'ABORTED' || outcome === 'TIMED_OUT') return 'red';
+  if (outcome === 'SKIPPED' || outcome === 'DRIFTED') return 'yellow';
+  if (outcome === 'NO_CHANGE' || outcome === 'IN_SYNC') return 'gray';
+  return 'green';
+}
+
+/** Whether stderr/stdout may carry colour: a terminal, and NO_COLOR unset (https://no-color.org). */
+export function shouldColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !('NO_COLOR' in env) && env.TERM !== 'dumb';
+}
+
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '-';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m${String(r).padStart(2, '0')}s`;
+  if (m > 0) return `${m}m${String(r).padStart(2, '0')}s`;
+  return `${r}s`;
+}
+
+/** Outcomes in a stable order: failures first, then changes, then no-ops. */
+const ORDER = [
+  'FAILED',
+  'CREATED',
+  'UPDATED',
+  'DRIFT_REPAIRED',
+  'DRIFTED',
+  'CHANGES',
+  'NO_CHANGE',
+  'IN_SYNC',
+  'SKIPPED',
+];
+export function orderedOutcomes(counts: Record<string, number>): string[] {
+  const keys = Object.keys(counts).filter((k) => (counts[k] ?? 0) > 0);
+  return keys.sort((a, b) => {
+    const ia = ORDER.indexOf(a);
+    const ib = ORDER.indexOf(b);
+    return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib) || a.localeCompare(b);
+  });
+}
+
+function table(
+  rows: string[][],
+  style: Style,
+  colorOf?: (row: string[], col: number) => keyof typeof codes | undefined,
+) {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows.map((row, r) =>
+    row
+      .map((cell, i) => {
+        const padded = i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0);
+        const c = r === 0 ? 'bold' : colorOf?.(row, i);
+        return c ? paint(style, c, padded) : padded;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** The end-of-rollout summary on stdout. */
+export function renderSummary(report: RolloutReport, style: Style, maxFailures = 50): string {
+  const total = Object.values(report.counts).reduce((a, b) => a + b, 0);
+  const statusColor = report.status === 'SUCCEEDED' ? 'green' : report.status === 'RUNNING' ? 'blue' : 'red';
+  const lines = [
+    `${paint(style, 'bold', `Rollout ${report.rolloutId}`)} (${report.mode}): ${paint(style, statusColor, report.status)}` +
+      ` — ${total} target${total === 1 ? '' : 's'} in ${formatDuration(report.durationSeconds)}` +
+      (report.metrics.simulatedSeconds !== undefined ? ' (simulated)' : ''),
+    '',
+  ];
+  const countRows = [['OUTCOME', 'TARGETS']];
+  for (const outcome of orderedOutcomes(report.counts))
+    countRows.push([outcome, String(report.counts[outcome])]);
+  lines.push(...table(countRows, style, (row, col) => (col === 0 ? outcomeColor(row[0] ?? '') : undefined)));
+
+  const failed = report.targets.filter((t) => t.outcome === 'FAILED');
+  if (failed.length > 0) {
+    lines.push('', paint(style, 'bold', `Failed targets (${failed.length}):`));
+    const rows = [['ACCOUNT', 'REGION', 'ERROR', 'RESOURCE', 'REASON']];
+    for (const t of failed.slice(0, maxFailures)) {
+      const resource = t.failedResource?.logicalId
+        ? `${t.failedResource.logicalId} (${t.failedResource.type ?? '?'})`
+        : '-';
+      rows.push([
+        t.accountId,
+        t.region,
+        t.error ?? '-',
+        resource,
+        oneLine(t.reason ?? t.failedResource?.statusReason ?? '-'),
+      ]);
+    }
+    lines.push(...table(rows, style, (_row, col) => (col === 2 ? 'red' : undefined)));
+    if (failed.length > maxFailures)
+      lines.push(`… and ${failed.length - maxFailures} more (use --json for all)`);
+  }
+  if (report.status !== 'SUCCEEDED' && report.status !== 'RUNNING' && report.cause) {
+    lines.push('', `${paint(style, 'red', report.error ?? 'Failed')}: ${oneLine(report.cause)}`);
+  }
+  const m = report.metrics;
+  const metricParts = [
+    m.stateTransitions !== undefined ? `${m.stateTransitions} state transitions` : undefined,
+    m.cloudFormationCalls !== undefined ? `${m.cloudFormationCalls} CloudFormation calls` : undefined,
+  ].filter(Boolean);
+  if (metricParts.length > 0) lines.push('', paint(style, 'gray', metricParts.join(', ')));
+  lines.push(paint(style, 'gray', `Execution: ${report.executionArn}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function oneLine(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 160 ? `${t.slice(0, 157)}...` : t;
+}
+
+export interface Progress {
+  total: number;
+  done: number;
+  failed: number;
+  running: number;
+  counts: Record<string, number>;
+  /** A few targets in progress or failed, `account/region`. */
+  inProgress: string[];
+  recentFailures: string[];
+  elapsedSeconds: number;
+  phase: string;
+}
+
+/** One progress line (the terminal view redraws it; pipes get it as plain lines). */
+export function renderProgressLine(p: Progress, style: Style, width = 24): string {
+  const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+  const filled = Math.round(fraction * width);
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+  const pct = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
+  const counts = orderedOutcomes(p.counts)
+    .map((o) => paint(style, outcomeColor(o), `${o} ${p.counts[o]}`))
+    .join(' ');
+  return `${bar} ${pct} ${p.done}/${p.total || '?'} done, ${p.running} running${p.failed ? `, ${paint(style, 'red', `${p.failed} failed`)}` : ''}${counts ? ` | ${counts}` : ''} | ${p.phase} ${formatDuration(p.elapsedSeconds)}`;
+}
+
+/** The multi-line live view: progress line plus targets in flight and recent failures. */
+export function renderLiveView(p: Progress, style: Style): string[] {
+  const lines = [renderProgressLine(p, style)];
+  if (p.inProgress.length > 0)
+    lines.push(`  in progress: ${p.inProgress.slice(0, 6).join(', ')}${p.running > 6 ? ', …' : ''}`);
+  if (p.recentFailures.length > 0)
+    lines.push(paint(style, 'red', `  failed: ${p.recentFailures.slice(-4).join(', ')}`));
+  return lines;
+}

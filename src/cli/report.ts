@@ -1,0 +1,85 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { rolloutKeys } from '../core/plan';
+import type { RolloutSummaryDocument } from '../core/summary';
+import type { AdminResources, Backend } from './backend';
+import type { RolloutReport, TargetReport } from './render';
+
+/**
+ * Builds what the user is shown at the end from what the rollout wrote: the execution's status and
+ * the full per-target summary document in the artifact bucket (written even when the rollout fails).
+ */
+export async function readSummaryDocument(
+  backend: Backend,
+  admin: AdminResources,
+  rolloutId: string,
+): Promise<RolloutSummaryDocument | undefined> {
+  try {
+    const out = await backend.s3.send(
+      new GetObjectCommand({ Bucket: admin.artifactBucket, Key: rolloutKeys(rolloutId).summaryKey }),
+    );
+    const text = await out.Body?.transformToString();
+    return text ? (JSON.parse(text) as RolloutSummaryDocument) : undefined;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    throw error;
+  }
+}
+
+export function buildReport(
+  execution: DescribeExecutionCommandOutput,
+  summary: RolloutSummaryDocument | undefined,
+  fallback: { rolloutId: string; mode: string },
+): RolloutReport {
+  const started = execution.startDate?.getTime();
+  const stopped = execution.stopDate?.getTime();
+  const targets: TargetReport[] = (summary?.targets ?? []).map((t) => {
+    const extra = t as unknown as Record<string, unknown>;
+    const report: TargetReport = {
+      accountId: t.accountId,
+      region: t.region,
+      stackName: t.stackName ?? '',
+      outcome: t.outcome,
+    };
+    if (t.reason !== undefined) report.reason = t.reason;
+    if (t.error !== undefined) report.error = t.error;
+    if (t.failedResource !== undefined) report.failedResource = t.failedResource;
+    if (t.durationSeconds !== undefined) report.durationSeconds = t.durationSeconds;
+    if (Array.isArray(extra.changes)) report.changes = extra.changes as TargetReport['changes'];
+    if (Array.isArray(extra.drifted)) report.drifted = extra.drifted as TargetReport['drifted'];
+    return report;
+  });
+  const report: RolloutReport = {
+    rolloutId: summary?.rolloutId ?? fallback.rolloutId,
+    mode: summary?.mode ?? fallback.mode,
+    status: execution.status ?? 'UNKNOWN',
+    executionArn: execution.executionArn ?? '',
+    counts: summary?.counts ?? {},
+    targets,
+    metrics: {},
+  };
+  if (execution.startDate) report.startedAt = execution.startDate.toISOString();
+  if (execution.stopDate) report.stoppedAt = execution.stopDate.toISOString();
+  if (started !== undefined) report.durationSeconds = ((stopped ?? Date.now()) - started) / 1000;
+  if (execution.error) report.error = execution.error;
+  if (execution.cause) report.cause = execution.cause;
+  return report;
+}
+
+/** The `--json` document (documented in the README). */
+export function reportJson(report: RolloutReport) {
+  return {
+    rolloutId: report.rolloutId,
+    mode: report.mode,
+    status: report.status,
+    executionArn: report.executionArn,
+    startedAt: report.startedAt,
+    stoppedAt: report.stoppedAt,
+    durationSeconds: report.durationSeconds,
+    ...(report.error ? { error: report.error, cause: report.cause } : {}),
+    counts: report.counts,
+    targets: report.targets,
+    metrics: report.metrics,
+  };
+}

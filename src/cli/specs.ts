@@ -1,0 +1,168 @@
+import type { CommandSpec, OptionSpec } from './options';
+
+/** Options shared by the commands that start a rollout (rollout, preview, drift). */
+const rolloutOptions: Record<string, OptionSpec> = {
+  config: {
+    type: 'string',
+    value: 'FILE',
+    description: 'Rollout config (YAML). Default on the sandbox: examples/rollout.yaml (the demo).',
+  },
+  template: {
+    type: 'string',
+    value: 'FILE|S3URL',
+    description: 'Template: a local file (published first) or s3://bucket/key?versionId=.',
+  },
+  accounts: {
+    type: 'string',
+    value: 'IDS',
+    multiple: true,
+    description: 'Target these account ids (comma-separated).',
+  },
+  ous: {
+    type: 'string',
+    value: 'IDS',
+    multiple: true,
+    description: 'Target the accounts under these OUs, sub-OUs included.',
+  },
+  regions: {
+    type: 'string',
+    value: 'REGIONS',
+    multiple: true,
+    description: 'Target these regions, or ALL_ENABLED for every region enabled in each account.',
+  },
+  'exclude-accounts': {
+    type: 'string',
+    value: 'IDS',
+    multiple: true,
+    description: 'Leave these accounts out.',
+  },
+  'exclude-regions': {
+    type: 'string',
+    value: 'REGIONS',
+    multiple: true,
+    description: 'Leave these regions out.',
+  },
+  'max-concurrency': { type: 'string', value: 'N', description: 'At most N targets at once.' },
+  'failure-tolerance-count': { type: 'string', value: 'N', description: 'Tolerate up to N failed targets.' },
+  'failure-tolerance-percent': {
+    type: 'string',
+    value: 'P',
+    description: 'Tolerate up to P% failed targets.',
+  },
+  'stack-name': { type: 'string', value: 'NAME', description: 'Stack name in every target.' },
+  'external-id': { type: 'string', value: 'ID', description: 'ExternalId the execution roles require.' },
+  'rollout-id': {
+    type: 'string',
+    value: 'ID',
+    description: 'Use this rollout id (default: ro-<date>-<time>-<random>).',
+  },
+  'no-follow': { type: 'boolean', description: 'Start the rollout and print its id without following it.' },
+  'local-engine': {
+    type: 'boolean',
+    description: 'Run the state machines on this machine against the AWS the SDK points at (no admin stack).',
+  },
+  'artifact-bucket': {
+    type: 'string',
+    value: 'BUCKET',
+    description: 'With --local-engine: bucket for templates, manifests and results.',
+  },
+};
+
+export const commandSpecs: Record<string, CommandSpec> = {
+  rollout: {
+    name: 'rollout',
+    summary: 'start a rollout of the baseline stack and follow it to the end',
+    usage: 'stackfleet rollout [--config FILE] [flags]',
+    details:
+      'Creates or updates the stack in every targeted account x region through the rollout state machine.\n' +
+      'Without AWS credentials (or with --sandbox) it runs on the built-in sandbox cloud, in simulated time.\n' +
+      'Progress goes to stderr; the summary (or --json document) to stdout.',
+    options: rolloutOptions,
+  },
+  preview: {
+    name: 'preview',
+    summary: 'show the changes a rollout would make in every target, changing nothing',
+    usage: 'stackfleet preview [--config FILE] [flags]',
+    details:
+      'Creates a change set per target, reports its changes, and deletes it. Nothing changes in any target.',
+    options: rolloutOptions,
+  },
+  drift: {
+    name: 'drift',
+    summary: 'detect drift in every target and repair it (converging missing or outdated stacks)',
+    usage: 'stackfleet drift [--config FILE] [--no-repair] [flags]',
+    details:
+      'Missing, failed or outdated stacks are deployed; drifted stacks are repaired with drift-aware change sets.\n' +
+      'With --no-repair drift is only reported.',
+    options: {
+      ...rolloutOptions,
+      'no-repair': { type: 'boolean', description: 'Report drift without repairing it.' },
+    },
+  },
+  status: {
+    name: 'status',
+    summary: 'show where a running or past rollout stands',
+    usage: 'stackfleet status [ROLLOUT_ID] [--json]',
+    details: 'Without an id, shows the most recent rollout.',
+    options: {},
+    positionals: ['ROLLOUT_ID'],
+  },
+  publish: {
+    name: 'publish',
+    summary: 'upload a template to the artifact bucket (versioned) and validate it',
+    usage: 'stackfleet publish FILE [--key KEY] [--bucket BUCKET]',
+    options: {
+      key: { type: 'string', value: 'KEY', description: 'Object key (default templates/<file name>).' },
+      bucket: { type: 'string', value: 'BUCKET', description: 'Bucket (default: the artifact bucket).' },
+    },
+    positionals: ['FILE'],
+  },
+  sandbox: {
+    name: 'sandbox',
+    summary: 'run the sandbox cloud on loopback, or reset its saved state',
+    usage: 'stackfleet sandbox serve [--port N] [--speed K] [--scenario FILE] | stackfleet sandbox reset',
+    details:
+      'serve: the emulator on http://127.0.0.1:N for other tools (AWS_ENDPOINT_URL=http://127.0.0.1:N,\n' +
+      'credentials test/test); its clock runs K times faster than real time.\n' +
+      'reset: forget every stack, bucket and execution of the sandbox and start over.',
+    options: {
+      port: {
+        type: 'string',
+        value: 'N',
+        description: 'Port to listen on (default 4566; 0 = any free port).',
+      },
+      speed: { type: 'string', value: 'K', description: 'Clock speed-up (default 1).' },
+    },
+    positionals: ['ACTION'],
+  },
+  ui: {
+    name: 'ui',
+    summary: 'watch a rollout as a picture: state machine graphs and an accounts x regions matrix',
+    usage: 'stackfleet ui [ROLLOUT_ID] [--port N] [--export FILE.html]',
+    details: 'Serves a page on 127.0.0.1 that reads the Step Functions API through this process.',
+    options: {
+      port: { type: 'string', value: 'N', description: 'Port (default: any free port).' },
+      export: {
+        type: 'string',
+        value: 'FILE',
+        description: 'Write a self-contained HTML page of a finished rollout.',
+      },
+    },
+    positionals: ['ROLLOUT_ID'],
+  },
+};
+
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(commandSpecs).map((n) => n.length)) + 2;
+  return [
+    'stackfleet — roll a CloudFormation baseline out to every account and region of an AWS organisation',
+    '',
+    'Usage: stackfleet <command> [options]',
+    '',
+    'Commands:',
+    ...Object.values(commandSpecs).map((s) => `  ${s.name.padEnd(width)}${s.summary}`),
+    '',
+    "Run `stackfleet <command> --help` for a command's options.",
+    'Exit codes: 0 success, 1 rollout failed, 2 bad input or configuration, 3 could not reach the engine or AWS.',
+  ].join('\n');
+}

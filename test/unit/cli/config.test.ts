@@ -1,0 +1,125 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  applyFlags,
+  buildRolloutInput,
+  loadConfigFile,
+  newRolloutId,
+  parseTemplateSource,
+} from '../../../src/cli/config';
+import { UsageError } from '../../../src/cli/exit-codes';
+
+const dir = mkdtempSync(join(tmpdir(), 'sf-config-'));
+writeFileSync(join(dir, 'baseline.yaml'), 'Resources: {}\n');
+
+function configFile(text: string): string {
+  const file = join(dir, `c-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+const valid = `
+template: baseline.yaml
+stackName: stackfleet-baseline
+targets:
+  organizationalUnits: [r-abcd]
+  regions: [us-east-1, eu-west-1]
+maxConcurrency: 20
+failureTolerance: { percent: 10 }
+`;
+
+describe('rollout config file', () => {
+  it('loads a config, resolving the template next to the file', () => {
+    const loaded = loadConfigFile(configFile(valid));
+    expect(loaded.template).toEqual({ kind: 'file', path: join(dir, 'baseline.yaml') });
+    const input = buildRolloutInput(loaded, 'deploy', 'ro-1', {
+      bucket: 'artifacts-bucket',
+      key: 'k',
+      versionId: 'v1',
+    });
+    expect(input.targets.organizationalUnits).toEqual(['r-abcd']);
+    expect(input.maxConcurrency).toBe(20);
+    expect(input.failureTolerance).toEqual({ percent: 10 });
+    expect(input.executionRoleName).toBe('StackFleetExecution');
+  });
+
+  it('names the bad field and the value received', () => {
+    const loaded = loadConfigFile(configFile(valid.replace('maxConcurrency: 20', 'maxConcurrency: lots')));
+    expect(() =>
+      buildRolloutInput(loaded, 'deploy', 'ro-1', { bucket: 'artifacts-bucket', key: 'k' }),
+    ).toThrow(/maxConcurrency.*Received: lots/);
+  });
+
+  it('names an account id that is not 12 digits', () => {
+    const loaded = loadConfigFile(
+      configFile(`${valid}\n`.replace('organizationalUnits: [r-abcd]', "accounts: ['12ab']")),
+    );
+    expect(() =>
+      buildRolloutInput(loaded, 'deploy', 'ro-1', { bucket: 'artifacts-bucket', key: 'k' }),
+    ).toThrow(/targets\.accounts\[0\].*12ab/);
+  });
+
+  it('refuses a missing template file, invalid YAML and per-run fields', () => {
+    expect(() => loadConfigFile(configFile(valid.replace('baseline.yaml', 'nope.yaml')))).toThrow(
+      /template: file not found.*nope\.yaml/,
+    );
+    expect(() => loadConfigFile(configFile('template: [unclosed'))).toThrow(/not valid YAML/);
+    expect(() => loadConfigFile(configFile(`${valid}\nmode: deploy\n`))).toThrow(/mode does not belong/);
+    expect(() => loadConfigFile(join(dir, 'missing.yaml'))).toThrow(UsageError);
+  });
+
+  it('lets flags override the file', () => {
+    const loaded = applyFlags(loadConfigFile(configFile(valid)), {
+      accounts: ['111111111111,222222222222'],
+      regions: ['eu-central-1'],
+      'max-concurrency': '5',
+      'failure-tolerance-count': '2',
+      template: 's3://bucket-a/templates/x.yaml?versionId=abc',
+    });
+    expect(loaded.template).toEqual({
+      kind: 's3',
+      bucket: 'bucket-a',
+      key: 'templates/x.yaml',
+      versionId: 'abc',
+    });
+    const input = buildRolloutInput(loaded, 'deploy', 'ro-2', {
+      bucket: 'bucket-a',
+      key: 'templates/x.yaml',
+    });
+    expect(input.targets.accounts).toEqual(['111111111111', '222222222222']);
+    expect(input.targets.regions).toEqual(['eu-central-1']);
+    expect(input.maxConcurrency).toBe(5);
+    expect(input.failureTolerance).toEqual({ count: 2 });
+  });
+
+  it('refuses both tolerance flags and non-numbers, naming the flag', () => {
+    const loaded = loadConfigFile(configFile(valid));
+    expect(() =>
+      applyFlags(loaded, { 'failure-tolerance-count': '1', 'failure-tolerance-percent': '5' }),
+    ).toThrow(/cannot be used together/);
+    expect(() => applyFlags(loaded, { 'max-concurrency': 'x' })).toThrow(
+      /--max-concurrency must be a number\. Received: "x"/,
+    );
+  });
+
+  it('turns drift mode repair on by default', () => {
+    const input = buildRolloutInput(loadConfigFile(configFile(valid)), 'drift', 'ro-3', {
+      bucket: 'artifacts-bucket',
+      key: 'k',
+    });
+    expect(input.repair).toBe(true);
+  });
+
+  it('parses template sources', () => {
+    expect(parseTemplateSource('s3://b/k', dir)).toEqual({ kind: 's3', bucket: 'b', key: 'k' });
+    expect(() => parseTemplateSource('https://example.com/t.yaml', dir)).toThrow(
+      /local file or an s3:\/\/ URL/,
+    );
+  });
+
+  it('makes sortable rollout ids that are valid execution names', () => {
+    const id = newRolloutId(new Date('2026-11-27T12:34:56Z'), () => 0.5);
+    expect(id).toMatch(/^ro-20261127-123456-[0-9a-z]{4}$/);
+  });
+});
