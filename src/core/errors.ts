@@ -12,6 +12,10 @@ export const ErrorNames = {
   TargetTimedOut: 'TargetTimedOut',
   Throttled: 'Throttled',
   TransientError: 'TransientError',
+  /** Rollout state machine Fail state: more targets failed than the failure tolerance allows. */
+  RolloutFailed: 'RolloutFailed',
+  /** Rollout state machine Fail state: a canary target failed, so no other target started. */
+  CanaryFailed: 'CanaryFailed',
 } as const;
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
 
