@@ -1,0 +1,171 @@
+/**
+ * Writes AWS-shaped execution history. The engine hands an instance to aws-local-stepfunctions
+ * in place of its own EventLogger, so events arrive synchronously, in the order the states run
+ * (the package's async event generator would deliver them after Task handlers have logged
+ * theirs), and nothing is queued for a consumer: the history costs one object per event.
+ */
+import type { StoredExecution, StoredHistoryEvent } from './types';
+
+/** AWS fails a Standard execution that would exceed this many history events. */
+export const MAX_HISTORY_EVENTS = 25000;
+
+type Json = unknown;
+
+interface PackageStateEvent {
+  type: string;
+  state?: { name: string; type: string; input: Json; output?: Json };
+  Error?: string;
+  Cause?: unknown;
+}
+
+function text(value: Json): string {
+  return JSON.stringify(value ?? null);
+}
+
+/** `$$.State` as AWS defines it; the recorder keeps it current (the package does not). */
+export interface StateContext {
+  Name?: string;
+  EnteredTime?: string;
+  RetryCount: number;
+}
+
+export class HistoryRecorder {
+  /** State names that are Tasks only in the rewritten definition (Distributed Maps show as Map). */
+  private readonly displayTypes: Map<string, string>;
+  overflowed = false;
+
+  constructor(
+    readonly execution: StoredExecution,
+    private readonly now: () => number,
+    readonly stateContext: StateContext,
+    displayTypes: Map<string, string>,
+    private readonly onOverflow: () => void,
+  ) {
+    this.displayTypes = displayTypes;
+  }
+
+  /** Appends one event (details under `<camelType>EventDetails`-style keys chosen by the caller). */
+  add(type: string, details?: Record<string, unknown>): StoredHistoryEvent | undefined {
+    const history = this.execution.history;
+    if (history.length >= MAX_HISTORY_EVENTS) {
+      if (!this.overflowed) {
+        this.overflowed = true;
+        this.onOverflow();
+      }
+      return undefined;
+    }
+    const id = history.length + 1;
+    const event: StoredHistoryEvent = {
+      id,
+      previousEventId: id - 1,
+      timestamp: this.now(),
+      type,
+      ...details,
+    };
+    history.push(event);
+    return event;
+  }
+
+  private displayType(name: string, type: string): string {
+    return this.displayTypes.get(name) ?? type;
+  }
+
+  // ----- the EventLogger surface aws-local-stepfunctions calls -----
+
+  dispatchExecutionStartedEvent(_input: Json): void {
+    // recorded by the engine when the execution is created (with roleArn)
+  }
+  dispatchExecutionSucceededEvent(_output: Json): void {}
+  dispatchExecutionFailedEvent(_error: unknown): void {}
+  dispatchExecutionAbortedEvent(): void {}
+  dispatchExecutionTimeoutEvent(): void {}
+
+  dispatchStateEnteredEvent(name: string, type: string, input: Json): void {
+    this.execution.stateTransitions++;
+    this.stateContext.Name = name;
+    this.stateContext.EnteredTime = new Date(this.now()).toISOString();
+    this.stateContext.RetryCount = 0;
+    this.add(`${this.displayType(name, type)}StateEntered`, {
+      stateEnteredEventDetails: { name, input: text(input), inputDetails: { truncated: false } },
+    });
+  }
+
+  dispatchStateExitedEvent(name: string, type: string, _input: Json, output: Json): void {
+    this.add(`${this.displayType(name, type)}StateExited`, {
+      stateExitedEventDetails: { name, output: text(output), outputDetails: { truncated: false } },
+    });
+  }
+
+  /** Task failures are recorded by the Task's handler with AWS's details; only timeouts come from here. */
+  dispatchStateFailedEvent(
+    name: string,
+    type: string,
+    _input: Json,
+    error: { name?: string; message?: string },
+  ): void {
+    if (type === 'Task' && error?.name === 'States.Timeout') {
+      this.add('TaskTimedOut', {
+        taskTimedOutEventDetails: {
+          resourceType: 'task',
+          resource: name,
+          error: 'States.Timeout',
+          cause: '',
+        },
+      });
+    }
+  }
+
+  dispatchStateRetriedEvent(name: string): void {
+    this.stateContext.Name = name;
+    this.stateContext.RetryCount++;
+  }
+
+  dispatchStateCaughtEvent(): void {}
+
+  /** Inline Map iterations: AWS records MapIteration* and the iteration's states in the parent's history. */
+  forwardNestedMapEvent(
+    event: PackageStateEvent & { index?: number },
+    index: number,
+    mapStateName: string,
+  ): void {
+    const details = { mapIterationStartedEventDetails: { name: mapStateName, index } };
+    switch (event.type) {
+      case 'ExecutionStarted':
+        this.add('MapIterationStarted', details);
+        return;
+      case 'ExecutionSucceeded':
+        this.add('MapIterationSucceeded', {
+          mapIterationSucceededEventDetails: { name: mapStateName, index },
+        });
+        return;
+      case 'ExecutionFailed':
+        this.add('MapIterationFailed', { mapIterationFailedEventDetails: { name: mapStateName, index } });
+        return;
+      case 'ExecutionAborted':
+        this.add('MapIterationAborted', { mapIterationAbortedEventDetails: { name: mapStateName, index } });
+        return;
+      default:
+        this.forwardStateEvent(event);
+    }
+  }
+
+  forwardNestedParallelEvent(event: PackageStateEvent): void {
+    switch (event.type) {
+      case 'ExecutionStarted':
+      case 'ExecutionSucceeded':
+      case 'ExecutionFailed':
+      case 'ExecutionAborted':
+      case 'ExecutionTimeout':
+        return;
+      default:
+        this.forwardStateEvent(event);
+    }
+  }
+
+  private forwardStateEvent(event: PackageStateEvent): void {
+    const s = event.state;
+    if (!s) return;
+    if (event.type === 'StateEntered') this.dispatchStateEnteredEvent(s.name, s.type, s.input);
+    else if (event.type === 'StateExited') this.dispatchStateExitedEvent(s.name, s.type, s.input, s.output);
+  }
+}
