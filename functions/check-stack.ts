@@ -1,0 +1,249 @@
+import {
+  type CloudFormationClient,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  type StackEvent,
+} from '@aws-sdk/client-cloudformation';
+import { assumeExecutionRole } from '../src/aws/assume-role';
+import { isTerminalError, mapCloudFormationError } from '../src/aws/aws-errors';
+import { awsClients } from '../src/aws/clients';
+import { ErrorNames, InvalidInputError } from '../src/core/errors';
+import { executionRoleArn } from '../src/core/names';
+import {
+  classifyStackStatus,
+  firstFailedResource,
+  operationEvents,
+  readStackStatusFromEvents,
+  resourceProgress,
+  type StackEventLike,
+  StackPhases,
+  stackLevelReason,
+} from '../src/core/stack-status';
+import {
+  failedProgress,
+  parseTargetInput,
+  previousProgress,
+  secondsBetween,
+  type TargetInput,
+  TargetOutcomes,
+  type TargetProgress,
+  TargetStatuses,
+  targetIdentity,
+  type WatchedOperation,
+} from '../src/core/target-input';
+import { nextWaitSeconds } from '../src/core/wait-policy';
+
+/**
+ * "Check stack": one look at the operation Deploy stack started. Usually one CloudFormation
+ * call: the newest page of DescribeStackEvents holds both the stack's latest status event and
+ * the resource progress the wait policy needs; DescribeStacks only when that page has no status
+ * event of the stack. On failure it pages back to the first failed resource of this operation.
+ */
+
+/** Pages read back through the events to find the first failure of a long operation. */
+const MAX_EVENT_PAGES = 5;
+
+interface Watch {
+  readonly stackId: string;
+  readonly operation: WatchedOperation;
+  readonly clientRequestToken?: string;
+  readonly startedAt: string;
+  readonly operationStartedAt: string;
+  readonly checks: number;
+}
+
+function watchFrom(event: unknown): Watch {
+  const previous = previousProgress(event);
+  if (!previous?.stackId || (previous.operation !== 'CREATE' && previous.operation !== 'UPDATE')) {
+    throw new InvalidInputError(
+      'stack',
+      `stack must hold the progress Deploy stack returned (stackId and operation CREATE or UPDATE). Received: ${JSON.stringify(previous ?? null)}`,
+    );
+  }
+  return {
+    stackId: previous.stackId,
+    operation: previous.operation,
+    ...(previous.clientRequestToken ? { clientRequestToken: previous.clientRequestToken } : {}),
+    startedAt: previous.startedAt ?? new Date().toISOString(),
+    operationStartedAt: previous.operationStartedAt ?? previous.startedAt ?? new Date().toISOString(),
+    checks: previous.checks ?? 0,
+  };
+}
+
+async function call<T>(input: TargetInput, operation: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw mapCloudFormationError(error, {
+      accountId: input.accountId,
+      region: input.region,
+      stackName: input.stackName,
+      roleArn: executionRoleArn(input.accountId, input.executionRoleName, input.region),
+      operation,
+    });
+  }
+}
+
+/** Events of our operation, paging back (on failure only) until its start is seen. */
+async function allOperationEvents(
+  cfn: CloudFormationClient,
+  input: TargetInput,
+  watch: Watch,
+  firstPage: { events: StackEvent[]; nextToken?: string },
+): Promise<StackEventLike[]> {
+  const events = [...firstPage.events];
+  let nextToken = firstPage.nextToken;
+  for (let page = 1; page < MAX_EVENT_PAGES && nextToken; page++) {
+    if (operationEvents(events, input.stackName, watch.clientRequestToken).startSeen) break;
+    const token = nextToken;
+    const answer = await call(input, 'DescribeStackEvents', () =>
+      cfn.send(new DescribeStackEventsCommand({ StackName: watch.stackId, NextToken: token })),
+    );
+    events.push(...(answer.StackEvents ?? []));
+    nextToken = answer.NextToken;
+  }
+  return operationEvents(events, input.stackName, watch.clientRequestToken).events;
+}
+
+async function check(
+  cfn: CloudFormationClient,
+  input: TargetInput,
+  watch: Watch,
+  now: Date,
+): Promise<TargetProgress> {
+  const page = await call(input, 'DescribeStackEvents', () =>
+    cfn.send(new DescribeStackEventsCommand({ StackName: watch.stackId })),
+  );
+  const events = page.StackEvents ?? [];
+  let current = readStackStatusFromEvents(events, input.stackName, watch.clientRequestToken);
+  if (!current) {
+    const answer = await call(input, 'DescribeStacks', () =>
+      cfn.send(new DescribeStacksCommand({ StackName: watch.stackId })),
+    );
+    const stack = answer.Stacks?.[0];
+    current = {
+      status: stack?.StackStatus ?? 'DELETE_COMPLETE',
+      ...(stack?.StackStatusReason ? { reason: stack.StackStatusReason } : {}),
+    };
+  }
+
+  const checks = watch.checks + 1;
+  const base = {
+    accountId: input.accountId,
+    region: input.region,
+    stackName: input.stackName,
+    startedAt: watch.startedAt,
+    checks,
+  };
+  const watched = {
+    stackId: watch.stackId,
+    operation: watch.operation,
+    ...(watch.clientRequestToken ? { clientRequestToken: watch.clientRequestToken } : {}),
+    operationStartedAt: watch.operationStartedAt,
+    stackStatus: current.status,
+  };
+  const phase = classifyStackStatus(current.status);
+  const elapsed = secondsBetween(watch.operationStartedAt, now);
+  const durationSeconds = secondsBetween(watch.startedAt, now);
+
+  if (phase === StackPhases.Succeeded) {
+    const created = watch.operation === 'CREATE';
+    const reason = `Stack ${input.stackName} ${created ? 'created' : 'updated'} (${current.status}) in ${elapsed} s after ${checks} check${checks === 1 ? '' : 's'}`;
+    return {
+      ...base,
+      ...watched,
+      status: TargetStatuses.Succeeded,
+      waitSeconds: 0,
+      reason,
+      result: {
+        accountId: input.accountId,
+        region: input.region,
+        stackName: input.stackName,
+        stackId: watch.stackId,
+        outcome: created ? TargetOutcomes.Created : TargetOutcomes.Updated,
+        reason,
+        startedAt: watch.startedAt,
+        finishedAt: now.toISOString(),
+        durationSeconds,
+        checks,
+      },
+    };
+  }
+
+  if (phase === StackPhases.Failed) {
+    const opEvents = await allOperationEvents(cfn, input, watch, {
+      events,
+      ...(page.NextToken ? { nextToken: page.NextToken } : {}),
+    });
+    const failed = firstFailedResource(opEvents, input.stackName);
+    const stackReason = stackLevelReason(opEvents, input.stackName) ?? current.reason;
+    const reason = failed
+      ? `${failed.logicalId} (${failed.type}) ${failed.status}: ${failed.statusReason}`
+      : `Stack ${input.stackName} ended in ${current.status}: ${stackReason ?? 'CloudFormation gave no reason'}`;
+    return failedProgress(
+      base,
+      ErrorNames.StackFailed,
+      {
+        reason,
+        stackStatus: current.status,
+        ...(failed ? { failedResource: failed } : {}),
+      },
+      watched,
+    );
+  }
+
+  const budget = input.timeoutSeconds - durationSeconds;
+  if (budget <= 0) {
+    return failedProgress(
+      base,
+      ErrorNames.TargetTimedOut,
+      {
+        reason: `Stack ${input.stackName} was still ${current.status} after ${durationSeconds} s (${checks} checks); the per-target timeout is ${input.timeoutSeconds} s. The operation goes on in CloudFormation; the next rollout waits for it.`,
+        stackStatus: current.status,
+      },
+      watched,
+    );
+  }
+
+  const progress = resourceProgress(
+    operationEvents(events, input.stackName, watch.clientRequestToken).events,
+    input.stackName,
+    now,
+  );
+  const wait = nextWaitSeconds({ elapsedSeconds: elapsed, checks, progress, remainingBudgetSeconds: budget });
+  return {
+    ...base,
+    ...watched,
+    status: TargetStatuses.InProgress,
+    waitSeconds: wait.seconds,
+    reason: `Stack ${input.stackName} is ${current.status} after ${elapsed} s (${wait.basis}); expected to finish at about ${wait.expectedFinishSeconds} s`,
+  };
+}
+
+/** Lambda entry point; the state input is the deploy-target input plus Deploy stack's `stack` progress. */
+export async function handler(event: unknown): Promise<TargetProgress> {
+  const now = new Date();
+  const previous = previousProgress(event);
+  const startedAt = previous?.startedAt ?? now.toISOString();
+  try {
+    const input = parseTargetInput(event);
+    const watch = watchFrom(event);
+    const credentials = await assumeExecutionRole({
+      accountId: input.accountId,
+      roleName: input.executionRoleName,
+      rolloutId: input.rolloutId,
+      region: input.region,
+      ...(input.externalId === undefined ? {} : { externalId: input.externalId }),
+    });
+    const cfn = awsClients.cloudFormation({ region: input.region, credentials });
+    return await check(cfn, input, watch, now);
+  } catch (error) {
+    if (!isTerminalError(error)) throw error;
+    return failedProgress(
+      { ...targetIdentity(event), startedAt, checks: (previous?.checks ?? 0) + 1 },
+      error.name,
+      { reason: error.message },
+      previous?.stackId ? { stackId: previous.stackId } : {},
+    );
+  }
+}

@@ -1,0 +1,389 @@
+import {
+  type CloudFormationClient,
+  ContinueUpdateRollbackCommand,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStacksCommand,
+  type Stack,
+  UpdateStackCommand,
+  UpdateTerminationProtectionCommand,
+} from '@aws-sdk/client-cloudformation';
+import { assumeExecutionRole } from '../src/aws/assume-role';
+import {
+  isNoUpdatesError,
+  isStackMissingError,
+  isTerminalError,
+  mapCloudFormationError,
+} from '../src/aws/aws-errors';
+import { awsClients } from '../src/aws/clients';
+import { InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
+import {
+  clientRequestToken,
+  executionRoleArn,
+  type StackOperationKind,
+  StackTagKeys,
+} from '../src/core/names';
+import { planStackAction, StackActions } from '../src/core/stack-status';
+import {
+  failedProgress,
+  parseTargetInput,
+  previousProgress,
+  secondsBetween,
+  type TargetInput,
+  TargetOutcomes,
+  type TargetProgress,
+  TargetStatuses,
+  targetIdentity,
+  type WatchedOperation,
+} from '../src/core/target-input';
+import { nextWaitSeconds, waitForOtherOperationSeconds } from '../src/core/wait-policy';
+
+/**
+ * "Deploy stack": brings one target's stack towards the template. Validates the input, assumes
+ * the execution role, looks at the stack and starts the one operation its status allows
+ * (create, update, delete-then-create, continue-rollback) or reports that it must wait for
+ * someone else's. Returns a small progress record for "Stack settled?"; credentials stay here.
+ */
+
+interface Context {
+  readonly input: TargetInput;
+  readonly cfn: CloudFormationClient;
+  readonly previous: Partial<TargetProgress> | undefined;
+  readonly startedAt: string;
+  readonly now: Date;
+}
+
+function base(ctx: Context) {
+  const { accountId, region, stackName } = ctx.input;
+  return { accountId, region, stackName, startedAt: ctx.startedAt, checks: ctx.previous?.checks ?? 0 };
+}
+
+function remainingBudget(ctx: Context): number {
+  return ctx.input.timeoutSeconds - secondsBetween(ctx.startedAt, ctx.now);
+}
+
+async function call<T>(ctx: Context, operation: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw mapCloudFormationError(error, {
+      accountId: ctx.input.accountId,
+      region: ctx.input.region,
+      stackName: ctx.input.stackName,
+      roleArn: executionRoleArn(ctx.input.accountId, ctx.input.executionRoleName, ctx.input.region),
+      operation,
+    });
+  }
+}
+
+async function describeStack(ctx: Context): Promise<Stack | undefined> {
+  try {
+    const answer = await ctx.cfn.send(new DescribeStacksCommand({ StackName: ctx.input.stackName }));
+    return answer.Stacks?.[0];
+  } catch (error) {
+    if (isStackMissingError(error)) return undefined;
+    return call(ctx, 'DescribeStacks', () => Promise.reject(error));
+  }
+}
+
+function tagValue(stack: Stack | undefined, key: string): string | undefined {
+  return stack?.Tags?.find((t) => t.Key === key)?.Value;
+}
+
+/**
+ * The stack's tags. `stackfleet:rollout-id` names the rollout that brought the current template
+ * version: when the version is unchanged the previous rollout id is kept, because a changed tag
+ * is itself an update and would turn every re-run into a stack operation instead of NO_CHANGE.
+ */
+function stackTags(ctx: Context, existing: Stack | undefined) {
+  const sameVersion = tagValue(existing, StackTagKeys.TemplateVersion) === ctx.input.templateVersion;
+  const rolloutId = (sameVersion && tagValue(existing, StackTagKeys.RolloutId)) || ctx.input.rolloutId;
+  return [
+    ...Object.entries(ctx.input.tags).map(([Key, Value]) => ({ Key, Value })),
+    { Key: StackTagKeys.RolloutId, Value: rolloutId },
+    { Key: StackTagKeys.TemplateVersion, Value: ctx.input.templateVersion },
+  ];
+}
+
+function stackInputs(ctx: Context, existing: Stack | undefined) {
+  return {
+    TemplateURL: ctx.input.templateUrl,
+    Parameters: Object.entries(ctx.input.parameters).map(([ParameterKey, ParameterValue]) => ({
+      ParameterKey,
+      ParameterValue,
+    })),
+    Tags: stackTags(ctx, existing),
+    Capabilities: [...ctx.input.capabilities],
+  };
+}
+
+function token(ctx: Context, kind: StackOperationKind): string {
+  return clientRequestToken(kind, ctx.input.rolloutId, ctx.input.accountId, ctx.input.region);
+}
+
+function inProgress(
+  ctx: Context,
+  operation: WatchedOperation,
+  stackId: string,
+  requestToken: string,
+  reason: string,
+): TargetProgress {
+  const wait = nextWaitSeconds({
+    elapsedSeconds: 0,
+    checks: 0,
+    remainingBudgetSeconds: remainingBudget(ctx),
+  });
+  return {
+    ...base(ctx),
+    status: TargetStatuses.InProgress,
+    stackId,
+    operation,
+    clientRequestToken: requestToken,
+    operationStartedAt: ctx.now.toISOString(),
+    checks: 0,
+    waitSeconds: wait.seconds,
+    reason,
+  };
+}
+
+function waiting(
+  ctx: Context,
+  stack: Stack,
+  reason: string,
+  flags: Partial<TargetProgress> = {},
+): TargetProgress {
+  const waitingSince =
+    ctx.previous?.status === TargetStatuses.Waiting && ctx.previous.waitingSince
+      ? ctx.previous.waitingSince
+      : ctx.now.toISOString();
+  return {
+    ...base(ctx),
+    // Flags survive the loop: a second UPDATE_ROLLBACK_FAILED must be seen as the second.
+    ...(ctx.previous?.recreating ? { recreating: true } : {}),
+    ...(ctx.previous?.continuedRollback ? { continuedRollback: true } : {}),
+    ...flags,
+    status: TargetStatuses.Waiting,
+    ...(stack.StackId ? { stackId: stack.StackId } : {}),
+    ...(stack.StackStatus ? { stackStatus: stack.StackStatus } : {}),
+    waitingSince,
+    waitSeconds: waitForOtherOperationSeconds(secondsBetween(waitingSince, ctx.now), remainingBudget(ctx)),
+    reason,
+  };
+}
+
+async function create(ctx: Context): Promise<TargetProgress> {
+  const kind = ctx.previous?.recreating ? 'recreate' : 'create';
+  const requestToken = token(ctx, kind);
+  const answer = await call(ctx, 'CreateStack', () =>
+    ctx.cfn.send(
+      new CreateStackCommand({
+        StackName: ctx.input.stackName,
+        ...stackInputs(ctx, undefined),
+        ClientRequestToken: requestToken,
+        EnableTerminationProtection: true,
+      }),
+    ),
+  );
+  const stackId = answer.StackId ?? ctx.input.stackName;
+  return inProgress(
+    ctx,
+    'CREATE',
+    stackId,
+    requestToken,
+    `Creating stack ${ctx.input.stackName} from template version ${ctx.input.templateVersion}`,
+  );
+}
+
+async function update(ctx: Context, stack: Stack): Promise<TargetProgress> {
+  const stackId = stack.StackId ?? ctx.input.stackName;
+  if (!stack.EnableTerminationProtection) {
+    await call(ctx, 'UpdateTerminationProtection', () =>
+      ctx.cfn.send(
+        new UpdateTerminationProtectionCommand({ StackName: stackId, EnableTerminationProtection: true }),
+      ),
+    );
+  }
+  const requestToken = token(ctx, 'update');
+  try {
+    await ctx.cfn.send(
+      new UpdateStackCommand({
+        StackName: stackId,
+        ...stackInputs(ctx, stack),
+        ClientRequestToken: requestToken,
+      }),
+    );
+  } catch (error) {
+    if (!isNoUpdatesError(error)) return call(ctx, 'UpdateStack', () => Promise.reject(error));
+    const reason = `Stack ${ctx.input.stackName} already matches template version ${ctx.input.templateVersion} and its parameters: CloudFormation had no updates to perform`;
+    const durationSeconds = secondsBetween(ctx.startedAt, ctx.now);
+    return {
+      ...base(ctx),
+      status: TargetStatuses.Succeeded,
+      stackId,
+      ...(stack.StackStatus ? { stackStatus: stack.StackStatus } : {}),
+      waitSeconds: 0,
+      reason,
+      result: {
+        accountId: ctx.input.accountId,
+        region: ctx.input.region,
+        stackName: ctx.input.stackName,
+        stackId,
+        outcome: TargetOutcomes.NoChange,
+        reason,
+        startedAt: ctx.startedAt,
+        finishedAt: ctx.now.toISOString(),
+        durationSeconds,
+        checks: ctx.previous?.checks ?? 0,
+      },
+    };
+  }
+  return inProgress(
+    ctx,
+    'UPDATE',
+    stackId,
+    requestToken,
+    `Updating stack ${ctx.input.stackName} to template version ${ctx.input.templateVersion}`,
+  );
+}
+
+async function recreate(ctx: Context, stack: Stack): Promise<TargetProgress> {
+  const stackId = stack.StackId ?? ctx.input.stackName;
+  // Termination protection (which stackfleet turns on) would refuse the delete.
+  if (stack.EnableTerminationProtection) {
+    await call(ctx, 'UpdateTerminationProtection', () =>
+      ctx.cfn.send(
+        new UpdateTerminationProtectionCommand({ StackName: stackId, EnableTerminationProtection: false }),
+      ),
+    );
+  }
+  await call(ctx, 'DeleteStack', () =>
+    ctx.cfn.send(new DeleteStackCommand({ StackName: stackId, ClientRequestToken: token(ctx, 'delete') })),
+  );
+  const why =
+    stack.StackStatus === 'REVIEW_IN_PROGRESS'
+      ? 'holds only a change set that was never executed'
+      : 'is left in ROLLBACK_COMPLETE by a failed first create and can only be deleted';
+  return waiting(
+    ctx,
+    stack,
+    `Deleting stack ${ctx.input.stackName}, which ${why}; it will be created again`,
+    { recreating: true },
+  );
+}
+
+async function continueRollback(ctx: Context, stack: Stack): Promise<TargetProgress> {
+  const stackId = stack.StackId ?? ctx.input.stackName;
+  if (ctx.previous?.continuedRollback) {
+    throw new StackFailedError(
+      `Stack ${ctx.input.stackName} is in UPDATE_ROLLBACK_FAILED again after ContinueUpdateRollback: ${stack.StackStatusReason ?? 'no reason given'}. ` +
+        'Fix or skip the resources that cannot roll back (ContinueUpdateRollback with ResourcesToSkip), then re-run the rollout.',
+    );
+  }
+  await call(ctx, 'ContinueUpdateRollback', () =>
+    ctx.cfn.send(
+      new ContinueUpdateRollbackCommand({
+        StackName: stackId,
+        ClientRequestToken: token(ctx, 'continue-rollback'),
+      }),
+    ),
+  );
+  return waiting(
+    ctx,
+    stack,
+    `Continuing the failed update rollback of stack ${ctx.input.stackName}; it will be updated once the rollback completes`,
+    {
+      continuedRollback: true,
+    },
+  );
+}
+
+function waitForOther(ctx: Context, stack: Stack): TargetProgress {
+  const status = stack.StackStatus ?? 'unknown';
+  const waited = secondsBetween(ctx.startedAt, ctx.now);
+  if (remainingBudget(ctx) <= 0) {
+    throw new TargetTimedOutError(
+      `Stack ${ctx.input.stackName} was still ${status} (an operation stackfleet did not start) after ${waited} s; the per-target timeout is ${ctx.input.timeoutSeconds} s`,
+    );
+  }
+  // A retried Deploy stack finds the operation it started itself: watch it instead of waiting for it.
+  const ours =
+    tagValue(stack, StackTagKeys.RolloutId) === ctx.input.rolloutId &&
+    tagValue(stack, StackTagKeys.TemplateVersion) === ctx.input.templateVersion;
+  if (ours && stack.StackId && (status === 'CREATE_IN_PROGRESS' || status === 'UPDATE_IN_PROGRESS')) {
+    const operation = status === 'CREATE_IN_PROGRESS' ? 'CREATE' : 'UPDATE';
+    const kind = operation === 'UPDATE' ? 'update' : ctx.previous?.recreating ? 'recreate' : 'create';
+    return inProgress(
+      ctx,
+      operation,
+      stack.StackId,
+      token(ctx, kind),
+      `Watching the ${status} this rollout already started`,
+    );
+  }
+  return waiting(
+    ctx,
+    stack,
+    `Stack ${ctx.input.stackName} is ${status}: waiting for that operation to finish before deploying`,
+  );
+}
+
+async function refuse(ctx: Context, stack: Stack): Promise<never> {
+  throw new StackFailedError(
+    `Stack ${ctx.input.stackName} is in ${stack.StackStatus} (${stack.StackStatusReason ?? 'no reason given'}). ` +
+      'stackfleet does not delete or repair a stack in this state because resources may be left behind; resolve it in CloudFormation, then re-run the rollout.',
+  );
+}
+
+async function deploy(ctx: Context): Promise<TargetProgress> {
+  const stack = await describeStack(ctx);
+  const action = planStackAction(stack?.StackStatus);
+  if (!stack || action === StackActions.Create) return create(ctx);
+  switch (action) {
+    case StackActions.Update:
+      return update(ctx, stack);
+    case StackActions.Recreate:
+      return recreate(ctx, stack);
+    case StackActions.ContinueRollback:
+      return continueRollback(ctx, stack);
+    case StackActions.Refuse:
+      return refuse(ctx, stack);
+    default:
+      return waitForOther(ctx, stack);
+  }
+}
+
+/** Lambda entry point; the state input is the deploy-target input plus the previous `stack` progress. */
+export async function handler(event: unknown): Promise<TargetProgress> {
+  const now = new Date();
+  const previous = previousProgress(event);
+  const startedAt = previous?.startedAt ?? now.toISOString();
+  const identity = targetIdentity(event);
+  try {
+    const input = parseTargetInput(event);
+    if (input.mode !== 'deploy') {
+      // The workflow routes other modes elsewhere; refusing here keeps a misrouted preview from changing a stack.
+      throw new InvalidInputError(
+        'mode',
+        `mode must be deploy for Deploy stack, which changes stacks. Received: ${input.mode}`,
+      );
+    }
+    const credentials = await assumeExecutionRole({
+      accountId: input.accountId,
+      roleName: input.executionRoleName,
+      rolloutId: input.rolloutId,
+      region: input.region,
+      ...(input.externalId === undefined ? {} : { externalId: input.externalId }),
+    });
+    const cfn = awsClients.cloudFormation({ region: input.region, credentials });
+    return await deploy({ input, cfn, previous, startedAt, now });
+  } catch (error) {
+    if (!isTerminalError(error)) throw error;
+    const stackId = previous?.stackId;
+    return failedProgress(
+      { ...identity, startedAt, checks: previous?.checks ?? 0 },
+      error.name,
+      { reason: error.message },
+      stackId ? { stackId } : {},
+    );
+  }
+}

@@ -1,0 +1,430 @@
+import { InvalidInputError } from './errors';
+import { ROLE_SESSION_NAME_PATTERN, roleSessionName, StackTagKeys } from './names';
+
+/**
+ * The deploy-target execution input, checked before any AWS call so a bad target is refused
+ * with a message that names the field and the value, and no stack is touched.
+ */
+
+/** Modes of a rollout. Only `deploy` runs today; the others are accepted so the rollout can route them. */
+export const TargetModes = ['deploy', 'preview', 'drift'] as const;
+export type TargetMode = (typeof TargetModes)[number];
+
+/** Capabilities a baseline may need; anything else is a typo CloudFormation would reject later. */
+export const StackCapabilities = [
+  'CAPABILITY_IAM',
+  'CAPABILITY_NAMED_IAM',
+  'CAPABILITY_AUTO_EXPAND',
+] as const;
+export type StackCapability = (typeof StackCapabilities)[number];
+
+/** Public AWS region codes (commercial, opt-in, GovCloud, China). A region missing here is refused. */
+export const AwsRegions = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-1',
+  'ap-south-2',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ca-central-1',
+  'ca-west-1',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-north-1',
+  'il-central-1',
+  'me-south-1',
+  'me-central-1',
+  'mx-central-1',
+  'sa-east-1',
+  'us-gov-east-1',
+  'us-gov-west-1',
+  'cn-north-1',
+  'cn-northwest-1',
+] as const;
+export type AwsRegion = (typeof AwsRegions)[number];
+
+/** Whether a string is a region stackfleet can target. */
+export function isKnownRegion(value: string): value is AwsRegion {
+  return (AwsRegions as readonly string[]).includes(value);
+}
+
+/** A validated target. */
+export interface TargetInput {
+  readonly rolloutId: string;
+  readonly mode: TargetMode;
+  readonly accountId: string;
+  readonly region: AwsRegion;
+  readonly stackName: string;
+  readonly templateUrl: string;
+  readonly templateVersion: string;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly capabilities: readonly StackCapability[];
+  readonly executionRoleName: string;
+  /** @default undefined (no ExternalId sent) */
+  readonly externalId?: string;
+  /** Per-target timeout. @default 3600 */
+  readonly timeoutSeconds: number;
+}
+
+export const DEFAULT_TARGET_TIMEOUT_SECONDS = 3600;
+export const MIN_TARGET_TIMEOUT_SECONDS = 60;
+export const MAX_TARGET_TIMEOUT_SECONDS = 86_400;
+/** CloudFormation allows 50 tags; stackfleet adds its own two. */
+export const MAX_USER_TAGS = 50 - Object.keys(StackTagKeys).length;
+
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+/** Virtual-hosted (`bucket.s3[.-]region.amazonaws.com`) and path-style (`s3[.-]region.amazonaws.com/bucket`) hosts. */
+const S3_HOST = /^(?:[a-z0-9][a-z0-9.-]*\.)?s3(?:[.-](?:dualstack\.)?[a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$/;
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return value === '' ? '"" (empty)' : value;
+  return JSON.stringify(value);
+}
+
+function refuse(field: string, rule: string, value: unknown): never {
+  throw new InvalidInputError(field, `${field} ${rule}. Received: ${show(value)}`);
+}
+
+function requireString(raw: Record<string, unknown>, field: string): string {
+  const value = raw[field];
+  if (typeof value !== 'string' || value === '')
+    refuse(field, 'is required and must be a non-empty string', value);
+  return value;
+}
+
+function stringMap(raw: Record<string, unknown>, field: string): Record<string, string> {
+  const value = raw[field];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    refuse(field, 'must be an object of string values', value);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) {
+    // CloudFormation parameters and tags are strings; numbers and booleans are written the obvious way.
+    if (typeof item === 'string') out[key] = item;
+    else if (typeof item === 'number' || typeof item === 'boolean') out[key] = String(item);
+    else refuse(`${field}.${key}`, 'must be a string', item);
+  }
+  return out;
+}
+
+function checkTemplateUrl(value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url) refuse('templateUrl', 'must be an https URL of a template in S3', value);
+  if (url.protocol !== 'https:')
+    refuse('templateUrl', 'must use https (CloudFormation reads templates only from https S3 URLs)', value);
+  if (!S3_HOST.test(url.hostname))
+    refuse('templateUrl', 'must point at S3 (https://<bucket>.s3.<region>.amazonaws.com/<key>)', value);
+  if (url.pathname === '/' || url.pathname === '')
+    refuse('templateUrl', 'must name a template object, not a bucket', value);
+  // Every target of a rollout must deploy the same bytes, even if someone publishes meanwhile.
+  if (!url.searchParams.get('versionId')) {
+    refuse('templateUrl', 'must pin the template version with ?versionId=<S3 version id>', value);
+  }
+}
+
+function checkTags(tags: Record<string, string>): void {
+  const keys = Object.keys(tags);
+  if (keys.length > MAX_USER_TAGS) refuse('tags', `must hold at most ${MAX_USER_TAGS} tags`, keys.length);
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.length < 1 || key.length > 128) refuse('tags', 'keys must be 1 to 128 characters', key);
+    if (key.toLowerCase().startsWith('aws:'))
+      refuse(`tags.${key}`, 'must not use the reserved aws: prefix', key);
+    if (key.startsWith('stackfleet:'))
+      refuse(`tags.${key}`, 'must not use the stackfleet: prefix (set by stackfleet)', key);
+    if (value.length > 256) refuse(`tags.${key}`, 'must be at most 256 characters', value);
+  }
+}
+
+/**
+ * Validates and normalises a deploy-target input. Extra keys (the engine's
+ * `AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID`, the workflow's own `stack` progress) are ignored.
+ * Throws `InvalidInputError` naming the first field that is wrong.
+ */
+export function parseTargetInput(input: unknown): TargetInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidInputError('input', `input must be an object. Received: ${show(input)}`);
+  }
+  const raw = input as Record<string, unknown>;
+
+  const rolloutId = requireString(raw, 'rolloutId');
+  const session = roleSessionName(rolloutId);
+  if (session.length > 64) {
+    refuse(
+      'rolloutId',
+      `is too long: the role session name "${session}" built from it has ${session.length} characters and STS allows 64`,
+      rolloutId,
+    );
+  }
+  if (!ROLE_SESSION_NAME_PATTERN.test(session)) {
+    refuse(
+      'rolloutId',
+      'may contain only letters, digits and + = , . @ _ - (it becomes the STS role session name)',
+      rolloutId,
+    );
+  }
+
+  const mode = raw.mode;
+  if (!(TargetModes as readonly unknown[]).includes(mode))
+    refuse('mode', `must be one of ${TargetModes.join(', ')}`, mode);
+
+  const accountId = raw.accountId;
+  if (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId))
+    refuse('accountId', 'must be 12 digits', accountId);
+
+  const region = raw.region;
+  if (typeof region !== 'string' || !isKnownRegion(region))
+    refuse('region', 'must be an AWS region code such as eu-west-1', region);
+
+  const stackName = raw.stackName;
+  if (typeof stackName !== 'string' || !STACK_NAME.test(stackName)) {
+    refuse(
+      'stackName',
+      'must start with a letter and contain only letters, digits and hyphens, at most 128 characters',
+      stackName,
+    );
+  }
+
+  const templateUrl = requireString(raw, 'templateUrl');
+  checkTemplateUrl(templateUrl);
+
+  const templateVersion = requireString(raw, 'templateVersion');
+  if (templateVersion.length > 256)
+    refuse('templateVersion', 'must be at most 256 characters (it is a tag value)', templateVersion);
+
+  const parameters = stringMap(raw, 'parameters');
+  const tags = stringMap(raw, 'tags');
+  checkTags(tags);
+
+  const capabilitiesRaw = raw.capabilities ?? [];
+  if (!Array.isArray(capabilitiesRaw))
+    refuse('capabilities', `must be a list of ${StackCapabilities.join(', ')}`, capabilitiesRaw);
+  for (const capability of capabilitiesRaw) {
+    if (!(StackCapabilities as readonly unknown[]).includes(capability)) {
+      refuse('capabilities', `may only hold ${StackCapabilities.join(', ')}`, capability);
+    }
+  }
+
+  const executionRoleName = requireString(raw, 'executionRoleName');
+  if (!ROLE_NAME.test(executionRoleName)) {
+    refuse(
+      'executionRoleName',
+      'must be an IAM role name (1-64 letters, digits and + = , . @ _ -, no path)',
+      executionRoleName,
+    );
+  }
+
+  const externalIdRaw = raw.externalId;
+  let externalId: string | undefined;
+  if (externalIdRaw !== undefined && externalIdRaw !== null) {
+    if (typeof externalIdRaw !== 'string' || !EXTERNAL_ID.test(externalIdRaw)) {
+      refuse(
+        'externalId',
+        'must be 2-1224 characters of letters, digits and + = , . @ : / _ -',
+        externalIdRaw,
+      );
+    }
+    externalId = externalIdRaw;
+  }
+
+  const timeoutRaw = raw.timeoutSeconds ?? DEFAULT_TARGET_TIMEOUT_SECONDS;
+  if (
+    typeof timeoutRaw !== 'number' ||
+    !Number.isInteger(timeoutRaw) ||
+    timeoutRaw < MIN_TARGET_TIMEOUT_SECONDS ||
+    timeoutRaw > MAX_TARGET_TIMEOUT_SECONDS
+  ) {
+    refuse(
+      'timeoutSeconds',
+      `must be a whole number of seconds from ${MIN_TARGET_TIMEOUT_SECONDS} to ${MAX_TARGET_TIMEOUT_SECONDS}`,
+      timeoutRaw,
+    );
+  }
+
+  return {
+    rolloutId,
+    mode: mode as TargetMode,
+    accountId,
+    region,
+    stackName,
+    templateUrl,
+    templateVersion,
+    parameters,
+    tags,
+    capabilities: capabilitiesRaw as StackCapability[],
+    executionRoleName,
+    ...(externalId === undefined ? {} : { externalId }),
+    timeoutSeconds: timeoutRaw,
+  };
+}
+
+/*
+ * The progress record: what "Deploy stack" and "Check stack" return into `$.stack` of the
+ * deploy-target state. Small facts only (never credentials, never templates), so the state
+ * stays far below 256 KiB and is safe to show in the console.
+ */
+
+/** Routes of the "Stack settled?" Choice. */
+export const TargetStatuses = {
+  /** Our operation runs: wait, then check. */
+  InProgress: 'IN_PROGRESS',
+  /** Another operation (or our delete / continue-rollback) holds the stack: wait, then deploy again. */
+  Waiting: 'WAITING',
+  Succeeded: 'SUCCEEDED',
+  Failed: 'FAILED',
+} as const;
+export type TargetStatus = (typeof TargetStatuses)[keyof typeof TargetStatuses];
+
+/** How a target ended when it succeeded. */
+export const TargetOutcomes = { Created: 'CREATED', Updated: 'UPDATED', NoChange: 'NO_CHANGE' } as const;
+export type TargetOutcome = (typeof TargetOutcomes)[keyof typeof TargetOutcomes];
+
+/** Which stack operation stackfleet started and is watching. */
+export type WatchedOperation = 'CREATE' | 'UPDATE';
+
+/** The execution output of a target that succeeded. */
+export interface TargetResult {
+  readonly accountId: string;
+  readonly region: string;
+  readonly stackName: string;
+  readonly stackId: string;
+  readonly outcome: TargetOutcome;
+  readonly reason: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationSeconds: number;
+  readonly checks: number;
+}
+
+/** Parsed into the Fail state's Cause (as a JSON string) of a target that failed. */
+export interface FailureCause {
+  readonly reason: string;
+  readonly accountId: string | null;
+  readonly region: string | null;
+  readonly stackName: string | null;
+  readonly stackStatus?: string;
+  readonly failedResource?: {
+    readonly logicalId: string;
+    readonly type: string;
+    readonly status: string;
+    readonly statusReason: string;
+  };
+}
+
+export interface TargetProgress {
+  readonly status: TargetStatus;
+  readonly accountId: string | null;
+  readonly region: string | null;
+  readonly stackName: string | null;
+  readonly stackId?: string;
+  readonly operation?: WatchedOperation;
+  readonly clientRequestToken?: string;
+  /** When the target started (first Deploy stack), ISO 8601; the per-target timeout counts from here. */
+  readonly startedAt: string;
+  /** When our operation was started, ISO 8601. */
+  readonly operationStartedAt?: string;
+  /** Since when we wait for another operation (WAITING only). */
+  readonly waitingSince?: string;
+  readonly checks: number;
+  /** Seconds for the next Wait (IN_PROGRESS and WAITING). */
+  readonly waitSeconds: number;
+  readonly stackStatus?: string;
+  readonly reason: string;
+  /** Set once a failed first create was deleted, so the next create gets its own token. */
+  readonly recreating?: boolean;
+  /** Set once ContinueUpdateRollback was sent, so a second UPDATE_ROLLBACK_FAILED is reported, not looped on. */
+  readonly continuedRollback?: boolean;
+  /** SUCCEEDED only: the execution output. */
+  readonly result?: TargetResult;
+  /** FAILED only: an error name from errors.ts, for the Fail state's ErrorPath. */
+  readonly error?: string;
+  /** FAILED only: `FailureCause` as a JSON string, for the Fail state's CausePath. */
+  readonly cause?: string;
+}
+
+/** The progress a previous state left in `$.stack`, if any (tolerates anything else there). */
+export function previousProgress(input: unknown): Partial<TargetProgress> | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const stack = (input as Record<string, unknown>).stack;
+  if (typeof stack !== 'object' || stack === null || Array.isArray(stack)) return undefined;
+  const progress = stack as Partial<TargetProgress>;
+  return typeof progress.startedAt === 'string' ? progress : undefined;
+}
+
+/** The target's identity as given, even when invalid, so a refusal still says which target it was. */
+export function targetIdentity(input: unknown): {
+  accountId: string | null;
+  region: string | null;
+  stackName: string | null;
+} {
+  const raw = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  const text = (value: unknown) =>
+    typeof value === 'string' ? value : value === undefined ? null : JSON.stringify(value);
+  return { accountId: text(raw.accountId), region: text(raw.region), stackName: text(raw.stackName) };
+}
+
+/** A FAILED progress record whose `error`/`cause` the "Target failed" state turns into the execution's failure. */
+export function failedProgress(
+  base: {
+    accountId: string | null;
+    region: string | null;
+    stackName: string | null;
+    startedAt: string;
+    checks?: number;
+  },
+  error: string,
+  cause: Omit<FailureCause, 'accountId' | 'region' | 'stackName'>,
+  extra: Partial<TargetProgress> = {},
+): TargetProgress {
+  const full: FailureCause = {
+    ...cause,
+    accountId: base.accountId,
+    region: base.region,
+    stackName: base.stackName,
+  };
+  return {
+    ...extra,
+    status: TargetStatuses.Failed,
+    accountId: base.accountId,
+    region: base.region,
+    stackName: base.stackName,
+    startedAt: base.startedAt,
+    checks: base.checks ?? 0,
+    waitSeconds: 0,
+    reason: cause.reason,
+    error,
+    cause: JSON.stringify(full),
+  };
+}
+
+/** Whole seconds between two instants. */
+export function secondsBetween(from: string | Date, to: string | Date): number {
+  return Math.max(0, Math.round((new Date(to).getTime() - new Date(from).getTime()) / 1000));
+}
