@@ -67,4 +67,9 @@ export interface Scenario {
   /** Seconds a resource takes, per type; `default` for others. Each is [min, max] or a number. */
   durations: Record<string, number | [number, number]>;
   faults: ScenarioFaults;
+  /**
+   * Extra long-term access keys the sandbox accepts, each acting as the root of an account
+   * (`test`/`test` is always the management account). Lets people give tools other identities.
+   */
+  accessKeys?: Array<{ accessKeyId: string; secretAccessKey: string; accountId: string }>;
 }

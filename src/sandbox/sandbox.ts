@@ -1,0 +1,361 @@
+/**
+ * The sandbox cloud: a local multi-account AWS behind the real wire protocols. Each request is
+ * verified (SigV4, key -> account), decoded by its service's protocol, answered by the service
+ * emulator, and encoded back; faults from the scenario (throttling) are injected here. Reached
+ * in-process through `requestHandler()` or over HTTP through `listen()`.
+ */
+import { resolve } from 'node:path';
+import { configureAws } from '../aws/clients';
+import { runWithVirtualTime } from './clock';
+import type { DecodedCall, ProtocolCodec, ProtocolErrorCodes } from './protocols/codec';
+import { ec2Codec, ec2ErrorCodes } from './protocols/ec2';
+import { jsonCodec, jsonErrorCodes } from './protocols/json';
+import { queryCodec, queryErrorCodes } from './protocols/query';
+import { restXmlCodec, restXmlErrorCodes } from './protocols/rest-xml';
+import { demoScenario, loadScenarioFile, validateScenario } from './scenario';
+import type { Scenario } from './scenario-types';
+import { serveSandbox } from './server';
+import { registerDefaultServices } from './services/index';
+import { readObjectFromState } from './services/s3';
+import { pruneExpiredSessions, stsState } from './services/sts';
+import {
+  computeSignature,
+  MalformedAuthorizationError,
+  parseAmzDate,
+  parseAuthorization,
+  type SigV4Authorization,
+  sha256Hex,
+} from './sigv4';
+import { DEFAULT_STATE_DIR, SandboxStore } from './store';
+import { createInProcessHandler } from './transport';
+import {
+  AwsError,
+  type Caller,
+  type OperationContext,
+  type SandboxRequest,
+  type SandboxResponse,
+  type ServiceEmulator,
+} from './types';
+import { World } from './world';
+
+export interface SandboxOptions {
+  /** A scenario, or the path of a scenario YAML file. Default: the persisted one, else the demo organisation. */
+  scenario?: Scenario | string;
+  /** Where state is kept (default `.stackfleet/sandbox`); `null` keeps everything in memory. */
+  stateDir?: string | null;
+  /** Start over: forget the persisted world. */
+  reset?: boolean;
+  /** Register the default services (default true). */
+  defaultServices?: boolean;
+  /**
+   * The clock signatures are checked against for skew. Default `Date.now` (the same clock the
+   * in-process SDK signs with, fake under virtual time); the HTTP server under `--speed` passes
+   * real time because its clients sign with real time.
+   */
+  signingClock?: () => number;
+}
+
+const CODECS: Record<ServiceEmulator['protocol'], { codec: ProtocolCodec; codes: ProtocolErrorCodes }> = {
+  query: { codec: queryCodec, codes: queryErrorCodes },
+  ec2: { codec: ec2Codec, codes: ec2ErrorCodes },
+  json: { codec: jsonCodec, codes: jsonErrorCodes },
+  'rest-xml': { codec: restXmlCodec, codes: restXmlErrorCodes },
+};
+
+/** Names used in "not implemented in the sandbox: Service.Operation". */
+const SERVICE_NAMES: Record<string, string> = {
+  sts: 'STS',
+  cloudformation: 'CloudFormation',
+  s3: 'S3',
+  ec2: 'EC2',
+  organizations: 'Organizations',
+  sns: 'SNS',
+  states: 'StepFunctions',
+};
+
+/** Services whose endpoints are global: never refused for a disabled region. */
+const GLOBAL_SERVICES = new Set(['organizations', 's3', 'iam']);
+/** Regional services the core refuses in a region the caller's account has not enabled. */
+const REGION_CHECKED_SERVICES = new Set(['sts', 'sns', 'ec2']);
+
+const MAX_SKEW_MS = 15 * 60 * 1000;
+
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+const EXPIRED_TOKEN = 'The security token included in the request is expired';
+const BAD_SIGNATURE =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+
+function guessProtocol(request: SandboxRequest): ServiceEmulator['protocol'] {
+  if (request.headers['x-amz-target']) return 'json';
+  const type = request.headers['content-type'] ?? '';
+  if (type.startsWith('application/x-www-form-urlencoded') || request.query.Action !== undefined)
+    return 'query';
+  return 'rest-xml';
+}
+
+interface KeyRecord {
+  secret: string;
+  accountId: string;
+}
+
+export class Sandbox {
+  readonly adminCredentials = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+  private readonly services = new Map<string, ServiceEmulator>();
+  private readonly staticKeys = new Map<string, KeyRecord>();
+  private requestCounter = 0;
+  private throttleCounter = 0;
+  private readonly signingClock: () => number;
+
+  private constructor(
+    readonly world: World,
+    private readonly store: SandboxStore | undefined,
+    options: SandboxOptions,
+  ) {
+    this.signingClock = options.signingClock ?? (() => Date.now());
+    world.setObjectReader(readObjectFromState);
+    this.staticKeys.set('test', {
+      secret: 'test',
+      accountId: world.scenario.organization.managementAccountId,
+    });
+    for (const key of world.scenario.accessKeys ?? []) {
+      this.staticKeys.set(key.accessKeyId, { secret: key.secretAccessKey, accountId: key.accountId });
+    }
+  }
+
+  /** Opens (or creates) the sandbox world; see `SandboxOptions`. */
+  static async open(options: SandboxOptions = {}): Promise<Sandbox> {
+    const stateDir = options.stateDir === undefined ? DEFAULT_STATE_DIR : options.stateDir;
+    const store = stateDir === null ? undefined : new SandboxStore(resolve(stateDir));
+    if (store && options.reset) await store.reset();
+    const loaded = store ? await store.load() : { sections: {} as Record<string, unknown> };
+    let scenario: Scenario;
+    if (typeof options.scenario === 'string') scenario = loadScenarioFile(options.scenario);
+    else if (options.scenario) scenario = validateScenario(options.scenario, 'scenario object');
+    else scenario = loaded.meta?.scenario ?? demoScenario();
+    const world = new World(scenario, loaded.sections, loaded.meta?.clock ?? 0);
+    const sandbox = new Sandbox(world, store, options);
+    if (options.defaultServices !== false) registerDefaultServices(sandbox);
+    return sandbox;
+  }
+
+  get scenario(): Scenario {
+    return this.world.scenario;
+  }
+
+  /** Virtual now of this world (continues the persisted clock). */
+  now(): number {
+    return this.world.now();
+  }
+
+  /** Adds or replaces the emulator of a service (by signing name). */
+  register(service: ServiceEmulator): void {
+    this.services.set(service.signingName, service);
+  }
+
+  /** The registered emulator for a signing name. */
+  service(signingName: string): ServiceEmulator | undefined {
+    return this.services.get(signingName);
+  }
+
+  /** An SDK `requestHandler` that hands signed requests to this sandbox in-process (no sockets). */
+  requestHandler(): unknown {
+    return createInProcessHandler(this);
+  }
+
+  /** Points `src/aws/clients.ts` at this sandbox in-process, with the admin credentials by default. */
+  connectAws(options: { maxAttempts?: number } = {}): void {
+    configureAws({
+      requestHandler: this.requestHandler(),
+      credentials: { ...this.adminCredentials },
+      ...options,
+    });
+  }
+
+  /** Runs `work` under virtual time starting from this world's clock. */
+  runWithVirtualTime<T>(
+    work: () => Promise<T>,
+    options: { onStep?: (virtualNow: number) => void } = {},
+  ): Promise<T> {
+    return runWithVirtualTime(work, { ...options, startAt: this.now() });
+  }
+
+  /** Persists the world (only what changed) under the store's lock; no-op for a memory-only sandbox. */
+  async save(): Promise<void> {
+    if (!this.store) return;
+    pruneExpiredSessions(stsState(this.world), this.world.now());
+    await this.store.save(
+      { version: 1, clock: this.world.now(), scenario: this.world.scenario },
+      this.world.state,
+    );
+  }
+
+  /** Serves this sandbox over HTTP on 127.0.0.1. */
+  listen(port: number): Promise<{ url: string; close(): Promise<void> }> {
+    return serveSandbox(this, port);
+  }
+
+  /** Answers one request; never throws (every failure is an AWS-style error response). */
+  async handle(request: SandboxRequest): Promise<SandboxResponse> {
+    this.requestCounter += 1;
+    const requestId = `5b1e0c2a-0000-4000-8000-${this.requestCounter.toString(16).padStart(12, '0')}`;
+    let protocol = guessProtocol(request);
+    let response: SandboxResponse;
+    try {
+      let auth: SigV4Authorization | undefined;
+      try {
+        auth = parseAuthorization(request.headers.authorization);
+      } catch (error) {
+        if (error instanceof MalformedAuthorizationError)
+          throw new AwsError('IncompleteSignature', error.message, 403);
+        throw error;
+      }
+      const service = auth ? this.services.get(auth.service) : undefined;
+      if (service) protocol = service.protocol;
+      const { codes } = CODECS[protocol];
+      if (!auth) {
+        throw new AwsError(
+          codes.missingAuth.code,
+          'Request is missing Authentication Token',
+          codes.missingAuth.status,
+        );
+      }
+      if (!service) {
+        throw new AwsError(
+          codes.unknownOperation.code,
+          `not implemented in the sandbox: ${SERVICE_NAMES[auth.service] ?? auth.service} (no emulator for signing name "${auth.service}")`,
+          codes.unknownOperation.status,
+        );
+      }
+      const caller = this.authenticate(request, auth, codes);
+      if (REGION_CHECKED_SERVICES.has(service.signingName) && !GLOBAL_SERVICES.has(service.signingName)) {
+        this.checkRegion(caller, auth.region, service.signingName, codes);
+      }
+      const { codec } = CODECS[protocol];
+      const call = codec.decode(request, service);
+      this.world.countCall(service.signingName, call.operation, caller.accountId, auth.region);
+      this.maybeThrottle(service.signingName, call.operation, codes);
+      const operation = service.operations[call.operation];
+      if (!operation) {
+        throw new AwsError(
+          codes.unknownOperation.code,
+          `not implemented in the sandbox: ${SERVICE_NAMES[service.signingName] ?? service.signingName}.${call.operation}`,
+          codes.unknownOperation.status,
+        );
+      }
+      const ctx: OperationContext = {
+        caller,
+        region: auth.region,
+        now: () => this.world.now(),
+        world: this.world,
+        requestId,
+      };
+      const result = await operation(call.params, ctx);
+      response = codec.encodeResult(result, call as DecodedCall, service, requestId);
+    } catch (error) {
+      const awsError =
+        error instanceof AwsError
+          ? error
+          : new AwsError(
+              'InternalFailure',
+              `Internal error in the sandbox: ${error instanceof Error ? error.message : String(error)}`,
+              500,
+              'Receiver',
+            );
+      response = CODECS[protocol].codec.encodeError(awsError, requestId, request);
+    }
+    response.headers.date = new Date(this.signingClock()).toUTCString();
+    return response;
+  }
+
+  private authenticate(request: SandboxRequest, auth: SigV4Authorization, codes: ProtocolErrorCodes): Caller {
+    let secret: string;
+    let caller: Caller;
+    const fixed = this.staticKeys.get(auth.accessKeyId);
+    if (fixed) {
+      secret = fixed.secret;
+      caller = {
+        accountId: fixed.accountId,
+        accessKeyId: auth.accessKeyId,
+        arn: `arn:aws:iam::${fixed.accountId}:root`,
+      };
+    } else {
+      const session = stsState(this.world).sessions[auth.accessKeyId];
+      if (!session || request.headers['x-amz-security-token'] !== session.sessionToken) {
+        throw new AwsError(codes.unknownKey.code, INVALID_TOKEN, codes.unknownKey.status);
+      }
+      if (session.expiration <= this.world.now()) {
+        throw new AwsError(codes.expired.code, EXPIRED_TOKEN, codes.expired.status);
+      }
+      secret = session.secretAccessKey;
+      caller = {
+        accountId: session.accountId,
+        accessKeyId: auth.accessKeyId,
+        arn: `arn:aws:sts::${session.accountId}:assumed-role/${session.roleName}/${session.sessionName}`,
+        roleName: session.roleName,
+        sessionName: session.sessionName,
+      };
+      if (session.sourceIdentity !== undefined) caller.sourceIdentity = session.sourceIdentity;
+    }
+    const signedAt = parseAmzDate(request.headers['x-amz-date']);
+    if (Number.isNaN(signedAt)) {
+      throw new AwsError(
+        'IncompleteSignature',
+        `x-amz-date must be yyyymmddThhmmssZ. Received: ${request.headers['x-amz-date'] ?? '(none)'}`,
+        403,
+      );
+    }
+    const now = this.signingClock();
+    if (Math.abs(signedAt - now) > MAX_SKEW_MS) {
+      const stamp = request.headers['x-amz-date'];
+      if (auth.service === 's3') {
+        throw new AwsError(
+          'RequestTimeTooSkewed',
+          'The difference between the request time and the current time is too large.',
+          403,
+        );
+      }
+      throw new AwsError(
+        codes.badSignature.code,
+        `Signature expired: ${stamp} is now earlier than ${new Date(now - MAX_SKEW_MS).toISOString()} (${new Date(now).toISOString()} - 15 min.)`,
+        codes.badSignature.status,
+      );
+    }
+    const declared = request.headers['x-amz-content-sha256'];
+    if (declared && /^[0-9a-f]{64}$/.test(declared) && declared !== sha256Hex(request.body)) {
+      throw new AwsError(
+        'XAmzContentSHA256Mismatch',
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        400,
+      );
+    }
+    if (computeSignature(request, auth, secret) !== auth.signature) {
+      throw new AwsError(codes.badSignature.code, BAD_SIGNATURE, codes.badSignature.status);
+    }
+    return caller;
+  }
+
+  private checkRegion(caller: Caller, region: string, signingName: string, codes: ProtocolErrorCodes): void {
+    if (this.world.isRegionEnabled(caller.accountId, region)) return;
+    if (signingName === 'sts') {
+      throw new AwsError(
+        'RegionDisabledException',
+        `STS is not activated in this region for account:${caller.accountId}. Your account administrator can activate STS in this region using the IAM Console.`,
+        403,
+      );
+    }
+    // AWS does not accept credentials in a region the account has not enabled.
+    throw new AwsError(codes.unknownKey.code, INVALID_TOKEN, codes.unknownKey.status);
+  }
+
+  private maybeThrottle(signingName: string, operation: string, codes: ProtocolErrorCodes): void {
+    const rule = this.world.scenario.faults.throttle;
+    if (!rule || rule.rate <= 0) return;
+    if (rule.services && !rule.services.includes(signingName)) return;
+    if (rule.operations && !rule.operations.includes(operation)) return;
+    this.throttleCounter += 1;
+    if (this.world.random(`throttle:${this.throttleCounter}`) >= rule.rate) return;
+    const name = `${signingName}.${operation}`;
+    this.world.metrics.throttled[name] = (this.world.metrics.throttled[name] ?? 0) + 1;
+    throw new AwsError(codes.throttled.code, codes.throttled.message, codes.throttled.status);
+  }
+}

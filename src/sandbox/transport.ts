@@ -1,0 +1,87 @@
+/**
+ * The in-process transport: an SDK `requestHandler` that gives the signed request straight to the
+ * sandbox and returns its answer as an HTTP response, with no sockets. The SDK's middleware
+ * (signing, retries, deserialisers) runs exactly as it does against AWS.
+ */
+import { Readable } from 'node:stream';
+import { type HttpRequest, HttpResponse } from '@smithy/protocol-http';
+import type { SandboxRequest, SandboxResponse } from './types';
+
+interface Handles {
+  handle(request: SandboxRequest): Promise<SandboxResponse>;
+}
+
+async function toBuffer(body: unknown): Promise<Buffer> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (Buffer.isBuffer(body)) return body;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body as AsyncIterable<unknown>) {
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+    }
+    return Buffer.concat(chunks);
+  }
+  throw new TypeError(
+    `The in-process transport cannot read a request body of type ${Object.prototype.toString.call(body)}`,
+  );
+}
+
+function oneShot(buffer: Buffer): Readable {
+  let sent = false;
+  return new Readable({
+    read() {
+      if (!sent) {
+        sent = true;
+        if (buffer.length > 0) this.push(buffer);
+      }
+      this.push(null);
+    },
+  });
+}
+
+/** The SDK handler object (the shape of `@smithy/node-http-handler`'s, minus sockets). */
+export class InProcessHandler {
+  readonly metadata = { handlerProtocol: 'http/1.1' };
+
+  constructor(private readonly target: Handles) {}
+
+  async handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
+    if (!headers.host) headers.host = request.port ? `${request.hostname}:${request.port}` : request.hostname;
+    const answer = await this.target.handle({
+      method: request.method,
+      hostname: request.hostname,
+      path: request.path,
+      query: (request.query ?? {}) as SandboxRequest['query'],
+      headers,
+      body: await toBuffer(request.body),
+    });
+    const body = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
+    return {
+      response: new HttpResponse({
+        statusCode: answer.statusCode,
+        headers: {
+          ...answer.headers,
+          'content-length': answer.headers['content-length'] ?? String(body.length),
+        },
+        body: oneShot(body),
+      }),
+    };
+  }
+
+  updateHttpClientConfig(): void {}
+
+  httpHandlerConfigs(): Record<string, never> {
+    return {};
+  }
+
+  destroy(): void {}
+}
+
+export function createInProcessHandler(target: Handles): InProcessHandler {
+  return new InProcessHandler(target);
+}
