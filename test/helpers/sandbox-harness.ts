@@ -1,0 +1,250 @@
+/**
+ * A whole stackfleet admin account on an in-memory sandbox, for integration tests and the
+ * benchmark: the SDK clients of src/aws/clients.ts point at the sandbox in-process, the state
+ * machines are provisioned from the real ASL files, a template is uploaded, and `runRollout`
+ * starts the rollout through the real SFNClient and waits for it under virtual time.
+ *
+ * While a run is in progress `Math.random` is a generator seeded from the scenario, so retry
+ * jitter (ASL `JitterStrategy: FULL`, the SDK's backoff) and therefore simulated timings are
+ * the same on every run of the same scenario.
+ */
+import '../../src/core/polyfills';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { awsClients, configureAws } from '../../src/aws/clients';
+import type { LocalEngine } from '../../src/engine/engine';
+import { type ProvisionedAdmin, provisionSandboxAdmin } from '../../src/engine/provision';
+import type { StoredExecution } from '../../src/engine/types';
+import { Sandbox } from '../../src/sandbox/sandbox';
+import type { Scenario } from '../../src/sandbox/scenario-types';
+import { engineFor } from '../../src/sandbox/services/stepfunctions';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface HarnessOptions {
+  /** Scenario to play; default the sandbox's demo organisation. */
+  scenario?: Scenario;
+  /** Admin region. @default 'eu-west-1' */
+  region?: string;
+  /** Provision the project's state machines from statemachines/*.asl.json. @default true */
+  provision?: boolean;
+  /** Template uploaded as the baseline. @default templates/baseline.yaml */
+  templateFile?: string;
+  /** SDK max attempts for every client. @default 3 */
+  maxAttempts?: number;
+}
+
+export interface TemplateLocation {
+  bucket: string;
+  key: string;
+  versionId: string;
+}
+
+export interface RunMetrics {
+  /** Virtual seconds from start to stop of the top execution. */
+  simulatedSeconds: number;
+  /** Real milliseconds the run took. */
+  wallMs: number;
+  /** Executions started during the run (the top one, map run children, nested children). */
+  executions: number;
+  /** Nested executions of the deploy-target state machine (one per target). */
+  targets: number;
+  /** State transitions of every execution of the run. */
+  transitions: number;
+  transitionsPerTarget: number;
+  /** History events of the top execution. */
+  parentHistoryEvents: number;
+  cloudFormationCalls: number;
+  cloudFormationCallsPerTarget: number;
+  /** Most CloudFormation calls any one account/region saw. */
+  maxCloudFormationCallsPerTarget: number;
+}
+
+export interface RunResult {
+  executionArn: string;
+  status: string;
+  /** Parsed output (undefined unless SUCCEEDED). */
+  output: unknown;
+  error?: string;
+  cause?: string;
+  execution: DescribeExecutionCommandOutput;
+  metrics: RunMetrics;
+}
+
+export interface SandboxHarness {
+  sandbox: Sandbox;
+  engine: LocalEngine;
+  region: string;
+  accountId: string;
+  sfn: SFNClient;
+  s3: S3Client;
+  /** Undefined when `provision: false`. */
+  admin?: ProvisionedAdmin;
+  /** Undefined when `provision: false`. */
+  template?: TemplateLocation;
+  /** Uploads a template body to the artifact bucket (a new version each time). */
+  uploadTemplate(body: string, key?: string): Promise<TemplateLocation>;
+  /** Starts the provisioned rollout state machine and waits for it. */
+  runRollout(input: unknown, name?: string): Promise<RunResult>;
+  /** Starts any state machine and waits for it (and everything it started) under virtual time. */
+  run(stateMachineArn: string, input: unknown, name?: string): Promise<RunResult>;
+  /** Runs any async work under the sandbox's virtual clock with seeded randomness. */
+  virtual<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** sfc32 seeded from a string: small, fast, and good enough for jitter. */
+export function seededRandom(seed: string): () => number {
+  let h1 = 1779033703;
+  let h2 = 3144134277;
+  let h3 = 1013904242;
+  let h4 = 2773480762;
+  for (let i = 0; i < seed.length; i++) {
+    const k = seed.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+  }
+  let a = h1 >>> 0;
+  let b = h2 >>> 0;
+  let c = h3 >>> 0;
+  let d = h4 >>> 0;
+  return () => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+}
+
+/** Opens an in-memory sandbox, connects the SDK clients to it and (by default) provisions the admin account. */
+export async function openSandboxHarness(options: HarnessOptions = {}): Promise<SandboxHarness> {
+  const sandbox = await Sandbox.open({ scenario: options.scenario, stateDir: null });
+  const region = options.region ?? 'eu-west-1';
+  const accountId = sandbox.scenario.organization.managementAccountId;
+  configureAws({
+    requestHandler: sandbox.requestHandler(),
+    credentials: { ...sandbox.adminCredentials },
+    maxAttempts: options.maxAttempts ?? 3,
+  });
+  const engine = engineFor(sandbox.world);
+  const sfn = awsClients.sfn({ region });
+  const s3 = awsClients.s3({ region });
+  const sns = awsClients.sns({ region });
+  let runCounter = 0;
+
+  const virtual = async <T>(work: () => Promise<T>): Promise<T> => {
+    const original = Math.random;
+    runCounter++;
+    Math.random = seededRandom(`${sandbox.scenario.seed}:${runCounter}`);
+    try {
+      return await sandbox.runWithVirtualTime(work);
+    } finally {
+      Math.random = original;
+    }
+  };
+
+  let admin: ProvisionedAdmin | undefined;
+  let template: TemplateLocation | undefined;
+  const uploadTemplate = async (body: string, key = 'templates/baseline.yaml'): Promise<TemplateLocation> => {
+    if (!admin) throw new Error('uploadTemplate needs a provisioned admin account (provision: true)');
+    const bucket = admin.artifactBucket;
+    const put = await virtual(() => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })));
+    return { bucket, key, versionId: put.VersionId ?? 'null' };
+  };
+
+  if (options.provision !== false) {
+    admin = await virtual(() => provisionSandboxAdmin({ s3, sns, sfn }, { accountId, region }));
+    const templateFile = options.templateFile ?? path.join(REPO_ROOT, 'templates', 'baseline.yaml');
+    template = await uploadTemplate(readFileSync(templateFile, 'utf8'));
+  }
+
+  const run = async (stateMachineArn: string, input: unknown, name?: string): Promise<RunResult> => {
+    const before = new Set(Object.keys(engine.store.executions));
+    const cfnBefore = { ...sandbox.world.metrics.cloudFormationCallsByTarget };
+    const wallStart = performance.now();
+    const { executionArn, described } = await virtual(async () => {
+      const started = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn,
+          name,
+          input: typeof input === 'string' ? input : JSON.stringify(input),
+        }),
+      );
+      const arn = started.executionArn as string;
+      await engine.waitForExecution(arn);
+      await engine.whenIdle();
+      const out = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      return { executionArn: arn, described: out };
+    });
+    const wallMs = performance.now() - wallStart;
+    const created: StoredExecution[] = Object.keys(engine.store.executions)
+      .filter((arn) => !before.has(arn))
+      .map((arn) => engine.store.executions[arn] as StoredExecution);
+    const top = engine.store.executions[executionArn] as StoredExecution;
+    const deployTarget = admin?.deployTargetStateMachineArn;
+    const targets = deployTarget
+      ? created.filter((e) => e.stateMachineArn === deployTarget).length
+      : created.filter((e) => e.parentExecutionArn !== undefined && e.mapRunArn === undefined).length;
+    const transitions = created.reduce((sum, e) => sum + e.stateTransitions, 0);
+    let cfnCalls = 0;
+    let maxCfn = 0;
+    let cfnTargets = 0;
+    for (const [key, count] of Object.entries(sandbox.world.metrics.cloudFormationCallsByTarget)) {
+      const delta = count - (cfnBefore[key] ?? 0);
+      if (delta <= 0) continue;
+      cfnCalls += delta;
+      cfnTargets++;
+      maxCfn = Math.max(maxCfn, delta);
+    }
+    const status = described.status as string;
+    return {
+      executionArn,
+      status,
+      output: described.output !== undefined ? JSON.parse(described.output) : undefined,
+      error: described.error,
+      cause: described.cause,
+      execution: described,
+      metrics: {
+        simulatedSeconds: ((top.stopDate ?? top.startDate) - top.startDate) / 1000,
+        wallMs,
+        executions: created.length,
+        targets,
+        transitions,
+        transitionsPerTarget: targets ? transitions / targets : 0,
+        parentHistoryEvents: top.history.length,
+        cloudFormationCalls: cfnCalls,
+        cloudFormationCallsPerTarget: cfnTargets ? cfnCalls / Math.max(targets, cfnTargets) : 0,
+        maxCloudFormationCallsPerTarget: maxCfn,
+      },
+    };
+  };
+
+  return {
+    sandbox,
+    engine,
+    region,
+    accountId,
+    sfn,
+    s3,
+    admin,
+    template,
+    uploadTemplate,
+    run,
+    runRollout: (input, name) => {
+      if (!admin) throw new Error('runRollout needs a provisioned admin account (provision: true)');
+      return run(admin.rolloutStateMachineArn, input, name);
+    },
+    virtual,
+  };
+}
