@@ -295,7 +295,21 @@ export async function runDistributedMap(
       for (let i = 0; i < total; i++) {
         const e = finished[i];
         if (!e) {
-          const inputValue = selectedInputs[i] ?? items[i];
+          let inputValue = selectedInputs[i];
+          if (inputValue === undefined) {
+            // what the child would have received: the item after ItemSelector
+            inputValue = items[i];
+            if (selector !== undefined) {
+              try {
+                inputValue = await evaluatePayload(selector, input, {
+                  ...context,
+                  Map: { Item: { Index: i, Value: items[i] } },
+                });
+              } catch {
+                // the raw item is the best description of an item whose selection fails
+              }
+            }
+          }
           pending.push({
             Input: JSON.stringify(inputValue ?? null),
             InputDetails: { Included: true },
