@@ -1,0 +1,653 @@
+/**
+ * Stack operations of the sandbox CloudFormation: create, update, delete, continue-rollback,
+ * termination protection, and the read operations (stacks, resources, events, templates),
+ * with AWS's status rules, error codes and messages.
+ */
+import { AwsError } from '../types';
+import {
+  asArray,
+  asBool,
+  type OpEnv,
+  checkStackName,
+  findStack,
+  page,
+  readTemplateSource,
+  requireStack,
+  settleAll,
+  storeTemplate,
+  templateBody,
+  templateOf,
+  validationError,
+} from './common';
+import { type GivenParameter, isNoEcho, resolveParameters } from './parameters';
+import { planStack, sameValue, scheduleContinueRollback, scheduleCreate, scheduleDelete, scheduleUpdate } from './plan';
+import { stableUuid } from './resource-types';
+import {
+  type CfnSection,
+  isInProgress,
+  nextSeq,
+  type OperationKind,
+  type ResourceRecord,
+  type StackConfig,
+  type StackRecord,
+  type StackTag,
+  type StoredEvent,
+  resourcesAt,
+  stackStatusAt,
+} from './state';
+import { type ParsedTemplate, requiredCapabilities } from './template';
+import { partitionOf } from './intrinsics';
+
+/** Statuses from which UpdateStack (and UPDATE change sets) may start. */
+export const UPDATABLE_STATUSES = new Set([
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_COMPLETE',
+  'CREATE_FAILED',
+  'UPDATE_FAILED',
+]);
+
+const PAGE_SIZE = 100;
+
+/** Refuses a template that needs capabilities the caller did not acknowledge. */
+export function checkCapabilities(template: ParsedTemplate, given: string[]): void {
+  const { capabilities } = requiredCapabilities(template);
+  const missing = capabilities.filter((c) => {
+    if (given.includes(c)) return false;
+    if (c === 'CAPABILITY_IAM' && given.includes('CAPABILITY_NAMED_IAM')) return false;
+    return true;
+  });
+  if (missing.length > 0) {
+    throw new AwsError('InsufficientCapabilitiesException', `Requires capabilities : [${missing.join(', ')}]`);
+  }
+}
+
+function tagsOf(value: unknown): StackTag[] {
+  return asArray(value as StackTag[] | undefined).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));
+}
+
+/** A new stack's id, unique and deterministic per world. */
+export function newStackId(env: OpEnv, stackName: string): string {
+  const seq = nextSeq(env.section);
+  const uuid = stableUuid(`${env.world.scenario.seed}/${env.accountId}/${env.region}/${stackName}/${seq}`);
+  return `arn:${partitionOf(env.region)}:cloudformation:${env.region}:${env.accountId}:stack/${stackName}/${uuid}`;
+}
+
+/** A stack record in its initial state (CREATE operations and REVIEW_IN_PROGRESS stacks start here). */
+export function newStackRecord(env: OpEnv, stackName: string, config: StackConfig, description?: string): StackRecord {
+  const stack: StackRecord = {
+    stackId: newStackId(env, stackName),
+    stackName,
+    accountId: env.accountId,
+    region: env.region,
+    createdAt: env.now,
+    config,
+    resources: {},
+    outputs: [],
+    status: 'REVIEW_IN_PROGRESS',
+    terminationProtection: false,
+    ops: [],
+    tokens: {},
+    drift: { status: 'NOT_CHECKED', live: {}, scenarioRepaired: [], checked: {} },
+  };
+  if (description !== undefined) stack.description = description;
+  env.target.stacks[stack.stackId] = stack;
+  env.target.byName[stackName] = stack.stackId;
+  return stack;
+}
+
+function opId(env: OpEnv, stack: StackRecord): string {
+  return stableUuid(`${stack.stackId}/op/${nextSeq(env.section)}`);
+}
+
+/** Starts a CREATE operation on a (new or REVIEW_IN_PROGRESS) stack record. */
+export function startCreate(
+  env: OpEnv,
+  stack: StackRecord,
+  options: {
+    template: ParsedTemplate;
+    config: StackConfig;
+    typed: Record<string, string | string[]>;
+    onFailure: 'ROLLBACK' | 'DO_NOTHING' | 'DELETE';
+    token?: string;
+    changeSetId?: string;
+  },
+): void {
+  const id = opId(env, stack);
+  const plan = planStack(env, {
+    stack,
+    template: options.template,
+    parameters: options.typed,
+    assignIds: true,
+    idSeed: id,
+  });
+  const base = { env, stack, kind: 'CREATE' as OperationKind, opId: id, ...(options.token ? { token: options.token } : {}) };
+  const scheduled = scheduleCreate(base, {
+    plan,
+    config: options.config,
+    parameters: options.typed,
+    onFailure: options.onFailure,
+    ...(options.changeSetId ? { changeSetId: options.changeSetId } : {}),
+  });
+  stack.config = options.config;
+  if (options.template.Description !== undefined) stack.description = options.template.Description;
+  stack.ops.push(scheduled.op);
+  stack.pending = scheduled.pending;
+  if (options.token) stack.tokens[options.token] = 'CREATE';
+}
+
+/** Parameters of the deployed configuration, typed for evaluation. */
+export function typedParameters(template: ParsedTemplate, values: Record<string, string>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(values)) {
+    const type = template.Parameters[k]?.Type ?? 'String';
+    out[k] = type === 'CommaDelimitedList' || type.startsWith('List<') ? (v === '' ? [] : v.split(',')) : v;
+  }
+  return out;
+}
+
+/** Starts an UPDATE operation from the stack's settled configuration. */
+export function startUpdate(
+  env: OpEnv,
+  stack: StackRecord,
+  options: {
+    template: ParsedTemplate;
+    config: StackConfig;
+    typed: Record<string, string | string[]>;
+    token?: string;
+    changeSetId?: string;
+    revertDrift?: string[];
+  },
+): void {
+  const id = opId(env, stack);
+  const previousTemplate = templateOf(env.section, stack.config.templateHash);
+  const plan = planStack(env, {
+    stack,
+    template: options.template,
+    parameters: options.typed,
+    previous: {
+      template: previousTemplate,
+      parameters: typedParameters(previousTemplate, stack.config.parameters),
+      resources: stack.resources,
+    },
+    assignIds: true,
+    idSeed: id,
+  });
+  const base = { env, stack, kind: 'UPDATE' as OperationKind, opId: id, ...(options.token ? { token: options.token } : {}) };
+  const scheduled = scheduleUpdate(base, {
+    plan,
+    config: options.config,
+    parameters: options.typed,
+    previousTemplate,
+    ...(options.changeSetId ? { changeSetId: options.changeSetId } : {}),
+    ...(options.revertDrift ? { revertDrift: options.revertDrift } : {}),
+  });
+  stack.lastUpdatedAt = env.now;
+  stack.ops.push(scheduled.op);
+  stack.pending = scheduled.pending;
+  if (options.token) stack.tokens[options.token] = 'UPDATE';
+}
+
+function requireUpdatable(stack: StackRecord, now: number): void {
+  const { status } = stackStatusAt(stack, now);
+  if (!UPDATABLE_STATUSES.has(status)) {
+    throw validationError(`Stack:${stack.stackId} is in ${status} state and can not be updated.`);
+  }
+}
+
+export { requireUpdatable };
+
+// ---------------------------------------------------------------------------------------------
+// Mutating operations
+
+export function createStack(env: OpEnv, params: Record<string, unknown>): { StackId: string } {
+  const stackName = checkStackName(params.StackName);
+  const token = params.ClientRequestToken as string | undefined;
+  const existing = findStack(env, stackName);
+  if (existing) {
+    if (token && existing.tokens[token] === 'CREATE') return { StackId: existing.stackId };
+    throw new AwsError('AlreadyExistsException', `Stack [${stackName}] already exists`);
+  }
+  const disableRollback = asBool(params.DisableRollback);
+  const onFailureParam = params.OnFailure as string | undefined;
+  if (disableRollback !== undefined && onFailureParam !== undefined) {
+    throw validationError('You cannot specify both DisableRollback and OnFailure.');
+  }
+  if (onFailureParam !== undefined && !['ROLLBACK', 'DO_NOTHING', 'DELETE'].includes(onFailureParam)) {
+    throw validationError(
+      `1 validation error detected: Value '${onFailureParam}' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]`,
+    );
+  }
+  const onFailure = (onFailureParam ?? (disableRollback ? 'DO_NOTHING' : 'ROLLBACK')) as 'ROLLBACK' | 'DO_NOTHING' | 'DELETE';
+  const source = readTemplateSource(env, params);
+  const capabilities = asArray(params.Capabilities as string[] | undefined);
+  checkCapabilities(source.template, capabilities);
+  const resolved = resolveParameters(source.template, params.Parameters as GivenParameter[] | undefined);
+  const config: StackConfig = {
+    templateHash: source.hash,
+    parameters: resolved.values,
+    tags: tagsOf(params.Tags),
+    capabilities,
+    notificationARNs: asArray(params.NotificationARNs as string[] | undefined),
+    disableRollback: onFailure === 'DO_NOTHING',
+  };
+  if (params.RoleARN) config.roleARN = String(params.RoleARN);
+  if (params.TimeoutInMinutes !== undefined) config.timeoutInMinutes = Number(params.TimeoutInMinutes);
+  // Plan before the stack exists so an evaluation error (e.g. a missing import) creates nothing.
+  const stack = newStackRecord(env, stackName, config, source.template.Description);
+  try {
+    startCreate(env, stack, {
+      template: source.template,
+      config,
+      typed: resolved.typed,
+      onFailure,
+      ...(token ? { token } : {}),
+    });
+  } catch (error) {
+    delete env.target.stacks[stack.stackId];
+    delete env.target.byName[stackName];
+    throw error;
+  }
+  stack.terminationProtection = asBool(params.EnableTerminationProtection) ?? false;
+  return { StackId: stack.stackId };
+}
+
+/** Whether an update would change nothing (AWS: "No updates are to be performed."). */
+function sameDeployment(section: CfnSection, a: StackConfig, b: StackConfig): boolean {
+  if (a.templateHash !== b.templateHash) {
+    const ta = templateOf(section, a.templateHash);
+    const tb = templateOf(section, b.templateHash);
+    const strip = (t: ParsedTemplate) => ({ ...t, format: undefined });
+    if (!sameValue(strip(ta), strip(tb))) return false;
+  }
+  return (
+    sameValue(a.parameters, b.parameters) &&
+    sameValue(a.tags, b.tags) &&
+    sameValue(a.notificationARNs, b.notificationARNs) &&
+    (a.roleARN ?? '') === (b.roleARN ?? '')
+  );
+}
+
+export function updateStack(env: OpEnv, params: Record<string, unknown>): { StackId: string } {
+  const stack = requireStack(env, params.StackName as string | undefined);
+  const token = params.ClientRequestToken as string | undefined;
+  if (token && stack.tokens[token] === 'UPDATE') return { StackId: stack.stackId };
+  requireUpdatable(stack, env.now);
+  const source = readTemplateSource(env, params, stack);
+  const capabilities = asArray(params.Capabilities as string[] | undefined);
+  checkCapabilities(source.template, capabilities);
+  const resolved = resolveParameters(source.template, params.Parameters as GivenParameter[] | undefined, stack.config.parameters);
+  const config: StackConfig = {
+    templateHash: source.hash,
+    parameters: resolved.values,
+    tags: params.Tags === undefined ? stack.config.tags : tagsOf(params.Tags),
+    capabilities,
+    notificationARNs:
+      params.NotificationARNs === undefined ? stack.config.notificationARNs : asArray(params.NotificationARNs as string[]),
+    disableRollback: asBool(params.DisableRollback) ?? false,
+  };
+  const roleARN = params.RoleARN ?? stack.config.roleARN;
+  if (roleARN) config.roleARN = String(roleARN);
+  if (sameDeployment(env.section, stack.config, config)) throw validationError('No updates are to be performed.');
+  startUpdate(env, stack, { template: source.template, config, typed: resolved.typed, ...(token ? { token } : {}) });
+  return { StackId: stack.stackId };
+}
+
+export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record<string, never> {
+  const nameOrId = params.StackName as string | undefined;
+  if (!nameOrId) requireStack(env, nameOrId);
+  const stack = findStack(env, nameOrId);
+  if (!stack) return {};
+  const { status } = stackStatusAt(stack, env.now);
+  if (status === 'DELETE_COMPLETE' || status === 'DELETE_IN_PROGRESS') return {};
+  const token = params.ClientRequestToken as string | undefined;
+  if (token && stack.tokens[token] === 'DELETE') return {};
+  if (stack.terminationProtection) {
+    throw validationError(`Stack [${stack.stackName}] cannot be deleted while TerminationProtection is enabled`);
+  }
+  if (isInProgress(status) && status !== 'REVIEW_IN_PROGRESS') {
+    throw validationError(`Stack [${stack.stackName}] cannot be deleted while in status ${status}`);
+  }
+  const retain = asArray(params.RetainResources as string[] | undefined);
+  if (retain.length > 0 && status !== 'DELETE_FAILED') {
+    throw validationError(
+      `Invalid operation on stack [${stack.stackId}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state.`,
+    );
+  }
+  const id = opId(env, stack);
+  let template: ParsedTemplate | undefined;
+  try {
+    template = templateOf(env.section, stack.config.templateHash);
+  } catch {
+    template = undefined;
+  }
+  const scheduled = scheduleDelete({ env, stack, kind: 'DELETE', opId: id, ...(token ? { token } : {}) }, template, retain);
+  stack.deletedAt = env.now;
+  stack.ops.push(scheduled.op);
+  stack.pending = scheduled.pending;
+  if (token) stack.tokens[token] = 'DELETE';
+  return {};
+}
+
+export function continueUpdateRollback(env: OpEnv, params: Record<string, unknown>): Record<string, never> {
+  const stack = requireStack(env, params.StackName as string | undefined);
+  const token = params.ClientRequestToken as string | undefined;
+  if (token && stack.tokens[token] === 'CONTINUE_ROLLBACK') return {};
+  const { status } = stackStatusAt(stack, env.now);
+  if (status !== 'UPDATE_ROLLBACK_FAILED') {
+    throw validationError('ContinueUpdateRollback cannot be called from current stack status.');
+  }
+  const skip = asArray(params.ResourcesToSkip as string[] | undefined);
+  for (const id of skip) {
+    const r = stack.resources[id];
+    if (!r || !r.status.endsWith('_FAILED')) {
+      throw validationError(
+        `Nested stacks could not be rolled back. The following resource(s) are not in a failed state and cannot be skipped: [${id}]`,
+      );
+    }
+  }
+  const scheduled = scheduleContinueRollback(
+    { env, stack, kind: 'CONTINUE_ROLLBACK', opId: opId(env, stack), ...(token ? { token } : {}) },
+    skip,
+  );
+  stack.ops.push(scheduled.op);
+  stack.pending = scheduled.pending;
+  if (token) stack.tokens[token] = 'CONTINUE_ROLLBACK';
+  return {};
+}
+
+export function updateTerminationProtection(env: OpEnv, params: Record<string, unknown>): { StackId: string } {
+  const stack = requireStack(env, params.StackName as string | undefined);
+  const enable = asBool(params.EnableTerminationProtection);
+  if (enable === undefined) {
+    throw validationError(
+      "1 validation error detected: Value null at 'enableTerminationProtection' failed to satisfy constraint: Member must not be null",
+    );
+  }
+  stack.terminationProtection = enable;
+  return { StackId: stack.stackId };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read operations
+
+/** DescribeStacks' shape of a stack at the current time. */
+export function describeStack(env: OpEnv, stack: StackRecord): Record<string, unknown> {
+  const { status, reason } = stackStatusAt(stack, env.now);
+  const running = stack.pending && env.now < stack.pending.at;
+  const config = running && stack.pending ? stack.pending.config : stack.config;
+  let template: ParsedTemplate | undefined;
+  try {
+    template = templateOf(env.section, config.templateHash);
+  } catch {
+    template = undefined;
+  }
+  const out: Record<string, unknown> = {
+    StackId: stack.stackId,
+    StackName: stack.stackName,
+    Parameters: Object.entries(config.parameters).map(([k, v]) => ({
+      ParameterKey: k,
+      ParameterValue: template && isNoEcho(template, k) ? '****' : v,
+    })),
+    CreationTime: new Date(stack.createdAt),
+    StackStatus: status,
+    DisableRollback: config.disableRollback,
+    NotificationARNs: config.notificationARNs,
+    Tags: config.tags,
+    EnableTerminationProtection: stack.terminationProtection,
+    DriftInformation: {
+      StackDriftStatus: stack.drift.status,
+      ...(stack.drift.lastCheckAt !== undefined ? { LastCheckTimestamp: new Date(stack.drift.lastCheckAt) } : {}),
+    },
+  };
+  if (stack.description !== undefined) out.Description = stack.description;
+  if (stack.changeSetId) out.ChangeSetId = stack.changeSetId;
+  if (stack.deletedAt !== undefined) out.DeletionTime = new Date(stack.deletedAt);
+  if (stack.lastUpdatedAt !== undefined) out.LastUpdatedTime = new Date(stack.lastUpdatedAt);
+  if (reason !== undefined) out.StackStatusReason = reason;
+  if (config.capabilities.length > 0) out.Capabilities = config.capabilities;
+  if (!running && stack.outputs.length > 0) out.Outputs = stack.outputs;
+  if (config.roleARN) out.RoleARN = config.roleARN;
+  if (config.timeoutInMinutes !== undefined) out.TimeoutInMinutes = config.timeoutInMinutes;
+  return out;
+}
+
+export function describeStacks(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+  const name = params.StackName as string | undefined;
+  if (name) return { Stacks: [describeStack(env, requireStack(env, name))] };
+  settleAll(env);
+  const live = Object.values(env.target.stacks)
+    .filter((s) => s.status !== 'DELETE_COMPLETE' || (s.pending && env.now < s.pending.at))
+    .sort((a, b) => b.createdAt - a.createdAt);
+  const { items, next } = page(live, params.NextToken as string | undefined, 'DescribeStacks', PAGE_SIZE);
+  return { Stacks: items.map((s) => describeStack(env, s)), ...(next ? { NextToken: next } : {}) };
+}
+
+export function listStacks(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+  settleAll(env);
+  const filter = asArray(params.StackStatusFilter as string[] | undefined);
+  const summaries = Object.values(env.target.stacks)
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .map((s) => {
+      const { status, reason } = stackStatusAt(s, env.now);
+      const summary: Record<string, unknown> = {
+        StackId: s.stackId,
+        StackName: s.stackName,
+        CreationTime: new Date(s.createdAt),
+        StackStatus: status,
+        DriftInformation: {
+          StackDriftStatus: s.drift.status,
+          ...(s.drift.lastCheckAt !== undefined ? { LastCheckTimestamp: new Date(s.drift.lastCheckAt) } : {}),
+        },
+      };
+      if (s.description !== undefined) summary.TemplateDescription = s.description;
+      if (s.lastUpdatedAt !== undefined) summary.LastUpdatedTime = new Date(s.lastUpdatedAt);
+      if (s.deletedAt !== undefined) summary.DeletionTime = new Date(s.deletedAt);
+      if (reason !== undefined) summary.StackStatusReason = reason;
+      return summary;
+    })
+    .filter((s) => filter.length === 0 || filter.includes(s.StackStatus as string));
+  const { items, next } = page(summaries, params.NextToken as string | undefined, 'ListStacks', PAGE_SIZE);
+  return { StackSummaries: items, ...(next ? { NextToken: next } : {}) };
+}
+
+/** Every event of the stack up to now, oldest first. */
+export function eventsOf(env: OpEnv, stack: StackRecord): Array<StoredEvent & { opIndex: number; index: number }> {
+  const out: Array<StoredEvent & { opIndex: number; index: number }> = [];
+  stack.ops.forEach((op, opIndex) => {
+    op.events.forEach((event, index) => {
+      if (event.at <= env.now) out.push({ ...event, opIndex, index });
+    });
+  });
+  out.sort((a, b) => a.at - b.at || a.opIndex - b.opIndex || a.index - b.index);
+  return out;
+}
+
+export function describeStackEvents(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+  const stack = requireStack(env, params.StackName as string | undefined);
+  const events = eventsOf(env, stack);
+  // Tokens count from the oldest event, so events that arrive between pages do not shift them.
+  const token = params.NextToken as string | undefined;
+  let endExclusive = events.length;
+  if (token) {
+    try {
+      const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { before?: number; s?: string };
+      if (parsed.s !== stack.stackId || typeof parsed.before !== 'number') throw new Error('scope');
+      endExclusive = parsed.before;
+    } catch {
+      throw validationError('Invalid NextToken');
+    }
+  }
+  const start = Math.max(0, endExclusive - PAGE_SIZE);
+  const slice = events.slice(start, endExclusive).reverse();
+  const StackEvents = slice.map((e) => {
+    const op = stack.ops[e.opIndex];
+    const isStack = e.logicalId === undefined;
+    const event: Record<string, unknown> = {
+      StackId: stack.stackId,
+      EventId: isStack
+        ? stableUuid(`${op?.id}/${e.index}`)
+        : `${e.logicalId}-${e.status}-${new Date(e.at).toISOString()}-${e.index}`,
+      StackName: stack.stackName,
+      LogicalResourceId: isStack ? stack.stackName : e.logicalId,
+      PhysicalResourceId: isStack ? stack.stackId : (e.physicalId ?? ''),
+      ResourceType: isStack ? 'AWS::CloudFormation::Stack' : e.type,
+      Timestamp: new Date(e.at),
+      ResourceStatus: e.status,
+    };
+    if (op?.id) event.OperationId = op.id;
+    if (e.reason !== undefined) event.ResourceStatusReason = e.reason;
+    if (op?.token !== undefined) event.ClientRequestToken = op.token;
+    return event;
+  });
+  const next = start > 0 ? Buffer.from(JSON.stringify({ before: start, s: stack.stackId })).toString('base64') : undefined;
+  return { StackEvents, ...(next ? { NextToken: next } : {}) };
+}
+
+function resourceRows(env: OpEnv, stack: StackRecord): Array<[string, ResourceRecord]> {
+  return Object.entries(resourcesAt(stack, env.now));
+}
+
+function resourceDriftInfo(stack: StackRecord, logicalId: string): Record<string, unknown> {
+  const checked = stack.drift.checked[logicalId];
+  return checked
+    ? { StackResourceDriftStatus: checked.status, LastCheckTimestamp: new Date(checked.at) }
+    : { StackResourceDriftStatus: 'NOT_CHECKED' };
+}
+
+export function describeStackResources(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+  let stack: StackRecord | undefined;
+  const physical = params.PhysicalResourceId as string | undefined;
+  if (params.StackName) stack = requireStack(env, params.StackName as string);
+  else if (physical) {
+    settleAll(env);
+    stack = Object.values(env.target.stacks).find((s) =>
+      Object.values(resourcesAt(s, env.now)).some((r) => r.physicalId === physical),
+    );
+    if (!stack) throw validationError(`Stack for ${physical} does not exist`);
+  } else {
+    throw validationError('Either StackName or PhysicalResourceId must be specified.');
+  }
+  const wanted = params.LogicalResourceId as string | undefined;
+  const found = stack;
+  const rows = resourceRows(env, found)
+    .filter(([id, r]) => (!wanted || id === wanted) && (!physical || params.StackName || r.physicalId === physical))
+    .map(([id, r]) => ({
+      StackName: found.stackName,
+      StackId: found.stackId,
+      LogicalResourceId: id,
+      ...(r.physicalId ? { PhysicalResourceId: r.physicalId } : {}),
+      ResourceType: r.type,
+      Timestamp: new Date(r.updatedAt),
+      ResourceStatus: r.status,
+      ...(r.reason ? { ResourceStatusReason: r.reason } : {}),
+      DriftInformation: resourceDriftInfo(found, id),
+    }));
+  return { StackResources: rows };
+}
+
+export function describeStackResource(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+  const stack = requireStack(env, params.StackName as string | undefined);
+  const id = params.LogicalResourceId as string | undefined;
+  const r = id ? resourcesAt(stack, env.now)[id] : undefined;
+  if (!id || !r) throw validationError(`Resource ${id} does not exist for stack ${stack.stackName}`);
+  return {
+    StackResourceDetail: {
+      StackName: stack.stackName,
+      StackId: stack.stackId,
+      LogicalResourceId: id,
+      ...(r.physicalId ? { PhysicalResourceId: r.physicalId } : {}),
+      ResourceType: r.type,
+      LastUpdatedTimestamp: new Date(r.updatedAt),
+      ResourceStatus: r.status,
+      ...(r.reason ? { ResourceStatusReason: r.reason } : {}),
+      DriftInformation: resourceDriftInfo(stack, id),
+    },
+  };
+}
+
+export function listStackResources(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+  const stack = requireStack(env, params.StackName as string | undefined);
+  const rows = resourceRows(env, stack).map(([id, r]) => ({
+    LogicalResourceId: id,
+    ...(r.physicalId ? { PhysicalResourceId: r.physicalId } : {}),
+    ResourceType: r.type,
+    LastUpdatedTimestamp: new Date(r.updatedAt),
+    ResourceStatus: r.status,
+    ...(r.reason ? { ResourceStatusReason: r.reason } : {}),
+    DriftInformation: resourceDriftInfo(stack, id),
+  }));
+  const { items, next } = page(rows, params.NextToken as string | undefined, `ListStackResources/${stack.stackId}`, PAGE_SIZE);
+  return { StackResourceSummaries: items, ...(next ? { NextToken: next } : {}) };
+}
+
+export function getTemplate(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+  const csName = params.ChangeSetName as string | undefined;
+  if (csName) {
+    const cs = Object.values(env.target.changeSets).find(
+      (c) => c.id === csName || (c.name === csName && (c.stackName === params.StackName || c.stackId === params.StackName)),
+    );
+    if (!cs) throw new AwsError('ChangeSetNotFoundException', `ChangeSet [${csName}] does not exist`, 404);
+    return { TemplateBody: templateBody(env.section, cs.config.templateHash), StagesAvailable: ['Original', 'Processed'] };
+  }
+  const stack = requireStack(env, params.StackName as string | undefined);
+  const hash = stack.pending && env.now < stack.pending.at ? stack.pending.config.templateHash : stack.config.templateHash;
+  return { TemplateBody: templateBody(env.section, hash), StagesAvailable: ['Original', 'Processed'] };
+}
+
+function parameterList(template: ParsedTemplate) {
+  return Object.entries(template.Parameters).map(([key, decl]) => {
+    const p: Record<string, unknown> = { ParameterKey: key, NoEcho: decl.NoEcho === true || decl.NoEcho === 'true' };
+    if (decl.Default !== undefined) p.DefaultValue = Array.isArray(decl.Default) ? decl.Default.join(',') : String(decl.Default);
+    if (decl.Description !== undefined) p.Description = decl.Description;
+    return { p, decl };
+  });
+}
+
+function capabilitiesInfo(template: ParsedTemplate): Record<string, unknown> {
+  const { capabilities, reasonTypes } = requiredCapabilities(template);
+  if (capabilities.length === 0) return { Capabilities: [] };
+  return {
+    Capabilities: capabilities,
+    CapabilitiesReason: `The following resource(s) require capabilities: [${reasonTypes.join(', ')}]`,
+  };
+}
+
+export function validateTemplate(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+  const { template } = readTemplateSource(env, { TemplateBody: params.TemplateBody as string | undefined, TemplateURL: params.TemplateURL as string | undefined });
+  const out: Record<string, unknown> = {
+    Parameters: parameterList(template).map(({ p }) => p),
+    ...capabilitiesInfo(template),
+    DeclaredTransforms: template.Transform === undefined ? [] : asArray(template.Transform as string | string[]),
+  };
+  if (template.Description !== undefined) out.Description = template.Description;
+  return out;
+}
+
+export function getTemplateSummary(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+  let template: ParsedTemplate;
+  if (params.StackName) {
+    const stack = requireStack(env, params.StackName as string);
+    template = templateOf(env.section, stack.config.templateHash);
+  } else {
+    template = readTemplateSource(env, { TemplateBody: params.TemplateBody as string | undefined, TemplateURL: params.TemplateURL as string | undefined }).template;
+  }
+  const out: Record<string, unknown> = {
+    Parameters: parameterList(template).map(({ p, decl }) => ({
+      ...p,
+      ParameterType: decl.Type,
+      ParameterConstraints: decl.AllowedValues ? { AllowedValues: decl.AllowedValues.map(String) } : {},
+    })),
+    ...capabilitiesInfo(template),
+    ResourceTypes: [...new Set(Object.values(template.Resources).map((r) => r.Type))],
+    Version: template.AWSTemplateFormatVersion ?? '2010-09-09',
+    DeclaredTransforms: template.Transform === undefined ? [] : asArray(template.Transform as string | string[]),
+  };
+  if (template.Description !== undefined) out.Description = template.Description;
+  if (template.Metadata !== undefined) out.Metadata = JSON.stringify(template.Metadata);
+  return out;
+}
+
+export { storeTemplate };
