@@ -1,0 +1,156 @@
+/**
+ * Lays out a state machine graph with elkjs on the server, so the page (and a static export)
+ * only draws rectangles and polylines: no layout engine ships to the browser.
+ */
+import ELK from 'elkjs/lib/elk.bundled.js';
+import type { UiGraph, UiGraphEdge, UiGraphNode } from './asl-graph';
+
+export interface LaidOutNode extends UiGraphNode {
+  /** Absolute position and size in the SVG's coordinate system. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Group nodes (Map, Parallel, Branch) hold other nodes and are drawn behind them. */
+  group: boolean;
+}
+
+export interface LaidOutEdge extends UiGraphEdge {
+  /** Polyline points in absolute coordinates. */
+  points: Array<[number, number]>;
+  labelPosition?: [number, number];
+}
+
+export interface LaidOutGraph {
+  machine: string;
+  width: number;
+  height: number;
+  nodes: LaidOutNode[];
+  edges: LaidOutEdge[];
+}
+
+interface ElkShape {
+  id: string;
+  x?: number;
+  y?: number;
+  width?: number;
+  height?: number;
+  children?: ElkShape[];
+  edges?: ElkEdgeShape[];
+  labels?: Array<{ text: string; width: number; height: number; x?: number; y?: number }>;
+  layoutOptions?: Record<string, string>;
+}
+interface ElkEdgeShape {
+  id: string;
+  sources: string[];
+  targets: string[];
+  labels?: Array<{ text: string; width: number; height: number; x?: number; y?: number }>;
+  sections?: Array<{
+    startPoint: { x: number; y: number };
+    endPoint: { x: number; y: number };
+    bendPoints?: Array<{ x: number; y: number }>;
+  }>;
+}
+
+/** Rough text width in the page's 12px sans-serif; ELK needs sizes before the browser measures. */
+export function textWidth(text: string, px = 12): number {
+  return Math.ceil(text.length * px * 0.58);
+}
+
+const elk = new ELK();
+
+/** Positions every node and routes every edge; groups are sized around their children. */
+export async function layoutGraph(graph: UiGraph): Promise<LaidOutGraph> {
+  const groupIds = new Set(graph.nodes.filter((n) => n.parent !== undefined).map((n) => n.parent as string));
+  const shapes = new Map<string, ElkShape>();
+  for (const node of graph.nodes) {
+    const group = groupIds.has(node.id);
+    const marker = node.type === 'Start' || node.type === 'End';
+    const shape: ElkShape = { id: node.id };
+    if (group) {
+      shape.children = [];
+      shape.layoutOptions = {
+        'elk.padding': '[top=34,left=16,bottom=16,right=16]',
+        'elk.nodeSize.constraints': 'MINIMUM_SIZE',
+        'elk.nodeSize.minimum': `(${textWidth(node.name) + 60}, 60)`,
+      };
+    } else if (marker) {
+      shape.width = 56;
+      shape.height = 24;
+    } else {
+      shape.width = Math.max(120, textWidth(node.name) + 32);
+      shape.height = 40;
+    }
+    shapes.set(node.id, shape);
+  }
+  const root: ElkShape = {
+    id: 'root',
+    children: [],
+    edges: [],
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'DOWN',
+      'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '44',
+      'elk.spacing.nodeNode': '28',
+      'elk.spacing.edgeLabel': '4',
+      'elk.edgeLabels.inline': 'false',
+      'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+      'elk.json.edgeCoords': 'ROOT',
+      'elk.json.shapeCoords': 'ROOT',
+    },
+  };
+  for (const node of graph.nodes) {
+    const shape = shapes.get(node.id)!;
+    const parent = node.parent ? shapes.get(node.parent) : root;
+    (parent ?? root).children!.push(shape);
+  }
+  for (const edge of graph.edges) {
+    const e: ElkEdgeShape = { id: edge.id, sources: [edge.from], targets: [edge.to] };
+    if (edge.label) e.labels = [{ text: edge.label, width: textWidth(edge.label, 11), height: 14 }];
+    root.edges!.push(e);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: elkjs's ElkNode type is looser than our ElkShape
+  const result = (await elk.layout(root as any)) as unknown as ElkShape;
+
+  const nodes: LaidOutNode[] = [];
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const visit = (shape: ElkShape) => {
+    for (const child of shape.children ?? []) {
+      const source = byId.get(child.id)!;
+      nodes.push({
+        ...source,
+        x: child.x ?? 0,
+        y: child.y ?? 0,
+        width: child.width ?? 0,
+        height: child.height ?? 0,
+        group: groupIds.has(child.id),
+      });
+      visit(child);
+    }
+  };
+  visit(result);
+
+  const edgeById = new Map(graph.edges.map((e) => [e.id, e]));
+  const edges: LaidOutEdge[] = [];
+  const collectEdges = (shape: ElkShape) => {
+    for (const e of shape.edges ?? []) {
+      const source = edgeById.get(e.id)!;
+      const points: Array<[number, number]> = [];
+      for (const section of e.sections ?? []) {
+        points.push([section.startPoint.x, section.startPoint.y]);
+        for (const bend of section.bendPoints ?? []) points.push([bend.x, bend.y]);
+        points.push([section.endPoint.x, section.endPoint.y]);
+      }
+      const out: LaidOutEdge = { ...source, points };
+      const label = e.labels?.[0];
+      if (label && label.x !== undefined && label.y !== undefined)
+        out.labelPosition = [label.x, label.y + 11];
+      edges.push(out);
+    }
+    for (const child of shape.children ?? []) collectEdges(child);
+  };
+  collectEdges(result);
+  return { machine: graph.machine, width: result.width ?? 0, height: result.height ?? 0, nodes, edges };
+}

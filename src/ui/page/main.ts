@@ -1,0 +1,464 @@
+/**
+ * The rollout page: header, the two state machine graphs, the accounts x regions matrix and
+ * the selected target's execution. Reads the UI server's JSON API while live (polling while
+ * the rollout runs) or the data inlined into a static export.
+ */
+import type {
+  DefinitionsWire,
+  ExportBundleWire,
+  RolloutHeaderWire,
+  RolloutListItemWire,
+  RolloutWire,
+  TargetDetailWire,
+} from '../wire';
+import { Outcomes, outcomeColours, unknownOutcomeColour } from '../wire';
+import { formatCount, formatDuration, h } from './dom';
+import { type GraphView, renderGraph } from './graph-view';
+import { createMatrix, type MatrixCell, type MatrixView } from './matrix';
+
+interface PageConfig {
+  mode: 'live' | 'static';
+  rolloutExecutionArn?: string;
+  pollMs: number;
+}
+
+interface DataSource {
+  rollouts(): Promise<RolloutListItemWire[]>;
+  definitions(arn: string): Promise<DefinitionsWire>;
+  rollout(arn: string, since: number, offsets: { a: number; r: number; o: number }): Promise<RolloutWire>;
+  target(name: string, arn: string): Promise<TargetDetailWire | undefined>;
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  const res = await fetch(path, { headers: { accept: 'application/json' } });
+  const body = (await res.json()) as T & { error?: string; message?: string };
+  if (!res.ok) throw new Error(`${body.error ?? res.status}: ${body.message ?? res.statusText}`);
+  return body;
+}
+
+const liveSource: DataSource = {
+  rollouts: async () => (await getJson<{ rollouts: RolloutListItemWire[] }>('/api/rollouts')).rollouts,
+  definitions: (arn) => getJson(`/api/definitions?arn=${encodeURIComponent(arn)}`),
+  rollout: (arn, since, o) =>
+    getJson(`/api/rollout?arn=${encodeURIComponent(arn)}&since=${since}&a=${o.a}&r=${o.r}&o=${o.o}`),
+  target: (_name, arn) => getJson(`/api/target?arn=${encodeURIComponent(arn)}`),
+};
+
+function staticSource(data: ExportBundleWire): DataSource {
+  return {
+    rollouts: async () => [],
+    definitions: async () => data.definitions,
+    rollout: async () => data.rollout,
+    target: async (name) => data.targets[name],
+  };
+}
+
+function readJsonElement<T>(id: string): T | undefined {
+  const el = document.getElementById(id);
+  return el?.textContent ? (JSON.parse(el.textContent) as T) : undefined;
+}
+
+interface PageApi {
+  ready: boolean;
+  version: number;
+  matrix?: MatrixView;
+  status?: string;
+  openTarget(account: string, region: string): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    stackfleetUi: PageApi;
+  }
+}
+
+const api: PageApi = { ready: false, version: 0, openTarget: async () => undefined };
+window.stackfleetUi = api;
+
+function showError(root: HTMLElement, error: unknown) {
+  root.replaceChildren(
+    h(
+      'div',
+      { class: 'error-box', role: 'alert' },
+      `Could not load the rollout.\n${(error as Error).message ?? error}`,
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  const root = document.getElementById('app')!;
+  const config = readJsonElement<PageConfig>('stackfleet-config') ?? { mode: 'live', pollMs: 1000 };
+  const data = readJsonElement<ExportBundleWire>('stackfleet-data');
+  const source = config.mode === 'static' && data ? staticSource(data) : liveSource;
+  const fromQuery = new URLSearchParams(location.search).get('rollout') ?? undefined;
+  const arn = fromQuery ?? config.rolloutExecutionArn;
+  if (!arn) {
+    await showRolloutList(root, source);
+    return;
+  }
+  await showRollout(root, source, arn, config);
+}
+
+async function showRolloutList(root: HTMLElement, source: DataSource) {
+  const rollouts = await source.rollouts();
+  const list = h('ul', { class: 'rollout-list' });
+  for (const r of rollouts) {
+    const item = h(
+      'li',
+      {},
+      h('span', { class: `badge ${r.status}` }, r.status),
+      ` ${r.name} `,
+      h('span', { class: 'muted' }, new Date(r.startDate).toISOString()),
+    );
+    item.addEventListener('click', () => {
+      location.search = `?rollout=${encodeURIComponent(r.executionArn)}`;
+    });
+    list.append(item);
+  }
+  root.replaceChildren(
+    h('header', { class: 'rollout' }, h('div', { class: 'title' }, h('h1', {}, 'stackfleet rollouts'))),
+    h(
+      'main',
+      { style: 'padding:12px 16px' },
+      h('section', { class: 'panel' }, rollouts.length ? list : 'No rollouts yet.'),
+    ),
+  );
+  api.ready = true;
+}
+
+async function showRollout(root: HTMLElement, source: DataSource, arn: string, config: PageConfig) {
+  const definitions = await source.definitions(arn);
+  let lastHeader: RolloutHeaderWire | undefined;
+  const rolloutGraph = renderGraph(definitions.rollout, 'Rollout state machine', (id) =>
+    mapRunNote(id, lastHeader, definitions),
+  );
+  const targetGraph: GraphView | undefined = definitions.target
+    ? renderGraph(definitions.target, 'Deploy-target state machine')
+    : undefined;
+
+  const header = h('header', { class: 'rollout' });
+  const failedList = h('ul', { class: 'failed-list', 'aria-label': 'Failed targets' });
+  const targetInfo = h(
+    'div',
+    { class: 'target-info' },
+    h('p', { class: 'muted' }, 'Click a cell to open that target’s execution.'),
+  );
+  const timeline = h('div', { class: 'timeline-box' });
+  const targetPanel = h(
+    'section',
+    { class: 'panel target-panel', id: 'target-panel' },
+    h('h2', {}, 'Target execution'),
+    targetInfo,
+    h('div', { class: 'target-grid' }, targetGraph?.element ?? h('div'), timeline),
+  );
+
+  let selected: { account: string; region: string } | undefined;
+  const openCell = async (cell: MatrixCell) => {
+    selected = { account: cell.account, region: cell.region };
+    await showTarget(cell);
+  };
+  const matrix = createMatrix((cell) => {
+    openCell(cell).catch((e) => showError(targetInfo, e));
+  });
+  api.matrix = matrix;
+  api.openTarget = async (account, region) => {
+    const cell = matrix.cell(account, region);
+    if (cell) await openCell(cell);
+  };
+
+  const legend = h('div', { class: 'chips', 'aria-label': 'Outcome legend' });
+  root.replaceChildren(
+    header,
+    h(
+      'main',
+      { class: 'layout' },
+      rolloutGraph.element,
+      h(
+        'div',
+        { class: 'right' },
+        h(
+          'section',
+          { class: 'panel matrix-panel' },
+          h('h2', {}, 'Targets (accounts × regions)'),
+          legend,
+          matrix.element,
+          h('h2', { style: 'margin-top:8px' }, 'Failed targets'),
+          failedList,
+        ),
+        targetPanel,
+      ),
+    ),
+  );
+
+  // Client-side copies of the server's append-only tables.
+  const accounts: string[] = [];
+  const regions: string[] = [];
+  const outcomes: string[] = [];
+  let executionPrefix = '';
+  const failed = new Map<string, MatrixCell>();
+
+  const showTarget = async (cell: MatrixCell) => {
+    const title = h(
+      'h3',
+      { style: 'margin:4px 0' },
+      `${cell.account} · ${cell.region} `,
+      outcomeBadge(cell.outcome),
+    );
+    if (!cell.name) {
+      targetInfo.replaceChildren(title, h('p', {}, cell.reason || 'This target has no execution.'));
+      targetGraph?.setStatuses({});
+      timeline.replaceChildren();
+      return;
+    }
+    targetInfo.replaceChildren(title, h('p', { class: 'muted' }, 'Loading execution…'));
+    const detail = await source.target(cell.name, executionPrefix + cell.name);
+    if (selected?.account !== cell.account || selected.region !== cell.region) return;
+    if (!detail) {
+      targetInfo.replaceChildren(
+        title,
+        cell.reason ? failureBox({ cause: cell.reason }) : h('span'),
+        h('p', { class: 'muted' }, 'This export does not carry the history of this target.'),
+      );
+      targetGraph?.setStatuses({});
+      timeline.replaceChildren();
+      return;
+    }
+    renderTargetDetail(detail, cell);
+  };
+
+  const renderTargetDetail = (detail: TargetDetailWire, cell: MatrixCell) => {
+    const outcome = detail.outcome === Outcomes.Succeeded && cell.outcome ? cell.outcome : detail.outcome;
+    const took = (detail.stopDate ?? lastHeader?.now ?? detail.startDate) - detail.startDate;
+    const parts: Array<Node | string> = [
+      h('h3', { style: 'margin:4px 0' }, `${cell.account} · ${cell.region} `, outcomeBadge(outcome)),
+      h('div', { class: 'muted' }, `${detail.name} · ${detail.status} · ${formatDuration(took)}`),
+    ];
+    const failure =
+      detail.failure && (detail.status !== 'SUCCEEDED' || outcome === Outcomes.Failed)
+        ? detail.failure
+        : undefined;
+    if (failure || cell.reason || detail.reason) {
+      if (failure || outcome === Outcomes.Failed) {
+        parts.push(failureBox({ ...failure, cause: failure?.cause ?? detail.reason ?? cell.reason }));
+      } else if (detail.reason) {
+        parts.push(h('p', {}, detail.reason));
+      }
+    }
+    targetInfo.replaceChildren(...parts);
+    targetGraph?.setStatuses(detail.statuses, detail.retries);
+    const table = h('table', { class: 'timeline', 'aria-label': 'Event history' });
+    for (const row of detail.timeline) {
+      table.append(
+        h(
+          'tr',
+          { class: row.kind },
+          h('td', { class: 'muted' }, `+${formatDuration(row.elapsed)}`),
+          h('td', {}, row.text),
+        ),
+      );
+    }
+    timeline.replaceChildren(h('h2', {}, `Event history (${detail.timeline.length})`), table);
+    return detail;
+  };
+
+  let version = 0;
+  const apply = (wire: RolloutWire) => {
+    const t = wire.targets;
+    if (t.reset) {
+      accounts.length = t.accountsOffset;
+      regions.length = t.regionsOffset;
+      outcomes.length = t.outcomesOffset;
+    }
+    accounts.splice(t.accountsOffset, t.accounts.length, ...t.accounts);
+    regions.splice(t.regionsOffset, t.regions.length, ...t.regions);
+    outcomes.splice(t.outcomesOffset, t.outcomes.length, ...t.outcomes);
+    executionPrefix = t.executionPrefix;
+    const cells: MatrixCell[] = t.rows.map(([a, r, o, name, reason]) => ({
+      account: accounts[a] ?? '?',
+      region: regions[r] ?? '?',
+      outcome: outcomes[o] ?? '?',
+      name,
+      reason,
+    }));
+    matrix.update(cells);
+    for (const c of cells) {
+      const key = `${c.account}|${c.region}`;
+      if (c.outcome === Outcomes.Failed) failed.set(key, c);
+      else failed.delete(key);
+    }
+    if (cells.some((c) => c.outcome === Outcomes.Failed) || t.reset) renderFailed();
+    version = t.version;
+    api.version = version;
+    lastHeader = wire.rollout;
+    api.status = wire.rollout.status;
+    renderHeader(header, wire.rollout, legend);
+    rolloutGraph.setStatuses(wire.rollout.statuses);
+    if (selected) {
+      const cell = matrix.cell(selected.account, selected.region);
+      if (cell && cells.some((c) => c.account === cell.account && c.region === cell.region)) {
+        showTarget(cell).catch(() => undefined);
+      }
+    }
+  };
+
+  const renderFailed = () => {
+    const items = [...failed.values()].sort((a, b) =>
+      (a.account + a.region).localeCompare(b.account + b.region),
+    );
+    failedList.replaceChildren(
+      ...items.slice(0, 200).map((c) => {
+        const li = h(
+          'li',
+          { 'data-target': `${c.account}|${c.region}` },
+          h('b', {}, `${c.account} · ${c.region}`),
+          ` ${c.reason || 'failed'}`,
+        );
+        li.addEventListener('click', () => {
+          openCell(c).catch((e) => showError(targetInfo, e));
+        });
+        return li;
+      }),
+    );
+    if (items.length === 0) failedList.replaceChildren(h('li', { class: 'muted' }, 'None.'));
+    if (items.length > 200)
+      failedList.append(h('li', { class: 'muted' }, `… and ${formatCount(items.length - 200)} more`));
+  };
+
+  apply(await source.rollout(arn, 0, { a: 0, r: 0, o: 0 }));
+  api.ready = true;
+
+  if (config.mode !== 'live' || config.pollMs <= 0) return;
+  let quietPolls = 0;
+  const poll = async () => {
+    try {
+      const wire = await source.rollout(arn, version, {
+        a: accounts.length,
+        r: regions.length,
+        o: outcomes.length,
+      });
+      apply(wire);
+      quietPolls = wire.rollout.status === 'RUNNING' || wire.targets.rows.length > 0 ? 0 : quietPolls + 1;
+    } catch {
+      quietPolls = 0;
+    }
+    // Keep polling while the rollout runs, then until finer outcomes stop arriving.
+    if (quietPolls < 3) setTimeout(poll, config.pollMs);
+  };
+  setTimeout(poll, config.pollMs);
+}
+
+function outcomeBadge(outcome: string): HTMLElement {
+  return h(
+    'span',
+    {
+      class: 'badge',
+      style: `background:${outcomeColours[outcome] ?? unknownOutcomeColour}`,
+      'data-outcome': outcome,
+    },
+    outcome,
+  );
+}
+
+function failureBox(failure: {
+  state?: string;
+  error?: string;
+  cause?: string;
+  resource?: string;
+}): HTMLElement {
+  const dl = h('dl', { class: 'failure', role: 'alert' });
+  if (failure.resource)
+    dl.append(h('dt', {}, 'Failed resource'), h('dd', { 'data-field': 'resource' }, failure.resource));
+  if (failure.cause) dl.append(h('dt', {}, 'Reason'), h('dd', { 'data-field': 'reason' }, failure.cause));
+  if (failure.error) dl.append(h('dt', {}, 'Error'), h('dd', { 'data-field': 'error' }, failure.error));
+  if (failure.state) dl.append(h('dt', {}, 'State'), h('dd', { 'data-field': 'state' }, failure.state));
+  return dl;
+}
+
+function mapRunNote(
+  id: string,
+  header: RolloutHeaderWire | undefined,
+  defs: DefinitionsWire,
+): string | undefined {
+  const node = defs.rollout.nodes.find((n) => n.id === id);
+  if (node?.type !== 'Map' || !header) return undefined;
+  // Map run ARNs read `...:mapRun:<machine>/<label>:<id>`, the label being the Map's Label or name.
+  const label = node.label ?? node.name;
+  const run = header.mapRuns.filter((m) => m.mapRunArn.includes(`/${label}:`)).pop();
+  if (!run) return undefined;
+  const c = run.itemCounts;
+  return `${c.succeeded ?? 0}/${c.total ?? 0} done${c.failed ? `, ${c.failed} failed` : ''}`;
+}
+
+function renderHeader(header: HTMLElement, r: RolloutHeaderWire, legend: HTMLElement) {
+  const elapsed = (r.stopDate ?? r.now) - r.startDate;
+  const pct = r.total > 0 ? Math.round((r.done / r.total) * 100) : 0;
+  const order = [
+    Outcomes.Created,
+    Outcomes.Updated,
+    Outcomes.NoChange,
+    Outcomes.Repaired,
+    Outcomes.Succeeded,
+    Outcomes.Previewed,
+    Outcomes.Drifted,
+    Outcomes.Skipped,
+    Outcomes.Failed,
+    Outcomes.InProgress,
+    Outcomes.Pending,
+  ] as string[];
+  const keys = Object.keys(r.counts).sort((a, b) => {
+    const ia = order.indexOf(a);
+    const ib = order.indexOf(b);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
+  });
+  const chips = h('div', { class: 'chips', 'aria-label': 'Counts per outcome' });
+  const bar = h('div', { class: 'progress', title: `${r.done} of ${r.total} targets done` });
+  for (const k of keys) {
+    const n = r.counts[k] ?? 0;
+    if (n === 0) continue;
+    const colour = outcomeColours[k] ?? unknownOutcomeColour;
+    chips.append(
+      h(
+        'span',
+        { class: 'chip', 'data-outcome': k },
+        h('i', { style: `background:${colour}` }),
+        `${k} ${formatCount(n)}`,
+      ),
+    );
+    if (r.total > 0) bar.append(h('span', { style: `width:${(n / r.total) * 100}%;background:${colour}` }));
+  }
+  const mapRuns = r.mapRuns.map((m) => {
+    const c = m.itemCounts;
+    return `Map run ${m.status.toLowerCase()}: ${formatCount(c.total ?? 0)} items · ${formatCount(c.running ?? 0)} running · ${formatCount(c.succeeded ?? 0)} succeeded · ${formatCount(c.failed ?? 0)} failed${c.pending ? ` · ${formatCount(c.pending)} pending` : ''}${m.maxConcurrency ? ` · max concurrency ${m.maxConcurrency}` : ''}`;
+  });
+  header.replaceChildren(
+    h(
+      'div',
+      { class: 'title' },
+      h('h1', {}, `Rollout ${r.name}`),
+      h('span', { class: `badge ${r.status}`, 'data-rollout-status': r.status }, r.status),
+      h('span', { class: 'muted', 'data-field': 'elapsed' }, `elapsed ${formatDuration(elapsed)}`),
+      h(
+        'span',
+        { 'data-field': 'progress' },
+        `${formatCount(r.done)} / ${formatCount(r.total)} targets done (${pct}%)`,
+      ),
+    ),
+    bar,
+    chips,
+    h('div', { class: 'muted', 'data-field': 'map-runs' }, mapRuns.join('  |  ') || 'No map run yet.'),
+    r.error
+      ? h('div', { class: 'error-box', style: 'padding:4px 0' }, `${r.error}${r.cause ? `: ${r.cause}` : ''}`)
+      : '',
+  );
+  legend.replaceChildren(
+    ...Object.entries(outcomeColours).map(([k, c]) =>
+      h('span', { class: 'chip' }, h('i', { style: `background:${c}` }), k),
+    ),
+  );
+}
+
+main().catch((error) => {
+  const root = document.getElementById('app');
+  if (root) showError(root, error);
+  api.ready = true;
+});

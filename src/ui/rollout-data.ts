@@ -1,0 +1,729 @@
+/**
+ * The UI server's reading of Step Functions: rollouts, their map runs, their nested
+ * deploy-target executions and each target's history, all through the public SFN API so the
+ * same code serves the sandbox and AWS. Built for 10,000 targets: one paginated
+ * ListExecutions per refresh (stopping at the rollout's start), finer outcomes fetched a few
+ * hundred at a time and cached once a target is final, and deltas for the page.
+ */
+
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  DescribeMapRunCommand,
+  DescribeStateMachineCommand,
+  DescribeStateMachineForExecutionCommand,
+  type ExecutionListItem,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  ListMapRunsCommand,
+  ListStateMachinesCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import { targetExecutionName } from '../core/execution-name';
+import { parseJsonLines } from '../core/plan';
+import { parseFailure } from '../core/summary';
+import { aslToGraph, stateNodeId } from './asl-graph';
+import { RolloutNotFoundError } from './errors';
+import { readCause, readHistory, type StateStatus } from './execution-history';
+import { type LaidOutGraph, layoutGraph } from './layout';
+import {
+  outcomeFromOutput,
+  outcomeFromStatus,
+  parseTargetExecutionName,
+  readRolloutSummary,
+} from './targets';
+import {
+  type DefinitionsWire,
+  type MapRunWire,
+  Outcomes,
+  type RolloutHeaderWire,
+  type RolloutListItemWire,
+  type RolloutWire,
+  type TargetDetailWire,
+  type TargetRowWire,
+} from './wire';
+
+const ms = (d: Date | undefined): number | undefined => (d ? new Date(d).getTime() : undefined);
+
+/** Reads every page of an execution's history, oldest first (a Standard execution caps at 25,000 events). */
+export async function readExecutionHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        maxResults: 1000,
+        nextToken,
+        includeExecutionData: true,
+      }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken && events.length < 30000);
+  return events;
+}
+
+/** Recent executions of the rollout state machine, newest first. */
+export async function listRollouts(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  max = 50,
+): Promise<RolloutListItemWire[]> {
+  const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: max }));
+  return (page.executions ?? [])
+    .map((e) => {
+      const item: RolloutListItemWire = {
+        executionArn: e.executionArn ?? '',
+        name: e.name ?? '',
+        status: e.status ?? 'UNKNOWN',
+        startDate: ms(e.startDate) ?? 0,
+      };
+      const stop = ms(e.stopDate);
+      if (stop !== undefined) item.stopDate = stop;
+      return item;
+    })
+    .sort((a, b) => b.startDate - a.startDate);
+}
+
+/**
+ * The rollout state machine: given, or the one a given execution ran, or the only state machine
+ * whose name says "rollout".
+ */
+export async function resolveRolloutStateMachine(
+  sfn: SFNClient,
+  options: { rolloutStateMachineArn?: string; rolloutExecutionArn?: string },
+): Promise<string> {
+  if (options.rolloutStateMachineArn) return options.rolloutStateMachineArn;
+  if (options.rolloutExecutionArn) {
+    const d = await sfn.send(new DescribeExecutionCommand({ executionArn: options.rolloutExecutionArn }));
+    if (d.stateMachineArn) return d.stateMachineArn;
+  }
+  const found: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new ListStateMachinesCommand({ maxResults: 1000, nextToken }));
+    for (const sm of page.stateMachines ?? []) {
+      if (/rollout/i.test(sm.name ?? '') && sm.stateMachineArn) found.push(sm.stateMachineArn);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  if (found.length !== 1) {
+    throw new RolloutNotFoundError(
+      `Could not tell which state machine runs rollouts: pass rolloutStateMachineArn or a rollout execution ARN. Received state machines named like "rollout": ${found.length === 0 ? 'none' : found.join(', ')}`,
+    );
+  }
+  return found[0]!;
+}
+
+/**
+ * The deploy-target state machine, read from the rollout definition: the Task that starts a
+ * nested execution names it in `Parameters.StateMachineArn`.
+ */
+export function findTargetStateMachineArn(rolloutDefinition: string): string | undefined {
+  let found: string | undefined;
+  const visit = (value: unknown) => {
+    if (found || !value || typeof value !== 'object') return;
+    const record = value as Record<string, unknown>;
+    if (typeof record.Resource === 'string' && record.Resource.includes(':states:startExecution')) {
+      const params = (record.Parameters ?? record.Arguments) as Record<string, unknown> | undefined;
+      const arn = params?.StateMachineArn;
+      if (typeof arn === 'string' && arn.startsWith('arn:')) {
+        found = arn;
+        return;
+      }
+    }
+    for (const v of Object.values(record)) visit(v);
+  };
+  try {
+    visit(JSON.parse(rolloutDefinition));
+  } catch {
+    return undefined;
+  }
+  return found;
+}
+
+/** Caches laid-out graphs per state machine: definitions do not change under a running page. */
+export class DefinitionCache {
+  private readonly graphs = new Map<string, Promise<{ graph: LaidOutGraph; definition: string }>>();
+
+  constructor(private readonly sfn: SFNClient) {}
+
+  /** Layout of a state machine's definition (by ARN). */
+  graph(stateMachineArn: string, machine: string): Promise<{ graph: LaidOutGraph; definition: string }> {
+    let entry = this.graphs.get(stateMachineArn);
+    if (!entry) {
+      entry = (async () => {
+        const d = await this.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
+        const definition = d.definition ?? '{}';
+        return { graph: await layoutGraph(aslToGraph(definition, machine)), definition };
+      })();
+      entry.catch(() => this.graphs.delete(stateMachineArn));
+      this.graphs.set(stateMachineArn, entry);
+    }
+    return entry;
+  }
+
+  /** Both graphs of a rollout: its own machine and the deploy-target machine it starts. */
+  async forRollout(
+    rolloutExecutionArn: string,
+  ): Promise<DefinitionsWire & { targetStateMachineArn?: string }> {
+    const d = await this.sfn.send(
+      new DescribeStateMachineForExecutionCommand({ executionArn: rolloutExecutionArn }),
+    );
+    const rolloutArn = d.stateMachineArn ?? '';
+    const definition = d.definition ?? '{}';
+    let rollout = this.graphs.get(rolloutArn);
+    if (!rollout) {
+      rollout = layoutGraph(aslToGraph(definition, 'rollout')).then((graph) => ({ graph, definition }));
+      this.graphs.set(rolloutArn, rollout);
+    }
+    const out: DefinitionsWire & { targetStateMachineArn?: string } = { rollout: (await rollout).graph };
+    const targetArn = findTargetStateMachineArn(definition);
+    if (targetArn) {
+      out.target = (await this.graph(targetArn, 'deploy-target')).graph;
+      out.targetStateMachineArn = targetArn;
+    }
+    return out;
+  }
+}
+
+/** Node id -> status for a graph, from a history reading keyed by state name. */
+function statusesByNode(byState: Record<string, StateStatus>): Record<string, StateStatus> {
+  const out: Record<string, StateStatus> = {};
+  for (const [name, status] of Object.entries(byState)) out[stateNodeId(name)] = status;
+  return out;
+}
+
+interface TargetRecord {
+  account: string;
+  region: string;
+  name: string;
+  status: string;
+  outcome: string;
+  reason: string;
+  seq: number;
+  /** True once the output/cause of a final execution was read (it never changes after). */
+  settled: boolean;
+  fromSummary: boolean;
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
+
+/**
+ * Keeps one rollout's targets up to date across polls and answers deltas. Refreshes are
+ * coalesced (one in flight, at most one per `minIntervalMs`) so many open pages do not
+ * multiply the API calls.
+ */
+export class RolloutTracker {
+  private readonly targets = new Map<string, TargetRecord>();
+  private readonly accounts: string[] = [];
+  private readonly accountIndex = new Map<string, number>();
+  private readonly regions: string[] = [];
+  private readonly regionIndex = new Map<string, number>();
+  private readonly outcomes: string[] = [];
+  private readonly outcomeIndex = new Map<string, number>();
+  private seq = 0;
+  private header: RolloutHeaderWire | undefined;
+  private inFlight: Promise<void> | undefined;
+  private lastRefresh = 0;
+  private finished = false;
+  private executionPrefix = '';
+  private rolloutIds: string[] = [];
+
+  private plan: PlanFacts | undefined;
+  private planLoaded = false;
+  private summaryDocumentLoaded = false;
+  private readonly plannedNames = new Set<string>();
+
+  constructor(
+    private readonly sfn: SFNClient,
+    readonly executionArn: string,
+    private readonly definitions: DefinitionCache,
+    private readonly options: {
+      /** Reads the plan (targets, skipped) and summary.json from the artifact bucket when given. */
+      s3?: S3Client;
+      minIntervalMs?: number;
+      detailBudget?: number;
+      detailConcurrency?: number;
+    } = {},
+  ) {}
+
+  /** Brings the tracker up to date (coalesced and rate-limited), then answers a delta. */
+  async read(
+    since = 0,
+    offsets: { accounts?: number; regions?: number; outcomes?: number } = {},
+  ): Promise<RolloutWire> {
+    await this.refresh();
+    return this.snapshot(since, offsets);
+  }
+
+  /** Refreshes unless the rollout is final and fully read, or a refresh ran very recently. */
+  async refresh(force = false): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    if (this.finished && this.header) return;
+    if (!force && this.header && Date.now() - this.lastRefresh < (this.options.minIntervalMs ?? 750)) return;
+    this.inFlight = this.doRefresh().finally(() => {
+      this.inFlight = undefined;
+      this.lastRefresh = Date.now();
+    });
+    return this.inFlight;
+  }
+
+  private async doRefresh(): Promise<void> {
+    const execution = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn }));
+    const defs = await this.definitions.forRollout(this.executionArn);
+    const start = ms(execution.startDate) ?? 0;
+    if (this.rolloutIds.length === 0) this.rolloutIds = rolloutIdCandidates(execution);
+
+    const mapRuns: MapRunWire[] = [];
+    const runs = await this.sfn.send(new ListMapRunsCommand({ executionArn: this.executionArn }));
+    for (const run of runs.mapRuns ?? []) {
+      if (!run.mapRunArn) continue;
+      const d = await this.sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }));
+      const wire: MapRunWire = {
+        mapRunArn: run.mapRunArn,
+        status: d.status ?? 'UNKNOWN',
+        startDate: ms(d.startDate) ?? 0,
+        itemCounts: { ...(d.itemCounts ?? {}) } as Record<string, number>,
+        executionCounts: { ...(d.executionCounts ?? {}) } as Record<string, number>,
+      };
+      const stop = ms(d.stopDate);
+      if (stop !== undefined) wire.stopDate = stop;
+      if (d.maxConcurrency !== undefined) wire.maxConcurrency = d.maxConcurrency;
+      mapRuns.push(wire);
+    }
+
+    const history = await readExecutionHistory(this.sfn, this.executionArn);
+    let latest = Math.max(start, ms(execution.stopDate) ?? 0);
+    for (const e of history) latest = Math.max(latest, ms(e.timestamp) ?? 0);
+    this.plan ??= findPlanFacts(history);
+    if (this.plan && this.options.s3 && !this.planLoaded) await this.loadPlan(this.options.s3, this.plan);
+
+    if (defs.targetStateMachineArn) {
+      const arn = defs.targetStateMachineArn;
+      this.executionPrefix = `${arn.replace(':stateMachine:', ':execution:')}:`;
+      latest = Math.max(latest, await this.listTargets(arn, start, ms(execution.stopDate)));
+    }
+
+    const reading = readHistory(history, execution.status);
+    const statuses = statusesByNode(reading.statuses);
+    // A Distributed Map's item processor runs in child executions: its inner states show the Map's status.
+    for (const node of defs.rollout.nodes) {
+      if (
+        node.parent &&
+        statuses[node.parent] &&
+        !statuses[node.id] &&
+        node.type !== 'Start' &&
+        node.type !== 'End'
+      ) {
+        statuses[node.id] = statuses[node.parent]!;
+      }
+    }
+
+    let summary: unknown;
+    if (execution.status === 'SUCCEEDED' && execution.output) {
+      try {
+        summary = JSON.parse(execution.output);
+      } catch {
+        summary = undefined;
+      }
+      if (summary !== undefined) this.applySummary(summary);
+    }
+    if (TERMINAL.has(execution.status ?? '') && this.options.s3 && !this.summaryDocumentLoaded) {
+      await this.loadSummaryDocument(this.options.s3, summary);
+    }
+    if (defs.targetStateMachineArn) await this.readDetails();
+
+    const counts: Record<string, number> = {};
+    let done = 0;
+    for (const t of this.targets.values()) {
+      counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;
+      if (t.outcome !== Outcomes.InProgress && t.outcome !== Outcomes.Pending) done++;
+    }
+    const planned = Math.max(
+      mapRuns.reduce((sum, r) => sum + (r.itemCounts.total ?? 0), 0),
+      this.plan ? this.plan.targetCount + this.plan.canaryCount + this.plan.skippedCount : 0,
+    );
+    const total = Math.max(planned, this.targets.size);
+    if (total > this.targets.size)
+      counts[Outcomes.Pending] = (counts[Outcomes.Pending] ?? 0) + total - this.targets.size;
+
+    const header: RolloutHeaderWire = {
+      executionArn: this.executionArn,
+      name: execution.name ?? '',
+      status: execution.status ?? 'UNKNOWN',
+      stateMachineArn: execution.stateMachineArn ?? '',
+      startDate: start,
+      now: execution.status === 'RUNNING' ? Math.max(Date.now(), latest) : latest,
+      mapRuns,
+      counts,
+      total,
+      done,
+      statuses,
+    };
+    if (defs.targetStateMachineArn) header.targetStateMachineArn = defs.targetStateMachineArn;
+    const stop = ms(execution.stopDate);
+    if (stop !== undefined) header.stopDate = stop;
+    if (execution.error) header.error = execution.error;
+    if (execution.cause) header.cause = readCause(execution.cause).cause ?? execution.cause;
+    if (summary !== undefined) header.summary = summary;
+    this.header = header;
+    const unsettled = [...this.targets.values()].some((t) => !t.settled);
+    this.finished = TERMINAL.has(execution.status ?? '') && !unsettled;
+  }
+
+  /** Pages the deploy-target executions newest first, stopping once a page is older than the rollout. */
+  private async listTargets(stateMachineArn: string, rolloutStart: number, rolloutStop: number | undefined) {
+    let nextToken: string | undefined;
+    let latest = 0;
+    const candidates: ExecutionListItem[] = [];
+    do {
+      const page = await this.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }),
+      );
+      const items = page.executions ?? [];
+      candidates.push(...items);
+      nextToken = page.nextToken;
+      const first = ms(items[0]?.startDate) ?? 0;
+      const last = ms(items[items.length - 1]?.startDate) ?? 0;
+      if (items.length > 1 && first >= last && last < rolloutStart - 1000) break;
+    } while (nextToken);
+
+    let matched = candidates.filter((e) => this.belongs(e.name ?? ''));
+    if (matched.length === 0) {
+      // Names carry a rollout id this reader did not guess: fall back to the rollout's time window.
+      matched = candidates.filter((e) => {
+        const t = ms(e.startDate) ?? 0;
+        return (
+          parseTargetExecutionName(e.name ?? '') &&
+          t >= rolloutStart &&
+          (rolloutStop === undefined || t <= rolloutStop)
+        );
+      });
+    }
+    for (const e of matched) {
+      const parsed = parseTargetExecutionName(e.name ?? '');
+      if (!parsed) continue;
+      latest = Math.max(latest, ms(e.stopDate) ?? 0, ms(e.startDate) ?? 0);
+      const key = `${parsed.account}|${parsed.region}`;
+      const status = e.status ?? 'UNKNOWN';
+      const existing = this.targets.get(key);
+      if (existing && existing.status === status && existing.name === e.name) continue;
+      if (existing?.fromSummary && TERMINAL.has(status)) continue;
+      this.upsert(key, {
+        account: parsed.account,
+        region: parsed.region,
+        name: e.name ?? '',
+        status,
+        outcome: outcomeFromStatus(status),
+        reason: '',
+        settled: false,
+        fromSummary: false,
+      });
+    }
+    return latest;
+  }
+
+  private belongs(name: string): boolean {
+    if (this.plannedNames.has(name)) return true;
+    const parsed = parseTargetExecutionName(name);
+    if (!parsed) return false;
+    return this.rolloutIds.some((id) => targetExecutionName(parsed.account, parsed.region, id) === name);
+  }
+
+  /** Reads output (outcome) or cause (reason) of final targets, a bounded number per refresh. */
+  private async readDetails(): Promise<void> {
+    const pending = [...this.targets.entries()].filter(
+      ([, t]) => !t.settled && TERMINAL.has(t.status) && t.name,
+    );
+    const budget = pending.slice(0, this.options.detailBudget ?? 500);
+    const concurrency = this.options.detailConcurrency ?? 8;
+    let next = 0;
+    const worker = async () => {
+      while (next < budget.length) {
+        const [key, target] = budget[next++]!;
+        let d: DescribeExecutionCommandOutput;
+        try {
+          d = await this.sfn.send(
+            new DescribeExecutionCommand({ executionArn: this.executionPrefix + target.name }),
+          );
+        } catch {
+          continue;
+        }
+        const { outcome, reason } = outcomeFromOutput(d.status, d.output);
+        let why = reason ?? '';
+        if (outcome === Outcomes.Failed) why = target.reason || parseFailure(d.error, d.cause).reason;
+        this.upsert(key, {
+          ...target,
+          status: d.status ?? target.status,
+          outcome,
+          reason: why,
+          settled: true,
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, budget.length) }, worker));
+  }
+
+  /** Planned and skipped targets from the artifact bucket: the whole grid shows before targets start. */
+  private async loadPlan(s3: S3Client, plan: PlanFacts): Promise<void> {
+    const read = async (key: string) => {
+      try {
+        const answer = await s3.send(new GetObjectCommand({ Bucket: plan.bucket, Key: key }));
+        return parseJsonLines<Record<string, unknown>>((await answer.Body?.transformToString('utf-8')) ?? '');
+      } catch {
+        return undefined;
+      }
+    };
+    const targets = [...((await read(plan.canariesKey)) ?? []), ...((await read(plan.targetsKey)) ?? [])];
+    const skipped = (await read(plan.skippedKey)) ?? [];
+    this.planLoaded = true;
+    const regions = new Set<string>();
+    for (const t of targets) {
+      const account = String(t.accountId ?? '');
+      const region = String(t.region ?? '');
+      const name = typeof t.executionName === 'string' ? t.executionName : '';
+      if (!account || !region) continue;
+      regions.add(region);
+      if (name) this.plannedNames.add(name);
+      const key = `${account}|${region}`;
+      if (this.targets.has(key)) continue;
+      this.upsert(key, {
+        account,
+        region,
+        name,
+        status: 'PLANNED',
+        outcome: Outcomes.Pending,
+        reason: '',
+        settled: false,
+        fromSummary: false,
+      });
+    }
+    for (const t of skipped) {
+      const account = String(t.accountId ?? '');
+      const region = String(t.region ?? '');
+      const reason = typeof t.reason === 'string' ? t.reason : '';
+      // A whole skipped account (`*`) shows in every planned region's column.
+      for (const r of region === '*' ? [...regions] : [region]) {
+        if (!account || !r) continue;
+        this.upsert(`${account}|${r}`, {
+          account,
+          region: r,
+          name: '',
+          status: 'SKIPPED',
+          outcome: Outcomes.Skipped,
+          reason,
+          settled: true,
+          fromSummary: true,
+        });
+      }
+    }
+  }
+
+  /** summary.json carries every target's final outcome: once read, no per-target call is needed. */
+  private async loadSummaryDocument(s3: S3Client, summary: unknown): Promise<void> {
+    const small = (summary ?? {}) as { summaryBucket?: unknown; summaryKey?: unknown };
+    const bucket = typeof small.summaryBucket === 'string' ? small.summaryBucket : this.plan?.bucket;
+    const key = typeof small.summaryKey === 'string' ? small.summaryKey : this.plan?.summaryKey;
+    if (!bucket || !key) return;
+    try {
+      const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const document = JSON.parse((await answer.Body?.transformToString('utf-8')) ?? '{}') as unknown;
+      this.applySummary(document, true);
+      this.summaryDocumentLoaded = true;
+    } catch {
+      // Not written (yet): the small summary and per-target reads still give every outcome.
+    }
+  }
+
+  /** The finished rollout's summary names failed (and skipped) targets with their reasons. */
+  private applySummary(summary: unknown, complete = false): void {
+    for (const entry of readRolloutSummary(summary).targets) {
+      if (entry.region === '*') continue;
+      const key = `${entry.account}|${entry.region}`;
+      const existing = this.targets.get(key);
+      const outcome = entry.outcome ?? existing?.outcome ?? Outcomes.Pending;
+      const reason = entry.reason ?? existing?.reason ?? '';
+      if (existing && existing.outcome === outcome && existing.reason === reason) continue;
+      this.upsert(key, {
+        account: entry.account,
+        region: entry.region,
+        name: existing?.name || entry.name || '',
+        status: existing?.status ?? 'UNKNOWN',
+        outcome,
+        reason,
+        settled: complete || (existing?.settled ?? true),
+        fromSummary: true,
+      });
+    }
+  }
+
+  private upsert(key: string, record: Omit<TargetRecord, 'seq'>): void {
+    this.seq++;
+    this.index(this.accounts, this.accountIndex, record.account);
+    this.index(this.regions, this.regionIndex, record.region);
+    this.index(this.outcomes, this.outcomeIndex, record.outcome);
+    this.targets.set(key, { ...record, seq: this.seq });
+  }
+
+  private index(table: string[], index: Map<string, number>, value: string): number {
+    let i = index.get(value);
+    if (i === undefined) {
+      i = table.length;
+      table.push(value);
+      index.set(value, i);
+    }
+    return i;
+  }
+
+  /** Rows changed after `since` (all rows when `since` is 0), plus table entries the page lacks. */
+  snapshot(since = 0, offsets: { accounts?: number; regions?: number; outcomes?: number } = {}): RolloutWire {
+    if (!this.header) throw new RolloutNotFoundError(`Rollout ${this.executionArn} has not been read yet.`);
+    const reset = since <= 0 || since > this.seq;
+    const rows: TargetRowWire[] = [];
+    for (const t of this.targets.values()) {
+      if (!reset && t.seq <= since) continue;
+      rows.push([
+        this.accountIndex.get(t.account)!,
+        this.regionIndex.get(t.region)!,
+        this.outcomeIndex.get(t.outcome)!,
+        t.name,
+        t.reason,
+      ]);
+    }
+    const a = reset ? 0 : Math.min(offsets.accounts ?? 0, this.accounts.length);
+    const r = reset ? 0 : Math.min(offsets.regions ?? 0, this.regions.length);
+    const o = reset ? 0 : Math.min(offsets.outcomes ?? 0, this.outcomes.length);
+    return {
+      rollout: this.header,
+      targets: {
+        version: this.seq,
+        reset,
+        accountsOffset: a,
+        accounts: this.accounts.slice(a),
+        regionsOffset: r,
+        regions: this.regions.slice(r),
+        outcomesOffset: o,
+        outcomes: this.outcomes.slice(o),
+        executionPrefix: this.executionPrefix,
+        rows,
+      },
+    };
+  }
+
+  /** Names of the targets that failed, for exports that carry their details. */
+  failedTargetNames(): string[] {
+    return [...this.targets.values()]
+      .filter((t) => t.outcome === Outcomes.Failed && t.name)
+      .map((t) => t.name);
+  }
+}
+
+/** Where the plan put this rollout's files: the output of the state that planned targets. */
+export interface PlanFacts {
+  bucket: string;
+  targetsKey: string;
+  canariesKey: string;
+  skippedKey: string;
+  summaryKey: string;
+  targetCount: number;
+  canaryCount: number;
+  skippedCount: number;
+}
+
+/** Finds the plan facts (`$.plan`) in the rollout history, whichever state wrote them. */
+export function findPlanFacts(events: readonly HistoryEvent[]): PlanFacts | undefined {
+  for (const event of events) {
+    const output = event.stateExitedEventDetails?.output;
+    if (!output?.includes('targetsKey')) continue;
+    try {
+      const parsed = JSON.parse(output) as { plan?: Record<string, unknown> };
+      const p = parsed.plan;
+      if (p && typeof p.bucket === 'string' && typeof p.targetsKey === 'string' && p.targetsKey) {
+        return {
+          bucket: p.bucket,
+          targetsKey: p.targetsKey,
+          canariesKey: String(p.canariesKey ?? ''),
+          skippedKey: String(p.skippedKey ?? ''),
+          summaryKey: String(p.summaryKey ?? ''),
+          targetCount: Number(p.targetCount ?? 0),
+          canaryCount: Number(p.canaryCount ?? 0),
+          skippedCount: Number(p.skippedCount ?? 0),
+        };
+      }
+    } catch {
+      // not JSON: keep looking
+    }
+  }
+  return undefined;
+}
+
+/** Ids a rollout's target names may end with: its execution name, or a rollout id in its input. */
+export function rolloutIdCandidates(execution: { name?: string; input?: string }): string[] {
+  const ids = new Set<string>();
+  if (execution.name) ids.add(execution.name);
+  try {
+    const input = JSON.parse(execution.input ?? '{}') as Record<string, unknown>;
+    for (const v of [input.rolloutId, input.id, (input.rollout as Record<string, unknown> | undefined)?.id]) {
+      if (typeof v === 'string' && v) ids.add(v);
+    }
+  } catch {
+    // input is not JSON: only the name can serve
+  }
+  return [...ids];
+}
+
+/** One target's execution: status, outcome, history read into statuses, timeline and failure. */
+export async function loadTargetDetail(sfn: SFNClient, executionArn: string): Promise<TargetDetailWire> {
+  const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const events = await readExecutionHistory(sfn, executionArn);
+  const reading = readHistory(events, d.status);
+  const { outcome, reason } = outcomeFromOutput(d.status, d.output);
+  const parsed = parseTargetExecutionName(d.name ?? '');
+  const detail: TargetDetailWire = {
+    executionArn,
+    name: d.name ?? '',
+    status: d.status ?? 'UNKNOWN',
+    outcome,
+    startDate: ms(d.startDate) ?? 0,
+    statuses: statusesByNode(reading.statuses),
+    retries: reading.retries,
+    timeline: reading.timeline,
+  };
+  if (parsed) {
+    detail.account = parsed.account;
+    detail.region = parsed.region;
+  }
+  const stop = ms(d.stopDate);
+  if (stop !== undefined) detail.stopDate = stop;
+  const failure = reading.failure ? { ...reading.failure } : undefined;
+  if (d.status === 'FAILED' || d.status === 'TIMED_OUT' || d.status === 'ABORTED') {
+    // The same unwrapping the rollout summary uses, so the page and summary.json agree on the reason.
+    const parsed = parseFailure(d.error, d.cause);
+    const merged = { ...(failure ?? {}) };
+    merged.error = parsed.error !== 'Unknown' ? parsed.error : (merged.error ?? d.error ?? 'Unknown');
+    merged.cause = parsed.reason;
+    const r = parsed.failedResource;
+    if (r?.logicalId) {
+      merged.resource = `${r.logicalId}${r.type ? ` (${r.type})` : ''}${r.status ? ` ${r.status}` : ''}`;
+      if (r.statusReason && !merged.cause.includes(r.statusReason))
+        merged.cause = `${merged.cause} (${r.statusReason})`;
+    }
+    detail.failure = merged;
+    detail.reason = merged.cause ?? merged.error ?? reason ?? '';
+  } else {
+    if (failure) detail.failure = failure;
+    if (reason) detail.reason = reason;
+  }
+  if (d.output) {
+    try {
+      detail.output = JSON.parse(d.output);
+    } catch {
+      detail.output = d.output;
+    }
+  }
+  return detail;
+}

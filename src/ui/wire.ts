@@ -1,0 +1,151 @@
+/**
+ * What the UI server sends the page (and what a static export inlines). Compact on purpose:
+ * a rollout of 10,000 targets travels as index tables and small row tuples, and live polls
+ * carry only the rows that changed since the version the page already has.
+ */
+import type { FailureDetail, StateStatus, TimelineRow } from './execution-history';
+import type { LaidOutGraph } from './layout';
+
+/** Target outcomes the matrix colours; outcomes it does not know get a neutral colour. */
+export const Outcomes = {
+  Pending: 'PENDING',
+  InProgress: 'IN_PROGRESS',
+  /** Succeeded, but the finer outcome (created/updated/no change) is not loaded yet. */
+  Succeeded: 'SUCCEEDED',
+  Created: 'CREATED',
+  Updated: 'UPDATED',
+  NoChange: 'NO_CHANGE',
+  NotStarted: 'NOT_STARTED',
+  Repaired: 'REPAIRED',
+  Drifted: 'DRIFTED',
+  Previewed: 'PREVIEWED',
+  Skipped: 'SKIPPED',
+  Failed: 'FAILED',
+} as const;
+export type Outcome = (typeof Outcomes)[keyof typeof Outcomes];
+
+/** Colours per outcome; chosen so failed stands out and in-progress reads as "moving". */
+export const outcomeColours: Record<string, string> = {
+  PENDING: '#d9dde3',
+  IN_PROGRESS: '#4b8bf5',
+  SUCCEEDED: '#7cc68a',
+  CREATED: '#2e9e4f',
+  UPDATED: '#1f7a8c',
+  NO_CHANGE: '#a7d9b2',
+  NOT_STARTED: '#bdc1c6',
+  REPAIRED: '#8e6bd6',
+  DRIFTED: '#e0a526',
+  PREVIEWED: '#6aa9c9',
+  SKIPPED: '#9aa0a6',
+  FAILED: '#d93025',
+};
+export const unknownOutcomeColour = '#c58af9';
+
+/** Colours per state status in a graph (console-like). */
+export const stateStatusColours: Record<StateStatus, string> = {
+  'not-started': '#f1f3f4',
+  'in-progress': '#c6dafc',
+  succeeded: '#b7e1c1',
+  failed: '#f4b4ae',
+  caught: '#fbd99b',
+};
+
+export interface MapRunWire {
+  mapRunArn: string;
+  status: string;
+  startDate: number;
+  stopDate?: number;
+  maxConcurrency?: number;
+  itemCounts: Record<string, number>;
+  executionCounts: Record<string, number>;
+}
+
+export interface RolloutListItemWire {
+  executionArn: string;
+  name: string;
+  status: string;
+  startDate: number;
+  stopDate?: number;
+}
+
+export interface RolloutHeaderWire {
+  executionArn: string;
+  name: string;
+  status: string;
+  stateMachineArn: string;
+  /** The deploy-target state machine the map run's items start. */
+  targetStateMachineArn?: string;
+  startDate: number;
+  stopDate?: number;
+  /** Server clock when this was read (elapsed time of a running rollout). */
+  now: number;
+  error?: string;
+  cause?: string;
+  mapRuns: MapRunWire[];
+  /** Count per outcome over the targets known so far (or the summary's counts once finished). */
+  counts: Record<string, number>;
+  total: number;
+  done: number;
+  /** Rollout graph colouring: node id -> status. */
+  statuses: Record<string, StateStatus>;
+  /** The rollout execution's output (the summary) once it finished. */
+  summary?: unknown;
+}
+
+/**
+ * One target row: [account index, region index, outcome index, execution name, reason].
+ * The execution ARN is `executionPrefix + name`.
+ */
+export type TargetRowWire = [number, number, number, string, string];
+
+export interface TargetsDeltaWire {
+  /** Pass back as `since` to receive only later changes. */
+  version: number;
+  /** True when `rows` is the full set (first load). */
+  reset: boolean;
+  /** Entries appended to the account/region/outcome tables after the offsets the page sent. */
+  accountsOffset: number;
+  accounts: string[];
+  regionsOffset: number;
+  regions: string[];
+  outcomesOffset: number;
+  outcomes: string[];
+  executionPrefix: string;
+  rows: TargetRowWire[];
+}
+
+export interface RolloutWire {
+  rollout: RolloutHeaderWire;
+  targets: TargetsDeltaWire;
+}
+
+export interface DefinitionsWire {
+  rollout: LaidOutGraph;
+  target?: LaidOutGraph;
+}
+
+export interface TargetDetailWire {
+  executionArn: string;
+  name: string;
+  account?: string;
+  region?: string;
+  status: string;
+  outcome: string;
+  reason?: string;
+  startDate: number;
+  stopDate?: number;
+  statuses: Record<string, StateStatus>;
+  retries: Record<string, number>;
+  timeline: TimelineRow[];
+  failure?: FailureDetail;
+  output?: unknown;
+}
+
+/** Everything a static export needs, inlined into the HTML. */
+export interface ExportBundleWire {
+  exportedAt: number;
+  definitions: DefinitionsWire;
+  rollout: RolloutWire;
+  /** Details of the targets an export carries (failed ones first, capped). */
+  targets: Record<string, TargetDetailWire>;
+}
