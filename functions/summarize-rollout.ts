@@ -113,14 +113,16 @@ async function resultFileKeys(
   prefix: string,
   run?: MapRunOutput,
 ): Promise<string[]> {
-  const manifests: string[] = [];
   const objects = await listKeys(s3, bucket, `${prefix}/`);
-  const known = run?.ResultWriterDetails?.Key;
-  if (known) manifests.push(known);
-  for (const o of objects
+  const manifests = objects
     .filter((x) => x.key.endsWith('/manifest.json'))
-    .sort((a, b) => a.modified - b.modified || a.key.localeCompare(b.key))) {
-    if (!manifests.includes(o.key)) manifests.unshift(o.key);
+    .sort((a, b) => a.modified - b.modified || a.key.localeCompare(b.key))
+    .map((x) => x.key);
+  // The run this execution just finished is the newest, whatever the listing says.
+  const known = run?.ResultWriterDetails?.Key;
+  if (known) {
+    if (manifests.includes(known)) manifests.splice(manifests.indexOf(known), 1);
+    manifests.push(known);
   }
   const files: string[] = [];
   for (const manifestKey of manifests) {

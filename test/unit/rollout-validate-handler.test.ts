@@ -1,0 +1,160 @@
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler, templateUrl } from '../../functions/validate-rollout';
+import { configureAws } from '../../src/aws/clients';
+import { ErrorNames } from '../../src/core/errors';
+import { parseTargetInput } from '../../src/core/target-input';
+
+const s3 = mockClient(S3Client);
+
+function request(extra: Record<string, unknown> = {}) {
+  return {
+    rolloutId: 'r1',
+    mode: 'deploy',
+    template: { bucket: 'stackfleet-artifacts', key: 'templates/base line.yaml' },
+    stackName: 'baseline',
+    executionRoleName: 'StackFleetExecutionRole',
+    targets: { accounts: ['111122223333'], regions: ['eu-west-1'] },
+    ...extra,
+  };
+}
+
+function awsError(name: string, status: number): Error {
+  return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+}
+
+async function refusal(
+  event: Parameters<typeof handler>[0],
+): Promise<{ name: string; field?: string; message: string }> {
+  try {
+    await handler(event);
+  } catch (error) {
+    return error as { name: string; field?: string; message: string };
+  }
+  throw new Error('expected the handler to refuse the input');
+}
+
+beforeAll(() => {
+  configureAws({ credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+  process.env.AWS_REGION = 'eu-central-1';
+});
+beforeEach(() => s3.reset());
+
+describe('validate-rollout handler', () => {
+  test('pins the latest version and returns the settings every child shares', async () => {
+    s3.on(HeadObjectCommand).resolves({ VersionId: 'ver-7', ContentLength: 1200 });
+    const out = await handler({ request: request(), executionName: 'exec-1' });
+    expect(out.rollout.template).toEqual({
+      bucket: 'stackfleet-artifacts',
+      key: 'templates/base line.yaml',
+      versionId: 'ver-7',
+    });
+    expect(out.deployment).toEqual({
+      rolloutId: 'r1',
+      mode: 'deploy',
+      stackName: 'baseline',
+      templateUrl:
+        'https://stackfleet-artifacts.s3.eu-central-1.amazonaws.com/templates/base%20line.yaml?versionId=ver-7',
+      templateVersion: 'ver-7',
+      tags: {},
+      capabilities: [],
+      executionRoleName: 'StackFleetExecutionRole',
+      externalId: null,
+      timeoutSeconds: 3600,
+    });
+    expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toMatchObject({
+      Bucket: 'stackfleet-artifacts',
+      Key: 'templates/base line.yaml',
+    });
+  });
+
+  test('its output is a valid deploy-target input once a target is added', async () => {
+    s3.on(HeadObjectCommand).resolves({ VersionId: 'ver-7' });
+    const { deployment } = await handler({ request: request({ externalId: 'ext-123' }) });
+    const child = parseTargetInput({
+      ...deployment,
+      accountId: '111122223333',
+      region: 'eu-west-1',
+      parameters: {},
+    });
+    expect(child.externalId).toBe('ext-123');
+    expect(child.templateUrl).toContain('?versionId=ver-7');
+  });
+
+  test('checks the exact version asked for', async () => {
+    s3.on(HeadObjectCommand).resolves({ VersionId: 'v-asked' });
+    await handler({
+      request: request({ template: { bucket: 'stackfleet-artifacts', key: 'k.yaml', versionId: 'v-asked' } }),
+    });
+    expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input.VersionId).toBe('v-asked');
+  });
+
+  test('uses the execution name as rollout id when the request has none', async () => {
+    s3.on(HeadObjectCommand).resolves({ VersionId: 'v' });
+    const out = await handler({
+      request: request({ rolloutId: undefined }),
+      executionName: 'drift schedule 2026-11-27',
+    });
+    expect(out.rollout.rolloutId).toBe('drift-schedule-2026-11-27');
+  });
+
+  test('refuses bad input before touching S3', async () => {
+    const error = await refusal({ request: request({ targets: { accounts: ['12ab'] } }) });
+    expect(error.name).toBe(ErrorNames.InvalidInput);
+    expect(error.field).toBe('targets.accounts[0]');
+    expect(error.message).toContain('Received: 12ab');
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+
+  test.each([
+    [
+      'a missing version',
+      awsError('NotFound', 404),
+      { template: { bucket: 'stackfleet-artifacts', key: 'k.yaml', versionId: 'gone' } },
+      'template.versionId',
+      'Received: gone',
+    ],
+    ['a missing key', awsError('NotFound', 404), {}, 'template.key', 'was not found'],
+    ['an unreadable bucket', awsError('Forbidden', 403), {}, 'template.bucket', 'denied'],
+  ])('refuses %s with InvalidInput naming the field', async (_name, failure, extra, field, fragment) => {
+    s3.on(HeadObjectCommand).rejects(failure);
+    const error = await refusal({ request: request(extra) });
+    expect(error.name).toBe(ErrorNames.InvalidInput);
+    expect(error.field).toBe(field);
+    expect(error.message).toContain(fragment);
+  });
+
+  test('refuses an unversioned bucket (children need a pinned version)', async () => {
+    s3.on(HeadObjectCommand).resolves({ ETag: '"abc"' });
+    const error = await refusal({ request: request() });
+    expect(error.field).toBe('template.bucket');
+    expect(error.message).toContain('versioning enabled');
+  });
+
+  test('refuses a template larger than CloudFormation accepts', async () => {
+    s3.on(HeadObjectCommand).resolves({ VersionId: 'v', ContentLength: 2_000_000 });
+    const error = await refusal({ request: request() });
+    expect(error.field).toBe('template.key');
+    expect(error.message).toContain('2000000 bytes');
+  });
+
+  test('reports throttling as Throttled so the state machine retries', async () => {
+    s3.on(HeadObjectCommand).rejects(awsError('SlowDown', 503));
+    expect((await refusal({ request: request() })).name).toBe(ErrorNames.Throttled);
+  });
+});
+
+describe('templateUrl', () => {
+  test.each([
+    [
+      'b',
+      'a/b c/d+e.yaml',
+      'us-east-1',
+      'v 1',
+      'https://b.s3.us-east-1.amazonaws.com/a/b%20c/d%2Be.yaml?versionId=v%201',
+    ],
+    ['b', 'k.yaml', 'cn-north-1', 'v', 'https://b.s3.cn-north-1.amazonaws.com.cn/k.yaml?versionId=v'],
+  ])('%s %s %s', (bucket, key, region, version, expected) => {
+    expect(templateUrl(bucket, key, region, version)).toBe(expected);
+  });
+});
