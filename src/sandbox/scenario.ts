@@ -539,6 +539,11 @@ export const DEMO_STACK_NAME = 'stackfleet-baseline';
  * failures that stay within a 10% tolerance, and stacks left broken by an earlier attempt.
  */
 export function demoScenario(): Scenario {
+  // Validated like a file so it carries every default (and a mistake here fails loudly).
+  return validateScenario(rawDemoScenario(), 'built-in demo');
+}
+
+function rawDemoScenario(): Scenario {
   const root = 'r-sf01';
   const ou = {
     security: 'ou-sf01-security',

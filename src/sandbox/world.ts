@@ -70,6 +70,17 @@ export class World implements SandboxWorld {
     return isVirtualTimeActive() ? Date.now() : Date.now() + this.offset;
   }
 
+  /**
+   * Moves virtual time forward by `ms` outside a virtual clock (a "later that day" for tests and
+   * `sandbox` commands: sessions expire, stacks settle). Under a virtual clock, wait instead.
+   */
+  advance(ms: number): void {
+    if (isVirtualTimeActive())
+      throw new Error('advance() is for real-time sandboxes; under virtual time, await a timer instead');
+    if (!(ms >= 0)) throw new Error(`advance() takes a non-negative number of milliseconds. Received: ${ms}`);
+    this.offset += ms;
+  }
+
   random(key: string): number {
     return hash32(key, this.seed) / 4_294_967_296;
   }
