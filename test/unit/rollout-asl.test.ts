@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import validator from 'asl-validator';
 import { ErrorNames } from '../../src/core/errors';
 import {
   lambdaFunctions,
@@ -8,6 +7,9 @@ import {
   stateMachineFiles,
   substituteDefinition,
 } from '../../src/core/functions';
+
+// asl-validator ships no type declarations.
+const validator: (definition: unknown) => { isValid: boolean; errors: unknown[] } = require('asl-validator');
 
 /**
  * The rollout state machine's promises, checked on the file itself: it is valid ASL, every state is
