@@ -9,17 +9,19 @@
  * 1. First look early (FIRST_WAIT_SECONDS). Templates that fail (bad property, missing
  *    permission) usually fail in the first resources, and by then the events show the
  *    stack's pace: which resources finished and how long each took.
- * 2. Then aim at the predicted finish. A running resource is expected to take as long as the
- *    median finished resource of this operation (DEFAULT_RESOURCE_SECONDS before any finished).
- *    If the template's resource count is known and some have not started yet, one more wave of
- *    that median is added. The wait is the time to the latest predicted finish plus a margin
- *    (CloudFormation marks the stack complete a few seconds after its last resource). A
- *    typical 1-3 minute baseline thus settles in about two checks: one early look, one just
- *    after the finish.
- * 3. Back off for slow stacks. A resource already running longer than the median is expected
- *    to run about half as long again (the longer something has taken, the longer it tends to
- *    keep taking), and no wait is shorter than a fifth of the time already spent. So checks
- *    grow geometrically (about x1.2-1.5 per check) and a 30-minute stack costs ~20 checks, not 180.
+ * 2. Then aim at the predicted finish. A running resource that has run r seconds is expected to
+ *    finish like the finished resources of this operation that took longer than r (the median
+ *    of those, minus r); if none took longer, like DEFAULT_RESOURCE_SECONDS. If the template's
+ *    resource count is known and some have not started yet, one more wave of the median
+ *    resource is added. The wait is the time to the latest predicted finish plus a margin
+ *    (CloudFormation marks the stack complete a few seconds after its last resource). A flat
+ *    1-3 minute baseline (most of its resources independent) thus settles in two or three
+ *    checks: an early look and one at the predicted finish; each dependency wave that was not
+ *    visible yet costs about one more. Fixed 30 s polling needs 2-6 for the same stacks.
+ * 3. Back off for slow stacks. A resource already running longer than every finished one (and
+ *    than the default) is expected to run about three quarters as long again (the longer something has taken, the longer it
+ *    tends to keep taking), and no wait is shorter than a fifth of the time already spent. So
+ *    checks grow geometrically and a 30-minute stack costs ~20 checks, not the 180 of 10 s polling.
  * 4. Bounds: at least MIN_WAIT_SECONDS (CloudFormation does not move faster than that), at
  *    most MAX_WAIT_SECONDS (so an operator watching sees progress and the timeout is enforced
  *    promptly), and never past the per-target timeout by more than a second.
@@ -30,12 +32,12 @@
 export const MIN_WAIT_SECONDS = 5;
 export const MAX_WAIT_SECONDS = 120;
 export const FIRST_WAIT_SECONDS = 20;
-/** Expected duration of one resource before any has finished (most baseline resources take 5-40 s). */
-export const DEFAULT_RESOURCE_SECONDS = 30;
+/** Expected duration of a running resource until finished ones say otherwise (baseline resources take 5-90 s). */
+export const DEFAULT_RESOURCE_SECONDS = 60;
 /** The smallest share of the elapsed time we wait (the back-off floor). */
 export const BACKOFF_SHARE = 0.2;
-/** When a resource outlives the median, the share of its running time we expect it still to need. */
-export const SLOW_RESOURCE_SHARE = 0.5;
+/** When a resource outlives every finished one (and the default), the share of its running time we expect it still to need. */
+export const SLOW_RESOURCE_SHARE = 0.75;
 
 /** What the events say about this operation's resources. */
 export interface ResourceProgress {
@@ -78,9 +80,15 @@ function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
 }
 
-/** Seconds still needed by a resource that has been running `running` seconds, given a typical duration. */
-export function expectedRemainingSeconds(running: number, typical: number): number {
-  if (running < typical) return typical - running;
+/**
+ * Seconds still needed by a resource that has run `running` seconds: the median of the finished
+ * resources that took longer (its residual life), the default before any finished, and half its
+ * running time again once it has outlived them all.
+ */
+export function expectedRemainingSeconds(running: number, doneSeconds: readonly number[]): number {
+  const longer = median(doneSeconds.filter((d) => d > running));
+  if (longer !== undefined) return longer - running;
+  if (running < DEFAULT_RESOURCE_SECONDS) return DEFAULT_RESOURCE_SECONDS - running;
   return Math.max(MIN_WAIT_SECONDS, running * SLOW_RESOURCE_SHARE);
 }
 
@@ -98,7 +106,7 @@ export function nextWaitSeconds(context: WaitContext): WaitDecision {
     const typical = median(doneSeconds) ?? DEFAULT_RESOURCE_SECONDS;
     const running =
       runningSeconds.length > 0
-        ? Math.max(...runningSeconds.map((r) => expectedRemainingSeconds(r, typical)))
+        ? Math.max(...runningSeconds.map((r) => expectedRemainingSeconds(r, doneSeconds)))
         : 0;
     const started = doneSeconds.length + runningSeconds.length;
     const pendingWave = total !== undefined && total > started ? typical : 0;

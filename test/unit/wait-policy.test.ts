@@ -1,0 +1,151 @@
+import {
+  FIRST_WAIT_SECONDS,
+  MAX_WAIT_SECONDS,
+  MIN_WAIT_SECONDS,
+  nextWaitSeconds,
+  waitForOtherOperationSeconds,
+} from '../../src/core/wait-policy';
+
+describe('next wait', () => {
+  it.each([
+    // [case, context, low, high]
+    [
+      'first look right after the operation started',
+      { elapsedSeconds: 0, checks: 0 },
+      FIRST_WAIT_SECONDS,
+      FIRST_WAIT_SECONDS,
+    ],
+    [
+      'aims just past the predicted finish of running resources',
+      { elapsedSeconds: 20, checks: 1, progress: { doneSeconds: [10, 12, 14], runningSeconds: [4] } },
+      10,
+      16,
+    ],
+    [
+      'adds one wave when the template has resources not started yet',
+      { elapsedSeconds: 20, checks: 1, progress: { doneSeconds: [30], runningSeconds: [5], total: 6 } },
+      55,
+      66,
+    ],
+    [
+      'short when nothing runs (CloudFormation finishing the stack)',
+      { elapsedSeconds: 20, checks: 1, progress: { doneSeconds: [10], runningSeconds: [] } },
+      MIN_WAIT_SECONDS,
+      MIN_WAIT_SECONDS + 4,
+    ],
+    [
+      'backs off for a resource running far longer than the others',
+      { elapsedSeconds: 300, checks: 5, progress: { doneSeconds: [10], runningSeconds: [280] } },
+      140 > MAX_WAIT_SECONDS ? MAX_WAIT_SECONDS : 140,
+      MAX_WAIT_SECONDS,
+    ],
+    [
+      'never shorter than a fifth of the time already spent',
+      { elapsedSeconds: 400, checks: 8, progress: { doneSeconds: [10], runningSeconds: [] } },
+      80,
+      80,
+    ],
+    [
+      'never past the per-target timeout',
+      {
+        elapsedSeconds: 3590,
+        checks: 30,
+        progress: { doneSeconds: [], runningSeconds: [3590] },
+        remainingBudgetSeconds: 7,
+      },
+      8,
+      8,
+    ],
+  ])('%s', (_case, context, low, high) => {
+    const { seconds } = nextWaitSeconds(context);
+    expect(Number.isInteger(seconds)).toBe(true);
+    expect(seconds).toBeGreaterThanOrEqual(low);
+    expect(seconds).toBeLessThanOrEqual(high);
+  });
+
+  it('stays within bounds for any progress', () => {
+    for (let elapsed = 0; elapsed < 5000; elapsed += 37) {
+      const { seconds } = nextWaitSeconds({
+        elapsedSeconds: elapsed,
+        checks: 1 + (elapsed % 7),
+        progress: { doneSeconds: [elapsed % 50], runningSeconds: [elapsed % 300] },
+      });
+      expect(seconds).toBeGreaterThanOrEqual(MIN_WAIT_SECONDS);
+      expect(seconds).toBeLessThanOrEqual(MAX_WAIT_SECONDS);
+    }
+  });
+
+  interface SimResource {
+    start: number;
+    seconds: number;
+  }
+
+  /** Waves of resources; each wave starts when the previous one finished; durations are shares of `waveSeconds`. */
+  function waves(count: number, waveSeconds: number, shares = [0.3, 0.6, 1]): SimResource[] {
+    return Array.from({ length: count }, (_, w) =>
+      shares.map((share) => ({ start: w * waveSeconds, seconds: share * waveSeconds })),
+    ).flat();
+  }
+
+  /** Checks the policy needs until a check lands after the stack settled (2 s after its last resource). */
+  function checksToSettle(
+    resources: SimResource[],
+    knowTotal = false,
+  ): { checks: number; lateSeconds: number } {
+    const finish = Math.max(...resources.map((r) => r.start + r.seconds)) + 2;
+    let elapsed = 0;
+    let checks = 0;
+    let wait = nextWaitSeconds({ elapsedSeconds: 0, checks: 0 }).seconds;
+    for (;;) {
+      elapsed += wait;
+      checks += 1;
+      if (elapsed >= finish) return { checks, lateSeconds: elapsed - finish };
+      const doneSeconds = resources.filter((r) => r.start + r.seconds <= elapsed).map((r) => r.seconds);
+      const runningSeconds = resources
+        .filter((r) => r.start <= elapsed && r.start + r.seconds > elapsed)
+        .map((r) => elapsed - r.start);
+      wait = nextWaitSeconds({
+        elapsedSeconds: elapsed,
+        checks,
+        progress: { doneSeconds, runningSeconds, ...(knowTotal ? { total: resources.length } : {}) },
+      }).seconds;
+    }
+  }
+
+  it.each([
+    ['a flat stack of 60 s resources', 2, waves(1, 60, [1, 1, 1])],
+    ['a flat stack of mixed resources, 90 s', 3, waves(1, 90)],
+    ['a flat stack of mixed resources, 2 minutes', 3, waves(1, 120)],
+    ['two waves of mixed resources, 1 minute', 2, waves(2, 30)],
+    ['two waves of mixed resources, 2 minutes', 4, waves(2, 60)],
+  ])('%s settles in at most %i checks, soon after it finished', (_case, maxChecks, resources) => {
+    const { checks, lateSeconds } = checksToSettle(resources);
+    expect(checks).toBeLessThanOrEqual(maxChecks);
+    expect(lateSeconds).toBeLessThanOrEqual(40);
+  });
+
+  it('beats fixed 30 s polling on checks for 1-3 minute stacks', () => {
+    const stacks = [waves(1, 60), waves(1, 90), waves(1, 120), waves(2, 45), waves(2, 60), waves(3, 60)];
+    const adaptive = stacks.reduce((sum, s) => sum + checksToSettle(s).checks, 0);
+    const fixed = stacks.reduce(
+      (sum, s) => sum + Math.ceil((Math.max(...s.map((r) => r.start + r.seconds)) + 2) / 30),
+      0,
+    );
+    expect(adaptive).toBeLessThan(fixed);
+  });
+
+  it('a 30-minute stack costs a bounded number of checks (back-off), far fewer than 10 s polling', () => {
+    const { checks } = checksToSettle(waves(3, 600));
+    expect(checks).toBeLessThanOrEqual(30);
+    expect(checks).toBeGreaterThan(3);
+  });
+});
+
+describe('waiting for someone else', () => {
+  it('waits 15 s, then half of the time already waited, up to a minute, and not past the timeout', () => {
+    expect(waitForOtherOperationSeconds(0)).toBe(15);
+    expect(waitForOtherOperationSeconds(80)).toBe(40);
+    expect(waitForOtherOperationSeconds(1000)).toBe(60);
+    expect(waitForOtherOperationSeconds(1000, 4)).toBe(5);
+  });
+});
