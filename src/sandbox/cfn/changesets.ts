@@ -17,6 +17,7 @@ import {
   validationError,
 } from './common';
 import { currentDrift } from './drift';
+import { partitionOf } from './intrinsics';
 import { type GivenParameter, resolveParameters } from './parameters';
 import { durationOr, planStack, type ResourceDiff, sameValue } from './plan';
 import { stableUuid } from './resource-types';
@@ -37,7 +38,6 @@ import {
   settleStack,
   stackStatusAt,
 } from './state';
-import { partitionOf } from './intrinsics';
 
 const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
 const PAGE_SIZE = 100;
@@ -86,7 +86,11 @@ function stringify(value: unknown): string {
 }
 
 /** A resource diff as AWS's `Change` (details only for Modify). */
-function toChange(diff: ResourceDiff, changeSetId: string, drift?: ReturnType<typeof currentDrift>[string]): unknown {
+function toChange(
+  diff: ResourceDiff,
+  changeSetId: string,
+  drift?: ReturnType<typeof currentDrift>[string],
+): unknown {
   const change: Record<string, unknown> = {
     Action: diff.action,
     LogicalResourceId: diff.logicalId,
@@ -105,7 +109,8 @@ function toChange(diff: ResourceDiff, changeSetId: string, drift?: ReturnType<ty
       target.Path = `/Properties/${c.name}`;
       if (c.before !== undefined) target.BeforeValue = stringify(c.before);
       if (c.after !== undefined) target.AfterValue = stringify(c.after);
-      target.AttributeChangeType = c.before === undefined ? 'Add' : c.after === undefined ? 'Remove' : 'Modify';
+      target.AttributeChangeType =
+        c.before === undefined ? 'Add' : c.after === undefined ? 'Remove' : 'Modify';
       return {
         Target: target,
         Evaluation: c.evaluation,
@@ -171,20 +176,29 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
   if (type === 'CREATE') {
     checkStackName(stackName);
     if (stack && stackStatusAt(stack, env.now).status !== 'REVIEW_IN_PROGRESS') {
-      throw validationError(`Stack [${stackName}] already exists and cannot be created again with the changeSet [${csName}].`);
+      throw validationError(
+        `Stack [${stackName}] already exists and cannot be created again with the changeSet [${csName}].`,
+      );
     }
   } else {
     if (!stack) throw validationError(`Stack [${stackName}] does not exist`);
     requireUpdatable(stack, env.now);
   }
-  if (stack && Object.values(env.target.changeSets).some((c) => c.stackId === stack?.stackId && c.name === csName)) {
+  if (
+    stack &&
+    Object.values(env.target.changeSets).some((c) => c.stackId === stack?.stackId && c.name === csName)
+  ) {
     throw new AwsError('AlreadyExistsException', `ChangeSet [${csName}] already exists`);
   }
   const source = readTemplateSource(env, params, stack);
   const capabilities = asArray(params.Capabilities as string[] | undefined);
   checkCapabilities(source.template, capabilities);
   const previous = type === 'UPDATE' ? stack?.config.parameters : undefined;
-  const resolved = resolveParameters(source.template, params.Parameters as GivenParameter[] | undefined, previous);
+  const resolved = resolveParameters(
+    source.template,
+    params.Parameters as GivenParameter[] | undefined,
+    previous,
+  );
   const tags = (v: unknown): StackTag[] =>
     asArray(v as StackTag[] | undefined).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));
   const config: StackConfig = {
@@ -231,7 +245,13 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
         idSeed: id,
       }).diffs;
     } else {
-      diffs = planStack(env, { stack, template: source.template, parameters: resolved.typed, assignIds: false, idSeed: id }).diffs;
+      diffs = planStack(env, {
+        stack,
+        template: source.template,
+        parameters: resolved.typed,
+        assignIds: false,
+        idSeed: id,
+      }).diffs;
     }
   } catch (error) {
     if (isNewStack) {
@@ -290,16 +310,22 @@ export function describeChangeSet(env: OpEnv, params: Record<string, unknown>): 
   const { status, execution } = changeSetStatus(cs, env.now);
   const includeValues = asBool(params.IncludePropertyValues) ?? false;
   const all = status === 'CREATE_COMPLETE' ? cs.changes : [];
-  const offset = params.NextToken ? Number(Buffer.from(String(params.NextToken), 'base64').toString('utf8')) : 0;
+  const offset = params.NextToken
+    ? Number(Buffer.from(String(params.NextToken), 'base64').toString('utf8'))
+    : 0;
   if (!Number.isInteger(offset) || offset < 0) throw validationError('Invalid NextToken');
   const pageItems = all.slice(offset, offset + PAGE_SIZE).map((c) => (includeValues ? c : withoutValues(c)));
-  const next = offset + PAGE_SIZE < all.length ? Buffer.from(String(offset + PAGE_SIZE)).toString('base64') : undefined;
+  const next =
+    offset + PAGE_SIZE < all.length ? Buffer.from(String(offset + PAGE_SIZE)).toString('base64') : undefined;
   const out: Record<string, unknown> = {
     ChangeSetName: cs.name,
     ChangeSetId: cs.id,
     StackId: cs.stackId,
     StackName: cs.stackName,
-    Parameters: Object.entries(cs.config.parameters).map(([k, v]) => ({ ParameterKey: k, ParameterValue: v })),
+    Parameters: Object.entries(cs.config.parameters).map(([k, v]) => ({
+      ParameterKey: k,
+      ParameterValue: v,
+    })),
     CreationTime: new Date(cs.createdAt),
     ExecutionStatus: execution,
     Status: status,
@@ -360,7 +386,8 @@ export function executeChangeSet(env: OpEnv, params: Record<string, unknown>): R
     });
   } else {
     requireUpdatable(stack, env.now);
-    const revertDrift = cs.deploymentMode === 'REVERT_DRIFT' ? Object.keys(currentDrift(env, stack)) : undefined;
+    const revertDrift =
+      cs.deploymentMode === 'REVERT_DRIFT' ? Object.keys(currentDrift(env, stack)) : undefined;
     startUpdate(env, stack, {
       template,
       config,
@@ -411,8 +438,13 @@ export function listChangeSets(env: OpEnv, params: Record<string, unknown>): Rec
         IncludeNestedStacks: false,
       };
     });
-  const offset = params.NextToken ? Number(Buffer.from(String(params.NextToken), 'base64').toString('utf8')) : 0;
+  const offset = params.NextToken
+    ? Number(Buffer.from(String(params.NextToken), 'base64').toString('utf8'))
+    : 0;
   const slice = summaries.slice(offset, offset + PAGE_SIZE);
-  const next = offset + PAGE_SIZE < summaries.length ? Buffer.from(String(offset + PAGE_SIZE)).toString('base64') : undefined;
+  const next =
+    offset + PAGE_SIZE < summaries.length
+      ? Buffer.from(String(offset + PAGE_SIZE)).toString('base64')
+      : undefined;
   return { Summaries: slice, ...(next ? { NextToken: next } : {}) };
 }

@@ -36,7 +36,15 @@ export function opEnv(ctx: OperationContext): OpEnv {
   });
   const accountId = ctx.caller.accountId;
   const region = ctx.region;
-  return { ctx, world, section, target: targetOf(section, accountId, region), accountId, region, now: ctx.now() };
+  return {
+    ctx,
+    world,
+    section,
+    target: targetOf(section, accountId, region),
+    accountId,
+    region,
+    now: ctx.now(),
+  };
 }
 
 export function validationError(message: string): AwsError {
@@ -109,7 +117,13 @@ export function storeTemplate(section: CfnSection, body: string): string {
 
 export function templateBody(section: CfnSection, hash: string): string {
   const body = section.templates[hash];
-  if (body === undefined) throw new AwsError('InternalFailure', `Template ${hash} is missing from the sandbox state`, 500, 'Receiver');
+  if (body === undefined)
+    throw new AwsError(
+      'InternalFailure',
+      `Template ${hash} is missing from the sandbox state`,
+      500,
+      'Receiver',
+    );
   return body;
 }
 
@@ -164,7 +178,9 @@ export function readTemplateSource(
   previous?: StackRecord,
 ): { body: string; hash: string; template: ParsedTemplate } {
   const usePrevious = params.UsePreviousTemplate === true || params.UsePreviousTemplate === 'true';
-  const given = [params.TemplateBody !== undefined, params.TemplateURL !== undefined, usePrevious].filter(Boolean).length;
+  const given = [params.TemplateBody !== undefined, params.TemplateURL !== undefined, usePrevious].filter(
+    Boolean,
+  ).length;
   if (given === 0) throw validationError('Either Template URL or Template Body must be specified.');
   if (given > 1) {
     throw validationError(
@@ -180,7 +196,8 @@ export function readTemplateSource(
   } else if (params.TemplateURL !== undefined) {
     const location = parseTemplateUrl(params.TemplateURL);
     const object = env.world.readObject(location.bucket, location.key, location.versionId);
-    if (!object) throw validationError('TemplateURL must reference a valid S3 object to which you have access.');
+    if (!object)
+      throw validationError('TemplateURL must reference a valid S3 object to which you have access.');
     if (object.body.length > TEMPLATE_URL_MAX_BYTES) {
       throw validationError(`Template may not exceed ${TEMPLATE_URL_MAX_BYTES} bytes in size.`);
     }
@@ -214,10 +231,17 @@ export function decodeToken(token: string | undefined, scope: string): number {
 }
 
 /** One page of `items` and the token for the next. */
-export function page<T>(items: T[], token: string | undefined, scope: string, size: number): { items: T[]; next?: string } {
+export function page<T>(
+  items: T[],
+  token: string | undefined,
+  scope: string,
+  size: number,
+): { items: T[]; next?: string } {
   const offset = decodeToken(token, scope);
   const slice = items.slice(offset, offset + size);
-  return offset + size < items.length ? { items: slice, next: encodeToken(offset + size, scope) } : { items: slice };
+  return offset + size < items.length
+    ? { items: slice, next: encodeToken(offset + size, scope) }
+    : { items: slice };
 }
 
 /** Decoded list params may arrive as arrays or be absent. */

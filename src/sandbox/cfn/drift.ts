@@ -9,8 +9,8 @@ import { asArray, type OpEnv, requireStack, templateOf, validationError } from '
 import type { ResourceDrift } from './drift-types';
 import { durationOr, type PlanEnv, resolveAll } from './plan';
 import { driftSupported, stableUuid } from './resource-types';
-import { isInProgress, nextSeq, type StackRecord, stackStatusAt } from './state';
 import { typedParameters } from './stack-ops';
+import { isInProgress, nextSeq, type StackRecord, stackStatusAt } from './state';
 
 /** A drifted resource with the values a drift report shows. */
 export interface CurrentDrift extends ResourceDrift {
@@ -23,7 +23,8 @@ export interface CurrentDrift extends ResourceDrift {
 function expectedProperties(env: PlanEnv, stack: StackRecord): Record<string, Record<string, unknown>> {
   const template = templateOf(env.section, stack.config.templateHash);
   const physical: Record<string, { type: string; physicalId?: string }> = {};
-  for (const [id, r] of Object.entries(stack.resources)) physical[id] = { type: r.type, physicalId: r.physicalId };
+  for (const [id, r] of Object.entries(stack.resources))
+    physical[id] = { type: r.type, physicalId: r.physicalId };
   return resolveAll(env, stack, template, typedParameters(template, stack.config.parameters), physical);
 }
 
@@ -33,7 +34,8 @@ function expectedProperties(env: PlanEnv, stack: StackRecord): Record<string, Re
  */
 export function currentDrift(env: PlanEnv, stack: StackRecord): Record<string, CurrentDrift> {
   const rules = (env.world.scenario.faults?.drift ?? []).filter(
-    (r) => (!r.accounts || r.accounts.includes(env.accountId)) && (!r.regions || r.regions.includes(env.region)),
+    (r) =>
+      (!r.accounts || r.accounts.includes(env.accountId)) && (!r.regions || r.regions.includes(env.region)),
   );
   const live = stack.drift.live;
   if (rules.length === 0 && Object.keys(live).length === 0) return {};
@@ -77,7 +79,9 @@ export function detectStackDrift(env: OpEnv, params: Record<string, unknown>): R
   const stack = requireStack(env, params.StackName as string | undefined);
   const { status } = stackStatusAt(stack, env.now);
   if (isInProgress(status) || status === 'ROLLBACK_COMPLETE' || status.endsWith('_FAILED')) {
-    throw validationError(`Drift detection is not supported for stack [${stack.stackName}] in status ${status}.`);
+    throw validationError(
+      `Drift detection is not supported for stack [${stack.stackName}] in status ${status}.`,
+    );
   }
   const only = new Set(asArray(params.LogicalResourceIds as string[] | undefined));
   const drifted = currentDrift(env, stack);
@@ -95,7 +99,12 @@ export function detectStackDrift(env: OpEnv, params: Record<string, unknown>): R
       count += 1;
       resources[id] = {
         status: d.deleted ? 'DELETED' : 'MODIFIED',
-        drift: { property: d.property, expected: d.expected, actual: d.actual, ...(d.deleted ? { deleted: true } : {}) },
+        drift: {
+          property: d.property,
+          expected: d.expected,
+          actual: d.actual,
+          ...(d.deleted ? { deleted: true } : {}),
+        },
       };
     } else {
       resources[id] = { status: 'IN_SYNC' };
@@ -114,7 +123,10 @@ export function detectStackDrift(env: OpEnv, params: Record<string, unknown>): R
   return { StackDriftDetectionId: id };
 }
 
-export function describeStackDriftDetectionStatus(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+export function describeStackDriftDetectionStatus(
+  env: OpEnv,
+  params: Record<string, unknown>,
+): Record<string, unknown> {
   const id = params.StackDriftDetectionId as string | undefined;
   const detection = id ? env.target.driftDetections[id] : undefined;
   if (!detection) throw validationError(`Stack drift detection with id [${id}] does not exist`);
@@ -132,7 +144,14 @@ export function describeStackDriftDetectionStatus(env: OpEnv, params: Record<str
   };
 }
 
-function driftRow(env: OpEnv, stack: StackRecord, logicalId: string, status: string, at: number, drift?: ResourceDrift) {
+function driftRow(
+  env: OpEnv,
+  stack: StackRecord,
+  logicalId: string,
+  status: string,
+  at: number,
+  drift?: ResourceDrift,
+) {
   const r = stack.resources[logicalId];
   const expected = expectedProperties(env, stack)[logicalId] ?? {};
   const row: Record<string, unknown> = {
@@ -169,7 +188,10 @@ function driftRow(env: OpEnv, stack: StackRecord, logicalId: string, status: str
   return row;
 }
 
-export function describeStackResourceDrifts(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+export function describeStackResourceDrifts(
+  env: OpEnv,
+  params: Record<string, unknown>,
+): Record<string, unknown> {
   const stack = requireStack(env, params.StackName as string | undefined);
   const filters = asArray(params.StackResourceDriftStatusFilters as string[] | undefined);
   const rows = Object.entries(stack.drift.checked)
@@ -181,14 +203,19 @@ export function describeStackResourceDrifts(env: OpEnv, params: Record<string, u
       `1 validation error detected: Value '${String(params.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100`,
     );
   }
-  const offset = params.NextToken ? Number(Buffer.from(String(params.NextToken), 'base64').toString('utf8')) : 0;
+  const offset = params.NextToken
+    ? Number(Buffer.from(String(params.NextToken), 'base64').toString('utf8'))
+    : 0;
   if (!Number.isInteger(offset) || offset < 0) throw validationError('Invalid NextToken');
   const slice = rows.slice(offset, offset + max);
   const next = offset + max < rows.length ? Buffer.from(String(offset + max)).toString('base64') : undefined;
   return { StackResourceDrifts: slice, ...(next ? { NextToken: next } : {}) };
 }
 
-export function detectStackResourceDrift(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
+export function detectStackResourceDrift(
+  env: OpEnv,
+  params: Record<string, unknown>,
+): Record<string, unknown> {
   const stack = requireStack(env, params.StackName as string | undefined);
   const logicalId = params.LogicalResourceId as string | undefined;
   const r = logicalId ? stack.resources[logicalId] : undefined;

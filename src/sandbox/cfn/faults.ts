@@ -6,6 +6,7 @@
  */
 import type { SandboxWorld } from '../types';
 import type { ResourceDrift } from './drift-types';
+import { partitionOf } from './intrinsics';
 import type { PlanEnv } from './plan';
 import { stableUuid } from './resource-types';
 import {
@@ -21,7 +22,6 @@ import {
   targetOf,
 } from './state';
 import { templateHash } from './template';
-import { partitionOf } from './intrinsics';
 
 /** Template of a stack the scenario says exists before stackfleet ever ran. */
 export const PREEXISTING_TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
@@ -34,7 +34,14 @@ Resources:
 const DAY_MS = 86_400_000;
 
 function envFor(section: CfnSection, world: SandboxWorld, accountId: string, region: string): PlanEnv {
-  return { world, section, target: targetOf(section, accountId, region), accountId, region, now: world.now() };
+  return {
+    world,
+    section,
+    target: targetOf(section, accountId, region),
+    accountId,
+    region,
+    now: world.now(),
+  };
 }
 
 function section(world: SandboxWorld): CfnSection {
@@ -115,13 +122,20 @@ export function seedPreexistingStacks(s: CfnSection, world: SandboxWorld): void 
     const opId = (n: number) => stableUuid(`${stack.stackId}/seed/${n}`);
     switch (spec.status) {
       case 'CREATE_COMPLETE': {
-        stack.ops.push({ id: opId(1), kind: 'CREATE', startedAt: created, endAt: created + 3000, events: createEvents });
+        stack.ops.push({
+          id: opId(1),
+          kind: 'CREATE',
+          startedAt: created,
+          endAt: created + 3000,
+          events: createEvents,
+        });
         stack.resources = { Placeholder: placeholder('CREATE_COMPLETE', created + 2000) };
         stack.status = 'CREATE_COMPLETE';
         break;
       }
       case 'ROLLBACK_COMPLETE': {
-        const reason = 'The following resource(s) failed to create: [Placeholder]. Rollback requested by user.';
+        const reason =
+          'The following resource(s) failed to create: [Placeholder]. Rollback requested by user.';
         const failure = 'Resource handler returned message: "Pre-existing failure (sandbox scenario)"';
         stack.ops.push({
           id: opId(1),
@@ -144,9 +158,16 @@ export function seedPreexistingStacks(s: CfnSection, world: SandboxWorld): void 
       }
       case 'UPDATE_ROLLBACK_FAILED': {
         const updated = now - DAY_MS / 2;
-        const failure = 'Resource handler returned message: "Rollback of Placeholder failed (sandbox scenario)"';
+        const failure =
+          'Resource handler returned message: "Rollback of Placeholder failed (sandbox scenario)"';
         const reason = 'The following resource(s) failed to update: [Placeholder]. ';
-        stack.ops.push({ id: opId(1), kind: 'CREATE', startedAt: created, endAt: created + 3000, events: createEvents });
+        stack.ops.push({
+          id: opId(1),
+          kind: 'CREATE',
+          startedAt: created,
+          endAt: created + 3000,
+          events: createEvents,
+        });
         stack.ops.push({
           id: opId(2),
           kind: 'UPDATE',
@@ -155,7 +176,11 @@ export function seedPreexistingStacks(s: CfnSection, world: SandboxWorld): void 
           events: [
             { at: updated, status: 'UPDATE_IN_PROGRESS', reason: 'User Initiated' },
             res('UPDATE_IN_PROGRESS', updated + 1000),
-            res('UPDATE_FAILED', updated + 2000, 'Resource handler returned message: "Update failed (sandbox scenario)"'),
+            res(
+              'UPDATE_FAILED',
+              updated + 2000,
+              'Resource handler returned message: "Update failed (sandbox scenario)"',
+            ),
             { at: updated + 3000, status: 'UPDATE_ROLLBACK_IN_PROGRESS', reason },
             res('UPDATE_FAILED', updated + 4000, failure),
             { at: updated + 5000, status: 'UPDATE_ROLLBACK_FAILED', reason },
@@ -169,7 +194,13 @@ export function seedPreexistingStacks(s: CfnSection, world: SandboxWorld): void 
       }
       case 'UPDATE_IN_PROGRESS': {
         const end = now + 120_000;
-        stack.ops.push({ id: opId(1), kind: 'CREATE', startedAt: created, endAt: created + 3000, events: createEvents });
+        stack.ops.push({
+          id: opId(1),
+          kind: 'CREATE',
+          startedAt: created,
+          endAt: created + 3000,
+          events: createEvents,
+        });
         stack.ops.push({
           id: opId(2),
           kind: 'UPDATE',
@@ -205,7 +236,12 @@ export function injectResourceFailure(world: SandboxWorld, rule: ResourceFailure
   section(world).injectedFailures.push(rule);
 }
 
-function liveStack(world: SandboxWorld, accountId: string, region: string, stackName: string): { s: CfnSection; stack: StackRecord } {
+function liveStack(
+  world: SandboxWorld,
+  accountId: string,
+  region: string,
+  stackName: string,
+): { s: CfnSection; stack: StackRecord } {
   const s = section(world);
   const target = targetOf(s, accountId, region);
   const id = target.byName[stackName] ?? (stackName.startsWith('arn:') ? stackName : undefined);
@@ -239,7 +275,12 @@ export function markDrifted(
 }
 
 /** Deletes a stack as if someone deleted it by hand: gone now, events recorded. */
-export function deleteStackOutOfBand(world: SandboxWorld, accountId: string, region: string, stackName: string): void {
+export function deleteStackOutOfBand(
+  world: SandboxWorld,
+  accountId: string,
+  region: string,
+  stackName: string,
+): void {
   const { s, stack } = liveStack(world, accountId, region, stackName);
   const now = world.now();
   const events: StoredEvent[] = [{ at: now, status: 'DELETE_IN_PROGRESS', reason: 'User Initiated' }];
@@ -247,11 +288,23 @@ export function deleteStackOutOfBand(world: SandboxWorld, accountId: string, reg
   for (const [id, r] of Object.entries(stack.resources)) {
     resources[id] = { ...r, status: 'DELETE_COMPLETE', updatedAt: now };
     if (r.status !== 'DELETE_COMPLETE') {
-      events.push({ at: now, logicalId: id, type: r.type, status: 'DELETE_COMPLETE', ...(r.physicalId ? { physicalId: r.physicalId } : {}) });
+      events.push({
+        at: now,
+        logicalId: id,
+        type: r.type,
+        status: 'DELETE_COMPLETE',
+        ...(r.physicalId ? { physicalId: r.physicalId } : {}),
+      });
     }
   }
   events.push({ at: now, status: 'DELETE_COMPLETE' });
-  stack.ops.push({ id: stableUuid(`${stack.stackId}/oob/${nextSeq(s)}`), kind: 'DELETE', startedAt: now, endAt: now, events });
+  stack.ops.push({
+    id: stableUuid(`${stack.stackId}/oob/${nextSeq(s)}`),
+    kind: 'DELETE',
+    startedAt: now,
+    endAt: now,
+    events,
+  });
   stack.pending = {
     at: now,
     status: 'DELETE_COMPLETE',

@@ -144,7 +144,11 @@ function resolve(value: TemplateValue | undefined, ctx: EvalContext): Resolved |
   return out;
 }
 
-function evaluateFunction(key: string, arg: TemplateValue, ctx: EvalContext): Resolved | typeof NO_VALUE | undefined {
+function evaluateFunction(
+  key: string,
+  arg: TemplateValue,
+  ctx: EvalContext,
+): Resolved | typeof NO_VALUE | undefined {
   switch (key) {
     case 'Ref':
       return refValue(asString(arg, 'Ref'), ctx);
@@ -175,7 +179,9 @@ function evaluateFunction(key: string, arg: TemplateValue, ctx: EvalContext): Re
     }
     case 'Fn::Split': {
       const [delimiter, text] = asList(arg, 'Fn::Split');
-      return asString(resolve(text as TemplateValue, ctx), 'Fn::Split').split(asString(delimiter, 'Fn::Split'));
+      return asString(resolve(text as TemplateValue, ctx), 'Fn::Split').split(
+        asString(delimiter, 'Fn::Split'),
+      );
     }
     case 'Fn::FindInMap':
       return findInMap(arg, ctx);
@@ -221,7 +227,8 @@ function findInMap(arg: TemplateValue, ctx: EvalContext): Resolved {
   const secondKey = asString(resolve(second as TemplateValue, ctx), 'Fn::FindInMap');
   const found = ctx.mappings?.[name]?.[topKey]?.[secondKey];
   if (found !== undefined) return resolve(found, ctx) as Resolved;
-  if (isMap(options) && options.DefaultValue !== undefined) return resolve(options.DefaultValue, ctx) as Resolved;
+  if (isMap(options) && options.DefaultValue !== undefined)
+    return resolve(options.DefaultValue, ctx) as Resolved;
   throw templateError(`Unable to get mapping for ${name}::${topKey}::${secondKey}`);
 }
 
@@ -249,7 +256,8 @@ function substitute(arg: TemplateValue, ctx: EvalContext): string {
 
 /** Evaluates one condition expression (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`). */
 export function evaluateCondition(expression: TemplateValue, ctx: EvalContext): boolean {
-  if (!isMap(expression)) throw templateError(`Condition must be an object. Received: ${JSON.stringify(expression)}`);
+  if (!isMap(expression))
+    throw templateError(`Condition must be an object. Received: ${JSON.stringify(expression)}`);
   const key = Object.keys(expression)[0];
   const arg = key === undefined ? undefined : expression[key];
   switch (key) {
@@ -257,7 +265,10 @@ export function evaluateCondition(expression: TemplateValue, ctx: EvalContext): 
       return conditionValue(asString(arg, 'Condition'), ctx);
     case 'Fn::Equals': {
       const [a, b] = asList(arg, 'Fn::Equals');
-      return JSON.stringify(normalise(resolve(a as TemplateValue, ctx))) === JSON.stringify(normalise(resolve(b as TemplateValue, ctx)));
+      return (
+        JSON.stringify(normalise(resolve(a as TemplateValue, ctx))) ===
+        JSON.stringify(normalise(resolve(b as TemplateValue, ctx)))
+      );
     }
     case 'Fn::Not': {
       const [inner] = asList(arg, 'Fn::Not');
@@ -291,7 +302,11 @@ export function evaluateConditions(template: ParsedTemplate, ctx: EvalContext): 
     if (known !== undefined) return known;
     const expression = template.Conditions[name];
     if (expression === undefined) throw templateError(`unresolved condition dependency ${name}`);
-    if (visiting.has(name)) throw new AwsError('ValidationError', `Template format error: Circular dependency between conditions: [${name}]`);
+    if (visiting.has(name))
+      throw new AwsError(
+        'ValidationError',
+        `Template format error: Circular dependency between conditions: [${name}]`,
+      );
     visiting.add(name);
     const value = evaluateCondition(expression, {
       ...scoped,

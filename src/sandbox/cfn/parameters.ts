@@ -55,11 +55,15 @@ export function resolveParameters(
     const usePrevious = p.UsePreviousValue === true || p.UsePreviousValue === 'true';
     if (usePrevious) {
       if (p.ParameterValue !== undefined) {
-        throw validation(`Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true and non empty value for a parameter`);
+        throw validation(
+          `Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true and non empty value for a parameter`,
+        );
       }
       const old = previous?.[key];
       if (old === undefined) {
-        throw validation(`Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`);
+        throw validation(
+          `Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`,
+        );
       }
       supplied[key] = old;
     } else {
@@ -99,7 +103,8 @@ function checkConstraints(name: string, decl: TemplateParameterDecl, value: stri
     );
   if (decl.Type === 'Number' || decl.Type === 'List<Number>') {
     for (const item of items) {
-      if (item.trim() === '' || Number.isNaN(Number(item))) throw validation(`Parameter '${name}' must be a number`);
+      if (item.trim() === '' || Number.isNaN(Number(item)))
+        throw validation(`Parameter '${name}' must be a number`);
       if (decl.MinValue !== undefined && Number(item) < Number(decl.MinValue)) {
         throw failed(`Parameter '${name}' must be a number not less than ${decl.MinValue}`);
       }

@@ -137,7 +137,10 @@ export function evalContext(
 }
 
 /** Logical ids of resources whose Condition holds, in dependency order; refuses cycles like AWS. */
-export function orderResources(template: ParsedTemplate, conditions: Record<string, boolean>): {
+export function orderResources(
+  template: ParsedTemplate,
+  conditions: Record<string, boolean>,
+): {
   order: string[];
   deps: Record<string, string[]>;
 } {
@@ -249,7 +252,13 @@ export function planStack(env: PlanEnv, input: PlanInput): StackPlan {
       }
       const physicalId = assignNew();
       newPhysical[id] = { type: resource.Type, physicalId };
-      const diff: ResourceDiff = { logicalId: id, type: resource.Type, action: 'Add', replacement: 'False', changes: [] };
+      const diff: ResourceDiff = {
+        logicalId: id,
+        type: resource.Type,
+        action: 'Add',
+        replacement: 'False',
+        changes: [],
+      };
       if (physicalId !== undefined) diff.physicalId = physicalId;
       diffs.push(diff);
       continue;
@@ -313,7 +322,13 @@ export function planStack(env: PlanEnv, input: PlanInput): StackPlan {
   }
   for (const [id, old] of Object.entries(oldPhysical)) {
     if (desired[id]) continue;
-    const diff: ResourceDiff = { logicalId: id, type: old.type, action: 'Remove', replacement: 'False', changes: [] };
+    const diff: ResourceDiff = {
+      logicalId: id,
+      type: old.type,
+      action: 'Remove',
+      replacement: 'False',
+      changes: [],
+    };
     if (old.physicalId !== undefined) diff.oldPhysicalId = old.physicalId;
     diffs.push(diff);
   }
@@ -361,7 +376,8 @@ export function evaluateOutputs(
       OutputValue: Array.isArray(value) ? value.join(',') : String(value ?? ''),
     };
     if (output.Description !== undefined) record.Description = output.Description;
-    if (output.Export?.Name !== undefined) record.ExportName = String(resolveValue(output.Export.Name, ctx) ?? '');
+    if (output.Export?.Name !== undefined)
+      record.ExportName = String(resolveValue(output.Export.Name, ctx) ?? '');
     outputs.push(record);
   }
   return outputs;
@@ -387,7 +403,13 @@ export function durationOr(world: SandboxWorld, type: string, key: string, fallb
 
 type FaultPhase = 'create' | 'update' | 'delete' | 'rollback';
 
-function ruleApplies(rule: ResourceFailureRule, env: PlanEnv, phase: FaultPhase, logicalId: string, type: string): boolean {
+function ruleApplies(
+  rule: ResourceFailureRule,
+  env: PlanEnv,
+  phase: FaultPhase,
+  logicalId: string,
+  type: string,
+): boolean {
   if (rule.accounts && !rule.accounts.includes(env.accountId)) return false;
   if (rule.regions && !rule.regions.includes(env.region)) return false;
   if (rule.logicalId !== undefined && rule.logicalId !== logicalId) return false;
@@ -476,13 +498,16 @@ function runWave(env: PlanEnv, phase: FaultPhase, items: WaveItem[], start: numb
     return t;
   };
   for (const item of items) timeOf(item);
-  const byEnd = [...items].sort((a, b) => (times.get(a.logicalId)?.end ?? 0) - (times.get(b.logicalId)?.end ?? 0));
+  const byEnd = [...items].sort(
+    (a, b) => (times.get(a.logicalId)?.end ?? 0) - (times.get(b.logicalId)?.end ?? 0),
+  );
   const failure = pickFailure(env, phase, byEnd);
   const failAt = failure ? (times.get(failure.logicalId)?.end ?? start) : Number.POSITIVE_INFINITY;
   const events: StoredEvent[] = [];
   const completed: string[] = [];
   const cancelled: string[] = [];
   const skipped: string[] = [];
+  const cancellations: StoredEvent[] = [];
   let end = start;
   for (const item of items) {
     const t = times.get(item.logicalId) as { start: number; end: number };
@@ -492,9 +517,20 @@ function runWave(env: PlanEnv, phase: FaultPhase, items: WaveItem[], start: numb
       continue;
     }
     const base = { logicalId: item.logicalId, type: item.type };
-    events.push({ ...base, at: t.start, status: item.inProgress, ...(item.startReason ? { reason: item.startReason } : {}) });
+    events.push({
+      ...base,
+      at: t.start,
+      status: item.inProgress,
+      ...(item.startReason ? { reason: item.startReason } : {}),
+    });
     if (item.initiatedReason && item.physicalId) {
-      events.push({ ...base, at: t.start, status: item.inProgress, physicalId: item.physicalId, reason: item.initiatedReason });
+      events.push({
+        ...base,
+        at: t.start,
+        status: item.inProgress,
+        physicalId: item.physicalId,
+        reason: item.initiatedReason,
+      });
     }
     const withId = item.physicalId ? { physicalId: item.physicalId } : {};
     if (isFailed) {
@@ -505,11 +541,19 @@ function runWave(env: PlanEnv, phase: FaultPhase, items: WaveItem[], start: numb
       completed.push(item.logicalId);
       end = Math.max(end, t.end);
     } else {
-      events.push({ ...base, ...withId, at: failAt, status: item.failed, reason: item.cancelledReason });
+      cancellations.push({
+        ...base,
+        ...withId,
+        at: failAt,
+        status: item.failed,
+        reason: item.cancelledReason,
+      });
       cancelled.push(item.logicalId);
       end = Math.max(end, failAt);
     }
   }
+  // Cancellations follow the failure that caused them (same timestamp; the sort is stable).
+  events.push(...cancellations);
   events.sort((a, b) => a.at - b.at);
   const result: WaveResult = { events, end, completed, cancelled, skipped };
   if (failure) result.failed = failure;
@@ -561,7 +605,9 @@ function deleteItems(
       type: r.type,
       after: rev[r.logicalId] ?? [],
       duration:
-        r.quick || retain.has(r.logicalId) ? CLEANUP_MS : durationMs(env.world, r.type, `${opId}/${r.logicalId}/delete`),
+        r.quick || retain.has(r.logicalId)
+          ? CLEANUP_MS
+          : durationMs(env.world, r.type, `${opId}/${r.logicalId}/delete`),
       inProgress: 'DELETE_IN_PROGRESS',
       complete: retain.has(r.logicalId) ? 'DELETE_SKIPPED' : 'DELETE_COMPLETE',
       failed: 'DELETE_FAILED',
@@ -579,7 +625,9 @@ function finish(base: OpBase, events: StoredEvent[], pending: Omit<PendingResult
   return { op, pending: { ...pending, at: endAt } };
 }
 
-function physicalMap(resources: Record<string, ResourceRecord>): Record<string, { type: string; physicalId?: string }> {
+function physicalMap(
+  resources: Record<string, ResourceRecord>,
+): Record<string, { type: string; physicalId?: string }> {
   const out: Record<string, { type: string; physicalId?: string }> = {};
   for (const [id, r] of Object.entries(resources)) {
     if (r.status !== 'DELETE_COMPLETE') out[id] = { type: r.type, physicalId: r.physicalId };
@@ -620,7 +668,11 @@ export function scheduleCreate(base: OpBase, input: CreateInput): ScheduledOpera
   const wave = runWave(env, 'create', items, t0 + PHASE_GAP_MS);
   events.push(...wave.events);
   const physicalOf = (id: string) => items.find((i) => i.logicalId === id)?.physicalId;
-  const common = { config: input.config, repairedDrift: [] as string[], ...(input.changeSetId ? { changeSetId: input.changeSetId } : {}) };
+  const common = {
+    config: input.config,
+    repairedDrift: [] as string[],
+    ...(input.changeSetId ? { changeSetId: input.changeSetId } : {}),
+  };
   if (!wave.failed) {
     const resources: Record<string, ResourceRecord> = {};
     for (const item of items) {
@@ -633,7 +685,13 @@ export function scheduleCreate(base: OpBase, input: CreateInput): ScheduledOpera
     }
     const at = wave.end + PHASE_GAP_MS;
     events.push(stackEvent(at, 'CREATE_COMPLETE'));
-    const outputs = evaluateOutputs(env, stack, input.plan.template, input.parameters, physicalMap(resources));
+    const outputs = evaluateOutputs(
+      env,
+      stack,
+      input.plan.template,
+      input.parameters,
+      physicalMap(resources),
+    );
     return finish(base, events, { ...common, status: 'CREATE_COMPLETE', resources, outputs });
   }
   const failedIds = [wave.failed.logicalId, ...wave.cancelled];
@@ -653,7 +711,13 @@ export function scheduleCreate(base: OpBase, input: CreateInput): ScheduledOpera
   let t = wave.end + PHASE_GAP_MS;
   if (input.onFailure === 'DO_NOTHING') {
     events.push(stackEvent(t, 'CREATE_FAILED', failedReason));
-    return finish(base, events, { ...common, status: 'CREATE_FAILED', reason: failedReason, resources, outputs: [] });
+    return finish(base, events, {
+      ...common,
+      status: 'CREATE_FAILED',
+      reason: failedReason,
+      resources,
+      outputs: [],
+    });
   }
   events.push(stackEvent(t, 'ROLLBACK_IN_PROGRESS', `${failedReason}Rollback requested by user.`));
   const rollbackItems = deleteItems(
@@ -689,7 +753,7 @@ export function scheduleCreate(base: OpBase, input: CreateInput): ScheduledOpera
     events.push(stackEvent(t, 'ROLLBACK_FAILED', reason));
     return finish(base, events, { ...common, status: 'ROLLBACK_FAILED', reason, resources, outputs: [] });
   }
-  events.push(stackEvent(t, 'ROLLBACK_COMPLETE', `${failedReason}Rollback requested by user.`));
+  events.push(stackEvent(t, 'ROLLBACK_COMPLETE'));
   if (input.onFailure === 'DELETE') {
     events.push(stackEvent(t + PHASE_GAP_MS, 'DELETE_IN_PROGRESS', 'User Initiated'));
     events.push(stackEvent(t + 2 * PHASE_GAP_MS, 'DELETE_COMPLETE'));
@@ -698,7 +762,6 @@ export function scheduleCreate(base: OpBase, input: CreateInput): ScheduledOpera
   return finish(base, events, {
     ...common,
     status: 'ROLLBACK_COMPLETE',
-    reason: `${failedReason}Rollback requested by user.`,
     resources,
     outputs: [],
   });
@@ -716,7 +779,8 @@ export interface UpdateInput {
   revertDrift?: string[];
 }
 
-const REPLACEMENT_REASON = 'Requested update requires the creation of a new physical resource; hence creating one.';
+const REPLACEMENT_REASON =
+  'Requested update requires the creation of a new physical resource; hence creating one.';
 
 /** UPDATE: adds, modifies and replacements in dependency order, then cleanup; a failure rolls back. */
 export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOperation {
@@ -781,7 +845,12 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
         })
         .map((r) => r.logicalId),
     );
-    const cleanupWave = runWave(env, 'delete', deleteItems(env, base.opId, cleanup, oldDeps, retainIds), t + PHASE_GAP_MS);
+    const cleanupWave = runWave(
+      env,
+      'delete',
+      deleteItems(env, base.opId, cleanup, oldDeps, retainIds),
+      t + PHASE_GAP_MS,
+    );
     events.push(...cleanupWave.events);
     t = Math.max(cleanupWave.end, t) + PHASE_GAP_MS;
     events.push(stackEvent(t, 'UPDATE_COMPLETE'));
@@ -789,7 +858,15 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
     for (const d of input.plan.diffs) {
       if (d.action === 'Remove') continue;
       const prev = stack.resources[d.logicalId];
-      const last = events.filter((e) => e.logicalId === d.logicalId && e.status !== 'DELETE_COMPLETE' && e.status !== 'DELETE_IN_PROGRESS' && e.status !== 'DELETE_SKIPPED').pop();
+      const last = events
+        .filter(
+          (e) =>
+            e.logicalId === d.logicalId &&
+            e.status !== 'DELETE_COMPLETE' &&
+            e.status !== 'DELETE_IN_PROGRESS' &&
+            e.status !== 'DELETE_SKIPPED',
+        )
+        .pop();
       resources[d.logicalId] = {
         type: d.type,
         status: last?.status ?? prev?.status ?? 'CREATE_COMPLETE',
@@ -800,7 +877,13 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
     const repaired = input.plan.diffs
       .filter((d) => d.action === 'Modify' || revert.has(d.logicalId))
       .map((d) => d.logicalId);
-    const outputs = evaluateOutputs(env, stack, input.plan.template, input.parameters, physicalMap(resources));
+    const outputs = evaluateOutputs(
+      env,
+      stack,
+      input.plan.template,
+      input.parameters,
+      physicalMap(resources),
+    );
     return finish(base, events, {
       ...common,
       repairedDrift: repaired,
@@ -823,11 +906,20 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
         type: e.type ?? 'AWS::CloudFormation::CustomResource',
         status: e.status,
         updatedAt: e.at,
-        ...((e.physicalId ?? resources[e.logicalId]?.physicalId) ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId } : {}),
+        ...((e.physicalId ?? resources[e.logicalId]?.physicalId)
+          ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId }
+          : {}),
         ...(e.reason ? { reason: e.reason } : {}),
       };
     }
-    return finish(base, events, { ...common, config: input.config, status: 'UPDATE_FAILED', reason: failedReason, resources, outputs: stack.outputs });
+    return finish(base, events, {
+      ...common,
+      config: input.config,
+      status: 'UPDATE_FAILED',
+      reason: failedReason,
+      resources,
+      outputs: stack.outputs,
+    });
   }
   events.push(stackEvent(t, 'UPDATE_ROLLBACK_IN_PROGRESS', failedReason));
   // Roll back modified resources to their previous configuration (in old dependency order).
@@ -857,7 +949,9 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
       type: e.type ?? resources[e.logicalId]?.type ?? 'AWS::CloudFormation::CustomResource',
       status: e.status,
       updatedAt: e.at,
-      ...((e.physicalId ?? resources[e.logicalId]?.physicalId) ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId } : {}),
+      ...((e.physicalId ?? resources[e.logicalId]?.physicalId)
+        ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId }
+        : {}),
       ...(e.reason ? { reason: e.reason } : {}),
     };
   }
@@ -865,7 +959,14 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
   if (rollback.failed) {
     const reason = `The following resource(s) failed to update: [${rollback.failed.logicalId}]. `;
     events.push(stackEvent(t, 'UPDATE_ROLLBACK_FAILED', reason));
-    return finish(base, events, { ...common, config: stack.config, status: 'UPDATE_ROLLBACK_FAILED', reason, resources, outputs: stack.outputs });
+    return finish(base, events, {
+      ...common,
+      config: stack.config,
+      status: 'UPDATE_ROLLBACK_FAILED',
+      reason,
+      resources,
+      outputs: stack.outputs,
+    });
   }
   events.push(stackEvent(t, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS'));
   // Delete what the failed update created: added resources and new replacement resources.
@@ -879,7 +980,13 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
   events.push(...cleanup.events);
   t = Math.max(cleanup.end, t) + PHASE_GAP_MS;
   events.push(stackEvent(t, 'UPDATE_ROLLBACK_COMPLETE'));
-  return finish(base, events, { ...common, config: stack.config, status: 'UPDATE_ROLLBACK_COMPLETE', resources, outputs: stack.outputs });
+  return finish(base, events, {
+    ...common,
+    config: stack.config,
+    status: 'UPDATE_ROLLBACK_COMPLETE',
+    resources,
+    outputs: stack.outputs,
+  });
 }
 
 function orderResourcesSafe(template: ParsedTemplate): Record<string, string[]> {
@@ -893,16 +1000,25 @@ function orderResourcesSafe(template: ParsedTemplate): Record<string, string[]> 
 }
 
 /** DELETE: every live resource, dependents first; `Retain` and `RetainResources` are skipped. */
-export function scheduleDelete(base: OpBase, template: ParsedTemplate | undefined, retainResources: string[]): ScheduledOperation {
+export function scheduleDelete(
+  base: OpBase,
+  template: ParsedTemplate | undefined,
+  retainResources: string[],
+): ScheduledOperation {
   const { env, stack } = base;
   const t0 = env.now;
   const events: StoredEvent[] = [stackEvent(t0, 'DELETE_IN_PROGRESS', 'User Initiated')];
   const live = Object.entries(stack.resources)
     .filter(([, r]) => r.status !== 'DELETE_COMPLETE' && r.status !== 'DELETE_SKIPPED')
-    .map(([id, r]) => (r.physicalId ? { logicalId: id, type: r.type, physicalId: r.physicalId } : { logicalId: id, type: r.type, quick: true }));
+    .map(([id, r]) =>
+      r.physicalId
+        ? { logicalId: id, type: r.type, physicalId: r.physicalId }
+        : { logicalId: id, type: r.type, quick: true },
+    );
   const retain = new Set(retainResources);
   if (template) {
-    for (const [id, r] of Object.entries(template.Resources)) if (r.DeletionPolicy === 'Retain') retain.add(id);
+    for (const [id, r] of Object.entries(template.Resources))
+      if (r.DeletionPolicy === 'Retain') retain.add(id);
   }
   const deps = template ? orderResourcesSafe(template) : {};
   const wave = runWave(env, 'delete', deleteItems(env, base.opId, live, deps, retain), t0 + PHASE_GAP_MS);
@@ -914,7 +1030,9 @@ export function scheduleDelete(base: OpBase, template: ParsedTemplate | undefine
       type: e.type ?? 'AWS::CloudFormation::CustomResource',
       status: e.status,
       updatedAt: e.at,
-      ...((e.physicalId ?? resources[e.logicalId]?.physicalId) ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId } : {}),
+      ...((e.physicalId ?? resources[e.logicalId]?.physicalId)
+        ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId }
+        : {}),
       ...(e.reason ? { reason: e.reason } : {}),
     };
   }
@@ -922,10 +1040,23 @@ export function scheduleDelete(base: OpBase, template: ParsedTemplate | undefine
   if (wave.failed) {
     const reason = `The following resource(s) failed to delete: [${wave.failed.logicalId}]. `;
     events.push(stackEvent(t, 'DELETE_FAILED', reason));
-    return finish(base, events, { config: stack.config, status: 'DELETE_FAILED', reason, resources, outputs: stack.outputs, repairedDrift: [] });
+    return finish(base, events, {
+      config: stack.config,
+      status: 'DELETE_FAILED',
+      reason,
+      resources,
+      outputs: stack.outputs,
+      repairedDrift: [],
+    });
   }
   events.push(stackEvent(t, 'DELETE_COMPLETE'));
-  return finish(base, events, { config: stack.config, status: 'DELETE_COMPLETE', resources, outputs: [], repairedDrift: [] });
+  return finish(base, events, {
+    config: stack.config,
+    status: 'DELETE_COMPLETE',
+    resources,
+    outputs: [],
+    repairedDrift: [],
+  });
 }
 
 /** ContinueUpdateRollback: the resources that failed to roll back are rolled back again (or skipped). */
@@ -950,7 +1081,12 @@ export function scheduleContinueRollback(base: OpBase, skip: string[]): Schedule
     if (r.physicalId) item.physicalId = r.physicalId;
     return item;
   });
-  const wave = runWave(env, 'rollback', items.filter((i) => !skipSet.has(i.logicalId)), t0 + PHASE_GAP_MS);
+  const wave = runWave(
+    env,
+    'rollback',
+    items.filter((i) => !skipSet.has(i.logicalId)),
+    t0 + PHASE_GAP_MS,
+  );
   const skipped = items.filter((i) => skipSet.has(i.logicalId));
   const skippedEvents: StoredEvent[] = skipped.map((i) => ({
     at: t0 + PHASE_GAP_MS,
@@ -969,7 +1105,9 @@ export function scheduleContinueRollback(base: OpBase, skip: string[]): Schedule
       type: e.type ?? 'AWS::CloudFormation::CustomResource',
       status: e.status,
       updatedAt: e.at,
-      ...((e.physicalId ?? resources[e.logicalId]?.physicalId) ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId } : {}),
+      ...((e.physicalId ?? resources[e.logicalId]?.physicalId)
+        ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId }
+        : {}),
       ...(e.reason ? { reason: e.reason } : {}),
     };
   }
@@ -977,12 +1115,25 @@ export function scheduleContinueRollback(base: OpBase, skip: string[]): Schedule
   if (wave.failed) {
     const reason = `The following resource(s) failed to update: [${wave.failed.logicalId}]. `;
     events.push(stackEvent(t, 'UPDATE_ROLLBACK_FAILED', reason));
-    return finish(base, events, { config: stack.config, status: 'UPDATE_ROLLBACK_FAILED', reason, resources, outputs: stack.outputs, repairedDrift: [] });
+    return finish(base, events, {
+      config: stack.config,
+      status: 'UPDATE_ROLLBACK_FAILED',
+      reason,
+      resources,
+      outputs: stack.outputs,
+      repairedDrift: [],
+    });
   }
   events.push(stackEvent(t, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS'));
   t += PHASE_GAP_MS;
   events.push(stackEvent(t, 'UPDATE_ROLLBACK_COMPLETE'));
-  return finish(base, events, { config: stack.config, status: 'UPDATE_ROLLBACK_COMPLETE', resources, outputs: stack.outputs, repairedDrift: [] });
+  return finish(base, events, {
+    config: stack.config,
+    status: 'UPDATE_ROLLBACK_COMPLETE',
+    resources,
+    outputs: stack.outputs,
+    repairedDrift: [],
+  });
 }
 
 /** For change set previews: marks new ids as unknown so dependants show a Dynamic evaluation. */

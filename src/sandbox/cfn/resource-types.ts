@@ -106,7 +106,12 @@ const TYPES: Record<string, TypeInfo> = {
     replaceOn: ['Name'],
     driftSupported: true,
   },
-  'AWS::Config::DeliveryChannel': { nameProperty: 'Name', ref: 'name', replaceOn: ['Name'], driftSupported: true },
+  'AWS::Config::DeliveryChannel': {
+    nameProperty: 'Name',
+    ref: 'name',
+    replaceOn: ['Name'],
+    driftSupported: true,
+  },
   'AWS::Config::ConfigRule': {
     nameProperty: 'ConfigRuleName',
     ref: 'name',
@@ -130,7 +135,11 @@ const TYPES: Record<string, TypeInfo> = {
     replaceOn: ['LogGroupName'],
     driftSupported: true,
   },
-  'AWS::Logs::MetricFilter': { nameProperty: 'FilterName', ref: 'name', replaceOn: ['FilterName', 'LogGroupName'] },
+  'AWS::Logs::MetricFilter': {
+    nameProperty: 'FilterName',
+    ref: 'name',
+    replaceOn: ['FilterName', 'LogGroupName'],
+  },
   'AWS::CloudWatch::Alarm': {
     nameProperty: 'AlarmName',
     ref: 'name',
@@ -233,7 +242,8 @@ export function physicalIdFor(input: PhysicalIdInput): string {
   let name = input.explicitName;
   if (name === undefined) {
     if (t.ref === 'id' && !t.nameProperty) {
-      if (input.type === 'AWS::KMS::Key' || input.type.startsWith('AWS::GuardDuty')) return stableUuid(input.seed);
+      if (input.type === 'AWS::KMS::Key' || input.type.startsWith('AWS::GuardDuty'))
+        return stableUuid(input.seed);
       return `${input.stackName}-${input.logicalId}-${stableToken(input.seed, 12)}`;
     }
     const suffix = stableToken(input.seed, 12);

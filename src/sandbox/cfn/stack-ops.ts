@@ -7,9 +7,9 @@ import { AwsError } from '../types';
 import {
   asArray,
   asBool,
-  type OpEnv,
   checkStackName,
   findStack,
+  type OpEnv,
   page,
   readTemplateSource,
   requireStack,
@@ -19,8 +19,16 @@ import {
   templateOf,
   validationError,
 } from './common';
+import { partitionOf } from './intrinsics';
 import { type GivenParameter, isNoEcho, resolveParameters } from './parameters';
-import { planStack, sameValue, scheduleContinueRollback, scheduleCreate, scheduleDelete, scheduleUpdate } from './plan';
+import {
+  planStack,
+  sameValue,
+  scheduleContinueRollback,
+  scheduleCreate,
+  scheduleDelete,
+  scheduleUpdate,
+} from './plan';
 import { stableUuid } from './resource-types';
 import {
   type CfnSection,
@@ -28,15 +36,14 @@ import {
   nextSeq,
   type OperationKind,
   type ResourceRecord,
+  resourcesAt,
   type StackConfig,
   type StackRecord,
   type StackTag,
   type StoredEvent,
-  resourcesAt,
   stackStatusAt,
 } from './state';
 import { type ParsedTemplate, requiredCapabilities } from './template';
-import { partitionOf } from './intrinsics';
 
 /** Statuses from which UpdateStack (and UPDATE change sets) may start. */
 export const UPDATABLE_STATUSES = new Set([
@@ -60,12 +67,18 @@ export function checkCapabilities(template: ParsedTemplate, given: string[]): vo
     return true;
   });
   if (missing.length > 0) {
-    throw new AwsError('InsufficientCapabilitiesException', `Requires capabilities : [${missing.join(', ')}]`);
+    throw new AwsError(
+      'InsufficientCapabilitiesException',
+      `Requires capabilities : [${missing.join(', ')}]`,
+    );
   }
 }
 
 function tagsOf(value: unknown): StackTag[] {
-  return asArray(value as StackTag[] | undefined).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));
+  return asArray(value as StackTag[] | undefined).map((t) => ({
+    Key: String(t.Key),
+    Value: String(t.Value ?? ''),
+  }));
 }
 
 /** A new stack's id, unique and deterministic per world. */
@@ -76,7 +89,12 @@ export function newStackId(env: OpEnv, stackName: string): string {
 }
 
 /** A stack record in its initial state (CREATE operations and REVIEW_IN_PROGRESS stacks start here). */
-export function newStackRecord(env: OpEnv, stackName: string, config: StackConfig, description?: string): StackRecord {
+export function newStackRecord(
+  env: OpEnv,
+  stackName: string,
+  config: StackConfig,
+  description?: string,
+): StackRecord {
   const stack: StackRecord = {
     stackId: newStackId(env, stackName),
     stackName,
@@ -123,7 +141,13 @@ export function startCreate(
     assignIds: true,
     idSeed: id,
   });
-  const base = { env, stack, kind: 'CREATE' as OperationKind, opId: id, ...(options.token ? { token: options.token } : {}) };
+  const base = {
+    env,
+    stack,
+    kind: 'CREATE' as OperationKind,
+    opId: id,
+    ...(options.token ? { token: options.token } : {}),
+  };
   const scheduled = scheduleCreate(base, {
     plan,
     config: options.config,
@@ -139,7 +163,10 @@ export function startCreate(
 }
 
 /** Parameters of the deployed configuration, typed for evaluation. */
-export function typedParameters(template: ParsedTemplate, values: Record<string, string>): Record<string, string | string[]> {
+export function typedParameters(
+  template: ParsedTemplate,
+  values: Record<string, string>,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(values)) {
     const type = template.Parameters[k]?.Type ?? 'String';
@@ -175,7 +202,13 @@ export function startUpdate(
     assignIds: true,
     idSeed: id,
   });
-  const base = { env, stack, kind: 'UPDATE' as OperationKind, opId: id, ...(options.token ? { token: options.token } : {}) };
+  const base = {
+    env,
+    stack,
+    kind: 'UPDATE' as OperationKind,
+    opId: id,
+    ...(options.token ? { token: options.token } : {}),
+  };
   const scheduled = scheduleUpdate(base, {
     plan,
     config: options.config,
@@ -220,7 +253,10 @@ export function createStack(env: OpEnv, params: Record<string, unknown>): { Stac
       `1 validation error detected: Value '${onFailureParam}' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]`,
     );
   }
-  const onFailure = (onFailureParam ?? (disableRollback ? 'DO_NOTHING' : 'ROLLBACK')) as 'ROLLBACK' | 'DO_NOTHING' | 'DELETE';
+  const onFailure = (onFailureParam ?? (disableRollback ? 'DO_NOTHING' : 'ROLLBACK')) as
+    | 'ROLLBACK'
+    | 'DO_NOTHING'
+    | 'DELETE';
   const source = readTemplateSource(env, params);
   const capabilities = asArray(params.Capabilities as string[] | undefined);
   checkCapabilities(source.template, capabilities);
@@ -278,20 +314,32 @@ export function updateStack(env: OpEnv, params: Record<string, unknown>): { Stac
   const source = readTemplateSource(env, params, stack);
   const capabilities = asArray(params.Capabilities as string[] | undefined);
   checkCapabilities(source.template, capabilities);
-  const resolved = resolveParameters(source.template, params.Parameters as GivenParameter[] | undefined, stack.config.parameters);
+  const resolved = resolveParameters(
+    source.template,
+    params.Parameters as GivenParameter[] | undefined,
+    stack.config.parameters,
+  );
   const config: StackConfig = {
     templateHash: source.hash,
     parameters: resolved.values,
     tags: params.Tags === undefined ? stack.config.tags : tagsOf(params.Tags),
     capabilities,
     notificationARNs:
-      params.NotificationARNs === undefined ? stack.config.notificationARNs : asArray(params.NotificationARNs as string[]),
+      params.NotificationARNs === undefined
+        ? stack.config.notificationARNs
+        : asArray(params.NotificationARNs as string[]),
     disableRollback: asBool(params.DisableRollback) ?? false,
   };
   const roleARN = params.RoleARN ?? stack.config.roleARN;
   if (roleARN) config.roleARN = String(roleARN);
-  if (sameDeployment(env.section, stack.config, config)) throw validationError('No updates are to be performed.');
-  startUpdate(env, stack, { template: source.template, config, typed: resolved.typed, ...(token ? { token } : {}) });
+  if (sameDeployment(env.section, stack.config, config))
+    throw validationError('No updates are to be performed.');
+  startUpdate(env, stack, {
+    template: source.template,
+    config,
+    typed: resolved.typed,
+    ...(token ? { token } : {}),
+  });
   return { StackId: stack.stackId };
 }
 
@@ -305,7 +353,9 @@ export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record
   const token = params.ClientRequestToken as string | undefined;
   if (token && stack.tokens[token] === 'DELETE') return {};
   if (stack.terminationProtection) {
-    throw validationError(`Stack [${stack.stackName}] cannot be deleted while TerminationProtection is enabled`);
+    throw validationError(
+      `Stack [${stack.stackName}] cannot be deleted while TerminationProtection is enabled`,
+    );
   }
   if (isInProgress(status) && status !== 'REVIEW_IN_PROGRESS') {
     throw validationError(`Stack [${stack.stackName}] cannot be deleted while in status ${status}`);
@@ -323,7 +373,11 @@ export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record
   } catch {
     template = undefined;
   }
-  const scheduled = scheduleDelete({ env, stack, kind: 'DELETE', opId: id, ...(token ? { token } : {}) }, template, retain);
+  const scheduled = scheduleDelete(
+    { env, stack, kind: 'DELETE', opId: id, ...(token ? { token } : {}) },
+    template,
+    retain,
+  );
   stack.deletedAt = env.now;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
@@ -342,7 +396,7 @@ export function continueUpdateRollback(env: OpEnv, params: Record<string, unknow
   const skip = asArray(params.ResourcesToSkip as string[] | undefined);
   for (const id of skip) {
     const r = stack.resources[id];
-    if (!r || !r.status.endsWith('_FAILED')) {
+    if (!r?.status.endsWith('_FAILED')) {
       throw validationError(
         `Nested stacks could not be rolled back. The following resource(s) are not in a failed state and cannot be skipped: [${id}]`,
       );
@@ -358,7 +412,10 @@ export function continueUpdateRollback(env: OpEnv, params: Record<string, unknow
   return {};
 }
 
-export function updateTerminationProtection(env: OpEnv, params: Record<string, unknown>): { StackId: string } {
+export function updateTerminationProtection(
+  env: OpEnv,
+  params: Record<string, unknown>,
+): { StackId: string } {
   const stack = requireStack(env, params.StackName as string | undefined);
   const enable = asBool(params.EnableTerminationProtection);
   if (enable === undefined) {
@@ -399,7 +456,9 @@ export function describeStack(env: OpEnv, stack: StackRecord): Record<string, un
     EnableTerminationProtection: stack.terminationProtection,
     DriftInformation: {
       StackDriftStatus: stack.drift.status,
-      ...(stack.drift.lastCheckAt !== undefined ? { LastCheckTimestamp: new Date(stack.drift.lastCheckAt) } : {}),
+      ...(stack.drift.lastCheckAt !== undefined
+        ? { LastCheckTimestamp: new Date(stack.drift.lastCheckAt) }
+        : {}),
     },
   };
   if (stack.description !== undefined) out.Description = stack.description;
@@ -454,7 +513,10 @@ export function listStacks(env: OpEnv, params: Record<string, unknown>): Record<
 }
 
 /** Every event of the stack up to now, oldest first. */
-export function eventsOf(env: OpEnv, stack: StackRecord): Array<StoredEvent & { opIndex: number; index: number }> {
+export function eventsOf(
+  env: OpEnv,
+  stack: StackRecord,
+): Array<StoredEvent & { opIndex: number; index: number }> {
   const out: Array<StoredEvent & { opIndex: number; index: number }> = [];
   stack.ops.forEach((op, opIndex) => {
     op.events.forEach((event, index) => {
@@ -473,7 +535,10 @@ export function describeStackEvents(env: OpEnv, params: Record<string, unknown>)
   let endExclusive = events.length;
   if (token) {
     try {
-      const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { before?: number; s?: string };
+      const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as {
+        before?: number;
+        s?: string;
+      };
       if (parsed.s !== stack.stackId || typeof parsed.before !== 'number') throw new Error('scope');
       endExclusive = parsed.before;
     } catch {
@@ -502,7 +567,10 @@ export function describeStackEvents(env: OpEnv, params: Record<string, unknown>)
     if (op?.token !== undefined) event.ClientRequestToken = op.token;
     return event;
   });
-  const next = start > 0 ? Buffer.from(JSON.stringify({ before: start, s: stack.stackId })).toString('base64') : undefined;
+  const next =
+    start > 0
+      ? Buffer.from(JSON.stringify({ before: start, s: stack.stackId })).toString('base64')
+      : undefined;
   return { StackEvents, ...(next ? { NextToken: next } : {}) };
 }
 
@@ -533,7 +601,9 @@ export function describeStackResources(env: OpEnv, params: Record<string, unknow
   const wanted = params.LogicalResourceId as string | undefined;
   const found = stack;
   const rows = resourceRows(env, found)
-    .filter(([id, r]) => (!wanted || id === wanted) && (!physical || params.StackName || r.physicalId === physical))
+    .filter(
+      ([id, r]) => (!wanted || id === wanted) && (!physical || params.StackName || r.physicalId === physical),
+    )
     .map(([id, r]) => ({
       StackName: found.stackName,
       StackId: found.stackId,
@@ -579,7 +649,12 @@ export function listStackResources(env: OpEnv, params: Record<string, unknown>):
     ...(r.reason ? { ResourceStatusReason: r.reason } : {}),
     DriftInformation: resourceDriftInfo(stack, id),
   }));
-  const { items, next } = page(rows, params.NextToken as string | undefined, `ListStackResources/${stack.stackId}`, PAGE_SIZE);
+  const { items, next } = page(
+    rows,
+    params.NextToken as string | undefined,
+    `ListStackResources/${stack.stackId}`,
+    PAGE_SIZE,
+  );
   return { StackResourceSummaries: items, ...(next ? { NextToken: next } : {}) };
 }
 
@@ -587,20 +662,32 @@ export function getTemplate(env: OpEnv, params: Record<string, unknown>): Record
   const csName = params.ChangeSetName as string | undefined;
   if (csName) {
     const cs = Object.values(env.target.changeSets).find(
-      (c) => c.id === csName || (c.name === csName && (c.stackName === params.StackName || c.stackId === params.StackName)),
+      (c) =>
+        c.id === csName ||
+        (c.name === csName && (c.stackName === params.StackName || c.stackId === params.StackName)),
     );
     if (!cs) throw new AwsError('ChangeSetNotFoundException', `ChangeSet [${csName}] does not exist`, 404);
-    return { TemplateBody: templateBody(env.section, cs.config.templateHash), StagesAvailable: ['Original', 'Processed'] };
+    return {
+      TemplateBody: templateBody(env.section, cs.config.templateHash),
+      StagesAvailable: ['Original', 'Processed'],
+    };
   }
   const stack = requireStack(env, params.StackName as string | undefined);
-  const hash = stack.pending && env.now < stack.pending.at ? stack.pending.config.templateHash : stack.config.templateHash;
+  const hash =
+    stack.pending && env.now < stack.pending.at
+      ? stack.pending.config.templateHash
+      : stack.config.templateHash;
   return { TemplateBody: templateBody(env.section, hash), StagesAvailable: ['Original', 'Processed'] };
 }
 
 function parameterList(template: ParsedTemplate) {
   return Object.entries(template.Parameters).map(([key, decl]) => {
-    const p: Record<string, unknown> = { ParameterKey: key, NoEcho: decl.NoEcho === true || decl.NoEcho === 'true' };
-    if (decl.Default !== undefined) p.DefaultValue = Array.isArray(decl.Default) ? decl.Default.join(',') : String(decl.Default);
+    const p: Record<string, unknown> = {
+      ParameterKey: key,
+      NoEcho: decl.NoEcho === true || decl.NoEcho === 'true',
+    };
+    if (decl.Default !== undefined)
+      p.DefaultValue = Array.isArray(decl.Default) ? decl.Default.join(',') : String(decl.Default);
     if (decl.Description !== undefined) p.Description = decl.Description;
     return { p, decl };
   });
@@ -616,11 +703,15 @@ function capabilitiesInfo(template: ParsedTemplate): Record<string, unknown> {
 }
 
 export function validateTemplate(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
-  const { template } = readTemplateSource(env, { TemplateBody: params.TemplateBody as string | undefined, TemplateURL: params.TemplateURL as string | undefined });
+  const { template } = readTemplateSource(env, {
+    TemplateBody: params.TemplateBody as string | undefined,
+    TemplateURL: params.TemplateURL as string | undefined,
+  });
   const out: Record<string, unknown> = {
     Parameters: parameterList(template).map(({ p }) => p),
     ...capabilitiesInfo(template),
-    DeclaredTransforms: template.Transform === undefined ? [] : asArray(template.Transform as string | string[]),
+    DeclaredTransforms:
+      template.Transform === undefined ? [] : asArray(template.Transform as string | string[]),
   };
   if (template.Description !== undefined) out.Description = template.Description;
   return out;
@@ -632,7 +723,10 @@ export function getTemplateSummary(env: OpEnv, params: Record<string, unknown>):
     const stack = requireStack(env, params.StackName as string);
     template = templateOf(env.section, stack.config.templateHash);
   } else {
-    template = readTemplateSource(env, { TemplateBody: params.TemplateBody as string | undefined, TemplateURL: params.TemplateURL as string | undefined }).template;
+    template = readTemplateSource(env, {
+      TemplateBody: params.TemplateBody as string | undefined,
+      TemplateURL: params.TemplateURL as string | undefined,
+    }).template;
   }
   const out: Record<string, unknown> = {
     Parameters: parameterList(template).map(({ p, decl }) => ({
@@ -643,7 +737,8 @@ export function getTemplateSummary(env: OpEnv, params: Record<string, unknown>):
     ...capabilitiesInfo(template),
     ResourceTypes: [...new Set(Object.values(template.Resources).map((r) => r.Type))],
     Version: template.AWSTemplateFormatVersion ?? '2010-09-09',
-    DeclaredTransforms: template.Transform === undefined ? [] : asArray(template.Transform as string | string[]),
+    DeclaredTransforms:
+      template.Transform === undefined ? [] : asArray(template.Transform as string | string[]),
   };
   if (template.Description !== undefined) out.Description = template.Description;
   if (template.Metadata !== undefined) out.Metadata = JSON.stringify(template.Metadata);

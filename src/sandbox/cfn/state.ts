@@ -165,7 +165,13 @@ export interface ChangeSetRecord {
   readyAt: number;
   outcome: 'CREATE_COMPLETE' | 'FAILED';
   statusReason?: string;
-  executionStatus: 'UNAVAILABLE' | 'AVAILABLE' | 'EXECUTE_IN_PROGRESS' | 'EXECUTE_COMPLETE' | 'EXECUTE_FAILED' | 'OBSOLETE';
+  executionStatus:
+    | 'UNAVAILABLE'
+    | 'AVAILABLE'
+    | 'EXECUTE_IN_PROGRESS'
+    | 'EXECUTE_COMPLETE'
+    | 'EXECUTE_FAILED'
+    | 'OBSOLETE';
   description?: string;
   config: StackConfig;
   changes: unknown[];
@@ -218,12 +224,16 @@ export function stackStatusAt(stack: StackRecord, t: number): { status: string; 
       for (let i = op.events.length - 1; i >= 0; i--) {
         const event = op.events[i] as StoredEvent;
         if (event.logicalId === undefined && event.at <= t) {
-          return event.reason === undefined ? { status: event.status } : { status: event.status, reason: event.reason };
+          return event.reason === undefined
+            ? { status: event.status }
+            : { status: event.status, reason: event.reason };
         }
       }
     }
   }
-  return stack.statusReason === undefined ? { status: stack.status } : { status: stack.status, reason: stack.statusReason };
+  return stack.statusReason === undefined
+    ? { status: stack.status }
+    : { status: stack.status, reason: stack.statusReason };
 }
 
 /**
@@ -252,15 +262,18 @@ export function settleStack(target: TargetState, stack: StackRecord, t: number):
   if (pending.status === 'DELETE_COMPLETE') {
     stack.deletedAt = stack.deletedAt ?? pending.at;
     if (target.byName[stack.stackName] === stack.stackId) delete target.byName[stack.stackName];
-    for (const [id, cs] of Object.entries(target.changeSets)) if (cs.stackId === stack.stackId) delete target.changeSets[id];
+    for (const [id, cs] of Object.entries(target.changeSets))
+      if (cs.stackId === stack.stackId) delete target.changeSets[id];
   } else if (stack.status.endsWith('_COMPLETE') && !stack.status.includes('ROLLBACK')) {
     for (const output of stack.outputs) {
-      if (output.ExportName) target.exports[output.ExportName] = { stackId: stack.stackId, value: output.OutputValue };
+      if (output.ExportName)
+        target.exports[output.ExportName] = { stackId: stack.stackId, value: output.OutputValue };
     }
   } else {
     // A rolled-back stack keeps the exports of the configuration it returned to.
     for (const output of stack.outputs) {
-      if (output.ExportName) target.exports[output.ExportName] = { stackId: stack.stackId, value: output.OutputValue };
+      if (output.ExportName)
+        target.exports[output.ExportName] = { stackId: stack.stackId, value: output.OutputValue };
     }
   }
   applyDetections(target, stack, t);
@@ -319,7 +332,9 @@ export function applyDetections(target: TargetState, stack: StackRecord, t: numb
     stack.drift.lastCheckAt = detection.readyAt;
     stack.drift.checked = {};
     for (const [id, r] of Object.entries(detection.resources)) {
-      stack.drift.checked[id] = r.drift ? { status: r.status, at: detection.readyAt, drift: r.drift } : { status: r.status, at: detection.readyAt };
+      stack.drift.checked[id] = r.drift
+        ? { status: r.status, at: detection.readyAt, drift: r.drift }
+        : { status: r.status, at: detection.readyAt };
     }
   }
 }

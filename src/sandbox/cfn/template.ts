@@ -9,7 +9,13 @@ import YAML from 'yaml';
 import { AwsError } from '../types';
 
 /** A template value after parsing: JSON-like, with intrinsics in their long form. */
-export type TemplateValue = string | number | boolean | null | TemplateValue[] | { [key: string]: TemplateValue };
+export type TemplateValue =
+  | string
+  | number
+  | boolean
+  | null
+  | TemplateValue[]
+  | { [key: string]: TemplateValue };
 
 export interface TemplateParameterDecl {
   Type: string;
@@ -214,7 +220,9 @@ function checkStructure(raw: Record<string, unknown>, format: 'JSON' | 'YAML'): 
       throw templateFormatError(`Resource name ${logicalId} is non alphanumeric.`);
     }
     if (!isMap(resource) || typeof resource.Type !== 'string' || resource.Type.length === 0) {
-      throw templateFormatError(`[/Resources/${logicalId}] Every Resources object must contain a Type member.`);
+      throw templateFormatError(
+        `[/Resources/${logicalId}] Every Resources object must contain a Type member.`,
+      );
     }
     if (resource.Properties !== undefined && resource.Properties !== null && !isMap(resource.Properties)) {
       throw templateFormatError(`[/Resources/${logicalId}/Properties] Properties must be an object.`);
@@ -297,7 +305,9 @@ function checkReferences(template: ParsedTemplate): void {
     }
     for (const dep of dependsOnList(resource)) {
       if (!(dep in template.Resources)) {
-        throw templateFormatError(`Unresolved resource dependencies [${dep}] in the Resources block of the template`);
+        throw templateFormatError(
+          `Unresolved resource dependencies [${dep}] in the Resources block of the template`,
+        );
       }
     }
     if (resource.Condition !== undefined && !(resource.Condition in template.Conditions)) {

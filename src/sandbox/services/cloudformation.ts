@@ -52,7 +52,11 @@ function wrap(operation: string, handler: Handler): Operation {
     count(ctx, operation);
     if (!ctx.world.isRegionEnabled(ctx.caller.accountId, ctx.region)) {
       // AWS answers calls into an opt-in region the account has not enabled as an unknown token.
-      throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+      throw new AwsError(
+        'InvalidClientTokenId',
+        'The security token included in the request is invalid.',
+        403,
+      );
     }
     return handler(opEnv(ctx), params ?? {});
   };
