@@ -27,7 +27,7 @@ import {
   sha256Hex,
 } from './sigv4';
 import { DEFAULT_STATE_DIR, SandboxStore } from './store';
-import { createInProcessHandler } from './transport';
+import { createInProcessHandler, type InProcessHandler } from './transport';
 import {
   AwsError,
   type Caller,
@@ -158,7 +158,7 @@ export class Sandbox {
   }
 
   /** An SDK `requestHandler` that hands signed requests to this sandbox in-process (no sockets). */
-  requestHandler(): unknown {
+  requestHandler(): InProcessHandler {
     return createInProcessHandler(this);
   }
 

@@ -499,10 +499,10 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    const at = e?.linePos?.[0];
+    const line = e ? lineCounter.linePos(e.pos[0]).line : undefined;
     throw new ScenarioError(
       '',
-      `Scenario ${source} is not valid YAML${at ? ` (line ${at.line})` : ''}: ${e?.message.split('\n')[0]}`,
+      `Scenario ${source}: not valid YAML${line ? ` (line ${line})` : ''}: ${e?.message.split('\n')[0]}`,
     );
   }
   const locate = (path: Path): string => {
