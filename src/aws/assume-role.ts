@@ -56,7 +56,7 @@ async function assume(
         ...(request.externalId === undefined ? {} : { ExternalId: request.externalId }),
       }),
     );
-    const c = answer.Credentials;
+    const c = answer?.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) {
       throw new Error(`STS answered AssumeRole for ${roleArn} without credentials`);
     }

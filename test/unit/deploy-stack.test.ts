@@ -1,0 +1,460 @@
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  ContinueUpdateRollbackCommand,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStacksCommand,
+  InsufficientCapabilitiesException,
+  type Stack,
+  UpdateStackCommand,
+  UpdateTerminationProtectionCommand,
+} from '@aws-sdk/client-cloudformation';
+import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../functions/deploy-stack';
+import { clearCredentialCache } from '../../src/aws/assume-role';
+import { clientRequestToken } from '../../src/core/names';
+import type { FailureCause, TargetProgress } from '../../src/core/target-input';
+
+const sts = mockClient(STSClient);
+const cfn = mockClient(CloudFormationClient);
+
+const KEYS = {
+  AccessKeyId: 'ASIAQUICKBROWNFOX001',
+  SecretAccessKey: 'wJalr-secret-value-001',
+  SessionToken: 'session-token-value-001',
+};
+
+const input = {
+  rolloutId: 'ro-20261127-1a2b3c',
+  mode: 'deploy',
+  accountId: '123456789012',
+  region: 'eu-west-1',
+  stackName: 'stackfleet-baseline',
+  templateUrl: 'https://my-bucket.s3.us-east-1.amazonaws.com/templates/baseline.yaml?versionId=abc',
+  templateVersion: 'abc',
+  parameters: { Key: 'Value' },
+  tags: { Owner: 'security' },
+  capabilities: ['CAPABILITY_NAMED_IAM'],
+  executionRoleName: 'StackFleetExecution',
+  externalId: 'stackfleet-ext-id',
+  timeoutSeconds: 3600,
+  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID:
+    'arn:aws:states:us-east-1:111111111111:execution:rollout:ro-20261127-1a2b3c',
+};
+const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/stackfleet-baseline/0f0e';
+
+function existing(status: string, extra: Partial<Stack> = {}): Stack {
+  return {
+    StackName: input.stackName,
+    StackId: STACK_ID,
+    StackStatus: status as Stack['StackStatus'],
+    CreationTime: new Date(),
+    EnableTerminationProtection: true,
+    Tags: [
+      { Key: 'stackfleet:rollout-id', Value: 'ro-older' },
+      { Key: 'stackfleet:template-version', Value: 'older' },
+    ],
+    ...extra,
+  };
+}
+
+function awsError(name: string, message: string, status = 400) {
+  return new CloudFormationServiceException({
+    name,
+    message,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
+}
+
+const missing = awsError('ValidationError', 'Stack with id stackfleet-baseline does not exist');
+
+function causeOf(progress: TargetProgress): FailureCause {
+  expect(progress.status).toBe('FAILED');
+  return JSON.parse(progress.cause ?? '{}') as FailureCause;
+}
+
+/** Every CloudFormation command sent, by name, in order. */
+function cfnCalls(): string[] {
+  return cfn.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
+}
+
+function expectNoCredentials(value: unknown) {
+  const text = JSON.stringify(value);
+  for (const secret of Object.values(KEYS)) expect(text).not.toContain(secret);
+}
+
+beforeEach(() => {
+  sts.reset();
+  cfn.reset();
+  clearCredentialCache();
+  sts
+    .on(AssumeRoleCommand)
+    .resolves({ Credentials: { ...KEYS, Expiration: new Date(Date.now() + 3600_000) } });
+});
+
+describe('Deploy stack', () => {
+  it('creates a missing stack with the assumed role, a deterministic token, protection and stackfleet tags', async () => {
+    cfn.on(DescribeStacksCommand).rejects(missing);
+    cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+
+    const out = await handler(input);
+
+    expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).toEqual({
+      RoleArn: 'arn:aws:iam::123456789012:role/StackFleetExecution',
+      RoleSessionName: 'stackfleet-ro-20261127-1a2b3c',
+      SourceIdentity: 'stackfleet',
+      ExternalId: 'stackfleet-ext-id',
+    });
+    const create = cfn.commandCalls(CreateStackCommand)[0];
+    expect(create?.args[0].input).toEqual({
+      StackName: 'stackfleet-baseline',
+      TemplateURL: input.templateUrl,
+      Parameters: [{ ParameterKey: 'Key', ParameterValue: 'Value' }],
+      Tags: [
+        { Key: 'Owner', Value: 'security' },
+        { Key: 'stackfleet:rollout-id', Value: 'ro-20261127-1a2b3c' },
+        { Key: 'stackfleet:template-version', Value: 'abc' },
+      ],
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+      ClientRequestToken: clientRequestToken('create', input.rolloutId, input.accountId, input.region),
+      EnableTerminationProtection: true,
+    });
+    // CloudFormation was called in the target region with the role's credentials.
+    const client = create?.thisValue as CloudFormationClient;
+    expect(await client.config.region()).toBe('eu-west-1');
+    expect((await client.config.credentials()).accessKeyId).toBe(KEYS.AccessKeyId);
+
+    expect(out).toMatchObject({
+      status: 'IN_PROGRESS',
+      operation: 'CREATE',
+      stackId: STACK_ID,
+      checks: 0,
+      waitSeconds: 20,
+    });
+    expectNoCredentials(out);
+  });
+
+  it('updates a healthy stack and reports the operation to watch', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('UPDATE_COMPLETE')] });
+    cfn.on(UpdateStackCommand).resolves({ StackId: STACK_ID });
+
+    const out = await handler(input);
+
+    expect(cfnCalls()).toEqual(['DescribeStacksCommand', 'UpdateStackCommand']);
+    expect(cfn.commandCalls(UpdateStackCommand)[0]?.args[0].input).toMatchObject({
+      StackName: STACK_ID,
+      ClientRequestToken: clientRequestToken('update', input.rolloutId, input.accountId, input.region),
+    });
+    expect(out).toMatchObject({ status: 'IN_PROGRESS', operation: 'UPDATE', stackId: STACK_ID });
+  });
+
+  it('turns termination protection on for an existing stack that lacks it', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [existing('CREATE_COMPLETE', { EnableTerminationProtection: false })] });
+    cfn.on(UpdateTerminationProtectionCommand).resolves({ StackId: STACK_ID });
+    cfn.on(UpdateStackCommand).resolves({ StackId: STACK_ID });
+
+    await handler(input);
+
+    expect(cfnCalls()).toEqual([
+      'DescribeStacksCommand',
+      'UpdateTerminationProtectionCommand',
+      'UpdateStackCommand',
+    ]);
+    expect(
+      cfn.commandCalls(UpdateTerminationProtectionCommand)[0]?.args[0].input.EnableTerminationProtection,
+    ).toBe(true);
+  });
+
+  it('keeps the rollout-id tag of the rollout that brought the template version, so a re-run changes nothing', async () => {
+    const current = existing('UPDATE_COMPLETE', {
+      Tags: [
+        { Key: 'stackfleet:rollout-id', Value: 'ro-first' },
+        { Key: 'stackfleet:template-version', Value: 'abc' },
+      ],
+    });
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [current] });
+    cfn.on(UpdateStackCommand).resolves({ StackId: STACK_ID });
+
+    await handler(input);
+
+    expect(cfn.commandCalls(UpdateStackCommand)[0]?.args[0].input.Tags).toContainEqual({
+      Key: 'stackfleet:rollout-id',
+      Value: 'ro-first',
+    });
+  });
+
+  it.each([
+    'No updates are to be performed.',
+    'CloudFormation failed to preprocess the stack: No updates are to be performed.',
+  ])('reports NO_CHANGE without polling when CloudFormation says "%s"', async (message) => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('UPDATE_COMPLETE')] });
+    cfn.on(UpdateStackCommand).rejects(awsError('ValidationError', message));
+
+    const out = await handler(input);
+
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.result).toMatchObject({
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      stackName: 'stackfleet-baseline',
+      stackId: STACK_ID,
+      outcome: 'NO_CHANGE',
+      checks: 0,
+    });
+    expect(out.result?.reason).toContain('template version abc');
+    expect(Object.keys(out.result ?? {}).sort()).toEqual(
+      [
+        'accountId',
+        'region',
+        'stackName',
+        'stackId',
+        'outcome',
+        'reason',
+        'startedAt',
+        'finishedAt',
+        'durationSeconds',
+        'checks',
+      ].sort(),
+    );
+  });
+
+  it('deletes a stack left in ROLLBACK_COMPLETE, waits, then creates it again with its own token', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('ROLLBACK_COMPLETE')] });
+    cfn.on(UpdateTerminationProtectionCommand).resolves({});
+    cfn.on(DeleteStackCommand).resolves({});
+
+    const first = await handler(input);
+
+    expect(cfnCalls()).toEqual([
+      'DescribeStacksCommand',
+      'UpdateTerminationProtectionCommand',
+      'DeleteStackCommand',
+    ]);
+    expect(
+      cfn.commandCalls(UpdateTerminationProtectionCommand)[0]?.args[0].input.EnableTerminationProtection,
+    ).toBe(false);
+    expect(first).toMatchObject({ status: 'WAITING', recreating: true, stackStatus: 'ROLLBACK_COMPLETE' });
+    expect(first.reason).toContain('ROLLBACK_COMPLETE');
+
+    // Next round: the delete still runs.
+    cfn.reset();
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('DELETE_IN_PROGRESS')] });
+    const second = await handler({ ...input, stack: first });
+    expect(cfnCalls()).toEqual(['DescribeStacksCommand']);
+    expect(second).toMatchObject({ status: 'WAITING', recreating: true, startedAt: first.startedAt });
+
+    // Then the stack is gone: create.
+    cfn.reset();
+    cfn.on(DescribeStacksCommand).rejects(missing);
+    cfn.on(CreateStackCommand).resolves({ StackId: `${STACK_ID}-2` });
+    const third = await handler({ ...input, stack: second });
+    expect(cfn.commandCalls(CreateStackCommand)[0]?.args[0].input.ClientRequestToken).toBe(
+      clientRequestToken('recreate', input.rolloutId, input.accountId, input.region),
+    );
+    expect(third).toMatchObject({ status: 'IN_PROGRESS', operation: 'CREATE', startedAt: first.startedAt });
+  });
+
+  it('deletes an empty REVIEW_IN_PROGRESS stack (a preview never executed) before creating', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [existing('REVIEW_IN_PROGRESS', { EnableTerminationProtection: false })] });
+    cfn.on(DeleteStackCommand).resolves({});
+    const out = await handler(input);
+    expect(cfnCalls()).toEqual(['DescribeStacksCommand', 'DeleteStackCommand']);
+    expect(out.status).toBe('WAITING');
+  });
+
+  it('continues a failed update rollback, then updates; a second failure is reported, not looped on', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('UPDATE_ROLLBACK_FAILED')] });
+    cfn.on(ContinueUpdateRollbackCommand).resolves({});
+
+    const first = await handler(input);
+    expect(cfnCalls()).toEqual(['DescribeStacksCommand', 'ContinueUpdateRollbackCommand']);
+    expect(first).toMatchObject({ status: 'WAITING', continuedRollback: true });
+
+    cfn.reset();
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('UPDATE_ROLLBACK_COMPLETE')] });
+    cfn.on(UpdateStackCommand).resolves({ StackId: STACK_ID });
+    expect(await handler({ ...input, stack: first })).toMatchObject({
+      status: 'IN_PROGRESS',
+      operation: 'UPDATE',
+    });
+
+    cfn.reset();
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [existing('UPDATE_ROLLBACK_FAILED', { StackStatusReason: 'Bucket could not be rolled back' })],
+    });
+    const again = await handler({ ...input, stack: first });
+    expect(cfn.commandCalls(ContinueUpdateRollbackCommand)).toHaveLength(0);
+    expect(again.error).toBe('StackFailed');
+    expect(causeOf(again).reason).toContain('Bucket could not be rolled back');
+  });
+
+  it("waits for someone else's operation without touching the stack", async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('UPDATE_IN_PROGRESS')] });
+    const out = await handler(input);
+    expect(cfnCalls()).toEqual(['DescribeStacksCommand']);
+    expect(out).toMatchObject({ status: 'WAITING', stackStatus: 'UPDATE_IN_PROGRESS', waitSeconds: 15 });
+    expect(out.reason).toContain('UPDATE_IN_PROGRESS');
+  });
+
+  it('gives up waiting at the per-target timeout with TargetTimedOut', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('UPDATE_IN_PROGRESS')] });
+    const startedAt = new Date(Date.now() - 3700_000).toISOString();
+    const out = await handler({
+      ...input,
+      stack: { status: 'WAITING', startedAt, checks: 0, waitingSince: startedAt },
+    });
+    expect(out.error).toBe('TargetTimedOut');
+    expect(causeOf(out).reason).toMatch(
+      /still UPDATE_IN_PROGRESS .* after 3700 s; the per-target timeout is 3600 s/,
+    );
+  });
+
+  it('watches an operation this rollout already started (a retried Deploy stack) instead of waiting for it', async () => {
+    const ours = existing('CREATE_IN_PROGRESS', {
+      Tags: [
+        { Key: 'stackfleet:rollout-id', Value: input.rolloutId },
+        { Key: 'stackfleet:template-version', Value: 'abc' },
+      ],
+    });
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [ours] });
+    const out = await handler(input);
+    expect(cfnCalls()).toEqual(['DescribeStacksCommand']);
+    expect(out).toMatchObject({ status: 'IN_PROGRESS', operation: 'CREATE', stackId: STACK_ID });
+  });
+
+  it.each(['ROLLBACK_FAILED', 'DELETE_FAILED', 'CREATE_FAILED', 'IMPORT_ROLLBACK_FAILED'])(
+    'refuses to touch a stack in %s and says why',
+    async (status) => {
+      cfn
+        .on(DescribeStacksCommand)
+        .resolves({ Stacks: [existing(status, { StackStatusReason: 'resource X left behind' })] });
+      const out = await handler(input);
+      expect(cfnCalls()).toEqual(['DescribeStacksCommand']);
+      expect(out.error).toBe('StackFailed');
+      expect(causeOf(out).reason).toContain(`is in ${status} (resource X left behind)`);
+    },
+  );
+
+  it('fails with RoleNotAssumable, naming the role, when AssumeRole is denied, and calls no CloudFormation', async () => {
+    sts.on(AssumeRoleCommand).rejects(
+      new STSServiceException({
+        name: 'AccessDenied',
+        message: 'User is not authorized to perform: sts:AssumeRole',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+    const out = await handler(input);
+    expect(cfn.calls()).toHaveLength(0);
+    expect(out.error).toBe('RoleNotAssumable');
+    expect(causeOf(out)).toMatchObject({
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      stackName: 'stackfleet-baseline',
+    });
+    expect(causeOf(out).reason).toContain('arn:aws:iam::123456789012:role/StackFleetExecution');
+  });
+
+  it('refuses bad input before any AWS call, naming the field and the value in the Cause', async () => {
+    const out = await handler({ ...input, accountId: '12ab' });
+    expect(sts.calls()).toHaveLength(0);
+    expect(cfn.calls()).toHaveLength(0);
+    expect(out.error).toBe('InvalidInput');
+    expect(causeOf(out)).toEqual({
+      reason: 'accountId must be 12 digits. Received: 12ab',
+      accountId: '12ab',
+      region: 'eu-west-1',
+      stackName: 'stackfleet-baseline',
+    });
+  });
+
+  it('refuses a mode other than deploy (a misrouted preview must not change a stack)', async () => {
+    const out = await handler({ ...input, mode: 'preview' });
+    expect(sts.calls()).toHaveLength(0);
+    expect(out.error).toBe('InvalidInput');
+    expect(out.reason).toContain('Received: preview');
+  });
+
+  it.each([
+    [
+      'an opt-in region the account has not enabled',
+      awsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403),
+      'RegionNotEnabled',
+      'Region eu-west-1 is not enabled',
+    ],
+    [
+      'a template CloudFormation refuses',
+      awsError('ValidationError', 'Template format error: Unresolved resource dependencies [Missing]'),
+      'TemplateInvalid',
+      'Unresolved resource dependencies',
+    ],
+    [
+      'a missing capability',
+      new InsufficientCapabilitiesException({
+        message: 'Requires capabilities : [CAPABILITY_NAMED_IAM]',
+        $metadata: {},
+      }),
+      'TemplateInvalid',
+      'CAPABILITY_NAMED_IAM',
+    ],
+    [
+      'a role without CloudFormation permissions',
+      awsError('AccessDenied', 'not authorized to perform: cloudformation:CreateStack', 403),
+      'RoleNotAssumable',
+      'may not call CreateStack',
+    ],
+  ])('fails with a named error for %s', async (_case, error, name, reason) => {
+    cfn.on(DescribeStacksCommand).rejects(missing);
+    cfn.on(CreateStackCommand).rejects(error);
+    const out = await handler(input);
+    expect(out.error).toBe(name);
+    expect(causeOf(out).reason).toContain(reason);
+  });
+
+  it.each([
+    ['Throttled', awsError('Throttling', 'Rate exceeded')],
+    ['TransientError', awsError('InternalFailure', 'We encountered an internal error', 500)],
+    [
+      'StackBusy',
+      awsError('ValidationError', 'Stack:arn:x is in UPDATE_IN_PROGRESS state and can not be updated.'),
+    ],
+  ])('throws %s so the state machine retries', async (name, error) => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('UPDATE_COMPLETE')] });
+    cfn.on(UpdateStackCommand).rejects(error);
+    await expect(handler(input)).rejects.toMatchObject({ name });
+  });
+
+  it('assumes the role once per session and renews it shortly before it expires', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('UPDATE_IN_PROGRESS')] });
+    await handler(input);
+    await handler(input);
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+
+    clearCredentialCache();
+    sts
+      .on(AssumeRoleCommand)
+      .resolves({ Credentials: { ...KEYS, Expiration: new Date(Date.now() + 60_000) } });
+    await handler(input);
+    await handler(input);
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
+  });
+
+  it('does not remember a refused AssumeRole, so a fixed role works on the next try', async () => {
+    sts
+      .on(AssumeRoleCommand)
+      .rejectsOnce(
+        new STSServiceException({ name: 'AccessDenied', message: 'denied', $fault: 'client', $metadata: {} }),
+      )
+      .resolves({ Credentials: { ...KEYS, Expiration: new Date(Date.now() + 3600_000) } });
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('UPDATE_IN_PROGRESS')] });
+    expect((await handler(input)).error).toBe('RoleNotAssumable');
+    expect((await handler(input)).status).toBe('WAITING');
+  });
+});
