@@ -70,9 +70,10 @@ export async function layoutGraph(graph: UiGraph): Promise<LaidOutGraph> {
     if (group) {
       shape.children = [];
       shape.layoutOptions = {
-        'elk.padding': '[top=34,left=16,bottom=16,right=16]',
+        // Room for "<name> (Distributed Map)" and, below it, the map run's progress line.
+        'elk.padding': '[top=48,left=16,bottom=16,right=16]',
         'elk.nodeSize.constraints': 'MINIMUM_SIZE',
-        'elk.nodeSize.minimum': `(${textWidth(node.name) + 60}, 60)`,
+        'elk.nodeSize.minimum': `(${textWidth(`${node.name} (Distributed Map)`) + 28}, 80)`,
       };
     } else if (marker) {
       shape.width = 56;

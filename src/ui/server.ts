@@ -140,6 +140,11 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         send(200, 'text/html; charset=utf-8', renderPageHtml({ config }));
         return;
       }
+      if (url.pathname === '/favicon.ico') {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
       if (url.pathname === '/app.js') {
         send(200, 'text/javascript; charset=utf-8', await pageScript());
         return;

@@ -91,13 +91,7 @@ export function renderGraph(
     }
     const entry: { g: SVGElement; rect: SVGElement; badge?: SVGElement } = { g, rect };
     if (node.group) {
-      const badge = s('text', {
-        x: node.x + node.width - 10,
-        y: node.y + 20,
-        'text-anchor': 'end',
-        'font-size': 11,
-        fill: '#1a73e8',
-      });
+      const badge = s('text', { x: node.x + 10, y: node.y + 36, 'font-size': 11, fill: '#1a73e8' });
       g.append(badge);
       entry.badge = badge;
     } else if (!marker) {

@@ -185,8 +185,8 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
           h('h2', { style: 'margin-top:8px' }, 'Failed targets'),
           failedList,
         ),
-        targetPanel,
       ),
+      targetPanel,
     ),
   );
 

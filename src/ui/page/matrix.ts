@@ -107,11 +107,13 @@ export function createMatrix(onOpen: (cell: MatrixCell) => void): MatrixView {
     ctx.fillRect(0, 0, width, HEADER_HEIGHT);
     ctx.fillStyle = '#3c4043';
     ctx.font = '11px system-ui, sans-serif';
+    // Slant the region names when the widest does not fit its column.
+    const slant = regions.some((r) => ctx.measureText(r).width > colW - 4);
     for (let col = 0; col < regions.length; col++) {
       ctx.save();
-      ctx.translate(LABEL_WIDTH + col * colW + colW / 2, HEADER_HEIGHT - 4);
-      if (colW < 64) ctx.rotate(-Math.PI / 4);
-      ctx.textAlign = colW < 64 ? 'left' : 'center';
+      ctx.translate(LABEL_WIDTH + col * colW + (slant ? 4 : colW / 2), HEADER_HEIGHT - 4);
+      if (slant) ctx.rotate(-Math.PI / 5);
+      ctx.textAlign = slant ? 'left' : 'center';
       ctx.fillText(regions[col]!, 0, 0);
       ctx.restore();
     }

@@ -43,7 +43,9 @@ main.layout { display: grid; grid-template-columns: minmax(280px, auto) 1fr; gap
 .target-panel .failure { background: #fce8e6; border-left: 4px solid #d93025; padding: 6px 10px; margin: 6px 0; }
 .target-panel .failure dt { font-weight: 600; }
 .target-panel .failure dd { margin: 0 0 4px; }
-.target-grid { display: grid; grid-template-columns: minmax(220px, auto) 1fr; gap: 12px; align-items: start; }
+.target-grid { display: grid; grid-template-columns: minmax(0, auto) minmax(360px, 1fr); gap: 12px; align-items: start; }
+.target-panel { grid-column: 1 / -1; }
+table.timeline td:first-child { white-space: nowrap; }
 table.timeline { border-collapse: collapse; width: 100%; font-size: 12px; }
 table.timeline td { padding: 2px 6px; border-bottom: 1px solid #f1f3f4; vertical-align: top; }
 table.timeline tr.failure td { color: #a50e0e; }
