@@ -32,8 +32,13 @@ export interface ScenarioFaults {
     logicalId?: string;
     resourceType?: string;
     reason?: string;
-    /** Fail only on create, update, or both (default both). */
-    on?: 'create' | 'update' | 'any';
+    /**
+     * Fail only on create, update, or both (default both); `delete` and `rollback` make
+     * DELETE_FAILED / *_ROLLBACK_FAILED.
+     */
+    on?: 'create' | 'update' | 'any' | 'delete' | 'rollback';
+    /** Fire only this many times (default: every time), e.g. a failure that a retry gets past. */
+    times?: number;
   }>;
   /** Stacks that exist before the rollout, in a given status. */
   preexistingStacks?: Array<{

@@ -415,7 +415,15 @@ function validateFaults(
   if (f.resourceFailures !== undefined) {
     faults.resourceFailures = c.array(['faults', 'resourceFailures'], f.resourceFailures).map((r, i) => {
       const p: Path = ['faults', 'resourceFailures', i];
-      const rf = c.object(p, r, ['accounts', 'regions', 'logicalId', 'resourceType', 'reason', 'on']);
+      const rf = c.object(p, r, [
+        'accounts',
+        'regions',
+        'logicalId',
+        'resourceType',
+        'reason',
+        'on',
+        'times',
+      ]);
       const out: NonNullable<ScenarioFaults['resourceFailures']>[number] = {};
       if (rf.accounts !== undefined) out.accounts = accountsIn([...p, 'accounts'], rf.accounts);
       if (rf.regions !== undefined) out.regions = regionsIn([...p, 'regions'], rf.regions);
@@ -436,7 +444,12 @@ function validateFaults(
       if (out.logicalId === undefined && out.resourceType === undefined)
         c.fail(p, 'must name a logicalId or a resourceType', r);
       if (rf.reason !== undefined) out.reason = c.string([...p, 'reason'], rf.reason);
-      if (rf.on !== undefined) out.on = c.oneOf([...p, 'on'], rf.on, ['create', 'update', 'any'] as const);
+      if (rf.on !== undefined)
+        out.on = c.oneOf([...p, 'on'], rf.on, ['create', 'update', 'any', 'delete', 'rollback'] as const);
+      if (rf.times !== undefined) {
+        out.times = c.number([...p, 'times'], rf.times, 1, 1_000_000);
+        if (!Number.isInteger(out.times)) c.fail([...p, 'times'], 'must be a whole number', rf.times);
+      }
       return out;
     });
   }
