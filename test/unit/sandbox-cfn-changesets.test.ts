@@ -268,7 +268,7 @@ describe('change sets', () => {
     await expect(
       call('DescribeChangeSet', { ChangeSetName: 'nope', StackName: 'baseline' }),
     ).rejects.toMatchObject({
-      code: 'ChangeSetNotFoundException',
+      code: 'ChangeSetNotFound',
     });
   });
 

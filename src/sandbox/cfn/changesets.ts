@@ -45,7 +45,7 @@ export const NO_CHANGES_REASON =
   "The submitted information didn't contain changes. Submit different information to create a change set.";
 
 function changeSetNotFound(name: string): AwsError {
-  return new AwsError('ChangeSetNotFoundException', `ChangeSet [${name}] does not exist`, 404);
+  return new AwsError('ChangeSetNotFound', `ChangeSet [${name}] does not exist`, 404);
 }
 
 function checkChangeSetName(name: unknown): string {

@@ -666,7 +666,7 @@ export function getTemplate(env: OpEnv, params: Record<string, unknown>): Record
         c.id === csName ||
         (c.name === csName && (c.stackName === params.StackName || c.stackId === params.StackName)),
     );
-    if (!cs) throw new AwsError('ChangeSetNotFoundException', `ChangeSet [${csName}] does not exist`, 404);
+    if (!cs) throw new AwsError('ChangeSetNotFound', `ChangeSet [${csName}] does not exist`, 404);
     return {
       TemplateBody: templateBody(env.section, cs.config.templateHash),
       StagesAvailable: ['Original', 'Processed'],
