@@ -1,0 +1,327 @@
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  type StackEvent,
+} from '@aws-sdk/client-cloudformation';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../functions/check-stack';
+import { clearCredentialCache } from '../../src/aws/assume-role';
+import type { FailureCause, TargetProgress } from '../../src/core/target-input';
+
+const sts = mockClient(STSClient);
+const cfn = mockClient(CloudFormationClient);
+
+const KEYS = {
+  AccessKeyId: 'ASIACHECKSTACKKEY001',
+  SecretAccessKey: 'check-secret-value-001',
+  SessionToken: 'check-session-token-001',
+};
+const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/stackfleet-baseline/0f0e';
+const TOKEN = 'sf-create-ro-1-123456789012-eu-west-1';
+
+const input = {
+  rolloutId: 'ro-1',
+  mode: 'deploy',
+  accountId: '123456789012',
+  region: 'eu-west-1',
+  stackName: 'stackfleet-baseline',
+  templateUrl: 'https://my-bucket.s3.us-east-1.amazonaws.com/templates/baseline.yaml?versionId=abc',
+  templateVersion: 'abc',
+  executionRoleName: 'StackFleetExecution',
+  timeoutSeconds: 3600,
+};
+
+/** The state input of Check stack: the target plus Deploy stack's progress, started `ago` seconds before now. */
+function state(ago: number, extra: Partial<TargetProgress> = {}) {
+  const startedAt = new Date(Date.now() - ago * 1000).toISOString();
+  const stack: TargetProgress = {
+    status: 'IN_PROGRESS',
+    accountId: input.accountId,
+    region: input.region,
+    stackName: input.stackName,
+    stackId: STACK_ID,
+    operation: 'CREATE',
+    clientRequestToken: TOKEN,
+    startedAt,
+    operationStartedAt: startedAt,
+    checks: 0,
+    waitSeconds: 20,
+    reason: 'Creating',
+    ...extra,
+  };
+  return { ...input, stack };
+}
+
+const ago = (s: number) => new Date(Date.now() - s * 1000);
+function stackEvent(status: string, secondsAgo: number, reason?: string, token = TOKEN): StackEvent {
+  return {
+    StackId: STACK_ID,
+    EventId: `${status}-${secondsAgo}`,
+    StackName: input.stackName,
+    LogicalResourceId: input.stackName,
+    ResourceType: 'AWS::CloudFormation::Stack',
+    ResourceStatus: status as StackEvent['ResourceStatus'],
+    Timestamp: ago(secondsAgo),
+    ClientRequestToken: token,
+    ...(reason ? { ResourceStatusReason: reason } : {}),
+  };
+}
+function resourceEvent(
+  id: string,
+  type: string,
+  status: string,
+  secondsAgo: number,
+  reason?: string,
+  token = TOKEN,
+): StackEvent {
+  return {
+    StackId: STACK_ID,
+    EventId: `${id}-${status}-${secondsAgo}`,
+    StackName: input.stackName,
+    LogicalResourceId: id,
+    ResourceType: type,
+    ResourceStatus: status as StackEvent['ResourceStatus'],
+    Timestamp: ago(secondsAgo),
+    ClientRequestToken: token,
+    ...(reason ? { ResourceStatusReason: reason } : {}),
+  };
+}
+
+function causeOf(progress: TargetProgress): FailureCause {
+  expect(progress.status).toBe('FAILED');
+  return JSON.parse(progress.cause ?? '{}') as FailureCause;
+}
+
+beforeEach(() => {
+  sts.reset();
+  cfn.reset();
+  clearCredentialCache();
+  sts
+    .on(AssumeRoleCommand)
+    .resolves({ Credentials: { ...KEYS, Expiration: new Date(Date.now() + 3600_000) } });
+});
+
+describe('Check stack', () => {
+  it('reports progress from one DescribeStackEvents call and picks the next wait from the events', async () => {
+    cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        resourceEvent('Topic', 'AWS::SNS::Topic', 'CREATE_COMPLETE', 5),
+        resourceEvent('Detector', 'AWS::GuardDuty::Detector', 'CREATE_IN_PROGRESS', 18),
+        resourceEvent('Topic', 'AWS::SNS::Topic', 'CREATE_IN_PROGRESS', 18),
+        stackEvent('CREATE_IN_PROGRESS', 20, 'User Initiated'),
+      ],
+    });
+
+    const out = await handler(state(20));
+
+    expect(cfn.calls()).toHaveLength(1);
+    expect(cfn.commandCalls(DescribeStackEventsCommand)[0]?.args[0].input).toEqual({ StackName: STACK_ID });
+    expect(out).toMatchObject({ status: 'IN_PROGRESS', stackStatus: 'CREATE_IN_PROGRESS', checks: 1 });
+    // The detector has run 18 s; no finished resource took longer, so the default applies: ~42 s more.
+    expect(out.waitSeconds).toBeGreaterThanOrEqual(40);
+    expect(out.waitSeconds).toBeLessThanOrEqual(52);
+    expect(out.reason).toContain('CREATE_IN_PROGRESS');
+    expect(JSON.stringify(out)).not.toContain(KEYS.SecretAccessKey);
+  });
+
+  it('asks DescribeStacks only when the first events page has no status event of the stack', async () => {
+    cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [resourceEvent('Topic', 'AWS::SNS::Topic', 'UPDATE_IN_PROGRESS', 5)],
+      NextToken: 'more',
+    });
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: input.stackName,
+          StackId: STACK_ID,
+          StackStatus: 'UPDATE_IN_PROGRESS',
+          CreationTime: ago(900),
+        },
+      ],
+    });
+    const out = await handler(state(30, { operation: 'UPDATE' }));
+    expect(cfn.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({ StackName: STACK_ID });
+    expect(out).toMatchObject({ status: 'IN_PROGRESS', stackStatus: 'UPDATE_IN_PROGRESS' });
+  });
+
+  it.each([
+    ['CREATE', 'CREATE_COMPLETE', 'CREATED'],
+    ['UPDATE', 'UPDATE_COMPLETE', 'UPDATED'],
+    ['UPDATE', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATED'],
+  ] as const)(
+    'a %s that reached %s succeeds with outcome %s and the small execution output',
+    async (operation, status, outcome) => {
+      cfn
+        .on(DescribeStackEventsCommand)
+        .resolves({ StackEvents: [stackEvent(status, 1), stackEvent(`${operation}_IN_PROGRESS`, 60)] });
+      const out = await handler(state(62, { operation, checks: 1 }));
+      expect(out.status).toBe('SUCCEEDED');
+      expect(out.result).toEqual({
+        accountId: '123456789012',
+        region: 'eu-west-1',
+        stackName: 'stackfleet-baseline',
+        stackId: STACK_ID,
+        outcome,
+        reason: expect.stringContaining(status),
+        startedAt: out.startedAt,
+        finishedAt: expect.any(String),
+        durationSeconds: 62,
+        checks: 2,
+      });
+      expect(JSON.stringify(out.result).length).toBeLessThan(600);
+    },
+  );
+
+  it('a failed create names the first failed resource of this operation, not cancelled or later ones', async () => {
+    cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        stackEvent('ROLLBACK_COMPLETE', 1),
+        resourceEvent('Topic', 'AWS::SNS::Topic', 'DELETE_COMPLETE', 3),
+        stackEvent('ROLLBACK_IN_PROGRESS', 10, 'The following resource(s) failed to create: [Hub, Trail].'),
+        resourceEvent('Trail', 'AWS::CloudTrail::Trail', 'CREATE_FAILED', 11, 'Invalid S3 bucket policy'),
+        resourceEvent('Topic', 'AWS::SNS::Topic', 'CREATE_FAILED', 12, 'Resource creation cancelled'),
+        resourceEvent(
+          'Hub',
+          'AWS::SecurityHub::Hub',
+          'CREATE_FAILED',
+          13,
+          'Account is already subscribed to Security Hub',
+        ),
+        resourceEvent('Hub', 'AWS::SecurityHub::Hub', 'CREATE_IN_PROGRESS', 25),
+        resourceEvent('Topic', 'AWS::SNS::Topic', 'CREATE_IN_PROGRESS', 25),
+        stackEvent('CREATE_IN_PROGRESS', 30, 'User Initiated'),
+      ],
+    });
+
+    const out = await handler(state(30, { checks: 1 }));
+
+    expect(out.error).toBe('StackFailed');
+    expect(causeOf(out)).toEqual({
+      reason: 'Hub (AWS::SecurityHub::Hub) CREATE_FAILED: Account is already subscribed to Security Hub',
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      stackName: 'stackfleet-baseline',
+      stackStatus: 'ROLLBACK_COMPLETE',
+      failedResource: {
+        logicalId: 'Hub',
+        type: 'AWS::SecurityHub::Hub',
+        status: 'CREATE_FAILED',
+        statusReason: 'Account is already subscribed to Security Hub',
+      },
+    });
+  });
+
+  it('a rolled-back update ignores failures of earlier operations and pages back to its own first failure', async () => {
+    const UPDATE_TOKEN = 'sf-update-ro-1-123456789012-eu-west-1';
+    cfn.on(DescribeStackEventsCommand, { StackName: STACK_ID, NextToken: undefined }).resolves({
+      StackEvents: [
+        stackEvent('UPDATE_ROLLBACK_COMPLETE', 1, undefined, UPDATE_TOKEN),
+        resourceEvent('Role', 'AWS::IAM::Role', 'UPDATE_COMPLETE', 2, undefined, UPDATE_TOKEN),
+        stackEvent(
+          'UPDATE_ROLLBACK_IN_PROGRESS',
+          5,
+          'The following resource(s) failed to update: [Bucket].',
+          UPDATE_TOKEN,
+        ),
+      ],
+      NextToken: 'page-2',
+    });
+    cfn.on(DescribeStackEventsCommand, { StackName: STACK_ID, NextToken: 'page-2' }).resolves({
+      StackEvents: [
+        resourceEvent(
+          'Bucket',
+          'AWS::S3::Bucket',
+          'UPDATE_FAILED',
+          6,
+          'Bucket policy denies access',
+          UPDATE_TOKEN,
+        ),
+        resourceEvent('Bucket', 'AWS::S3::Bucket', 'UPDATE_IN_PROGRESS', 20, undefined, UPDATE_TOKEN),
+        stackEvent('UPDATE_IN_PROGRESS', 25, 'User Initiated', UPDATE_TOKEN),
+        resourceEvent('Old', 'AWS::SNS::Topic', 'CREATE_FAILED', 500, 'an old failure', 'sf-create-ro-0'),
+      ],
+    });
+
+    const out = await handler(state(25, { operation: 'UPDATE', clientRequestToken: UPDATE_TOKEN }));
+
+    expect(cfn.commandCalls(DescribeStackEventsCommand)).toHaveLength(2);
+    expect(causeOf(out).failedResource).toMatchObject({
+      logicalId: 'Bucket',
+      statusReason: 'Bucket policy denies access',
+    });
+    expect(causeOf(out).stackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+  });
+
+  it('does not read a settled status of the previous operation as ours before ours shows in the events', async () => {
+    cfn
+      .on(DescribeStackEventsCommand)
+      .resolves({ StackEvents: [stackEvent('UPDATE_COMPLETE', 300, undefined, 'previous-token')] });
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: input.stackName,
+          StackId: STACK_ID,
+          StackStatus: 'UPDATE_IN_PROGRESS',
+          CreationTime: ago(900),
+        },
+      ],
+    });
+    const out = await handler(
+      state(3, { operation: 'UPDATE', clientRequestToken: 'sf-update-ro-1-123456789012-eu-west-1' }),
+    );
+    expect(out.status).toBe('IN_PROGRESS');
+  });
+
+  it('fails with TargetTimedOut, naming the status and how long it waited, at the per-target timeout', async () => {
+    cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [stackEvent('CREATE_IN_PROGRESS', 3605)] });
+    const out = await handler(state(3605, { checks: 40 }));
+    expect(out.error).toBe('TargetTimedOut');
+    expect(causeOf(out).reason).toContain(
+      'was still CREATE_IN_PROGRESS after 3605 s (41 checks); the per-target timeout is 3600 s',
+    );
+  });
+
+  it('never waits past the per-target timeout', async () => {
+    cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        resourceEvent('Slow', 'AWS::CloudFront::Distribution', 'CREATE_IN_PROGRESS', 3590),
+        stackEvent('CREATE_IN_PROGRESS', 3595),
+      ],
+    });
+    const out = await handler(state(3595, { checks: 30 }));
+    expect(out.status).toBe('IN_PROGRESS');
+    expect(out.waitSeconds).toBeLessThanOrEqual(6);
+  });
+
+  it('refuses a state without the progress of Deploy stack', async () => {
+    const out = await handler(input);
+    expect(cfn.calls()).toHaveLength(0);
+    expect(out.error).toBe('InvalidInput');
+    expect(out.reason).toContain('stack must hold the progress Deploy stack returned');
+  });
+
+  it('throws Throttled when CloudFormation throttles past the SDK retries, so the state machine retries', async () => {
+    cfn
+      .on(DescribeStackEventsCommand)
+      .rejects(
+        new CloudFormationServiceException({
+          name: 'Throttling',
+          message: 'Rate exceeded',
+          $fault: 'client',
+          $metadata: {},
+        }),
+      );
+    await expect(handler(state(20))).rejects.toMatchObject({ name: 'Throttled' });
+  });
+
+  it('reuses the role session across checks', async () => {
+    cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [stackEvent('CREATE_IN_PROGRESS', 20)] });
+    await handler(state(20));
+    await handler(state(40));
+    await handler(state(60));
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+  });
+});
