@@ -70,6 +70,9 @@ export function reportError(error: unknown, io: Io): number {
 }
 
 if (require.main === module) {
+  // The SDK's eight-line Node 20 notice would bury the live view; the README says Node 22+ is
+  // recommended. Set the variable to "false" to see it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
   main(process.argv.slice(2), io)
     .catch((error) => reportError(error, io))

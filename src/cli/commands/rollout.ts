@@ -40,10 +40,18 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
   try {
     const result = await backend.run(async () => {
       const admin = await backend.admin();
-      const template =
-        config.template.kind === 'file'
-          ? await publishTemplate(backend, admin.artifactBucket, config.template.path)
-          : config.template;
+      let template: { bucket: string; key: string; versionId?: string };
+      if (config.template.kind === 'file') {
+        const published = await publishTemplate(backend, admin.artifactBucket, config.template.path);
+        template = {
+          bucket: published.bucket,
+          key: published.key,
+          ...(published.versionId ? { versionId: published.versionId } : {}),
+        };
+      } else {
+        const { kind: _kind, ...location } = config.template;
+        template = location;
+      }
       const input = buildRolloutInput(config, mode, rolloutId, template);
       if (!json) io.stderr.write(`Starting ${mode} ${rolloutId} on ${backend.description}\n`);
       backend.markMetrics();

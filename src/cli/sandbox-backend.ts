@@ -1,0 +1,125 @@
+import { awsClients } from '../aws/clients';
+import { type ProvisionedAdmin, provisionSandboxAdmin } from '../engine/provision';
+import { Sandbox } from '../sandbox/sandbox';
+import type { Scenario } from '../sandbox/scenario-types';
+import { engineFor } from '../sandbox/services/stepfunctions';
+import type { Backend, BackendMetrics } from './backend';
+import { CliError, ExitCodes } from './exit-codes';
+
+/**
+ * The sandbox as a backend: the emulator and the local engine run in this process, time is
+ * virtual (a rollout of an hour simulates in moments), and the world is saved to `stateDir` when
+ * the command ends so the next command (`status`, `preview`, `drift`, `ui`) sees the same stacks.
+ * The admin side is provisioned on first use from the same ASL files and substitutions as CDK.
+ */
+export const SANDBOX_ADMIN_REGION = 'us-east-1';
+
+/** sfc32: seeded randomness so retry jitter, and so simulated timings, repeat run to run. */
+function seededRandom(seed: string): () => number {
+  let a = 1779033703;
+  let b = 3144134277;
+  let c = 1013904242;
+  let d = 2773480762;
+  for (let i = 0; i < seed.length; i++) {
+    const k = seed.charCodeAt(i);
+    a = b ^ Math.imul(a ^ k, 597399067);
+    b = c ^ Math.imul(b ^ k, 2869860233);
+    c = d ^ Math.imul(c ^ k, 951274213);
+    d = a ^ Math.imul(d ^ k, 2716044179);
+  }
+  return () => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+}
+
+export async function openSandboxBackend(options: {
+  stateDir: string;
+  scenario?: string | Scenario;
+  reset?: boolean;
+}): Promise<Backend> {
+  let sandbox: Sandbox;
+  try {
+    sandbox = await Sandbox.open({
+      stateDir: options.stateDir,
+      ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
+      ...(options.reset ? { reset: true } : {}),
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    // Scenario problems are the user's input; anything else means the sandbox could not start.
+    if (options.scenario !== undefined && !/lock/i.test(message)) {
+      throw new CliError(`--scenario: ${message}`, ExitCodes.badInput, { cause: error });
+    }
+    throw new CliError(
+      `could not open the sandbox in ${options.stateDir}: ${message}`,
+      ExitCodes.unreachable,
+      {
+        cause: error,
+      },
+    );
+  }
+  sandbox.connectAws();
+  const engine = engineFor(sandbox.world);
+  const region = SANDBOX_ADMIN_REGION;
+  const accountId = sandbox.scenario.organization.managementAccountId;
+  const sfn = awsClients.sfn({ region });
+  const s3 = awsClients.s3({ region });
+  const sns = awsClients.sns({ region });
+  const cloudFormation = awsClients.cloudFormation({ region });
+  let admin: ProvisionedAdmin | undefined;
+  let runs = 0;
+  let mark = { cfn: 0, executions: new Set<string>() };
+  const cfnTotal = () =>
+    Object.entries(sandbox.world.metrics.calls)
+      .filter(([k]) => k.startsWith('cloudformation.'))
+      .reduce((sum, [, v]) => sum + v, 0);
+
+  const backend: Backend = {
+    kind: 'sandbox',
+    description: `the sandbox (${sandbox.scenario.organization.accounts.length} accounts, state in ${options.stateDir})`,
+    region,
+    simulated: true,
+    sfn,
+    s3,
+    cloudFormation,
+    async admin() {
+      admin ??= await provisionSandboxAdmin({ s3, sns, sfn }, { accountId, region });
+      return admin;
+    },
+    async run(work) {
+      const original = Math.random;
+      runs += 1;
+      Math.random = seededRandom(`${sandbox.scenario.seed}:${runs}`);
+      try {
+        return await sandbox.runWithVirtualTime(async () => {
+          const result = await work();
+          await engine.whenIdle();
+          return result;
+        });
+      } finally {
+        Math.random = original;
+      }
+    },
+    markMetrics() {
+      mark = { cfn: cfnTotal(), executions: new Set(Object.keys(engine.store.executions)) };
+    },
+    metrics(): BackendMetrics {
+      let transitions = 0;
+      for (const [arn, e] of Object.entries(engine.store.executions)) {
+        if (!mark.executions.has(arn)) transitions += e.stateTransitions;
+      }
+      return { stateTransitions: transitions, cloudFormationCalls: cfnTotal() - mark.cfn };
+    },
+    now: () => sandbox.now(),
+    async close() {
+      await sandbox.save();
+    },
+  };
+  return backend;
+}
