@@ -4,10 +4,10 @@
  * CloudFormation's resource specification) and turns properties it does not recognise into
  * raw overrides, so "known" means: an L1 class exists and no property ended up as an override.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 
@@ -42,7 +42,9 @@ function leafPaths(value: Record<string, unknown>, prefix = ''): string[] {
 /** Loads a template through CfnInclude and lists resources whose type or properties are unknown. */
 function findUnknown(file: string): { findings: UnknownFinding[]; stack: Stack } {
   const outdir = mkdtempSync(join(tmpdir(), 'stackfleet-include-out-'));
-  const stack = new Stack(new App({ outdir }), 'Include');
+  const app = new App({ outdir });
+  Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
+  const stack = new Stack(app, 'Include');
   const include = new CfnInclude(stack, 'Template', { templateFile: file });
   const rendered = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string }> };
   const findings: UnknownFinding[] = [];
@@ -63,7 +65,7 @@ function findUnknown(file: string): { findings: UnknownFinding[]; stack: Stack }
   // aws-cdk-lib also validates the synthesized template against CloudFormation's resource
   // schemas and writes what it finds next to the assembly; count those as findings too.
   const reportFile = join(outdir, 'validation-report.json');
-  if (existsSync(reportFile)) {
+  {
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as ValidationReport;
     for (const plugin of report.pluginReports) {
       for (const violation of plugin.violations) {

@@ -1,0 +1,340 @@
+import { resolve } from 'node:path';
+import {
+  CfnOutput,
+  CfnParameter,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  TimeZone,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { ArtifactPrefixes, ArtifactStore } from './artifact-store';
+import { RolloutFunctions } from './rollout-functions';
+import { RolloutStateMachines } from './state-machines';
+
+/** Defaults shared with the CLI's config and the bootstrap template. */
+export const AdminDefaults = {
+  executionRoleName: 'StackFleetExecution',
+  stackName: 'stackfleet-baseline',
+  templateKey: `${ArtifactPrefixes.templates}baseline.yaml`,
+  driftScheduleExpression: 'rate(1 day)',
+} as const;
+
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
+
+/** When and how the scheduled drift rollout runs. */
+export interface DriftScheduleProps {
+  /**
+   * Start the schedule enabled. Off by default so a first deploy never touches targets on its own.
+   * @default false
+   */
+  readonly enabled?: boolean;
+  /**
+   * EventBridge Scheduler expression: `rate(...)`, `cron(...)` or `at(...)`.
+   * @default 'rate(1 day)'
+   */
+  readonly expression?: string;
+  /**
+   * IANA time zone of a cron expression.
+   * @default 'UTC'
+   */
+  readonly timeZone?: string;
+  /**
+   * The complete rollout request the schedule starts (src/core/rollout-input.ts `RolloutRequest`);
+   * `mode` is forced to `drift`.
+   * @default drift-repair of the published baseline (templates/baseline.yaml, latest version) on every
+   * account under `organizationRootId`, in every enabled region
+   */
+  readonly rolloutRequest?: Record<string, unknown>;
+}
+
+export interface StackFleetAdminStackProps extends StackProps {
+  /**
+   * The organisation (o-...). Target roles must belong to it (aws:ResourceOrgID) and only its
+   * execution roles may read templates.
+   * @default a CloudFormation parameter `OrganizationId`, supplied at deploy time
+   */
+  readonly organizationId?: string;
+  /**
+   * Root (r-...) of the organisation; the default drift schedule targets everything below it.
+   * @default none: the schedule then needs `driftSchedule.rolloutRequest` before it can be enabled
+   */
+  readonly organizationRootId?: string;
+  /**
+   * Name of the execution role in the target accounts (templates/execution-role.yaml `RoleName`).
+   * @default 'StackFleetExecution'
+   */
+  readonly executionRoleName?: string;
+  /**
+   * ExternalId the execution roles require; used by the scheduled rollout only (the CLI passes its own).
+   * @default none
+   */
+  readonly externalId?: string;
+  /** @default the defaults of DriftScheduleProps (disabled, daily) */
+  readonly driftSchedule?: DriftScheduleProps;
+  /**
+   * Address subscribed to rollout summaries and alarms.
+   * @default no subscription
+   */
+  readonly notificationEmail?: string;
+  /**
+   * Retention of every function's and state machine's log group.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Lambda runtime (Node 22 or 24).
+   * @default lambda.Runtime.NODEJS_24_X
+   */
+  readonly runtime?: lambda.Runtime;
+  /**
+   * Removal policy of buckets, key and log groups. RETAIN keeps audit evidence when the stack goes.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Repository root holding functions/ and statemachines/.
+   * @default resolved from this source file, not the working directory
+   */
+  readonly projectRoot?: string;
+}
+
+/**
+ * The stackfleet admin account: artifact store, functions, both state machines (from the same
+ * ASL files the local engine runs), notifications, the failure alarm and the drift schedule.
+ */
+export class StackFleetAdminStack extends Stack {
+  readonly artifacts: ArtifactStore;
+  readonly topic: sns.Topic;
+  readonly functions: RolloutFunctions;
+  readonly rolloutStateMachine: sfn.StateMachine;
+  readonly deployTargetStateMachine: sfn.StateMachine;
+  readonly driftSchedule: scheduler.Schedule;
+  readonly failedRolloutsAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: StackFleetAdminStackProps = {}) {
+    super(scope, id, props);
+    const projectRoot = props.projectRoot ?? resolve(__dirname, '../..');
+    const executionRoleName = props.executionRoleName ?? AdminDefaults.executionRoleName;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (!/^[\w+=,.@-]{1,64}$/.test(executionRoleName)) {
+      throw new Error(
+        `executionRoleName must be 1-64 characters of letters, digits and +=,.@_-. Received: ${executionRoleName}`,
+      );
+    }
+    const organizationId = resolveOrganizationId(this, props.organizationId);
+    if (props.organizationRootId !== undefined && !ROOT_ID.test(props.organizationRootId)) {
+      throw new Error(`organizationRootId must look like r-ab12. Received: ${props.organizationRootId}`);
+    }
+
+    this.artifacts = new ArtifactStore(this, 'Artifacts', {
+      organizationId,
+      executionRoleName,
+      removalPolicy,
+    });
+
+    this.topic = new sns.Topic(this, 'Notifications', {
+      displayName: 'stackfleet rollout summaries',
+      masterKey: this.artifacts.key,
+      enforceSSL: true,
+    });
+    if (props.notificationEmail) {
+      new sns.Subscription(this, 'NotificationEmail', {
+        topic: this.topic,
+        protocol: sns.SubscriptionProtocol.EMAIL,
+        endpoint: props.notificationEmail,
+      });
+    }
+
+    this.functions = new RolloutFunctions(this, 'Functions', {
+      projectRoot,
+      artifactBucket: this.artifacts.bucket,
+      executionRoleName,
+      organizationId,
+      ...(props.runtime ? { runtime: props.runtime } : {}),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      logRemovalPolicy: removalPolicy,
+    });
+
+    const machines = new RolloutStateMachines(this, 'StateMachines', {
+      projectRoot,
+      functionsByPlaceholder: this.functions.byPlaceholder,
+      artifactBucket: this.artifacts.bucket,
+      topic: this.topic,
+      key: this.artifacts.key,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      logRemovalPolicy: removalPolicy,
+    });
+    this.rolloutStateMachine = machines.byId.rollout!;
+    this.deployTargetStateMachine = machines.byId['deploy-target']!;
+
+    this.failedRolloutsAlarm = this.addFailureAlarm();
+    this.driftSchedule = this.addDriftSchedule(props, executionRoleName);
+    this.addTamperingEventIntake(organizationId);
+
+    new CfnOutput(this, 'ArtifactBucketName', { value: this.artifacts.bucket.bucketName });
+    new CfnOutput(this, 'NotificationTopicArn', { value: this.topic.topicArn });
+    new CfnOutput(this, 'RolloutStateMachineArn', { value: this.rolloutStateMachine.stateMachineArn });
+    new CfnOutput(this, 'DeployTargetStateMachineArn', {
+      value: this.deployTargetStateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'DriftScheduleName', { value: this.driftSchedule.scheduleName });
+  }
+
+  /** Failed or timed-out rollouts page whoever reads the notification topic. */
+  private addFailureAlarm(): cloudwatch.Alarm {
+    const period = Duration.minutes(5);
+    const alarm = new cloudwatch.Alarm(this, 'RolloutFailedAlarm', {
+      alarmDescription: 'A stackfleet rollout execution failed, timed out or was aborted.',
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: {
+          failed: this.rolloutStateMachine.metricFailed({ period, statistic: 'Sum' }),
+          timedOut: this.rolloutStateMachine.metricTimedOut({ period, statistic: 'Sum' }),
+          aborted: this.rolloutStateMachine.metricAborted({ period, statistic: 'Sum' }),
+        },
+        period,
+        label: 'Rollouts not succeeded',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cwActions.SnsAction(this.topic));
+    // CloudWatch publishes to the encrypted topic.
+    this.artifacts.key.grant(
+      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
+    return alarm;
+  }
+
+  /** EventBridge Scheduler starts the rollout machine in drift mode; disabled unless asked. */
+  private addDriftSchedule(props: StackFleetAdminStackProps, executionRoleName: string): scheduler.Schedule {
+    const options = props.driftSchedule ?? {};
+    const enabled = options.enabled ?? false;
+    if (enabled && !options.rolloutRequest && !props.organizationRootId) {
+      throw new Error(
+        'driftSchedule.enabled is true but the schedule has no targets: set organizationRootId or driftSchedule.rolloutRequest. Received: neither',
+      );
+    }
+    const request: Record<string, unknown> = {
+      ...(options.rolloutRequest ??
+        defaultDriftRequest({
+          bucket: this.artifacts.bucket.bucketName,
+          executionRoleName,
+          ...(props.externalId ? { externalId: props.externalId } : {}),
+          ...(props.organizationRootId ? { organizationRootId: props.organizationRootId } : {}),
+        })),
+      mode: 'drift',
+    };
+    const expression = options.expression ?? AdminDefaults.driftScheduleExpression;
+    const schedule = new scheduler.Schedule(this, 'DriftSchedule', {
+      description:
+        'Starts a stackfleet rollout in drift mode (detect and repair drift, converge stragglers).',
+      schedule: scheduler.ScheduleExpression.expression(
+        expression,
+        options.timeZone ? TimeZone.of(options.timeZone) : undefined,
+      ),
+      target: new schedulerTargets.StepFunctionsStartExecution(this.rolloutStateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject(request),
+        retryAttempts: 2,
+      }),
+      enabled,
+    });
+    return schedule;
+  }
+
+  /**
+   * Target baselines forward CloudTrail tampering events to this account's default bus in their
+   * home region. Accept them from the organisation only and send them to the notification topic.
+   */
+  private addTamperingEventIntake(organizationId: string): void {
+    new events.CfnEventBusPolicy(this, 'OrganizationPutsSecurityEvents', {
+      eventBusName: 'default',
+      statementId: `stackfleet-${this.node.addr.slice(0, 8)}`,
+      statement: {
+        Sid: 'OrganizationForwardsSecurityEvents',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: `arn:${this.partition}:events:${this.region}:${this.account}:event-bus/default`,
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId } },
+      },
+    });
+    const rule = new events.Rule(this, 'CloudTrailTamperingInOrganization', {
+      description: 'CloudTrail stopped, deleted or changed in a target account (forwarded by the baseline).',
+      eventPattern: {
+        source: ['aws.cloudtrail'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: {
+          eventName: [
+            'StopLogging',
+            'DeleteTrail',
+            'UpdateTrail',
+            'PutEventSelectors',
+            'PutInsightSelectors',
+          ],
+        },
+      },
+    });
+    rule.addTarget(new eventsTargets.SnsTopic(this.topic));
+    this.artifacts.key.grant(
+      new iam.ServicePrincipal('events.amazonaws.com'),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
+  }
+}
+
+/** The default scheduled request: repair drift of the published baseline everywhere. */
+export function defaultDriftRequest(options: {
+  bucket: string;
+  executionRoleName: string;
+  externalId?: string;
+  organizationRootId?: string;
+}): Record<string, unknown> {
+  return {
+    mode: 'drift',
+    repair: true,
+    template: { bucket: options.bucket, key: AdminDefaults.templateKey },
+    stackName: AdminDefaults.stackName,
+    capabilities: ['CAPABILITY_NAMED_IAM'],
+    executionRoleName: options.executionRoleName,
+    ...(options.externalId ? { externalId: options.externalId } : {}),
+    targets: {
+      organizationalUnits: options.organizationRootId ? [options.organizationRootId] : [],
+      regions: 'ALL_ENABLED',
+    },
+  };
+}
+
+function resolveOrganizationId(stack: Stack, organizationId: string | undefined): string {
+  if (organizationId !== undefined) {
+    if (!ORGANIZATION_ID.test(organizationId)) {
+      throw new Error(`organizationId must look like o-a1b2c3d4e5. Received: ${organizationId}`);
+    }
+    return organizationId;
+  }
+  return new CfnParameter(stack, 'OrganizationId', {
+    type: 'String',
+    allowedPattern: ORGANIZATION_ID.source,
+    constraintDescription: 'must be an organization id such as o-a1b2c3d4e5',
+    description: 'The AWS Organizations id whose accounts stackfleet deploys to.',
+  }).valueAsString;
+}

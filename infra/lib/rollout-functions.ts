@@ -1,0 +1,245 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { type LambdaFunctionId, lambdaFunctions } from '../../src/core/functions';
+import { ArtifactPrefixes } from './artifact-store';
+import { acknowledgeNag, nagRef } from './nag';
+import { pascalCase } from './names';
+
+/**
+ * IAM path of the roles that may assume the execution role in target accounts. The bootstrap
+ * template (templates/execution-role.yaml, parameter AdminRolePath) trusts exactly this path,
+ * so CDK can still name the roles.
+ */
+export const TARGET_ACCESS_ROLE_PATH = '/stackfleet/target-access/';
+/** IAM path of the other stackfleet roles (easy to find, never trusted by targets). */
+export const ADMIN_ROLE_PATH = '/stackfleet/';
+
+/** What one function may do besides writing its own logs and traces. */
+interface FunctionAccess {
+  /** Assumes the execution role in target accounts (and nothing else cross-account). */
+  readonly targetAccess: boolean;
+  /** Reads the organisation's accounts and OUs, and the regions of the admin account. */
+  readonly organization?: boolean;
+  /** Access to the artifact bucket. */
+  readonly artifacts?: 'read' | 'readWrite';
+  readonly timeout: Duration;
+  readonly memorySize: number;
+}
+
+/**
+ * Least privilege per function, keyed by the registry's ids: adding a function to
+ * src/core/functions.ts without deciding its permissions here is a type error.
+ */
+const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
+  'deploy-stack': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
+  'check-stack': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
+  // HeadObject on the template version the rollout names.
+  'validate-rollout': {
+    targetAccess: false,
+    artifacts: 'read',
+    timeout: Duration.minutes(1),
+    memorySize: 512,
+  },
+  // Asks each account for its enabled regions (as the execution role) when opt-in regions are in play.
+  'plan-targets': {
+    targetAccess: true,
+    organization: true,
+    artifacts: 'readWrite',
+    timeout: Duration.minutes(10),
+    memorySize: 1024,
+  },
+  'summarize-rollout': {
+    targetAccess: false,
+    artifacts: 'readWrite',
+    timeout: Duration.minutes(10),
+    memorySize: 1024,
+  },
+};
+
+export interface RolloutFunctionsProps {
+  /** Repository root: function entries in the registry are relative to it. */
+  readonly projectRoot: string;
+  readonly artifactBucket: s3.IBucket;
+  /** Name of the role the target-access functions may assume in member accounts. */
+  readonly executionRoleName: string;
+  /** Only roles in this organisation may be assumed (aws:ResourceOrgID). */
+  readonly organizationId: string;
+  /**
+   * Lambda runtime. Node 22 or 24: both run the esbuild bundle (target node22).
+   * @default lambda.Runtime.NODEJS_24_X
+   */
+  readonly runtime?: lambda.Runtime;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Every Lambda function of the registry (src/core/functions.ts), bundled by the locally installed
+ * esbuild (never Docker), each with its own role, log group and X-Ray tracing.
+ */
+export class RolloutFunctions extends Construct {
+  /** Functions by registry id. */
+  readonly byId: Record<LambdaFunctionId, lambda.Function>;
+  /** Substitution name (e.g. `DeployStackFunctionArn`) to function, from the registry. */
+  readonly byPlaceholder: Record<string, lambda.Function>;
+
+  constructor(scope: Construct, id: string, props: RolloutFunctionsProps) {
+    super(scope, id);
+    const runtime = props.runtime ?? lambda.Runtime.NODEJS_24_X;
+    if (runtime.family !== lambda.RuntimeFamily.NODEJS || !/^nodejs(22|24)\.x$/.test(runtime.name)) {
+      throw new Error(`runtime must be nodejs22.x or nodejs24.x. Received: ${runtime.name}`);
+    }
+    const byId = {} as Record<LambdaFunctionId, lambda.Function>;
+    this.byPlaceholder = {};
+
+    for (const entry of lambdaFunctions) {
+      const access = functionAccess[entry.id];
+      const entryFile = join(props.projectRoot, entry.entry);
+      if (!existsSync(entryFile)) {
+        throw new Error(
+          `Lambda function ${entry.id}: entry file ${entry.entry} does not exist. Received path: ${entryFile}`,
+        );
+      }
+      const constructId = pascalCase(entry.id);
+      const role = new iam.Role(this, `${constructId}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        path: access.targetAccess ? TARGET_ACCESS_ROLE_PATH : ADMIN_ROLE_PATH,
+        description: `stackfleet ${entry.id} function`,
+      });
+      const logGroup = new logs.LogGroup(this, `${constructId}Logs`, {
+        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+        removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+      });
+      logGroup.grantWrite(role);
+
+      const fn = new nodejs.NodejsFunction(this, constructId, {
+        entry: entryFile,
+        handler: 'handler',
+        projectRoot: props.projectRoot,
+        depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+        runtime,
+        architecture: lambda.Architecture.ARM_64,
+        role,
+        logGroup,
+        tracing: lambda.Tracing.ACTIVE,
+        timeout: access.timeout,
+        memorySize: access.memorySize,
+        description: `stackfleet ${entry.id}`,
+        environment: {
+          NODE_OPTIONS: '--enable-source-maps',
+          STACKFLEET_ARTIFACT_BUCKET: props.artifactBucket.bucketName,
+        },
+        bundling: {
+          forceDockerBundling: false,
+          target: 'node22',
+          format: nodejs.OutputFormat.CJS,
+          minify: true,
+          sourceMap: true,
+          // Ship the SDK versions the tests ran against rather than the runtime's copy.
+          externalModules: [],
+        },
+      });
+      grantAccess(fn, role, access, props);
+      byId[entry.id] = fn;
+      this.byPlaceholder[entry.placeholder] = fn;
+    }
+    this.byId = byId;
+  }
+}
+
+function grantAccess(
+  fn: lambda.Function,
+  role: iam.Role,
+  access: FunctionAccess,
+  props: RolloutFunctionsProps,
+): void {
+  const stack = Stack.of(fn);
+  acknowledgeNag(
+    role,
+    'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.',
+    'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+  );
+  if (access.targetAccess) {
+    // The only cross-account permission stackfleet has: the named role, inside the organisation.
+    const executionRoleArn = `arn:${stack.partition}:iam::*:role/${props.executionRoleName}`;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeExecutionRoleInOrganization',
+        actions: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        resources: [executionRoleArn],
+        conditions: { StringEquals: { 'aws:ResourceOrgID': props.organizationId } },
+      }),
+    );
+    acknowledgeNag(
+      role,
+      'Targets are any account of the organisation, unknown at deploy time: the account is a wildcard, the role name is fixed and aws:ResourceOrgID keeps it inside the organisation.',
+      `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${props.executionRoleName}]`,
+    );
+  }
+  if (access.organization) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadOrganizationAndRegions',
+        actions: ['organizations:List*', 'organizations:Describe*', 'ec2:DescribeRegions'],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeNag(
+      role,
+      'Read-only: the planner lists accounts and OUs of the whole organisation (not known at deploy time); ec2:DescribeRegions has no resource-level permissions.',
+      'AwsSolutions::AwsSolutions-IAM5[Action::organizations:List*]',
+      'AwsSolutions::AwsSolutions-IAM5[Action::organizations:Describe*]',
+    );
+  }
+  const bucket = props.artifactBucket;
+  const rolloutObjects = bucket.arnForObjects(`${ArtifactPrefixes.rollouts}*`);
+  const rolloutObjectsFinding = `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/${ArtifactPrefixes.rollouts}*]`;
+  if (access.artifacts === 'read') {
+    // HeadObject/GetObject of any template version the rollout names in the bucket.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadArtifacts',
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    bucket.encryptionKey?.grant(role, 'kms:Decrypt');
+    acknowledgeNag(
+      role,
+      'Rollouts may name any template key and version in the artifact bucket; read-only.',
+      `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/*]`,
+    );
+  }
+  if (access.artifacts === 'readWrite') {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadWriteRolloutObjects',
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [rolloutObjects],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListRolloutObjects',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${ArtifactPrefixes.rollouts}*`] } },
+      }),
+    );
+    bucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    acknowledgeNag(
+      role,
+      'Manifests, results and summaries are keyed by rollout id under rollouts/, unknown at deploy time.',
+      rolloutObjectsFinding,
+    );
+  }
+}

@@ -1,0 +1,408 @@
+/**
+ * The admin stack as CloudFormation will receive it. One synth per configuration for the whole
+ * file (bundling skipped here: infra-synth.test.ts runs the real offline synth with esbuild).
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { StackFleetAdminStack, type StackFleetAdminStackProps } from '../../infra/lib/admin-stack';
+import { adminStackPropsFromContext } from '../../infra/lib/context';
+import { placeholdersIn } from '../../infra/lib/state-machines';
+import { lambdaFunctions, stateMachineFiles } from '../../src/core/functions';
+
+// aws-cdk-lib's built-in schema validation takes ~15 s on this stack: run it once, explicitly,
+// in the cdk-nag test below, not for every assertion synth.
+process.env.CDK_VALIDATION = 'false';
+
+const projectRoot = process.env.STACKFLEET_PROJECT_ROOT ?? resolve(__dirname, '../..');
+const ORG = 'o-abcdefghij';
+
+function synth(props: StackFleetAdminStackProps = {}, options: { nag?: boolean } = {}) {
+  const outdir = mkdtempSync(join(tmpdir(), 'stackfleet-cdk-'));
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new StackFleetAdminStack(app, 'StackFleetAdmin', {
+    projectRoot,
+    organizationId: ORG,
+    ...props,
+  });
+  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, outdir };
+}
+
+type Statement = {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+  Effect: string;
+  Sid?: string;
+};
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+const { stack } = synth();
+const template = Template.fromStack(stack);
+const resources = template.toJSON().Resources as Resources;
+const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as never);
+
+/** Statements of every inline policy attached to a role (by the role's logical id). */
+function statementsOf(roleId: string): Statement[] {
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .filter((r) => (r.Properties.Roles as Array<{ Ref: string }>).some((ref) => ref.Ref === roleId))
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+const actionsOf = (s: Statement) => [s.Action].flat();
+
+/** The schedule's input JSON, with CloudFormation references printed as `<Ref:Id>`. */
+function scheduleInput(all: Resources): Record<string, unknown> {
+  const schedule = Object.values(all).find((r) => r.Type === 'AWS::Scheduler::Schedule');
+  const input = (schedule!.Properties.Target as { Input: unknown }).Input;
+  const flatten = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(flatten).join(join[0]);
+    return `<Ref:${(value as { Ref?: string }).Ref}>`;
+  };
+  return JSON.parse(flatten(input));
+}
+
+describe('artifact bucket', () => {
+  const bucketId = logicalId(stack.artifacts.bucket);
+  const keyId = logicalId(stack.artifacts.key);
+
+  it('is versioned, encrypted with the customer key, private and access-logged', () => {
+    expect(resources[bucketId]?.Properties).toMatchObject({
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] },
+            },
+          },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logicalId(stack.artifacts.accessLogBucket) } },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('refuses every request that is not TLS, on both buckets', () => {
+    for (const bucket of [stack.artifacts.bucket, stack.artifacts.accessLogBucket]) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logicalId(bucket) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('lets only the organisation execution roles read templates', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'ExecutionRolesReadTemplates',
+            Action: ['s3:GetObject', 's3:GetObjectVersion'],
+            Condition: {
+              StringEquals: { 'aws:PrincipalOrgID': ORG },
+              ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/StackFleetExecution' },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('functions', () => {
+  const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+
+  it('deploys every function of the registry on Node 22/24 with X-Ray and its own role', () => {
+    expect(functions).toHaveLength(lambdaFunctions.length);
+    const roles = new Set<string>();
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Runtime).toMatch(/^nodejs(22|24)\.x$/);
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      roles.add(JSON.stringify(fn.Properties.Role));
+    }
+    expect(roles.size).toBe(lambdaFunctions.length);
+  });
+
+  it('gives every function a log group with a retention', () => {
+    for (const [, fn] of functions) {
+      const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(resources[logGroupId]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 365 },
+      });
+    }
+  });
+
+  it('lets deploy/check/plan assume only the execution role, inside the organisation', () => {
+    for (const id of ['deploy-stack', 'check-stack', 'plan-targets'] as const) {
+      const fn = stack.functions.byId[id];
+      const roleId = logicalId(fn.role as never);
+      expect(resources[roleId]?.Properties.Path).toBe('/stackfleet/target-access/');
+      const assume = statementsOf(roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('sts:')));
+      expect(assume).toEqual([
+        {
+          Sid: 'AssumeExecutionRoleInOrganization',
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+          Resource: {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/StackFleetExecution']],
+          },
+          Condition: { StringEquals: { 'aws:ResourceOrgID': ORG } },
+        },
+      ]);
+    }
+  });
+
+  it('gives no cross-account access to the other functions, and no wildcard actions to any', () => {
+    for (const id of ['validate-rollout', 'summarize-rollout'] as const) {
+      const roleId = logicalId(stack.functions.byId[id].role as never);
+      expect(resources[roleId]?.Properties.Path).toBe('/stackfleet/');
+      expect(
+        statementsOf(roleId)
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith('sts:')),
+      ).toEqual([]);
+    }
+    for (const fn of Object.values(stack.functions.byId)) {
+      const actions = statementsOf(logicalId(fn.role as never)).flatMap(actionsOf);
+      expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+    }
+  });
+
+  it('lets the planner read the organisation and write manifests only under rollouts/', () => {
+    const statements = statementsOf(logicalId(stack.functions.byId['plan-targets'].role as never));
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['organizations:List*', 'organizations:Describe*', 'ec2:DescribeRegions'],
+      }),
+    );
+    const puts = statements.filter((s) => actionsOf(s).includes('s3:PutObject'));
+    expect(JSON.stringify(puts.map((s) => s.Resource))).toContain('/rollouts/*');
+  });
+});
+
+describe('state machines', () => {
+  const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+
+  it('deploys the registry files with X-Ray, full logging without execution data, and a log retention', () => {
+    expect(machines).toHaveLength(stateMachineFiles.length);
+    for (const [, machine] of machines) {
+      expect(machine.Properties.DefinitionS3Location).toBeDefined();
+      expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+      const logging = machine.Properties.LoggingConfiguration as {
+        Level: string;
+        IncludeExecutionData: boolean;
+        Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string, string] } } }>;
+      };
+      expect(logging.Level).toBe('ALL');
+      expect(logging.IncludeExecutionData).toBe(false);
+      const logGroupId = logging.Destinations[0]!.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+      expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(365);
+    }
+  });
+
+  it('fills every placeholder a definition file uses', () => {
+    for (const entry of stateMachineFiles) {
+      const used = placeholdersIn(readFileSync(join(projectRoot, entry.file), 'utf8'));
+      const machine = stack.node
+        .findChild('StateMachines')
+        .node.findChild(entry.id === 'rollout' ? 'Rollout' : 'DeployTarget');
+      const props = resources[logicalId(machine)]?.Properties as {
+        DefinitionSubstitutions: Record<string, unknown>;
+      };
+      expect(Object.keys(props.DefinitionSubstitutions).sort()).toEqual([...used].sort());
+    }
+  });
+
+  it('grants the rollout machine exactly what its Task states call', () => {
+    const roleId = logicalId(stack.rolloutStateMachine.role as never);
+    const statements = statementsOf(roleId);
+    const actions = new Set(statements.flatMap(actionsOf));
+    for (const action of [
+      'lambda:InvokeFunction',
+      'states:StartExecution',
+      'states:DescribeExecution',
+      'states:StopExecution',
+      'events:PutRule',
+      'events:PutTargets',
+      'events:DescribeRule',
+      's3:GetObject',
+      's3:PutObject',
+      'sns:Publish',
+    ]) {
+      expect(actions).toContain(action);
+    }
+    const start = statements.filter((s) => actionsOf(s).includes('states:StartExecution'));
+    const targets = JSON.stringify(start.map((s) => s.Resource));
+    expect(targets).toContain(logicalId(stack.deployTargetStateMachine));
+    // Distributed Map children run as the rollout machine itself.
+    expect(targets).toContain(logicalId(stack.rolloutStateMachine));
+    const invoke = statements.find((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    const invoked = JSON.stringify(invoke?.Resource);
+    for (const id of ['validate-rollout', 'plan-targets', 'summarize-rollout'] as const) {
+      expect(invoked).toContain(logicalId(stack.functions.byId[id]));
+    }
+    expect(invoked).not.toContain(logicalId(stack.functions.byId['deploy-stack']));
+  });
+
+  it('lets the deploy-target machine invoke only the deploy and check functions', () => {
+    const statements = statementsOf(logicalId(stack.deployTargetStateMachine.role as never));
+    const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    const invoked = JSON.stringify(invoke.map((s) => s.Resource));
+    expect(invoked).toContain(logicalId(stack.functions.byId['deploy-stack']));
+    expect(invoked).toContain(logicalId(stack.functions.byId['check-stack']));
+    expect(invoked).not.toContain(logicalId(stack.functions.byId['plan-targets']));
+    expect(statements.flatMap(actionsOf)).not.toContain('states:StartExecution');
+  });
+});
+
+describe('notifications, alarm and schedule', () => {
+  it('encrypts the topic with the customer key and alarms on failed rollouts into it', () => {
+    const topicId = logicalId(stack.topic);
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack.artifacts.key), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [{ Ref: topicId }],
+      Threshold: 1,
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({
+              MetricName: 'ExecutionsFailed',
+              Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack.rolloutStateMachine) } }],
+            }),
+          }),
+        }),
+      ]),
+    });
+  });
+
+  it('has a drift schedule on the rollout machine that is DISABLED by default', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      State: 'DISABLED',
+      ScheduleExpression: 'rate(1 day)',
+      Target: Match.objectLike({ Arn: { Ref: logicalId(stack.rolloutStateMachine) } }),
+    });
+    expect(scheduleInput(resources)).toMatchObject({
+      mode: 'drift',
+      repair: true,
+      executionRoleName: 'StackFleetExecution',
+      stackName: 'stackfleet-baseline',
+      template: { bucket: `<Ref:${logicalId(stack.artifacts.bucket)}>`, key: 'templates/baseline.yaml' },
+    });
+  });
+
+  it('enables the schedule and takes its expression and targets when asked', () => {
+    const { stack: enabled } = synth({
+      organizationRootId: 'r-ab12',
+      driftSchedule: { enabled: true, expression: 'cron(0 3 ? * MON *)', timeZone: 'Europe/Berlin' },
+    });
+    const t = Template.fromStack(enabled);
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      State: 'ENABLED',
+      ScheduleExpression: 'cron(0 3 ? * MON *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+    });
+    expect(scheduleInput(t.toJSON().Resources as Resources).targets).toEqual({
+      organizationalUnits: ['r-ab12'],
+      regions: 'ALL_ENABLED',
+    });
+  });
+});
+
+describe('configuration errors name the field and the value', () => {
+  it.each([
+    [{ organizationId: 'o-BAD' }, 'organizationId must look like o-a1b2c3d4e5. Received: o-BAD'],
+    [{ organizationRootId: 'root' }, 'organizationRootId must look like r-ab12. Received: root'],
+    [{ executionRoleName: 'has space' }, 'Received: has space'],
+    [{ driftSchedule: { enabled: true } }, 'driftSchedule.enabled is true but the schedule has no targets'],
+  ] as Array<[StackFleetAdminStackProps, string]>)('%j', (props, message) => {
+    expect(() => synth(props)).toThrow(message);
+  });
+
+  it('asks for the organisation id at deploy time when it is not configured', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const noOrg = new StackFleetAdminStack(app, 'NoOrg', { projectRoot });
+    Template.fromStack(noOrg).hasParameter('OrganizationId', { AllowedPattern: '^o-[a-z0-9]{10,32}$' });
+  });
+
+  it('maps CDK context strings onto props', () => {
+    const context: Record<string, string> = {
+      organizationId: ORG,
+      driftScheduleEnabled: 'true',
+      driftSchedule: 'rate(12 hours)',
+      logRetentionDays: '90',
+      stackName: 'Fleet',
+    };
+    const { stackName, props } = adminStackPropsFromContext((key) => context[key]);
+    expect(stackName).toBe('Fleet');
+    expect(props).toMatchObject({
+      organizationId: ORG,
+      driftSchedule: { enabled: true, expression: 'rate(12 hours)' },
+      logRetention: 90,
+    });
+    expect(() => adminStackPropsFromContext((key) => ({ driftScheduleEnabled: 'yes' })[key])).toThrow(
+      'context driftScheduleEnabled must be true or false. Received: yes',
+    );
+    expect(() => adminStackPropsFromContext((key) => ({ logRetentionDays: '42' })[key])).toThrow(
+      /context logRetentionDays must be one of .*Received: 42/,
+    );
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('passes with every finding acknowledged in code, and the template passes schema validation', () => {
+    const { app, outdir } = synth({}, { nag: true });
+    Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
+    expect(() => app.synth()).not.toThrow();
+    const reportFile = join(outdir, 'validation-report.json');
+    expect(existsSync(reportFile)).toBe(true);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+      pluginReports: Array<{ pluginName: string; violations: unknown[] }>;
+    };
+    const nag = report.pluginReports.find((p) => p.pluginName === 'AwsSolutions');
+    expect(nag?.violations).toEqual([]);
+    // The schema plugin reports only findings; none may be left.
+    const schema = report.pluginReports.find((p) => p.pluginName === 'CloudFormation Validate');
+    expect(schema?.violations ?? []).toEqual([]);
+  });
+
+  it('fails when a wildcard grant is not acknowledged (the check is live)', () => {
+    const { app, stack: s } = synth({}, { nag: true });
+    s.functions.byId['summarize-rollout'].addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:*'],
+        resources: ['*'],
+      }),
+    );
+    expect(() => app.synth()).toThrow('AwsSolutions-IAM5[Action::s3:*]');
+  });
+});
