@@ -311,6 +311,7 @@ async function putJsonLines(
   options: PlanOptions,
 ): Promise<void> {
   const s3 = awsClients.s3({ region: functionRegion() });
+  const body = toJsonLines(items);
   await withRetries(
     `PutObject ${key}`,
     () =>
@@ -318,7 +319,9 @@ async function putJsonLines(
         new PutObjectCommand({
           Bucket: bucket,
           Key: key,
-          Body: toJsonLines(items),
+          Body: body,
+          // Explicit: the SDK warns about bodies of unknown length, which includes an empty string.
+          ContentLength: Buffer.byteLength(body),
           ContentType: 'application/x-ndjson',
         }),
       ),

@@ -161,6 +161,12 @@ describe('statemachines/rollout.asl.json', () => {
     expect(definition.States.Notify.Resource).toBe('arn:aws:states:::sns:publish');
     expect(definition.States.Notify.Parameters.TopicArn).toBe(values.NotificationTopicArn);
     expect(definition.States.Notify.Next).toBe('Within tolerance?');
+    // A plain path, not States.JsonToString: aws-local-stepfunctions 3 drops backslashes from
+    // intrinsic results, which would corrupt JSON with quotes or newlines.
+    expect(definition.States.Notify.Parameters['Message.$']).toBe('$.summary.text');
+    expect(definition.States.Notify.Parameters.MessageAttributes.status['StringValue.$']).toBe(
+      '$.summary.status',
+    );
   });
 
   test('fails with error names from errors.ts and a readable cause', () => {
