@@ -1,0 +1,374 @@
+import '../../src/core/polyfills';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  CreateStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  type StackEvent,
+  UpdateStackCommand,
+} from '@aws-sdk/client-cloudformation';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler as checkStack } from '../../functions/check-stack';
+import { handler as deployStack } from '../../functions/deploy-stack';
+import { clearCredentialCache } from '../../src/aws/assume-role';
+import { substituteDefinition } from '../../src/core/functions';
+
+/**
+ * Runs statemachines/deploy-target.asl.json unchanged in aws-local-stepfunctions, with the
+ * Task states bound to the real handlers and only the SDK clients faked.
+ */
+
+const sts = mockClient(STSClient);
+const cfn = mockClient(CloudFormationClient);
+
+const definition = JSON.parse(
+  substituteDefinition(
+    readFileSync(join(__dirname, '..', '..', 'statemachines', 'deploy-target.asl.json'), 'utf8'),
+    {
+      DeployStackFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:stackfleet-deploy-stack',
+      CheckStackFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:stackfleet-check-stack',
+    },
+  ),
+);
+
+const input = {
+  rolloutId: 'ro-20261127-1a2b3c',
+  mode: 'deploy',
+  accountId: '123456789012',
+  region: 'eu-west-1',
+  stackName: 'stackfleet-baseline',
+  templateUrl: 'https://my-bucket.s3.us-east-1.amazonaws.com/templates/baseline.yaml?versionId=abc',
+  templateVersion: 'abc',
+  parameters: { Key: 'Value' },
+  tags: { Owner: 'security' },
+  capabilities: ['CAPABILITY_NAMED_IAM'],
+  executionRoleName: 'StackFleetExecution',
+  externalId: 'stackfleet-ext-id',
+  timeoutSeconds: 3600,
+  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID:
+    'arn:aws:states:us-east-1:111111111111:execution:rollout:ro-20261127-1a2b3c',
+};
+const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/stackfleet-baseline/0f0e';
+
+interface LoggedEvent {
+  type: string;
+  state?: { name: string; input: unknown; output?: unknown };
+  Error?: string;
+  Cause?: unknown;
+  output?: unknown;
+}
+
+const machine = new StateMachine(definition);
+
+async function run(executionInput: unknown) {
+  const execution = machine.run(executionInput as never, {
+    overrides: {
+      taskResourceLocalHandlers: {
+        'Deploy stack': (i) => deployStack(i) as never,
+        'Check stack': (i) => checkStack(i) as never,
+      },
+      waitTimeOverrides: { 'Wait for stack': 0, 'Wait for other operation': 0 },
+      retryIntervalOverrides: { 'Deploy stack': 0, 'Check stack': 0 },
+    },
+  });
+  const events: LoggedEvent[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) events.push(event as LoggedEvent);
+  })();
+  let output: unknown;
+  let failed = false;
+  try {
+    output = await execution.result;
+  } catch {
+    failed = true;
+  }
+  await collecting;
+  const end = events.find((e) => e.type === 'ExecutionFailed');
+  const entered = events.filter((e) => e.type === 'StateEntered').map((e) => e.state?.name);
+  return { output, failed, events, end, entered };
+}
+
+const ago = (s: number) => new Date(Date.now() - s * 1000);
+const stackEvent = (status: string, s: number, reason?: string): StackEvent => ({
+  StackId: STACK_ID,
+  EventId: `${status}-${s}`,
+  StackName: input.stackName,
+  LogicalResourceId: input.stackName,
+  ResourceType: 'AWS::CloudFormation::Stack',
+  ResourceStatus: status as StackEvent['ResourceStatus'],
+  Timestamp: ago(s),
+  ...(reason ? { ResourceStatusReason: reason } : {}),
+});
+const resourceEvent = (id: string, type: string, status: string, s: number, reason?: string): StackEvent => ({
+  StackId: STACK_ID,
+  EventId: `${id}-${status}-${s}`,
+  StackName: input.stackName,
+  LogicalResourceId: id,
+  ResourceType: type,
+  ResourceStatus: status as StackEvent['ResourceStatus'],
+  Timestamp: ago(s),
+  ...(reason ? { ResourceStatusReason: reason } : {}),
+});
+
+beforeEach(() => {
+  sts.reset();
+  cfn.reset();
+  clearCredentialCache();
+  sts.on(AssumeRoleCommand).resolves({
+    Credentials: {
+      AccessKeyId: 'ASIAWORKFLOWKEY00001',
+      SecretAccessKey: 'workflow-secret-001',
+      SessionToken: 'workflow-token-001',
+      Expiration: new Date(Date.now() + 3600_000),
+    },
+  });
+});
+
+describe('deploy-target workflow in the local engine', () => {
+  it('creates a stack: deploy, wait, check twice, and outputs the small result in about ten transitions', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(
+        new CloudFormationServiceException({
+          name: 'ValidationError',
+          message: 'Stack with id stackfleet-baseline does not exist',
+          $fault: 'client',
+          $metadata: {},
+        }),
+      );
+    cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+    cfn
+      .on(DescribeStackEventsCommand)
+      .resolvesOnce({
+        StackEvents: [
+          resourceEvent('Topic', 'AWS::SNS::Topic', 'CREATE_IN_PROGRESS', 1),
+          stackEvent('CREATE_IN_PROGRESS', 2),
+        ],
+      })
+      .resolves({ StackEvents: [stackEvent('CREATE_COMPLETE', 0), stackEvent('CREATE_IN_PROGRESS', 2)] });
+
+    const { output, failed, entered } = await run(input);
+
+    expect(failed).toBe(false);
+    expect(output).toEqual({
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      stackName: 'stackfleet-baseline',
+      stackId: STACK_ID,
+      outcome: 'CREATED',
+      reason: expect.stringContaining('CREATE_COMPLETE'),
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String),
+      durationSeconds: expect.any(Number),
+      checks: 2,
+    });
+    expect(entered).toEqual([
+      'Which mode?',
+      'Deploy stack',
+      'Stack settled?',
+      'Wait for stack',
+      'Check stack',
+      'Stack settled?',
+      'Wait for stack',
+      'Check stack',
+      'Stack settled?',
+      'Stack up to date',
+    ]);
+    // CloudFormation calls for this target: DescribeStacks, CreateStack, two DescribeStackEvents.
+    expect(cfn.calls()).toHaveLength(4);
+  });
+
+  it('ends an up-to-date target right after Deploy stack with outcome NO_CHANGE', async () => {
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: input.stackName,
+          StackId: STACK_ID,
+          StackStatus: 'UPDATE_COMPLETE',
+          CreationTime: ago(999),
+          EnableTerminationProtection: true,
+        },
+      ],
+    });
+    cfn
+      .on(UpdateStackCommand)
+      .rejects(
+        new CloudFormationServiceException({
+          name: 'ValidationError',
+          message: 'No updates are to be performed.',
+          $fault: 'client',
+          $metadata: {},
+        }),
+      );
+
+    const { output, entered } = await run(input);
+
+    expect(output).toMatchObject({ outcome: 'NO_CHANGE', checks: 0, stackId: STACK_ID });
+    expect(entered).toEqual(['Which mode?', 'Deploy stack', 'Stack settled?', 'Stack up to date']);
+  });
+
+  it('fails a target whose stack rolled back with Error StackFailed and the first failed resource in Cause', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(
+        new CloudFormationServiceException({
+          name: 'ValidationError',
+          message: 'Stack with id stackfleet-baseline does not exist',
+          $fault: 'client',
+          $metadata: {},
+        }),
+      );
+    cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+    cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        stackEvent('ROLLBACK_COMPLETE', 0),
+        stackEvent('ROLLBACK_IN_PROGRESS', 1, 'The following resource(s) failed to create: [Recorder].'),
+        resourceEvent(
+          'Recorder',
+          'AWS::Config::ConfigurationRecorder',
+          'CREATE_FAILED',
+          2,
+          'MaxNumberOfConfigurationRecordersExceededException',
+        ),
+        resourceEvent('Recorder', 'AWS::Config::ConfigurationRecorder', 'CREATE_IN_PROGRESS', 3),
+        stackEvent('CREATE_IN_PROGRESS', 4),
+      ],
+    });
+
+    const { failed, end } = await run(input);
+
+    expect(failed).toBe(true);
+    expect(end?.Error).toBe('StackFailed');
+    const cause = JSON.parse(String(end?.Cause));
+    expect(cause).toMatchObject({
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      stackName: 'stackfleet-baseline',
+      failedResource: {
+        logicalId: 'Recorder',
+        type: 'AWS::Config::ConfigurationRecorder',
+        status: 'CREATE_FAILED',
+        statusReason: 'MaxNumberOfConfigurationRecordersExceededException',
+      },
+    });
+    expect(cause.reason).toContain('MaxNumberOfConfigurationRecordersExceededException');
+  });
+
+  it('retries a throttled Deploy stack and then succeeds', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejectsOnce(
+        new CloudFormationServiceException({
+          name: 'Throttling',
+          message: 'Rate exceeded',
+          $fault: 'client',
+          $metadata: {},
+        }),
+      )
+      .resolves({
+        Stacks: [
+          {
+            StackName: input.stackName,
+            StackId: STACK_ID,
+            StackStatus: 'UPDATE_COMPLETE',
+            CreationTime: ago(999),
+            EnableTerminationProtection: true,
+          },
+        ],
+      });
+    cfn
+      .on(UpdateStackCommand)
+      .rejects(
+        new CloudFormationServiceException({
+          name: 'ValidationError',
+          message: 'No updates are to be performed.',
+          $fault: 'client',
+          $metadata: {},
+        }),
+      );
+
+    const { output, events } = await run(input);
+
+    expect(events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
+    expect(output).toMatchObject({ outcome: 'NO_CHANGE' });
+  });
+
+  it('waits for an operation someone else started, then updates', async () => {
+    const stack = (status: string) => ({
+      Stacks: [
+        {
+          StackName: input.stackName,
+          StackId: STACK_ID,
+          StackStatus: status as never,
+          CreationTime: ago(999),
+          EnableTerminationProtection: true,
+        },
+      ],
+    });
+    cfn
+      .on(DescribeStacksCommand)
+      .resolvesOnce(stack('UPDATE_IN_PROGRESS'))
+      .resolves(stack('UPDATE_COMPLETE'));
+    cfn.on(UpdateStackCommand).resolves({ StackId: STACK_ID });
+    cfn
+      .on(DescribeStackEventsCommand)
+      .resolves({ StackEvents: [stackEvent('UPDATE_COMPLETE', 0), stackEvent('UPDATE_IN_PROGRESS', 3)] });
+
+    const { output, entered } = await run(input);
+
+    expect(entered.slice(0, 5)).toEqual([
+      'Which mode?',
+      'Deploy stack',
+      'Stack settled?',
+      'Wait for other operation',
+      'Deploy stack',
+    ]);
+    expect(output).toMatchObject({ outcome: 'UPDATED', checks: 1 });
+  });
+
+  it('records an error no handler explained (a bug or an AWS surprise) with its name and the target in Cause', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(
+        new CloudFormationServiceException({
+          name: 'SurpriseFault',
+          message: 'Something unexpected',
+          $fault: 'client',
+          $metadata: {},
+        }),
+      );
+
+    const { failed, end, entered } = await run(input);
+
+    expect(failed).toBe(true);
+    expect(entered.slice(-3)).toEqual(['Describe failure', 'Format failure', 'Target failed']);
+    expect(end?.Error).toBe('SurpriseFault');
+    expect(JSON.parse(String(end?.Cause))).toEqual({
+      reason: 'Something unexpected',
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      stackName: 'stackfleet-baseline',
+    });
+  });
+
+  it('refuses bad input in Deploy stack with InvalidInput before any AWS call', async () => {
+    const { end } = await run({ ...input, region: 'moon-1' });
+    expect(sts.calls()).toHaveLength(0);
+    expect(end?.Error).toBe('InvalidInput');
+    expect(JSON.parse(String(end?.Cause)).reason).toBe(
+      'region must be an AWS region code such as eu-west-1. Received: moon-1',
+    );
+  });
+
+  it('refuses a mode it does not run with InvalidInput', async () => {
+    const { end, entered } = await run({ ...input, mode: 'drift' });
+    expect(entered).toEqual(['Which mode?', 'Mode not supported']);
+    expect(end?.Error).toBe('InvalidInput');
+    expect(sts.calls()).toHaveLength(0);
+  });
+});
