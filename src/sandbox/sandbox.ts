@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { configureAws } from '../aws/clients';
-import { runWithVirtualTime } from './clock';
+import { realNow, runWithVirtualTime } from './clock';
 import type { DecodedCall, ProtocolCodec, ProtocolErrorCodes } from './protocols/codec';
 import { ec2Codec, ec2ErrorCodes } from './protocols/ec2';
 import { jsonCodec, jsonErrorCodes } from './protocols/json';
@@ -48,9 +48,8 @@ export interface SandboxOptions {
   /** Register the default services (default true). */
   defaultServices?: boolean;
   /**
-   * The clock signatures are checked against for skew. Default `Date.now` (the same clock the
-   * in-process SDK signs with, fake under virtual time); the HTTP server under `--speed` passes
-   * real time because its clients sign with real time.
+   * The clock signatures are checked against for skew, besides real time. Default `Date.now`
+   * (the clock the in-process SDK signs with, fake under virtual or scaled time).
    */
   signingClock?: () => number;
 }
@@ -304,8 +303,10 @@ export class Sandbox {
         403,
       );
     }
+    // Clients in this process sign with its clock (fake under virtual or scaled time); clients in
+    // other processes sign with real time. A request within the skew of either is on time.
     const now = this.signingClock();
-    if (Math.abs(signedAt - now) > MAX_SKEW_MS) {
+    if (Math.abs(signedAt - now) > MAX_SKEW_MS && Math.abs(signedAt - realNow()) > MAX_SKEW_MS) {
       const stamp = request.headers['x-amz-date'];
       if (auth.service === 's3') {
         throw new AwsError(

@@ -1,0 +1,131 @@
+/**
+ * Emulator throughput: calls per second through the real SDK clients, in-process and over HTTP,
+ * and the sandbox's own share (a pre-signed request replayed through `sandbox.handle`). A rollout
+ * of 10,000 targets makes ~100k calls, so the in-process figure bounds how fast it can simulate.
+ *
+ *   tsx scripts/bench-sandbox.ts [--calls N] [--concurrency C]
+ */
+import '../src/core/polyfills';
+import { performance } from 'node:perf_hooks';
+import { ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { Sandbox } from '../src/sandbox/sandbox';
+import type { SandboxRequest } from '../src/sandbox/types';
+
+function arg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  if (at < 0) return fallback;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`--${name} must be a positive whole number. Received: ${process.argv[at + 1]}`);
+  }
+  return value;
+}
+
+const calls = arg('calls', 3000);
+const concurrency = arg('concurrency', 16);
+
+async function measure(label: string, call: () => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < 50; i++) await call(); // warm-up
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < calls) {
+        next += 1;
+        await call();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const rate = calls / seconds;
+  console.log(
+    `${label.padEnd(52)} ${rate.toFixed(0).padStart(7)} calls/s  (${((seconds / calls) * 1e6).toFixed(0)} µs/call)`,
+  );
+}
+
+async function main(): Promise<void> {
+  const sandbox = await Sandbox.open({ stateDir: null });
+  const server = await sandbox.listen(0);
+  const admin = sandbox.adminCredentials;
+  console.log(
+    `sandbox benchmark: ${calls} calls per line, ${concurrency} at a time, node ${process.version}`,
+  );
+
+  for (const transport of ['in-process', 'http'] as const) {
+    const base =
+      transport === 'http' ? { endpoint: server.url } : { requestHandler: sandbox.requestHandler() };
+    const sts = new STSClient({ region: 'us-east-1', credentials: admin, ...base });
+    const assumed = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${sandbox.scenario.organization.accounts[1]?.id}:role/StackFleetExecution`,
+        RoleSessionName: 'bench',
+      }),
+    );
+    const c = assumed.Credentials;
+    const member = new STSClient({
+      region: 'eu-west-1',
+      credentials: {
+        accessKeyId: c?.AccessKeyId ?? '',
+        secretAccessKey: c?.SecretAccessKey ?? '',
+        sessionToken: c?.SessionToken ?? '',
+      },
+      ...base,
+    });
+    const org = new OrganizationsClient({ region: 'us-east-1', credentials: admin, ...base });
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      credentials: admin,
+      forcePathStyle: transport === 'http',
+      ...base,
+    });
+    const bucket = `bench-${transport}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x'.repeat(2048) }));
+
+    await measure(`${transport}: STS GetCallerIdentity (query, admin key)`, () =>
+      sts.send(new GetCallerIdentityCommand({})),
+    );
+    await measure(`${transport}: STS GetCallerIdentity (query, session key)`, () =>
+      member.send(new GetCallerIdentityCommand({})),
+    );
+    await measure(`${transport}: Organizations ListRoots (json 1.1)`, () =>
+      org.send(new ListRootsCommand({})),
+    );
+    await measure(`${transport}: S3 HeadObject (rest-xml)`, () =>
+      s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' })),
+    );
+  }
+
+  // The sandbox's own cost: replay one signed request (SigV4 check, decode, operation, encode).
+  let captured: SandboxRequest | undefined;
+  const capture = new STSClient({
+    region: 'us-east-1',
+    credentials: admin,
+    requestHandler: {
+      handle: async (request: SandboxRequest & { headers: Record<string, string> }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
+        captured = {
+          ...request,
+          headers,
+          body: Buffer.from(String((request as { body?: unknown }).body ?? '')),
+        };
+        return sandbox.requestHandler().handle(request as never);
+      },
+    } as never,
+  });
+  await capture.send(new GetCallerIdentityCommand({}));
+  const replay = captured as SandboxRequest;
+  await measure('sandbox.handle only (STS GetCallerIdentity)', () => sandbox.handle(replay));
+
+  await server.close();
+  const total = Object.values(sandbox.world.metrics.calls).reduce((a, b) => a + b, 0);
+  console.log(`${total} calls answered`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
