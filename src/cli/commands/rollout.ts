@@ -11,11 +11,20 @@ import { publishTemplate } from '../publish';
 import { renderSummary, shouldColor } from '../render';
 import { buildReport, readSummaryDocument, reportJson } from '../report';
 
+/** Modes the deploy-target workflow implements end to end. */
+export const AVAILABLE_MODES: readonly RolloutMode[] = ['deploy'];
+
 /** `rollout`, `preview` and `drift`: one flow, three modes of the same state machine. */
 export async function rolloutCommand(command: string, parsed: ParsedCommand, io: Io): Promise<number> {
   const mode = (command === 'rollout' ? 'deploy' : command) as RolloutMode;
   const values = parsed.values;
   const json = Boolean(values.json);
+  if (!AVAILABLE_MODES.includes(mode)) {
+    throw new CliError(
+      `${command} is not yet available in this version (only rollout/deploy is)`,
+      ExitCodes.badInput,
+    );
+  }
   if (values['local-engine']) {
     throw new CliError(
       '--local-engine is not available yet in this version; deploy the admin stack (npm run deploy-admin) or use --sandbox',
