@@ -140,6 +140,16 @@ function rewriteStates(
         States: rewriteStates(b.States ?? {}, into, cache),
       }));
     }
+    // The package writes ResultPath "$" to a key named "$"; on AWS it replaces the whole input,
+    // which is what leaving ResultPath out does in the package.
+    if (state.ResultPath === '$') delete state.ResultPath;
+    if (Array.isArray(state.Catch)) {
+      state.Catch = state.Catch.map((c: Json) => {
+        if (c?.ResultPath !== '$') return c;
+        const { ResultPath: _dropped, ...rest } = c;
+        return rest;
+      });
+    }
     if (state.Type === 'Task') {
       if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
         state.TimeoutSeconds = LOCAL_MAX_TIMEOUT_SECONDS;

@@ -6,6 +6,7 @@
  * `setTimeout` say, so under the sandbox's virtual clock Wait states and retries jump.
  */
 import '../core/polyfills';
+import './jsonpath-shim';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { awsClients, currentAwsTransport } from '../aws/clients';
@@ -19,7 +20,7 @@ import {
 import { type PreparedDefinition, prepareDefinition, type TaskBinding } from './definition';
 import { runDistributedMap } from './distributed-map';
 import { EngineError, StateTaskError } from './errors';
-import { HistoryRecorder, type StateContext } from './history';
+import { createStateContext, HistoryRecorder, type StateContext } from './history';
 import { type LambdaContext, type LambdaHandler, resolveRegisteredFunction } from './lambda-binding';
 import type { Json } from './payload';
 import {
@@ -345,7 +346,7 @@ export class LocalEngine implements EngineInternals {
       settle = resolve;
     });
     const children = new Set<string>();
-    const stateContext: StateContext = { RetryCount: 0 };
+    const stateContext: StateContext = createStateContext();
     const stop = (o: Outcome) => {
       settle(o);
       abortController.abort();

@@ -25,8 +25,23 @@ function text(value: Json): string {
 /** `$$.State` as AWS defines it; the recorder keeps it current (the package does not). */
 export interface StateContext {
   Name?: string;
-  EnteredTime?: string;
+  /** ISO time the state was entered; computed only when a path reads it. */
+  readonly EnteredTime?: string;
   RetryCount: number;
+  enteredAt?: number;
+}
+
+/** A `$$.State` object whose EnteredTime is formatted lazily (most states never read it). */
+export function createStateContext(): StateContext {
+  const context = {
+    RetryCount: 0,
+    get EnteredTime() {
+      return this.enteredAt === undefined ? undefined : new Date(this.enteredAt).toISOString();
+    },
+  } as StateContext;
+  // not enumerable: `$$.State` shows Name, EnteredTime and RetryCount only, like AWS
+  Object.defineProperty(context, 'enteredAt', { value: undefined, writable: true, enumerable: false });
+  return context;
 }
 
 export class HistoryRecorder {
@@ -83,7 +98,7 @@ export class HistoryRecorder {
   dispatchStateEnteredEvent(name: string, type: string, input: Json): void {
     this.execution.stateTransitions++;
     this.stateContext.Name = name;
-    this.stateContext.EnteredTime = new Date(this.now()).toISOString();
+    this.stateContext.enteredAt = this.now();
     this.stateContext.RetryCount = 0;
     this.add(`${this.displayType(name, type)}StateEntered`, {
       stateEnteredEventDetails: { name, input: text(input), inputDetails: { truncated: false } },

@@ -52,6 +52,8 @@ export interface RunMetrics {
   simulatedSeconds: number;
   /** Real milliseconds the run took. */
   wallMs: number;
+  /** CPU milliseconds (user + system) of this process during the run: steadier than wall time on a busy machine. */
+  cpuMs: number;
   /** Executions started during the run (the top one, map run children, nested children). */
   executions: number;
   /** Nested executions of the deploy-target state machine (one per target). */
@@ -95,7 +97,10 @@ export interface SandboxHarness {
   runRollout(input: unknown, name?: string): Promise<RunResult>;
   /** Starts any state machine and waits for it (and everything it started) under virtual time. */
   run(stateMachineArn: string, input: unknown, name?: string): Promise<RunResult>;
-  /** Runs any async work under the sandbox's virtual clock with seeded randomness. */
+  /**
+   * Runs async work under the sandbox's virtual clock with seeded randomness; returns when the
+   * work and every execution running in the engine have finished.
+   */
   virtual<T>(work: () => Promise<T>): Promise<T>;
 }
 
@@ -148,7 +153,13 @@ export async function openSandboxHarness(options: HarnessOptions = {}): Promise<
     runCounter++;
     Math.random = seededRandom(`${sandbox.scenario.seed}:${runCounter}`);
     try {
-      return await sandbox.runWithVirtualTime(work);
+      // Timers made under a virtual clock only fire while it is installed, so a session lasts
+      // until every execution it started has finished: nothing is left stranded for the next.
+      return await sandbox.runWithVirtualTime(async () => {
+        const result = await work();
+        await engine.whenIdle();
+        return result;
+      });
     } finally {
       Math.random = original;
     }
@@ -173,6 +184,7 @@ export async function openSandboxHarness(options: HarnessOptions = {}): Promise<
     const before = new Set(Object.keys(engine.store.executions));
     const cfnBefore = { ...sandbox.world.metrics.cloudFormationCallsByTarget };
     const wallStart = performance.now();
+    const cpuStart = process.cpuUsage();
     const { executionArn, described } = await virtual(async () => {
       const started = await sfn.send(
         new StartExecutionCommand({
@@ -188,6 +200,8 @@ export async function openSandboxHarness(options: HarnessOptions = {}): Promise<
       return { executionArn: arn, described: out };
     });
     const wallMs = performance.now() - wallStart;
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const created: StoredExecution[] = Object.keys(engine.store.executions)
       .filter((arn) => !before.has(arn))
       .map((arn) => engine.store.executions[arn] as StoredExecution);
@@ -218,6 +232,7 @@ export async function openSandboxHarness(options: HarnessOptions = {}): Promise<
       metrics: {
         simulatedSeconds: ((top.stopDate ?? top.startDate) - top.startDate) / 1000,
         wallMs,
+        cpuMs,
         executions: created.length,
         targets,
         transitions,
