@@ -6,7 +6,7 @@ import {
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
 } from '@aws-sdk/client-organizations';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { assumeExecutionRole } from '../src/aws/assume-role';
 import { awsClients } from '../src/aws/clients';
@@ -43,6 +43,11 @@ export interface PlanTargetsEvent {
   rollout: RolloutInput;
   /** The artifact bucket (`${ArtifactBucketName}`) the manifest is written to. */
   bucket: string;
+  /**
+   * `$$.Execution.Id` of the rollout. When given, the rollout id is claimed for this execution and a
+   * different execution reusing it is refused (child names and S3 keys derive from the id).
+   */
+  executionId?: string;
 }
 
 /** Small facts about the plan; the state machine reads keys, counts and Map settings from here. */
@@ -54,6 +59,7 @@ export interface PlanFacts {
   resultsPrefix: string;
   canaryResultsPrefix: string;
   summaryKey: string;
+  executionKey: string;
   accountCount: number;
   targetCount: number;
   canaryCount: number;
@@ -329,15 +335,60 @@ async function putJsonLines(
   );
 }
 
+/**
+ * Claims the rollout id for this execution. Child executions are named after the rollout id and
+ * names are unique for 90 days, and results are keyed by it in S3: a second execution with the same
+ * id would fail every target with ExecutionAlreadyExists and mix its results with the first one's.
+ * A retry of the same execution finds its own claim and carries on.
+ */
+async function claimRolloutId(
+  bucket: string,
+  key: string,
+  rollout: RolloutInput,
+  executionId: string,
+  options: PlanOptions,
+): Promise<void> {
+  const s3 = awsClients.s3({ region: functionRegion() });
+  let owner: string | undefined;
+  try {
+    const answer = await withRetries(
+      `GetObject ${key}`,
+      () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
+      options,
+    );
+    const text = (await answer.Body?.transformToString('utf-8')) ?? '{}';
+    owner = (JSON.parse(text) as { executionId?: string }).executionId ?? 'an earlier execution';
+  } catch (error) {
+    if (!['NoSuchKey', 'NotFound'].includes(errorCode(error))) throw error;
+  }
+  if (owner === executionId) return;
+  if (owner !== undefined) {
+    throw new InvalidInputError(
+      'rolloutId',
+      `rolloutId must be new for each rollout: ${rollout.rolloutId} was already used by ${owner} (child execution names derive from it and stay taken for 90 days). Received: ${rollout.rolloutId}`,
+    );
+  }
+  const body = JSON.stringify({ executionId, rolloutId: rollout.rolloutId, mode: rollout.mode });
+  await withRetries(
+    `PutObject ${key}`,
+    () =>
+      s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }),
+      ),
+    options,
+  );
+}
+
 /** The planning itself, with tunable retry timing (the handler uses the defaults). */
 export async function planTargets(event: PlanTargetsEvent, options: PlanOptions = {}): Promise<PlanFacts> {
   const { rollout, bucket } = event;
+  const keys = rolloutKeys(rollout.rolloutId);
+  if (event.executionId) await claimRolloutId(bucket, keys.executionKey, rollout, event.executionId, options);
   const org = await readOrganization(rollout, options);
   const accounts = resolveAccounts(rollout.targets, org);
   const regions = await readRegions(rollout, accounts.accountIds, options);
   const plan = buildPlan(rollout, accounts, regions);
 
-  const keys = rolloutKeys(rollout.rolloutId);
   await putJsonLines(bucket, keys.targetsKey, plan.targets, options);
   await putJsonLines(bucket, keys.canariesKey, plan.canaries, options);
   await putJsonLines(bucket, keys.skippedKey, plan.skipped, options);

@@ -257,6 +257,8 @@ export function rolloutKeys(rolloutId: string) {
     resultsPrefix: `${base}/results`,
     canaryResultsPrefix: `${base}/canary-results`,
     summaryKey: `${base}/summary.json`,
+    /** Which execution owns this rollout id; a second execution with the same id is refused. */
+    executionKey: `${base}/execution.json`,
   } as const;
 }
 

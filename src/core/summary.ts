@@ -202,6 +202,14 @@ export function parseFailure(error: string | undefined, cause: string | undefine
     return parsed;
   }
   const text = typeof currentCause === 'string' && currentCause.length > 0 ? currentCause : undefined;
+  if (/ExecutionAlreadyExists/.test(currentError)) {
+    return {
+      error: currentError,
+      reason: clip(
+        `A deploy-target execution with this name already exists (names stay taken for 90 days); start the rollout with a new rolloutId.${text ? ` ${text}` : ''}`,
+      ),
+    };
+  }
   return {
     error: currentError,
     reason: clip(text ?? `The target failed with ${currentError} and no further detail.`),

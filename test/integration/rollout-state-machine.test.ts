@@ -438,6 +438,15 @@ describe('rollout state machine on the sandbox', () => {
     expect(summary.failures[0]?.reason).toContain(NO_ROLE);
   });
 
+  test('a rollout id that was already used is refused before any target starts', async () => {
+    const childrenBefore = (await childExecutions(h, 'it-clean')).length;
+    const run = await h.runRollout(request(h, 'it-clean', { accounts: [SECURITY[0]] }));
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('InvalidInput');
+    expect(run.cause).toContain('rolloutId must be new for each rollout: it-clean was already used');
+    expect(await childExecutions(h, 'it-clean')).toHaveLength(childrenBefore);
+  });
+
   test('bad input is refused before anything is planned or deployed', async () => {
     const run = await h.runRollout(request(h, 'it-bad', { accounts: ['12ab'] }, { stackName: 'bad' }));
     expect(run.status).toBe('FAILED');

@@ -7,7 +7,7 @@ import {
   ListRootsCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { planTargets } from '../../functions/plan-targets';
@@ -107,6 +107,11 @@ beforeEach(() => {
     written[input.Key] = input.Body;
     return {};
   });
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    const body = written[input.Key];
+    if (body === undefined) throw awsError('NoSuchKey', 404);
+    return { Body: { transformToString: async () => body } };
+  });
 });
 
 function rollout(targets: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -157,6 +162,7 @@ describe('plan-targets handler', () => {
       resultsPrefix: 'rollouts/r1/results',
       canaryResultsPrefix: 'rollouts/r1/canary-results',
       summaryKey: 'rollouts/r1/summary.json',
+      executionKey: 'rollouts/r1/execution.json',
       accountCount: 2,
       targetCount: 4,
       canaryCount: 0,
@@ -273,6 +279,40 @@ describe('plan-targets handler', () => {
       name: ErrorNames.Throttled,
     });
     expect(orgs.commandCalls(DescribeOrganizationCommand)).toHaveLength(3);
+  });
+
+  test('the rollout id is claimed by its execution; a retry of that execution carries on', async () => {
+    const event = {
+      rollout: rollout({ accounts: ['111111111111'], regions: ['eu-west-1'] }),
+      bucket: 'artifacts',
+      executionId: 'arn:exec:first',
+    };
+    await planTargets(event, fast);
+    expect(JSON.parse(written['rollouts/r1/execution.json'] ?? '{}')).toMatchObject({
+      executionId: 'arn:exec:first',
+      rolloutId: 'r1',
+    });
+    await expect(planTargets(event, fast)).resolves.toMatchObject({ targetCount: 1 });
+  });
+
+  test('another execution reusing the rollout id is refused before anything is planned', async () => {
+    written['rollouts/r1/execution.json'] = JSON.stringify({ executionId: 'arn:exec:first' });
+    await expect(
+      planTargets(
+        {
+          rollout: rollout({ accounts: ['111111111111'] }),
+          bucket: 'artifacts',
+          executionId: 'arn:exec:second',
+        },
+        fast,
+      ),
+    ).rejects.toMatchObject({
+      name: ErrorNames.InvalidInput,
+      field: 'rolloutId',
+      message: expect.stringContaining('r1 was already used by arn:exec:first'),
+    });
+    expect(written['rollouts/r1/targets.jsonl']).toBeUndefined();
+    expect(orgs.commandCalls(DescribeOrganizationCommand)).toHaveLength(0);
   });
 
   test('a region the partition does not have is refused', async () => {

@@ -60,6 +60,7 @@ const plan: PlanFacts = {
   resultsPrefix: 'rollouts/r1/results',
   canaryResultsPrefix: 'rollouts/r1/canary-results',
   summaryKey: 'rollouts/r1/summary.json',
+  executionKey: 'rollouts/r1/execution.json',
   accountCount: 3,
   targetCount: 3,
   canaryCount: 1,

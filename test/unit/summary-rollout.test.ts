@@ -78,6 +78,11 @@ describe('parseFailure: the innermost error and a human reason, however it is wr
     });
   });
 
+  test('a name collision tells the operator to use a new rollout id', () => {
+    const parsed = parseFailure('StepFunctions.ExecutionAlreadyExistsException', 'Execution Already Exists');
+    expect(parsed.reason).toContain('start the rollout with a new rolloutId');
+  });
+
   test('no cause at all still gives a reason', () => {
     expect(parseFailure(undefined, undefined).reason).toMatch(/failed with Unknown/);
   });
