@@ -5,7 +5,7 @@ import {
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { assumeExecutionRole } from '../src/aws/assume-role';
-import { isTerminalError, mapCloudFormationError } from '../src/aws/aws-errors';
+import { functionError, isTerminalError, mapCloudFormationError } from '../src/aws/aws-errors';
 import { awsClients } from '../src/aws/clients';
 import { ErrorNames, InvalidInputError } from '../src/core/errors';
 import { executionRoleArn } from '../src/core/names';
@@ -238,7 +238,7 @@ export async function handler(event: unknown): Promise<TargetProgress> {
     const cfn = awsClients.cloudFormation({ region: input.region, credentials });
     return await check(cfn, input, watch, now);
   } catch (error) {
-    if (!isTerminalError(error)) throw error;
+    if (!isTerminalError(error)) throw functionError(error, targetIdentity(event));
     return failedProgress(
       { ...targetIdentity(event), startedAt, checks: (previous?.checks ?? 0) + 1 },
       error.name,

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { assumeExecutionRole } from '../src/aws/assume-role';
 import {
+  functionError,
   isNoUpdatesError,
   isStackMissingError,
   isTerminalError,
@@ -377,7 +378,7 @@ export async function handler(event: unknown): Promise<TargetProgress> {
     const cfn = awsClients.cloudFormation({ region: input.region, credentials });
     return await deploy({ input, cfn, previous, startedAt, now });
   } catch (error) {
-    if (!isTerminalError(error)) throw error;
+    if (!isTerminalError(error)) throw functionError(error, targetIdentity(event));
     const stackId = previous?.stackId;
     return failedProgress(
       { ...identity, startedAt, checks: previous?.checks ?? 0 },

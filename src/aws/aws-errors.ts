@@ -201,3 +201,28 @@ export const TerminalErrorNames: ReadonlySet<string> = new Set([
 export function isTerminalError(error: unknown): error is StackFleetError {
   return error instanceof StackFleetError && TerminalErrorNames.has(error.name);
 }
+
+/**
+ * The error a handler throws for anything it does not end the target with (retryable errors,
+ * surprises): same `name`, so Retry still matches, and a message that is the JSON failure cause
+ * (`{"reason", "accountId", "region", "stackName"}`). When retries run out, the workflow's
+ * catch-all passes that message on as the execution's Cause without building JSON in ASL
+ * (the local engine's intrinsics strip backslashes, which breaks JSON built with them).
+ */
+export function functionError(
+  error: unknown,
+  target: { accountId: string | null; region: string | null; stackName: string | null },
+): Error {
+  const name = error instanceof Error ? error.name : 'Error';
+  const thrown = new Error(
+    JSON.stringify({
+      reason: errorMessage(error),
+      accountId: target.accountId,
+      region: target.region,
+      stackName: target.stackName,
+    }),
+    { cause: error },
+  );
+  thrown.name = name;
+  return thrown;
+}

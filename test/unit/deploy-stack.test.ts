@@ -428,7 +428,15 @@ describe('Deploy stack', () => {
   ])('throws %s so the state machine retries', async (name, error) => {
     cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('UPDATE_COMPLETE')] });
     cfn.on(UpdateStackCommand).rejects(error);
-    await expect(handler(input)).rejects.toMatchObject({ name });
+    const thrown = (await handler(input).catch((e: unknown) => e)) as Error;
+    expect(thrown.name).toBe(name);
+    // The message is the failure cause, so the workflow can end the target with it once retries run out.
+    expect(JSON.parse(thrown.message)).toEqual({
+      reason: expect.stringContaining((error as Error).message),
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      stackName: 'stackfleet-baseline',
+    });
   });
 
   it('assumes the role once per session and renews it shortly before it expires', async () => {

@@ -65,12 +65,28 @@ interface LoggedEvent {
 
 const machine = new StateMachine(definition);
 
-async function run(executionInput: unknown) {
+type Handler = (event: unknown) => Promise<unknown>;
+
+/** Reports a thrown error the way Lambda does: same name, Cause `{"errorType","errorMessage","trace"}`. */
+function asLambda(fn: Handler): Handler {
+  return async (event) => {
+    try {
+      return await fn(event);
+    } catch (error) {
+      const e = error as Error;
+      const reported = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] }));
+      reported.name = e.name;
+      throw reported;
+    }
+  };
+}
+
+async function run(executionInput: unknown, wrap: (fn: Handler) => Handler = asLambda) {
   const execution = machine.run(executionInput as never, {
     overrides: {
       taskResourceLocalHandlers: {
-        'Deploy stack': (i) => deployStack(i) as never,
-        'Check stack': (i) => checkStack(i) as never,
+        'Deploy stack': (i) => wrap(deployStack)(i) as never,
+        'Check stack': (i) => wrap(checkStack)(i) as never,
       },
       waitTimeOverrides: { 'Wait for stack': 0, 'Wait for other operation': 0 },
       retryIntervalOverrides: { 'Deploy stack': 0, 'Check stack': 0 },
@@ -131,16 +147,14 @@ beforeEach(() => {
 
 describe('deploy-target workflow in the local engine', () => {
   it('creates a stack: deploy, wait, check twice, and outputs the small result in about ten transitions', async () => {
-    cfn
-      .on(DescribeStacksCommand)
-      .rejects(
-        new CloudFormationServiceException({
-          name: 'ValidationError',
-          message: 'Stack with id stackfleet-baseline does not exist',
-          $fault: 'client',
-          $metadata: {},
-        }),
-      );
+    cfn.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        message: 'Stack with id stackfleet-baseline does not exist',
+        $fault: 'client',
+        $metadata: {},
+      }),
+    );
     cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
     cfn
       .on(DescribeStackEventsCommand)
@@ -195,16 +209,14 @@ describe('deploy-target workflow in the local engine', () => {
         },
       ],
     });
-    cfn
-      .on(UpdateStackCommand)
-      .rejects(
-        new CloudFormationServiceException({
-          name: 'ValidationError',
-          message: 'No updates are to be performed.',
-          $fault: 'client',
-          $metadata: {},
-        }),
-      );
+    cfn.on(UpdateStackCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        message: 'No updates are to be performed.',
+        $fault: 'client',
+        $metadata: {},
+      }),
+    );
 
     const { output, entered } = await run(input);
 
@@ -213,16 +225,14 @@ describe('deploy-target workflow in the local engine', () => {
   });
 
   it('fails a target whose stack rolled back with Error StackFailed and the first failed resource in Cause', async () => {
-    cfn
-      .on(DescribeStacksCommand)
-      .rejects(
-        new CloudFormationServiceException({
-          name: 'ValidationError',
-          message: 'Stack with id stackfleet-baseline does not exist',
-          $fault: 'client',
-          $metadata: {},
-        }),
-      );
+    cfn.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        message: 'Stack with id stackfleet-baseline does not exist',
+        $fault: 'client',
+        $metadata: {},
+      }),
+    );
     cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
     cfn.on(DescribeStackEventsCommand).resolves({
       StackEvents: [
@@ -281,16 +291,14 @@ describe('deploy-target workflow in the local engine', () => {
           },
         ],
       });
-    cfn
-      .on(UpdateStackCommand)
-      .rejects(
-        new CloudFormationServiceException({
-          name: 'ValidationError',
-          message: 'No updates are to be performed.',
-          $fault: 'client',
-          $metadata: {},
-        }),
-      );
+    cfn.on(UpdateStackCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        message: 'No updates are to be performed.',
+        $fault: 'client',
+        $metadata: {},
+      }),
+    );
 
     const { output, events } = await run(input);
 
@@ -331,29 +339,60 @@ describe('deploy-target workflow in the local engine', () => {
     expect(output).toMatchObject({ outcome: 'UPDATED', checks: 1 });
   });
 
-  it('records an error no handler explained (a bug or an AWS surprise) with its name and the target in Cause', async () => {
-    cfn
-      .on(DescribeStacksCommand)
-      .rejects(
+  it.each([
+    [
+      'as Lambda reports it (AWS, the sandbox engine)',
+      asLambda,
+      ['Function error?', 'Read function error', 'Function failed'],
+    ],
+    [
+      'as a bare message (an engine that passes it on)',
+      (fn: Handler) => fn,
+      ['Function error?', 'Keep function reason', 'Target failed'],
+    ],
+  ])(
+    'records an error no handler explained, %s, with its name and a JSON Cause',
+    async (_case, wrap, path) => {
+      cfn.on(DescribeStacksCommand).rejects(
         new CloudFormationServiceException({
           name: 'SurpriseFault',
-          message: 'Something unexpected',
+          message: 'Something "quoted" \\ unexpected',
           $fault: 'client',
           $metadata: {},
         }),
       );
 
-    const { failed, end, entered } = await run(input);
+      const { failed, end, entered } = await run(input, wrap);
 
-    expect(failed).toBe(true);
-    expect(entered.slice(-3)).toEqual(['Describe failure', 'Format failure', 'Target failed']);
-    expect(end?.Error).toBe('SurpriseFault');
-    expect(JSON.parse(String(end?.Cause))).toEqual({
-      reason: 'Something unexpected',
-      accountId: '123456789012',
-      region: 'eu-west-1',
-      stackName: 'stackfleet-baseline',
-    });
+      expect(failed).toBe(true);
+      expect(entered.slice(-3)).toEqual(path);
+      expect(end?.Error).toBe('SurpriseFault');
+      expect(JSON.parse(String(end?.Cause))).toEqual({
+        reason: 'Something "quoted" \\ unexpected',
+        accountId: '123456789012',
+        region: 'eu-west-1',
+        stackName: 'stackfleet-baseline',
+      });
+    },
+  );
+
+  it('ends with the last retryable error and its reason when retries run out', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(
+        new CloudFormationServiceException({
+          name: 'Throttling',
+          message: 'Rate exceeded',
+          $fault: 'client',
+          $metadata: {},
+        }),
+      );
+
+    const { end, events } = await run(input);
+
+    expect(events.filter((e) => e.type === 'StateRetried')).toHaveLength(6);
+    expect(end?.Error).toBe('Throttled');
+    expect(JSON.parse(String(end?.Cause)).reason).toContain('Rate exceeded');
   });
 
   it('refuses bad input in Deploy stack with InvalidInput before any AWS call', async () => {

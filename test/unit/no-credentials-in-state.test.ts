@@ -75,12 +75,28 @@ const stackEvent = (status: string, reason?: string): StackEvent => ({
   ...(reason ? { ResourceStatusReason: reason } : {}),
 });
 
+type Handler = (event: unknown) => Promise<unknown>;
+
+/** Reports a thrown error the way Lambda does: same name, Cause `{"errorType","errorMessage","trace"}`. */
+function asLambda(fn: Handler): Handler {
+  return async (event) => {
+    try {
+      return await fn(event);
+    } catch (error) {
+      const e = error as Error;
+      const reported = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] }));
+      reported.name = e.name;
+      throw reported;
+    }
+  };
+}
+
 async function eventLog(executionInput: unknown): Promise<{ log: string; types: string[] }> {
   const execution = machine.run(executionInput as never, {
     overrides: {
       taskResourceLocalHandlers: {
-        'Deploy stack': (i) => deployStack(i) as never,
-        'Check stack': (i) => checkStack(i) as never,
+        'Deploy stack': (i) => asLambda(deployStack)(i) as never,
+        'Check stack': (i) => asLambda(checkStack)(i) as never,
       },
       waitTimeOverrides: { 'Wait for stack': 0, 'Wait for other operation': 0 },
       retryIntervalOverrides: { 'Deploy stack': 0, 'Check stack': 0 },
@@ -189,16 +205,14 @@ describe('no credential material in state', () => {
   });
 
   it('an unexpected CloudFormation error recorded by the catch-all', async () => {
-    cfn
-      .on(DescribeStacksCommand)
-      .rejects(
-        new CloudFormationServiceException({
-          name: 'SurpriseFault',
-          message: 'odd',
-          $fault: 'client',
-          $metadata: {},
-        }),
-      );
+    cfn.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'SurpriseFault',
+        message: 'odd',
+        $fault: 'client',
+        $metadata: {},
+      }),
+    );
     const { log, types } = await eventLog(input);
     expect(await credentialsUsedByCloudFormation()).toBe(SECRETS.AccessKeyId);
     expect(types.at(-1)).toBe('ExecutionFailed');
