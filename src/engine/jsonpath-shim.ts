@@ -11,7 +11,6 @@ type JsonPathFn = ((opts: unknown, ...rest: unknown[]) => unknown) & {
   stackfleetFast?: boolean;
 };
 
-// biome-ignore lint/style/noCommonJs: the CommonJS exports object itself must be patched, not an ESM namespace copy
 const jsonpathPlus = require('jsonpath-plus') as { JSONPath: JsonPathFn };
 
 export function installFastJsonPath(): void {

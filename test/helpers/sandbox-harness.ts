@@ -18,6 +18,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { clearCredentialCache } from '../../src/aws/assume-role';
 import { awsClients, configureAws } from '../../src/aws/clients';
 import type { LocalEngine } from '../../src/engine/engine';
 import { type ProvisionedAdmin, provisionSandboxAdmin } from '../../src/engine/provision';
@@ -137,6 +138,8 @@ export async function openSandboxHarness(options: HarnessOptions = {}): Promise<
   const sandbox = await Sandbox.open({ scenario: options.scenario, stateDir: null });
   const region = options.region ?? 'eu-west-1';
   const accountId = sandbox.scenario.organization.managementAccountId;
+  // a new cloud: sessions cached by the functions belong to the previous sandbox (a Lambda cold start)
+  clearCredentialCache();
   configureAws({
     requestHandler: sandbox.requestHandler(),
     credentials: { ...sandbox.adminCredentials },

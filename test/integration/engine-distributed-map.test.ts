@@ -17,6 +17,7 @@ import {
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { awsClients } from '../../src/aws/clients';
 import { StackFailedError } from '../../src/core/errors';
+import { substituteDefinition } from '../../src/core/functions';
 import { readSnsMessages } from '../../src/sandbox/services/sns';
 import { openSandboxHarness, type SandboxHarness } from '../helpers/sandbox-harness';
 
@@ -106,9 +107,11 @@ describe('local engine: Distributed Map', () => {
           }),
         )
       ).stateMachineArn as string;
-      const fanOutDefinition = readFileSync(path.join(FIXTURES, 'fan-out.asl.json'), 'utf8').replace(
-        '${TargetStateMachineArn}',
-        targetArn,
+      const fanOutDefinition = substituteDefinition(
+        readFileSync(path.join(FIXTURES, 'fan-out.asl.json'), 'utf8'),
+        {
+          TargetStateMachineArn: targetArn,
+        },
       );
       fanOutArn = (
         await h.sfn.send(
