@@ -373,6 +373,129 @@ describe('validateRolloutInput: every refusal names the field and shows what it 
       'maxConcurency',
       'is not a known field',
     ],
+    [
+      'parameters as a list',
+      (r) => {
+        r.parameters = ['A=1'];
+      },
+      'parameters',
+      'must be a map of parameter names to values. Received: ["A=1"]',
+    ],
+    [
+      'too many parameters',
+      (r) => {
+        r.parameters = Object.fromEntries(
+          Array.from({ length: RolloutLimits.maxParameters + 1 }, (_, i) => [`P${i}`, '1']),
+        );
+      },
+      'parameters',
+      `at most ${RolloutLimits.maxParameters} parameters`,
+    ],
+    [
+      'tags as a list',
+      (r) => {
+        r.tags = ['team=security'];
+      },
+      'tags',
+      'must be a map of tag keys to values',
+    ],
+    [
+      'tag value too long',
+      (r) => {
+        r.tags = { team: 'x'.repeat(257) };
+      },
+      'tags.team',
+      'at most 256 characters',
+    ],
+    [
+      'tag value that is a number',
+      (r) => {
+        r.tags = { cost: 12 };
+      },
+      'tags.cost',
+      'Received: 12',
+    ],
+    [
+      'overrides as an object',
+      (r) => {
+        r.parameterOverrides = { accounts: [] };
+      },
+      'parameterOverrides',
+      'must be a list',
+    ],
+    [
+      'override that is a string',
+      (r) => {
+        r.parameterOverrides = ['eu-west-1'];
+      },
+      'parameterOverrides[0]',
+      'Received: eu-west-1',
+    ],
+    [
+      'template key with a leading slash',
+      (r) => {
+        r.template = { bucket: 'bucket1', key: '/k.yaml' };
+      },
+      'template.key',
+      'no leading /',
+    ],
+    [
+      'unknown template field',
+      (r) => {
+        r.template = { bucket: 'bucket1', key: 'k', version: '1' };
+      },
+      'template.version',
+      'is not a known field',
+    ],
+    [
+      'targets missing',
+      (r) => {
+        delete r.targets;
+      },
+      'targets',
+      'Received: (nothing)',
+    ],
+    [
+      'tolerance as a number',
+      (r) => {
+        r.failureTolerance = 5;
+      },
+      'failureTolerance',
+      'must be { count: N } or { percent: P }. Received: 5',
+    ],
+    [
+      'canaries as an object',
+      (r) => {
+        r.canaries = { accountId: '111122223333' };
+      },
+      'canaries',
+      'must be a list',
+    ],
+    [
+      'canary that is a string',
+      (r) => {
+        r.canaries = ['111122223333/eu-west-1'];
+      },
+      'canaries[0]',
+      'Received: 111122223333/eu-west-1',
+    ],
+    [
+      'capabilities as a string',
+      (r) => {
+        r.capabilities = 'CAPABILITY_IAM';
+      },
+      'capabilities',
+      'must be a list. Received: CAPABILITY_IAM',
+    ],
+    [
+      'repair as a string',
+      (r) => {
+        r.mode = 'drift';
+        r.repair = 'yes';
+      },
+      'repair',
+      'must be true or false',
+    ],
   ];
 
   test.each(cases)('%s', (_name, change, field, fragment) => {
