@@ -17,7 +17,7 @@ import type { Scenario } from './scenario-types';
 import { serveSandbox } from './server';
 import { registerDefaultServices } from './services/index';
 import { readObjectFromState } from './services/s3';
-import { pruneExpiredSessions, stsState } from './services/sts';
+import { pruneExpiredSessions, sessionSecrets, stsState } from './services/sts';
 import {
   computeSignature,
   MalformedAuthorizationError,
@@ -279,13 +279,14 @@ export class Sandbox {
       };
     } else {
       const session = stsState(this.world).sessions[auth.accessKeyId];
-      if (!session || request.headers['x-amz-security-token'] !== session.sessionToken) {
+      const secrets = session ? sessionSecrets(this.world.scenario.seed, auth.accessKeyId) : undefined;
+      if (!session || !secrets || request.headers['x-amz-security-token'] !== secrets.sessionToken) {
         throw new AwsError(codes.unknownKey.code, INVALID_TOKEN, codes.unknownKey.status);
       }
       if (session.expiration <= this.world.now()) {
         throw new AwsError(codes.expired.code, EXPIRED_TOKEN, codes.expired.status);
       }
-      secret = session.secretAccessKey;
+      secret = secrets.secretAccessKey;
       caller = {
         accountId: session.accountId,
         accessKeyId: auth.accessKeyId,

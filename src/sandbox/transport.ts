@@ -42,6 +42,13 @@ function oneShot(buffer: Buffer): Readable {
   });
 }
 
+/** Whether the SDK may read this response as a stream: S3 GETs (GetObject's Body). */
+function streams(request: HttpRequest): boolean {
+  if (request.method !== 'GET') return false;
+  const auth = request.headers.authorization ?? request.headers.Authorization ?? '';
+  return auth.includes('/s3/aws4_request');
+}
+
 /** The SDK handler object (the shape of `@smithy/node-http-handler`'s, minus sockets). */
 export class InProcessHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' };
@@ -61,14 +68,16 @@ export class InProcessHandler {
       body: await toBuffer(request.body),
     });
     const body = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
+    answer.headers['content-length'] ??= String(body.length);
     return {
       response: new HttpResponse({
         statusCode: answer.statusCode,
-        headers: {
-          ...answer.headers,
-          'content-length': answer.headers['content-length'] ?? String(body.length),
-        },
-        body: oneShot(body),
+        headers: answer.headers,
+        // Streaming payloads (S3 GetObject's Body) must be a Readable in Node; every other
+        // response is collected whole by the SDK, which takes bytes as they are (cheaper).
+        body: streams(request)
+          ? oneShot(body)
+          : new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
       }),
     };
   }

@@ -7,10 +7,12 @@ import { createHmac } from 'node:crypto';
 import { AwsError, type Caller, type OperationContext, type ServiceEmulator } from '../types';
 import type { World } from '../world';
 
-/** A temporary session issued by AssumeRole. */
+/**
+ * A temporary session issued by AssumeRole. Its secret and token are derived from the access
+ * key id and the scenario seed (`sessionSecrets`), so the persisted record stays small even with
+ * tens of thousands of live sessions in a large rollout.
+ */
 export interface StsSession {
-  secretAccessKey: string;
-  sessionToken: string;
   accountId: string;
   roleName: string;
   sessionName: string;
@@ -72,21 +74,34 @@ function notAuthorized(caller: Caller, roleArn: string): AwsError {
   );
 }
 
+const secretsCache = new Map<string, { secretAccessKey: string; sessionToken: string }>();
+
+/** The secret and session token of a session key (deterministic for a seed, cached). */
+export function sessionSecrets(
+  seed: number,
+  accessKeyId: string,
+): { secretAccessKey: string; sessionToken: string } {
+  const cacheKey = `${seed}/${accessKeyId}`;
+  let secrets = secretsCache.get(cacheKey);
+  if (!secrets) {
+    const mac = createHmac('sha256', `stackfleet-sandbox-${seed}`).update(accessKeyId).digest('base64');
+    secrets = {
+      secretAccessKey: mac.slice(0, 40),
+      sessionToken: `IQoJsandbox${Buffer.from(`${accessKeyId}:${mac}`).toString('base64')}`,
+    };
+    if (secretsCache.size > 50_000) secretsCache.clear();
+    secretsCache.set(cacheKey, secrets);
+  }
+  return secrets;
+}
+
 function issueKeys(
   world: World,
   state: StsState,
 ): { accessKeyId: string; secretAccessKey: string; sessionToken: string } {
   state.counter += 1;
-  const n = state.counter;
-  const accessKeyId = `ASIA${n.toString(36).toUpperCase().padStart(16, '0')}`;
-  const mac = createHmac('sha256', `stackfleet-sandbox-${world.scenario.seed}`)
-    .update(accessKeyId)
-    .digest('base64');
-  return {
-    accessKeyId,
-    secretAccessKey: mac.slice(0, 40),
-    sessionToken: `IQoJsandbox${Buffer.from(`${accessKeyId}:${mac}`).toString('base64')}`,
-  };
+  const accessKeyId = `ASIA${state.counter.toString(36).toUpperCase().padStart(16, '0')}`;
+  return { accessKeyId, ...sessionSecrets(world.scenario.seed, accessKeyId) };
 }
 
 function assumeRole(params: Record<string, unknown>, ctx: OperationContext) {
@@ -176,8 +191,6 @@ function assumeRole(params: Record<string, unknown>, ctx: OperationContext) {
   const keys = issueKeys(world, state);
   const expiration = ctx.now() + duration * 1000;
   const session: StsSession = {
-    secretAccessKey: keys.secretAccessKey,
-    sessionToken: keys.sessionToken,
     accountId,
     roleName,
     sessionName,
