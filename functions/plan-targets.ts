@@ -300,12 +300,19 @@ async function readRegions(
       return;
     }
     const client = awsClients.ec2({ region, credentials });
-    const answer = await withRetries(
-      `DescribeRegions ${accountId}`,
-      () => client.send(new DescribeRegionsCommand({ AllRegions: true })),
-      options,
-    );
-    view.enabledByAccount[accountId] = enabledRegions((answer.Regions ?? []) as RegionAnswer[]);
+    try {
+      const answer = await withRetries(
+        `DescribeRegions ${accountId}`,
+        () => client.send(new DescribeRegionsCommand({ AllRegions: true })),
+        options,
+      );
+      view.enabledByAccount[accountId] = enabledRegions((answer.Regions ?? []) as RegionAnswer[]);
+    } catch (error) {
+      if (error instanceof ThrottledError || error instanceof TransientError) throw error;
+      // A role without ec2:DescribeRegions (an older bootstrap) should not stop the whole rollout:
+      // the account is planned like one whose role could not be assumed.
+      view.unreachableAccounts[accountId] = `DescribeRegions refused: ${(error as Error).message}`;
+    }
   });
   return view;
 }

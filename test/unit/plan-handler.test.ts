@@ -222,6 +222,30 @@ describe('plan-targets handler', () => {
     expect(facts.unreachableAccountCount).toBe(1);
   });
 
+  test('an account whose role may not call DescribeRegions is planned on the regions enabled everywhere', async () => {
+    ec2.on(DescribeRegionsCommand).callsFake(async (_input, getClient) => {
+      const credentials = await getClient().config.credentials();
+      if (credentials.accessKeyId === 'AKID222222222222') throw awsError('UnauthorizedOperation', 403);
+      return {
+        Regions: regionsFor(
+          credentials.accessKeyId === 'AKIDADMIN' ? MGMT : credentials.accessKeyId.replace('AKID', ''),
+        ),
+      };
+    });
+    const facts = await planTargets(
+      {
+        rollout: rollout({ accounts: ['111111111111', '222222222222'], regions: 'ALL_ENABLED' }),
+        bucket: 'artifacts',
+      },
+      fast,
+    );
+    expect(targetKeys().filter((k) => k.startsWith('222222222222'))).toEqual([
+      '222222222222/eu-west-1',
+      '222222222222/us-east-1',
+    ]);
+    expect(facts.unreachableAccountCount).toBe(1);
+  });
+
   test('the management account only when asked, and canaries in their own file', async () => {
     const facts = await planTargets(
       {
