@@ -22,7 +22,14 @@ export interface AwsTransport {
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** SDK max attempts (standard retry mode); default 3 like the SDK. */
   maxAttempts?: number;
+  /**
+   * Per-service transports that win over the fields above, e.g. `{ sfn: { requestHandler } }` to
+   * run Step Functions on the local engine while every other service goes to AWS (`--local-engine`).
+   */
+  services?: Partial<Record<ServiceName, Omit<AwsTransport, 'services'>>>;
 }
+
+export type ServiceName = 'cloudFormation' | 'sts' | 's3' | 'organizations' | 'ec2' | 'sns' | 'sfn';
 
 let transport: AwsTransport = {};
 
@@ -41,25 +48,40 @@ export interface ClientOptions {
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
 
-function baseConfig(options: ClientOptions) {
+function transportFor(service: ServiceName): Omit<AwsTransport, 'services'> {
+  const override = transport.services?.[service];
+  if (!override) return transport;
+  return { maxAttempts: transport.maxAttempts, ...override };
+}
+
+function baseConfig(service: ServiceName, options: ClientOptions) {
+  const t = transportFor(service);
   const config: Record<string, unknown> = {
     region: options.region,
-    maxAttempts: transport.maxAttempts ?? 3,
+    maxAttempts: t.maxAttempts ?? 3,
   };
-  const credentials = options.credentials ?? transport.credentials;
+  // A service override's credentials win: they belong to that transport (e.g. the local engine).
+  const credentials = transport.services?.[service]?.credentials ?? options.credentials ?? t.credentials;
   if (credentials) config.credentials = credentials;
-  if (transport.requestHandler) config.requestHandler = transport.requestHandler;
-  if (transport.endpoint) config.endpoint = transport.endpoint;
+  if (t.requestHandler) config.requestHandler = t.requestHandler;
+  if (t.endpoint) config.endpoint = t.endpoint;
   return config;
 }
 
 /** Clients for one region and identity. */
 export const awsClients = {
-  cloudFormation: (o: ClientOptions) => new CloudFormationClient(baseConfig(o)),
-  sts: (o: ClientOptions) => new STSClient(baseConfig(o)),
-  s3: (o: ClientOptions) => new S3Client({ ...baseConfig(o), forcePathStyle: Boolean(transport.endpoint) }),
-  organizations: (o: ClientOptions) => new OrganizationsClient(baseConfig(o)),
-  ec2: (o: ClientOptions) => new EC2Client(baseConfig(o)),
-  sns: (o: ClientOptions) => new SNSClient(baseConfig(o)),
-  sfn: (o: ClientOptions) => new SFNClient(baseConfig(o)),
+  cloudFormation: (o: ClientOptions) => new CloudFormationClient(baseConfig('cloudFormation', o)),
+  sts: (o: ClientOptions) => new STSClient(baseConfig('sts', o)),
+  s3: (o: ClientOptions) =>
+    new S3Client({
+      ...baseConfig('s3', o),
+      // Loopback endpoints (the sandbox) have no per-bucket host names.
+      forcePathStyle: Boolean(
+        transportFor('s3').endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL,
+      ),
+    }),
+  organizations: (o: ClientOptions) => new OrganizationsClient(baseConfig('organizations', o)),
+  ec2: (o: ClientOptions) => new EC2Client(baseConfig('ec2', o)),
+  sns: (o: ClientOptions) => new SNSClient(baseConfig('sns', o)),
+  sfn: (o: ClientOptions) => new SFNClient(baseConfig('sfn', o)),
 };

@@ -86,6 +86,26 @@ export function sandboxStateDir(values: ParsedCommand['values'], env: NodeJS.Pro
 }
 
 export async function openBackend(values: ParsedCommand['values'], env: NodeJS.ProcessEnv): Promise<Backend> {
+  if (values['local-engine']) {
+    if (values.sandbox) {
+      throw new UsageError(
+        '--local-engine runs against AWS (or AWS_ENDPOINT_URL); the sandbox already runs the local engine. Drop --sandbox.',
+      );
+    }
+    if (values['artifact-bucket'] === undefined) {
+      throw new UsageError(
+        '--local-engine needs --artifact-bucket BUCKET (for templates, manifests and results). Received: (nothing)',
+      );
+    }
+    if (values.profile) process.env.AWS_PROFILE = String(values.profile);
+    const { openLocalEngineBackend } = await import('./local-engine-backend');
+    return openLocalEngineBackend({
+      region: String(values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1'),
+      artifactBucket: String(values['artifact-bucket']),
+      ...(values['topic-arn'] !== undefined ? { topicArn: String(values['topic-arn']) } : {}),
+      ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+    });
+  }
   const kind = chooseBackendKind(values, env);
   if (kind === 'sandbox') {
     const { openSandboxBackend } = await import('./sandbox-backend');

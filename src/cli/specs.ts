@@ -61,6 +61,12 @@ const rolloutOptions: Record<string, OptionSpec> = {
     type: 'boolean',
     description: 'Run the state machines on this machine against the AWS the SDK points at (no admin stack).',
   },
+  'topic-arn': {
+    type: 'string',
+    value: 'ARN',
+    description:
+      'With --local-engine: SNS topic for the summary (default: creates stackfleet-local-notifications).',
+  },
   'artifact-bucket': {
     type: 'string',
     value: 'BUCKET',

@@ -25,12 +25,6 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
       ExitCodes.badInput,
     );
   }
-  if (values['local-engine']) {
-    throw new CliError(
-      '--local-engine is not available yet in this version; deploy the admin stack (npm run deploy-admin) or use --sandbox',
-      ExitCodes.badInput,
-    );
-  }
   const configPath = values.config === undefined ? undefined : String(values.config);
   // Everything the user typed is checked before any connection is made.
   const config = applyFlags(loadConfigFile(configPath), values);
