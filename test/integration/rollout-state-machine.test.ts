@@ -10,7 +10,9 @@ import {
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
 } from '@aws-sdk/client-sfn';
+import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 import { clearCredentialCache } from '../../src/aws/assume-role';
+import { awsClients } from '../../src/aws/clients';
 import type { RolloutSummary, RolloutSummaryDocument } from '../../src/core/summary';
 import { cfnSection } from '../../src/sandbox/cfn/state';
 import { validateScenario } from '../../src/sandbox/scenario';
@@ -454,6 +456,21 @@ describe('rollout state machine on the sandbox', () => {
     expect(run.cause).toContain('targets.accounts[0]');
     expect(run.cause).toContain('Received: 12ab');
     expect(await childExecutions(h, 'it-bad')).toHaveLength(0);
+  });
+});
+
+describe('rollout whose notification cannot be delivered', () => {
+  test('keeps its own outcome and output when the topic is gone', async () => {
+    const h = await openSandboxHarness({ scenario: scenario() });
+    await h.virtual(() =>
+      awsClients.sns({ region: h.region }).send(new DeleteTopicCommand({ TopicArn: h.admin?.topicArn })),
+    );
+    const run = await h.runRollout(
+      request(h, 'it-no-topic', { accounts: [SECURITY[0]], regions: ['eu-west-1'] }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect((run.output as RolloutSummary).counts.CREATED).toBe(1);
+    expect(readSnsMessages(h.sandbox.world)).toHaveLength(0);
   });
 });
 
