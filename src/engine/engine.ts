@@ -707,7 +707,7 @@ export class LocalEngine implements EngineInternals {
           resourceType: 'lambda',
           resource: 'invoke',
           region: functionArn.split(':')[3] ?? '',
-          parameters: inputText,
+          $parameters: payload,
         },
       });
       recorder.add('TaskStarted', {
@@ -717,7 +717,7 @@ export class LocalEngine implements EngineInternals {
       recorder.add('LambdaFunctionScheduled', {
         lambdaFunctionScheduledEventDetails: {
           resource: functionArn,
-          input: inputText,
+          $input: payload,
           inputDetails: { truncated: false },
           timeoutInSeconds: binding.timeoutSeconds,
         },
@@ -785,14 +785,14 @@ export class LocalEngine implements EngineInternals {
         taskSucceededEventDetails: {
           resourceType: 'lambda',
           resource: 'invoke',
-          output: JSON.stringify(wrapped),
+          $output: wrapped,
           outputDetails: { truncated: false },
         },
       });
       return wrapped;
     }
     recorder.add('LambdaFunctionSucceeded', {
-      lambdaFunctionSucceededEventDetails: { output: outputText, outputDetails: { truncated: false } },
+      lambdaFunctionSucceededEventDetails: { $output: output, outputDetails: { truncated: false } },
     });
     return output;
   }
@@ -813,7 +813,7 @@ export class LocalEngine implements EngineInternals {
       taskScheduledEventDetails: {
         ...base,
         region,
-        parameters: jsonText(params),
+        $parameters: params,
         timeoutInSeconds: binding.timeoutSeconds,
       },
     });
@@ -845,7 +845,7 @@ export class LocalEngine implements EngineInternals {
       recorder.add('TaskSucceeded', {
         taskSucceededEventDetails: {
           ...base,
-          output: JSON.stringify(started),
+          $output: started,
           outputDetails: { truncated: false },
         },
       });
@@ -854,7 +854,7 @@ export class LocalEngine implements EngineInternals {
     recorder.add('TaskSubmitted', {
       taskSubmittedEventDetails: {
         ...base,
-        output: JSON.stringify(started),
+        $output: started,
         outputDetails: { truncated: false },
       },
     });
@@ -866,7 +866,7 @@ export class LocalEngine implements EngineInternals {
       recorder.add('TaskSucceeded', {
         taskSucceededEventDetails: {
           ...base,
-          output: JSON.stringify(described),
+          $output: described,
           outputDetails: { truncated: false },
         },
       });
@@ -889,7 +889,7 @@ export class LocalEngine implements EngineInternals {
       taskScheduledEventDetails: {
         ...base,
         region,
-        parameters: jsonText(params),
+        $parameters: params,
         timeoutInSeconds: binding.timeoutSeconds,
       },
     });
@@ -915,7 +915,7 @@ export class LocalEngine implements EngineInternals {
       recorder.add('TaskSucceeded', {
         taskSucceededEventDetails: {
           ...base,
-          output: JSON.stringify(output),
+          $output: output,
           outputDetails: { truncated: false },
         },
       });

@@ -18,8 +18,19 @@ interface PackageStateEvent {
   Cause?: unknown;
 }
 
-function text(value: Json): string {
-  return JSON.stringify(value ?? null);
+/**
+ * Event details keep state inputs and outputs as the JSON values themselves, under `$input`,
+ * `$output` and `$parameters`; they become AWS's JSON strings (`input`, `output`, `parameters`)
+ * only when the history is read. Consecutive events share one value (a state's output is the
+ * next state's input), so 10,000 targets' histories cost references, not copies of the state.
+ */
+export function renderEventDetails(details: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(details)) {
+    if (key.startsWith('$')) out[key.slice(1)] = JSON.stringify(value ?? null);
+    else out[key] = value;
+  }
+  return out;
 }
 
 /** `$$.State` as AWS defines it; the recorder keeps it current (the package does not). */
@@ -101,13 +112,13 @@ export class HistoryRecorder {
     this.stateContext.enteredAt = this.now();
     this.stateContext.RetryCount = 0;
     this.add(`${this.displayType(name, type)}StateEntered`, {
-      stateEnteredEventDetails: { name, input: text(input), inputDetails: { truncated: false } },
+      stateEnteredEventDetails: { name, $input: input, inputDetails: { truncated: false } },
     });
   }
 
   dispatchStateExitedEvent(name: string, type: string, _input: Json, output: Json): void {
     this.add(`${this.displayType(name, type)}StateExited`, {
-      stateExitedEventDetails: { name, output: text(output), outputDetails: { truncated: false } },
+      stateExitedEventDetails: { name, $output: output, outputDetails: { truncated: false } },
     });
   }
 

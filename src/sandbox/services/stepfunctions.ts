@@ -10,6 +10,7 @@ import { assertValidName, parseStateMachineArn } from '../../engine/arns';
 import { prepareDefinition } from '../../engine/definition';
 import { LocalEngine } from '../../engine/engine';
 import { EngineError } from '../../engine/errors';
+import { renderEventDetails } from '../../engine/history';
 import {
   type EngineStore,
   emptyStore,
@@ -100,6 +101,11 @@ function executionListItem(e: StoredExecution) {
 
 function eventOut(event: StoredHistoryEvent, includeData: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = { ...event, timestamp: new Date(event.timestamp) };
+  for (const [key, value] of Object.entries(out)) {
+    if (key.endsWith('EventDetails') && value && typeof value === 'object') {
+      out[key] = renderEventDetails(value as Record<string, unknown>);
+    }
+  }
   if (!includeData) {
     for (const [key, value] of Object.entries(out)) {
       if (key.endsWith('EventDetails') && value && typeof value === 'object') {
