@@ -3,7 +3,11 @@
  * and the sandbox's own share (a pre-signed request replayed through `sandbox.handle`). A rollout
  * of 10,000 targets makes ~100k calls, so the in-process figure bounds how fast it can simulate.
  *
- *   tsx scripts/bench-sandbox.ts [--calls N] [--concurrency C]
+ * `--targets T` adds a simulated rollout under virtual time: T targets at once, each assuming
+ * the execution role and then polling ten times 30 virtual seconds apart (11 calls a target),
+ * which is the shape of the real deploy-target loop.
+ *
+ *   tsx scripts/bench-sandbox.ts [--calls N] [--concurrency C] [--targets T]
  */
 import '../src/core/polyfills';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +29,7 @@ function arg(name: string, fallback: number): number {
 
 const calls = arg('calls', 3000);
 const concurrency = arg('concurrency', 16);
+const targets = arg('targets', 1000);
 
 async function measure(label: string, call: () => Promise<unknown>): Promise<void> {
   for (let i = 0; i < 50; i++) await call(); // warm-up
@@ -42,6 +47,62 @@ async function measure(label: string, call: () => Promise<unknown>): Promise<voi
   const rate = calls / seconds;
   console.log(
     `${label.padEnd(52)} ${rate.toFixed(0).padStart(7)} calls/s  (${((seconds / calls) * 1e6).toFixed(0)} µs/call)`,
+  );
+}
+
+/** T targets polling under virtual time through the in-process transport. */
+async function simulatedRollout(sandbox: Sandbox): Promise<void> {
+  const members = sandbox.scenario.organization.accounts.filter(
+    (a) => a.id !== sandbox.scenario.organization.managementAccountId && a.executionRole === 'present',
+  );
+  const regions = sandbox.scenario.regions;
+  const handler = sandbox.requestHandler();
+  const before = Object.values(sandbox.world.metrics.calls).reduce((a, b) => a + b, 0);
+  const started = performance.now();
+  let steps = 0;
+  const virtualStart = sandbox.now();
+  const virtualEnd = await sandbox.runWithVirtualTime(
+    async () => {
+      const admin = new STSClient({
+        region: 'us-east-1',
+        credentials: sandbox.adminCredentials,
+        requestHandler: handler,
+      });
+      await Promise.all(
+        Array.from({ length: targets }, async (_, i) => {
+          const account = members[i % members.length]?.id;
+          const region = regions[Math.floor(i / members.length) % regions.length] ?? 'us-east-1';
+          const out = await admin.send(
+            new AssumeRoleCommand({
+              RoleArn: `arn:aws:iam::${account}:role/StackFleetExecution`,
+              RoleSessionName: `t${i}`,
+            }),
+          );
+          const c = out.Credentials;
+          const target = new STSClient({
+            region,
+            requestHandler: handler,
+            credentials: {
+              accessKeyId: c?.AccessKeyId ?? '',
+              secretAccessKey: c?.SecretAccessKey ?? '',
+              sessionToken: c?.SessionToken ?? '',
+            },
+          });
+          await new Promise((resolve) => setTimeout(resolve, (i % 30) * 1000));
+          for (let poll = 0; poll < 10; poll++) {
+            await target.send(new GetCallerIdentityCommand({}));
+            await new Promise((resolve) => setTimeout(resolve, 30_000));
+          }
+        }),
+      );
+      return Date.now();
+    },
+    { onStep: () => (steps += 1) },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const made = Object.values(sandbox.world.metrics.calls).reduce((a, b) => a + b, 0) - before;
+  console.log(
+    `virtual-time rollout: ${targets} targets, ${made} SDK calls, ${((virtualEnd - virtualStart) / 60_000).toFixed(1)} virtual minutes in ${seconds.toFixed(1)} s wall (${(made / seconds).toFixed(0)} calls/s, ${steps} clock steps)`,
   );
 }
 
@@ -121,6 +182,7 @@ async function main(): Promise<void> {
   await measure('sandbox.handle only (STS GetCallerIdentity)', () => sandbox.handle(replay));
 
   await server.close();
+  await simulatedRollout(sandbox);
   const total = Object.values(sandbox.world.metrics.calls).reduce((a, b) => a + b, 0);
   console.log(`${total} calls answered`);
 }
