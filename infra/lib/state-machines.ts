@@ -20,6 +20,39 @@ export function placeholdersIn(definition: string): string[] {
   return [...new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string))];
 }
 
+/**
+ * AWS service integrations (`arn:aws:states:::service:action`) this construct knows how to grant.
+ * A definition that calls anything else fails the synth, so a new Task state cannot ship
+ * without a deliberate, narrow grant here.
+ */
+export const GrantedIntegrations = [
+  's3:getObject',
+  's3:putObject',
+  'sns:publish',
+  'states:startExecution',
+  'states:startExecution.sync',
+  'states:startExecution.sync:2',
+] as const;
+type GrantedIntegration = (typeof GrantedIntegrations)[number];
+
+/** The service integrations a definition's Task states, ItemReaders and ResultWriters call. */
+export function serviceIntegrationsIn(definition: string): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'Resource' && typeof inner === 'string') {
+          const match = /^arn:[^:]+:states:::(.+)$/.exec(inner);
+          if (match) found.add(match[1] as string);
+        } else visit(inner);
+      }
+    }
+  };
+  visit(JSON.parse(definition));
+  return [...found].sort();
+}
+
 export interface RolloutStateMachinesProps {
   /** Repository root: state machine files in the registry are relative to it. */
   readonly projectRoot: string;
@@ -64,7 +97,17 @@ export class RolloutStateMachines extends Construct {
           `State machine ${entry.id}: definition file ${entry.file} does not exist. Received path: ${file}`,
         );
       }
-      const used = placeholdersIn(readFileSync(file, 'utf8'));
+      const definition = readFileSync(file, 'utf8');
+      const used = placeholdersIn(definition);
+      const integrations = serviceIntegrationsIn(definition);
+      const unknown = integrations.filter((i) => !(GrantedIntegrations as readonly string[]).includes(i));
+      if (unknown.length > 0) {
+        throw new Error(
+          `State machine ${entry.id} (${entry.file}) calls ${unknown.map((i) => `arn:aws:states:::${i}`).join(', ')}, ` +
+            `which infra/lib/state-machines.ts does not grant. Add a narrow grant there. Granted: ${GrantedIntegrations.join(', ')}`,
+        );
+      }
+      const calls = (integration: GrantedIntegration) => integrations.includes(integration);
       const definitionSubstitutions: Record<string, string> = {};
       for (const name of used) {
         const value = values[name];
@@ -109,12 +152,18 @@ export class RolloutStateMachines extends Construct {
           }),
         );
       }
+      const startsChildren =
+        calls('states:startExecution') ||
+        calls('states:startExecution.sync') ||
+        calls('states:startExecution.sync:2');
       for (const name of used) {
         const child = machinesByPlaceholder[name];
-        if (child) grantStartSyncExecution(role, child, stack);
+        if (child && startsChildren) grantStartSyncExecution(role, child, stack);
       }
-      if (used.includes('ArtifactBucketName')) grantDistributedMapData(role, props.artifactBucket, props.key);
-      if (used.includes('NotificationTopicArn')) {
+      if (calls('s3:getObject') || calls('s3:putObject')) {
+        grantDistributedMapData(role, props.artifactBucket, props.key);
+      }
+      if (calls('sns:publish')) {
         role.addToPrincipalPolicy(
           new iam.PolicyStatement({
             sid: 'PublishSummary',
@@ -124,8 +173,7 @@ export class RolloutStateMachines extends Construct {
         );
         props.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
       }
-      if (usesDistributedMap(readFileSync(file, 'utf8')))
-        grantDistributedMapChildren(this, constructId, role, machine);
+      if (usesDistributedMap(definition)) grantDistributedMapChildren(this, constructId, role, machine);
 
       acknowledgeNag(
         role,

@@ -2,7 +2,7 @@
  * The admin stack as CloudFormation will receive it. One synth per configuration for the whole
  * file (bundling skipped here: infra-synth.test.ts runs the real offline synth with esbuild).
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
@@ -11,7 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { StackFleetAdminStack, type StackFleetAdminStackProps } from '../../infra/lib/admin-stack';
 import { adminStackPropsFromContext } from '../../infra/lib/context';
-import { placeholdersIn } from '../../infra/lib/state-machines';
+import { GrantedIntegrations, placeholdersIn, serviceIntegrationsIn } from '../../infra/lib/state-machines';
 import { lambdaFunctions, stateMachineFiles } from '../../src/core/functions';
 
 // aws-cdk-lib's built-in schema validation takes ~15 s on this stack: run it once, explicitly,
@@ -270,6 +270,41 @@ describe('state machines', () => {
       expect(invoked).toContain(logicalId(stack.functions.byId[id]));
     }
     expect(invoked).not.toContain(logicalId(stack.functions.byId['deploy-stack']));
+  });
+
+  it('knows how to grant every service integration the definition files call', () => {
+    for (const entry of stateMachineFiles) {
+      const integrations = serviceIntegrationsIn(readFileSync(join(projectRoot, entry.file), 'utf8'));
+      expect(integrations.filter((i) => !(GrantedIntegrations as readonly string[]).includes(i))).toEqual([]);
+    }
+  });
+
+  it('refuses to synthesize a definition that calls an integration it does not grant', () => {
+    // A copy of the project whose deploy-target machine also writes to DynamoDB.
+    const root = mkdtempSync(join(tmpdir(), 'stackfleet-root-'));
+    copyFileSync(join(projectRoot, 'package-lock.json'), join(root, 'package-lock.json'));
+    mkdirSync(join(root, 'functions'));
+    for (const fn of lambdaFunctions)
+      writeFileSync(join(root, fn.entry), 'export const handler = async () => ({});\n');
+    mkdirSync(join(root, 'statemachines'));
+    for (const entry of stateMachineFiles) {
+      const definition = JSON.parse(readFileSync(join(projectRoot, entry.file), 'utf8'));
+      if (entry.id === 'deploy-target') {
+        definition.States['Record target'] = {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::dynamodb:putItem',
+          Parameters: { TableName: 'x', Item: {} },
+          End: true,
+        };
+      }
+      writeFileSync(join(root, entry.file), JSON.stringify(definition));
+    }
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(
+      () => new StackFleetAdminStack(app, 'Drifted', { projectRoot: root, organizationId: ORG }),
+    ).toThrow(
+      'State machine deploy-target (statemachines/deploy-target.asl.json) calls arn:aws:states:::dynamodb:putItem, which infra/lib/state-machines.ts does not grant',
+    );
   });
 
   it('lets the deploy-target machine invoke only the deploy and check functions', () => {
