@@ -31,7 +31,9 @@ import {
 } from './stack-ops';
 import {
   type ChangeSetRecord,
+  finalResources,
   nextSeq,
+  packOperation,
   type StackConfig,
   type StackRecord,
   type StackTag,
@@ -218,13 +220,12 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
   const isNewStack = !stack;
   if (!stack) {
     stack = newStackRecord(env, stackName as string, config, source.template.Description);
-    stack.ops.push({
-      id: stableUuid(`${stack.stackId}/review`),
-      kind: 'CREATE',
-      startedAt: env.now,
-      endAt: env.now,
-      events: [{ at: env.now, status: 'REVIEW_IN_PROGRESS', reason: 'User Initiated' }],
-    });
+    stack.ops.push(
+      packOperation(
+        { id: stableUuid(`${stack.stackId}/review`), kind: 'CREATE', startedAt: env.now, endAt: env.now },
+        [{ at: env.now, status: 'REVIEW_IN_PROGRESS', reason: 'User Initiated' }],
+      ),
+    );
   }
   const seq = nextSeq(env.section);
   const id = `arn:${partitionOf(env.region)}:cloudformation:${env.region}:${env.accountId}:changeSet/${csName}/${stableUuid(`${stack.stackId}/cs/${seq}`)}`;
@@ -239,7 +240,7 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
         previous: {
           template: previousTemplate,
           parameters: typedParameters(previousTemplate, stack.config.parameters),
-          resources: stack.resources,
+          resources: finalResources(stack),
         },
         assignIds: false,
         idSeed: id,

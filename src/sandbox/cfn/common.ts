@@ -192,7 +192,7 @@ export function readTemplateSource(
   let body: string;
   if (usePrevious) {
     if (!previous) throw validationError('UsePreviousTemplate is only valid for an existing stack.');
-    body = templateBody(env.section, previous.pending?.config.templateHash ?? previous.config.templateHash);
+    body = templateBody(env.section, previous.pending?.config?.templateHash ?? previous.config.templateHash);
   } else if (params.TemplateURL !== undefined) {
     const location = parseTemplateUrl(params.TemplateURL);
     const object = env.world.readObject(location.bucket, location.key, location.versionId);

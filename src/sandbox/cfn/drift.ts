@@ -10,7 +10,7 @@ import type { ResourceDrift } from './drift-types';
 import { durationOr, type PlanEnv, resolveAll } from './plan';
 import { driftSupported, stableUuid } from './resource-types';
 import { typedParameters } from './stack-ops';
-import { isInProgress, nextSeq, type StackRecord, stackStatusAt } from './state';
+import { finalResources, isInProgress, nextSeq, type StackRecord, stackStatusAt } from './state';
 
 /** A drifted resource with the values a drift report shows. */
 export interface CurrentDrift extends ResourceDrift {
@@ -23,7 +23,7 @@ export interface CurrentDrift extends ResourceDrift {
 function expectedProperties(env: PlanEnv, stack: StackRecord): Record<string, Record<string, unknown>> {
   const template = templateOf(env.section, stack.config.templateHash);
   const physical: Record<string, { type: string; physicalId?: string }> = {};
-  for (const [id, r] of Object.entries(stack.resources))
+  for (const [id, r] of Object.entries(finalResources(stack)))
     physical[id] = { type: r.type, physicalId: r.physicalId };
   return resolveAll(env, stack, template, typedParameters(template, stack.config.parameters), physical);
 }
@@ -42,7 +42,7 @@ export function currentDrift(env: PlanEnv, stack: StackRecord): Record<string, C
   const expected = expectedProperties(env, stack);
   const out: Record<string, CurrentDrift> = {};
   const consider = (logicalId: string, drift: ResourceDrift) => {
-    const resource = stack.resources[logicalId];
+    const resource = finalResources(stack)[logicalId];
     if (!resource || resource.status === 'DELETE_COMPLETE' || resource.status === 'DELETE_SKIPPED') return;
     const props = expected[logicalId] ?? {};
     const property = drift.property || Object.keys(props)[0] || 'Tags';
@@ -87,7 +87,7 @@ export function detectStackDrift(env: OpEnv, params: Record<string, unknown>): R
   const drifted = currentDrift(env, stack);
   const resources: Record<string, { status: string; drift?: ResourceDrift }> = {};
   let count = 0;
-  for (const [id, r] of Object.entries(stack.resources)) {
+  for (const [id, r] of Object.entries(finalResources(stack))) {
     if (only.size > 0 && !only.has(id)) continue;
     if (r.status === 'DELETE_COMPLETE') continue;
     if (!driftSupported(r.type)) {
@@ -152,7 +152,7 @@ function driftRow(
   at: number,
   drift?: ResourceDrift,
 ) {
-  const r = stack.resources[logicalId];
+  const r = finalResources(stack)[logicalId];
   const expected = expectedProperties(env, stack)[logicalId] ?? {};
   const row: Record<string, unknown> = {
     StackId: stack.stackId,
@@ -218,7 +218,7 @@ export function detectStackResourceDrift(
 ): Record<string, unknown> {
   const stack = requireStack(env, params.StackName as string | undefined);
   const logicalId = params.LogicalResourceId as string | undefined;
-  const r = logicalId ? stack.resources[logicalId] : undefined;
+  const r = logicalId ? finalResources(stack)[logicalId] : undefined;
   if (!logicalId || !r || r.status === 'DELETE_COMPLETE') {
     throw validationError(`Resource ${logicalId} does not exist for stack ${stack.stackName}`);
   }

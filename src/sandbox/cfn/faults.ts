@@ -13,9 +13,12 @@ import {
   type CfnSection,
   cfnSection,
   emptySection,
+  finalResources,
   nextSeq,
+  type OperationKind,
+  type OperationRecord,
+  packOperation,
   type ResourceFailureRule,
-  type ResourceRecord,
   type StackRecord,
   type StoredEvent,
   settleStack,
@@ -62,7 +65,6 @@ function bareStack(env: PlanEnv, stackName: string, createdAt: number): StackRec
     stackName,
     accountId: env.accountId,
     region: env.region,
-    description: 'Stack that existed before the rollout (sandbox scenario)',
     createdAt,
     config: {
       templateHash: hash,
@@ -72,7 +74,6 @@ function bareStack(env: PlanEnv, stackName: string, createdAt: number): StackRec
       notificationARNs: [],
       disableRollback: false,
     },
-    resources: {},
     outputs: [],
     status: 'CREATE_COMPLETE',
     terminationProtection: false,
@@ -86,6 +87,17 @@ function bareStack(env: PlanEnv, stackName: string, createdAt: number): StackRec
 }
 
 const PLACEHOLDER = { logicalId: 'Placeholder', type: 'AWS::CloudFormation::WaitConditionHandle' };
+
+function historyOp(
+  stack: StackRecord,
+  n: number,
+  kind: OperationKind,
+  events: StoredEvent[],
+): OperationRecord {
+  const startedAt = events[0]?.at ?? 0;
+  const endAt = events.reduce((m, e) => Math.max(m, e.at), startedAt);
+  return packOperation({ id: stableUuid(`${stack.stackId}/seed/${n}`), kind, startedAt, endAt }, events);
+}
 
 /**
  * Seeds the scenario's `faults.preexistingStacks` (ROLLBACK_COMPLETE, UPDATE_ROLLBACK_FAILED,
@@ -112,24 +124,9 @@ export function seedPreexistingStacks(s: CfnSection, world: SandboxWorld): void 
       res('CREATE_COMPLETE', created + 2000),
       { at: created + 3000, status: 'CREATE_COMPLETE' },
     ];
-    const placeholder = (status: string, at: number, reason?: string): ResourceRecord => ({
-      type: PLACEHOLDER.type,
-      physicalId,
-      status,
-      updatedAt: at,
-      ...(reason ? { reason } : {}),
-    });
-    const opId = (n: number) => stableUuid(`${stack.stackId}/seed/${n}`);
     switch (spec.status) {
       case 'CREATE_COMPLETE': {
-        stack.ops.push({
-          id: opId(1),
-          kind: 'CREATE',
-          startedAt: created,
-          endAt: created + 3000,
-          events: createEvents,
-        });
-        stack.resources = { Placeholder: placeholder('CREATE_COMPLETE', created + 2000) };
+        stack.ops.push(historyOp(stack, 1, 'CREATE', createEvents));
         stack.status = 'CREATE_COMPLETE';
         break;
       }
@@ -137,23 +134,17 @@ export function seedPreexistingStacks(s: CfnSection, world: SandboxWorld): void 
         const reason =
           'The following resource(s) failed to create: [Placeholder]. Rollback requested by user.';
         const failure = 'Resource handler returned message: "Pre-existing failure (sandbox scenario)"';
-        stack.ops.push({
-          id: opId(1),
-          kind: 'CREATE',
-          startedAt: created,
-          endAt: created + 5000,
-          events: [
+        stack.ops.push(
+          historyOp(stack, 1, 'CREATE', [
             { at: created, status: 'CREATE_IN_PROGRESS', reason: 'User Initiated' },
             res('CREATE_IN_PROGRESS', created + 1000),
             res('CREATE_FAILED', created + 2000, failure),
             { at: created + 3000, status: 'ROLLBACK_IN_PROGRESS', reason },
             res('DELETE_COMPLETE', created + 4000),
-            { at: created + 5000, status: 'ROLLBACK_COMPLETE', reason },
-          ],
-        });
-        stack.resources = { Placeholder: placeholder('DELETE_COMPLETE', created + 4000) };
+            { at: created + 5000, status: 'ROLLBACK_COMPLETE' },
+          ]),
+        );
         stack.status = 'ROLLBACK_COMPLETE';
-        stack.statusReason = reason;
         break;
       }
       case 'UPDATE_ROLLBACK_FAILED': {
@@ -161,19 +152,9 @@ export function seedPreexistingStacks(s: CfnSection, world: SandboxWorld): void 
         const failure =
           'Resource handler returned message: "Rollback of Placeholder failed (sandbox scenario)"';
         const reason = 'The following resource(s) failed to update: [Placeholder]. ';
-        stack.ops.push({
-          id: opId(1),
-          kind: 'CREATE',
-          startedAt: created,
-          endAt: created + 3000,
-          events: createEvents,
-        });
-        stack.ops.push({
-          id: opId(2),
-          kind: 'UPDATE',
-          startedAt: updated,
-          endAt: updated + 5000,
-          events: [
+        stack.ops.push(historyOp(stack, 1, 'CREATE', createEvents));
+        stack.ops.push(
+          historyOp(stack, 2, 'UPDATE', [
             { at: updated, status: 'UPDATE_IN_PROGRESS', reason: 'User Initiated' },
             res('UPDATE_IN_PROGRESS', updated + 1000),
             res(
@@ -184,44 +165,31 @@ export function seedPreexistingStacks(s: CfnSection, world: SandboxWorld): void 
             { at: updated + 3000, status: 'UPDATE_ROLLBACK_IN_PROGRESS', reason },
             res('UPDATE_FAILED', updated + 4000, failure),
             { at: updated + 5000, status: 'UPDATE_ROLLBACK_FAILED', reason },
-          ],
-        });
+          ]),
+        );
         stack.lastUpdatedAt = updated;
-        stack.resources = { Placeholder: placeholder('UPDATE_FAILED', updated + 4000, failure) };
         stack.status = 'UPDATE_ROLLBACK_FAILED';
         stack.statusReason = reason;
         break;
       }
       case 'UPDATE_IN_PROGRESS': {
         const end = now + 120_000;
-        stack.ops.push({
-          id: opId(1),
-          kind: 'CREATE',
-          startedAt: created,
-          endAt: created + 3000,
-          events: createEvents,
-        });
-        stack.ops.push({
-          id: opId(2),
-          kind: 'UPDATE',
-          startedAt: now,
-          endAt: end,
-          events: [
+        stack.ops.push(historyOp(stack, 1, 'CREATE', createEvents));
+        stack.ops.push(
+          historyOp(stack, 2, 'UPDATE', [
             { at: now, status: 'UPDATE_IN_PROGRESS', reason: 'User Initiated' },
             res('UPDATE_IN_PROGRESS', now + 1000),
             res('UPDATE_COMPLETE', end - 2000),
             { at: end - 1000, status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' },
             { at: end, status: 'UPDATE_COMPLETE' },
-          ],
-        });
+          ]),
+        );
         stack.lastUpdatedAt = now;
-        stack.resources = { Placeholder: placeholder('CREATE_COMPLETE', created + 2000) };
         stack.status = 'CREATE_COMPLETE';
         stack.pending = {
           at: end,
           status: 'UPDATE_COMPLETE',
           config: stack.config,
-          resources: { Placeholder: placeholder('UPDATE_COMPLETE', end - 2000) },
           outputs: [],
           repairedDrift: [],
         };
@@ -252,7 +220,7 @@ function liveStack(
 }
 
 /**
- * Makes a resource drift (as if someone changed it in the console) until a REVIEW_DRIFT change
+ * Makes a resource drift (as if someone changed it in the console) until a REVERT_DRIFT change
  * set, or an update that touches the resource, repairs it.
  */
 export function markDrifted(
@@ -264,7 +232,7 @@ export function markDrifted(
   drift: Partial<ResourceDrift> = {},
 ): void {
   const { stack } = liveStack(world, accountId, region, stackName);
-  if (!stack.resources[logicalId]) throw new Error(`Stack ${stackName} has no resource ${logicalId}`);
+  if (!finalResources(stack)[logicalId]) throw new Error(`Stack ${stackName} has no resource ${logicalId}`);
   stack.drift.live[logicalId] = {
     property: drift.property ?? '',
     actual: drift.actual ?? JSON.stringify('changed-out-of-band'),
@@ -284,32 +252,27 @@ export function deleteStackOutOfBand(
   const { s, stack } = liveStack(world, accountId, region, stackName);
   const now = world.now();
   const events: StoredEvent[] = [{ at: now, status: 'DELETE_IN_PROGRESS', reason: 'User Initiated' }];
-  const resources: Record<string, ResourceRecord> = {};
-  for (const [id, r] of Object.entries(stack.resources)) {
-    resources[id] = { ...r, status: 'DELETE_COMPLETE', updatedAt: now };
-    if (r.status !== 'DELETE_COMPLETE') {
-      events.push({
-        at: now,
-        logicalId: id,
-        type: r.type,
-        status: 'DELETE_COMPLETE',
-        ...(r.physicalId ? { physicalId: r.physicalId } : {}),
-      });
-    }
+  for (const [id, r] of Object.entries(finalResources(stack))) {
+    if (r.status === 'DELETE_COMPLETE') continue;
+    events.push({
+      at: now,
+      logicalId: id,
+      type: r.type,
+      status: 'DELETE_COMPLETE',
+      ...(r.physicalId ? { physicalId: r.physicalId } : {}),
+    });
   }
   events.push({ at: now, status: 'DELETE_COMPLETE' });
-  stack.ops.push({
-    id: stableUuid(`${stack.stackId}/oob/${nextSeq(s)}`),
-    kind: 'DELETE',
-    startedAt: now,
-    endAt: now,
-    events,
-  });
+  stack.ops.push(
+    packOperation(
+      { id: stableUuid(`${stack.stackId}/oob/${nextSeq(s)}`), kind: 'DELETE', startedAt: now, endAt: now },
+      events,
+    ),
+  );
   stack.pending = {
     at: now,
     status: 'DELETE_COMPLETE',
     config: stack.config,
-    resources,
     outputs: [],
     repairedDrift: [],
   };
@@ -328,21 +291,32 @@ export function forceStackStatus(
 ): void {
   const { stack } = liveStack(world, accountId, region, stackName);
   const now = world.now();
-  stack.ops.push({
-    id: stableUuid(`${stack.stackId}/forced/${stack.ops.length}`),
-    kind: 'UPDATE',
-    startedAt: now,
-    endAt: now,
-    events: [{ at: now, status, ...(reason ? { reason } : {}) }],
-  });
-  stack.status = status;
-  stack.statusReason = reason;
+  const events: StoredEvent[] = [{ at: now, status, ...(reason ? { reason } : {}) }];
   if (status === 'UPDATE_ROLLBACK_FAILED') {
-    const first = Object.keys(stack.resources)[0];
-    const r = first ? stack.resources[first] : undefined;
-    if (r) {
-      r.status = 'UPDATE_FAILED';
-      r.reason = reason ?? 'Rollback failed (forced by the sandbox)';
+    const first = Object.entries(finalResources(stack)).find(([, r]) => r.status !== 'DELETE_COMPLETE');
+    if (first) {
+      const [logicalId, r] = first;
+      events.unshift({
+        at: now,
+        logicalId,
+        type: r.type,
+        status: 'UPDATE_FAILED',
+        reason: reason ?? 'Rollback failed (forced by the sandbox)',
+        ...(r.physicalId ? { physicalId: r.physicalId } : {}),
+      });
     }
   }
+  stack.ops.push(
+    packOperation(
+      {
+        id: stableUuid(`${stack.stackId}/forced/${stack.ops.length}`),
+        kind: 'UPDATE',
+        startedAt: now,
+        endAt: now,
+      },
+      events,
+    ),
+  );
+  stack.status = status;
+  stack.statusReason = reason;
 }

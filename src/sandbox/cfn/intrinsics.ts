@@ -295,29 +295,33 @@ function normalise(value: Resolved | typeof NO_VALUE): Resolved | null {
  */
 export function evaluateConditions(template: ParsedTemplate, ctx: EvalContext): Record<string, boolean> {
   const results: Record<string, boolean> = {};
+  const names = Object.keys(template.Conditions);
+  if (names.length === 0) return results;
   const visiting = new Set<string>();
-  const scoped: EvalContext = { ...ctx, mappings: template.Mappings, conditions: results };
   const get = (name: string): boolean => {
     const known = results[name];
     if (known !== undefined) return known;
     const expression = template.Conditions[name];
     if (expression === undefined) throw templateError(`unresolved condition dependency ${name}`);
-    if (visiting.has(name))
+    if (visiting.has(name)) {
       throw new AwsError(
         'ValidationError',
         `Template format error: Circular dependency between conditions: [${name}]`,
       );
+    }
     visiting.add(name);
-    const value = evaluateCondition(expression, {
-      ...scoped,
-      conditions: new Proxy(results, {
-        get: (_target, prop) => (typeof prop === 'string' ? get(prop) : undefined),
-      }),
-    });
+    const value = evaluateCondition(expression, scoped);
     visiting.delete(name);
     results[name] = value;
     return value;
   };
-  for (const name of Object.keys(template.Conditions)) get(name);
+  // One context for every condition; `Condition` references resolve on demand through the proxy.
+  const scoped: EvalContext = Object.assign(Object.create(null) as EvalContext, ctx, {
+    mappings: template.Mappings,
+    conditions: new Proxy(results, {
+      get: (_target, prop) => (typeof prop === 'string' ? get(prop) : undefined),
+    }),
+  });
+  for (const name of names) get(name);
   return results;
 }

@@ -93,6 +93,17 @@ export function resolveParameters(
   return { values, typed };
 }
 
+const patterns = new Map<string, RegExp>();
+
+function compiledPattern(source: string): RegExp {
+  let pattern = patterns.get(source);
+  if (!pattern) {
+    pattern = new RegExp(`^(?:${source})$`);
+    patterns.set(source, pattern);
+  }
+  return pattern;
+}
+
 function checkConstraints(name: string, decl: TemplateParameterDecl, value: string): void {
   const items = isList(decl.Type) ? value.split(',').map((v) => v.trim()) : [value];
   const failed = (fallback: string): AwsError =>
@@ -120,7 +131,7 @@ function checkConstraints(name: string, decl: TemplateParameterDecl, value: stri
     }
   }
   if (decl.AllowedPattern !== undefined) {
-    const pattern = new RegExp(`^(?:${decl.AllowedPattern})$`);
+    const pattern = compiledPattern(decl.AllowedPattern);
     for (const item of items) {
       if (!pattern.test(item)) throw failed(`Parameter '${name}' must match pattern ${decl.AllowedPattern}`);
     }

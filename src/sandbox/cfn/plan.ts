@@ -7,28 +7,23 @@
  */
 import type { SandboxWorld } from '../types';
 import { AwsError } from '../types';
-import {
-  containsUnresolved,
-  type EvalContext,
-  evaluateConditions,
-  resolveValue,
-  unresolvedMarker,
-} from './intrinsics';
+import { containsUnresolved, type EvalContext, evaluateConditions, resolveValue } from './intrinsics';
 import { attributeOf, nameProperty, physicalIdFor, Recreation, recreationFor } from './resource-types';
-import type {
-  CfnSection,
-  OperationKind,
-  OperationRecord,
-  OutputRecord,
-  PendingResult,
-  ResourceFailureRule,
-  ResourceRecord,
-  StackConfig,
-  StackRecord,
-  StoredEvent,
-  TargetState,
+import {
+  type CfnSection,
+  type OperationKind,
+  type OperationRecord,
+  type OutputRecord,
+  type PendingResult,
+  packOperation,
+  type ResourceFailureRule,
+  type ResourceRecord,
+  type StackConfig,
+  type StackRecord,
+  type StoredEvent,
+  type TargetState,
 } from './state';
-import { collectReferences, dependsOnList, type ParsedTemplate } from './template';
+import { collectReferences, dependsOnList, type ParsedTemplate, type TemplateValue } from './template';
 
 /** Gap between a stack's phase changes and its first/last resource event. */
 export const PHASE_GAP_MS = 1000;
@@ -136,7 +131,28 @@ export function evalContext(
   };
 }
 
-/** Logical ids of resources whose Condition holds, in dependency order; refuses cycles like AWS. */
+const rawDepsCache = new WeakMap<ParsedTemplate, Record<string, string[]>>();
+
+/** Every resource's dependencies in the template (Ref/GetAtt/Sub to resources, DependsOn), whatever the conditions; cached per template. */
+export function rawDependencies(template: ParsedTemplate): Record<string, string[]> {
+  const cached = rawDepsCache.get(template);
+  if (cached) return cached;
+  const deps: Record<string, string[]> = {};
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    const refs = collectReferences(resource.Properties ?? {});
+    for (const dep of dependsOnList(resource)) refs.add(dep);
+    deps[id] = [...refs].filter((r) => r in template.Resources && r !== id);
+  }
+  rawDepsCache.set(template, deps);
+  return deps;
+}
+
+const orderCache = new WeakMap<
+  ParsedTemplate,
+  Map<string, { order: string[]; deps: Record<string, string[]> }>
+>();
+
+/** Logical ids of resources whose Condition holds, in dependency order; refuses cycles like AWS. Cached per template and condition values. */
 export function orderResources(
   template: ParsedTemplate,
   conditions: Record<string, boolean>,
@@ -144,19 +160,25 @@ export function orderResources(
   order: string[];
   deps: Record<string, string[]>;
 } {
+  const key = Object.keys(conditions)
+    .sort()
+    .map((k) => (conditions[k] ? '1' : '0'))
+    .join('');
+  let perTemplate = orderCache.get(template);
+  if (!perTemplate) {
+    perTemplate = new Map();
+    orderCache.set(template, perTemplate);
+  }
+  const cached = perTemplate.get(key);
+  if (cached) return cached;
   const active = Object.keys(template.Resources).filter((id) => {
     const condition = template.Resources[id]?.Condition;
     return condition === undefined || conditions[condition] === true;
   });
   const activeSet = new Set(active);
+  const all = rawDependencies(template);
   const deps: Record<string, string[]> = {};
-  for (const id of active) {
-    const resource = template.Resources[id];
-    if (!resource) continue;
-    const refs = collectReferences(resource.Properties ?? {});
-    for (const dep of dependsOnList(resource)) refs.add(dep);
-    deps[id] = [...refs].filter((r) => activeSet.has(r) && r !== id);
-  }
+  for (const id of active) deps[id] = (all[id] ?? []).filter((r) => activeSet.has(r));
   const order: string[] = [];
   const state: Record<string, 0 | 1 | 2> = {};
   const visit = (id: string, path: string[]): void => {
@@ -171,7 +193,9 @@ export function orderResources(
     order.push(id);
   };
   for (const id of active) visit(id, []);
-  return { order, deps };
+  const result = { order, deps };
+  perTemplate.set(key, result);
+  return result;
 }
 
 export interface PlanInput {
@@ -225,13 +249,18 @@ export function planStack(env: PlanEnv, input: PlanInput): StackPlan {
   for (const id of order) {
     const resource = template.Resources[id];
     if (!resource) continue;
-    const properties = (resolveValue(resource.Properties ?? {}, ctx) ?? {}) as Record<string, unknown>;
     const rawProperties = (resource.Properties ?? {}) as Record<string, unknown>;
+    // A new stack needs only the naming property resolved (full properties cost time at 10,000 stacks).
+    const nameProp = nameProperty(resource.Type);
+    const properties = prev
+      ? ((resolveValue(resource.Properties ?? {}, ctx) ?? {}) as Record<string, unknown>)
+      : nameProp && rawProperties[nameProp] !== undefined
+        ? { [nameProp]: resolveValue(rawProperties[nameProp] as TemplateValue, ctx) }
+        : {};
     desired[id] = { logicalId: id, type: resource.Type, properties, rawProperties, deps: deps[id] ?? [] };
     const old = oldPhysical[id];
     const assignNew = (): string | undefined => {
       if (!input.assignIds) return undefined;
-      const nameProp = nameProperty(resource.Type);
       const explicit = nameProp ? properties[nameProp] : undefined;
       return physicalIdFor({
         type: resource.Type,
@@ -479,6 +508,20 @@ interface WaveResult {
   skipped: string[];
 }
 
+/** One resource event, built with a fixed shape (object spreads here cost more than the whole schedule). */
+function resourceEvent(
+  at: number,
+  item: WaveItem,
+  status: string,
+  reason: string | undefined,
+  physicalId: string | undefined,
+): StoredEvent {
+  const event: StoredEvent = { at, logicalId: item.logicalId, type: item.type, status };
+  if (physicalId !== undefined) event.physicalId = physicalId;
+  if (reason !== undefined) event.reason = reason;
+  return event;
+}
+
 function runWave(env: PlanEnv, phase: FaultPhase, items: WaveItem[], start: number): WaveResult {
   const times = new Map<string, { start: number; end: number }>();
   const byId = new Map(items.map((i) => [i.logicalId, i]));
@@ -516,38 +559,19 @@ function runWave(env: PlanEnv, phase: FaultPhase, items: WaveItem[], start: numb
       skipped.push(item.logicalId);
       continue;
     }
-    const base = { logicalId: item.logicalId, type: item.type };
-    events.push({
-      ...base,
-      at: t.start,
-      status: item.inProgress,
-      ...(item.startReason ? { reason: item.startReason } : {}),
-    });
+    events.push(resourceEvent(t.start, item, item.inProgress, item.startReason, undefined));
     if (item.initiatedReason && item.physicalId) {
-      events.push({
-        ...base,
-        at: t.start,
-        status: item.inProgress,
-        physicalId: item.physicalId,
-        reason: item.initiatedReason,
-      });
+      events.push(resourceEvent(t.start, item, item.inProgress, item.initiatedReason, item.physicalId));
     }
-    const withId = item.physicalId ? { physicalId: item.physicalId } : {};
     if (isFailed) {
-      events.push({ ...base, ...withId, at: t.end, status: item.failed, reason: failure.reason });
+      events.push(resourceEvent(t.end, item, item.failed, failure.reason, item.physicalId));
       end = Math.max(end, t.end);
     } else if (t.end <= failAt) {
-      events.push({ ...base, ...withId, at: t.end, status: item.complete });
+      events.push(resourceEvent(t.end, item, item.complete, undefined, item.physicalId));
       completed.push(item.logicalId);
       end = Math.max(end, t.end);
     } else {
-      cancellations.push({
-        ...base,
-        ...withId,
-        at: failAt,
-        status: item.failed,
-        reason: item.cancelledReason,
-      });
+      cancellations.push(resourceEvent(failAt, item, item.failed, item.cancelledReason, item.physicalId));
       cancelled.push(item.logicalId);
       end = Math.max(end, failAt);
     }
@@ -586,6 +610,8 @@ interface OpBase {
   kind: OperationKind;
   token?: string;
   opId: string;
+  /** The stack's resources when the operation starts. */
+  resources: Record<string, ResourceRecord>;
 }
 
 function deleteItems(
@@ -619,18 +645,31 @@ function deleteItems(
 }
 
 function finish(base: OpBase, events: StoredEvent[], pending: Omit<PendingResult, 'at'>): ScheduledOperation {
-  const endAt = events.reduce((m, e) => Math.max(m, e.at), base.env.now);
-  const op: OperationRecord = { id: base.opId, kind: base.kind, startedAt: base.env.now, endAt, events };
-  if (base.token !== undefined) op.token = base.token;
-  return { op, pending: { ...pending, at: endAt } };
+  let endAt = base.env.now;
+  for (const e of events) if (e.at > endAt) endAt = e.at;
+  const op = packOperation(
+    {
+      id: base.opId,
+      kind: base.kind,
+      startedAt: base.env.now,
+      endAt,
+      ...(base.token !== undefined ? { token: base.token } : {}),
+    },
+    events,
+  );
+  const result: PendingResult = { ...pending, at: endAt };
+  // Unchanged configuration is not stored twice (10,000 stacks).
+  if (result.config === base.stack.config) delete result.config;
+  return { op, pending: result };
 }
 
-function physicalMap(
+function _livePhysical(
   resources: Record<string, ResourceRecord>,
 ): Record<string, { type: string; physicalId?: string }> {
   const out: Record<string, { type: string; physicalId?: string }> = {};
   for (const [id, r] of Object.entries(resources)) {
-    if (r.status !== 'DELETE_COMPLETE') out[id] = { type: r.type, physicalId: r.physicalId };
+    if (r.status !== 'DELETE_COMPLETE' && r.status !== 'DELETE_SKIPPED')
+      out[id] = { type: r.type, physicalId: r.physicalId };
   }
   return out;
 }
@@ -648,9 +687,11 @@ export function scheduleCreate(base: OpBase, input: CreateInput): ScheduledOpera
   const { env, stack } = base;
   const t0 = env.now;
   const events: StoredEvent[] = [stackEvent(t0, 'CREATE_IN_PROGRESS', 'User Initiated')];
+  const physicalIds = new Map<string, string>();
+  for (const d of input.plan.diffs)
+    if (d.physicalId !== undefined) physicalIds.set(d.logicalId, d.physicalId);
   const items: WaveItem[] = input.plan.order.map((id) => {
     const desired = input.plan.desired[id] as DesiredResource;
-    const diff = input.plan.diffs.find((d) => d.logicalId === id);
     const item: WaveItem = {
       logicalId: id,
       type: desired.type,
@@ -662,109 +703,63 @@ export function scheduleCreate(base: OpBase, input: CreateInput): ScheduledOpera
       cancelledReason: 'Resource creation cancelled',
       initiatedReason: 'Resource creation Initiated',
     };
-    if (diff?.physicalId !== undefined) item.physicalId = diff.physicalId;
+    const physicalId = physicalIds.get(id);
+    if (physicalId !== undefined) item.physicalId = physicalId;
     return item;
   });
   const wave = runWave(env, 'create', items, t0 + PHASE_GAP_MS);
-  events.push(...wave.events);
-  const physicalOf = (id: string) => items.find((i) => i.logicalId === id)?.physicalId;
+  for (const e of wave.events) events.push(e);
   const common = {
     config: input.config,
     repairedDrift: [] as string[],
     ...(input.changeSetId ? { changeSetId: input.changeSetId } : {}),
   };
   if (!wave.failed) {
-    const resources: Record<string, ResourceRecord> = {};
-    for (const item of items) {
-      resources[item.logicalId] = {
-        type: item.type,
-        status: 'CREATE_COMPLETE',
-        updatedAt: events.filter((e) => e.logicalId === item.logicalId).pop()?.at ?? t0,
-        ...(item.physicalId ? { physicalId: item.physicalId } : {}),
-      };
-    }
-    const at = wave.end + PHASE_GAP_MS;
-    events.push(stackEvent(at, 'CREATE_COMPLETE'));
-    const outputs = evaluateOutputs(
-      env,
-      stack,
-      input.plan.template,
-      input.parameters,
-      physicalMap(resources),
-    );
-    return finish(base, events, { ...common, status: 'CREATE_COMPLETE', resources, outputs });
+    const physical: Record<string, { type: string; physicalId?: string }> = {};
+    for (const item of items) physical[item.logicalId] = { type: item.type, physicalId: item.physicalId };
+    events.push(stackEvent(wave.end + PHASE_GAP_MS, 'CREATE_COMPLETE'));
+    const outputs = evaluateOutputs(env, stack, input.plan.template, input.parameters, physical);
+    return finish(base, events, { ...common, status: 'CREATE_COMPLETE', outputs });
   }
   const failedIds = [wave.failed.logicalId, ...wave.cancelled];
   const failedReason = `The following resource(s) failed to create: [${failedIds.join(', ')}]. `;
-  const touched = [...wave.completed, ...failedIds];
-  const resources: Record<string, ResourceRecord> = {};
-  for (const e of wave.events) {
-    if (!e.logicalId) continue;
-    resources[e.logicalId] = {
-      type: e.type ?? 'AWS::CloudFormation::CustomResource',
-      status: e.status,
-      updatedAt: e.at,
-      ...(e.physicalId ? { physicalId: e.physicalId } : {}),
-      ...(e.reason ? { reason: e.reason } : {}),
-    };
-  }
   let t = wave.end + PHASE_GAP_MS;
   if (input.onFailure === 'DO_NOTHING') {
     events.push(stackEvent(t, 'CREATE_FAILED', failedReason));
-    return finish(base, events, {
-      ...common,
-      status: 'CREATE_FAILED',
-      reason: failedReason,
-      resources,
-      outputs: [],
-    });
+    return finish(base, events, { ...common, status: 'CREATE_FAILED', reason: failedReason, outputs: [] });
   }
   events.push(stackEvent(t, 'ROLLBACK_IN_PROGRESS', `${failedReason}Rollback requested by user.`));
+  const touched = [...wave.completed, ...failedIds];
+  const typeOf = new Map(items.map((i) => [i.logicalId, i.type]));
   const rollbackItems = deleteItems(
     env,
     base.opId,
     touched.map((id) => {
       const r = {
         logicalId: id,
-        type: resources[id]?.type ?? 'AWS::CloudFormation::CustomResource',
+        type: typeOf.get(id) ?? 'AWS::CloudFormation::CustomResource',
         quick: id !== wave.failed?.logicalId && !wave.completed.includes(id),
       };
-      const physicalId = physicalOf(id);
+      const physicalId = physicalIds.get(id);
       return physicalId ? { ...r, physicalId } : r;
     }),
     Object.fromEntries(items.map((i) => [i.logicalId, i.after])),
   );
   const rollback = runWave(env, 'rollback', rollbackItems, t + PHASE_GAP_MS);
-  events.push(...rollback.events);
-  for (const e of rollback.events) {
-    if (!e.logicalId) continue;
-    const prev = resources[e.logicalId];
-    resources[e.logicalId] = {
-      type: e.type ?? prev?.type ?? 'AWS::CloudFormation::CustomResource',
-      status: e.status,
-      updatedAt: e.at,
-      ...(e.physicalId ? { physicalId: e.physicalId } : {}),
-      ...(e.reason ? { reason: e.reason } : {}),
-    };
-  }
+  for (const e of rollback.events) events.push(e);
   t = Math.max(rollback.end, t + PHASE_GAP_MS) + PHASE_GAP_MS;
   if (rollback.failed) {
     const reason = `The following resource(s) failed to delete: [${rollback.failed.logicalId}]. `;
     events.push(stackEvent(t, 'ROLLBACK_FAILED', reason));
-    return finish(base, events, { ...common, status: 'ROLLBACK_FAILED', reason, resources, outputs: [] });
+    return finish(base, events, { ...common, status: 'ROLLBACK_FAILED', reason, outputs: [] });
   }
   events.push(stackEvent(t, 'ROLLBACK_COMPLETE'));
   if (input.onFailure === 'DELETE') {
     events.push(stackEvent(t + PHASE_GAP_MS, 'DELETE_IN_PROGRESS', 'User Initiated'));
     events.push(stackEvent(t + 2 * PHASE_GAP_MS, 'DELETE_COMPLETE'));
-    return finish(base, events, { ...common, status: 'DELETE_COMPLETE', resources, outputs: [] });
+    return finish(base, events, { ...common, status: 'DELETE_COMPLETE', outputs: [] });
   }
-  return finish(base, events, {
-    ...common,
-    status: 'ROLLBACK_COMPLETE',
-    resources,
-    outputs: [],
-  });
+  return finish(base, events, { ...common, status: 'ROLLBACK_COMPLETE', outputs: [] });
 }
 
 export interface UpdateInput {
@@ -815,8 +810,8 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
     return item;
   });
   const wave = runWave(env, 'update', items, t0 + PHASE_GAP_MS);
-  events.push(...wave.events);
-  const oldDeps = orderResourcesSafe(input.previousTemplate);
+  for (const e of wave.events) events.push(e);
+  const oldDeps = rawDependencies(input.previousTemplate);
   const newDeps = Object.fromEntries(Object.values(input.plan.desired).map((d) => [d.logicalId, d.deps]));
   const common = {
     repairedDrift: [] as string[],
@@ -825,18 +820,15 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
   if (!wave.failed) {
     let t = wave.end + PHASE_GAP_MS;
     events.push(stackEvent(t, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'));
-    const cleanup = [
-      ...input.plan.diffs
-        .filter((d) => d.action === 'Remove')
-        .map((d) => ({ logicalId: d.logicalId, type: d.type, physicalId: d.oldPhysicalId })),
-      ...input.plan.diffs
-        .filter((d) => d.action === 'Modify' && d.replacement === 'True')
-        .map((d) => ({ logicalId: d.logicalId, type: d.type, physicalId: d.oldPhysicalId })),
-    ].map((r) => (r.physicalId === undefined ? { logicalId: r.logicalId, type: r.type } : r)) as Array<{
-      logicalId: string;
-      type: string;
-      physicalId?: string;
-    }>;
+    const cleanup: Array<{ logicalId: string; type: string; physicalId?: string }> = [];
+    for (const d of input.plan.diffs) {
+      if (d.action !== 'Remove' && !(d.action === 'Modify' && d.replacement === 'True')) continue;
+      cleanup.push(
+        d.oldPhysicalId === undefined
+          ? { logicalId: d.logicalId, type: d.type }
+          : { logicalId: d.logicalId, type: d.type, physicalId: d.oldPhysicalId },
+      );
+    }
     const retainIds = new Set(
       cleanup
         .filter((r) => {
@@ -851,45 +843,26 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
       deleteItems(env, base.opId, cleanup, oldDeps, retainIds),
       t + PHASE_GAP_MS,
     );
-    events.push(...cleanupWave.events);
+    for (const e of cleanupWave.events) events.push(e);
     t = Math.max(cleanupWave.end, t) + PHASE_GAP_MS;
     events.push(stackEvent(t, 'UPDATE_COMPLETE'));
-    const resources: Record<string, ResourceRecord> = {};
+    const physical: Record<string, { type: string; physicalId?: string }> = {};
     for (const d of input.plan.diffs) {
       if (d.action === 'Remove') continue;
-      const prev = stack.resources[d.logicalId];
-      const last = events
-        .filter(
-          (e) =>
-            e.logicalId === d.logicalId &&
-            e.status !== 'DELETE_COMPLETE' &&
-            e.status !== 'DELETE_IN_PROGRESS' &&
-            e.status !== 'DELETE_SKIPPED',
-        )
-        .pop();
-      resources[d.logicalId] = {
+      physical[d.logicalId] = {
         type: d.type,
-        status: last?.status ?? prev?.status ?? 'CREATE_COMPLETE',
-        updatedAt: last?.at ?? prev?.updatedAt ?? t0,
-        ...((d.physicalId ?? prev?.physicalId) ? { physicalId: d.physicalId ?? prev?.physicalId } : {}),
+        physicalId: d.physicalId ?? base.resources[d.logicalId]?.physicalId,
       };
     }
     const repaired = input.plan.diffs
       .filter((d) => d.action === 'Modify' || revert.has(d.logicalId))
       .map((d) => d.logicalId);
-    const outputs = evaluateOutputs(
-      env,
-      stack,
-      input.plan.template,
-      input.parameters,
-      physicalMap(resources),
-    );
+    const outputs = evaluateOutputs(env, stack, input.plan.template, input.parameters, physical);
     return finish(base, events, {
       ...common,
       repairedDrift: repaired,
       config: input.config,
       status: 'UPDATE_COMPLETE',
-      resources,
       outputs,
     });
   }
@@ -899,25 +872,11 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
   let t = wave.end + PHASE_GAP_MS;
   if (stack.config.disableRollback || input.config.disableRollback) {
     events.push(stackEvent(t, 'UPDATE_FAILED', failedReason));
-    const resources = { ...stack.resources };
-    for (const e of wave.events) {
-      if (!e.logicalId) continue;
-      resources[e.logicalId] = {
-        type: e.type ?? 'AWS::CloudFormation::CustomResource',
-        status: e.status,
-        updatedAt: e.at,
-        ...((e.physicalId ?? resources[e.logicalId]?.physicalId)
-          ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId }
-          : {}),
-        ...(e.reason ? { reason: e.reason } : {}),
-      };
-    }
     return finish(base, events, {
       ...common,
       config: input.config,
       status: 'UPDATE_FAILED',
       reason: failedReason,
-      resources,
       outputs: stack.outputs,
     });
   }
@@ -925,11 +884,12 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
   // Roll back modified resources to their previous configuration (in old dependency order).
   const touched = new Set([...wave.completed, ...failedIds]);
   const rollbackModify = acting.filter((d) => d.action !== 'Add' && touched.has(d.logicalId));
+  const rollbackIds = new Set(rollbackModify.map((d) => d.logicalId));
   const rollbackItems: WaveItem[] = rollbackModify.map((d) => {
     const item: WaveItem = {
       logicalId: d.logicalId,
       type: d.type,
-      after: (oldDeps[d.logicalId] ?? []).filter((x) => rollbackModify.some((r) => r.logicalId === x)),
+      after: (oldDeps[d.logicalId] ?? []).filter((x) => rollbackIds.has(x)),
       duration: durationMs(env.world, d.type, `${base.opId}/${d.logicalId}/rollback`),
       inProgress: 'UPDATE_IN_PROGRESS',
       complete: 'UPDATE_COMPLETE',
@@ -940,21 +900,7 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
     return item;
   });
   const rollback = runWave(env, 'rollback', rollbackItems, t + PHASE_GAP_MS);
-  events.push(...rollback.events);
-  const resources: Record<string, ResourceRecord> = {};
-  for (const [id, r] of Object.entries(stack.resources)) resources[id] = { ...r };
-  for (const e of rollback.events) {
-    if (!e.logicalId) continue;
-    resources[e.logicalId] = {
-      type: e.type ?? resources[e.logicalId]?.type ?? 'AWS::CloudFormation::CustomResource',
-      status: e.status,
-      updatedAt: e.at,
-      ...((e.physicalId ?? resources[e.logicalId]?.physicalId)
-        ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId }
-        : {}),
-      ...(e.reason ? { reason: e.reason } : {}),
-    };
-  }
+  for (const e of rollback.events) events.push(e);
   t = Math.max(rollback.end, t + PHASE_GAP_MS) + PHASE_GAP_MS;
   if (rollback.failed) {
     const reason = `The following resource(s) failed to update: [${rollback.failed.logicalId}]. `;
@@ -964,7 +910,6 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
       config: stack.config,
       status: 'UPDATE_ROLLBACK_FAILED',
       reason,
-      resources,
       outputs: stack.outputs,
     });
   }
@@ -977,26 +922,15 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
       return d.physicalId ? { ...r, physicalId: d.physicalId } : r;
     });
   const cleanup = runWave(env, 'delete', deleteItems(env, base.opId, created, newDeps), t + PHASE_GAP_MS);
-  events.push(...cleanup.events);
+  for (const e of cleanup.events) events.push(e);
   t = Math.max(cleanup.end, t) + PHASE_GAP_MS;
   events.push(stackEvent(t, 'UPDATE_ROLLBACK_COMPLETE'));
   return finish(base, events, {
     ...common,
     config: stack.config,
     status: 'UPDATE_ROLLBACK_COMPLETE',
-    resources,
     outputs: stack.outputs,
   });
-}
-
-function orderResourcesSafe(template: ParsedTemplate): Record<string, string[]> {
-  const deps: Record<string, string[]> = {};
-  for (const [id, resource] of Object.entries(template.Resources)) {
-    const refs = collectReferences(resource.Properties ?? {});
-    for (const dep of dependsOnList(resource)) refs.add(dep);
-    deps[id] = [...refs].filter((r) => r in template.Resources && r !== id);
-  }
-  return deps;
 }
 
 /** DELETE: every live resource, dependents first; `Retain` and `RetainResources` are skipped. */
@@ -1008,7 +942,7 @@ export function scheduleDelete(
   const { env, stack } = base;
   const t0 = env.now;
   const events: StoredEvent[] = [stackEvent(t0, 'DELETE_IN_PROGRESS', 'User Initiated')];
-  const live = Object.entries(stack.resources)
+  const live = Object.entries(base.resources)
     .filter(([, r]) => r.status !== 'DELETE_COMPLETE' && r.status !== 'DELETE_SKIPPED')
     .map(([id, r]) =>
       r.physicalId
@@ -1020,22 +954,9 @@ export function scheduleDelete(
     for (const [id, r] of Object.entries(template.Resources))
       if (r.DeletionPolicy === 'Retain') retain.add(id);
   }
-  const deps = template ? orderResourcesSafe(template) : {};
+  const deps = template ? rawDependencies(template) : {};
   const wave = runWave(env, 'delete', deleteItems(env, base.opId, live, deps, retain), t0 + PHASE_GAP_MS);
-  events.push(...wave.events);
-  const resources: Record<string, ResourceRecord> = { ...stack.resources };
-  for (const e of wave.events) {
-    if (!e.logicalId) continue;
-    resources[e.logicalId] = {
-      type: e.type ?? 'AWS::CloudFormation::CustomResource',
-      status: e.status,
-      updatedAt: e.at,
-      ...((e.physicalId ?? resources[e.logicalId]?.physicalId)
-        ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId }
-        : {}),
-      ...(e.reason ? { reason: e.reason } : {}),
-    };
-  }
+  for (const e of wave.events) events.push(e);
   const t = Math.max(wave.end, t0) + PHASE_GAP_MS;
   if (wave.failed) {
     const reason = `The following resource(s) failed to delete: [${wave.failed.logicalId}]. `;
@@ -1044,7 +965,6 @@ export function scheduleDelete(
       config: stack.config,
       status: 'DELETE_FAILED',
       reason,
-      resources,
       outputs: stack.outputs,
       repairedDrift: [],
     });
@@ -1053,7 +973,6 @@ export function scheduleDelete(
   return finish(base, events, {
     config: stack.config,
     status: 'DELETE_COMPLETE',
-    resources,
     outputs: [],
     repairedDrift: [],
   });
@@ -1064,53 +983,37 @@ export function scheduleContinueRollback(base: OpBase, skip: string[]): Schedule
   const { env, stack } = base;
   const t0 = env.now;
   const events: StoredEvent[] = [stackEvent(t0, 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated')];
-  const failed = Object.entries(stack.resources).filter(([, r]) => r.status.endsWith('_FAILED'));
+  const failed = Object.entries(base.resources).filter(([, r]) => r.status.endsWith('_FAILED'));
   const skipSet = new Set(skip);
-  const items: WaveItem[] = failed.map(([id, r]) => {
+  const items: WaveItem[] = [];
+  for (const [id, r] of failed) {
+    if (skipSet.has(id)) {
+      events.push({
+        at: t0 + PHASE_GAP_MS,
+        logicalId: id,
+        type: r.type,
+        status: 'UPDATE_COMPLETE',
+        reason: 'Resource skipped during UpdateRollback',
+        ...(r.physicalId ? { physicalId: r.physicalId } : {}),
+      });
+      continue;
+    }
     const item: WaveItem = {
       logicalId: id,
       type: r.type,
       after: [],
-      duration: skipSet.has(id) ? CLEANUP_MS : durationMs(env.world, r.type, `${base.opId}/${id}/rollback`),
+      duration: durationMs(env.world, r.type, `${base.opId}/${id}/rollback`),
       inProgress: 'UPDATE_IN_PROGRESS',
       complete: 'UPDATE_COMPLETE',
       failed: 'UPDATE_FAILED',
       cancelledReason: 'Resource update cancelled',
     };
-    if (skipSet.has(id)) item.startReason = 'Resource skipped during UpdateRollback';
     if (r.physicalId) item.physicalId = r.physicalId;
-    return item;
-  });
-  const wave = runWave(
-    env,
-    'rollback',
-    items.filter((i) => !skipSet.has(i.logicalId)),
-    t0 + PHASE_GAP_MS,
-  );
-  const skipped = items.filter((i) => skipSet.has(i.logicalId));
-  const skippedEvents: StoredEvent[] = skipped.map((i) => ({
-    at: t0 + PHASE_GAP_MS,
-    logicalId: i.logicalId,
-    type: i.type,
-    status: 'UPDATE_COMPLETE',
-    reason: 'Resource skipped during UpdateRollback',
-    ...(i.physicalId ? { physicalId: i.physicalId } : {}),
-  }));
-  events.push(...skippedEvents, ...wave.events);
-  events.sort((a, b) => a.at - b.at);
-  const resources: Record<string, ResourceRecord> = { ...stack.resources };
-  for (const e of [...skippedEvents, ...wave.events]) {
-    if (!e.logicalId) continue;
-    resources[e.logicalId] = {
-      type: e.type ?? 'AWS::CloudFormation::CustomResource',
-      status: e.status,
-      updatedAt: e.at,
-      ...((e.physicalId ?? resources[e.logicalId]?.physicalId)
-        ? { physicalId: e.physicalId ?? resources[e.logicalId]?.physicalId }
-        : {}),
-      ...(e.reason ? { reason: e.reason } : {}),
-    };
+    items.push(item);
   }
+  const wave = runWave(env, 'rollback', items, t0 + PHASE_GAP_MS);
+  for (const e of wave.events) events.push(e);
+  events.sort((a, b) => a.at - b.at);
   let t = Math.max(wave.end, t0 + PHASE_GAP_MS) + PHASE_GAP_MS;
   if (wave.failed) {
     const reason = `The following resource(s) failed to update: [${wave.failed.logicalId}]. `;
@@ -1119,7 +1022,6 @@ export function scheduleContinueRollback(base: OpBase, skip: string[]): Schedule
       config: stack.config,
       status: 'UPDATE_ROLLBACK_FAILED',
       reason,
-      resources,
       outputs: stack.outputs,
       repairedDrift: [],
     });
@@ -1130,11 +1032,7 @@ export function scheduleContinueRollback(base: OpBase, skip: string[]): Schedule
   return finish(base, events, {
     config: stack.config,
     status: 'UPDATE_ROLLBACK_COMPLETE',
-    resources,
     outputs: stack.outputs,
     repairedDrift: [],
   });
 }
-
-/** For change set previews: marks new ids as unknown so dependants show a Dynamic evaluation. */
-export { unresolvedMarker };

@@ -32,6 +32,7 @@ import {
 import { stableUuid } from './resource-types';
 import {
   type CfnSection,
+  finalResources,
   isInProgress,
   nextSeq,
   type OperationKind,
@@ -42,6 +43,7 @@ import {
   type StackTag,
   type StoredEvent,
   stackStatusAt,
+  unpackEvents,
 } from './state';
 import { type ParsedTemplate, requiredCapabilities } from './template';
 
@@ -93,7 +95,7 @@ export function newStackRecord(
   env: OpEnv,
   stackName: string,
   config: StackConfig,
-  description?: string,
+  _description?: string,
 ): StackRecord {
   const stack: StackRecord = {
     stackId: newStackId(env, stackName),
@@ -102,7 +104,6 @@ export function newStackRecord(
     region: env.region,
     createdAt: env.now,
     config,
-    resources: {},
     outputs: [],
     status: 'REVIEW_IN_PROGRESS',
     terminationProtection: false,
@@ -110,7 +111,6 @@ export function newStackRecord(
     tokens: {},
     drift: { status: 'NOT_CHECKED', live: {}, scenarioRepaired: [], checked: {} },
   };
-  if (description !== undefined) stack.description = description;
   env.target.stacks[stack.stackId] = stack;
   env.target.byName[stackName] = stack.stackId;
   return stack;
@@ -146,6 +146,7 @@ export function startCreate(
     stack,
     kind: 'CREATE' as OperationKind,
     opId: id,
+    resources: finalResources(stack),
     ...(options.token ? { token: options.token } : {}),
   };
   const scheduled = scheduleCreate(base, {
@@ -156,7 +157,6 @@ export function startCreate(
     ...(options.changeSetId ? { changeSetId: options.changeSetId } : {}),
   });
   stack.config = options.config;
-  if (options.template.Description !== undefined) stack.description = options.template.Description;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   if (options.token) stack.tokens[options.token] = 'CREATE';
@@ -197,7 +197,7 @@ export function startUpdate(
     previous: {
       template: previousTemplate,
       parameters: typedParameters(previousTemplate, stack.config.parameters),
-      resources: stack.resources,
+      resources: finalResources(stack),
     },
     assignIds: true,
     idSeed: id,
@@ -207,6 +207,7 @@ export function startUpdate(
     stack,
     kind: 'UPDATE' as OperationKind,
     opId: id,
+    resources: finalResources(stack),
     ...(options.token ? { token: options.token } : {}),
   };
   const scheduled = scheduleUpdate(base, {
@@ -374,7 +375,7 @@ export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record
     template = undefined;
   }
   const scheduled = scheduleDelete(
-    { env, stack, kind: 'DELETE', opId: id, ...(token ? { token } : {}) },
+    { env, stack, kind: 'DELETE', opId: id, resources: finalResources(stack), ...(token ? { token } : {}) },
     template,
     retain,
   );
@@ -395,7 +396,7 @@ export function continueUpdateRollback(env: OpEnv, params: Record<string, unknow
   }
   const skip = asArray(params.ResourcesToSkip as string[] | undefined);
   for (const id of skip) {
-    const r = stack.resources[id];
+    const r = finalResources(stack)[id];
     if (!r?.status.endsWith('_FAILED')) {
       throw validationError(
         `Nested stacks could not be rolled back. The following resource(s) are not in a failed state and cannot be skipped: [${id}]`,
@@ -403,7 +404,14 @@ export function continueUpdateRollback(env: OpEnv, params: Record<string, unknow
     }
   }
   const scheduled = scheduleContinueRollback(
-    { env, stack, kind: 'CONTINUE_ROLLBACK', opId: opId(env, stack), ...(token ? { token } : {}) },
+    {
+      env,
+      stack,
+      kind: 'CONTINUE_ROLLBACK',
+      opId: opId(env, stack),
+      resources: finalResources(stack),
+      ...(token ? { token } : {}),
+    },
     skip,
   );
   stack.ops.push(scheduled.op);
@@ -430,11 +438,20 @@ export function updateTerminationProtection(
 // ---------------------------------------------------------------------------------------------
 // Read operations
 
+/** The stack template's Description (read from the shared template, not stored per stack). */
+function templateDescription(env: OpEnv, stack: StackRecord): string | undefined {
+  try {
+    return templateOf(env.section, stack.config.templateHash).Description;
+  } catch {
+    return undefined;
+  }
+}
+
 /** DescribeStacks' shape of a stack at the current time. */
 export function describeStack(env: OpEnv, stack: StackRecord): Record<string, unknown> {
   const { status, reason } = stackStatusAt(stack, env.now);
   const running = stack.pending && env.now < stack.pending.at;
-  const config = running && stack.pending ? stack.pending.config : stack.config;
+  const config = (running ? stack.pending?.config : undefined) ?? stack.config;
   let template: ParsedTemplate | undefined;
   try {
     template = templateOf(env.section, config.templateHash);
@@ -461,7 +478,7 @@ export function describeStack(env: OpEnv, stack: StackRecord): Record<string, un
         : {}),
     },
   };
-  if (stack.description !== undefined) out.Description = stack.description;
+  if (template?.Description !== undefined) out.Description = template.Description;
   if (stack.changeSetId) out.ChangeSetId = stack.changeSetId;
   if (stack.deletedAt !== undefined) out.DeletionTime = new Date(stack.deletedAt);
   if (stack.lastUpdatedAt !== undefined) out.LastUpdatedTime = new Date(stack.lastUpdatedAt);
@@ -501,7 +518,8 @@ export function listStacks(env: OpEnv, params: Record<string, unknown>): Record<
           ...(s.drift.lastCheckAt !== undefined ? { LastCheckTimestamp: new Date(s.drift.lastCheckAt) } : {}),
         },
       };
-      if (s.description !== undefined) summary.TemplateDescription = s.description;
+      const description = templateDescription(env, s);
+      if (description !== undefined) summary.TemplateDescription = description;
       if (s.lastUpdatedAt !== undefined) summary.LastUpdatedTime = new Date(s.lastUpdatedAt);
       if (s.deletedAt !== undefined) summary.DeletionTime = new Date(s.deletedAt);
       if (reason !== undefined) summary.StackStatusReason = reason;
@@ -519,7 +537,8 @@ export function eventsOf(
 ): Array<StoredEvent & { opIndex: number; index: number }> {
   const out: Array<StoredEvent & { opIndex: number; index: number }> = [];
   stack.ops.forEach((op, opIndex) => {
-    op.events.forEach((event, index) => {
+    if (op.startedAt > env.now) return;
+    unpackEvents(op).forEach((event, index) => {
       if (event.at <= env.now) out.push({ ...event, opIndex, index });
     });
   });
@@ -574,8 +593,21 @@ export function describeStackEvents(env: OpEnv, params: Record<string, unknown>)
   return { StackEvents, ...(next ? { NextToken: next } : {}) };
 }
 
+/**
+ * Resources the API lists: deleted ones only while the stack itself is rolled back or deleted
+ * (a removed or replaced resource disappears from an updated stack, as in AWS).
+ */
+export function visibleResources(stack: StackRecord, t: number): Array<[string, ResourceRecord]> {
+  const { status } = stackStatusAt(stack, t);
+  const showDeleted =
+    status.startsWith('ROLLBACK') || status.startsWith('DELETE') || status.startsWith('CREATE_');
+  return Object.entries(resourcesAt(stack, t)).filter(
+    ([, r]) => showDeleted || r.status !== 'DELETE_COMPLETE',
+  );
+}
+
 function resourceRows(env: OpEnv, stack: StackRecord): Array<[string, ResourceRecord]> {
-  return Object.entries(resourcesAt(stack, env.now));
+  return visibleResources(stack, env.now);
 }
 
 function resourceDriftInfo(stack: StackRecord, logicalId: string): Record<string, unknown> {
@@ -675,7 +707,7 @@ export function getTemplate(env: OpEnv, params: Record<string, unknown>): Record
   const stack = requireStack(env, params.StackName as string | undefined);
   const hash =
     stack.pending && env.now < stack.pending.at
-      ? stack.pending.config.templateHash
+      ? (stack.pending.config ?? stack.config).templateHash
       : stack.config.templateHash;
   return { TemplateBody: templateBody(env.section, hash), StagesAvailable: ['Original', 'Processed'] };
 }

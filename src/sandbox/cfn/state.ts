@@ -80,7 +80,7 @@ export interface OutputRecord {
   ExportName?: string;
 }
 
-/** One event of an operation's schedule; stack-level events have no `logicalId`. */
+/** One event of an operation's schedule (in memory); stack-level events have no `logicalId`. */
 export interface StoredEvent {
   at: number;
   logicalId?: string;
@@ -92,14 +92,205 @@ export interface StoredEvent {
 
 export type OperationKind = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONTINUE_ROLLBACK' | 'IMPORT';
 
+/**
+ * An operation's events, packed for 10,000 stacks: one string per operation instead of an
+ * object per event keeps the persisted world small and the garbage collector idle.
+ * - `res`: the resources the events name, one per line: `logicalId<TAB>type[<TAB>physicalId]`.
+ * - `ev`: events separated by `;`, fields by `,`: `ms since start, resource index (-1 = the
+ *   stack), status code, reason (`c<n>` coded, `t<n>` in texts, or empty), physical id when it
+ *   differs from res (`t<n>`)`.
+ * - `phases`: the stack-level events again as `[ms, status code, reason?]`, for cheap status reads.
+ */
 export interface OperationRecord {
   id: string;
   kind: OperationKind;
   token?: string;
   startedAt: number;
   endAt: number;
-  /** Chronological; the stack's status at a time is the last stack-level event at or before it. */
-  events: StoredEvent[];
+  res: string;
+  ev: string;
+  phases: Array<[number, number, string?]>;
+  /** Free-text reasons and overriding physical ids the events refer to. */
+  texts?: string[];
+}
+
+/** Status names by code (the persisted events store the index). */
+export const STATUS_CODES = [
+  'CREATE_IN_PROGRESS',
+  'CREATE_FAILED',
+  'CREATE_COMPLETE',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_FAILED',
+  'ROLLBACK_COMPLETE',
+  'DELETE_IN_PROGRESS',
+  'DELETE_FAILED',
+  'DELETE_COMPLETE',
+  'UPDATE_IN_PROGRESS',
+  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_COMPLETE',
+  'UPDATE_FAILED',
+  'UPDATE_ROLLBACK_IN_PROGRESS',
+  'UPDATE_ROLLBACK_FAILED',
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'REVIEW_IN_PROGRESS',
+  'IMPORT_IN_PROGRESS',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_IN_PROGRESS',
+  'IMPORT_ROLLBACK_FAILED',
+  'IMPORT_ROLLBACK_COMPLETE',
+  'DELETE_SKIPPED',
+] as const;
+
+/** Frequent reasons by code. */
+export const REASON_CODES = [
+  'User Initiated',
+  'Resource creation Initiated',
+  'Resource creation cancelled',
+  'Resource update cancelled',
+  'Requested update requires the creation of a new physical resource; hence creating one.',
+  'Resource deletion cancelled',
+] as const;
+
+const statusIndex = new Map<string, number>(STATUS_CODES.map((s, i) => [s, i]));
+const reasonIndex = new Map<string, number>(REASON_CODES.map((s, i) => [s, i]));
+
+/** Packs scheduled events into an operation record. */
+export function packOperation(
+  base: { id: string; kind: OperationKind; token?: string; startedAt: number; endAt: number },
+  events: StoredEvent[],
+): OperationRecord {
+  const resLines: string[] = [];
+  const resPid: Array<string | undefined> = [];
+  const index = new Map<string, number>();
+  const texts: string[] = [];
+  const textIndex = new Map<string, number>();
+  const text = (value: string): string => {
+    let i = textIndex.get(value);
+    if (i === undefined) {
+      i = texts.length;
+      texts.push(value);
+      textIndex.set(value, i);
+    }
+    return `t${i}`;
+  };
+  // Physical ids are learnt from later events of the same resource; collect them first.
+  for (const e of events) {
+    if (e.logicalId === undefined) continue;
+    let i = index.get(e.logicalId);
+    if (i === undefined) {
+      i = resLines.length;
+      index.set(e.logicalId, i);
+      resLines.push(`${e.logicalId}\t${e.type ?? 'AWS::CloudFormation::CustomResource'}`);
+      resPid.push(undefined);
+    }
+    if (resPid[i] === undefined && e.physicalId !== undefined) resPid[i] = e.physicalId;
+  }
+  const parts: string[] = [];
+  const phases: Array<[number, number, string?]> = [];
+  for (const e of events) {
+    const code = statusIndex.get(e.status);
+    if (code === undefined) throw new Error(`Unknown CloudFormation status ${e.status}`);
+    const dt = e.at - base.startedAt;
+    let i = -1;
+    let pid = '';
+    if (e.logicalId !== undefined) {
+      i = index.get(e.logicalId) as number;
+      if (e.physicalId !== undefined && e.physicalId !== resPid[i]) pid = text(e.physicalId);
+    } else {
+      phases.push(e.reason === undefined ? [dt, code] : [dt, code, e.reason]);
+    }
+    let reason = '';
+    if (e.reason !== undefined) {
+      const coded = reasonIndex.get(e.reason);
+      reason = coded === undefined ? text(e.reason) : `c${coded}`;
+    }
+    parts.push(
+      pid
+        ? `${dt},${i},${code},${reason},${pid}`
+        : reason
+          ? `${dt},${i},${code},${reason}`
+          : `${dt},${i},${code}`,
+    );
+  }
+  const res = resLines
+    .map((line, i) => (resPid[i] === undefined ? line : `${line}\t${resPid[i]}`))
+    .join('\n');
+  const op: OperationRecord = {
+    id: base.id,
+    kind: base.kind,
+    startedAt: base.startedAt,
+    endAt: base.endAt,
+    res,
+    ev: parts.join(';'),
+    phases,
+  };
+  if (texts.length > 0) op.texts = texts;
+  if (base.token !== undefined) op.token = base.token;
+  return op;
+}
+
+interface DecodedEvent {
+  dt: number;
+  res: number;
+  code: number;
+  reason?: string;
+  pid?: string;
+}
+
+function decodeText(op: OperationRecord, ref: string | undefined): string | undefined {
+  if (!ref) return undefined;
+  const n = Number(ref.slice(1));
+  if (ref[0] === 'c') return REASON_CODES[n] ?? ref;
+  return op.texts?.[n] ?? ref;
+}
+
+function decodeOperation(op: OperationRecord): {
+  res: Array<[string, string, string | undefined]>;
+  events: DecodedEvent[];
+} {
+  const res = op.res
+    ? op.res.split('\n').map((line) => {
+        const [logicalId, type, pid] = line.split('\t');
+        return [logicalId as string, type as string, pid] as [string, string, string | undefined];
+      })
+    : [];
+  const events: DecodedEvent[] = [];
+  if (op.ev) {
+    for (const part of op.ev.split(';')) {
+      const [dt, i, code, reason, pid] = part.split(',');
+      const event: DecodedEvent = { dt: Number(dt), res: Number(i), code: Number(code) };
+      const r = decodeText(op, reason);
+      if (r !== undefined) event.reason = r;
+      const p = decodeText(op, pid);
+      if (p !== undefined) event.pid = p;
+      events.push(event);
+    }
+  }
+  return { res, events };
+}
+
+/** The events of an operation, unpacked. A resource's first CREATE_IN_PROGRESS precedes its physical id, as in AWS. */
+export function unpackEvents(op: OperationRecord): StoredEvent[] {
+  const { res, events } = decodeOperation(op);
+  const out: StoredEvent[] = [];
+  const seen = new Set<number>();
+  for (const e of events) {
+    const event: StoredEvent = { at: op.startedAt + e.dt, status: STATUS_CODES[e.code] ?? 'UNKNOWN' };
+    if (e.res >= 0) {
+      const [logicalId, type, resPid] = res[e.res] as [string, string, string | undefined];
+      event.logicalId = logicalId;
+      event.type = type;
+      const first = !seen.has(e.res);
+      seen.add(e.res);
+      const physicalId = e.pid ?? resPid;
+      if (physicalId !== undefined && !(first && e.code === 0 && e.reason === undefined))
+        event.physicalId = physicalId;
+    }
+    if (e.reason !== undefined) event.reason = e.reason;
+    out.push(event);
+  }
+  return out;
 }
 
 /** What the stack becomes when its running operation ends. */
@@ -107,8 +298,8 @@ export interface PendingResult {
   at: number;
   status: string;
   reason?: string;
-  config: StackConfig;
-  resources: Record<string, ResourceRecord>;
+  /** The configuration in force afterwards (absent: unchanged). */
+  config?: StackConfig;
   outputs: OutputRecord[];
   /** Logical ids whose drift the operation repaired (updated, replaced or reverted). */
   repairedDrift: string[];
@@ -121,13 +312,11 @@ export interface StackRecord {
   stackName: string;
   accountId: string;
   region: string;
-  description?: string;
   createdAt: number;
   lastUpdatedAt?: number;
   deletedAt?: number;
   /** Settled configuration (while an update runs, `pending.config` is what it moves to). */
   config: StackConfig;
-  resources: Record<string, ResourceRecord>;
   outputs: OutputRecord[];
   /** Settled status (valid when no operation is running). */
   status: string;
@@ -221,12 +410,11 @@ export function stackStatusAt(stack: StackRecord, t: number): { status: string; 
   if (stack.pending && t < stack.pending.at) {
     const op = stack.ops[stack.ops.length - 1];
     if (op) {
-      for (let i = op.events.length - 1; i >= 0; i--) {
-        const event = op.events[i] as StoredEvent;
-        if (event.logicalId === undefined && event.at <= t) {
-          return event.reason === undefined
-            ? { status: event.status }
-            : { status: event.status, reason: event.reason };
+      for (let i = op.phases.length - 1; i >= 0; i--) {
+        const [dt, code, reason] = op.phases[i] as [number, number, string?];
+        if (op.startedAt + dt <= t) {
+          const status = STATUS_CODES[code] ?? 'UNKNOWN';
+          return reason === undefined ? { status } : { status, reason };
         }
       }
     }
@@ -249,8 +437,7 @@ export function settleStack(target: TargetState, stack: StackRecord, t: number):
   stack.pending = undefined;
   stack.status = pending.status;
   stack.statusReason = pending.reason;
-  stack.config = pending.config;
-  stack.resources = pending.resources;
+  if (pending.config) stack.config = pending.config;
   stack.outputs = pending.outputs;
   for (const logicalId of pending.repairedDrift) {
     delete stack.drift.live[logicalId];
@@ -287,28 +474,57 @@ function isFailedOutcome(status: string): boolean {
   return status.includes('ROLLBACK') || status.endsWith('FAILED');
 }
 
-/** Resources as they stand at `t` (during an operation: the settled ones plus the events so far). */
+/** A few recent folds, so one request that reads a stack's resources twice folds once. */
+const resourceMemo = new Map<
+  StackRecord,
+  { ops: number; at: number; value: Record<string, ResourceRecord> }
+>();
+
+/**
+ * Resources as they stand at `t`, folded from every operation's events (the one source of
+ * truth). The delete of a replaced resource's old physical id does not touch the logical record.
+ * Pass `Number.POSITIVE_INFINITY` for "after everything scheduled".
+ */
 export function resourcesAt(stack: StackRecord, t: number): Record<string, ResourceRecord> {
-  if (!stack.pending) return stack.resources;
-  if (t >= stack.pending.at) return stack.pending.resources;
-  const op = stack.ops[stack.ops.length - 1];
+  const lastEnd = stack.ops.length > 0 ? (stack.ops[stack.ops.length - 1] as OperationRecord).endAt : 0;
+  const at = t >= lastEnd ? Number.POSITIVE_INFINITY : t;
+  const memo = resourceMemo.get(stack);
+  if (memo && memo.ops === stack.ops.length && memo.at === at) return memo.value;
   const out: Record<string, ResourceRecord> = {};
-  for (const [id, r] of Object.entries(stack.resources)) out[id] = { ...r };
-  if (!op) return out;
-  for (const event of op.events) {
-    if (event.at > t) break;
-    if (event.logicalId === undefined) continue;
-    const record: ResourceRecord = {
-      type: event.type ?? out[event.logicalId]?.type ?? 'AWS::CloudFormation::CustomResource',
-      status: event.status,
-      updatedAt: event.at,
-    };
-    const physicalId = event.physicalId ?? out[event.logicalId]?.physicalId;
-    if (physicalId !== undefined) record.physicalId = physicalId;
-    if (event.reason !== undefined) record.reason = event.reason;
-    out[event.logicalId] = record;
+  for (const op of stack.ops) {
+    if (op.startedAt > at) break;
+    const limit = at - op.startedAt;
+    const { res, events } = decodeOperation(op);
+    for (const e of events) {
+      if (e.dt > limit) break;
+      if (e.res < 0) continue;
+      const [logicalId, type, resPid] = res[e.res] as [string, string, string | undefined];
+      const status = STATUS_CODES[e.code] ?? 'UNKNOWN';
+      const physicalId = e.pid ?? resPid;
+      const prev = out[logicalId];
+      if (
+        prev?.physicalId !== undefined &&
+        physicalId !== undefined &&
+        physicalId !== prev.physicalId &&
+        status.startsWith('DELETE_')
+      ) {
+        continue; // cleanup of the old (or abandoned new) physical resource of a replacement
+      }
+      const record: ResourceRecord = { type, status, updatedAt: op.startedAt + e.dt };
+      const id = physicalId ?? prev?.physicalId;
+      if (id !== undefined) record.physicalId = id;
+      if (e.reason !== undefined) record.reason = e.reason;
+      out[logicalId] = record;
+    }
   }
+  if (resourceMemo.size >= 64) resourceMemo.clear();
+  resourceMemo.set(stack, { ops: stack.ops.length, at, value: out });
   return out;
+}
+
+/** Resources once every scheduled operation has run (what planning starts from). */
+export function finalResources(stack: StackRecord): Record<string, ResourceRecord> {
+  return resourcesAt(stack, Number.POSITIVE_INFINITY);
 }
 
 /** Whether a stack status means an operation is running (updates and deletes are refused). */

@@ -140,8 +140,15 @@ const TOP_LEVEL_KEYS = new Set([
 const LOGICAL_ID = /^[A-Za-z0-9]+$/;
 
 /** Content hash of a template body: stacks share one stored copy of identical templates. */
+const hashCache = new Map<string, string>();
+
 export function templateHash(body: string): string {
-  return createHash('sha256').update(body).digest('hex').slice(0, 32);
+  const known = hashCache.get(body);
+  if (known) return known;
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 32);
+  if (hashCache.size > 200) hashCache.clear();
+  hashCache.set(body, hash);
+  return hash;
 }
 
 const parseCache = new Map<string, ParsedTemplate>();
@@ -347,10 +354,14 @@ export const IAM_RESOURCE_NAME_PROPERTY: Record<string, string | undefined> = {
 };
 
 /** The capability a template needs (AWS checks every IAM resource, whatever its Condition). */
+const capabilityCache = new WeakMap<ParsedTemplate, { capabilities: string[]; reasonTypes: string[] }>();
+
 export function requiredCapabilities(template: ParsedTemplate): {
   capabilities: string[];
   reasonTypes: string[];
 } {
+  const cached = capabilityCache.get(template);
+  if (cached) return cached;
   let iam = false;
   let named = false;
   const types = new Set<string>();
@@ -365,5 +376,7 @@ export function requiredCapabilities(template: ParsedTemplate): {
   if (named) capabilities.push('CAPABILITY_NAMED_IAM');
   else if (iam) capabilities.push('CAPABILITY_IAM');
   if (template.Transform !== undefined) capabilities.push('CAPABILITY_AUTO_EXPAND');
-  return { capabilities, reasonTypes: [...types] };
+  const result = { capabilities, reasonTypes: [...types] };
+  capabilityCache.set(template, result);
+  return result;
 }
