@@ -29,6 +29,8 @@ export interface DeploymentSettings {
   /** null when the execution roles require none (JSONPath cannot omit a field). */
   externalId: string | null;
   timeoutSeconds: number;
+  /** Drift mode: repair drifted targets (always false in other modes). */
+  repair: boolean;
 }
 
 export interface ValidatedRollout {
@@ -142,6 +144,7 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
       executionRoleName: rollout.executionRoleName,
       externalId: rollout.externalId ?? null,
       timeoutSeconds: rollout.timeoutSeconds,
+      repair: rollout.repair,
     },
   };
 }

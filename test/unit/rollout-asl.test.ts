@@ -137,10 +137,16 @@ describe('statemachines/rollout.asl.json', () => {
           'executionRoleName',
           'externalId',
           'timeoutSeconds',
+          'repair',
           'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
         ].sort(),
       );
       expect(task.Parameters.Input['AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$']).toBe('$$.Execution.Id');
+      // Shared fields come from the validated deployment settings, per-target ones from the manifest line.
+      for (const [key, value] of Object.entries(task.Parameters.Input)) {
+        if (key.startsWith('AWS_')) continue;
+        expect(String(value)).toMatch(/^\$\.(deployment|target)\./);
+      }
       const retried = task.Retry.flatMap((r: Any) => r.ErrorEquals);
       expect(retried).toContain('StepFunctions.ExecutionLimitExceededException');
       expect(task.Retry.every((r: Any) => r.JitterStrategy === 'FULL')).toBe(true);

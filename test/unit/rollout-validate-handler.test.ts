@@ -61,6 +61,7 @@ describe('validate-rollout handler', () => {
       executionRoleName: 'StackFleetExecutionRole',
       externalId: null,
       timeoutSeconds: 3600,
+      repair: false,
     });
     expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toMatchObject({
       Bucket: 'stackfleet-artifacts',
