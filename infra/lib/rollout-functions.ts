@@ -55,6 +55,11 @@ const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
     timeout: Duration.minutes(10),
     memorySize: 1024,
   },
+  // Preview and drift modes of the deploy-target workflow: change sets and drift detection in
+  // the target, through the execution role like deploy-stack.
+  'preview-changes': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
+  'detect-drift': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
+  'repair-drift': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
   'summarize-rollout': {
     targetAccess: false,
     artifacts: 'readWrite',
@@ -102,7 +107,12 @@ export class RolloutFunctions extends Construct {
     this.byPlaceholder = {};
 
     for (const entry of lambdaFunctions) {
-      const access = functionAccess[entry.id];
+      const access = functionAccess[entry.id] as FunctionAccess | undefined;
+      if (!access) {
+        throw new Error(
+          `Lambda function ${entry.id} has no permissions decided in infra/lib/rollout-functions.ts (functionAccess). Received registry id: ${entry.id}`,
+        );
+      }
       const entryFile = join(props.projectRoot, entry.entry);
       if (!existsSync(entryFile)) {
         throw new Error(

@@ -9,16 +9,21 @@ import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { StackFleetAdminStack, type StackFleetAdminStackProps } from '../../infra/lib/admin-stack';
+import {
+  defaultDriftRequest,
+  StackFleetAdminStack,
+  type StackFleetAdminStackProps,
+} from '../../infra/lib/admin-stack';
 import { adminStackPropsFromContext } from '../../infra/lib/context';
 import { GrantedIntegrations, placeholdersIn, serviceIntegrationsIn } from '../../infra/lib/state-machines';
 import { lambdaFunctions, stateMachineFiles } from '../../src/core/functions';
+import { validateRolloutInput } from '../../src/core/rollout-input';
 
 // aws-cdk-lib's built-in schema validation takes ~15 s on this stack: run it once, explicitly,
 // in the cdk-nag test below, not for every assertion synth.
 process.env.CDK_VALIDATION = 'false';
 
-const projectRoot = process.env.STACKFLEET_PROJECT_ROOT ?? resolve(__dirname, '../..');
+const projectRoot = resolve(__dirname, '../..');
 const ORG = 'o-abcdefghij';
 
 function synth(props: StackFleetAdminStackProps = {}, options: { nag?: boolean } = {}) {
@@ -353,6 +358,18 @@ describe('notifications, alarm and schedule', () => {
       stackName: 'stackfleet-baseline',
       template: { bucket: `<Ref:${logicalId(stack.artifacts.bucket)}>`, key: 'templates/baseline.yaml' },
     });
+  });
+
+  it('starts rollouts the Validate step accepts (the schedule cannot vary its input, so no rolloutId)', () => {
+    const request = defaultDriftRequest({
+      bucket: 'stackfleet-artifacts',
+      executionRoleName: 'StackFleetExecution',
+      externalId: 'fleet-external-id',
+      organizationRootId: 'r-ab12',
+    });
+    const { input, issues } = validateRolloutInput(request, 'scheduled-run-1');
+    expect(issues).toEqual([]);
+    expect(input).toMatchObject({ mode: 'drift', repair: true, rolloutId: 'scheduled-run-1' });
   });
 
   it('enables the schedule and takes its expression and targets when asked', () => {
