@@ -212,6 +212,23 @@ describe('rollout state machine on the sandbox', () => {
       expect(input.templateUrl).toContain(`versionId=${h.template?.versionId}`);
     });
 
+    test('no more children run at once than maxConcurrency allows', async () => {
+      const children = await childExecutions(h, 'it-clean');
+      const edges = children.flatMap((c) => [
+        { at: c.startDate?.getTime() ?? 0, delta: 1 },
+        { at: c.stopDate?.getTime() ?? 0, delta: -1 },
+      ]);
+      // Ends before starts at the same instant: a slot freed and reused at once is not an overlap.
+      edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
+      let running = 0;
+      let peak = 0;
+      for (const e of edges) {
+        running += e.delta;
+        peak = Math.max(peak, running);
+      }
+      expect(peak).toBe(4);
+    });
+
     test('the summary is published to the notification topic', () => {
       const messages = readSnsMessages(h.sandbox.world, h.admin?.topicArn).filter((m) =>
         m.message.includes('Rollout it-clean '),
