@@ -5,20 +5,32 @@
 export const lambdaFunctions = [
   { id: 'deploy-stack', entry: 'functions/deploy-stack.ts', placeholder: 'DeployStackFunctionArn' },
   { id: 'check-stack', entry: 'functions/check-stack.ts', placeholder: 'CheckStackFunctionArn' },
-  { id: 'validate-rollout', entry: 'functions/validate-rollout.ts', placeholder: 'ValidateRolloutFunctionArn' },
+  {
+    id: 'validate-rollout',
+    entry: 'functions/validate-rollout.ts',
+    placeholder: 'ValidateRolloutFunctionArn',
+  },
   { id: 'plan-targets', entry: 'functions/plan-targets.ts', placeholder: 'PlanTargetsFunctionArn' },
   {
     id: 'summarize-rollout',
     entry: 'functions/summarize-rollout.ts',
     placeholder: 'SummarizeRolloutFunctionArn',
   },
+  // Preview and drift modes of deploy-target (issue 6); they assume the execution role like deploy-stack.
+  { id: 'preview-changes', entry: 'functions/preview-changes.ts', placeholder: 'PreviewChangesFunctionArn' },
+  { id: 'detect-drift', entry: 'functions/detect-drift.ts', placeholder: 'DetectDriftFunctionArn' },
+  { id: 'repair-drift', entry: 'functions/repair-drift.ts', placeholder: 'RepairDriftFunctionArn' },
 ] as const;
 
 export type LambdaFunctionId = (typeof lambdaFunctions)[number]['id'];
 
 /** State machine files, in deployment order (the rollout needs the deploy-target ARN). */
 export const stateMachineFiles = [
-  { id: 'deploy-target', file: 'statemachines/deploy-target.asl.json', placeholder: 'DeployTargetStateMachineArn' },
+  {
+    id: 'deploy-target',
+    file: 'statemachines/deploy-target.asl.json',
+    placeholder: 'DeployTargetStateMachineArn',
+  },
   { id: 'rollout', file: 'statemachines/rollout.asl.json', placeholder: 'RolloutStateMachineArn' },
 ] as const;
 
@@ -30,7 +42,9 @@ export function substituteDefinition(definition: string, values: Record<string, 
   return definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_match, name: string) => {
     const value = values[name];
     if (value === undefined) {
-      throw new Error(`Definition substitution \${${name}} has no value. Received values for: ${Object.keys(values).join(', ')}`);
+      throw new Error(
+        `Definition substitution \${${name}} has no value. Received values for: ${Object.keys(values).join(', ')}`,
+      );
     }
     return value;
   });
