@@ -70,6 +70,8 @@ export async function runWithVirtualTime<T>(
     now: options.startAt ?? realNow(),
     toFake: [...FAKED],
     loopLimit: Number.MAX_SAFE_INTEGER,
+    // Timers made before the clock was installed (keep-alive sockets, the SDK) can still be cleared.
+    shouldClearNativeTimers: true,
   });
   active = 'virtual';
   let settled = false;
@@ -150,6 +152,8 @@ export function startScaledClock(options: {
     now: startAt,
     toFake: [...FAKED],
     loopLimit: Number.MAX_SAFE_INTEGER,
+    // Timers made before the clock was installed (keep-alive sockets, the SDK) can still be cleared.
+    shouldClearNativeTimers: true,
   });
   active = 'scaled';
   const realStart = realNow();
