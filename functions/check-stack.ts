@@ -50,6 +50,8 @@ interface Watch {
   readonly startedAt: string;
   readonly operationStartedAt: string;
   readonly checks: number;
+  readonly expectedSeconds?: number;
+  readonly resourceCount?: number;
 }
 
 function watchFrom(event: unknown): Watch {
@@ -67,6 +69,8 @@ function watchFrom(event: unknown): Watch {
     startedAt: previous.startedAt ?? new Date().toISOString(),
     operationStartedAt: previous.operationStartedAt ?? previous.startedAt ?? new Date().toISOString(),
     checks: previous.checks ?? 0,
+    ...(typeof previous.expectedSeconds === 'number' ? { expectedSeconds: previous.expectedSeconds } : {}),
+    ...(typeof previous.resourceCount === 'number' ? { resourceCount: previous.resourceCount } : {}),
   };
 }
 
@@ -141,6 +145,8 @@ async function check(
     ...(watch.clientRequestToken ? { clientRequestToken: watch.clientRequestToken } : {}),
     operationStartedAt: watch.operationStartedAt,
     stackStatus: current.status,
+    ...(watch.expectedSeconds === undefined ? {} : { expectedSeconds: watch.expectedSeconds }),
+    ...(watch.resourceCount === undefined ? {} : { resourceCount: watch.resourceCount }),
   };
   const phase = classifyStackStatus(current.status);
   const elapsed = secondsBetween(watch.operationStartedAt, now);
@@ -210,7 +216,13 @@ async function check(
     input.stackName,
     now,
   );
-  const wait = nextWaitSeconds({ elapsedSeconds: elapsed, checks, progress, remainingBudgetSeconds: budget });
+  const wait = nextWaitSeconds({
+    elapsedSeconds: elapsed,
+    checks,
+    progress: watch.resourceCount === undefined ? progress : { ...progress, total: watch.resourceCount },
+    remainingBudgetSeconds: budget,
+    ...(watch.expectedSeconds === undefined ? {} : { expectedSeconds: watch.expectedSeconds }),
+  });
   return {
     ...base,
     ...watched,

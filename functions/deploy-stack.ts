@@ -8,6 +8,7 @@ import {
   UpdateStackCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { assumeExecutionRole } from '../src/aws/assume-role';
 import {
   functionError,
@@ -27,6 +28,7 @@ import {
 import { planStackAction, StackActions } from '../src/core/stack-status';
 import {
   failedProgress,
+  parseS3Url,
   parseTargetInput,
   previousProgress,
   secondsBetween,
@@ -37,7 +39,13 @@ import {
   targetIdentity,
   type WatchedOperation,
 } from '../src/core/target-input';
-import { nextWaitSeconds, waitForOtherOperationSeconds } from '../src/core/wait-policy';
+import {
+  nextWaitSeconds,
+  readTemplateResources,
+  type TemplatePrior,
+  templatePrior,
+  waitForOtherOperationSeconds,
+} from '../src/core/wait-policy';
 
 /**
  * "Deploy stack": brings one target's stack towards the template. Validates the input, assumes
@@ -122,12 +130,59 @@ function token(ctx: Context, kind: StackOperationKind): string {
   return clientRequestToken(kind, ctx.input.rolloutId, ctx.input.accountId, ctx.input.region);
 }
 
+/** Template bodies are read once per warm function and template version (one per rollout). */
+const templates = new Map<string, Promise<string | undefined>>();
+
+/** Forgets cached template bodies (tests; a cold start). */
+export function clearTemplateCache(): void {
+  templates.clear();
+}
+
+/**
+ * How long the create should take, from the template's critical path (see wait-policy.ts).
+ * Read with the function's own identity (the admin account owns the artifact bucket). Only an
+ * estimate: if the template cannot be read or parsed the wait policy simply goes without.
+ */
+async function createPrior(input: TargetInput): Promise<TemplatePrior | undefined> {
+  const location = parseS3Url(input.templateUrl);
+  if (!location) return undefined;
+  let body = templates.get(input.templateUrl);
+  if (!body) {
+    const s3 = awsClients.s3({ region: process.env.AWS_REGION ?? 'us-east-1' });
+    body = s3
+      .send(
+        new GetObjectCommand({ Bucket: location.bucket, Key: location.key, VersionId: location.versionId }),
+      )
+      .then((answer) => answer?.Body?.transformToString())
+      .catch((error: unknown) => {
+        console.warn(`Could not read ${input.templateUrl} to estimate the create time: ${String(error)}`);
+        templates.delete(input.templateUrl);
+        return undefined;
+      });
+    templates.set(input.templateUrl, body);
+  }
+  const text = await body;
+  if (text === undefined) return undefined;
+  try {
+    const resources = readTemplateResources(text, {
+      region: input.region,
+      accountId: input.accountId,
+      parameters: input.parameters,
+    });
+    return templatePrior(resources);
+  } catch (error) {
+    console.warn(`Could not read the resources of ${input.templateUrl}: ${String(error)}`);
+    return undefined;
+  }
+}
+
 function inProgress(
   ctx: Context,
   operation: WatchedOperation,
   stackId: string,
   requestToken: string,
   reason: string,
+  prior?: TemplatePrior,
 ): TargetProgress {
   const wait = nextWaitSeconds({
     elapsedSeconds: 0,
@@ -144,6 +199,7 @@ function inProgress(
     checks: 0,
     waitSeconds: wait.seconds,
     reason,
+    ...(prior ? { expectedSeconds: prior.expectedSeconds, resourceCount: prior.resourceCount } : {}),
   };
 }
 
@@ -186,12 +242,14 @@ async function create(ctx: Context): Promise<TargetProgress> {
     ),
   );
   const stackId = answer.StackId ?? ctx.input.stackName;
+  const prior = await createPrior(ctx.input);
   return inProgress(
     ctx,
     'CREATE',
     stackId,
     requestToken,
     `Creating stack ${ctx.input.stackName} from template version ${ctx.input.templateVersion}`,
+    prior,
   );
 }
 

@@ -150,6 +150,24 @@ function checkTemplateUrl(value: string): void {
   }
 }
 
+/** Where a template URL points in S3; `undefined` for a URL that is not an S3 object URL. */
+export function parseS3Url(value: string): { bucket: string; key: string; versionId?: string } | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (!S3_HOST.test(url.hostname)) return undefined;
+  const path = url.pathname.replace(/^\//, '');
+  const virtualHosted = /^(.+)\.s3[.-]/.exec(url.hostname);
+  const bucket = virtualHosted ? virtualHosted[1] : path.split('/')[0];
+  const key = virtualHosted ? path : path.split('/').slice(1).join('/');
+  if (!bucket || !key) return undefined;
+  const versionId = url.searchParams.get('versionId');
+  return { bucket, key: decodeURIComponent(key), ...(versionId ? { versionId } : {}) };
+}
+
 function checkTags(tags: Record<string, string>): void {
   const keys = Object.keys(tags);
   if (keys.length > MAX_USER_TAGS) refuse('tags', `must hold at most ${MAX_USER_TAGS} tags`, keys.length);
@@ -357,6 +375,10 @@ export interface TargetProgress {
   readonly waitSeconds: number;
   readonly stackStatus?: string;
   readonly reason: string;
+  /** Creates only: seconds the template's slowest chain of resources should take (the wait policy's prior). */
+  readonly expectedSeconds?: number;
+  /** Creates only: resources the template makes in this target. */
+  readonly resourceCount?: number;
   /** Set once a failed first create was deleted, so the next create gets its own token. */
   readonly recreating?: boolean;
   /** Set once ContinueUpdateRollback was sent, so a second UPDATE_ROLLBACK_FAILED is reported, not looped on. */

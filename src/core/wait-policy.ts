@@ -1,3 +1,5 @@
+import { parse as parseYaml } from 'yaml';
+
 /**
  * How long "Wait for stack" waits before the next "Check stack".
  *
@@ -30,7 +32,7 @@
  */
 
 export const MIN_WAIT_SECONDS = 5;
-export const MAX_WAIT_SECONDS = 120;
+export const MAX_WAIT_SECONDS = 180;
 export const FIRST_WAIT_SECONDS = 20;
 /** Expected duration of a running resource until finished ones say otherwise (baseline resources take 5-90 s). */
 export const DEFAULT_RESOURCE_SECONDS = 60;
@@ -58,6 +60,8 @@ export interface WaitContext {
   readonly progress?: ResourceProgress;
   /** Seconds left before the per-target timeout. */
   readonly remainingBudgetSeconds?: number;
+  /** The operation's expected duration from the template (creates), if known. */
+  readonly expectedSeconds?: number;
 }
 
 export interface WaitDecision {
@@ -98,9 +102,22 @@ export function nextWaitSeconds(context: WaitContext): WaitDecision {
   let remaining: number;
   let basis: string;
 
+  const priorRemaining =
+    context.expectedSeconds === undefined ? undefined : context.expectedSeconds - elapsed;
   if (context.checks === 0 || context.progress === undefined) {
     remaining = FIRST_WAIT_SECONDS;
     basis = 'first look';
+  } else if (
+    priorRemaining !== undefined &&
+    priorRemaining > 0 &&
+    context.progress.runningSeconds.length > 0
+  ) {
+    // The template says the stack is not done yet; the events may not show later dependency waves.
+    const { doneSeconds, runningSeconds } = context.progress;
+    const eventRemaining = Math.max(...runningSeconds.map((r) => expectedRemainingSeconds(r, doneSeconds)));
+    remaining = Math.max(priorRemaining, eventRemaining);
+    remaining += 3 + 0.1 * remaining;
+    basis = `${doneSeconds.length} done, ${runningSeconds.length} running, template expects ${Math.round(context.expectedSeconds ?? 0)} s`;
   } else {
     const { doneSeconds, runningSeconds, total } = context.progress;
     const typical = median(doneSeconds) ?? DEFAULT_RESOURCE_SECONDS;
@@ -140,4 +157,244 @@ export function waitForOtherOperationSeconds(waitedSeconds: number, remainingBud
   if (remainingBudgetSeconds !== undefined)
     seconds = Math.min(seconds, Math.max(1, remainingBudgetSeconds + 1));
   return Math.ceil(seconds);
+}
+
+/*
+ * The prior: how long a create should take, read from the template before any event exists.
+ * A create runs resources in dependency order, so it lasts about as long as its longest chain
+ * of dependent resources (the critical path), each taking the typical time of its type. With it
+ * the second check can aim at the finish of the whole stack, including dependency waves the
+ * events cannot show yet, so a 1-3 minute create settles in two checks. Updates touch only
+ * the resources that changed, so they use the events alone.
+ */
+
+/** Typical seconds CloudFormation takes to create a resource, by type (from AWS experience). */
+export const TYPICAL_CREATE_SECONDS: Readonly<Record<string, number>> = {
+  'AWS::IAM::Role': 25,
+  'AWS::IAM::ManagedPolicy': 15,
+  'AWS::IAM::Policy': 15,
+  'AWS::IAM::InstanceProfile': 120,
+  'AWS::KMS::Key': 90,
+  'AWS::KMS::Alias': 5,
+  'AWS::S3::Bucket': 30,
+  'AWS::S3::BucketPolicy': 5,
+  'AWS::SNS::Topic': 12,
+  'AWS::SNS::TopicPolicy': 8,
+  'AWS::SNS::Subscription': 8,
+  'AWS::Events::Rule': 30,
+  'AWS::Config::ConfigurationRecorder': 30,
+  'AWS::Config::DeliveryChannel': 15,
+  'AWS::Config::ConfigRule': 20,
+  'AWS::CloudTrail::Trail': 40,
+  'AWS::Logs::LogGroup': 5,
+  'AWS::GuardDuty::Detector': 15,
+  'AWS::SecurityHub::Hub': 20,
+  'AWS::AccessAnalyzer::Analyzer': 15,
+  'AWS::Lambda::Function': 30,
+  'AWS::CloudFront::Distribution': 600,
+};
+/** For types not in the table. */
+export const TYPICAL_CREATE_SECONDS_DEFAULT = 25;
+
+/** A template resource as the prior sees it. */
+export interface TemplateResource {
+  readonly type: string;
+  /** Logical ids it waits for (DependsOn, Ref, GetAtt, Sub). */
+  readonly dependsOn: readonly string[];
+}
+
+/** CloudFormation's own time around the resources (starting the operation, marking the stack complete). */
+export const STACK_OVERHEAD_SECONDS = 5;
+
+export interface TemplatePrior {
+  readonly resourceCount: number;
+  /** Seconds the create should take: the slowest chain of dependent resources. */
+  readonly expectedSeconds: number;
+}
+
+/** Critical path of the resources, each taking its type's typical seconds. */
+export function templatePrior(resources: Readonly<Record<string, TemplateResource>>): TemplatePrior {
+  const finish = new Map<string, number>();
+  const visiting = new Set<string>();
+  const finishOf = (id: string): number => {
+    const known = finish.get(id);
+    if (known !== undefined) return known;
+    const resource = resources[id];
+    if (!resource || visiting.has(id)) return 0; // not a resource, or a cycle CloudFormation would refuse
+    visiting.add(id);
+    const start = Math.max(0, ...resource.dependsOn.map(finishOf));
+    visiting.delete(id);
+    const end = start + (TYPICAL_CREATE_SECONDS[resource.type] ?? TYPICAL_CREATE_SECONDS_DEFAULT);
+    finish.set(id, end);
+    return end;
+  };
+  const ids = Object.keys(resources);
+  return {
+    resourceCount: ids.length,
+    expectedSeconds: Math.max(0, ...ids.map(finishOf)) + STACK_OVERHEAD_SECONDS,
+  };
+}
+
+const INTRINSICS = [
+  'Ref',
+  'Condition',
+  'Base64',
+  'Cidr',
+  'FindInMap',
+  'GetAtt',
+  'GetAZs',
+  'ImportValue',
+  'Join',
+  'Select',
+  'Split',
+  'Sub',
+  'Transform',
+  'And',
+  'Equals',
+  'If',
+  'Not',
+  'Or',
+  'Length',
+  'ToJsonString',
+] as const;
+
+/** The short-form tags (`!Ref`, `!GetAtt`, ...) as their long forms, for scalars, lists and maps. */
+const CFN_TAGS = INTRINSICS.flatMap((name) => {
+  const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
+  const json = (value: { toJSON(): unknown }) => ({ [key]: value.toJSON() });
+  return [
+    { tag: `!${name}`, resolve: (value: unknown) => ({ [key]: value }) },
+    { tag: `!${name}`, collection: 'seq' as const, resolve: json },
+    { tag: `!${name}`, collection: 'map' as const, resolve: json },
+  ];
+});
+
+type Json = unknown;
+
+interface TemplateContext {
+  readonly region: string;
+  readonly accountId: string;
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
+function asRecord(value: Json): Record<string, Json> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, Json>)
+    : {};
+}
+
+/** Condition evaluation; `undefined` = cannot tell here (the resource is then counted). */
+function conditionEvaluator(template: Record<string, Json>, context: TemplateContext) {
+  const parameters = asRecord(template.Parameters);
+  const conditions = asRecord(template.Conditions);
+  const memo = new Map<string, boolean | undefined>();
+
+  const value = (expr: Json): string | undefined => {
+    if (typeof expr === 'string' || typeof expr === 'number' || typeof expr === 'boolean')
+      return String(expr);
+    const ref = asRecord(expr).Ref;
+    if (typeof ref !== 'string') return undefined;
+    if (ref === 'AWS::Region') return context.region;
+    if (ref === 'AWS::AccountId') return context.accountId;
+    if (ref in context.parameters) return context.parameters[ref];
+    const fallback = asRecord(parameters[ref]).Default;
+    return fallback === undefined ? undefined : String(fallback);
+  };
+
+  const evaluate = (expr: Json): boolean | undefined => {
+    const e = asRecord(expr);
+    const args = (key: string) => (Array.isArray(e[key]) ? (e[key] as Json[]) : []);
+    if (typeof e.Condition === 'string') return named(e.Condition);
+    if ('Fn::Equals' in e) {
+      const [a, b] = args('Fn::Equals').map(value);
+      return a === undefined || b === undefined ? undefined : a === b;
+    }
+    if ('Fn::Not' in e) {
+      const inner = evaluate(args('Fn::Not')[0]);
+      return inner === undefined ? undefined : !inner;
+    }
+    if ('Fn::And' in e) {
+      const all = args('Fn::And').map(evaluate);
+      return all.includes(false) ? false : all.includes(undefined) ? undefined : true;
+    }
+    if ('Fn::Or' in e) {
+      const any = args('Fn::Or').map(evaluate);
+      return any.includes(true) ? true : any.includes(undefined) ? undefined : false;
+    }
+    return undefined;
+  };
+
+  const named = (name: string): boolean | undefined => {
+    if (memo.has(name)) return memo.get(name);
+    memo.set(name, undefined); // a cycle stays unknown
+    const result = evaluate(conditions[name]);
+    memo.set(name, result);
+    return result;
+  };
+  return named;
+}
+
+/** Logical ids an expression refers to (Ref, GetAtt, Sub) among `ids`. */
+function referencedIds(expr: Json, ids: ReadonlySet<string>, found: Set<string>): void {
+  if (Array.isArray(expr)) {
+    for (const item of expr) referencedIds(item, ids, found);
+    return;
+  }
+  if (typeof expr !== 'object' || expr === null) return;
+  for (const [key, inner] of Object.entries(expr as Record<string, Json>)) {
+    if (key === 'Ref' && typeof inner === 'string' && ids.has(inner)) found.add(inner);
+    else if (key === 'Fn::GetAtt') {
+      const target = Array.isArray(inner)
+        ? inner[0]
+        : typeof inner === 'string'
+          ? inner.split('.')[0]
+          : undefined;
+      if (typeof target === 'string' && ids.has(target)) found.add(target);
+    } else if (key === 'Fn::Sub') {
+      const text = Array.isArray(inner) ? inner[0] : inner;
+      if (typeof text === 'string') {
+        for (const match of text.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[^}]*)?\}/g)) {
+          if (match[1] && ids.has(match[1])) found.add(match[1]);
+        }
+      }
+      if (Array.isArray(inner)) referencedIds(inner[1], ids, found);
+      continue;
+    }
+    referencedIds(inner, ids, found);
+  }
+}
+
+/**
+ * The resources a create of this template makes in one target (YAML or JSON body), with the
+ * ones they wait for. Conditions that depend only on parameters, the region and the account are
+ * evaluated; a resource whose condition cannot be told here is counted.
+ */
+export function readTemplateResources(
+  body: string,
+  context: TemplateContext,
+): Record<string, TemplateResource> {
+  const template = asRecord(parseYaml(body, { customTags: CFN_TAGS as never, uniqueKeys: false }));
+  const condition = conditionEvaluator(template, context);
+  const all = asRecord(template.Resources);
+  const kept = Object.keys(all).filter((id) => {
+    const name = asRecord(all[id]).Condition;
+    return typeof name !== 'string' || condition(name) !== false;
+  });
+  const ids = new Set(kept);
+  const resources: Record<string, TemplateResource> = {};
+  for (const id of kept) {
+    const resource = asRecord(all[id]);
+    const found = new Set<string>();
+    const dependsOn = resource.DependsOn;
+    for (const dep of Array.isArray(dependsOn) ? dependsOn : [dependsOn]) {
+      if (typeof dep === 'string' && ids.has(dep)) found.add(dep);
+    }
+    referencedIds(resource.Properties, ids, found);
+    found.delete(id);
+    resources[id] = {
+      type: typeof resource.Type === 'string' ? resource.Type : 'unknown',
+      dependsOn: [...found],
+    };
+  }
+  return resources;
 }

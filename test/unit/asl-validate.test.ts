@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { lambdaFunctions } from '../../src/core/functions';
 
 // asl-validator ships no type declarations; this is the shape of its export.
 const validator = require('asl-validator') as (definition: unknown) => {
@@ -71,12 +72,18 @@ describe('state machines', () => {
       }
     });
 
-    it('binds Tasks only to the function placeholders, and waits with SecondsPath', () => {
-      const states = allStates(definition.States);
-      const resources = states.filter(([, s]) => s.Type === 'Task').map(([, s]) => s.Resource);
-      expect(new Set(resources)).toEqual(new Set(['${DeployStackFunctionArn}', '${CheckStackFunctionArn}']));
-      for (const [, state] of states.filter(([, s]) => s.Type === 'Wait')) {
-        expect(state).toHaveProperty('SecondsPath');
+    it('binds Tasks to registered function placeholders, and waits with SecondsPath', () => {
+      const states = Object.fromEntries(allStates(definition.States));
+      expect(states['Deploy stack']?.Resource).toBe('${DeployStackFunctionArn}');
+      expect(states['Check stack']?.Resource).toBe('${CheckStackFunctionArn}');
+      const registered = new Set<string>(lambdaFunctions.map((f) => `\${${f.placeholder}}`));
+      for (const [name, state] of Object.entries(states)) {
+        if (state.Type === 'Task')
+          expect({ name, registered: registered.has(state.Resource ?? '') }).toEqual({
+            name,
+            registered: true,
+          });
+        if (state.Type === 'Wait') expect(state).toHaveProperty('SecondsPath');
       }
     });
   });

@@ -10,15 +10,22 @@ import {
   UpdateStackCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../functions/deploy-stack';
+import { clearTemplateCache, handler } from '../../functions/deploy-stack';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import { clientRequestToken } from '../../src/core/names';
 import type { FailureCause, TargetProgress } from '../../src/core/target-input';
 
 const sts = mockClient(STSClient);
 const cfn = mockClient(CloudFormationClient);
+const s3 = mockClient(S3Client);
+
+/** Two chained resources: the wait policy's prior expects Key (90 s) then Alias (5 s), plus overhead. */
+const TEMPLATE =
+  'Resources:\n  Key: { Type: AWS::KMS::Key }\n  Alias: { Type: AWS::KMS::Alias, Properties: { TargetKeyId: !Ref Key } }\n';
+const templateBody = (text: string) => ({ Body: { transformToString: async () => text } as never });
 
 const KEYS = {
   AccessKeyId: 'ASIAQUICKBROWNFOX001',
@@ -89,7 +96,10 @@ function expectNoCredentials(value: unknown) {
 beforeEach(() => {
   sts.reset();
   cfn.reset();
+  s3.reset();
   clearCredentialCache();
+  clearTemplateCache();
+  s3.on(GetObjectCommand).resolves(templateBody(TEMPLATE));
   sts
     .on(AssumeRoleCommand)
     .resolves({ Credentials: { ...KEYS, Expiration: new Date(Date.now() + 3600_000) } });
@@ -135,6 +145,36 @@ describe('Deploy stack', () => {
       waitSeconds: 20,
     });
     expectNoCredentials(out);
+  });
+
+  it('estimates the create from the template (read once per version) so the wait policy can aim at the finish', async () => {
+    cfn.on(DescribeStacksCommand).rejects(missing);
+    cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+
+    const first = await handler(input);
+    await handler({ ...input, accountId: '210987654321' });
+
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'my-bucket',
+      Key: 'templates/baseline.yaml',
+      VersionId: 'abc',
+    });
+    expect(first).toMatchObject({ resourceCount: 2, expectedSeconds: 100 });
+  });
+
+  it('creates without an estimate when the template cannot be read', async () => {
+    s3.on(GetObjectCommand).rejects(new Error('AccessDenied'));
+    cfn.on(DescribeStacksCommand).rejects(missing);
+    cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+
+    const out = await handler(input);
+
+    expect(out).toMatchObject({ status: 'IN_PROGRESS', operation: 'CREATE' });
+    expect(out).not.toHaveProperty('expectedSeconds');
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('Could not read'));
+    warn.mockRestore();
   });
 
   it('updates a healthy stack and reports the operation to watch', async () => {

@@ -10,11 +10,12 @@ import {
   type StackEvent,
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as checkStack } from '../../functions/check-stack';
-import { handler as deployStack } from '../../functions/deploy-stack';
+import { clearTemplateCache, handler as deployStack } from '../../functions/deploy-stack';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import { substituteDefinition } from '../../src/core/functions';
 
@@ -25,14 +26,19 @@ import { substituteDefinition } from '../../src/core/functions';
 
 const sts = mockClient(STSClient);
 const cfn = mockClient(CloudFormationClient);
+const s3 = mockClient(S3Client);
 
+// Every function placeholder gets a Lambda ARN; only Deploy stack and Check stack run here.
+const asl = readFileSync(join(__dirname, '..', '..', 'statemachines', 'deploy-target.asl.json'), 'utf8');
 const definition = JSON.parse(
   substituteDefinition(
-    readFileSync(join(__dirname, '..', '..', 'statemachines', 'deploy-target.asl.json'), 'utf8'),
-    {
-      DeployStackFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:stackfleet-deploy-stack',
-      CheckStackFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:stackfleet-check-stack',
-    },
+    asl,
+    Object.fromEntries(
+      [...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map(([, name]) => [
+        name,
+        `arn:aws:lambda:us-east-1:111111111111:function:${name}`,
+      ]),
+    ),
   ),
 );
 
@@ -134,7 +140,12 @@ const resourceEvent = (id: string, type: string, status: string, s: number, reas
 beforeEach(() => {
   sts.reset();
   cfn.reset();
+  s3.reset();
   clearCredentialCache();
+  clearTemplateCache();
+  s3.on(GetObjectCommand).resolves({
+    Body: { transformToString: async () => 'Resources:\n  Topic: { Type: AWS::SNS::Topic }\n' } as never,
+  });
   sts.on(AssumeRoleCommand).resolves({
     Credentials: {
       AccessKeyId: 'ASIAWORKFLOWKEY00001',
@@ -377,16 +388,14 @@ describe('deploy-target workflow in the local engine', () => {
   );
 
   it('ends with the last retryable error and its reason when retries run out', async () => {
-    cfn
-      .on(DescribeStacksCommand)
-      .rejects(
-        new CloudFormationServiceException({
-          name: 'Throttling',
-          message: 'Rate exceeded',
-          $fault: 'client',
-          $metadata: {},
-        }),
-      );
+    cfn.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'Throttling',
+        message: 'Rate exceeded',
+        $fault: 'client',
+        $metadata: {},
+      }),
+    );
 
     const { end, events } = await run(input);
 
@@ -405,7 +414,7 @@ describe('deploy-target workflow in the local engine', () => {
   });
 
   it('refuses a mode it does not run with InvalidInput', async () => {
-    const { end, entered } = await run({ ...input, mode: 'drift' });
+    const { end, entered } = await run({ ...input, mode: 'destroy' });
     expect(entered).toEqual(['Which mode?', 'Mode not supported']);
     expect(end?.Error).toBe('InvalidInput');
     expect(sts.calls()).toHaveLength(0);

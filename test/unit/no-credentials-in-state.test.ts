@@ -11,11 +11,12 @@ import {
   type StackEvent,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as checkStack } from '../../functions/check-stack';
-import { handler as deployStack } from '../../functions/deploy-stack';
+import { clearTemplateCache, handler as deployStack } from '../../functions/deploy-stack';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import { substituteDefinition } from '../../src/core/functions';
 
@@ -28,6 +29,7 @@ import { substituteDefinition } from '../../src/core/functions';
 
 const sts = mockClient(STSClient);
 const cfn = mockClient(CloudFormationClient);
+const s3 = mockClient(S3Client);
 
 const SECRETS = {
   AccessKeyId: 'ASIAZZNOTINSTATE0001',
@@ -35,13 +37,17 @@ const SECRETS = {
   SessionToken: 'IQoJb3JpZ2luX2VjENEVERINSTATE001',
 };
 
+// Every function placeholder gets a Lambda ARN; only Deploy stack and Check stack run here.
+const asl = readFileSync(join(__dirname, '..', '..', 'statemachines', 'deploy-target.asl.json'), 'utf8');
 const definition = JSON.parse(
   substituteDefinition(
-    readFileSync(join(__dirname, '..', '..', 'statemachines', 'deploy-target.asl.json'), 'utf8'),
-    {
-      DeployStackFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:stackfleet-deploy-stack',
-      CheckStackFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:stackfleet-check-stack',
-    },
+    asl,
+    Object.fromEntries(
+      [...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map(([, name]) => [
+        name,
+        `arn:aws:lambda:us-east-1:111111111111:function:${name}`,
+      ]),
+    ),
   ),
 );
 const machine = new StateMachine(definition);
@@ -132,7 +138,12 @@ function expectClean(log: string) {
 beforeEach(() => {
   sts.reset();
   cfn.reset();
+  s3.reset();
   clearCredentialCache();
+  clearTemplateCache();
+  s3.on(GetObjectCommand).resolves({
+    Body: { transformToString: async () => 'Resources:\n  Topic: { Type: AWS::SNS::Topic }\n' } as never,
+  });
   sts
     .on(AssumeRoleCommand)
     .resolves({ Credentials: { ...SECRETS, Expiration: new Date(Date.now() + 3600_000) } });

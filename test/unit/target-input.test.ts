@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../src/core/errors';
 import { clientRequestToken, executionRoleArn, roleSessionName } from '../../src/core/names';
-import { parseTargetInput } from '../../src/core/target-input';
+import { parseS3Url, parseTargetInput } from '../../src/core/target-input';
 
 const valid = {
   rolloutId: 'ro-20261127-1a2b3c',
@@ -146,6 +146,32 @@ describe('deploy-target input', () => {
 
   it('refuses something that is not an object', () => {
     expect(() => parseTargetInput('deploy')).toThrow('input must be an object. Received: deploy');
+  });
+});
+
+describe('S3 template locations', () => {
+  it.each([
+    [
+      'https://my-bucket.s3.us-east-1.amazonaws.com/templates/baseline.yaml?versionId=abc',
+      'my-bucket',
+      'templates/baseline.yaml',
+      'abc',
+    ],
+    [
+      'https://my.dotted.bucket.s3-us-west-2.amazonaws.com/a%20b.yaml?versionId=1',
+      'my.dotted.bucket',
+      'a b.yaml',
+      '1',
+    ],
+    ['https://s3.eu-west-1.amazonaws.com/bucket/dir/t.json', 'bucket', 'dir/t.json', undefined],
+  ])('%s is bucket %s, key %s, version %s', (url, bucket, key, versionId) => {
+    expect(parseS3Url(url)).toEqual({ bucket, key, ...(versionId ? { versionId } : {}) });
+  });
+
+  it('is undefined for URLs that are not S3 objects', () => {
+    expect(parseS3Url('https://example.com/t.yaml')).toBeUndefined();
+    expect(parseS3Url('https://bucket.s3.amazonaws.com/')).toBeUndefined();
+    expect(parseS3Url('not a url')).toBeUndefined();
   });
 });
 

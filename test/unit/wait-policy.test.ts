@@ -3,6 +3,10 @@ import {
   MAX_WAIT_SECONDS,
   MIN_WAIT_SECONDS,
   nextWaitSeconds,
+  readTemplateResources,
+  STACK_OVERHEAD_SECONDS,
+  TYPICAL_CREATE_SECONDS,
+  templatePrior,
   waitForOtherOperationSeconds,
 } from '../../src/core/wait-policy';
 
@@ -147,5 +151,127 @@ describe('waiting for someone else', () => {
     expect(waitForOtherOperationSeconds(80)).toBe(40);
     expect(waitForOtherOperationSeconds(1000)).toBe(60);
     expect(waitForOtherOperationSeconds(1000, 4)).toBe(5);
+  });
+});
+
+describe('the template prior', () => {
+  const template = `
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  HomeRegion: { Type: String, Default: us-east-1 }
+  EnableExtra: { Type: String, Default: "false" }
+Conditions:
+  IsHome: !Equals [!Ref "AWS::Region", !Ref HomeRegion]
+  Extra: !Equals [!Ref EnableExtra, "true"]
+  HomeAndExtra: !And [!Condition IsHome, !Condition Extra]
+  Unknowable: !Equals [!ImportValue Something, "x"]
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketEncryption:
+        ServerSideEncryptionConfiguration:
+          - ServerSideEncryptionByDefault: { KMSMasterKeyID: !GetAtt Key.Arn }
+  BucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Bucket
+      PolicyDocument: { Statement: [{ Resource: !Sub "\${Bucket.Arn}/*" }] }
+  Topic:
+    Type: AWS::SNS::Topic
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Condition: IsHome
+    DependsOn: [BucketPolicy]
+  ExtraRule:
+    Type: AWS::Events::Rule
+    Condition: HomeAndExtra
+  Guess:
+    Type: AWS::Logs::LogGroup
+    Condition: Unknowable
+`;
+
+  it('follows Ref, GetAtt, Sub and DependsOn and drops resources whose condition is false here', () => {
+    const home = readTemplateResources(template, {
+      region: 'us-east-1',
+      accountId: '123456789012',
+      parameters: {},
+    });
+    expect(Object.keys(home).sort()).toEqual(['Bucket', 'BucketPolicy', 'Guess', 'Key', 'Topic', 'Trail']);
+    expect(home.Bucket?.dependsOn).toEqual(['Key']);
+    expect(home.BucketPolicy?.dependsOn).toEqual(['Bucket']);
+    expect(home.Trail?.dependsOn).toEqual(['BucketPolicy']);
+
+    const away = readTemplateResources(template, {
+      region: 'eu-west-1',
+      accountId: '123456789012',
+      parameters: {},
+    });
+    expect(Object.keys(away)).not.toContain('Trail');
+    const extra = readTemplateResources(template, {
+      region: 'us-east-1',
+      accountId: '123456789012',
+      parameters: { EnableExtra: 'true' },
+    });
+    expect(Object.keys(extra)).toContain('ExtraRule');
+  });
+
+  it('expects a create to last its slowest chain of typical resource times', () => {
+    const home = templatePrior(
+      readTemplateResources(template, { region: 'us-east-1', accountId: '1', parameters: {} }),
+    );
+    const away = templatePrior(
+      readTemplateResources(template, { region: 'eu-west-1', accountId: '1', parameters: {} }),
+    );
+    const t = TYPICAL_CREATE_SECONDS;
+    // Key -> Bucket -> BucketPolicy -> Trail
+    expect(home).toEqual({
+      resourceCount: 6,
+      expectedSeconds:
+        (t['AWS::KMS::Key'] ?? 0) +
+        (t['AWS::S3::Bucket'] ?? 0) +
+        (t['AWS::S3::BucketPolicy'] ?? 0) +
+        (t['AWS::CloudTrail::Trail'] ?? 0) +
+        STACK_OVERHEAD_SECONDS,
+    });
+    expect(away.expectedSeconds).toBeLessThan(home.expectedSeconds);
+  });
+
+  it('reads JSON templates too, and survives a dependency cycle', () => {
+    const json = JSON.stringify({
+      Resources: {
+        A: { Type: 'AWS::SNS::Topic', DependsOn: 'B' },
+        B: { Type: 'AWS::SNS::Topic', Properties: { X: { Ref: 'A' } } },
+      },
+    });
+    const prior = templatePrior(
+      readTemplateResources(json, { region: 'eu-west-1', accountId: '1', parameters: {} }),
+    );
+    expect(prior.resourceCount).toBe(2);
+    expect(prior.expectedSeconds).toBeGreaterThan(0);
+  });
+
+  it('with the prior, a 2-3 minute create settles in two checks: an early look and one just after the finish', () => {
+    for (const actual of [120, 150, 180]) {
+      for (const priorError of [0.9, 1, 1.1]) {
+        const expectedSeconds = actual / priorError;
+        const first = nextWaitSeconds({ elapsedSeconds: 0, checks: 0, expectedSeconds }).seconds;
+        const second = nextWaitSeconds({
+          elapsedSeconds: first,
+          checks: 1,
+          expectedSeconds,
+          progress: { doneSeconds: [5], runningSeconds: [first - 2, first - 2] },
+        }).seconds;
+        const secondCheckAt = first + second;
+        expect({ actual, priorError, settled: secondCheckAt >= actual }).toEqual({
+          actual,
+          priorError,
+          settled: true,
+        });
+        expect(secondCheckAt - actual).toBeLessThanOrEqual(0.35 * actual);
+      }
+    }
   });
 });
