@@ -8,6 +8,9 @@ import { resolve } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
+import { AdminDefaults } from '../../infra/lib/admin-stack';
+import { ArtifactPrefixes } from '../../infra/lib/artifact-store';
+import { TARGET_ACCESS_ROLE_PATH } from '../../infra/lib/rollout-functions';
 
 type Json = Record<string, unknown>;
 
@@ -317,5 +320,34 @@ describe('execution-role.yaml', () => {
         },
       ],
     });
+  });
+});
+
+describe('the bootstrap template agrees with the admin stack and the baseline', () => {
+  const defaults = (t: typeof executionRole) =>
+    Object.fromEntries(
+      Object.entries(t.json.Parameters as Record<string, { Default?: string }>).map(([k, v]) => [
+        k,
+        v.Default,
+      ]),
+    );
+
+  it('trusts the IAM path the admin functions live under and uses the role name they assume', () => {
+    const role = defaults(executionRole);
+    expect(role.AdminRolePath).toBe(TARGET_ACCESS_ROLE_PATH);
+    expect(role.RoleName).toBe(AdminDefaults.executionRoleName);
+  });
+
+  it('lets the baseline stack name through the prefix, and its IAM names through the service role', () => {
+    const role = defaults(executionRole);
+    expect(AdminDefaults.stackName.startsWith(role.StackNamePrefix as string)).toBe(true);
+    expect(role.BaselineIamNamePrefix).toBe(defaults(baseline).IamNamePrefix);
+  });
+
+  it('reads templates from the prefix the admin bucket shares with the organisation', () => {
+    expect(JSON.stringify(executionRole.json.Resources.ExecutionRole)).toContain(
+      `s3:::*/${ArtifactPrefixes.templates}*`,
+    );
+    expect(AdminDefaults.templateKey.startsWith(ArtifactPrefixes.templates)).toBe(true);
   });
 });
