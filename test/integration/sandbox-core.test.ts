@@ -6,6 +6,7 @@
  */
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
+  DescribeOrganizationCommand,
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
@@ -203,6 +204,12 @@ describe.each<Transport>(['in-process', 'http'])('sandbox core through the SDK (
     expect(pages).toEqual([3, 1]);
     expect(ids.sort()).toEqual([MANAGEMENT, AUDIT, APP_PROD, LEGACY].sort());
 
+    const described = await org.send(new DescribeOrganizationCommand({}));
+    expect(described.Organization).toMatchObject({
+      Id: 'o-small00001',
+      MasterAccountId: MANAGEMENT,
+      FeatureSet: 'ALL',
+    });
     const roots = await org.send(new ListRootsCommand({}));
     const rootId = roots.Roots?.[0]?.Id;
     expect(rootId).toBe('r-sm01');
@@ -395,6 +402,7 @@ describe.each<Transport>(['in-process', 'http'])('sandbox core through the SDK (
     await s3.send(new CreateBucketCommand({ Bucket: `policy-${transport}` }));
     const s3e = await errorOf(s3.send(new GetBucketPolicyCommand({ Bucket: `policy-${transport}` })));
     expect(s3e.message).toBe('not implemented in the sandbox: S3.GetBucketPolicy');
+    expect(s3e.$metadata?.httpStatusCode).toBe(400);
   });
 });
 

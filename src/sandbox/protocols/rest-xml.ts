@@ -19,7 +19,7 @@ export const restXmlErrorCodes: ProtocolErrorCodes = {
   expired: { code: 'ExpiredToken', status: 400 },
   badSignature: { code: 'SignatureDoesNotMatch', status: 403 },
   throttled: { code: 'SlowDown', status: 503, message: 'Please reduce your request rate.' },
-  unknownOperation: { code: 'NotImplemented', status: 501 },
+  unknownOperation: { code: 'NotImplemented', status: 400 },
   missingAuth: { code: 'AccessDenied', status: 403 },
   malformed: { code: 'InvalidRequest', status: 400 },
 };
