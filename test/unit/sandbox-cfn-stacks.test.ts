@@ -629,3 +629,163 @@ describe('pre-existing stacks from the scenario', () => {
     expect(updated.StackStatus).toBe('UPDATE_COMPLETE');
   });
 });
+
+describe('the status machine', () => {
+  const SIMPLE = `Resources:
+  Topic: {Type: AWS::SNS::Topic, Properties: {DisplayName: one}}
+`;
+  const WITH_IMPORT = `Resources:
+  Topic: {Type: AWS::SNS::Topic, Properties: {DisplayName: one}}
+  Legacy: {Type: AWS::S3::Bucket, DeletionPolicy: Retain, Properties: {BucketName: legacy-logs}}
+`;
+
+  it('imports existing resources with an IMPORT change set (DeletionPolicy required, as in AWS)', async () => {
+    const { world, call, describe } = setup();
+    await call('CreateStack', { StackName: 'baseline', TemplateBody: SIMPLE });
+    await settle(world);
+    await expect(
+      call('CreateChangeSet', {
+        StackName: 'baseline',
+        ChangeSetName: 'imp',
+        ChangeSetType: 'IMPORT',
+        TemplateBody: WITH_IMPORT.replace('DeletionPolicy: Retain, ', ''),
+        ResourcesToImport: [
+          {
+            ResourceType: 'AWS::S3::Bucket',
+            LogicalResourceId: 'Legacy',
+            ResourceIdentifier: { BucketName: 'legacy-logs' },
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({ message: expect.stringContaining('must have DeletionPolicy attribute') });
+    await call('CreateChangeSet', {
+      StackName: 'baseline',
+      ChangeSetName: 'imp',
+      ChangeSetType: 'IMPORT',
+      TemplateBody: WITH_IMPORT,
+      ResourcesToImport: [
+        {
+          ResourceType: 'AWS::S3::Bucket',
+          LogicalResourceId: 'Legacy',
+          ResourceIdentifier: { BucketName: 'legacy-logs' },
+        },
+      ],
+    });
+    world.advance(10_000);
+    const cs = await call<{
+      Changes: Array<{ ResourceChange: { Action: string; PhysicalResourceId: string } }>;
+    }>('DescribeChangeSet', {
+      ChangeSetName: 'imp',
+      StackName: 'baseline',
+    });
+    expect(cs.Changes.map((c) => c.ResourceChange)).toEqual([
+      expect.objectContaining({ Action: 'Import', PhysicalResourceId: 'legacy-logs' }),
+    ]);
+    await call('ExecuteChangeSet', { ChangeSetName: 'imp', StackName: 'baseline' });
+    expect((await describe()).StackStatus).toBe('IMPORT_IN_PROGRESS');
+    await settle(world);
+    expect((await describe()).StackStatus).toBe('IMPORT_COMPLETE');
+    const res = await call<{
+      StackResources: Array<{ LogicalResourceId: string; PhysicalResourceId: string }>;
+    }>('DescribeStackResources', { StackName: 'baseline', LogicalResourceId: 'Legacy' });
+    expect(res.StackResources[0]?.PhysicalResourceId).toBe('legacy-logs');
+  });
+
+  it('reaches every one of the 23 stack statuses through the API', async () => {
+    const { StackStatus } = await import('@aws-sdk/client-cloudformation');
+    const { world, call } = setup();
+    const seen = new Set<string>();
+    const record = async (name: string) => {
+      const events = await call<{ StackEvents: Event[] }>('DescribeStackEvents', { StackName: name });
+      for (const e of events.StackEvents)
+        if (e.ResourceType === 'AWS::CloudFormation::Stack') seen.add(e.ResourceStatus);
+    };
+    const fail = (on: 'create' | 'update' | 'delete' | 'rollback' | 'import', logicalId = 'Topic') =>
+      injectResourceFailure(world, { logicalId, on, times: 1 });
+    const create = (name: string, extra: Record<string, unknown> = {}) =>
+      call('CreateStack', { StackName: name, TemplateBody: SIMPLE, ...extra });
+    const update = (name: string, extra: Record<string, unknown> = {}) =>
+      call('UpdateStack', { StackName: name, TemplateBody: SIMPLE.replace('one', `two-${name}`), ...extra });
+
+    await create('ok');
+    await settle(world);
+    await update('ok');
+    await settle(world);
+    const ok = await call<{ Stacks: Stack[] }>('DescribeStacks', { StackName: 'ok' });
+    await record('ok');
+
+    fail('create');
+    await create('rolled-back');
+    fail('create');
+    fail('rollback');
+    await create('rollback-failed');
+    fail('create');
+    await create('create-failed', { OnFailure: 'DO_NOTHING' });
+    await settle(world);
+    for (const name of ['rolled-back', 'rollback-failed', 'create-failed']) await record(name);
+
+    await create('upd');
+    await settle(world);
+    fail('update');
+    await update('upd');
+    await settle(world);
+    await record('upd');
+    fail('update');
+    fail('rollback');
+    await call('UpdateStack', { StackName: 'upd', TemplateBody: SIMPLE.replace('one', 'three') });
+    await settle(world);
+    await record('upd');
+    await create('no-rollback');
+    await settle(world);
+    fail('update');
+    await update('no-rollback', { DisableRollback: true });
+    await settle(world);
+    await record('no-rollback');
+
+    fail('delete');
+    await call('DeleteStack', { StackName: 'ok' });
+    await settle(world);
+    await record('ok');
+    await call('DeleteStack', { StackName: 'ok', RetainResources: ['Topic'] });
+    await settle(world);
+    await record(ok.Stacks[0]?.StackId as string);
+
+    await call('CreateChangeSet', {
+      StackName: 'review',
+      ChangeSetName: 'c',
+      ChangeSetType: 'CREATE',
+      TemplateBody: SIMPLE,
+    });
+    await record('review');
+
+    const importInto = async (name: string) => {
+      await create(name);
+      await settle(world);
+      await call('CreateChangeSet', {
+        StackName: name,
+        ChangeSetName: 'imp',
+        ChangeSetType: 'IMPORT',
+        TemplateBody: WITH_IMPORT,
+        ResourcesToImport: [
+          {
+            ResourceType: 'AWS::S3::Bucket',
+            LogicalResourceId: 'Legacy',
+            ResourceIdentifier: { BucketName: `${name}-bucket` },
+          },
+        ],
+      });
+      world.advance(10_000);
+      await call('ExecuteChangeSet', { ChangeSetName: 'imp', StackName: name });
+      await settle(world);
+      await record(name);
+    };
+    await importInto('imported');
+    fail('import', 'Legacy');
+    await importInto('import-rolled-back');
+    fail('import', 'Legacy');
+    fail('rollback', 'Legacy');
+    await importInto('import-rollback-failed');
+
+    expect([...seen].sort()).toEqual(Object.values(StackStatus).sort());
+  });
+});

@@ -26,6 +26,7 @@ import {
   newStackRecord,
   requireUpdatable,
   startCreate,
+  startImport,
   startUpdate,
   typedParameters,
 } from './stack-ops';
@@ -40,6 +41,7 @@ import {
   settleStack,
   stackStatusAt,
 } from './state';
+import type { ParsedTemplate } from './template';
 
 const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
 const PAGE_SIZE = 100;
@@ -149,6 +151,43 @@ function toChange(
   return { Type: 'Resource', HookInvocationCount: 0, ResourceChange: change };
 }
 
+/** Checks `ResourcesToImport` against the template as AWS does (resource present, same type, DeletionPolicy set). */
+function checkImports(
+  template: ParsedTemplate,
+  value: unknown,
+): Array<{ logicalId: string; type: string; physicalId: string }> {
+  const list = asArray(value as Array<Record<string, unknown>> | undefined);
+  if (list.length === 0)
+    throw validationError('ResourcesToImport must be specified for a change set of type IMPORT.');
+  return list.map((r) => {
+    const logicalId = String(r.LogicalResourceId ?? '');
+    const type = String(r.ResourceType ?? '');
+    const resource = template.Resources[logicalId];
+    if (!resource) throw validationError(`Resource ${logicalId} to import does not exist in the template.`);
+    if (resource.Type !== type) {
+      throw validationError(
+        `Resource ${logicalId} to import has type ${type}, the template says ${resource.Type}.`,
+      );
+    }
+    if (resource.DeletionPolicy === undefined) {
+      throw validationError(
+        `The following resources to import [${logicalId}] must have DeletionPolicy attribute specified in the template.`,
+      );
+    }
+    const identifier = r.ResourceIdentifier as
+      | Record<string, unknown>
+      | Array<{ key?: string; value?: string }>
+      | undefined;
+    const values = Array.isArray(identifier)
+      ? identifier.map((e) => String(e.value ?? ''))
+      : Object.values(identifier ?? {}).map(String);
+    if (values.length === 0 || !values[0]) {
+      throw validationError(`ResourceIdentifier must be specified for resource ${logicalId} to import.`);
+    }
+    return { logicalId, type, physicalId: values[0] as string };
+  });
+}
+
 export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
   const stackName = params.StackName as string | undefined;
   const csName = checkChangeSetName(params.ChangeSetName);
@@ -182,6 +221,10 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
         `Stack [${stackName}] already exists and cannot be created again with the changeSet [${csName}].`,
       );
     }
+  } else if (type === 'IMPORT') {
+    checkStackName(stackName);
+    if (stack && stackStatusAt(stack, env.now).status !== 'REVIEW_IN_PROGRESS')
+      requireUpdatable(stack, env.now);
   } else {
     if (!stack) throw validationError(`Stack [${stackName}] does not exist`);
     requireUpdatable(stack, env.now);
@@ -195,7 +238,8 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
   const source = readTemplateSource(env, params, stack);
   const capabilities = asArray(params.Capabilities as string[] | undefined);
   checkCapabilities(source.template, capabilities);
-  const previous = type === 'UPDATE' ? stack?.config.parameters : undefined;
+  const imports = type === 'IMPORT' ? checkImports(source.template, params.ResourcesToImport) : undefined;
+  const previous = type !== 'CREATE' ? stack?.config.parameters : undefined;
   const resolved = resolveParameters(
     source.template,
     params.Parameters as GivenParameter[] | undefined,
@@ -231,7 +275,8 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
   const id = `arn:${partitionOf(env.region)}:cloudformation:${env.region}:${env.accountId}:changeSet/${csName}/${stableUuid(`${stack.stackId}/cs/${seq}`)}`;
   let diffs: ResourceDiff[];
   try {
-    if (type === 'UPDATE') {
+    const deployed = stackStatusAt(stack, env.now).status !== 'REVIEW_IN_PROGRESS';
+    if (type === 'UPDATE' || (type === 'IMPORT' && deployed)) {
       const previousTemplate = templateOf(env.section, stack.config.templateHash);
       diffs = planStack(env, {
         stack,
@@ -263,7 +308,40 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
   }
   const drift = mode === 'REVERT_DRIFT' ? currentDrift(env, stack) : {};
   const changes: unknown[] = [];
+  if (imports) {
+    const importing = new Set(imports.map((r) => r.logicalId));
+    const others = diffs
+      .filter((d) => d.action !== 'None' && !importing.has(d.logicalId))
+      .map((d) => d.logicalId);
+    if (others.length > 0) {
+      if (isNewStack) {
+        delete env.target.stacks[stack.stackId];
+        delete env.target.byName[stack.stackName];
+      }
+      throw validationError(
+        `As part of the import operation, you cannot modify or add [${others.join(', ')}]`,
+      );
+    }
+    diffs = diffs.filter((d) => importing.has(d.logicalId));
+  }
   for (const diff of diffs) {
+    if (imports) {
+      const imported = imports.find((r) => r.logicalId === diff.logicalId);
+      changes.push({
+        Type: 'Resource',
+        HookInvocationCount: 0,
+        ResourceChange: {
+          Action: 'Import',
+          LogicalResourceId: diff.logicalId,
+          PhysicalResourceId: imported?.physicalId,
+          ResourceType: diff.type,
+          ChangeSetId: id,
+          Scope: [],
+          Details: [],
+        },
+      });
+      continue;
+    }
     const d = drift[diff.logicalId];
     if (diff.action === 'None' && !d) continue;
     const effective: ResourceDiff = diff.action === 'None' ? { ...diff, action: 'Modify' } : diff;
@@ -295,6 +373,7 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
   if (params.Description !== undefined) record.description = String(params.Description);
   if (mode) record.deploymentMode = mode;
   if (clientToken) record.clientToken = clientToken;
+  if (imports) record.imports = imports;
   env.target.changeSets[id] = record;
   return { Id: id, StackId: stack.stackId };
 }
@@ -376,7 +455,17 @@ export function executeChangeSet(env: OpEnv, params: Record<string, unknown>): R
   const typed = typedParameters(template, cs.config.parameters);
   const disableRollback = asBool(params.DisableRollback) ?? false;
   const config = { ...cs.config, disableRollback };
-  if (cs.type === 'CREATE') {
+  if (cs.type === 'IMPORT') {
+    if (stackStatusAt(stack, env.now).status !== 'REVIEW_IN_PROGRESS') requireUpdatable(stack, env.now);
+    startImport(env, stack, {
+      template,
+      config,
+      typed,
+      imports: cs.imports ?? [],
+      changeSetId: cs.id,
+      ...(token ? { token } : {}),
+    });
+  } else if (cs.type === 'CREATE') {
     startCreate(env, stack, {
       template,
       config,

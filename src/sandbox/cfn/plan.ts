@@ -430,7 +430,7 @@ export function durationOr(world: SandboxWorld, type: string, key: string, fallb
   return Math.round(fallbackSeconds * 1000);
 }
 
-type FaultPhase = 'create' | 'update' | 'delete' | 'rollback';
+type FaultPhase = 'create' | 'update' | 'delete' | 'rollback' | 'import';
 
 function ruleApplies(
   rule: ResourceFailureRule,
@@ -444,7 +444,7 @@ function ruleApplies(
   if (rule.logicalId !== undefined && rule.logicalId !== logicalId) return false;
   if (rule.resourceType !== undefined && rule.resourceType !== type) return false;
   const on = rule.on ?? 'any';
-  if (on === 'any') return phase === 'create' || phase === 'update';
+  if (on === 'any') return phase === 'create' || phase === 'update' || phase === 'import';
   return on === phase;
 }
 
@@ -663,7 +663,7 @@ function finish(base: OpBase, events: StoredEvent[], pending: Omit<PendingResult
   return { op, pending: result };
 }
 
-function _livePhysical(
+function livePhysical(
   resources: Record<string, ResourceRecord>,
 ): Record<string, { type: string; physicalId?: string }> {
   const out: Record<string, { type: string; physicalId?: string }> = {};
@@ -1034,5 +1034,88 @@ export function scheduleContinueRollback(base: OpBase, skip: string[]): Schedule
     status: 'UPDATE_ROLLBACK_COMPLETE',
     outputs: stack.outputs,
     repairedDrift: [],
+  });
+}
+
+export interface ImportInput {
+  template: ParsedTemplate;
+  config: StackConfig;
+  parameters: Record<string, string | string[]>;
+  imports: Array<{ logicalId: string; type: string; physicalId: string }>;
+  changeSetId: string;
+}
+
+/**
+ * IMPORT (from an IMPORT change set): existing physical resources come under the stack; a
+ * failure rolls the import back (the resources are left alone, only forgotten by the stack).
+ */
+export function scheduleImport(base: OpBase, input: ImportInput): ScheduledOperation {
+  const { env, stack } = base;
+  const t0 = env.now;
+  const events: StoredEvent[] = [stackEvent(t0, 'IMPORT_IN_PROGRESS', 'User Initiated')];
+  const items: WaveItem[] = input.imports.map((r) => ({
+    logicalId: r.logicalId,
+    type: r.type,
+    after: [],
+    duration: CLEANUP_MS,
+    inProgress: 'IMPORT_IN_PROGRESS',
+    complete: 'IMPORT_COMPLETE',
+    failed: 'IMPORT_FAILED',
+    cancelledReason: 'Resource import cancelled',
+    physicalId: r.physicalId,
+  }));
+  const wave = runWave(env, 'import', items, t0 + PHASE_GAP_MS);
+  for (const e of wave.events) events.push(e);
+  let t = wave.end + PHASE_GAP_MS;
+  if (!wave.failed) {
+    events.push(stackEvent(t, 'IMPORT_COMPLETE'));
+    const physical = livePhysical(base.resources);
+    for (const r of input.imports) physical[r.logicalId] = { type: r.type, physicalId: r.physicalId };
+    const outputs = evaluateOutputs(env, stack, input.template, input.parameters, physical);
+    return finish(base, events, {
+      config: input.config,
+      status: 'IMPORT_COMPLETE',
+      outputs,
+      repairedDrift: [],
+      changeSetId: input.changeSetId,
+    });
+  }
+  const reason = `The following resource(s) failed to import: [${[wave.failed.logicalId, ...wave.cancelled].join(', ')}]. `;
+  events.push(stackEvent(t, 'IMPORT_ROLLBACK_IN_PROGRESS', `${reason}Rollback requested by user.`));
+  const rollbackItems: WaveItem[] = input.imports
+    .filter((r) => !wave.skipped.includes(r.logicalId))
+    .map((r) => ({
+      logicalId: r.logicalId,
+      type: r.type,
+      after: [],
+      duration: CLEANUP_MS,
+      inProgress: 'IMPORT_ROLLBACK_IN_PROGRESS',
+      complete: 'IMPORT_ROLLBACK_COMPLETE',
+      failed: 'IMPORT_ROLLBACK_FAILED',
+      cancelledReason: 'Resource import rollback cancelled',
+      physicalId: r.physicalId,
+    }));
+  const rollback = runWave(env, 'rollback', rollbackItems, t + PHASE_GAP_MS);
+  for (const e of rollback.events) events.push(e);
+  t = Math.max(rollback.end, t + PHASE_GAP_MS) + PHASE_GAP_MS;
+  if (rollback.failed) {
+    const failedReason = `The following resource(s) failed to roll back the import: [${rollback.failed.logicalId}]. `;
+    events.push(stackEvent(t, 'IMPORT_ROLLBACK_FAILED', failedReason));
+    return finish(base, events, {
+      config: stack.config,
+      status: 'IMPORT_ROLLBACK_FAILED',
+      reason: failedReason,
+      outputs: stack.outputs,
+      repairedDrift: [],
+      changeSetId: input.changeSetId,
+    });
+  }
+  events.push(stackEvent(t, 'IMPORT_ROLLBACK_COMPLETE'));
+  return finish(base, events, {
+    config: stack.config,
+    status: 'IMPORT_ROLLBACK_COMPLETE',
+    outputs: stack.outputs,
+    repairedDrift: [],
+    changeSetId: input.changeSetId,
   });
 }

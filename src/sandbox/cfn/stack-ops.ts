@@ -27,6 +27,7 @@ import {
   scheduleContinueRollback,
   scheduleCreate,
   scheduleDelete,
+  scheduleImport,
   scheduleUpdate,
 } from './plan';
 import { stableUuid } from './resource-types';
@@ -160,6 +161,44 @@ export function startCreate(
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   if (options.token) stack.tokens[options.token] = 'CREATE';
+}
+
+/** Starts an IMPORT operation (from an IMPORT change set). */
+export function startImport(
+  env: OpEnv,
+  stack: StackRecord,
+  options: {
+    template: ParsedTemplate;
+    config: StackConfig;
+    typed: Record<string, string | string[]>;
+    imports: Array<{ logicalId: string; type: string; physicalId: string }>;
+    changeSetId: string;
+    token?: string;
+  },
+): void {
+  const id = opId(env, stack);
+  const scheduled = scheduleImport(
+    {
+      env,
+      stack,
+      kind: 'IMPORT',
+      opId: id,
+      resources: finalResources(stack),
+      ...(options.token ? { token: options.token } : {}),
+    },
+    {
+      template: options.template,
+      config: options.config,
+      parameters: options.typed,
+      imports: options.imports,
+      changeSetId: options.changeSetId,
+    },
+  );
+  if (stack.status === 'REVIEW_IN_PROGRESS') stack.config = options.config;
+  else stack.lastUpdatedAt = env.now;
+  stack.ops.push(scheduled.op);
+  stack.pending = scheduled.pending;
+  if (options.token) stack.tokens[options.token] = 'IMPORT';
 }
 
 /** Parameters of the deployed configuration, typed for evaluation. */

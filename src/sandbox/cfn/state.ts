@@ -17,7 +17,7 @@ export interface ResourceFailureRule {
   resourceType?: string;
   reason?: string;
   /** `create`/`update` stack operations (default both); `delete` and `rollback` make DELETE_FAILED / *_ROLLBACK_FAILED. */
-  on?: 'create' | 'update' | 'any' | 'delete' | 'rollback';
+  on?: 'create' | 'update' | 'any' | 'delete' | 'rollback' | 'import';
   /** Fire only this many times (default: every time). */
   times?: number;
 }
@@ -140,6 +140,7 @@ export const STATUS_CODES = [
   'IMPORT_ROLLBACK_FAILED',
   'IMPORT_ROLLBACK_COMPLETE',
   'DELETE_SKIPPED',
+  'IMPORT_FAILED',
 ] as const;
 
 /** Frequent reasons by code. */
@@ -366,6 +367,8 @@ export interface ChangeSetRecord {
   changes: unknown[];
   deploymentMode?: string;
   clientToken?: string;
+  /** IMPORT change sets: the existing physical resources brought under the stack. */
+  imports?: Array<{ logicalId: string; type: string; physicalId: string }>;
   executedAt?: number;
 }
 
@@ -509,6 +512,10 @@ export function resourcesAt(stack: StackRecord, t: number): Record<string, Resou
         status.startsWith('DELETE_')
       ) {
         continue; // cleanup of the old (or abandoned new) physical resource of a replacement
+      }
+      if (status === 'IMPORT_ROLLBACK_COMPLETE') {
+        delete out[logicalId]; // the import was undone: the stack forgets the resource
+        continue;
       }
       const record: ResourceRecord = { type, status, updatedAt: op.startedAt + e.dt };
       const id = physicalId ?? prev?.physicalId;
