@@ -11,6 +11,9 @@ import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } fr
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 
+// The schema plugin is registered explicitly below; skip aws-cdk-lib's built-in copy of it.
+process.env.CDK_VALIDATION = 'false';
+
 const templatesDir = resolve(__dirname, '../../templates');
 const templateFiles = readdirSync(templatesDir).filter((f) => /\.ya?ml$|\.json$/.test(f));
 
