@@ -2,7 +2,10 @@
  * Lays out a state machine graph with elkjs on the server, so the page (and a static export)
  * only draws rectangles and polylines: no layout engine ships to the browser.
  */
-import ELK from 'elkjs/lib/elk.bundled.js';
+// elk's worker module, driven directly: its Dispatcher runs a layout synchronously.
+// biome-ignore lint/suspicious/noExplicitAny: elk-worker ships no usable types for its Dispatcher
+const { Worker: ElkWorker } = require('elkjs/lib/elk-worker.min.js') as { Worker: new () => any };
+
 import type { UiGraph, UiGraphEdge, UiGraphNode } from './asl-graph';
 
 export interface LaidOutNode extends UiGraphNode {
@@ -57,7 +60,34 @@ export function textWidth(text: string, px = 12): number {
   return Math.ceil(text.length * px * 0.58);
 }
 
-const elk = new ELK();
+/**
+ * elkjs's own API hops through `setTimeout` twice per layout (its fake worker and promise
+ * wrapper). Under the sandbox's virtual clock the timers only fire when the clock moves, so a
+ * layout requested while a rollout is held would never finish. Calling the dispatcher directly
+ * lays out synchronously with no timer at all.
+ */
+let elkWorker:
+  | { onmessage: (e: { data: unknown }) => void; dispatcher: { saveDispatch(e: unknown): void } }
+  | undefined;
+let elkAnswer: { data?: unknown; error?: unknown } | undefined;
+let elkId = 0;
+
+function elkCall(message: Record<string, unknown>): unknown {
+  if (!elkWorker) {
+    elkWorker = new ElkWorker();
+    elkWorker!.onmessage = (event) => {
+      elkAnswer = event.data as typeof elkAnswer;
+    };
+    elkCall({ cmd: 'register', algorithms: ['layered'] });
+  }
+  elkAnswer = undefined;
+  elkWorker!.dispatcher.saveDispatch({ data: { ...message, id: elkId++ } });
+  const answer = elkAnswer as { data?: unknown; error?: unknown } | undefined;
+  if (!answer) throw new Error('elkjs did not answer the layout request synchronously');
+  if (answer.error)
+    throw answer.error instanceof Error ? answer.error : new Error(JSON.stringify(answer.error));
+  return answer.data;
+}
 
 /** Positions every node and routes every edge; groups are sized around their children. */
 export async function layoutGraph(graph: UiGraph): Promise<LaidOutGraph> {
@@ -112,8 +142,7 @@ export async function layoutGraph(graph: UiGraph): Promise<LaidOutGraph> {
     root.edges!.push(e);
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: elkjs's ElkNode type is looser than our ElkShape
-  const result = (await elk.layout(root as any)) as unknown as ElkShape;
+  const result = elkCall({ cmd: 'layout', graph: root, layoutOptions: {}, options: {} }) as ElkShape;
 
   const nodes: LaidOutNode[] = [];
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));

@@ -20,6 +20,8 @@ export interface MatrixView {
   /** Adds or replaces cells (a poll's delta). */
   update(cells: MatrixCell[]): void;
   cell(account: string, region: string): MatrixCell | undefined;
+  /** Every cell the matrix holds. */
+  cells(): MatrixCell[];
   /** Viewport coordinates of a cell's centre, scrolling it into view first (used by tests and keyboard users). */
   locate(account: string, region: string): { x: number; y: number } | undefined;
   /** The colour a cell is painted with. */
@@ -173,6 +175,7 @@ export function createMatrix(onOpen: (cell: MatrixCell) => void): MatrixView {
       schedule();
     },
     cell: (account, region) => cells.get(`${account}|${region}`),
+    cells: () => [...cells.values()],
     locate(account, region) {
       if (axesDirty) rebuildAxes();
       const row = accountRow.get(account);

@@ -1,0 +1,333 @@
+/**
+ * The execution graph view in headless Chromium against sandbox rollouts: the graphs show every
+ * state of both machines, failed targets are painted failed and explain themselves, the static
+ * export works offline, and the matrix changes while a rollout runs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import type { Page } from 'playwright-core';
+import { exportUiHtml } from '../../src/ui/export';
+import { startUiServer, type UiServer } from '../../src/ui/server';
+import { outcomeColours } from '../../src/ui/wire';
+import { openSandboxHarness, type RunResult, type SandboxHarness } from '../helpers/sandbox-harness';
+import { type Browser, describeWithChromium, launchChromium, TEST_OUTPUT } from './chromium';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+interface AslScope {
+  States: Record<string, Record<string, unknown>>;
+}
+
+/** Every state name of an ASL file, nested item processors and branches included. */
+function stateNames(file: string): string[] {
+  const walk = (scope: AslScope): string[] =>
+    Object.entries(scope.States).flatMap(([name, state]) => [
+      name,
+      ...(state.ItemProcessor || state.Iterator
+        ? walk((state.ItemProcessor ?? state.Iterator) as AslScope)
+        : []),
+      ...((state.Branches as AslScope[] | undefined) ?? []).flatMap(walk),
+    ]);
+  return walk(JSON.parse(readFileSync(path.join(ROOT, 'statemachines', file), 'utf8')) as AslScope);
+}
+
+/** One target of summary.json, the record the Summarize function writes (independent of the UI). */
+interface SummaryTarget {
+  accountId: string;
+  region: string;
+  outcome: string;
+  reason?: string;
+}
+
+/** `#rrggbb` of the matrix canvas pixel at a viewport point. */
+async function pixelAt(page: Page, point: { x: number; y: number }): Promise<string> {
+  return page.evaluate(({ x, y }) => {
+    const canvas = document.querySelector('.matrix canvas') as HTMLCanvasElement;
+    const rect = canvas.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    const [r, g, b] = canvas
+      .getContext('2d')!
+      .getImageData(Math.round((x - rect.left) * ratio), Math.round((y - rect.top) * ratio), 1, 1).data;
+    return `#${[r, g, b].map((v) => (v ?? 0).toString(16).padStart(2, '0')).join('')}`;
+  }, point);
+}
+
+async function locateCell(page: Page, account: string, region: string): Promise<{ x: number; y: number }> {
+  const point = await page.evaluate(
+    ([a, r]) => window.stackfleetUi.matrix?.locate(a!, r!),
+    [account, region],
+  );
+  if (!point) throw new Error(`The matrix has no cell for ${account} ${region}`);
+  return point;
+}
+
+async function openPage(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.stackfleetUi?.ready === true);
+  expect(errors).toEqual([]);
+  return page;
+}
+
+describeWithChromium('execution graph view of a finished sandbox rollout', () => {
+  let harness: SandboxHarness;
+  let result: RunResult;
+  let ui: UiServer;
+  let browser: Browser;
+  let page: Page;
+  let summary: { counts: Record<string, number>; targets: SummaryTarget[] };
+  let failures: Array<SummaryTarget & { reason: string }>;
+
+  beforeAll(async () => {
+    harness = await openSandboxHarness();
+    result = await harness.runRollout(
+      {
+        rolloutId: 'ui-browser-1',
+        mode: 'deploy',
+        template: harness.template,
+        stackName: 'stackfleet-baseline',
+        executionRoleName: harness.sandbox.scenario.executionRoleName,
+        capabilities: ['CAPABILITY_NAMED_IAM'],
+        targets: {
+          organizationalUnits: [harness.sandbox.scenario.organization.rootId],
+          regions: 'ALL_ENABLED',
+        },
+        maxConcurrency: 25,
+        failureTolerance: { percent: 25 },
+      },
+      'ui-browser-1',
+    );
+    const object = await harness.s3.send(
+      new GetObjectCommand({
+        Bucket: harness.admin!.artifactBucket,
+        Key: 'rollouts/ui-browser-1/summary.json',
+      }),
+    );
+    summary = JSON.parse((await object.Body?.transformToString()) ?? '{}');
+    failures = summary.targets.filter((t) => t.outcome === 'FAILED') as typeof failures;
+    ui = await startUiServer({ sfn: harness.sfn, s3: harness.s3, rolloutExecutionArn: result.executionArn });
+    browser = await launchChromium();
+    page = await openPage(browser, ui.url);
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await ui?.close();
+  });
+
+  it('runs a rollout with failed targets to look at', () => {
+    expect(['SUCCEEDED', 'FAILED']).toContain(result.status);
+    expect(failures.length).toBeGreaterThan(0);
+  });
+
+  it('draws a node for every state of both state machines, coloured by the rollout history', async () => {
+    for (const [machine, file] of [
+      ['rollout', 'rollout.asl.json'],
+      ['deploy-target', 'deploy-target.asl.json'],
+    ] as const) {
+      const names = stateNames(file);
+      expect(names.length).toBeGreaterThan(3);
+      const drawn = await page.$$eval(`[data-graph="${machine}"] g.node[data-state]`, (els) =>
+        els.map((e) => e.getAttribute('data-state')),
+      );
+      expect(drawn.sort()).toEqual([...names].sort());
+    }
+    // States the rollout entered are coloured, the others are not (e.g. canaries when none were asked for).
+    const history = await harness.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: result.executionArn, maxResults: 1000 }),
+    );
+    const entered = new Set(
+      (history.events ?? []).flatMap((e) =>
+        e.stateEnteredEventDetails?.name ? [e.stateEnteredEventDetails.name] : [],
+      ),
+    );
+    const statuses = await page.$$eval('[data-graph="rollout"] g.node[data-state]', (els) =>
+      els.map((e) => [e.getAttribute('data-state'), e.getAttribute('data-status')] as [string, string]),
+    );
+    for (const [name, status] of statuses) {
+      if (entered.has(name)) expect([name, status]).not.toEqual([name, 'not-started']);
+    }
+    expect(statuses.find(([name]) => name === 'Deploy canary target')?.[1]).toBe('not-started');
+    expect(statuses.find(([name]) => name === 'Deploy targets')?.[1]).toBe('succeeded');
+  });
+
+  it('shows the header with status, counts per outcome and the map run', async () => {
+    const header = await page.textContent('header.rollout');
+    expect(await page.textContent('[data-rollout-status]')).toBe(result.status);
+    expect(header).toContain(`FAILED ${failures.length}`);
+    for (const [outcome, n] of Object.entries(summary.counts))
+      if (n > 0) expect(header).toContain(`${outcome} ${n}`);
+    const total = summary.targets.length;
+    expect(await page.textContent('[data-field="progress"]')).toBe(`${total} / ${total} targets done (100%)`);
+    expect(await page.textContent('[data-field="map-runs"]')).toMatch(
+      /Map run (succeeded|failed): \d+ items/,
+    );
+  });
+
+  it('paints failed targets failed and explains them on hover and on click', async () => {
+    for (const failure of failures.slice(0, 3)) {
+      const point = await locateCell(page, failure.accountId, failure.region);
+      expect(await pixelAt(page, point)).toBe(outcomeColours.FAILED);
+
+      await page.mouse.move(point.x, point.y);
+      const tip = page.locator('.matrix-tip');
+      await tip.waitFor({ state: 'visible' });
+      const tipText = (await tip.textContent()) ?? '';
+      expect(tipText).toContain(`${failure.accountId} · ${failure.region}`);
+      expect(tipText).toContain(`FAILED: ${failure.reason.slice(0, 60)}`);
+
+      await page.mouse.click(point.x, point.y);
+      const reason = page.locator('#target-panel [data-field="reason"]');
+      await reason.waitFor();
+      await page.waitForFunction(
+        (t) => document.querySelector('#target-panel h3')?.textContent?.includes(t),
+        `${failure.accountId} · ${failure.region}`,
+      );
+      expect(await reason.textContent()).toContain(failure.reason.slice(0, 60));
+      // The target's own graph shows where it failed, and its history lists the events.
+      expect(
+        await page.locator('[data-graph="deploy-target"] g.node[data-status="failed"]').count(),
+      ).toBeGreaterThan(0);
+      expect(await page.locator('table.timeline tr').count()).toBeGreaterThan(2);
+    }
+    await page.screenshot({ path: path.join(TEST_OUTPUT, 'ui-failed-target.png'), fullPage: true });
+  });
+
+  it('does not paint succeeded targets failed', async () => {
+    const others = summary.targets.filter((t) => t.outcome !== 'FAILED' && t.region !== '*').slice(0, 3);
+    expect(others.length).toBeGreaterThan(0);
+    for (const target of others) {
+      const colour = await pixelAt(page, await locateCell(page, target.accountId, target.region));
+      expect(colour).toBe(outcomeColours[target.outcome]);
+      expect(colour).not.toBe(outcomeColours.FAILED);
+    }
+  });
+
+  it('takes the screenshot for the README', async () => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const file = path.join(TEST_OUTPUT, 'ui.png');
+    await page.screenshot({ path: file, fullPage: true });
+    if (process.env.STACKFLEET_UPDATE_DOCS_SCREENSHOT === '1')
+      copyFileSync(file, path.join(ROOT, 'docs', 'ui.png'));
+  });
+
+  it('exports a self-contained page that works with the network cut off', async () => {
+    const file = path.join(TEST_OUTPUT, 'rollout-export.html');
+    await exportUiHtml({ sfn: harness.sfn, s3: harness.s3, rolloutExecutionArn: result.executionArn, file });
+    const requests: string[] = [];
+    const offline = await browser.context.newPage();
+    await offline.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:')) return route.continue();
+      requests.push(url);
+      return route.abort();
+    });
+    await offline.goto(`file://${file}`);
+    await offline.waitForFunction(() => window.stackfleetUi?.ready === true);
+    expect(requests).toEqual([]);
+    expect(await offline.textContent('header.rollout')).toContain(`FAILED ${failures.length}`);
+    const failure = failures[0]!;
+    const point = await locateCell(offline, failure.accountId, failure.region);
+    expect(await pixelAt(offline, point)).toBe(outcomeColours.FAILED);
+    await offline.mouse.click(point.x, point.y);
+    await offline.locator('#target-panel [data-field="reason"]').waitFor();
+    expect(await offline.textContent('#target-panel [data-field="reason"]')).toContain(
+      failure.reason.slice(0, 60),
+    );
+    await offline.screenshot({ path: path.join(TEST_OUTPUT, 'ui-export.png'), fullPage: true });
+    await offline.close();
+  });
+});
+
+describeWithChromium('execution graph view of a running sandbox rollout', () => {
+  let child: ChildProcess;
+  let browser: Browser;
+
+  afterAll(async () => {
+    await browser?.close();
+    child?.stdin?.end();
+    child?.kill();
+  });
+
+  it('updates the matrix while the rollout runs', async () => {
+    // The rollout runs in its own process so its virtual clock never touches Playwright's timers.
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'live-rollout.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, STEP_MS: '150' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout! });
+    const first = new Promise<{ url: string; executionArn: string }>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`live-rollout exited with ${code}`)));
+      lines.on('line', (line) => {
+        if (!line.startsWith('{')) return;
+        const message = JSON.parse(line) as Record<string, unknown>;
+        if (typeof message.url === 'string') resolve(message as { url: string; executionArn: string });
+      });
+    });
+    const { url, executionArn } = await first;
+    browser = await launchChromium();
+    const page = await openPage(browser, `${url}?rollout=${encodeURIComponent(executionArn)}`);
+
+    type Cell = { account: string; region: string; outcome: string };
+    const read = () =>
+      page.evaluate(() => ({
+        status: window.stackfleetUi.status,
+        cells: window.stackfleetUi.matrix!.cells() as Cell[],
+      }));
+    const unfinished = (c: Cell) => c.outcome === 'PENDING' || c.outcome === 'IN_PROGRESS';
+    const log = (text: string) => {
+      if (process.env.STACKFLEET_DEBUG_BROWSER) process.stderr.write(`[live] ${text}\n`);
+    };
+    log('page ready');
+    const deadline = Date.now() + 150_000;
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    // A target the page shows as not finished while the rollout runs...
+    let watched: Cell | undefined;
+    while (!watched && Date.now() < deadline) {
+      const now = await read();
+      expect([now.status, now.cells.length]).toEqual([
+        now.status === undefined ? undefined : 'RUNNING',
+        now.cells.length,
+      ]);
+      // The target that is running now (held there until `go`) finishes first.
+      watched = now.cells.find((c) => c.outcome === 'IN_PROGRESS');
+      if (!watched) await sleep(100);
+    }
+    expect(watched).toBeDefined();
+    const { account, region } = watched!;
+    const before = await pixelAt(page, await locateCell(page, account, region));
+    expect(before).toBe(outcomeColours[watched!.outcome]);
+    await page.screenshot({ path: path.join(TEST_OUTPUT, 'ui-live-before.png'), fullPage: true });
+    // Let the rollout's clock run.
+    log(`watching ${account} ${region}; go`);
+    child.stdin!.write('go\n');
+
+    // ...turns into a final outcome, repainted, while the rollout is still running.
+    let changed: { status?: string; cell?: Cell } | undefined;
+    while (!changed && Date.now() < deadline) {
+      const now = await read();
+      const cell = now.cells.find((c) => c.account === account && c.region === region);
+      if (cell && !unfinished(cell)) changed = { status: now.status, cell };
+      else await sleep(100);
+    }
+    log(`changed: ${JSON.stringify(changed)}`);
+    expect(changed?.status).toBe('RUNNING');
+    const after = await pixelAt(page, await locateCell(page, account, region));
+    expect(after).toBe(outcomeColours[changed!.cell!.outcome]);
+    expect(after).not.toBe(before);
+    await page.screenshot({ path: path.join(TEST_OUTPUT, 'ui-live-after.png'), fullPage: true });
+
+    // The header counts it too: progress and the outcome's chip.
+    const progress = (await page.textContent('[data-field="progress"]')) ?? '';
+    expect(Number(progress.split(' / ')[0])).toBeGreaterThanOrEqual(1);
+    expect(await page.locator(`header .chip[data-outcome="${changed!.cell!.outcome}"]`).count()).toBe(1);
+  }, 360_000);
+});
