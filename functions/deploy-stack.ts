@@ -9,6 +9,7 @@ import {
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { assumeExecutionRole } from '../src/aws/assume-role';
 import {
   functionError,
@@ -57,6 +58,8 @@ import {
 interface Context {
   readonly input: TargetInput;
   readonly cfn: CloudFormationClient;
+  /** The execution role's session; never returned, never logged. */
+  readonly credentials: AwsCredentialIdentity;
   readonly previous: Partial<TargetProgress> | undefined;
   readonly startedAt: string;
   readonly now: Date;
@@ -139,37 +142,58 @@ export function clearTemplateCache(): void {
 }
 
 /**
- * How long the create should take, from the template's critical path (see wait-policy.ts).
- * Read with the function's own identity (the admin account owns the artifact bucket). Only an
- * estimate: if the template cannot be read or parsed the wait policy simply goes without.
+ * The template body, read once per warm function and version. First with the function's own
+ * identity (the admin account owns the artifact bucket), then with the execution role, which the
+ * bucket lets read templates because CloudFormation reads TemplateURL with it.
  */
-async function createPrior(input: TargetInput): Promise<TemplatePrior | undefined> {
+async function readTemplate(
+  input: TargetInput,
+  credentials: AwsCredentialIdentity,
+): Promise<string | undefined> {
   const location = parseS3Url(input.templateUrl);
   if (!location) return undefined;
+  const region = location.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  let lastError: unknown;
+  for (const identity of [undefined, credentials]) {
+    try {
+      const s3 = awsClients.s3({ region, ...(identity ? { credentials: identity } : {}) });
+      const answer = await s3.send(
+        new GetObjectCommand({ Bucket: location.bucket, Key: location.key, VersionId: location.versionId }),
+      );
+      const text = await answer?.Body?.transformToString();
+      if (text !== undefined) return text;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  console.warn(`Could not read ${input.templateUrl} to estimate the create time: ${String(lastError)}`);
+  return undefined;
+}
+
+/**
+ * How long the create should take, from the template's critical path (see wait-policy.ts). Only
+ * an estimate: without it the wait policy goes by the events alone.
+ */
+async function createPrior(ctx: Context): Promise<TemplatePrior | undefined> {
+  const { input } = ctx;
   let body = templates.get(input.templateUrl);
   if (!body) {
-    const s3 = awsClients.s3({ region: process.env.AWS_REGION ?? 'us-east-1' });
-    body = s3
-      .send(
-        new GetObjectCommand({ Bucket: location.bucket, Key: location.key, VersionId: location.versionId }),
-      )
-      .then((answer) => answer?.Body?.transformToString())
-      .catch((error: unknown) => {
-        console.warn(`Could not read ${input.templateUrl} to estimate the create time: ${String(error)}`);
-        templates.delete(input.templateUrl);
-        return undefined;
-      });
+    body = readTemplate(input, ctx.credentials).then((text) => {
+      if (text === undefined) templates.delete(input.templateUrl);
+      return text;
+    });
     templates.set(input.templateUrl, body);
   }
   const text = await body;
   if (text === undefined) return undefined;
   try {
-    const resources = readTemplateResources(text, {
-      region: input.region,
-      accountId: input.accountId,
-      parameters: input.parameters,
-    });
-    return templatePrior(resources);
+    return templatePrior(
+      readTemplateResources(text, {
+        region: input.region,
+        accountId: input.accountId,
+        parameters: input.parameters,
+      }),
+    );
   } catch (error) {
     console.warn(`Could not read the resources of ${input.templateUrl}: ${String(error)}`);
     return undefined;
@@ -242,7 +266,7 @@ async function create(ctx: Context): Promise<TargetProgress> {
     ),
   );
   const stackId = answer.StackId ?? ctx.input.stackName;
-  const prior = await createPrior(ctx.input);
+  const prior = await createPrior(ctx);
   return inProgress(
     ctx,
     'CREATE',
@@ -434,7 +458,7 @@ export async function handler(event: unknown): Promise<TargetProgress> {
       ...(input.externalId === undefined ? {} : { externalId: input.externalId }),
     });
     const cfn = awsClients.cloudFormation({ region: input.region, credentials });
-    return await deploy({ input, cfn, previous, startedAt, now });
+    return await deploy({ input, cfn, credentials, previous, startedAt, now });
   } catch (error) {
     if (!isTerminalError(error)) throw functionError(error, targetIdentity(event));
     const stackId = previous?.stackId;

@@ -151,7 +151,9 @@ function checkTemplateUrl(value: string): void {
 }
 
 /** Where a template URL points in S3; `undefined` for a URL that is not an S3 object URL. */
-export function parseS3Url(value: string): { bucket: string; key: string; versionId?: string } | undefined {
+export function parseS3Url(
+  value: string,
+): { bucket: string; key: string; versionId?: string; region?: string } | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -165,7 +167,15 @@ export function parseS3Url(value: string): { bucket: string; key: string; versio
   const key = virtualHosted ? path : path.split('/').slice(1).join('/');
   if (!bucket || !key) return undefined;
   const versionId = url.searchParams.get('versionId');
-  return { bucket, key: decodeURIComponent(key), ...(versionId ? { versionId } : {}) };
+  const region = /(?:^|\.)s3[.-](?:dualstack\.)?([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws/.exec(
+    url.hostname,
+  )?.[1];
+  return {
+    bucket,
+    key: decodeURIComponent(key),
+    ...(versionId ? { versionId } : {}),
+    ...(region ? { region } : {}),
+  };
 }
 
 function checkTags(tags: Record<string, string>): void {

@@ -163,6 +163,20 @@ describe('Deploy stack', () => {
     expect(first).toMatchObject({ resourceCount: 2, expectedSeconds: 100 });
   });
 
+  it('reads the template as the execution role when the function itself may not (the bucket trusts execution roles)', async () => {
+    s3.on(GetObjectCommand).rejectsOnce(new Error('AccessDenied')).resolves(templateBody(TEMPLATE));
+    cfn.on(DescribeStacksCommand).rejects(missing);
+    cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+
+    const out = await handler(input);
+
+    const second = s3.commandCalls(GetObjectCommand)[1]?.thisValue as S3Client;
+    expect((await second.config.credentials()).accessKeyId).toBe(KEYS.AccessKeyId);
+    expect(await second.config.region()).toBe('us-east-1');
+    expect(out).toMatchObject({ resourceCount: 2 });
+    expect(JSON.stringify(out)).not.toContain(KEYS.SecretAccessKey);
+  });
+
   it('creates without an estimate when the template cannot be read', async () => {
     s3.on(GetObjectCommand).rejects(new Error('AccessDenied'));
     cfn.on(DescribeStacksCommand).rejects(missing);
@@ -173,6 +187,7 @@ describe('Deploy stack', () => {
 
     expect(out).toMatchObject({ status: 'IN_PROGRESS', operation: 'CREATE' });
     expect(out).not.toHaveProperty('expectedSeconds');
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(2);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('Could not read'));
     warn.mockRestore();
   });

@@ -165,7 +165,14 @@ describe('S3 template locations', () => {
     ],
     ['https://s3.eu-west-1.amazonaws.com/bucket/dir/t.json', 'bucket', 'dir/t.json', undefined],
   ])('%s is bucket %s, key %s, version %s', (url, bucket, key, versionId) => {
-    expect(parseS3Url(url)).toEqual({ bucket, key, ...(versionId ? { versionId } : {}) });
+    expect(parseS3Url(url)).toMatchObject({ bucket, key, ...(versionId ? { versionId } : {}) });
+  });
+
+  it('knows the bucket region from the host, when the host says it', () => {
+    expect(parseS3Url('https://b.s3.eu-west-1.amazonaws.com/k')?.region).toBe('eu-west-1');
+    expect(parseS3Url('https://b.s3-us-west-2.amazonaws.com/k')?.region).toBe('us-west-2');
+    expect(parseS3Url('https://s3.dualstack.us-gov-west-1.amazonaws.com/b/k')?.region).toBe('us-gov-west-1');
+    expect(parseS3Url('https://b.s3.amazonaws.com/k')?.region).toBeUndefined();
   });
 
   it('is undefined for URLs that are not S3 objects', () => {
