@@ -457,3 +457,48 @@ test('the demo organisation is what `npm start` rehearses against: 30 accounts, 
   expect(enabledIn.length).toBeGreaterThan(0);
   expect(enabledIn.length).toBeLessThan(5);
 });
+
+test('extra access keys from the scenario act as their account; chained sessions keep SourceIdentity and the 1-hour limit', async () => {
+  const scenario = validateScenario({
+    ...loadScenarioFile(SMALL),
+    accessKeys: [
+      { accessKeyId: 'AKIAAUDITOR000000001', secretAccessKey: 'auditor-secret', accountId: AUDIT },
+    ],
+  });
+  const h = await harness('in-process', scenario);
+  const auditor = new STSClient(
+    h.config({ accessKeyId: 'AKIAAUDITOR000000001', secretAccessKey: 'auditor-secret' }),
+  );
+  expect((await auditor.send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:iam::${AUDIT}:root`);
+
+  const first = await assume(h, APP_PROD, { SourceIdentity: 'stackfleet' });
+  const chained = new STSClient(h.config(first.credentials));
+  const second = await chained.send(
+    new AssumeRoleCommand({ RoleArn: roleArn(AUDIT), RoleSessionName: 'hop', ExternalId: EXTERNAL_ID }),
+  );
+  expect(second.SourceIdentity).toBe('stackfleet');
+  expect(second.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${AUDIT}:assumed-role/StackFleetExecution/hop`);
+  const tooLong = await errorOf(
+    chained.send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn(AUDIT),
+        RoleSessionName: 'hop',
+        ExternalId: EXTERNAL_ID,
+        DurationSeconds: 7200,
+      }),
+    ),
+  );
+  expect(tooLong.name).toBe('ValidationError');
+  expect(tooLong.message).toContain('1 hour session limit for roles assumed by role chaining');
+  const changed = await errorOf(
+    chained.send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn(AUDIT),
+        RoleSessionName: 'hop',
+        ExternalId: EXTERNAL_ID,
+        SourceIdentity: 'someone-else',
+      }),
+    ),
+  );
+  expect(changed.name).toBe('AccessDenied');
+});
