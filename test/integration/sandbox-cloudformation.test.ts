@@ -4,6 +4,10 @@
  * see against AWS, from stack creation to failed creates, continue-rollback, change sets and
  * drift repair.
  */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CloudFormationClient,
   ContinueUpdateRollbackCommand,
@@ -604,5 +608,38 @@ describe('sandbox CloudFormation through the real SDK client', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'AlreadyExistsException', message: 'Stack [baseline] already exists' });
+  });
+
+  it('keeps stacks across sandbox restarts (state saved to disk), mid-operation', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stackfleet-cfn-'));
+    try {
+      const first = await Sandbox.open({ stateDir: dir, scenario: scenario(), reset: true });
+      const client = new CloudFormationClient({
+        region: 'eu-west-1',
+        credentials: admin,
+        requestHandler: first.requestHandler() as never,
+      });
+      await client.send(
+        new CreateStackCommand({
+          StackName: 'baseline',
+          TemplateBody: TEMPLATE,
+          Capabilities: ['CAPABILITY_NAMED_IAM'],
+        }),
+      );
+      first.world.advance(10_000);
+      await first.save();
+
+      const second = await Sandbox.open({ stateDir: dir });
+      const again = new CloudFormationClient({
+        region: 'eu-west-1',
+        credentials: admin,
+        requestHandler: second.requestHandler() as never,
+      });
+      expect((await stackOf(again)).StackStatus).toBe('CREATE_IN_PROGRESS');
+      second.world.advance(300_000);
+      expect((await stackOf(again)).StackStatus).toBe('CREATE_COMPLETE');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -789,3 +789,29 @@ describe('the status machine', () => {
     expect([...seen].sort()).toEqual(Object.values(StackStatus).sort());
   });
 });
+
+describe('persistence', () => {
+  it('a world saved mid-operation and loaded again continues the same schedule', async () => {
+    const { world, call, events } = setup();
+    await call('CreateStack', { StackName: 'baseline', TemplateBody: TEMPLATE, ClientRequestToken: 'c1' });
+    world.advance(12_000);
+    const saved = JSON.parse(JSON.stringify(world.state)) as Record<string, unknown>;
+    const reloaded = createTestWorld(testScenario(), world.now(), saved);
+    const again = cfnCaller(reloaded);
+    const mid = await again<{ Stacks: Stack[] }>('DescribeStacks', { StackName: 'baseline' });
+    expect(mid.Stacks[0]?.StackStatus).toBe('CREATE_IN_PROGRESS');
+    // The retried create is still recognised after the reload.
+    await expect(
+      again('CreateStack', { StackName: 'baseline', TemplateBody: TEMPLATE, ClientRequestToken: 'c1' }),
+    ).resolves.toEqual({ StackId: mid.Stacks[0]?.StackId });
+    world.advance(3_600_000);
+    reloaded.advance(3_600_000);
+    const original = await events();
+    const continued = await again<{ StackEvents: Event[] }>('DescribeStackEvents', { StackName: 'baseline' });
+    expect(continued.StackEvents).toEqual(original);
+    expect(continued.StackEvents[0]).toMatchObject({
+      ResourceStatus: 'CREATE_COMPLETE',
+      LogicalResourceId: 'baseline',
+    });
+  });
+});

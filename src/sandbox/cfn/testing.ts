@@ -41,12 +41,16 @@ export function testScenario(overrides: Partial<Scenario> = {}): Scenario {
   };
 }
 
+/**
+ * A world for tests. Pass `state` (a JSON round-trip of another world's `state`) to continue a
+ * world the way the sandbox does after saving it to disk.
+ */
 export function createTestWorld(
   scenario: Scenario = testScenario(),
   start = Date.UTC(2026, 0, 1),
+  state: Record<string, unknown> = {},
 ): TestWorld {
   let clock = start;
-  const state: Record<string, unknown> = {};
   const objects = new Map<string, Array<{ versionId: string; body: Buffer }>>();
   const disabled = new Set<string>();
   const metrics: SandboxMetrics = { calls: {}, cloudFormationCallsByTarget: {} };
