@@ -476,6 +476,92 @@ describe('rollout state machine on the sandbox', () => {
   });
 });
 
+describe('preview and drift rollouts', () => {
+  let h: SandboxHarness;
+  const opsOf = () =>
+    Object.fromEntries(
+      cross([...PROD]).map((k) => {
+        const [a, r] = k.split('/') as [string, string];
+        return [k, stackOf(h, a, r)?.ops.length];
+      }),
+    );
+
+  beforeAll(async () => {
+    h = await openSandboxHarness({
+      scenario: scenario({
+        // The trail's log group lives in HomeRegion (us-east-1) only.
+        drift: [
+          {
+            accounts: [PROD[0] as string],
+            regions: ['us-east-1'],
+            logicalId: 'TrailLogGroup',
+            property: 'RetentionInDays',
+          },
+        ],
+      }),
+    });
+    const deployed = await h.runRollout(request(h, 'it-modes-deploy', { accounts: [...PROD] }));
+    expect((deployed.output as RolloutSummary).counts.CREATED).toBe(4);
+  });
+
+  test('preview reports the changes a new template would make and changes nothing', async () => {
+    const before = opsOf();
+    const body = readFileSync(path.join(__dirname, '../../templates/baseline.yaml'), 'utf8');
+    const template = await h.uploadTemplate(
+      body.replace(/(LogRetentionDays:\n\s+Type: Number\n\s+Default: )365/, '$1400'),
+    );
+    const run = await h.runRollout({
+      ...request(h, 'it-modes-preview', { accounts: [...PROD] }),
+      mode: 'preview',
+      template,
+    });
+    expect(run.status).toBe('SUCCEEDED');
+    const summary = run.output as RolloutSummary;
+    expect(summary.mode).toBe('preview');
+    // The retention only reaches the log group, which exists in HomeRegion (us-east-1) only.
+    const document = await readSummary(h, summary.summaryKey);
+    expect(outcomes(document)).toEqual({
+      [`${PROD[0]}/eu-west-1`]: 'NO_CHANGE',
+      [`${PROD[0]}/us-east-1`]: 'CHANGES',
+      [`${PROD[1]}/eu-west-1`]: 'NO_CHANGE',
+      [`${PROD[1]}/us-east-1`]: 'CHANGES',
+    });
+    expect(summary.text).toContain('2 NO_CHANGE, 0 FAILED, 0 SKIPPED, 2 CHANGES');
+    expect(opsOf()).toEqual(before);
+  });
+
+  test('drift without repair reports the drifted target and leaves it drifted', async () => {
+    const run = await h.runRollout({
+      ...request(h, 'it-modes-drift', { accounts: [...PROD] }),
+      mode: 'drift',
+    });
+    expect(run.status).toBe('SUCCEEDED');
+    const document = await readSummary(h, 'rollouts/it-modes-drift/summary.json');
+    expect(outcomes(document)).toEqual({
+      [`${PROD[0]}/eu-west-1`]: 'IN_SYNC',
+      [`${PROD[0]}/us-east-1`]: 'DRIFTED',
+      [`${PROD[1]}/eu-west-1`]: 'IN_SYNC',
+      [`${PROD[1]}/us-east-1`]: 'IN_SYNC',
+    });
+  });
+
+  test('drift with repair reverts the drifted target; a second run finds everything in sync', async () => {
+    const repaired = await h.runRollout({
+      ...request(h, 'it-modes-repair', { accounts: [...PROD] }),
+      mode: 'drift',
+      repair: true,
+    });
+    expect(repaired.status).toBe('SUCCEEDED');
+    const document = await readSummary(h, 'rollouts/it-modes-repair/summary.json');
+    expect(outcomes(document)[`${PROD[0]}/us-east-1`]).toBe('DRIFT_REPAIRED');
+    const again = await h.runRollout({
+      ...request(h, 'it-modes-recheck', { accounts: [...PROD] }),
+      mode: 'drift',
+    });
+    expect((again.output as RolloutSummary).counts).toMatchObject({ IN_SYNC: 4 });
+  });
+});
+
 describe('rollout whose notification cannot be delivered', () => {
   test('keeps its own outcome and output when the topic is gone', async () => {
     const h = await openSandboxHarness({ scenario: scenario() });
