@@ -72,6 +72,46 @@ export interface TargetResult {
   startedAt?: string;
   finishedAt?: string;
   durationSeconds?: number;
+  /** Preview mode: CREATE or UPDATE change set. */
+  changeSetType?: string;
+  /** Preview mode: the resource changes (at most 200 per target; `changeCount` is exact). */
+  changes?: ResourceChangeEntry[];
+  changeCount?: number;
+  changesTruncated?: boolean;
+  /** Drift mode: the drifted resources (at most 100 per target; `driftedCount` is exact). */
+  drifted?: DriftedResourceEntry[];
+  driftedCount?: number;
+  driftedTruncated?: boolean;
+}
+
+/** A resource change of a preview target (src/core/changes.ts `ResourceChange`). */
+export interface ResourceChangeEntry {
+  action: string;
+  logicalId: string;
+  type: string;
+  replacement?: string;
+  properties?: string[];
+}
+
+/** A drifted resource of a drift target (src/core/drift.ts `DriftedResource`). */
+export interface DriftedResourceEntry {
+  logicalId: string;
+  type: string;
+  status: string;
+  physicalId?: string;
+  properties?: string[];
+}
+
+/** Copies the preview/drift findings a target's output carries into its summary entry. */
+function copyFindings(output: Json, result: TargetResult): void {
+  if (Array.isArray(output.changes)) result.changes = output.changes as ResourceChangeEntry[];
+  if (typeof output.changeCount === 'number') result.changeCount = output.changeCount;
+  if (output.changesTruncated === true) result.changesTruncated = true;
+  const changeSetType = str(output.changeSetType);
+  if (changeSetType) result.changeSetType = changeSetType;
+  if (Array.isArray(output.drifted)) result.drifted = output.drifted as DriftedResourceEntry[];
+  if (typeof output.driftedCount === 'number') result.driftedCount = output.driftedCount;
+  if (output.driftedTruncated === true) result.driftedTruncated = true;
 }
 
 /** A failed target as listed in the summary. */
@@ -277,6 +317,7 @@ export function targetResultFromEntry(entry: MapRunResultEntry, phase: TargetRes
     if (startedAt) result.startedAt = startedAt;
     if (finishedAt) result.finishedAt = finishedAt;
     if (typeof output?.durationSeconds === 'number') result.durationSeconds = output.durationSeconds;
+    if (output) copyFindings(output, result);
     return withRun(result);
   }
   const failure = parseFailure(
