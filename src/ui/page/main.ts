@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const data = readJsonElement<ExportBundleWire>('stackfleet-data');
   const source = config.mode === 'static' && data ? staticSource(data) : liveSource;
   const fromQuery = new URLSearchParams(location.search).get('rollout') ?? undefined;
-  const arn = fromQuery ?? config.rolloutExecutionArn;
+  const arn = fromQuery ?? config.rolloutExecutionArn ?? data?.rollout.rollout.executionArn;
   if (!arn) {
     await showRolloutList(root, source);
     return;

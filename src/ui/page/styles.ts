@@ -19,7 +19,8 @@ header h1 { font-size: 17px; margin: 0; font-weight: 600; }
 main.layout { display: grid; grid-template-columns: minmax(280px, auto) 1fr; gap: 12px; padding: 12px 16px; align-items: start; }
 .panel { background: #fff; border: 1px solid #dadce0; border-radius: 6px; padding: 8px 10px; min-width: 0; }
 .panel h2 { font-size: 13px; margin: 0 0 6px; font-weight: 600; }
-.graph svg { display: block; max-width: 100%; height: auto; }
+.graph { overflow: auto; }
+.graph svg { display: block; max-width: none; }
 .graph .node rect { stroke: #5f6368; stroke-width: 1; }
 .graph .node.group > rect { fill-opacity: 0.35; stroke-dasharray: 4 3; }
 .graph .node text { font-size: 12px; fill: #202124; pointer-events: none; }
