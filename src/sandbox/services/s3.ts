@@ -219,7 +219,9 @@ export function createS3Service(): ServiceEmulator {
         }
         const doc = readXmlBody(p.Body as Buffer);
         const constraint = doc ? childText(doc, 'LocationConstraint') : undefined;
-        const region = constraint || 'us-east-1';
+        // AWS refuses a regional endpoint without a LocationConstraint; the sandbox is lenient and
+        // puts the bucket in the region the request was sent to.
+        const region = constraint || ctx.region;
         if (constraint && constraint !== ctx.region) {
           throw new AwsError(
             'IllegalLocationConstraintException',
