@@ -18,11 +18,16 @@ import {
   DescribeChangeSetCommand,
   DescribeStackDriftDetectionStatusCommand,
   DescribeStackEventsCommand,
+  DescribeStackResourceCommand,
   DescribeStackResourceDriftsCommand,
   DescribeStacksCommand,
   DetectStackDriftCommand,
+  DetectStackResourceDriftCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
+  GetTemplateSummaryCommand,
+  ListChangeSetsCommand,
+  ListStackResourcesCommand,
   ListStacksCommand,
   paginateDescribeStackEvents,
   type StackEvent,
@@ -641,5 +646,68 @@ describe('sandbox CloudFormation through the real SDK client', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('answers the other read operations in the shapes the SDK parses', async () => {
+    const { sandbox, cfn, later } = await open();
+    const client = cfn();
+    await client.send(
+      new CreateStackCommand({
+        StackName: 'baseline',
+        TemplateBody: TEMPLATE,
+        Capabilities: ['CAPABILITY_NAMED_IAM'],
+      }),
+    );
+    later();
+    const summary = await client.send(new GetTemplateSummaryCommand({ StackName: 'baseline' }));
+    expect(summary.Parameters?.find((p) => p.ParameterKey === 'Retention')).toMatchObject({
+      ParameterType: 'Number',
+      DefaultValue: '90',
+      ParameterConstraints: { AllowedValues: ['30', '90', '365'] },
+    });
+    expect(summary.ResourceTypes).toContain('AWS::CloudTrail::Trail');
+    const listed = await client.send(new ListStackResourcesCommand({ StackName: 'baseline' }));
+    expect(listed.StackResourceSummaries?.map((r) => r.LogicalResourceId).sort()).toEqual([
+      'AuditPolicy',
+      'Key',
+      'Logs',
+      'Trail',
+      'TrailBucket',
+    ]);
+    const one = await client.send(
+      new DescribeStackResourceCommand({ StackName: 'baseline', LogicalResourceId: 'TrailBucket' }),
+    );
+    expect(one.StackResourceDetail).toMatchObject({
+      PhysicalResourceId: `trail-${MEMBER}-eu-west-1`,
+      ResourceStatus: 'CREATE_COMPLETE',
+      DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
+    });
+    expect(one.StackResourceDetail?.LastUpdatedTimestamp).toBeInstanceOf(Date);
+    markDrifted(sandbox.world, MEMBER, 'eu-west-1', 'baseline', 'Logs', {
+      property: 'RetentionInDays',
+      actual: '7',
+    });
+    const drift = await client.send(
+      new DetectStackResourceDriftCommand({ StackName: 'baseline', LogicalResourceId: 'Logs' }),
+    );
+    expect(drift.StackResourceDrift).toMatchObject({ StackResourceDriftStatus: 'MODIFIED' });
+    expect(JSON.parse(drift.StackResourceDrift?.ActualProperties ?? '{}')).toEqual({ RetentionInDays: 7 });
+    await client.send(
+      new CreateChangeSetCommand({
+        StackName: 'baseline',
+        ChangeSetName: 'a',
+        UsePreviousTemplate: true,
+        Capabilities: ['CAPABILITY_NAMED_IAM'],
+        Parameters: [{ ParameterKey: 'Retention', ParameterValue: '30' }],
+      }),
+    );
+    const sets = await client.send(new ListChangeSetsCommand({ StackName: 'baseline' }));
+    expect(sets.Summaries).toEqual([
+      expect.objectContaining({
+        ChangeSetName: 'a',
+        Status: 'CREATE_IN_PROGRESS',
+        ExecutionStatus: 'UNAVAILABLE',
+      }),
+    ]);
   });
 });

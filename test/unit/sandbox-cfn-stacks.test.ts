@@ -815,3 +815,26 @@ describe('persistence', () => {
     });
   });
 });
+
+describe('inspection', () => {
+  it('lists every target stack and counts statuses without an API call per target', async () => {
+    const { listSandboxStacks, countStacksByStatus } = await import('../../src/sandbox/cfn/inspect');
+    const { world, call } = setup(
+      testScenario({ faults: { resourceFailures: [{ accounts: ['333333333333'], logicalId: 'Topic' }] } }),
+    );
+    for (const accountId of ['222222222222', '333333333333']) {
+      await call(
+        'CreateStack',
+        { StackName: 'baseline', TemplateBody: TEMPLATE, Tags: [{ Key: 'v', Value: '1' }] },
+        { accountId },
+      );
+    }
+    expect(countStacksByStatus(world)).toEqual({ CREATE_IN_PROGRESS: 2 });
+    await settle(world);
+    expect(countStacksByStatus(world)).toEqual({ CREATE_COMPLETE: 1, ROLLBACK_COMPLETE: 1 });
+    expect(listSandboxStacks(world).map((s) => [s.accountId, s.region, s.status, s.tags.v])).toEqual([
+      ['222222222222', 'eu-west-1', 'CREATE_COMPLETE', '1'],
+      ['333333333333', 'eu-west-1', 'ROLLBACK_COMPLETE', '1'],
+    ]);
+  });
+});

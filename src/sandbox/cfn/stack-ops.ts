@@ -330,6 +330,11 @@ export function createStack(env: OpEnv, params: Record<string, unknown>): { Stac
   return { StackId: stack.stackId };
 }
 
+/** Tags compared as a set, as AWS does. */
+function sortedTags(tags: StackTag[]): StackTag[] {
+  return [...tags].sort((x, y) => (x.Key < y.Key ? -1 : x.Key > y.Key ? 1 : 0));
+}
+
 /** Whether an update would change nothing (AWS: "No updates are to be performed."). */
 function sameDeployment(section: CfnSection, a: StackConfig, b: StackConfig): boolean {
   if (a.templateHash !== b.templateHash) {
@@ -340,7 +345,7 @@ function sameDeployment(section: CfnSection, a: StackConfig, b: StackConfig): bo
   }
   return (
     sameValue(a.parameters, b.parameters) &&
-    sameValue(a.tags, b.tags) &&
+    sameValue(sortedTags(a.tags), sortedTags(b.tags)) &&
     sameValue(a.notificationARNs, b.notificationARNs) &&
     (a.roleARN ?? '') === (b.roleARN ?? '')
   );
