@@ -10,7 +10,7 @@ import type { SandboxRequest } from '../../src/sandbox/types';
 
 const credentials = {
   accessKeyId: 'AKIDEXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  secretAccessKey: 'sandbox-only-secret/with+odd=chars',
 };
 
 async function signWithSdk(request: HttpRequest, service: string, uriEscapePath = true) {
