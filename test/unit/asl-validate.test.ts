@@ -74,9 +74,10 @@ describe('state machines', () => {
 
     it('binds Tasks to registered function placeholders, and waits with SecondsPath', () => {
       const states = Object.fromEntries(allStates(definition.States));
-      expect(states['Deploy stack']?.Resource).toBe('${DeployStackFunctionArn}');
-      expect(states['Check stack']?.Resource).toBe('${CheckStackFunctionArn}');
-      const registered = new Set<string>(lambdaFunctions.map((f) => `\${${f.placeholder}}`));
+      const placeholder = (name: string) => `\${${name}}`;
+      expect(states['Deploy stack']?.Resource).toBe(placeholder('DeployStackFunctionArn'));
+      expect(states['Check stack']?.Resource).toBe(placeholder('CheckStackFunctionArn'));
+      const registered = new Set<string>(lambdaFunctions.map((f) => placeholder(f.placeholder)));
       for (const [name, state] of Object.entries(states)) {
         if (state.Type === 'Task')
           expect({ name, registered: registered.has(state.Resource ?? '') }).toEqual({

@@ -304,16 +304,14 @@ describe('Check stack', () => {
   });
 
   it('throws Throttled when CloudFormation throttles past the SDK retries, so the state machine retries', async () => {
-    cfn
-      .on(DescribeStackEventsCommand)
-      .rejects(
-        new CloudFormationServiceException({
-          name: 'Throttling',
-          message: 'Rate exceeded',
-          $fault: 'client',
-          $metadata: {},
-        }),
-      );
+    cfn.on(DescribeStackEventsCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'Throttling',
+        message: 'Rate exceeded',
+        $fault: 'client',
+        $metadata: {},
+      }),
+    );
     await expect(handler(state(20))).rejects.toMatchObject({ name: 'Throttled' });
   });
 

@@ -40,7 +40,7 @@ describe('next wait', () => {
     [
       'backs off for a resource running far longer than the others',
       { elapsedSeconds: 300, checks: 5, progress: { doneSeconds: [10], runningSeconds: [280] } },
-      140 > MAX_WAIT_SECONDS ? MAX_WAIT_SECONDS : 140,
+      Math.min(140, MAX_WAIT_SECONDS),
       MAX_WAIT_SECONDS,
     ],
     [
