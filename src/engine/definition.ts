@@ -7,8 +7,9 @@
  * Prepared definitions are cached by their text: parsing and validating once is what keeps
  * 10,000 child executions cheap.
  */
-import { StateMachine } from 'aws-local-stepfunctions';
+
 import { EngineError } from './errors';
+import { StateMachine } from './local-stepfunctions';
 import type { Json } from './payload';
 
 type AslValidator = (

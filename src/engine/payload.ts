@@ -5,8 +5,8 @@
  * Paths use jsonpath-plus like the package, so the semantics match the states it runs.
  */
 
-import { StateMachine } from 'aws-local-stepfunctions';
 import { JSONPath } from 'jsonpath-plus';
+import { StateMachine } from './local-stepfunctions';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON values of a state machine are untyped by nature
 export type Json = any;

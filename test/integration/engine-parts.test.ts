@@ -207,3 +207,30 @@ describe('definition rewrite', () => {
     expect(() => prepareDefinition(broken)).toThrow(/Nowhere/);
   });
 });
+
+describe('intrinsic functions escape like AWS', () => {
+  it('keeps JsonToString output valid JSON and unescapes only literals in States.Format', async () => {
+    const { StateMachine, intrinsicEscapingPatched } = await import('../../src/engine/local-stepfunctions');
+    expect(intrinsicEscapingPatched).toBe(true);
+    const machine = new StateMachine(
+      {
+        StartAt: 'P',
+        States: {
+          P: {
+            Type: 'Pass',
+            Parameters: {
+              'json.$': 'States.JsonToString($.v)',
+              'format.$': "States.Format('it\\'s {} \\{literal\\}', $.v.s)",
+            },
+            End: true,
+          },
+        },
+      },
+      { validationOptions: { noValidate: true } },
+    );
+    const value = { s: 'say "hi"\nC:\\path' };
+    const out = (await machine.run({ v: value }).result) as { json: string; format: string };
+    expect(JSON.parse(out.json)).toEqual(value);
+    expect(out.format).toBe(`it's ${value.s} {literal}`);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * aws-local-stepfunctions, with its intrinsic-function escaping made to match AWS.
+ *
+ * The package removes every backslash from every string an intrinsic returns (a shortcut for
+ * unescaping `\'` and `\{` in literals), so `States.JsonToString` of a value holding a quote or
+ * a newline yields invalid JSON and `States.Format` drops backslashes from path values. AWS
+ * unescapes only the literals written in the definition. This loads the package's CommonJS
+ * build with three small source edits that do that: literal arguments are unescaped (`\'`,
+ * `\\`), `States.Format` skips escaped braces and then unescapes them, results are left alone.
+ * If the package's source ever differs from what the edits expect, the unmodified package is
+ * used (and the difference shows up in the engine's intrinsic tests), never a half-patched one.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type * as Package from 'aws-local-stepfunctions';
+
+type PackageExports = typeof Package;
+
+const EDITS: Array<[string, string]> = [
+  [
+    // results: no blanket backslash removal
+    '    if (typeof result === "string") {\n      result = result.replaceAll("\\\\", "");\n    }\n',
+    '',
+  ],
+  [
+    // literal arguments: unescape \' and \\ (brace escapes are States.Format's business)
+    '      return arg.slice(1, lastSingleQuote);',
+    '      return arg.slice(1, lastSingleQuote).replace(/\\\\([\'\\\\])/g, "$1");',
+  ],
+  [
+    '    const placeholdersNumber = templateStr.match(/\\{\\}/g)?.length ?? 0;',
+    '    const placeholdersNumber = templateStr.match(/(?<!\\\\)\\{\\}/g)?.length ?? 0;',
+  ],
+  [
+    '    return templateStr.replace(/\\{\\}/g, () => placeholderValues[i++]);',
+    '    return templateStr.replace(/(?<!\\\\)\\{\\}/g, () => String(placeholderValues[i++])).replace(/\\\\([{}])/g, "$1");',
+  ],
+];
+
+/** Whether the AWS-faithful escaping is in force (false: the package's source was not as expected). */
+export let intrinsicEscapingPatched = false;
+
+function load(): PackageExports {
+  const file = require.resolve('aws-local-stepfunctions');
+  let source = readFileSync(file, 'utf8');
+  for (const [from, to] of EDITS) {
+    if (!source.includes(from)) {
+      return require('aws-local-stepfunctions') as PackageExports;
+    }
+    source = source.replace(from, to);
+  }
+  const mod = { exports: {} as PackageExports };
+  // The module's own `require` is ours, so under jest its dependencies (jsonpath-plus, p-limit)
+  // come from the same registry as everything else, shims included.
+  const compiled = new Function('exports', 'require', 'module', '__filename', '__dirname', source);
+  compiled(mod.exports, require, mod, file, path.dirname(file));
+  intrinsicEscapingPatched = true;
+  return mod.exports;
+}
+
+const pkg = load();
+
+export const StateMachine = pkg.StateMachine;
+export type StateMachine = Package.StateMachine;
+export const ExecutionError = pkg.ExecutionError;
