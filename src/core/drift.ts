@@ -141,8 +141,9 @@ export function describeDrifted(resource: DriftedResource): string {
 }
 
 function listed(resources: readonly DriftedResource[], count: number, max = 5): string {
-  const shown = resources.slice(0, max).map(describeDrifted).join('; ');
-  return count > max ? `${shown}; and ${count - max} more` : shown;
+  const shown = resources.slice(0, max);
+  const text = shown.map(describeDrifted).join('; ');
+  return count > shown.length ? `${text}; and ${count - shown.length} more` : text;
 }
 
 function plural(n: number, word: string): string {

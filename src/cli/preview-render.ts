@@ -1,0 +1,126 @@
+import {
+  type ChangeGroup,
+  changeSeverity,
+  describeChange,
+  groupChanges,
+  type ResourceChange,
+} from '../core/changes';
+import type { RolloutReport, Style } from './render';
+
+/**
+ * The preview summary: identical change lists across targets are grouped, so 312 targets that
+ * would all modify the same trail read as one line, and replacements and removals are flagged
+ * loudly (a warning at the top and a marker on every such change). Pure: returns a string.
+ */
+
+const codes = { red: 31, yellow: 33, gray: 90, bold: 1 } as const;
+function paint(style: Style, color: keyof typeof codes, text: string): string {
+  return style.color ? `\u001b[${codes[color]}m${text}\u001b[0m` : text;
+}
+
+export interface PreviewRenderOptions {
+  /** Targets named per group before "+N more". @default 3 */
+  readonly namedTargets?: number;
+  /** Groups shown before "... and N more groups". @default 20 */
+  readonly maxGroups?: number;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function targetList(group: ChangeGroup, named: number): string {
+  const names = group.targets.slice(0, named).map((t) => `${t.accountId} ${t.region}`);
+  const more = group.targets.length - names.length;
+  return `${names.join(', ')}${more > 0 ? `, +${more} more` : ''}`;
+}
+
+function marker(change: ResourceChange, style: Style): string {
+  switch (changeSeverity(change)) {
+    case 'removal':
+      return paint(style, 'red', '!! REMOVAL     ');
+    case 'replacement':
+      return paint(style, 'red', '!! REPLACEMENT ');
+    case 'conditional':
+      return paint(style, 'yellow', '!  MAY REPLACE ');
+    default:
+      return '               ';
+  }
+}
+
+/**
+ * The grouped preview for a finished preview rollout: a warning line per dangerous kind, then each
+ * group of targets with identical changes ("312 targets: Modify AWS::CloudTrail::Trail Trail (no
+ * replacement)"), most dangerous first. Empty when the report holds no target with changes.
+ */
+export function renderPreview(
+  report: RolloutReport,
+  style: Style,
+  options: PreviewRenderOptions = {},
+): string {
+  const named = options.namedTargets ?? 3;
+  const maxGroups = options.maxGroups ?? 20;
+  const targets = report.targets.map((t) => ({
+    accountId: t.accountId,
+    region: t.region,
+    outcome: t.outcome,
+    ...(t.changes ? { changes: t.changes } : {}),
+    ...(typeof (t as { changeCount?: unknown }).changeCount === 'number'
+      ? { changeCount: (t as { changeCount: number }).changeCount }
+      : {}),
+  }));
+  const groups = groupChanges(targets);
+  const withChanges = groups.reduce((n, g) => n + g.targets.length, 0);
+  const unchanged = report.targets.filter((t) => t.outcome === 'NO_CHANGE').length;
+  const lines: string[] = [
+    paint(
+      style,
+      'bold',
+      `Preview: ${plural(withChanges, 'target')} would change, ${unchanged} would not. Nothing was changed.`,
+    ),
+  ];
+  if (groups.length === 0) return `${lines.join('\n')}\n`;
+
+  const removing = groups.filter((g) => g.removals > 0).reduce((n, g) => n + g.targets.length, 0);
+  const replacing = groups.filter((g) => g.replacements > 0).reduce((n, g) => n + g.targets.length, 0);
+  if (removing > 0)
+    lines.push(
+      paint(
+        style,
+        'red',
+        `!! ${plural(removing, 'target')} would REMOVE resources (deleted with their data).`,
+      ),
+    );
+  if (replacing > 0)
+    lines.push(
+      paint(
+        style,
+        'red',
+        `!! ${plural(replacing, 'target')} would REPLACE resources (new physical resource, old one deleted).`,
+      ),
+    );
+
+  for (const group of groups.slice(0, maxGroups)) {
+    lines.push('');
+    const head = `${plural(group.targets.length, 'target')}`;
+    const only = group.changes.length === 1 && group.changeCount === 1 ? group.changes[0] : undefined;
+    if (only) {
+      const loud = changeSeverity(only) === 'normal' ? '' : marker(only, style).trimEnd();
+      lines.push(`${head}: ${loud ? `${loud} ` : ''}${describeChange(only)}`);
+    } else {
+      lines.push(`${head}: ${plural(group.changeCount, 'change')}`);
+      for (const change of group.changes) lines.push(`  ${marker(change, style)}${describeChange(change)}`);
+      if (group.changeCount > group.changes.length) {
+        lines.push(`  ... and ${group.changeCount - group.changes.length} more changes (see --json)`);
+      }
+    }
+    lines.push(paint(style, 'gray', `  in ${targetList(group, named)}`));
+  }
+  if (groups.length > maxGroups) {
+    lines.push(
+      '',
+      `... and ${groups.length - maxGroups} more groups of targets (use --json for every target)`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

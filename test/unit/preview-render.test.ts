@@ -1,0 +1,101 @@
+import { renderPreview } from '../../src/cli/preview-render';
+import type { RolloutReport, TargetReport } from '../../src/cli/render';
+
+const trail = {
+  action: 'Modify',
+  logicalId: 'Trail',
+  type: 'AWS::CloudTrail::Trail',
+  replacement: 'False',
+  properties: ['IsLogging'],
+};
+
+function target(
+  accountId: string,
+  region: string,
+  outcome: string,
+  changes?: TargetReport['changes'],
+): TargetReport {
+  return { accountId, region, stackName: 'baseline', outcome, ...(changes ? { changes } : {}) };
+}
+
+function report(targets: TargetReport[]): RolloutReport {
+  const counts: Record<string, number> = {};
+  for (const t of targets) counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;
+  return {
+    rolloutId: 'pv-1',
+    mode: 'preview',
+    status: 'SUCCEEDED',
+    executionArn: 'arn',
+    counts,
+    targets,
+    metrics: {},
+  };
+}
+
+const plain = { color: false };
+
+describe('renderPreview', () => {
+  test('312 targets with the same single change read as one line', () => {
+    const targets = Array.from({ length: 312 }, (_, i) =>
+      target(String(100000000000 + i), 'eu-west-1', 'CHANGES', [trail]),
+    );
+    targets.push(target('999999999999', 'eu-west-1', 'NO_CHANGE'));
+    const text = renderPreview(report(targets), plain);
+    expect(text).toContain('Preview: 312 targets would change, 1 would not. Nothing was changed.');
+    expect(text).toContain('312 targets: Modify AWS::CloudTrail::Trail Trail (no replacement): IsLogging');
+    expect(text).toContain(
+      'in 100000000000 eu-west-1, 100000000001 eu-west-1, 100000000002 eu-west-1, +309 more',
+    );
+    expect(text).not.toContain('!!');
+  });
+
+  test('replacements and removals are flagged loudly, their groups first', () => {
+    const risky = [
+      { action: 'Remove', logicalId: 'Legacy', type: 'AWS::SNS::Topic' },
+      { ...trail, replacement: 'True', properties: ['TrailName'] },
+    ];
+    const text = renderPreview(
+      report([
+        target('111111111111', 'eu-west-1', 'CHANGES', [trail]),
+        target('111111111111', 'us-east-1', 'CHANGES', [trail]),
+        target('222222222222', 'eu-west-1', 'CHANGES', risky),
+      ]),
+      plain,
+    );
+    const lines = text.split('\n');
+    expect(lines).toContain('!! 1 target would REMOVE resources (deleted with their data).');
+    expect(lines).toContain('!! 1 target would REPLACE resources (new physical resource, old one deleted).');
+    const riskyAt = lines.indexOf('1 target: 2 changes');
+    const safeAt = lines.findIndex((l) => l.startsWith('2 targets: Modify AWS::CloudTrail::Trail'));
+    expect(riskyAt).toBeGreaterThan(0);
+    expect(safeAt).toBeGreaterThan(riskyAt);
+    expect(lines[riskyAt + 1]).toBe('  !! REMOVAL     Remove AWS::SNS::Topic Legacy');
+    expect(lines[riskyAt + 2]).toBe(
+      '  !! REPLACEMENT Modify AWS::CloudTrail::Trail Trail (REPLACEMENT): TrailName',
+    );
+  });
+
+  test('colour only when asked', () => {
+    const r = report([
+      target('111111111111', 'eu-west-1', 'CHANGES', [{ action: 'Remove', logicalId: 'L', type: 'T' }]),
+    ]);
+    expect(renderPreview(r, plain)).not.toContain('\u001b[');
+    expect(renderPreview(r, { color: true })).toContain('\u001b[31m');
+  });
+
+  test('a preview with nothing to change says so', () => {
+    const text = renderPreview(report([target('111111111111', 'eu-west-1', 'NO_CHANGE')]), plain);
+    expect(text).toBe('Preview: 0 targets would change, 1 would not. Nothing was changed.\n');
+  });
+
+  test('many groups are cut with a pointer to --json', () => {
+    const targets = Array.from({ length: 5 }, (_, i) =>
+      target('111111111111', `r-${i}`, 'CHANGES', [
+        { action: 'Add', logicalId: `R${i}`, type: 'AWS::SNS::Topic' },
+      ]),
+    );
+    const text = renderPreview(report(targets), plain, { maxGroups: 2 });
+    expect(text.match(/^1 target: Add/gm)).toHaveLength(2);
+    expect(text).toContain('... and 3 more groups of targets (use --json for every target)');
+  });
+});
