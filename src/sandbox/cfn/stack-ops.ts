@@ -37,6 +37,7 @@ import {
   isInProgress,
   nextSeq,
   type OperationKind,
+  type OperationRecord,
   type ResourceRecord,
   resourcesAt,
   type StackConfig,
@@ -578,15 +579,19 @@ export function listStacks(env: OpEnv, params: Record<string, unknown>): Record<
 export function eventsOf(
   env: OpEnv,
   stack: StackRecord,
-): Array<StoredEvent & { opIndex: number; index: number }> {
-  const out: Array<StoredEvent & { opIndex: number; index: number }> = [];
-  stack.ops.forEach((op, opIndex) => {
-    if (op.startedAt > env.now) return;
-    unpackEvents(op).forEach((event, index) => {
-      if (event.at <= env.now) out.push({ ...event, opIndex, index });
-    });
-  });
-  out.sort((a, b) => a.at - b.at || a.opIndex - b.opIndex || a.index - b.index);
+): Array<{ e: StoredEvent; opIndex: number; index: number }> {
+  // Operations never overlap and each one's events are chronological: no sort needed.
+  const out: Array<{ e: StoredEvent; opIndex: number; index: number }> = [];
+  for (let opIndex = 0; opIndex < stack.ops.length; opIndex++) {
+    const op = stack.ops[opIndex] as OperationRecord;
+    if (op.startedAt > env.now) break;
+    const events = unpackEvents(op);
+    for (let index = 0; index < events.length; index++) {
+      const e = events[index] as StoredEvent;
+      if (e.at > env.now) break;
+      out.push({ e, opIndex, index });
+    }
+  }
   return out;
 }
 
@@ -610,14 +615,14 @@ export function describeStackEvents(env: OpEnv, params: Record<string, unknown>)
   }
   const start = Math.max(0, endExclusive - PAGE_SIZE);
   const slice = events.slice(start, endExclusive).reverse();
-  const StackEvents = slice.map((e) => {
-    const op = stack.ops[e.opIndex];
+  const StackEvents = slice.map(({ e, opIndex, index }) => {
+    const op = stack.ops[opIndex];
     const isStack = e.logicalId === undefined;
     const event: Record<string, unknown> = {
       StackId: stack.stackId,
       EventId: isStack
-        ? stableUuid(`${op?.id}/${e.index}`)
-        : `${e.logicalId}-${e.status}-${new Date(e.at).toISOString()}-${e.index}`,
+        ? stableUuid(`${op?.id}/${index}`)
+        : `${e.logicalId}-${e.status}-${new Date(e.at).toISOString()}-${index}`,
       StackName: stack.stackName,
       LogicalResourceId: isStack ? stack.stackName : e.logicalId,
       PhysicalResourceId: isStack ? stack.stackId : (e.physicalId ?? ''),

@@ -159,8 +159,10 @@ const reasonIndex = new Map<string, number>(REASON_CODES.map((s, i) => [s, i]));
 /** Packs scheduled events into an operation record. */
 export function packOperation(
   base: { id: string; kind: OperationKind; token?: string; startedAt: number; endAt: number },
-  events: StoredEvent[],
+  unsorted: StoredEvent[],
 ): OperationRecord {
+  // Stable: events at the same moment keep their scheduled order (a failure before its cancellations).
+  const events = [...unsorted].sort((a, b) => a.at - b.at);
   const resLines: string[] = [];
   const resPid: Array<string | undefined> = [];
   const index = new Map<string, number>();
