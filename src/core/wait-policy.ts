@@ -107,14 +107,13 @@ export function nextWaitSeconds(context: WaitContext): WaitDecision {
   if (context.checks === 0 || context.progress === undefined) {
     remaining = FIRST_WAIT_SECONDS;
     basis = 'first look';
-  } else if (
-    priorRemaining !== undefined &&
-    priorRemaining > 0 &&
-    context.progress.runningSeconds.length > 0
-  ) {
+  } else if (priorRemaining !== undefined && priorRemaining > 0) {
     // The template says the stack is not done yet; the events may not show later dependency waves.
     const { doneSeconds, runningSeconds } = context.progress;
-    const eventRemaining = Math.max(...runningSeconds.map((r) => expectedRemainingSeconds(r, doneSeconds)));
+    const eventRemaining = Math.max(
+      0,
+      ...runningSeconds.map((r) => expectedRemainingSeconds(r, doneSeconds)),
+    );
     remaining = Math.max(priorRemaining, eventRemaining);
     remaining += 3 + 0.1 * remaining;
     basis = `${doneSeconds.length} done, ${runningSeconds.length} running, template expects ${Math.round(context.expectedSeconds ?? 0)} s`;

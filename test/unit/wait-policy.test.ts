@@ -253,6 +253,23 @@ Resources:
     expect(prior.expectedSeconds).toBeGreaterThan(0);
   });
 
+  it('keeps aiming at the template finish between dependency waves, and falls back to the events once past it', () => {
+    const between = nextWaitSeconds({
+      elapsedSeconds: 60,
+      checks: 1,
+      expectedSeconds: 150,
+      progress: { doneSeconds: [30, 40], runningSeconds: [] },
+    });
+    expect(between.seconds).toBeGreaterThanOrEqual(90);
+    const late = nextWaitSeconds({
+      elapsedSeconds: 170,
+      checks: 2,
+      expectedSeconds: 150,
+      progress: { doneSeconds: [30, 40], runningSeconds: [10] },
+    });
+    expect(late.seconds).toBeLessThan(60);
+  });
+
   it('with the prior, a 2-3 minute create settles in two checks: an early look and one just after the finish', () => {
     for (const actual of [120, 150, 180]) {
       for (const priorError of [0.9, 1, 1.1]) {
