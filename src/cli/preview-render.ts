@@ -5,7 +5,7 @@ import {
   groupChanges,
   type ResourceChange,
 } from '../core/changes';
-import type { RolloutReport, Style } from './render';
+import type { RolloutReport, Style, TargetReport } from './render';
 
 /**
  * The preview summary: identical change lists across targets are grouped, so 312 targets that
@@ -60,15 +60,17 @@ export function renderPreview(
 ): string {
   const named = options.namedTargets ?? 3;
   const maxGroups = options.maxGroups ?? 20;
-  const targets = report.targets.map((t) => ({
-    accountId: t.accountId,
-    region: t.region,
-    outcome: t.outcome,
-    ...(t.changes ? { changes: t.changes } : {}),
-    ...(typeof (t as { changeCount?: unknown }).changeCount === 'number'
-      ? { changeCount: (t as { changeCount: number }).changeCount }
-      : {}),
-  }));
+  const targets = report.targets.map((t) => {
+    // summary.json carries the exact count when a long list was cut; the report may pass it on.
+    const count = (t as TargetReport & { changeCount?: unknown }).changeCount;
+    return {
+      accountId: t.accountId,
+      region: t.region,
+      outcome: t.outcome,
+      ...(t.changes ? { changes: t.changes } : {}),
+      ...(typeof count === 'number' ? { changeCount: count } : {}),
+    };
+  });
   const groups = groupChanges(targets);
   const withChanges = groups.reduce((n, g) => n + g.targets.length, 0);
   const unchanged = report.targets.filter((t) => t.outcome === 'NO_CHANGE').length;

@@ -170,19 +170,17 @@ export function capChanges(
   max = MAX_CHANGES_IN_OUTPUT,
   maxProperties = MAX_PROPERTIES_PER_CHANGE,
 ): CappedChanges {
-  const kept = changes
-    .slice(0, max)
-    .map((c) =>
-      c.properties && c.properties.length > maxProperties
-        ? {
-            ...c,
-            properties: [
-              ...c.properties.slice(0, maxProperties),
-              `(+${c.properties.length - maxProperties} more)`,
-            ],
-          }
-        : c,
-    );
+  const kept = changes.slice(0, max).map((c) =>
+    c.properties && c.properties.length > maxProperties
+      ? {
+          ...c,
+          properties: [
+            ...c.properties.slice(0, maxProperties),
+            `(+${c.properties.length - maxProperties} more)`,
+          ],
+        }
+      : c,
+  );
   return {
     changes: kept,
     changeCount: changes.length,
