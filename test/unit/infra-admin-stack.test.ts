@@ -445,7 +445,7 @@ describe('cdk-nag AwsSolutions', () => {
     // The schema plugin reports only findings; none may be left.
     const schema = report.pluginReports.find((p) => p.pluginName === 'CloudFormation Validate');
     expect(schema?.violations ?? []).toEqual([]);
-  });
+  }, 300_000);
 
   it('fails when a wildcard grant is not acknowledged (the check is live)', () => {
     const { app, stack: s } = synth({}, { nag: true });

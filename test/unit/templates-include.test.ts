@@ -91,12 +91,16 @@ describe('templates are valid CloudFormation', () => {
     expect(templateFiles).toEqual(expect.arrayContaining(['baseline.yaml', 'execution-role.yaml']));
   });
 
-  it.each(templateFiles)('%s: every resource type and property is known, and it synthesizes', (name) => {
-    const { findings, stack } = findUnknown(join(templatesDir, name));
-    expect(findings).toEqual([]);
-    // findUnknown rendered the stack, which runs each L1's property validators (types, required).
-    expect(Object.keys(Template.fromStack(stack).toJSON().Resources).length).toBeGreaterThan(1);
-  });
+  it.each(templateFiles)(
+    '%s: every resource type and property is known, and it synthesizes',
+    (name) => {
+      const { findings, stack } = findUnknown(join(templatesDir, name));
+      expect(findings).toEqual([]);
+      // findUnknown rendered the stack, which runs each L1's property validators (types, required).
+      expect(Object.keys(Template.fromStack(stack).toJSON().Resources).length).toBeGreaterThan(1);
+    },
+    300_000,
+  );
 
   it('catches a misspelled property and an invented resource type (the check can fail)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stackfleet-include-'));
@@ -132,5 +136,5 @@ describe('templates are valid CloudFormation', () => {
         },
       ]),
     );
-  });
+  }, 300_000);
 });
