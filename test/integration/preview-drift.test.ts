@@ -350,4 +350,14 @@ describe('preview and drift on the sandbox', () => {
       expect(tags).toContainEqual({ Key: 'stackfleet:template-version', Value: v2.versionId });
     });
   });
+
+  test('no credential material reaches any preview or drift execution history', () => {
+    const histories = Object.values(h.engine.store.executions)
+      .filter((e) => /-(pv|dr)-[a-z]+$/.test(e.name ?? '') || /^(pv|dr)-/.test(e.name ?? ''))
+      .map((e) => JSON.stringify(e.history));
+    expect(histories.length).toBeGreaterThan(20);
+    for (const text of histories) {
+      expect(text).not.toMatch(/SecretAccessKey|SessionToken|\bASIA[A-Z0-9]{16}\b/);
+    }
+  });
 });
