@@ -11,22 +11,28 @@ import { parse as parseYaml } from 'yaml';
  * 1. First look early (FIRST_WAIT_SECONDS). Templates that fail (bad property, missing
  *    permission) usually fail in the first resources, and by then the events show the
  *    stack's pace: which resources finished and how long each took.
- * 2. Then aim at the predicted finish. A running resource that has run r seconds is expected to
- *    finish like the finished resources of this operation that took longer than r (the median
- *    of those, minus r); if none took longer, like DEFAULT_RESOURCE_SECONDS. If the template's
- *    resource count is known and some have not started yet, one more wave of the median
- *    resource is added. The wait is the time to the latest predicted finish plus a margin
- *    (CloudFormation marks the stack complete a few seconds after its last resource). A flat
- *    1-3 minute baseline (most of its resources independent) thus settles in two or three
- *    checks: an early look and one at the predicted finish; each dependency wave that was not
- *    visible yet costs about one more. Fixed 30 s polling needs 2-6 for the same stacks.
+ * 2. Then aim just past the expected finish.
+ *    - Creates know it from the template (the prior, at the end of this file): the slowest
+ *      chain of dependent resources, each taking its type's typical time. The events cannot
+ *      show dependency waves that have not started; the template can. So a 1-3 minute create
+ *      settles in two checks (10 state transitions, 4 CloudFormation calls with Deploy stack):
+ *      the early look and one just after the finish. Past the prior, the events take over.
+ *    - Otherwise (updates, or no template) the events predict: a resource that has run r
+ *      seconds is expected to finish like the finished resources of this operation that took
+ *      longer than r (the median of those, minus r); if none took longer, like
+ *      DEFAULT_RESOURCE_SECONDS. Small updates settle in one check, flat stacks in two or
+ *      three; each dependency wave not visible yet costs about one more.
+ *    The wait is the time to the predicted finish plus a margin (3 s and a tenth), because
+ *    CloudFormation marks the stack complete a few seconds after its last resource.
  * 3. Back off for slow stacks. A resource already running longer than every finished one (and
- *    than the default) is expected to run about three quarters as long again (the longer something has taken, the longer it
- *    tends to keep taking), and no wait is shorter than a fifth of the time already spent. So
- *    checks grow geometrically and a 30-minute stack costs ~20 checks, not the 180 of 10 s polling.
+ *    than the default) is expected to run about three quarters as long again (the longer
+ *    something has taken, the longer it tends to keep taking), and no wait is shorter than a
+ *    fifth of the time already spent. So checks grow geometrically and a 30-minute stack costs
+ *    ~20 checks, not the 180 of 10 s polling.
  * 4. Bounds: at least MIN_WAIT_SECONDS (CloudFormation does not move faster than that), at
- *    most MAX_WAIT_SECONDS (so an operator watching sees progress and the timeout is enforced
- *    promptly), and never past the per-target timeout by more than a second.
+ *    most MAX_WAIT_SECONDS (so an operator watching sees progress, a failure is noticed within
+ *    3 minutes, and the timeout is enforced promptly), and never past the per-target timeout
+ *    by more than a second.
  *
  * Pure: the check handler turns events into `ResourceProgress`; tests drive this table-wise.
  */
