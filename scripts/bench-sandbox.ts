@@ -59,6 +59,7 @@ async function simulatedRollout(sandbox: Sandbox): Promise<void> {
   const handler = sandbox.requestHandler();
   const before = Object.values(sandbox.world.metrics.calls).reduce((a, b) => a + b, 0);
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   let steps = 0;
   const virtualStart = sandbox.now();
   const virtualEnd = await sandbox.runWithVirtualTime(
@@ -100,9 +101,11 @@ async function simulatedRollout(sandbox: Sandbox): Promise<void> {
     { onStep: () => (steps += 1) },
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const made = Object.values(sandbox.world.metrics.calls).reduce((a, b) => a + b, 0) - before;
   console.log(
-    `virtual-time rollout: ${targets} targets, ${made} SDK calls, ${((virtualEnd - virtualStart) / 60_000).toFixed(1)} virtual minutes in ${seconds.toFixed(1)} s wall (${(made / seconds).toFixed(0)} calls/s, ${steps} clock steps)`,
+    `virtual-time rollout: ${targets} targets, ${made} SDK calls, ${((virtualEnd - virtualStart) / 60_000).toFixed(1)} virtual minutes in ${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU (${(made / cpuSeconds).toFixed(0)} calls per CPU second, ${steps} clock steps)`,
   );
 }
 
