@@ -169,3 +169,12 @@ test('the demo organisation: 30 accounts in nested OUs, an opt-in region in a fe
   const maxSeconds = Object.values(demo.durations).map((d) => (Array.isArray(d) ? d[1] : d));
   expect(Math.max(...maxSeconds)).toBeLessThanOrEqual(180);
 });
+
+test('src/sandbox/scenarios/demo.yaml is the built-in demo, so people copy what the sandbox plays', () => {
+  expect(loadScenarioFile('src/sandbox/scenarios/demo.yaml')).toEqual(demoScenario());
+});
+
+test.each(['demo.yaml', 'small.yaml', 'throttled.yaml'])('the shipped scenario %s is valid', (file) => {
+  const scenario = loadScenarioFile(join('src/sandbox/scenarios', file));
+  expect(scenario.organization.accounts.length).toBeGreaterThan(1);
+});
