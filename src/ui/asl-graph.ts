@@ -167,7 +167,8 @@ function addScope(
       for (const catcher of state.Catch as AslState[]) {
         if (typeof catcher.Next !== 'string') continue;
         const errors = Array.isArray(catcher.ErrorEquals) ? (catcher.ErrorEquals as string[]) : [];
-        edge(id, stateNodeId(catcher.Next), EdgeKinds.Catch, `Catch ${shortList(errors)}`);
+        const names = errors.map((e) => (e === 'States.ALL' ? 'any error' : e.replace(/^States\./, '')));
+        edge(id, stateNodeId(catcher.Next), EdgeKinds.Catch, `catch ${shortList(names)}`);
       }
     }
   }
@@ -177,6 +178,12 @@ function addScope(
 function withParent(node: UiGraphNode, parent: string | undefined): UiGraphNode {
   if (parent !== undefined) node.parent = parent;
   return node;
+}
+
+/** The last member of a JSONPath (`$.stack.status` -> `status`), for labels. */
+function shortPath(path: string): string {
+  const m = /([A-Za-z0-9_]+)\]?$/.exec(path);
+  return m ? m[1]! : path;
 }
 
 function shortList(items: string[]): string {
@@ -233,7 +240,8 @@ function describeRule(rule: AslState): string {
   if (Array.isArray(rule.And)) return (rule.And as AslState[]).map(describeRule).join(' and ');
   if (Array.isArray(rule.Or)) return (rule.Or as AslState[]).map(describeRule).join(' or ');
   if (rule.Not && typeof rule.Not === 'object') return `not (${describeRule(rule.Not as AslState)})`;
-  const variable = typeof rule.Variable === 'string' ? rule.Variable : '?';
+  // Edge labels widen the layout: `$.stack.status` reads as `status`, string values unquoted.
+  const variable = typeof rule.Variable === 'string' ? shortPath(rule.Variable) : '?';
   for (const [key, op] of Object.entries(comparators)) {
     if (key in rule) {
       const value = rule[key];
@@ -241,7 +249,9 @@ function describeRule(rule: AslState): string {
         return value === false ? `${variable} not ${op}` : `${variable} ${op}`;
       if (op.startsWith('is '))
         return value === false ? `${variable} not ${op.slice(3)}` : `${variable} ${op}`;
-      return `${variable} ${op} ${JSON.stringify(value)}`;
+      const shown =
+        typeof value === 'string' ? (key.endsWith('Path') ? shortPath(value) : value) : JSON.stringify(value);
+      return `${variable} ${op} ${shown}`;
     }
   }
   return variable;

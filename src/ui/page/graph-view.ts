@@ -24,8 +24,8 @@ export function renderGraph(
   const pad = 8;
   const svg = s('svg', {
     viewBox: `${-pad} ${-pad} ${graph.width + 2 * pad} ${graph.height + 2 * pad}`,
-    width: Math.ceil(graph.width + 2 * pad),
-    height: Math.ceil(graph.height + 2 * pad),
+    // Fit the panel, but never below 60% of natural size: past that the panel scrolls instead.
+    style: `width:100%;height:auto;max-width:${Math.ceil(graph.width + 2 * pad)}px;min-width:${Math.ceil((graph.width + 2 * pad) * 0.6)}px`,
     role: 'img',
     'aria-label': `${title} graph`,
     'data-machine': graph.machine,

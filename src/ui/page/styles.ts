@@ -16,7 +16,7 @@ header h1 { font-size: 17px; margin: 0; font-weight: 600; }
 .chips { display: flex; gap: 6px; flex-wrap: wrap; }
 .chip { display: inline-flex; align-items: center; gap: 4px; padding: 1px 8px; border: 1px solid #dadce0; border-radius: 10px; background: #fff; font-size: 12px; }
 .chip i { width: 10px; height: 10px; border-radius: 2px; display: inline-block; }
-main.layout { display: grid; grid-template-columns: minmax(280px, auto) 1fr; gap: 12px; padding: 12px 16px; align-items: start; }
+main.layout { display: grid; grid-template-columns: minmax(320px, 540px) minmax(0, 1fr); gap: 12px; padding: 12px 16px; align-items: start; }
 .panel { background: #fff; border: 1px solid #dadce0; border-radius: 6px; padding: 8px 10px; min-width: 0; }
 .panel h2 { font-size: 13px; margin: 0 0 6px; font-weight: 600; }
 .graph { overflow: auto; }
@@ -44,7 +44,7 @@ main.layout { display: grid; grid-template-columns: minmax(280px, auto) 1fr; gap
 .target-panel .failure { background: #fce8e6; border-left: 4px solid #d93025; padding: 6px 10px; margin: 6px 0; }
 .target-panel .failure dt { font-weight: 600; }
 .target-panel .failure dd { margin: 0 0 4px; }
-.target-grid { display: grid; grid-template-columns: minmax(0, auto) minmax(360px, 1fr); gap: 12px; align-items: start; }
+.target-grid { display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; align-items: start; }
 .target-panel { grid-column: 1 / -1; }
 table.timeline td:first-child { white-space: nowrap; }
 table.timeline { border-collapse: collapse; width: 100%; font-size: 12px; }

@@ -45,13 +45,13 @@ describe('aslToGraph', () => {
     const graph = aslToGraph(deployTargetAsl, 'deploy-target');
     const from = (name: string) => graph.edges.filter((e) => e.from === stateNodeId(name));
     expect(from('Stack settled?').map((e) => [e.kind, e.to, e.label])).toEqual([
-      [EdgeKinds.Choice, stateNodeId('Wait for stack'), '$.state == "IN_PROGRESS"'],
-      [EdgeKinds.Choice, stateNodeId('Target failed'), '$.state == "FAILED"'],
+      [EdgeKinds.Choice, stateNodeId('Wait for stack'), 'state == IN_PROGRESS'],
+      [EdgeKinds.Choice, stateNodeId('Target failed'), 'state == FAILED'],
       [EdgeKinds.Default, stateNodeId('Target deployed'), 'Default'],
     ]);
     expect(from('Deploy stack').find((e) => e.kind === EdgeKinds.Catch)).toMatchObject({
       to: stateNodeId('Target failed'),
-      label: 'Catch States.ALL',
+      label: 'catch any error',
     });
     expect(graph.nodes.find((n) => n.name === 'Deploy stack')?.retry).toEqual([
       'Throttled, TransientError ×6',
@@ -63,7 +63,7 @@ describe('aslToGraph', () => {
       describeChoiceRule({
         And: [{ Variable: '$.a', NumericGreaterThan: 0 }, { Not: { Variable: '$.b', IsPresent: true } }],
       }),
-    ).toBe('$.a > 0 and not ($.b present)');
+    ).toBe('a > 0 and not (b present)');
   });
 
   it('names the broken field and value when a transition points nowhere', () => {
