@@ -5,7 +5,12 @@ import {
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { assumeExecutionRole } from '../src/aws/assume-role';
-import { functionError, isTerminalError, mapCloudFormationError } from '../src/aws/aws-errors';
+import {
+  functionError,
+  isStackMissingError,
+  isTerminalError,
+  mapCloudFormationError,
+} from '../src/aws/aws-errors';
 import { awsClients } from '../src/aws/clients';
 import { ErrorNames, InvalidInputError } from '../src/core/errors';
 import { executionRoleArn } from '../src/core/names';
@@ -121,8 +126,12 @@ async function check(
   const events = page.StackEvents ?? [];
   let current = readStackStatusFromEvents(events, input.stackName, watch.clientRequestToken);
   if (!current) {
+    // A stack that is gone (deleted by someone while we watched) is a failure, not a template error.
     const answer = await call(input, 'DescribeStacks', () =>
-      cfn.send(new DescribeStacksCommand({ StackName: watch.stackId })),
+      cfn.send(new DescribeStacksCommand({ StackName: watch.stackId })).catch((error: unknown) => {
+        if (isStackMissingError(error)) return { Stacks: [] };
+        throw error;
+      }),
     );
     const stack = answer.Stacks?.[0];
     current = {

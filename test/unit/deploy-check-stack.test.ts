@@ -255,6 +255,21 @@ describe('Check stack', () => {
     expect(causeOf(out).stackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
   });
 
+  it('fails with StackFailed when the stack was deleted while we watched', async () => {
+    cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfn.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        message: `Stack with id ${STACK_ID} does not exist`,
+        $fault: 'client',
+        $metadata: {},
+      }),
+    );
+    const out = await handler(state(40));
+    expect(out.error).toBe('StackFailed');
+    expect(causeOf(out)).toMatchObject({ stackStatus: 'DELETE_COMPLETE' });
+  });
+
   it('does not read a settled status of the previous operation as ours before ours shows in the events', async () => {
     cfn
       .on(DescribeStackEventsCommand)
