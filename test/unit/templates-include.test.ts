@@ -42,37 +42,47 @@ function leafPaths(value: Record<string, unknown>, prefix = ''): string[] {
   );
 }
 
-/** Loads a template through CfnInclude and lists resources whose type or properties are unknown. */
-function findUnknown(file: string): { findings: UnknownFinding[]; stack: Stack } {
+/**
+ * Loads every file through CfnInclude into one app (one stack each) and synthesizes once, since
+ * the schema check costs tens of seconds per synth; returns the findings per file.
+ */
+function findUnknown(
+  files: Record<string, string>,
+): Record<string, { findings: UnknownFinding[]; resources: number }> {
   const outdir = mkdtempSync(join(tmpdir(), 'stackfleet-include-out-'));
   const app = new App({ outdir });
   Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
-  const stack = new Stack(app, 'Include');
-  const include = new CfnInclude(stack, 'Template', { templateFile: file });
-  const rendered = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string }> };
-  const findings: UnknownFinding[] = [];
-  for (const [logicalId, { Type }] of Object.entries(rendered.Resources)) {
-    const resource = include.getResource(logicalId);
-    // A plain CfnResource means no generated L1 class matched the type.
-    if (resource.constructor === CfnResource) {
-      findings.push({ logicalId, type: Type, problem: 'unknown resource type' });
-      continue;
+  const includes = Object.entries(files).map(([name, file], i) => {
+    const stack = new Stack(app, `Include${i}`);
+    return { name, stack, include: new CfnInclude(stack, 'Template', { templateFile: file }) };
+  });
+  app.synth();
+  // aws-cdk-lib validates the synthesized templates against CloudFormation's resource schemas
+  // and writes what it finds next to the assembly.
+  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+
+  const result: Record<string, { findings: UnknownFinding[]; resources: number }> = {};
+  for (const { name, stack, include } of includes) {
+    const rendered = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string }> };
+    const findings: UnknownFinding[] = [];
+    for (const [logicalId, { Type }] of Object.entries(rendered.Resources)) {
+      const resource = include.getResource(logicalId);
+      // A plain CfnResource means no generated L1 class matched the type.
+      if (resource.constructor === CfnResource) {
+        findings.push({ logicalId, type: Type, problem: 'unknown resource type' });
+        continue;
+      }
+      // rawOverrides is private in the typings; CfnInclude stores unrecognised properties there.
+      const overrides = (resource as unknown as { rawOverrides?: { Properties?: Record<string, unknown> } })
+        .rawOverrides?.Properties;
+      for (const path of leafPaths(overrides ?? {})) {
+        findings.push({ logicalId, type: Type, problem: `unknown property ${path}` });
+      }
     }
-    // rawOverrides is private in the typings; CfnInclude stores unrecognised properties there.
-    const overrides = (resource as unknown as { rawOverrides?: { Properties?: Record<string, unknown> } })
-      .rawOverrides?.Properties;
-    for (const path of leafPaths(overrides ?? {})) {
-      findings.push({ logicalId, type: Type, problem: `unknown property ${path}` });
-    }
-  }
-  // aws-cdk-lib also validates the synthesized template against CloudFormation's resource
-  // schemas and writes what it finds next to the assembly; count those as findings too.
-  const reportFile = join(outdir, 'validation-report.json');
-  {
-    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as ValidationReport;
     for (const plugin of report.pluginReports) {
       for (const violation of plugin.violations) {
         for (const construct of violation.violatingConstructs) {
+          if (!construct.constructPath.startsWith(`${stack.stackName}/`)) continue;
           const logicalId = construct.cloudFormationResource?.logicalId ?? construct.constructPath;
           findings.push({
             logicalId,
@@ -82,45 +92,52 @@ function findUnknown(file: string): { findings: UnknownFinding[]; stack: Stack }
         }
       }
     }
+    result[name] = { findings, resources: Object.keys(rendered.Resources).length };
   }
-  return { findings, stack };
+  return result;
+}
+
+/** A template with a misspelled property, an unknown nested property and an invented type. */
+function badTemplate(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stackfleet-include-'));
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(
+    file,
+    [
+      'Resources:',
+      '  Bucket:',
+      '    Type: AWS::S3::Bucket',
+      '    Properties:',
+      '      VersioningConfiguration: { Status: Enabled, Mfa: true }',
+      '      BucketEncription: {}',
+      '  Thing:',
+      '    Type: AWS::Nope::Thing',
+      '    Properties: {}',
+    ].join('\n'),
+  );
+  return file;
 }
 
 describe('templates are valid CloudFormation', () => {
+  let results: ReturnType<typeof findUnknown>;
+
+  beforeAll(() => {
+    const files = Object.fromEntries(templateFiles.map((f) => [f, join(templatesDir, f)]));
+    results = findUnknown({ ...files, 'bad.yaml (fixture)': badTemplate() });
+  }, 300_000);
+
   it('finds the templates this project ships', () => {
     expect(templateFiles).toEqual(expect.arrayContaining(['baseline.yaml', 'execution-role.yaml']));
   });
 
-  it.each(templateFiles)(
-    '%s: every resource type and property is known, and it synthesizes',
-    (name) => {
-      const { findings, stack } = findUnknown(join(templatesDir, name));
-      expect(findings).toEqual([]);
-      // findUnknown rendered the stack, which runs each L1's property validators (types, required).
-      expect(Object.keys(Template.fromStack(stack).toJSON().Resources).length).toBeGreaterThan(1);
-    },
-    300_000,
-  );
+  it.each(templateFiles)('%s: every resource type and property is known, and it synthesizes', (name) => {
+    expect(results[name]?.findings).toEqual([]);
+    // Synthesis ran each L1's property validators (types, required properties).
+    expect(results[name]?.resources).toBeGreaterThan(1);
+  });
 
   it('catches a misspelled property and an invented resource type (the check can fail)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stackfleet-include-'));
-    const file = join(dir, 'bad.yaml');
-    writeFileSync(
-      file,
-      [
-        'Resources:',
-        '  Bucket:',
-        '    Type: AWS::S3::Bucket',
-        '    Properties:',
-        '      VersioningConfiguration: { Status: Enabled, Mfa: true }',
-        '      BucketEncription: {}',
-        '  Thing:',
-        '    Type: AWS::Nope::Thing',
-        '    Properties: {}',
-      ].join('\n'),
-    );
-    const { findings } = findUnknown(file);
-    expect(findings).toEqual(
+    expect(results['bad.yaml (fixture)']?.findings).toEqual(
       expect.arrayContaining([
         { logicalId: 'Bucket', type: 'AWS::S3::Bucket', problem: 'unknown property BucketEncription' },
         {
@@ -136,5 +153,5 @@ describe('templates are valid CloudFormation', () => {
         },
       ]),
     );
-  }, 300_000);
+  });
 });
