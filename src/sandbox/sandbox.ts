@@ -103,6 +103,7 @@ export class Sandbox {
   private readonly staticKeys = new Map<string, KeyRecord>();
   private requestCounter = 0;
   private throttleCounter = 0;
+  private readonly reportedBugs = new Set<string>();
   private readonly signingClock: () => number;
 
   private constructor(
@@ -171,11 +172,28 @@ export class Sandbox {
   }
 
   /** Runs `work` under virtual time starting from this world's clock. */
-  runWithVirtualTime<T>(
+  async runWithVirtualTime<T>(
     work: () => Promise<T>,
     options: { onStep?: (virtualNow: number) => void } = {},
   ): Promise<T> {
-    return runWithVirtualTime(work, { ...options, startAt: this.now() });
+    let end = 0;
+    try {
+      return await runWithVirtualTime(
+        async () => {
+          try {
+            return await work();
+          } finally {
+            end = Date.now();
+          }
+        },
+        { ...options, startAt: this.now() },
+      );
+    } finally {
+      // Virtual time that passed stays passed: without this the next session would start back at
+      // real time, before operations this one started, so settled stacks would run again.
+      const behind = end - this.world.now();
+      if (behind > 0) this.world.advance(behind);
+    }
   }
 
   /** Persists the world (only what changed) under the store's lock; no-op for a memory-only sandbox. */
@@ -251,6 +269,7 @@ export class Sandbox {
       const result = await operation(call.params, ctx);
       response = codec.encodeResult(result, call as DecodedCall, service, requestId);
     } catch (error) {
+      if (!(error instanceof AwsError)) this.reportBug(error);
       const awsError =
         error instanceof AwsError
           ? error
@@ -264,6 +283,19 @@ export class Sandbox {
     }
     response.headers.date = new Date(this.signingClock()).toUTCString();
     return response;
+  }
+
+  /**
+   * An operation threw something other than an AwsError: a bug in an emulator. The caller gets
+   * InternalFailure (which the SDK retries); the stack goes to stderr once per message so the
+   * bug can be found instead of surfacing only as a retried 500.
+   */
+  private reportBug(error: unknown): void {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const key = text.split('\n')[0] ?? text;
+    if (this.reportedBugs.has(key)) return;
+    this.reportedBugs.add(key);
+    process.emitWarning(`sandbox operation failed with an unexpected error: ${text}`, 'SandboxBugWarning');
   }
 
   private authenticate(request: SandboxRequest, auth: SigV4Authorization, codes: ProtocolErrorCodes): Caller {
