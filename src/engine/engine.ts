@@ -426,7 +426,7 @@ export class LocalEngine implements EngineInternals {
 
   private finish(execution: StoredExecution, outcome: Outcome, recorder: HistoryRecorder): void {
     execution.stopDate = this.now();
-    recorder.overflowed = false;
+    recorder.closed = true;
     const force = (type: string, details: Record<string, unknown>) => {
       const id = execution.history.length + 1;
       execution.history.push({

@@ -59,6 +59,8 @@ export class HistoryRecorder {
   /** State names that are Tasks only in the rewritten definition (Distributed Maps show as Map). */
   private readonly displayTypes: Map<string, string>;
   overflowed = false;
+  /** Set when the execution has ended: late events (a Task still finishing after a stop) are dropped, as on AWS. */
+  closed = false;
 
   constructor(
     readonly execution: StoredExecution,
@@ -72,6 +74,7 @@ export class HistoryRecorder {
 
   /** Appends one event (details under `<camelType>EventDetails`-style keys chosen by the caller). */
   add(type: string, details?: Record<string, unknown>): StoredHistoryEvent | undefined {
+    if (this.closed) return undefined;
     const history = this.execution.history;
     if (history.length >= MAX_HISTORY_EVENTS) {
       if (!this.overflowed) {

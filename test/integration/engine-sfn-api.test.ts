@@ -10,6 +10,7 @@ import {
   DescribeStateMachineCommand,
   DescribeStateMachineForExecutionCommand,
   ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
   InvalidDefinition,
   InvalidName,
   ListExecutionsCommand,
@@ -149,6 +150,14 @@ describe('sandbox Step Functions API', () => {
     expect(running.status).toBe('RUNNING');
     expect(stopped).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'stopped by a test' });
     expect((stopped.stopDate as Date).getTime() - (stopped.startDate as Date).getTime()).toBeLessThan(600000);
+    const last = await h.virtual(() =>
+      h.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 })),
+    );
+    expect(last.events?.[0]?.type).toBe('ExecutionAborted');
+    expect(last.events?.[0]?.executionAbortedEventDetails).toEqual({
+      error: 'Operator',
+      cause: 'stopped by a test',
+    });
 
     const aborted = await h.virtual(() =>
       h.sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'ABORTED' })),
