@@ -7,12 +7,13 @@ import { CliError, ExitCodes, UsageError } from '../exit-codes';
 import { followExecution } from '../follow';
 import type { Io } from '../main';
 import type { ParsedCommand } from '../options';
+import { renderPreview } from '../preview-render';
 import { publishTemplate } from '../publish';
 import { renderSummary, shouldColor } from '../render';
 import { buildReport, readSummaryDocument, reportJson } from '../report';
 
 /** Modes the deploy-target workflow implements end to end. */
-export const AVAILABLE_MODES: readonly RolloutMode[] = ['deploy'];
+export const AVAILABLE_MODES: readonly RolloutMode[] = ['deploy', 'preview', 'drift'];
 
 /** `rollout`, `preview` and `drift`: one flow, three modes of the same state machine. */
 export async function rolloutCommand(command: string, parsed: ParsedCommand, io: Io): Promise<number> {
@@ -94,10 +95,13 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
     ) {
       report.metrics.simulatedSeconds = report.durationSeconds;
     }
+    const outStyle = { color: shouldColor(io.stdout, io.env) };
     io.stdout.write(
       json
         ? `${JSON.stringify(reportJson(report), null, 2)}\n`
-        : renderSummary(report, { color: shouldColor(io.stdout, io.env) }),
+        : renderSummary(report, outStyle) +
+            // Preview: the changes grouped across targets, replacements and removals flagged.
+            (mode === 'preview' ? `\n${renderPreview(report, outStyle)}` : ''),
     );
     return report.status === 'SUCCEEDED' ? ExitCodes.ok : ExitCodes.rolloutFailed;
   } finally {
