@@ -502,3 +502,31 @@ test('extra access keys from the scenario act as their account; chained sessions
   );
   expect(changed.name).toBe('AccessDenied');
 });
+
+test('a bug in an emulator answers InternalFailure naming it, and the sandbox keeps serving', async () => {
+  const h = await harness('in-process');
+  h.sandbox.register({
+    signingName: 'sns',
+    protocol: 'query',
+    operations: {
+      ListTopics: () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'topics')");
+      },
+    },
+  });
+  const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+  try {
+    const sns = new SNSClient(h.config(h.sandbox.adminCredentials, 'us-east-1', { maxAttempts: 1 }));
+    const e = await errorOf(sns.send(new ListTopicsCommand({})));
+    expect(e.name).toBe('InternalFailure');
+    expect(e.message).toContain(
+      "Internal error in the sandbox: Cannot read properties of undefined (reading 'topics')",
+    );
+    expect(e.$metadata?.httpStatusCode).toBe(500);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('TypeError'), 'SandboxBugWarning');
+  } finally {
+    warn.mockRestore();
+  }
+  const sts = new STSClient(h.config(h.sandbox.adminCredentials));
+  expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe(MANAGEMENT);
+});
