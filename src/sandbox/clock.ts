@@ -60,6 +60,8 @@ export interface VirtualTimeOptions {
 /**
  * Runs `work` with fake timers: whenever all work is idle (microtasks drained, no pending I/O)
  * the clock jumps to the next timer. Returns when `work` settles and restores the real timers.
+ * Deterministic with the in-process transport; over HTTP a response still on its way is not
+ * pending I/O Node can show, so the clock may jump while it is in flight (correct, not repeatable).
  */
 export async function runWithVirtualTime<T>(
   work: () => Promise<T>,
