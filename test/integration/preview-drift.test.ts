@@ -9,7 +9,11 @@ import type { RolloutSummary, RolloutSummaryDocument, TargetResult } from '../..
 import { cfnSection, type StackRecord, settleStack } from '../../src/sandbox/cfn/state';
 import { validateScenario } from '../../src/sandbox/scenario';
 import type { Scenario } from '../../src/sandbox/scenario-types';
-import { deleteStackOutOfBand, markDrifted } from '../../src/sandbox/services/cloudformation';
+import {
+  deleteStackOutOfBand,
+  forceStackStatus,
+  markDrifted,
+} from '../../src/sandbox/services/cloudformation';
 import {
   openSandboxHarness as openHarness,
   type SandboxHarness,
@@ -339,6 +343,16 @@ describe('preview and drift on the sandbox', () => {
       expect(t?.reason).toMatch(/not repaired: repair is false/);
       expect(fingerprint(stackOf(h, B, 'eu-west-1'))).toEqual(before);
       expect(Object.keys(stackOf(h, B, 'eu-west-1')?.drift.live ?? {})).toEqual(['Alerts']);
+    });
+
+    test('a failed stack is converged like a deploy: deleted and created again', async () => {
+      forceStackStatus(h.sandbox.world, NEW, 'eu-west-1', STACK, 'ROLLBACK_COMPLETE', 'forced by the test');
+      const result = await rollout(h, request(v1, 'dr-failed', 'drift', [NEW], { repair: true }));
+      expect(result.status).toBe('SUCCEEDED');
+      const targets = byTarget(await readSummary(h, (result.output as RolloutSummary).summaryKey));
+      expect(targets[`${NEW}/eu-west-1`]?.outcome).toBe('CREATED');
+      expect(targets[`${NEW}/us-east-1`]?.outcome).toBe('IN_SYNC');
+      expect(stackOf(h, NEW, 'eu-west-1')?.status).toBe('CREATE_COMPLETE');
     });
 
     test('a stack on an older template version is updated to the pinned one', async () => {
