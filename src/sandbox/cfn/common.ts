@@ -171,6 +171,9 @@ export function parseTemplateUrl(url: string): { bucket: string; key: string; ve
   return versionId ? { bucket, key: decodedKey, versionId } : { bucket, key: decodedKey };
 }
 
+/** Decoded template bodies per world (object versions are immutable; ids may repeat across worlds). */
+const s3BodiesByWorld = new WeakMap<object, Map<string, string>>();
+
 /** Resolves where the template comes from: exactly one of TemplateBody, TemplateURL, UsePreviousTemplate. */
 export function readTemplateSource(
   env: OpEnv,
@@ -201,7 +204,24 @@ export function readTemplateSource(
     if (object.body.length > TEMPLATE_URL_MAX_BYTES) {
       throw validationError(`Template may not exceed ${TEMPLATE_URL_MAX_BYTES} bytes in size.`);
     }
-    body = object.body.toString('utf8');
+    // An object version never changes: decode it once, not once per target.
+    const versionKey = `${location.bucket}/${location.key}@${object.versionId}`;
+    const cacheable = Boolean(object.versionId) && object.versionId !== 'null';
+    let s3Bodies = s3BodiesByWorld.get(env.world);
+    if (!s3Bodies) {
+      s3Bodies = new Map();
+      s3BodiesByWorld.set(env.world, s3Bodies);
+    }
+    const known = cacheable ? s3Bodies.get(versionKey) : undefined;
+    if (known !== undefined) {
+      body = known;
+    } else {
+      body = object.body.toString('utf8');
+      if (cacheable) {
+        if (s3Bodies.size > 100) s3Bodies.clear();
+        s3Bodies.set(versionKey, body);
+      }
+    }
   } else {
     body = String(params.TemplateBody);
     if (Buffer.byteLength(body) > TEMPLATE_BODY_MAX_BYTES) {
