@@ -27,8 +27,11 @@ interface FunctionAccess {
   readonly targetAccess: boolean;
   /** Reads the organisation's accounts and OUs, and the regions of the admin account. */
   readonly organization?: boolean;
-  /** Access to the artifact bucket. */
-  readonly artifacts?: 'read' | 'readWrite';
+  /**
+   * Access to the artifact bucket: `templates` reads published templates, `read` reads any
+   * object, `readWrite` reads and writes per-rollout objects under rollouts/.
+   */
+  readonly artifacts?: 'templates' | 'read' | 'readWrite';
   readonly timeout: Duration;
   readonly memorySize: number;
 }
@@ -38,7 +41,13 @@ interface FunctionAccess {
  * src/core/functions.ts without deciding its permissions here is a type error.
  */
 const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
-  'deploy-stack': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
+  // Also reads the template it deploys (to estimate the create time) with its own identity.
+  'deploy-stack': {
+    targetAccess: true,
+    artifacts: 'templates',
+    timeout: Duration.minutes(2),
+    memorySize: 512,
+  },
   'check-stack': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
   // HeadObject on the template version the rollout names.
   'validate-rollout': {
@@ -211,25 +220,36 @@ function grantAccess(
     );
   }
   const bucket = props.artifactBucket;
-  const rolloutObjects = bucket.arnForObjects(`${ArtifactPrefixes.rollouts}*`);
-  const rolloutObjectsFinding = `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/${ArtifactPrefixes.rollouts}*]`;
-  if (access.artifacts === 'read') {
-    // HeadObject/GetObject of any template version the rollout names in the bucket.
+  if (!access.artifacts) return;
+  // Unconditional ListBucket on our own bucket: without it S3 answers a missing key with 403
+  // instead of 404, and the functions tell "not there yet" from "refused" by that code.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ListArtifacts',
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+    }),
+  );
+  if (access.artifacts === 'templates' || access.artifacts === 'read') {
+    const prefix = access.artifacts === 'templates' ? ArtifactPrefixes.templates : '';
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadArtifacts',
         actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [bucket.arnForObjects('*')],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
       }),
     );
     bucket.encryptionKey?.grant(role, 'kms:Decrypt');
     acknowledgeNag(
       role,
-      'Rollouts may name any template key and version in the artifact bucket; read-only.',
-      `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/*]`,
+      access.artifacts === 'templates'
+        ? 'Reads whichever published template version a rollout pins, under templates/; read-only.'
+        : 'Rollouts may name any template key and version in the artifact bucket; read-only.',
+      `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/${prefix}*]`,
     );
   }
   if (access.artifacts === 'readWrite') {
+    const rolloutObjects = bucket.arnForObjects(`${ArtifactPrefixes.rollouts}*`);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadWriteRolloutObjects',
@@ -237,19 +257,11 @@ function grantAccess(
         resources: [rolloutObjects],
       }),
     );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ListRolloutObjects',
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${ArtifactPrefixes.rollouts}*`] } },
-      }),
-    );
     bucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
     acknowledgeNag(
       role,
       'Manifests, results and summaries are keyed by rollout id under rollouts/, unknown at deploy time.',
-      rolloutObjectsFinding,
+      `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/${ArtifactPrefixes.rollouts}*]`,
     );
   }
 }

@@ -201,6 +201,29 @@ describe('functions', () => {
     }
   });
 
+  it('lets functions that read the bucket list it, so a missing key is a 404 and not a 403', () => {
+    for (const id of ['validate-rollout', 'plan-targets', 'summarize-rollout', 'deploy-stack'] as const) {
+      const statements = statementsOf(logicalId(stack.functions.byId[id].role as never));
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Action: 's3:ListBucket',
+          Resource: { 'Fn::GetAtt': [logicalId(stack.artifacts.bucket), 'Arn'] },
+        }),
+      );
+      expect(statements.find((s) => actionsOf(s).includes('s3:ListBucket'))?.Condition).toBeUndefined();
+    }
+  });
+
+  it('lets deploy-stack read published templates and nothing else in the bucket', () => {
+    const statements = statementsOf(logicalId(stack.functions.byId['deploy-stack'].role as never));
+    const s3 = statements.filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'),
+    );
+    expect(s3).toHaveLength(1);
+    expect(s3[0]?.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+    expect(JSON.stringify(s3[0]?.Resource)).toContain('/templates/*');
+  });
+
   it('lets the planner read the organisation and write manifests only under rollouts/', () => {
     const statements = statementsOf(logicalId(stack.functions.byId['plan-targets'].role as never));
     expect(statements).toContainEqual(
