@@ -210,6 +210,12 @@ describeWithChromium('execution graph view of a finished sandbox rollout', () =>
   });
 
   it('takes the screenshot for the README', async () => {
+    // Show a target whose failure names the CloudFormation resource, when the rollout has one.
+    const shown =
+      (failures as Array<SummaryTarget & { failedResource?: unknown }>).find((f) => f.failedResource) ??
+      failures[0]!;
+    await page.evaluate(([a, r]) => window.stackfleetUi.openTarget(a!, r!), [shown.accountId, shown.region]);
+    await page.locator('#target-panel [data-field="reason"]').waitFor();
     await page.evaluate(() => window.scrollTo(0, 0));
     const file = path.join(TEST_OUTPUT, 'ui.png');
     await page.screenshot({ path: file, fullPage: true });
