@@ -19,7 +19,7 @@ import {
   mapCloudFormationError,
 } from '../src/aws/aws-errors';
 import { awsClients } from '../src/aws/clients';
-import { InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
+import { ErrorNames, InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
 import {
   clientRequestToken,
   executionRoleArn,
@@ -28,6 +28,7 @@ import {
 } from '../src/core/names';
 import { planStackAction, StackActions } from '../src/core/stack-status';
 import {
+  cloudFormationRoleArn,
   failedProgress,
   parseS3Url,
   parseTargetInput,
@@ -118,7 +119,9 @@ function stackTags(ctx: Context, existing: Stack | undefined) {
 }
 
 function stackInputs(ctx: Context, existing: Stack | undefined) {
+  const roleArn = cloudFormationRoleArn(ctx.input);
   return {
+    ...(roleArn ? { RoleARN: roleArn } : {}),
     TemplateURL: ctx.input.templateUrl,
     Parameters: Object.entries(ctx.input.parameters).map(([ParameterKey, ParameterValue]) => ({
       ParameterKey,
@@ -280,11 +283,17 @@ async function create(ctx: Context): Promise<TargetProgress> {
 async function update(ctx: Context, stack: Stack): Promise<TargetProgress> {
   const stackId = stack.StackId ?? ctx.input.stackName;
   if (!stack.EnableTerminationProtection) {
-    await call(ctx, 'UpdateTerminationProtection', () =>
-      ctx.cfn.send(
-        new UpdateTerminationProtectionCommand({ StackName: stackId, EnableTerminationProtection: true }),
-      ),
-    );
+    try {
+      await call(ctx, 'UpdateTerminationProtection', () =>
+        ctx.cfn.send(
+          new UpdateTerminationProtectionCommand({ StackName: stackId, EnableTerminationProtection: true }),
+        ),
+      );
+    } catch (error) {
+      // Protection is a safeguard, not the baseline: a role that may not set it must not block the update.
+      if (!(error instanceof Error) || error.name !== ErrorNames.RoleNotAssumable) throw error;
+      console.warn(`Termination protection left off for ${stackId}: ${error.message}`);
+    }
   }
   const requestToken = token(ctx, 'update');
   try {

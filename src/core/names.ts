@@ -36,6 +36,13 @@ export function executionRoleArn(accountId: string, roleName: string, region = '
   return `arn:${partitionOf(region)}:iam::${accountId}:role/${roleName}`;
 }
 
+/**
+ * The CloudFormation service role the bootstrap template (templates/execution-role.yaml) makes in
+ * each target. The execution role may only create or update stacks that pass it as RoleARN, so
+ * the baseline's permissions sit with CloudFormation, not with the orchestrator.
+ */
+export const DEFAULT_CLOUDFORMATION_ROLE_NAME = 'StackFleetCloudFormation';
+
 /** Kinds of stack operation Deploy stack starts; each gets its own token. */
 export type StackOperationKind = 'create' | 'recreate' | 'update' | 'delete' | 'continue-rollback';
 

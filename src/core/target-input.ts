@@ -1,5 +1,11 @@
 import { InvalidInputError } from './errors';
-import { ROLE_SESSION_NAME_PATTERN, roleSessionName, StackTagKeys } from './names';
+import {
+  DEFAULT_CLOUDFORMATION_ROLE_NAME,
+  executionRoleArn,
+  ROLE_SESSION_NAME_PATTERN,
+  roleSessionName,
+  StackTagKeys,
+} from './names';
 
 /**
  * The deploy-target execution input, checked before any AWS call so a bad target is refused
@@ -79,6 +85,12 @@ export interface TargetInput {
   readonly tags: Readonly<Record<string, string>>;
   readonly capabilities: readonly StackCapability[];
   readonly executionRoleName: string;
+  /**
+   * CloudFormation service role in the target, passed as RoleARN on creates, updates and change
+   * sets. `null` or "" in the input: none (CloudFormation acts with the execution role itself).
+   * @default 'StackFleetCloudFormation' (the bootstrap template's role)
+   */
+  readonly cloudFormationRoleName?: string;
   /** @default undefined (no ExternalId sent) */
   readonly externalId?: string;
   /** Per-target timeout. @default 3600 */
@@ -148,6 +160,13 @@ function checkTemplateUrl(value: string): void {
   if (!url.searchParams.get('versionId')) {
     refuse('templateUrl', 'must pin the template version with ?versionId=<S3 version id>', value);
   }
+}
+
+/** RoleARN for stack operations in the target, or undefined when the input asked for none. */
+export function cloudFormationRoleArn(input: TargetInput): string | undefined {
+  return input.cloudFormationRoleName === undefined
+    ? undefined
+    : executionRoleArn(input.accountId, input.cloudFormationRoleName, input.region);
 }
 
 /** Where a template URL points in S3; `undefined` for a URL that is not an S3 object URL. */
@@ -269,6 +288,21 @@ export function parseTargetInput(input: unknown): TargetInput {
     );
   }
 
+  const cfnRoleRaw =
+    raw.cloudFormationRoleName === undefined ? DEFAULT_CLOUDFORMATION_ROLE_NAME : raw.cloudFormationRoleName;
+  if (
+    cfnRoleRaw !== null &&
+    cfnRoleRaw !== '' &&
+    (typeof cfnRoleRaw !== 'string' || !ROLE_NAME.test(cfnRoleRaw))
+  ) {
+    refuse(
+      'cloudFormationRoleName',
+      'must be an IAM role name (1-64 letters, digits and + = , . @ _ -, no path), or null for none',
+      cfnRoleRaw,
+    );
+  }
+  const cloudFormationRoleName = typeof cfnRoleRaw === 'string' && cfnRoleRaw !== '' ? cfnRoleRaw : undefined;
+
   const externalIdRaw = raw.externalId;
   let externalId: string | undefined;
   if (externalIdRaw !== undefined && externalIdRaw !== null) {
@@ -308,6 +342,7 @@ export function parseTargetInput(input: unknown): TargetInput {
     tags,
     capabilities: capabilitiesRaw as StackCapability[],
     executionRoleName,
+    ...(cloudFormationRoleName === undefined ? {} : { cloudFormationRoleName }),
     ...(externalId === undefined ? {} : { externalId }),
     timeoutSeconds: timeoutRaw,
   };

@@ -121,6 +121,7 @@ describe('Deploy stack', () => {
     const create = cfn.commandCalls(CreateStackCommand)[0];
     expect(create?.args[0].input).toEqual({
       StackName: 'stackfleet-baseline',
+      RoleARN: 'arn:aws:iam::123456789012:role/StackFleetCloudFormation',
       TemplateURL: input.templateUrl,
       Parameters: [{ ParameterKey: 'Key', ParameterValue: 'Value' }],
       Tags: [
@@ -201,9 +202,17 @@ describe('Deploy stack', () => {
     expect(cfnCalls()).toEqual(['DescribeStacksCommand', 'UpdateStackCommand']);
     expect(cfn.commandCalls(UpdateStackCommand)[0]?.args[0].input).toMatchObject({
       StackName: STACK_ID,
+      RoleARN: 'arn:aws:iam::123456789012:role/StackFleetCloudFormation',
       ClientRequestToken: clientRequestToken('update', input.rolloutId, input.accountId, input.region),
     });
     expect(out).toMatchObject({ status: 'IN_PROGRESS', operation: 'UPDATE', stackId: STACK_ID });
+  });
+
+  it('sends no RoleARN when the input asks for no CloudFormation service role', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [existing('UPDATE_COMPLETE')] });
+    cfn.on(UpdateStackCommand).resolves({ StackId: STACK_ID });
+    await handler({ ...input, cloudFormationRoleName: null });
+    expect(cfn.commandCalls(UpdateStackCommand)[0]?.args[0].input).not.toHaveProperty('RoleARN');
   });
 
   it('turns termination protection on for an existing stack that lacks it', async () => {
@@ -223,6 +232,29 @@ describe('Deploy stack', () => {
     expect(
       cfn.commandCalls(UpdateTerminationProtectionCommand)[0]?.args[0].input.EnableTerminationProtection,
     ).toBe(true);
+  });
+
+  it('still updates when the execution role may not turn termination protection on', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [existing('CREATE_COMPLETE', { EnableTerminationProtection: false })] });
+    cfn
+      .on(UpdateTerminationProtectionCommand)
+      .rejects(
+        awsError(
+          'AccessDenied',
+          'not authorized to perform: cloudformation:UpdateTerminationProtection',
+          403,
+        ),
+      );
+    cfn.on(UpdateStackCommand).resolves({ StackId: STACK_ID });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+
+    const out = await handler(input);
+
+    expect(out).toMatchObject({ status: 'IN_PROGRESS', operation: 'UPDATE' });
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('Termination protection left off'));
+    warn.mockRestore();
   });
 
   it('keeps the rollout-id tag of the rollout that brought the template version, so a re-run changes nothing', async () => {

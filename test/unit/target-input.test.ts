@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../src/core/errors';
 import { clientRequestToken, executionRoleArn, roleSessionName } from '../../src/core/names';
-import { parseS3Url, parseTargetInput } from '../../src/core/target-input';
+import { cloudFormationRoleArn, parseS3Url, parseTargetInput } from '../../src/core/target-input';
 
 const valid = {
   rolloutId: 'ro-20261127-1a2b3c',
@@ -36,7 +36,7 @@ describe('deploy-target input', () => {
         'arn:aws:states:us-east-1:111111111111:execution:rollout:ro-1',
       stack: { status: 'IN_PROGRESS' },
     });
-    expect(parsed).toEqual(valid);
+    expect(parsed).toEqual({ ...valid, cloudFormationRoleName: 'StackFleetCloudFormation' });
     expect(parsed).not.toHaveProperty('stack');
   });
 
@@ -142,6 +142,20 @@ describe('deploy-target input', () => {
     'https://bucket.s3.cn-north-1.amazonaws.com.cn/t.yaml?versionId=1',
   ])('accepts the S3 URL form %s', (templateUrl) => {
     expect(parseTargetInput({ ...valid, templateUrl }).templateUrl).toBe(templateUrl);
+  });
+
+  it('passes the bootstrap CloudFormation service role by default, another one when named, none when null', () => {
+    const arn = (change: Record<string, unknown>) =>
+      cloudFormationRoleArn(parseTargetInput({ ...valid, ...change }));
+    expect(arn({})).toBe('arn:aws:iam::123456789012:role/StackFleetCloudFormation');
+    expect(arn({ cloudFormationRoleName: 'BaselineDeployer' })).toBe(
+      'arn:aws:iam::123456789012:role/BaselineDeployer',
+    );
+    expect(arn({ cloudFormationRoleName: null })).toBeUndefined();
+    expect(arn({ cloudFormationRoleName: '' })).toBeUndefined();
+    expect(refusal({ cloudFormationRoleName: 'a/b' }).message).toContain(
+      'cloudFormationRoleName must be an IAM role name',
+    );
   });
 
   it('refuses something that is not an object', () => {
