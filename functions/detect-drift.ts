@@ -5,11 +5,19 @@ import {
   DetectStackDriftCommand,
   type StackResourceDrift,
 } from '@aws-sdk/client-cloudformation';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { functionError, isTerminalError } from '../src/aws/aws-errors';
-import { cfnCall, describeTargetStack, targetCloudFormation } from '../src/aws/target-cfn';
+import {
+  cfnCall,
+  deployedTemplate,
+  describeTargetStack,
+  readPinnedTemplate,
+  targetSession,
+} from '../src/aws/target-cfn';
 import {
   DRIFTED_RESOURCE_STATUSES,
   DriftOutcomes,
+  type DriftPlan,
   driftedReason,
   driftFindings,
   MAX_DRIFT_PAGES,
@@ -17,6 +25,7 @@ import {
   parseRepairFlag,
   planDrift,
   pollSeconds,
+  runsPinnedTemplate,
 } from '../src/core/drift';
 import { InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
 import { asModeFailure, type ModeProgress, ModeStatuses } from '../src/core/mode-progress';
@@ -41,6 +50,7 @@ interface Context {
   readonly input: TargetInput;
   readonly repair: boolean;
   readonly cfn: CloudFormationClient;
+  readonly credentials: AwsCredentialIdentity;
   readonly previous: Partial<ModeProgress> | undefined;
   readonly startedAt: string;
   readonly now: Date;
@@ -53,7 +63,20 @@ function base(ctx: Context, checks = ctx.previous?.checks ?? 0) {
 
 async function start(ctx: Context): Promise<ModeProgress> {
   const stack = await describeTargetStack(ctx.cfn, ctx.input);
-  const plan = planDrift(ctx.input.stackName, stack, ctx.input.templateVersion);
+  let plan: DriftPlan = planDrift(ctx.input.stackName, stack, ctx.input.templateVersion);
+  if (plan.action === 'converge' && plan.versionOnly && stack?.StackId) {
+    // The same template published again gets a new version id: detect drift rather than update tags.
+    const [deployed, pinned] = await Promise.all([
+      deployedTemplate(ctx.cfn, stack.StackId),
+      readPinnedTemplate(ctx.input, ctx.credentials),
+    ]);
+    if (runsPinnedTemplate(deployed, pinned, stack.Parameters, ctx.input.parameters)) {
+      plan = {
+        action: 'detect',
+        reason: `Stack ${ctx.input.stackName} runs the same template and parameters as version ${ctx.input.templateVersion} (tagged with an earlier upload of it): detecting drift`,
+      };
+    }
+  }
   if (plan.action === 'converge') {
     return {
       ...base(ctx),
@@ -191,8 +214,8 @@ export async function handler(event: unknown): Promise<ModeProgress> {
       throw new InvalidInputError('mode', `mode must be drift for Detect drift. Received: ${input.mode}`);
     }
     const repair = parseRepairFlag(event);
-    const cfn = await targetCloudFormation(input);
-    const ctx: Context = { input, repair, cfn, previous, startedAt, now };
+    const { cfn, credentials } = await targetSession(input);
+    const ctx: Context = { input, repair, cfn, credentials, previous, startedAt, now };
     if (previous?.driftDetectionId) {
       return await read(ctx, { ...previous, driftDetectionId: previous.driftDetectionId });
     }

@@ -5,11 +5,14 @@ import {
   DescribeChangeSetCommand,
   type DescribeChangeSetCommandOutput,
   DescribeStacksCommand,
+  GetTemplateCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { MAX_CHANGE_SET_PAGES } from '../core/changes';
 import { executionRoleArn } from '../core/names';
-import type { TargetInput } from '../core/target-input';
+import { parseS3Url, type TargetInput } from '../core/target-input';
 import { assumeExecutionRole } from './assume-role';
 import { awsErrorCode, isStackMissingError, mapCloudFormationError } from './aws-errors';
 import { awsClients } from './clients';
@@ -20,8 +23,10 @@ import { awsClients } from './clients';
  * reads both modes share. Credentials stay inside the function that called this.
  */
 
-/** A CloudFormation client in the target, as its execution role. */
-export async function targetCloudFormation(input: TargetInput): Promise<CloudFormationClient> {
+/** The target's execution role session: a CloudFormation client and the credentials behind it. */
+export async function targetSession(
+  input: TargetInput,
+): Promise<{ cfn: CloudFormationClient; credentials: AwsCredentialIdentity }> {
   const credentials = await assumeExecutionRole({
     accountId: input.accountId,
     roleName: input.executionRoleName,
@@ -29,7 +34,52 @@ export async function targetCloudFormation(input: TargetInput): Promise<CloudFor
     region: input.region,
     ...(input.externalId === undefined ? {} : { externalId: input.externalId }),
   });
-  return awsClients.cloudFormation({ region: input.region, credentials });
+  return { cfn: awsClients.cloudFormation({ region: input.region, credentials }), credentials };
+}
+
+/** A CloudFormation client in the target, as its execution role. */
+export async function targetCloudFormation(input: TargetInput): Promise<CloudFormationClient> {
+  return (await targetSession(input)).cfn;
+}
+
+/**
+ * The pinned template's body, or undefined when it cannot be read. First with the function's own
+ * identity (the admin account owns the artifact bucket), then as the execution role, which the
+ * bucket lets read templates because CloudFormation reads TemplateURL with it.
+ */
+export async function readPinnedTemplate(
+  input: TargetInput,
+  credentials: AwsCredentialIdentity,
+): Promise<string | undefined> {
+  const location = parseS3Url(input.templateUrl);
+  if (!location) return undefined;
+  const region = location.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  for (const identity of [undefined, credentials]) {
+    try {
+      const s3 = awsClients.s3({ region, ...(identity ? { credentials: identity } : {}) });
+      const answer = await s3.send(
+        new GetObjectCommand({ Bucket: location.bucket, Key: location.key, VersionId: location.versionId }),
+      );
+      const text = await answer.Body?.transformToString();
+      if (text !== undefined) return text;
+    } catch {
+      // try the next identity; undefined means "cannot tell"
+    }
+  }
+  return undefined;
+}
+
+/** The template body the stack was last deployed with (GetTemplate, Original stage), or undefined. */
+export async function deployedTemplate(
+  cfn: CloudFormationClient,
+  stackId: string,
+): Promise<string | undefined> {
+  try {
+    const answer = await cfn.send(new GetTemplateCommand({ StackName: stackId, TemplateStage: 'Original' }));
+    return answer.TemplateBody;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs one call; a failure becomes a named error that says where and which operation. */

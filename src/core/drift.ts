@@ -25,7 +25,12 @@ export const MAX_DRIFT_PAGES = 20;
 
 /** What the drift workflow does with a stack it finds. */
 export type DriftPlan =
-  | { readonly action: 'converge'; readonly reason: string }
+  | {
+      readonly action: 'converge';
+      readonly reason: string;
+      /** Set when only the version tag differs: the same bytes published again may still be current. */
+      readonly versionOnly?: true;
+    }
   | { readonly action: 'detect'; readonly reason: string };
 
 /** The parts of a described stack the drift plan reads (the SDK's `Stack` fits). */
@@ -55,6 +60,7 @@ export function planDrift(stackName: string, stack: StackLike | undefined, pinne
   if (version !== pinnedVersion) {
     return {
       action: 'converge',
+      versionOnly: true,
       reason:
         version === undefined
           ? `Stack ${stackName} has no ${StackTagKeys.TemplateVersion} tag: updating it to template version ${pinnedVersion}`
@@ -65,6 +71,23 @@ export function planDrift(stackName: string, stack: StackLike | undefined, pinne
     action: 'detect',
     reason: `Stack ${stackName} is ${status} on template version ${pinnedVersion}: detecting drift`,
   };
+}
+
+/**
+ * Whether a stack tagged with another version already runs the pinned template: the same bytes
+ * (published again under a new S3 version) and the same values for every parameter the rollout
+ * sets. Then drift is what matters, not a tag-only update. Unknown (`undefined`) bodies are
+ * never the same: when in doubt the target converges, which is always safe.
+ */
+export function runsPinnedTemplate(
+  deployedBody: string | undefined,
+  pinnedBody: string | undefined,
+  stackParameters: ReadonlyArray<{ ParameterKey?: string; ParameterValue?: string }> | undefined,
+  wantedParameters: Readonly<Record<string, string>>,
+): boolean {
+  if (deployedBody === undefined || pinnedBody === undefined || deployedBody !== pinnedBody) return false;
+  const current = new Map((stackParameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
+  return Object.entries(wantedParameters).every(([key, value]) => current.get(key) === value);
 }
 
 /**

@@ -345,6 +345,16 @@ describe('preview and drift on the sandbox', () => {
       expect(Object.keys(stackOf(h, B, 'eu-west-1')?.drift.live ?? {})).toEqual(['Alerts']);
     });
 
+    test('the same template published again is checked for drift, not redeployed', async () => {
+      const again = await h.uploadTemplate(V1, 'templates/test-baseline.yaml');
+      expect(again.versionId).not.toBe(v1.versionId);
+      const before = fingerprint(stackOf(h, B, 'us-east-1'));
+      const result = await rollout(h, request(again, 'dr-republished', 'drift', [B], { repair: false }));
+      const out = result.output as RolloutSummary;
+      expect(out.counts).toMatchObject({ DRIFTED: 1, IN_SYNC: 1, UPDATED: 0 });
+      expect(fingerprint(stackOf(h, B, 'us-east-1'))).toEqual(before);
+    });
+
     test('a failed stack is converged like a deploy: deleted and created again', async () => {
       forceStackStatus(h.sandbox.world, NEW, 'eu-west-1', STACK, 'ROLLBACK_COMPLETE', 'forced by the test');
       const result = await rollout(h, request(v1, 'dr-failed', 'drift', [NEW], { repair: true }));

@@ -8,8 +8,10 @@ import {
   DescribeStacksCommand,
   DetectStackDriftCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as detectDrift } from '../../functions/detect-drift';
@@ -23,6 +25,7 @@ import {
   planDrift,
   pollSeconds,
   repairRequestToken,
+  runsPinnedTemplate,
 } from '../../src/core/drift';
 import type { ModeProgress } from '../../src/core/mode-progress';
 
@@ -57,6 +60,24 @@ describe('planDrift: converge like a deploy, or detect drift', () => {
     const plan = planDrift('baseline', stack, 'v1');
     expect(plan.action).toBe(action);
     expect(plan.reason).toMatch(reason);
+  });
+});
+
+describe('runsPinnedTemplate', () => {
+  const params = [
+    { ParameterKey: 'HomeRegion', ParameterValue: 'eu-west-1' },
+    { ParameterKey: 'EnableConfig', ParameterValue: 'true' },
+  ];
+  test.each([
+    ['same bytes, same wanted parameters', 'T', 'T', { HomeRegion: 'eu-west-1' }, true],
+    ['same bytes, no parameters set', 'T', 'T', {}, true],
+    ['same bytes, a parameter changes', 'T', 'T', { HomeRegion: 'us-east-1' }, false],
+    ['same bytes, a new parameter', 'T', 'T', { AlertEmail: 'sec@example.com' }, false],
+    ['different bytes', 'T', 'T2', {}, false],
+    ['deployed template unknown', undefined, 'T', {}, false],
+    ['pinned template unreadable', 'T', undefined, {}, false],
+  ])('%s -> %s', (_name, deployed, pinned, wanted, expected) => {
+    expect(runsPinnedTemplate(deployed, pinned, params, wanted)).toBe(expected);
   });
 });
 
@@ -128,6 +149,8 @@ describe('drift findings', () => {
 
 const sts = mockClient(STSClient);
 const cfn = mockClient(CloudFormationClient);
+const s3 = mockClient(S3Client);
+const body = (text: string) => ({ transformToString: async () => text }) as never;
 
 const input = {
   rolloutId: 'dr-1',
@@ -167,6 +190,7 @@ function names(): string[] {
 beforeEach(() => {
   sts.reset();
   cfn.reset();
+  s3.reset();
   clearCredentialCache();
   sts.on(AssumeRoleCommand).resolves({
     Credentials: {
@@ -190,9 +214,28 @@ const detecting: Partial<ModeProgress> = {
 describe('Detect drift handler', () => {
   test('an outdated stack converges without starting a detection', async () => {
     cfn.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE', 'v0')] });
+    cfn.on(GetTemplateCommand).resolves({ TemplateBody: 'Resources: {A: {Type: AWS::SNS::Topic}}' });
+    s3.on(GetObjectCommand).resolves({ Body: body('Resources: {B: {Type: AWS::SNS::Topic}}') });
     const progress = await detectDrift(input);
     expect(progress).toMatchObject({ status: 'CONVERGE', stackId: STACK_ID });
-    expect(names()).toEqual(['DescribeStacksCommand']);
+    expect(progress.reason).toMatch(/on template version v0: updating it to v1/);
+    expect(names()).not.toContain('DetectStackDriftCommand');
+  });
+
+  test('the same template published again under a new version is checked for drift, not updated', async () => {
+    const same = 'Resources: {A: {Type: AWS::SNS::Topic}}';
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE', 'v0')] });
+    cfn.on(GetTemplateCommand).resolves({ TemplateBody: same });
+    cfn.on(DetectStackDriftCommand).resolves({ StackDriftDetectionId: 'det-1' });
+    s3.on(GetObjectCommand).resolves({ Body: body(same) });
+    const progress = await detectDrift(input);
+    expect(progress).toMatchObject({ status: 'IN_PROGRESS', driftDetectionId: 'det-1' });
+    expect(progress.reason).toMatch(/runs the same template and parameters as version v1/);
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'my-bucket',
+      Key: 'templates/baseline.yaml',
+      VersionId: 'v1',
+    });
   });
 
   test('a current stack starts DetectStackDrift', async () => {
