@@ -1,0 +1,151 @@
+/**
+ * The UI server's JSON API against a sandbox rollout through the real SFNClient: what the page
+ * reads, how it refuses bad requests, and that a finished rollout costs no further API calls.
+ */
+import * as path from 'node:path';
+import { loadScenarioFile } from '../../../src/sandbox/scenario';
+import { startUiServer, type UiServer } from '../../../src/ui/server';
+import type { RolloutListItemWire, RolloutWire, TargetDetailWire } from '../../../src/ui/wire';
+import { openSandboxHarness, type RunResult, type SandboxHarness } from '../../helpers/sandbox-harness';
+
+describe('UI server API', () => {
+  let harness: SandboxHarness;
+  let result: RunResult;
+  let ui: UiServer;
+  const get = async <T>(p: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(new URL(p, ui.url), { headers });
+    return { status: res.status, body: (await res.json().catch(() => undefined)) as T };
+  };
+  const stepFunctionsCalls = () =>
+    Object.entries(harness.sandbox.world.metrics.calls)
+      .filter(([key]) => key.startsWith('states.'))
+      .reduce((sum, [, n]) => sum + n, 0);
+
+  beforeAll(async () => {
+    const scenario = loadScenarioFile(path.join(__dirname, '../../../src/sandbox/scenarios/small.yaml'));
+    harness = await openSandboxHarness({ scenario });
+    result = await harness.runRollout(
+      {
+        rolloutId: 'ui-api-1',
+        mode: 'deploy',
+        template: harness.template,
+        stackName: 'stackfleet-baseline',
+        executionRoleName: scenario.executionRoleName,
+        externalId: scenario.externalId,
+        capabilities: ['CAPABILITY_NAMED_IAM'],
+        targets: { organizationalUnits: [scenario.organization.rootId], regions: 'ALL_ENABLED' },
+        failureTolerance: { percent: 100 },
+      },
+      'ui-api-1',
+    );
+    ui = await startUiServer({
+      sfn: harness.sfn,
+      s3: harness.s3,
+      rolloutStateMachineArn: harness.admin!.rolloutStateMachineArn,
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await ui?.close();
+  });
+
+  it('lists rollouts', async () => {
+    const { status, body } = await get<{ rollouts: RolloutListItemWire[] }>('/api/rollouts');
+    expect(status).toBe(200);
+    expect(body.rollouts.map((r) => [r.name, r.status])).toContainEqual(['ui-api-1', result.status]);
+  });
+
+  it('sends every target once, then only changes, and stops calling Step Functions once the rollout is final', async () => {
+    const arn = encodeURIComponent(result.executionArn);
+    const first = await get<RolloutWire>(`/api/rollout?arn=${arn}`);
+    expect(first.status).toBe(200);
+    const t = first.body.targets;
+    expect(t.reset).toBe(true);
+    const outcomes = t.rows.map(([a, r, o]) => `${t.accounts[a]} ${t.regions[r]} ${t.outcomes[o]}`);
+    // The small scenario's app-prod account fails in eu-west-1 (a bucket that already exists).
+    expect(outcomes).toContain('333333333333 eu-west-1 FAILED');
+    expect(first.body.rollout.status).toBe(result.status);
+    expect(first.body.rollout.done).toBe(first.body.rollout.total);
+
+    const calls = stepFunctionsCalls();
+    expect(calls).toBeGreaterThan(0);
+    const again = await get<RolloutWire>(
+      `/api/rollout?arn=${arn}&since=${t.version}&a=${t.accounts.length}&r=${t.regions.length}&o=${t.outcomes.length}`,
+    );
+    expect(again.body.targets).toMatchObject({
+      reset: false,
+      rows: [],
+      accounts: [],
+      regions: [],
+      outcomes: [],
+    });
+    expect(stepFunctionsCalls()).toBe(calls);
+  });
+
+  it('explains a failed target: its error, reason and history', async () => {
+    const first = await get<RolloutWire>(`/api/rollout?arn=${encodeURIComponent(result.executionArn)}`);
+    const t = first.body.targets;
+    const row = t.rows.find(([a, r]) => t.accounts[a] === '333333333333' && t.regions[r] === 'eu-west-1')!;
+    const detail = await get<TargetDetailWire>(
+      `/api/target?arn=${encodeURIComponent(t.executionPrefix + row[3])}`,
+    );
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({
+      account: '333333333333',
+      region: 'eu-west-1',
+      status: 'FAILED',
+      outcome: 'FAILED',
+    });
+    expect(detail.body.failure?.cause).toContain('bucket already exists');
+    expect(detail.body.reason).toBe(row[4]);
+    expect(detail.body.timeline[0]?.text).toBe('Execution started');
+    expect(Object.values(detail.body.statuses)).toContain('failed');
+  });
+
+  it('refuses a malformed ARN naming the parameter and the value', async () => {
+    const { status, body } = await get<{ error: string; message: string }>('/api/target?arn=not-an-arn');
+    expect(status).toBe(400);
+    expect(body).toEqual({
+      error: 'UiRequestError',
+      message: 'Query parameter arn must be a Step Functions execution ARN. Received: not-an-arn',
+    });
+    const since = await get<{ message: string }>(
+      `/api/rollout?arn=${encodeURIComponent(result.executionArn)}&since=-1`,
+    );
+    expect(since.status).toBe(400);
+    expect(since.body.message).toContain('since must be a non-negative integer. Received: -1');
+  });
+
+  it('answers a missing execution with 404', async () => {
+    const missing = result.executionArn.replace(/ui-api-1$/, 'no-such-rollout');
+    const { status, body } = await get<{ error: string }>(`/api/target?arn=${encodeURIComponent(missing)}`);
+    expect(status).toBe(404);
+    expect(body.error).toBe('ExecutionDoesNotExist');
+  });
+
+  it('refuses requests addressed to another host name (DNS rebinding)', async () => {
+    const http = await import('node:http');
+    const url = new URL(ui.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      http
+        .get(
+          { host: url.hostname, port: url.port, path: '/api/rollouts', headers: { host: 'evil.example' } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        )
+        .on('error', reject);
+    });
+    expect(status).toBe(421);
+  });
+
+  it('serves the page and its script', async () => {
+    const page = await fetch(ui.url);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<script src="/app.js"></script>');
+    const script = await fetch(new URL('/app.js', ui.url));
+    expect(script.status).toBe(200);
+    expect((await script.text()).length).toBeGreaterThan(1000);
+  });
+});
