@@ -1,7 +1,7 @@
 import type { ResourceChange } from './changes';
 import type { DriftedResource } from './drift';
 import { StackTagKeys } from './names';
-import type { TargetInput } from './target-input';
+import { cloudFormationRoleArn, type TargetInput } from './target-input';
 
 /**
  * The progress record the preview and drift steps leave in `$.stack` of the deploy-target
@@ -89,7 +89,10 @@ export function deployStackInputs(
   // changed tag is itself an update.
   const sameVersion = tag(StackTagKeys.TemplateVersion) === input.templateVersion;
   const rolloutId = (sameVersion && tag(StackTagKeys.RolloutId)) || input.rolloutId;
+  // The execution role may only create change sets that pass the bootstrap service role.
+  const roleArn = cloudFormationRoleArn(input);
   return {
+    ...(roleArn ? { RoleARN: roleArn } : {}),
     TemplateURL: input.templateUrl,
     Parameters: Object.entries(input.parameters).map(([ParameterKey, ParameterValue]) => ({
       ParameterKey,

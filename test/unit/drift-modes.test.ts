@@ -349,6 +349,7 @@ describe('Repair drift handler', () => {
       ChangeSetType: 'UPDATE',
       DeploymentMode: 'REVERT_DRIFT',
       TemplateURL: input.templateUrl,
+      RoleARN: 'arn:aws:iam::123456789012:role/StackFleetCloudFormation',
       ChangeSetName: 'stackfleet-repair-dr-1',
       Tags: [
         { Key: 'stackfleet:rollout-id', Value: 'ro-first' },

@@ -265,6 +265,8 @@ describe('Preview changes handler', () => {
       Parameters: [{ ParameterKey: 'HomeRegion', ParameterValue: 'eu-west-1' }],
       Capabilities: ['CAPABILITY_NAMED_IAM'],
       ClientToken: 'stackfleet-preview-pv-1',
+      // The bootstrap's service role: the execution role may create change sets only through it.
+      RoleARN: 'arn:aws:iam::123456789012:role/StackFleetCloudFormation',
     });
     // A new version: the stack would carry this rollout's id.
     expect(sent?.Tags).toEqual([
