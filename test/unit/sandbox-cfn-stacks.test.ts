@@ -838,3 +838,35 @@ describe('inspection', () => {
     ]);
   });
 });
+
+describe('TimeoutInMinutes', () => {
+  it('a create that outlasts its timeout is cancelled and rolled back with AWS reason', async () => {
+    const { world, call, describe, events } = setup(
+      testScenario({ durations: { default: 10, 'AWS::KMS::Key': 200 } }),
+    );
+    await call('CreateStack', { StackName: 'baseline', TemplateBody: TEMPLATE, TimeoutInMinutes: 2 });
+    world.advance(119_000);
+    expect((await describe()).StackStatus).toBe('CREATE_IN_PROGRESS');
+    await settle(world);
+    expect((await describe()).StackStatus).toBe('ROLLBACK_COMPLETE');
+    const evs = await events();
+    expect(evs.find((e) => e.ResourceStatus === 'ROLLBACK_IN_PROGRESS')?.ResourceStatusReason).toBe(
+      'Stack creation time exceeded the specified timeout. Rollback requested by user.',
+    );
+    expect(
+      evs.find((e) => e.LogicalResourceId === 'Key' && e.ResourceStatus === 'CREATE_FAILED'),
+    ).toMatchObject({
+      ResourceStatusReason: 'Resource creation cancelled',
+      Timestamp: new Date(Date.UTC(2026, 0, 1) + 120_000).toISOString(),
+    });
+    // Resources that never started have no events.
+    expect(evs.some((e) => e.LogicalResourceId === 'Bucket')).toBe(false);
+  });
+
+  it('a create that finishes within its timeout is unaffected', async () => {
+    const { world, call, describe } = setup();
+    await call('CreateStack', { StackName: 'baseline', TemplateBody: TEMPLATE, TimeoutInMinutes: 5 });
+    await settle(world);
+    expect((await describe()).StackStatus).toBe('CREATE_COMPLETE');
+  });
+});

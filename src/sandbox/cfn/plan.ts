@@ -506,6 +506,8 @@ interface WaveResult {
   cancelled: string[];
   /** Items that never started because the wave stopped. */
   skipped: string[];
+  /** The wave hit its deadline (the stack's TimeoutInMinutes) before finishing. */
+  timedOut?: boolean;
 }
 
 /** One resource event, built with a fixed shape (object spreads here cost more than the whole schedule). */
@@ -522,7 +524,13 @@ function resourceEvent(
   return event;
 }
 
-function runWave(env: PlanEnv, phase: FaultPhase, items: WaveItem[], start: number): WaveResult {
+function runWave(
+  env: PlanEnv,
+  phase: FaultPhase,
+  items: WaveItem[],
+  start: number,
+  deadline = Number.POSITIVE_INFINITY,
+): WaveResult {
   const times = new Map<string, { start: number; end: number }>();
   const byId = new Map(items.map((i) => [i.logicalId, i]));
   const visiting = new Set<string>();
@@ -544,8 +552,16 @@ function runWave(env: PlanEnv, phase: FaultPhase, items: WaveItem[], start: numb
   const byEnd = [...items].sort(
     (a, b) => (times.get(a.logicalId)?.end ?? 0) - (times.get(b.logicalId)?.end ?? 0),
   );
-  const failure = pickFailure(env, phase, byEnd);
-  const failAt = failure ? (times.get(failure.logicalId)?.end ?? start) : Number.POSITIVE_INFINITY;
+  let failure = pickFailure(env, phase, byEnd);
+  let failAt = failure ? (times.get(failure.logicalId)?.end ?? start) : Number.POSITIVE_INFINITY;
+  const lastEnd =
+    byEnd.length > 0 ? (times.get((byEnd[byEnd.length - 1] as WaveItem).logicalId)?.end ?? start) : start;
+  // The deadline matters only if it comes before the wave would finish or fail on its own.
+  const timedOut = deadline < lastEnd && deadline < failAt;
+  if (timedOut) {
+    failure = undefined;
+    failAt = deadline;
+  }
   const events: StoredEvent[] = [];
   const completed: string[] = [];
   const cancelled: string[] = [];
@@ -563,7 +579,7 @@ function runWave(env: PlanEnv, phase: FaultPhase, items: WaveItem[], start: numb
     if (item.initiatedReason && item.physicalId) {
       events.push(resourceEvent(t.start, item, item.inProgress, item.initiatedReason, item.physicalId));
     }
-    if (isFailed) {
+    if (isFailed && failure) {
       events.push(resourceEvent(t.end, item, item.failed, failure.reason, item.physicalId));
       end = Math.max(end, t.end);
     } else if (t.end <= failAt) {
@@ -581,6 +597,7 @@ function runWave(env: PlanEnv, phase: FaultPhase, items: WaveItem[], start: numb
   events.sort((a, b) => a.at - b.at);
   const result: WaveResult = { events, end, completed, cancelled, skipped };
   if (failure) result.failed = failure;
+  if (timedOut) result.timedOut = true;
   return result;
 }
 
@@ -707,22 +724,28 @@ export function scheduleCreate(base: OpBase, input: CreateInput): ScheduledOpera
     if (physicalId !== undefined) item.physicalId = physicalId;
     return item;
   });
-  const wave = runWave(env, 'create', items, t0 + PHASE_GAP_MS);
+  const deadline =
+    input.config.timeoutInMinutes !== undefined && input.config.timeoutInMinutes > 0
+      ? t0 + input.config.timeoutInMinutes * 60_000
+      : Number.POSITIVE_INFINITY;
+  const wave = runWave(env, 'create', items, t0 + PHASE_GAP_MS, deadline);
   for (const e of wave.events) events.push(e);
   const common = {
     config: input.config,
     repairedDrift: [] as string[],
     ...(input.changeSetId ? { changeSetId: input.changeSetId } : {}),
   };
-  if (!wave.failed) {
+  if (!wave.failed && !wave.timedOut) {
     const physical: Record<string, { type: string; physicalId?: string }> = {};
     for (const item of items) physical[item.logicalId] = { type: item.type, physicalId: item.physicalId };
     events.push(stackEvent(wave.end + PHASE_GAP_MS, 'CREATE_COMPLETE'));
     const outputs = evaluateOutputs(env, stack, input.plan.template, input.parameters, physical);
     return finish(base, events, { ...common, status: 'CREATE_COMPLETE', outputs });
   }
-  const failedIds = [wave.failed.logicalId, ...wave.cancelled];
-  const failedReason = `The following resource(s) failed to create: [${failedIds.join(', ')}]. `;
+  const failedIds = wave.failed ? [wave.failed.logicalId, ...wave.cancelled] : wave.cancelled;
+  const failedReason = wave.timedOut
+    ? 'Stack creation time exceeded the specified timeout. '
+    : `The following resource(s) failed to create: [${failedIds.join(', ')}]. `;
   let t = wave.end + PHASE_GAP_MS;
   if (input.onFailure === 'DO_NOTHING') {
     events.push(stackEvent(t, 'CREATE_FAILED', failedReason));
