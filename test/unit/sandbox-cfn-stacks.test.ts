@@ -870,3 +870,52 @@ describe('TimeoutInMinutes', () => {
     expect((await describe()).StackStatus).toBe('CREATE_COMPLETE');
   });
 });
+
+describe('pre-existing stacks that are busy or outdated', () => {
+  it('an UPDATE_IN_PROGRESS stack refuses updates until it settles; a CREATE_COMPLETE one updates', async () => {
+    const { world, call, describe } = setup(
+      testScenario({
+        faults: {
+          preexistingStacks: [
+            {
+              account: '222222222222',
+              region: 'eu-west-1',
+              stackName: 'baseline',
+              status: 'UPDATE_IN_PROGRESS',
+            },
+            {
+              account: '222222222222',
+              region: 'us-east-1',
+              stackName: 'baseline',
+              status: 'CREATE_COMPLETE',
+            },
+          ],
+        },
+      }),
+    );
+    const busy = await describe();
+    expect(busy.StackStatus).toBe('UPDATE_IN_PROGRESS');
+    await expect(
+      call('UpdateStack', { StackName: 'baseline', TemplateBody: TEMPLATE }),
+    ).rejects.toMatchObject({
+      message: `Stack:${busy.StackId} is in UPDATE_IN_PROGRESS state and can not be updated.`,
+    });
+    world.advance(120_000);
+    expect((await describe()).StackStatus).toBe('UPDATE_COMPLETE');
+    const east = { region: 'us-east-1' };
+    expect((await describe('baseline', east)).StackStatus).toBe('CREATE_COMPLETE');
+    await call('UpdateStack', { StackName: 'baseline', TemplateBody: TEMPLATE }, east);
+    await settle(world);
+    const res = await call<{ StackResourceSummaries: Array<{ LogicalResourceId: string }> }>(
+      'ListStackResources',
+      { StackName: 'baseline' },
+      east,
+    );
+    // The old template's placeholder is gone; the baseline's resources are there.
+    expect(res.StackResourceSummaries.map((r) => r.LogicalResourceId).sort()).toEqual([
+      'Bucket',
+      'Key',
+      'Topic',
+    ]);
+  });
+});
