@@ -72,9 +72,10 @@ const SERVICE_NAMES: Record<string, string> = {
   states: 'StepFunctions',
 };
 
-/** Services whose endpoints are global: never refused for a disabled region. */
-const GLOBAL_SERVICES = new Set(['organizations', 's3', 'iam']);
-/** Regional services the core refuses in a region the caller's account has not enabled. */
+/**
+ * Regional services the core refuses in a region the caller's account has not enabled. Global
+ * ones (Organizations, S3) are not; CloudFormation and Step Functions check for themselves.
+ */
 const REGION_CHECKED_SERVICES = new Set(['sts', 'sns', 'ec2']);
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -244,7 +245,7 @@ export class Sandbox {
         );
       }
       const caller = this.authenticate(request, auth, codes);
-      if (REGION_CHECKED_SERVICES.has(service.signingName) && !GLOBAL_SERVICES.has(service.signingName)) {
+      if (REGION_CHECKED_SERVICES.has(service.signingName)) {
         this.checkRegion(caller, auth.region, service.signingName, codes);
       }
       const { codec } = CODECS[protocol];
