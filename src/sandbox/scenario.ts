@@ -526,7 +526,17 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     }
     return '';
   };
-  return validateScenario(doc.toJS(), source, locate);
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    // Parsing succeeded but building the value did not (an alias with no anchor, "*x").
+    throw new ScenarioError(
+      '',
+      `Scenario ${source}: not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+    );
+  }
+  return validateScenario(value, source, locate);
 }
 
 /** Reads and validates a scenario file. */

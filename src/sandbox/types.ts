@@ -98,7 +98,11 @@ export interface SandboxWorld {
   /** Whether the region is enabled for the account (opt-in regions). */
   isRegionEnabled(accountId: string, region: string): boolean;
   /** Internal read of an S3 object (CloudFormation reads TemplateURL this way). */
-  readObject(bucket: string, key: string, versionId?: string): { body: Buffer; versionId: string } | undefined;
+  readObject(
+    bucket: string,
+    key: string,
+    versionId?: string,
+  ): { body: Buffer; versionId: string } | undefined;
   /** Publish to SNS internally (the local engine's `sns:publish` integration goes through the API instead). */
   /** Count of calls per service/operation/account for metrics. */
   readonly metrics: SandboxMetrics;

@@ -88,6 +88,7 @@ test.each([
     'faults.preexistingStacks[0].status must be one of ROLLBACK_COMPLETE',
   ],
   ['YAML that does not parse', 'organization: [unclosed', 'not valid YAML (line 1)'],
+  ['an alias with no anchor', 'organization: *nowhere\n', 'not valid YAML'],
 ])('refuses %s, naming the field', (_name, text, message) => {
   let error: unknown;
   try {
