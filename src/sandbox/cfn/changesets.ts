@@ -263,7 +263,7 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
 
   const isNewStack = !stack;
   if (!stack) {
-    stack = newStackRecord(env, stackName as string, config, source.template.Description);
+    stack = newStackRecord(env, stackName as string, config);
     stack.ops.push(
       packOperation(
         { id: stableUuid(`${stack.stackId}/review`), kind: 'CREATE', startedAt: env.now, endAt: env.now },

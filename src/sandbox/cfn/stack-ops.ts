@@ -93,12 +93,7 @@ export function newStackId(env: OpEnv, stackName: string): string {
 }
 
 /** A stack record in its initial state (CREATE operations and REVIEW_IN_PROGRESS stacks start here). */
-export function newStackRecord(
-  env: OpEnv,
-  stackName: string,
-  config: StackConfig,
-  _description?: string,
-): StackRecord {
+export function newStackRecord(env: OpEnv, stackName: string, config: StackConfig): StackRecord {
   const stack: StackRecord = {
     stackId: newStackId(env, stackName),
     stackName,
@@ -313,7 +308,7 @@ export function createStack(env: OpEnv, params: Record<string, unknown>): { Stac
   if (params.RoleARN) config.roleARN = String(params.RoleARN);
   if (params.TimeoutInMinutes !== undefined) config.timeoutInMinutes = Number(params.TimeoutInMinutes);
   // Plan before the stack exists so an evaluation error (e.g. a missing import) creates nothing.
-  const stack = newStackRecord(env, stackName, config, source.template.Description);
+  const stack = newStackRecord(env, stackName, config);
   try {
     startCreate(env, stack, {
       template: source.template,
