@@ -232,6 +232,8 @@ export class RolloutTracker {
   private finished = false;
   private executionPrefix = '';
   private rolloutIds: string[] = [];
+  /** ListExecutions pages the last refresh read. */
+  private pagesListed = 0;
 
   private plan: PlanFacts | undefined;
   private planLoaded = false;
@@ -264,7 +266,10 @@ export class RolloutTracker {
   async refresh(force = false): Promise<void> {
     if (this.inFlight) return this.inFlight;
     if (this.finished && this.header) return;
-    if (!force && this.header && Date.now() - this.lastRefresh < (this.options.minIntervalMs ?? 750)) return;
+    // ListExecutions is throttled hard on AWS (a small bucket refilled at about 2 calls/s): the
+    // more pages a refresh lists, the longer until the next one.
+    const interval = Math.max(this.options.minIntervalMs ?? 750, this.pagesListed * 500);
+    if (!force && this.header && Date.now() - this.lastRefresh < interval) return;
     this.inFlight = this.doRefresh().finally(() => {
       this.inFlight = undefined;
       this.lastRefresh = Date.now();
@@ -380,10 +385,12 @@ export class RolloutTracker {
     let nextToken: string | undefined;
     let latest = 0;
     const candidates: ExecutionListItem[] = [];
+    this.pagesListed = 0;
     do {
       const page = await this.sfn.send(
         new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }),
       );
+      this.pagesListed++;
       const items = page.executions ?? [];
       candidates.push(...items);
       nextToken = page.nextToken;

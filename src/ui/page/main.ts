@@ -204,8 +204,12 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
       `${cell.account} · ${cell.region} `,
       outcomeBadge(cell.outcome),
     );
-    if (!cell.name) {
-      targetInfo.replaceChildren(title, h('p', {}, cell.reason || 'This target has no execution.'));
+    if (!cell.name || cell.outcome === Outcomes.Pending) {
+      const text =
+        cell.outcome === Outcomes.Pending
+          ? 'Not started yet.'
+          : cell.reason || 'This target has no execution.';
+      targetInfo.replaceChildren(title, h('p', {}, text));
       targetGraph?.setStatuses({});
       timeline.replaceChildren();
       return;
