@@ -268,7 +268,9 @@ class Checker {
   unknownFields(field: string, value: Record<string, unknown>, allowed: readonly string[]): void {
     for (const key of Object.keys(value)) {
       if (!allowed.includes(key)) {
-        const where = field ? `${field}.${key}` : key;
+        // An empty or odd key would vanish in the path ("template."): show it quoted.
+        const shown = key === '' || /[\s.[\]"]/.test(key) ? JSON.stringify(key) : key;
+        const where = field ? `${field}.${shown}` : shown;
         this.fail(
           where,
           `is not a known field (known: ${allowed.filter((a) => !a.startsWith('AWS_')).join(', ')}).`,

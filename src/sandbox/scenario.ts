@@ -302,7 +302,7 @@ export function validateScenario(
 
   const durations: Record<string, number | [number, number]> = { ...DEFAULT_DURATIONS };
   if (top.durations !== undefined) {
-    const d = c.object(['durations'], top.durations, Object.keys(top.durations as object));
+    const d = c.object(['durations'], top.durations, Object.keys(top.durations ?? {}));
     for (const [type, value] of Object.entries(d)) {
       if (type !== 'default' && !/^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$/.test(type)) {
         c.fail(
