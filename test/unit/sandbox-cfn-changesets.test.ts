@@ -412,6 +412,21 @@ describe('drift', () => {
     await call('CreateStack', { StackName: 'baseline', TemplateBody: V1 }, { accountId: '333333333333' });
     world.advance(600_000);
     expect((await detect(call, world)).done.StackDriftStatus).toBe('DRIFTED');
+    const report = await call<{
+      StackResourceDrifts: Array<{ PropertyDifferences?: Array<Record<string, string>> }>;
+    }>('DescribeStackResourceDrifts', {
+      StackName: 'baseline',
+      StackResourceDriftStatusFilters: ['MODIFIED'],
+    });
+    // Strings appear as they are (not JSON-quoted), as in AWS drift reports.
+    expect(report.StackResourceDrifts[0]?.PropertyDifferences).toEqual([
+      {
+        PropertyPath: '/RetentionInDays',
+        ExpectedValue: '90',
+        ActualValue: 'changed-out-of-band (sandbox scenario)',
+        DifferenceType: 'NOT_EQUAL',
+      },
+    ]);
     const other = cfnCaller(world, { accountId: '333333333333' });
     expect((await detect(other, world)).done.StackDriftStatus).toBe('IN_SYNC');
     await call('CreateChangeSet', {

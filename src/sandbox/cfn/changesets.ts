@@ -16,7 +16,7 @@ import {
   templateOf,
   validationError,
 } from './common';
-import { currentDrift } from './drift';
+import { currentDrift, renderDriftValue } from './drift';
 import { partitionOf } from './intrinsics';
 import { type GivenParameter, resolveParameters } from './parameters';
 import { durationOr, planStack, type ResourceDiff, sameValue } from './plan';
@@ -130,12 +130,15 @@ function toChange(
           Name: drift.property,
           RequiresRecreation: drift.deleted ? 'Always' : 'Never',
           Path: `/Properties/${drift.property}`,
-          BeforeValue: drift.actual,
-          AfterValue: drift.expected,
+          BeforeValue: renderDriftValue(drift.actual),
+          AfterValue: renderDriftValue(drift.expected),
           BeforeValueFrom: 'ACTUAL_STATE',
           AfterValueFrom: 'TEMPLATE',
           AttributeChangeType: 'SyncWithActual',
-          Drift: { PreviousValue: drift.expected, ActualValue: drift.actual },
+          Drift: {
+            PreviousValue: renderDriftValue(drift.expected),
+            ActualValue: renderDriftValue(drift.actual),
+          },
         } as Record<string, unknown>,
         Evaluation: 'Static',
         ChangeSource: 'DirectModification',

@@ -73,6 +73,16 @@ export function currentDrift(env: PlanEnv, stack: StackRecord): Record<string, C
   return out;
 }
 
+/** How AWS shows a property value in drift reports: strings as they are, anything else as JSON. */
+export function renderDriftValue(json: string): string {
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  } catch {
+    return json;
+  }
+}
+
 const DETECTION_TYPE = 'AWS::CloudFormation::DriftDetection';
 
 export function detectStackDrift(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
@@ -176,8 +186,8 @@ function driftRow(
     row.PropertyDifferences = [
       {
         PropertyPath: `/${drift.property}`,
-        ExpectedValue: drift.expected ?? JSON.stringify(expected[drift.property] ?? null),
-        ActualValue: drift.actual,
+        ExpectedValue: renderDriftValue(drift.expected ?? JSON.stringify(expected[drift.property] ?? null)),
+        ActualValue: renderDriftValue(drift.actual),
         DifferenceType: 'NOT_EQUAL',
       },
     ];
