@@ -36,7 +36,7 @@ import {
   type SandboxResponse,
   type ServiceEmulator,
 } from './types';
-import { World } from './world';
+import { own, World } from './world';
 
 export interface SandboxOptions {
   /** A scenario, or the path of a scenario YAML file. Default: the persisted one, else the demo organisation. */
@@ -252,7 +252,7 @@ export class Sandbox {
       const call = codec.decode(request, service);
       this.world.countCall(service.signingName, call.operation, caller.accountId, auth.region);
       this.maybeThrottle(service.signingName, call.operation, codes);
-      const operation = service.operations[call.operation];
+      const operation = own(service.operations, call.operation);
       if (!operation) {
         throw new AwsError(
           codes.unknownOperation.code,
@@ -311,7 +311,7 @@ export class Sandbox {
         arn: `arn:aws:iam::${fixed.accountId}:root`,
       };
     } else {
-      const session = stsState(this.world).sessions[auth.accessKeyId];
+      const session = own(stsState(this.world).sessions, auth.accessKeyId);
       const secrets = session ? sessionSecrets(this.world.scenario.seed, auth.accessKeyId) : undefined;
       if (!session || !secrets || request.headers['x-amz-security-token'] !== secrets.sessionToken) {
         throw new AwsError(codes.unknownKey.code, INVALID_TOKEN, codes.unknownKey.status);

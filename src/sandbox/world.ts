@@ -127,3 +127,16 @@ export class World implements SandboxWorld {
     }
   }
 }
+
+/**
+ * Reads a record by a key that came off the wire. Plain `record[key]` would find inherited
+ * members (`constructor`, `toString`, `__proto__`) for keys such as an S3 key named "constructor".
+ */
+export function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Writes a record by a key that came off the wire (`__proto__` included) as a plain own property. */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+}

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { RestResult } from '../protocols/rest-xml';
 import { childText, escapeXml, MalformedXmlError, parseXml } from '../protocols/xml';
 import { AwsError, type OperationContext, type ServiceEmulator } from '../types';
+import { own, setOwn } from '../world';
 
 export interface S3ObjectVersion {
   versionId: string;
@@ -48,8 +49,9 @@ export function readObjectFromState(
   key: string,
   versionId?: string,
 ): { body: Buffer; versionId: string } | undefined {
-  const b = (state.s3 as S3State | undefined)?.buckets[bucket];
-  const versions = b?.objects[key];
+  const buckets = (state.s3 as S3State | undefined)?.buckets;
+  const b = buckets ? own(buckets, bucket) : undefined;
+  const versions = b ? own(b.objects, key) : undefined;
   if (!versions) return undefined;
   const v = versionId === undefined ? versions[0] : versions.find((x) => x.versionId === versionId);
   if (!v || v.deleteMarker || v.body === undefined) return undefined;
@@ -104,7 +106,7 @@ function noSuchBucket(name: string): AwsError {
 function bucketFor(ctx: OperationContext, name: unknown): S3Bucket {
   if (typeof name !== 'string' || name === '')
     throw new AwsError('InvalidBucketName', 'The specified bucket is not valid. Received: (none)');
-  const bucket = s3State(ctx.world).buckets[name];
+  const bucket = own(s3State(ctx.world).buckets, name);
   if (!bucket) throw noSuchBucket(name);
   if (bucket.owner !== ctx.caller.accountId) throw new AwsError('AccessDenied', 'Access Denied', 403);
   return bucket;
@@ -126,13 +128,13 @@ function newVersionId(state: S3State, bucket: S3Bucket): string {
 
 /** Adds a version, replacing the `null` version when versioning is not enabled (as S3 does). */
 function addVersion(bucket: S3Bucket, key: string, version: S3ObjectVersion): void {
-  const versions = bucket.objects[key] ?? [];
+  const versions = own(bucket.objects, key) ?? [];
   const kept = version.versionId === 'null' ? versions.filter((v) => v.versionId !== 'null') : versions;
-  bucket.objects[key] = [version, ...kept];
+  setOwn(bucket.objects, key, [version, ...kept]);
 }
 
 function findVersion(bucket: S3Bucket, name: string, key: string, versionId: unknown): S3ObjectVersion {
-  const versions = bucket.objects[key];
+  const versions = own(bucket.objects, key);
   if (versionId !== undefined && versionId !== null) {
     const version = versions?.find((v) => v.versionId === versionId);
     if (!version) {
@@ -229,7 +231,7 @@ export function createS3Service(): ServiceEmulator {
           );
         }
         const state = s3State(ctx.world);
-        const existing = state.buckets[name];
+        const existing = own(state.buckets, name);
         if (existing) {
           if (existing.owner === ctx.caller.accountId) {
             throw new AwsError(
@@ -244,7 +246,12 @@ export function createS3Service(): ServiceEmulator {
             409,
           );
         }
-        state.buckets[name] = { owner: ctx.caller.accountId, region, createdAt: ctx.now(), objects: {} };
+        setOwn(state.buckets, name, {
+          owner: ctx.caller.accountId,
+          region,
+          createdAt: ctx.now(),
+          objects: {},
+        });
         return { headers: { location: `/${name}` } };
       },
       HeadBucket(p, ctx): RestResult {
@@ -326,7 +333,7 @@ export function createS3Service(): ServiceEmulator {
         const bucket = bucketFor(ctx, p.Bucket);
         const key = keyOf(p);
         const state = s3State(ctx.world);
-        const versions = bucket.objects[key] ?? [];
+        const versions = own(bucket.objects, key) ?? [];
         if (p.versionId !== undefined && p.versionId !== null) {
           const index = versions.findIndex((v) => v.versionId === p.versionId);
           const removed = index >= 0 ? versions.splice(index, 1)[0] : undefined;

@@ -5,6 +5,7 @@
 
 import { xmlMap } from '../protocols/xml';
 import { AwsError, type OperationContext, type ServiceEmulator } from '../types';
+import { own, setOwn } from '../world';
 
 /** A message as published. */
 export interface SnsMessage {
@@ -53,7 +54,7 @@ function topicName(value: unknown): string {
 }
 
 function findTopic(state: SnsState, arn: unknown) {
-  const topic = typeof arn === 'string' ? state.topics[arn] : undefined;
+  const topic = typeof arn === 'string' ? own(state.topics, arn) : undefined;
   if (!topic) throw new AwsError('NotFound', 'Topic does not exist', 404);
   return topic;
 }
@@ -68,19 +69,19 @@ export function createSnsService(): ServiceEmulator {
         const name = topicName(p.Name);
         const arn = `arn:aws:sns:${ctx.region}:${ctx.caller.accountId}:${name}`;
         const state = snsState(ctx.world);
-        if (!state.topics[arn]) {
+        if (!own(state.topics, arn)) {
           const attributes: Record<string, string> = {};
           if (p.Attributes && typeof p.Attributes === 'object') {
             for (const [k, v] of Object.entries(p.Attributes as Record<string, unknown>))
               attributes[k] = String(v);
           }
-          state.topics[arn] = {
+          setOwn(state.topics, arn, {
             name,
             owner: ctx.caller.accountId,
             region: ctx.region,
             createdAt: ctx.now(),
             attributes,
-          };
+          });
         }
         return { TopicArn: arn };
       },
