@@ -223,6 +223,27 @@ describeWithChromium('execution graph view of a finished sandbox rollout', () =>
       copyFileSync(file, path.join(ROOT, 'docs', 'ui.png'));
   });
 
+  it('lists rollouts when started without one, and opens the one clicked', async () => {
+    const listing = await startUiServer({
+      sfn: harness.sfn,
+      rolloutStateMachineArn: harness.admin!.rolloutStateMachineArn,
+    });
+    try {
+      const list = await openPage(browser, listing.url);
+      const item = list.locator('.rollout-list li', { hasText: 'ui-browser-1' });
+      expect(await item.textContent()).toContain(result.status);
+      await item.click();
+      await list.waitForURL(/\?rollout=/);
+      await list.waitForFunction(
+        () => window.stackfleetUi?.ready === true && window.stackfleetUi.matrix !== undefined,
+      );
+      expect(await list.textContent('header h1')).toBe('Rollout ui-browser-1');
+      await list.close();
+    } finally {
+      await listing.close();
+    }
+  });
+
   it('exports a self-contained page that works with the network cut off', async () => {
     const file = path.join(TEST_OUTPUT, 'rollout-export.html');
     await exportUiHtml({ sfn: harness.sfn, s3: harness.s3, rolloutExecutionArn: result.executionArn, file });
