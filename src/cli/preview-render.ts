@@ -126,3 +126,67 @@ export function renderPreview(
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** A drifted resource as the report carries it (summary.json `drifted`). */
+interface DriftedEntry {
+  readonly logicalId: string;
+  readonly type?: string;
+  readonly status?: string;
+  readonly properties?: readonly string[];
+}
+
+function describeDriftedEntry(d: DriftedEntry): string {
+  const props = d.properties?.length ? ` ${d.properties.join(', ')}` : '';
+  return `${d.logicalId} (${d.type ?? '?'}) ${d.status ?? 'DRIFTED'}${props}`;
+}
+
+/**
+ * The drift findings of a finished drift rollout: targets whose resources drifted the same way are
+ * one group, repaired ones apart from those only reported (`repair: false`). Empty when nothing
+ * drifted.
+ */
+export function renderDrift(report: RolloutReport, style: Style, options: PreviewRenderOptions = {}): string {
+  const named = options.namedTargets ?? 3;
+  const maxGroups = options.maxGroups ?? 20;
+  const groups = new Map<string, { outcome: string; drifted: DriftedEntry[]; targets: string[] }>();
+  for (const t of report.targets) {
+    if ((t.outcome !== 'DRIFT_REPAIRED' && t.outcome !== 'DRIFTED') || !t.drifted?.length) continue;
+    const drifted = t.drifted as DriftedEntry[];
+    const key = JSON.stringify([t.outcome, drifted.map(describeDriftedEntry)]);
+    const group = groups.get(key) ?? { outcome: t.outcome, drifted, targets: [] };
+    group.targets.push(`${t.accountId} ${t.region}`);
+    groups.set(key, group);
+  }
+  if (groups.size === 0) return '';
+  const sorted = [...groups.values()].sort(
+    (a, b) =>
+      (a.outcome === b.outcome ? 0 : a.outcome === 'DRIFTED' ? -1 : 1) || b.targets.length - a.targets.length,
+  );
+  const repaired = sorted
+    .filter((g) => g.outcome === 'DRIFT_REPAIRED')
+    .reduce((n, g) => n + g.targets.length, 0);
+  const reported = sorted.filter((g) => g.outcome === 'DRIFTED').reduce((n, g) => n + g.targets.length, 0);
+  const lines = [
+    paint(
+      style,
+      'bold',
+      `Drift: ${plural(repaired, 'target')} repaired, ${reported} drifted and left as found.`,
+    ),
+  ];
+  for (const group of sorted.slice(0, maxGroups)) {
+    const verb = group.outcome === 'DRIFT_REPAIRED' ? 'repaired' : paint(style, 'yellow', 'NOT repaired');
+    lines.push('', `${plural(group.targets.length, 'target')} (${verb}):`);
+    for (const d of group.drifted) lines.push(`  ${describeDriftedEntry(d)}`);
+    const more = group.targets.length - named;
+    lines.push(
+      paint(
+        style,
+        'gray',
+        `  in ${group.targets.slice(0, named).join(', ')}${more > 0 ? `, +${more} more` : ''}`,
+      ),
+    );
+  }
+  if (sorted.length > maxGroups)
+    lines.push('', `... and ${sorted.length - maxGroups} more groups (use --json)`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,4 +1,4 @@
-import { renderPreview } from '../../src/cli/preview-render';
+import { renderDrift, renderPreview } from '../../src/cli/preview-render';
 import type { RolloutReport, TargetReport } from '../../src/cli/render';
 
 const trail = {
@@ -97,5 +97,42 @@ describe('renderPreview', () => {
     const text = renderPreview(report(targets), plain, { maxGroups: 2 });
     expect(text.match(/^1 target: Add/gm)).toHaveLength(2);
     expect(text).toContain('... and 3 more groups of targets (use --json for every target)');
+  });
+});
+
+describe('renderDrift', () => {
+  const trail = {
+    logicalId: 'Trail',
+    type: 'AWS::CloudTrail::Trail',
+    status: 'MODIFIED',
+    properties: ['/IsLogging'],
+  };
+
+  test('groups identical drift, reported-only targets first and marked', () => {
+    const text = renderDrift(
+      report([
+        { ...target('111111111111', 'eu-west-1', 'DRIFT_REPAIRED'), drifted: [trail] },
+        { ...target('111111111111', 'us-east-1', 'DRIFT_REPAIRED'), drifted: [trail] },
+        { ...target('222222222222', 'eu-west-1', 'DRIFTED'), drifted: [trail] },
+        target('333333333333', 'eu-west-1', 'IN_SYNC'),
+      ]),
+      plain,
+    );
+    expect(text.split('\n')).toEqual([
+      'Drift: 2 targets repaired, 1 drifted and left as found.',
+      '',
+      '1 target (NOT repaired):',
+      '  Trail (AWS::CloudTrail::Trail) MODIFIED /IsLogging',
+      '  in 222222222222 eu-west-1',
+      '',
+      '2 targets (repaired):',
+      '  Trail (AWS::CloudTrail::Trail) MODIFIED /IsLogging',
+      '  in 111111111111 eu-west-1, 111111111111 us-east-1',
+      '',
+    ]);
+  });
+
+  test('nothing drifted: nothing to add', () => {
+    expect(renderDrift(report([target('333333333333', 'eu-west-1', 'IN_SYNC')]), plain)).toBe('');
   });
 });

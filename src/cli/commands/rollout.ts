@@ -7,7 +7,7 @@ import { CliError, ExitCodes, UsageError } from '../exit-codes';
 import { followExecution } from '../follow';
 import type { Io } from '../main';
 import type { ParsedCommand } from '../options';
-import { renderPreview } from '../preview-render';
+import { renderDrift, renderPreview } from '../preview-render';
 import { publishTemplate } from '../publish';
 import { renderSummary, shouldColor } from '../render';
 import { buildReport, readSummaryDocument, reportJson } from '../report';
@@ -96,12 +96,15 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
       report.metrics.simulatedSeconds = report.durationSeconds;
     }
     const outStyle = { color: shouldColor(io.stdout, io.env) };
+    // Drift: what drifted, grouped across targets, repaired or only reported.
+    const driftText = mode === 'drift' && !json ? renderDrift(report, outStyle) : '';
     io.stdout.write(
       json
         ? `${JSON.stringify(reportJson(report), null, 2)}\n`
         : renderSummary(report, outStyle) +
             // Preview: the changes grouped across targets, replacements and removals flagged.
-            (mode === 'preview' ? `\n${renderPreview(report, outStyle)}` : ''),
+            (mode === 'preview' ? `\n${renderPreview(report, outStyle)}` : '') +
+            (driftText ? `\n${driftText}` : ''),
     );
     return report.status === 'SUCCEEDED' ? ExitCodes.ok : ExitCodes.rolloutFailed;
   } finally {
