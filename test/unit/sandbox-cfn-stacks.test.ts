@@ -919,3 +919,32 @@ describe('pre-existing stacks that are busy or outdated', () => {
     ]);
   });
 });
+
+describe('listing many stacks', () => {
+  it('pages DescribeStacks and ListStacks by 100 and refuses a foreign NextToken', async () => {
+    const { world, call } = setup();
+    const small = 'Resources:\n  T: {Type: AWS::SNS::Topic}\n';
+    for (let i = 0; i < 130; i++) await call('CreateStack', { StackName: `s${i}`, TemplateBody: small });
+    await settle(world);
+    const names: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await call<{ Stacks: Array<{ StackName: string }>; NextToken?: string }>(
+        'DescribeStacks',
+        token ? { NextToken: token } : {},
+      );
+      names.push(...page.Stacks.map((s) => s.StackName));
+      token = page.NextToken;
+      pages += 1;
+    } while (token);
+    expect(pages).toBe(2);
+    expect(new Set(names).size).toBe(130);
+    const first = await call<{ StackSummaries: unknown[]; NextToken?: string }>('ListStacks', {});
+    expect(first.StackSummaries).toHaveLength(100);
+    await expect(call('DescribeStacks', { NextToken: first.NextToken })).rejects.toMatchObject({
+      code: 'ValidationError',
+      message: 'Invalid NextToken',
+    });
+  });
+});
