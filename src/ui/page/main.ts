@@ -75,12 +75,12 @@ declare global {
 const api: PageApi = { ready: false, version: 0, openTarget: async () => undefined };
 window.stackfleetUi = api;
 
-function showError(root: HTMLElement, error: unknown) {
+function showError(root: HTMLElement, error: unknown, what = 'the rollout') {
   root.replaceChildren(
     h(
       'div',
       { class: 'error-box', role: 'alert' },
-      `Could not load the rollout.\n${(error as Error).message ?? error}`,
+      `Could not load ${what}.\n${(error as Error).message ?? error}`,
     ),
   );
 }
@@ -158,7 +158,7 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
     await showTarget(cell);
   };
   const matrix = createMatrix((cell) => {
-    openCell(cell).catch((e) => showError(targetInfo, e));
+    openCell(cell).catch((e) => showError(targetInfo, e, 'this target'));
   });
   api.matrix = matrix;
   api.openTarget = async (account, region) => {
@@ -318,7 +318,7 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
           ` ${c.reason || 'failed'}`,
         );
         li.addEventListener('click', () => {
-          openCell(c).catch((e) => showError(targetInfo, e));
+          openCell(c).catch((e) => showError(targetInfo, e, 'this target'));
         });
         return li;
       }),
