@@ -16,6 +16,7 @@ import fc from 'fast-check';
 import { stringify as toYaml } from 'yaml';
 import { handler as checkStack } from '../../functions/check-stack';
 import { handler as deployStack } from '../../functions/deploy-stack';
+import { handler as validateRollout } from '../../functions/validate-rollout';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import { applyFlags, buildRolloutInput, loadConfigFile } from '../../src/cli/config';
 import { parseCommand } from '../../src/cli/options';
@@ -99,6 +100,17 @@ async function handlerRefusal(
     return { name: (error as Error).name, text: (error as Error).message, threw: error };
   }
 }
+
+/** Every AWS client the functions make is mocked: a call on bad input shows up here. */
+const sts = mockClient(STSClient);
+const cfn = mockClient(CloudFormationClient);
+const s3 = mockClient(S3Client);
+const calls = () => sts.calls().length + cfn.calls().length + s3.calls().length;
+afterAll(() => {
+  sts.restore();
+  cfn.restore();
+  s3.restore();
+});
 
 // ------------------------------------------------------------------------------ rollout input
 
@@ -200,6 +212,26 @@ describe('rollout input', () => {
     );
   });
 
+  test('Validate rollout refuses a broken request with InvalidInput before reading the template from S3', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...ROLLOUT_FIELDS), junk, async (fieldPath, value) => {
+        const raw = withValue(validRollout(), fieldPath, value);
+        if (validateRolloutInput(raw).issues.length === 0) return;
+        sts.reset();
+        cfn.reset();
+        s3.reset();
+        const error = await validateRollout({ request: raw } as never).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(InvalidInputError);
+        expect((error as Error).message).toContain(fieldPath[0] as string);
+        expect(calls()).toBe(0);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   test('unknown top-level fields are named, whatever they are called', () => {
     fc.assert(
       fc.property(
@@ -267,21 +299,11 @@ const REQUIRED_TARGET_FIELDS = new Set([
 ]);
 
 describe('deploy-target input and its handlers', () => {
-  const sts = mockClient(STSClient);
-  const cfn = mockClient(CloudFormationClient);
-  const s3 = mockClient(S3Client);
-  const calls = () => sts.calls().length + cfn.calls().length + s3.calls().length;
-
   beforeEach(() => {
     sts.reset();
     cfn.reset();
     s3.reset();
     clearCredentialCache();
-  });
-  afterAll(() => {
-    sts.restore();
-    cfn.restore();
-    s3.restore();
   });
 
   test('the valid base passes', () => {
