@@ -23,6 +23,11 @@ export type PreviewOutcome = (typeof PreviewOutcomes)[keyof typeof PreviewOutcom
 export const MAX_CHANGES_IN_OUTPUT = 200;
 /** Most changed property names kept per change. */
 export const MAX_PROPERTIES_PER_CHANGE = 20;
+/**
+ * Most bytes (as JSON) the carried change list may take, whatever the count: a state holds at most
+ * 256 KiB, and long logical ids with many properties could otherwise approach it.
+ */
+export const MAX_CHANGES_BYTES = 64 * 1024;
 /** Pages of DescribeChangeSet read at most (100 changes a page). */
 export const MAX_CHANGE_SET_PAGES = 20;
 
@@ -169,22 +174,29 @@ export function capChanges(
   changes: readonly ResourceChange[],
   max = MAX_CHANGES_IN_OUTPUT,
   maxProperties = MAX_PROPERTIES_PER_CHANGE,
+  maxBytes = MAX_CHANGES_BYTES,
 ): CappedChanges {
-  const kept = changes.slice(0, max).map((c) =>
-    c.properties && c.properties.length > maxProperties
-      ? {
-          ...c,
-          properties: [
-            ...c.properties.slice(0, maxProperties),
-            `(+${c.properties.length - maxProperties} more)`,
-          ],
-        }
-      : c,
-  );
+  const kept: ResourceChange[] = [];
+  let bytes = 2;
+  for (const c of changes.slice(0, max)) {
+    const change =
+      c.properties && c.properties.length > maxProperties
+        ? {
+            ...c,
+            properties: [
+              ...c.properties.slice(0, maxProperties),
+              `(+${c.properties.length - maxProperties} more)`,
+            ],
+          }
+        : c;
+    bytes += Buffer.byteLength(JSON.stringify(change)) + 1;
+    if (bytes > maxBytes) break;
+    kept.push(change);
+  }
   return {
     changes: kept,
     changeCount: changes.length,
-    ...(changes.length > max ? { changesTruncated: true as const } : {}),
+    ...(kept.length < changes.length ? { changesTruncated: true as const } : {}),
   };
 }
 

@@ -20,6 +20,10 @@ export type DriftOutcome = (typeof DriftOutcomes)[keyof typeof DriftOutcomes];
 
 /** Most drifted resources a target's output carries; the count stays exact. */
 export const MAX_DRIFTED_IN_OUTPUT = 100;
+/** Most property paths kept per drifted resource. */
+export const MAX_PROPERTIES_PER_DRIFT = 20;
+/** Most bytes (as JSON) the carried drifted list may take. */
+export const MAX_DRIFTED_BYTES = 48 * 1024;
 /** Pages of DescribeStackResourceDrifts read at most (100 rows a page). */
 export const MAX_DRIFT_PAGES = 20;
 
@@ -180,10 +184,22 @@ export function driftFindings(
   max = MAX_DRIFTED_IN_OUTPUT,
 ): DriftFindings {
   const count = Math.max(reportedCount ?? 0, resources.length);
+  // A count and a byte limit: long ids and many differing properties could otherwise fill the state.
+  const drifted: DriftedResource[] = [];
+  let bytes = 2;
+  for (const resource of resources.slice(0, max)) {
+    const kept =
+      resource.properties && resource.properties.length > MAX_PROPERTIES_PER_DRIFT
+        ? { ...resource, properties: resource.properties.slice(0, MAX_PROPERTIES_PER_DRIFT) }
+        : resource;
+    bytes += Buffer.byteLength(JSON.stringify(kept)) + 1;
+    if (bytes > MAX_DRIFTED_BYTES) break;
+    drifted.push(kept);
+  }
   return {
-    drifted: resources.slice(0, max),
+    drifted,
     driftedCount: count,
-    ...(resources.length > max ? { driftedTruncated: true as const } : {}),
+    ...(drifted.length < resources.length ? { driftedTruncated: true as const } : {}),
     repairReason: `Reverted ${plural(count, 'drifted resource')} to the template with a REVERT_DRIFT change set: ${listed(resources, count)}`,
   };
 }

@@ -149,6 +149,21 @@ describe('capChanges', () => {
     expect(wide.changes[0]?.properties).toEqual(['a', 'b', '(+2 more)']);
     expect(wide.changesTruncated).toBeUndefined();
   });
+
+  test('a list of long changes is cut by size too, so the state stays far below 256 KiB', () => {
+    const long: ResourceChange[] = Array.from({ length: 150 }, (_, i) => ({
+      action: 'Modify',
+      logicalId: `${'L'.repeat(250)}${i}`,
+      type: 'AWS::IAM::ManagedPolicy',
+      replacement: 'False',
+      properties: Array.from({ length: 20 }, (_, p) => `PolicyDocumentStatement${p}Condition`),
+    }));
+    const capped = capChanges(long);
+    expect(Buffer.byteLength(JSON.stringify(capped.changes))).toBeLessThanOrEqual(64 * 1024);
+    expect(capped.changes.length).toBeGreaterThan(10);
+    expect(capped.changes.length).toBeLessThan(150);
+    expect(capped).toMatchObject({ changeCount: 150, changesTruncated: true });
+  });
 });
 
 describe('groupChanges', () => {
