@@ -36,6 +36,8 @@ let transport: AwsTransport = {};
 /** Points every client made from now on at a transport. Called by the sandbox and the CLI. */
 export function configureAws(next: AwsTransport): void {
   transport = { ...next };
+  defaultIdentityClients = new Map();
+  clientsByIdentity = new WeakMap();
 }
 
 /** The transport in force (for code that must pass it on, such as the local engine). */
@@ -68,20 +70,57 @@ function baseConfig(service: ServiceName, options: ClientOptions) {
   return config;
 }
 
-/** Clients for one region and identity. */
+/**
+ * Clients are kept per identity, service and region, like a warm Lambda keeps them: building one
+ * resolves its whole configuration chain (and reads config files), which cost more than the
+ * calls themselves on a large rollout. Keyed by the credentials object, so an assumed-role
+ * session's clients go away with the session.
+ */
+type AnyClient = { send: unknown };
+let defaultIdentityClients = new Map<string, AnyClient>();
+let clientsByIdentity = new WeakMap<object, Map<string, AnyClient>>();
+
+function cached<C extends AnyClient>(service: ServiceName, options: ClientOptions, make: () => C): C {
+  const identity = options.credentials;
+  let clients: Map<string, AnyClient> | undefined;
+  if (identity === undefined) clients = defaultIdentityClients;
+  else {
+    clients = clientsByIdentity.get(identity);
+    if (!clients) {
+      clients = new Map();
+      clientsByIdentity.set(identity, clients);
+    }
+  }
+  const key = `${service}:${options.region}`;
+  let client = clients.get(key) as C | undefined;
+  if (!client) {
+    client = make();
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/** Clients for one region and identity (shared: do not `destroy()` them). */
 export const awsClients = {
-  cloudFormation: (o: ClientOptions) => new CloudFormationClient(baseConfig('cloudFormation', o)),
-  sts: (o: ClientOptions) => new STSClient(baseConfig('sts', o)),
+  cloudFormation: (o: ClientOptions) =>
+    cached('cloudFormation', o, () => new CloudFormationClient(baseConfig('cloudFormation', o))),
+  sts: (o: ClientOptions) => cached('sts', o, () => new STSClient(baseConfig('sts', o))),
   s3: (o: ClientOptions) =>
-    new S3Client({
-      ...baseConfig('s3', o),
-      // Loopback endpoints (the sandbox) have no per-bucket host names.
-      forcePathStyle: Boolean(
-        transportFor('s3').endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL,
-      ),
-    }),
-  organizations: (o: ClientOptions) => new OrganizationsClient(baseConfig('organizations', o)),
-  ec2: (o: ClientOptions) => new EC2Client(baseConfig('ec2', o)),
-  sns: (o: ClientOptions) => new SNSClient(baseConfig('sns', o)),
-  sfn: (o: ClientOptions) => new SFNClient(baseConfig('sfn', o)),
+    cached(
+      's3',
+      o,
+      () =>
+        new S3Client({
+          ...baseConfig('s3', o),
+          // Loopback endpoints (the sandbox) have no per-bucket host names.
+          forcePathStyle: Boolean(
+            transportFor('s3').endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL,
+          ),
+        }),
+    ),
+  organizations: (o: ClientOptions) =>
+    cached('organizations', o, () => new OrganizationsClient(baseConfig('organizations', o))),
+  ec2: (o: ClientOptions) => cached('ec2', o, () => new EC2Client(baseConfig('ec2', o))),
+  sns: (o: ClientOptions) => cached('sns', o, () => new SNSClient(baseConfig('sns', o))),
+  sfn: (o: ClientOptions) => cached('sfn', o, () => new SFNClient(baseConfig('sfn', o))),
 };

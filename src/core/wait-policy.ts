@@ -374,11 +374,31 @@ function referencedIds(expr: Json, ids: ReadonlySet<string>, found: Set<string>)
  * ones they wait for. Conditions that depend only on parameters, the region and the account are
  * evaluated; a resource whose condition cannot be told here is counted.
  */
+const parsedTemplates = new Map<string, Record<string, unknown>>();
+const PARSED_TEMPLATES_KEPT = 8;
+
+/**
+ * Parsing the template YAML dominated a large rollout's CPU (every target parsed the same
+ * body), so parsed templates are kept by body text; callers never mutate the parsed tree.
+ */
+function parseTemplateCached(body: string): Record<string, unknown> {
+  let parsed = parsedTemplates.get(body);
+  if (!parsed) {
+    parsed = asRecord(parseYaml(body, { customTags: CFN_TAGS as never, uniqueKeys: false }));
+    if (parsedTemplates.size >= PARSED_TEMPLATES_KEPT) {
+      const oldest = parsedTemplates.keys().next().value;
+      if (oldest !== undefined) parsedTemplates.delete(oldest);
+    }
+    parsedTemplates.set(body, parsed);
+  }
+  return parsed;
+}
+
 export function readTemplateResources(
   body: string,
   context: TemplateContext,
 ): Record<string, TemplateResource> {
-  const template = asRecord(parseYaml(body, { customTags: CFN_TAGS as never, uniqueKeys: false }));
+  const template = parseTemplateCached(body);
   const condition = conditionEvaluator(template, context);
   const all = asRecord(template.Resources);
   const kept = Object.keys(all).filter((id) => {

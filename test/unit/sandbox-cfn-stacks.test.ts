@@ -315,16 +315,6 @@ Resources:
       call('CreateStack', { StackName: 'baseline', TemplateBody: TEMPLATE }, { region: 'af-south-1' }),
     ).rejects.toMatchObject({ code: 'InvalidClientTokenId', statusCode: 403 });
   });
-
-  it('counts calls per operation and per target', async () => {
-    const { world, call } = setup();
-    await call('CreateStack', { StackName: 'baseline', TemplateBody: TEMPLATE });
-    await call('DescribeStacks', { StackName: 'baseline' });
-    await call('DescribeStacks', { StackName: 'baseline' }, { region: 'us-east-1' }).catch(() => undefined);
-    expect(world.metrics.calls['cloudformation.DescribeStacks']).toBe(2);
-    expect(world.metrics.cloudFormationCallsByTarget['222222222222/eu-west-1']).toBe(2);
-    expect(world.metrics.cloudFormationCallsByTarget['222222222222/us-east-1']).toBe(1);
-  });
 });
 
 describe('failures and rollback', () => {

@@ -8,7 +8,6 @@ import * as changeSets from '../cfn/changesets';
 import { type OpEnv, opEnv } from '../cfn/common';
 import * as drift from '../cfn/drift';
 import * as stacks from '../cfn/stack-ops';
-import { targetKey } from '../cfn/state';
 import { AwsError, type Operation, type OperationContext, type ServiceEmulator } from '../types';
 
 type Handler = (env: OpEnv, params: Record<string, unknown>) => unknown;
@@ -39,17 +38,8 @@ const HANDLERS: Record<string, Handler> = {
   DetectStackResourceDrift: drift.detectStackResourceDrift,
 };
 
-function count(ctx: OperationContext, operation: string): void {
-  const metrics = ctx.world.metrics;
-  const opKey = `cloudformation.${operation}`;
-  metrics.calls[opKey] = (metrics.calls[opKey] ?? 0) + 1;
-  const target = targetKey(ctx.caller.accountId, ctx.region);
-  metrics.cloudFormationCallsByTarget[target] = (metrics.cloudFormationCallsByTarget[target] ?? 0) + 1;
-}
-
 function wrap(operation: string, handler: Handler): Operation {
   return (params: Record<string, unknown> | undefined, ctx: OperationContext) => {
-    count(ctx, operation);
     if (!ctx.world.isRegionEnabled(ctx.caller.accountId, ctx.region)) {
       // AWS answers calls into an opt-in region the account has not enabled as an unknown token.
       throw new AwsError(
