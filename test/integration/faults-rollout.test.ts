@@ -15,6 +15,14 @@ import type { RolloutSummaryDocument, TargetResult } from '../../src/core/summar
 import { resolveRegisteredFunction } from '../../src/engine/lambda-binding';
 import { deleteStackOutOfBand } from '../../src/sandbox/cfn/faults';
 import {
+  type AssumeRoleCall,
+  captureConsole,
+  executionTexts,
+  issuedSecrets,
+  recordAssumeRole,
+  scanText,
+} from '../helpers/credential-scan';
+import {
   convergenceViolations,
   FLEET_EXTERNAL_ID,
   FLEET_REGIONS,
@@ -123,6 +131,8 @@ describe('fault injection while creating 240 stacks', () => {
   let burstThrottles = 0;
   let regionOffAt = 0;
   let faultsOn = true;
+  let logged: string[] = [];
+  let assumeRoleCalls: AssumeRoleCall[] = [];
 
   beforeAll(async () => {
     ({ h, template } = await openFleet());
@@ -168,15 +178,24 @@ describe('fault injection while creating 240 stacks', () => {
       }
       return enabled(accountId, region);
     };
-    faulty = await rollout(h, template, 'fi-create');
-    faultsOn = false;
-    // The faults go away (the region stays disabled: it is no longer a target, it is SKIPPED).
-    for (const a of DENIED) {
-      const account = world.accounts.get(fleetAccount(a));
-      if (account) account.executionRole = 'present';
+    const recorder = recordAssumeRole(h.sandbox);
+    const output = captureConsole();
+    try {
+      faulty = await rollout(h, template, 'fi-create');
+      faultsOn = false;
+      // The faults go away (the region stays disabled: it is no longer a target, it is SKIPPED).
+      for (const a of DENIED) {
+        const account = world.accounts.get(fleetAccount(a));
+        if (account) account.executionRole = 'present';
+      }
+      Object.defineProperty(world.scenario.faults, 'throttle', { configurable: true, value: undefined });
+      rerun = await rollout(h, template, 'fi-create-again');
+    } finally {
+      output.stop();
+      recorder.stop();
     }
-    Object.defineProperty(world.scenario.faults, 'throttle', { configurable: true, value: undefined });
-    rerun = await rollout(h, template, 'fi-create-again');
+    logged = output.lines;
+    assumeRoleCalls = recorder.calls;
   });
 
   test('every target ends with an outcome and a reason; counts equal the 240 targets; nothing created twice', () => {
@@ -258,5 +277,18 @@ describe('fault injection while creating 240 stacks', () => {
       expect(t.reason).toContain('not enabled');
     }
     expect(rerun.document.counts.NO_CHANGE).toBeGreaterThan(200);
+  });
+
+  test('no credential material in any execution history or log line of either run, failures included', async () => {
+    const secrets = issuedSecrets(h.sandbox, assumeRoleCalls);
+    expect(assumeRoleCalls.filter((c) => c.credentials).length).toBeGreaterThan(100);
+    expect(assumeRoleCalls.filter((c) => c.error).length).toBeGreaterThan(0);
+    const texts = await executionTexts(h);
+    expect(texts.length).toBeGreaterThan(2 * 240);
+    const hits = [
+      ...texts.flatMap((t) => scanText(t.where, t.text, secrets)),
+      ...logged.flatMap((line, i) => scanText(`console line ${i + 1}`, line, secrets)),
+    ];
+    expect(hits).toEqual([]);
   });
 });
