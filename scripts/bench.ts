@@ -24,7 +24,14 @@ import type { StoredExecution } from '../src/engine/types';
 import { cfnSection } from '../src/sandbox/cfn/state';
 import { openSandboxHarness, type SandboxHarness } from '../test/helpers/sandbox-harness';
 import { type BenchWorld, benchWorld } from './bench/scenario';
-import { countingFactor, makespanLowerBound, makespanRatio, median, quantile } from './bench/stats';
+import {
+  countingFactor,
+  listScheduleMakespan,
+  makespanLowerBound,
+  makespanRatio,
+  median,
+  quantile,
+} from './bench/stats';
 import {
   BENCH_POLICIES,
   type BenchPolicy,
@@ -60,6 +67,10 @@ export interface BenchRun {
   longestStackSeconds: number;
   transitionsPerTargetP95: number;
   cfnCallsPerTargetP95: number;
+  /** Makespan of the same stacks, started in the same order, each the moment a slot frees (no polling delay). */
+  listScheduleSeconds: number;
+  /** The same with the longest stacks started first (what knowing durations up front would give). */
+  longestFirstSeconds: number;
   /** Seconds from a stack's end to the end of its target's execution (median, p95). */
   noticeLagSecondsMedian: number;
   noticeLagSecondsP95: number;
@@ -120,8 +131,12 @@ async function provisionPolicy(
  * Seconds each stack's operations took, read from the sandbox's CloudFormation state, and
  * when its last operation ended (by `account/region`), to see how late each end was noticed.
  */
-function stackTimes(h: SandboxHarness, stackName: string): { seconds: number[]; endAt: Map<string, number> } {
+function stackTimes(
+  h: SandboxHarness,
+  stackName: string,
+): { seconds: number[]; inStartOrder: number[]; endAt: Map<string, number> } {
   const seconds: number[] = [];
+  const starts: Array<[number, number]> = [];
   const endAt = new Map<string, number>();
   for (const [key, target] of Object.entries(cfnSection(h.sandbox.world).targets)) {
     for (const stack of Object.values(target.stacks)) {
@@ -132,9 +147,11 @@ function stackTimes(h: SandboxHarness, stackName: string): { seconds: number[]; 
         endAt.set(key, Math.max(endAt.get(key) ?? 0, op.endAt));
       }
       seconds.push(ms / 1000);
+      starts.push([stack.ops[0]?.startedAt ?? 0, ms / 1000]);
     }
   }
-  return { seconds, endAt };
+  starts.sort((a, b) => a[0] - b[0]);
+  return { seconds, inStartOrder: starts.map(([, s]) => s), endAt };
 }
 
 /**
@@ -229,7 +246,7 @@ export async function benchRun(targets: number, policy: BenchPolicy, concurrency
     .filter(([key]) => memberKeys.has(key))
     .map(([, count]) => count / factor);
   const transitions = transitionsPerTarget(h, deployTarget);
-  const { seconds: stacks, endAt } = stackTimes(h, stackName);
+  const { seconds: stacks, inStartOrder, endAt } = stackTimes(h, stackName);
   const lags = noticeLagSeconds(h, deployTarget, endAt);
   const bound = makespanLowerBound(stacks, concurrency);
   return {
@@ -252,6 +269,14 @@ export async function benchRun(targets: number, policy: BenchPolicy, concurrency
     longestStackSeconds: round(Math.max(0, ...stacks), 1),
     transitionsPerTargetP95: round(quantile(transitions, 0.95), 1),
     cfnCallsPerTargetP95: round(quantile(cfnCalls, 0.95), 1),
+    listScheduleSeconds: round(listScheduleMakespan(inStartOrder, concurrency), 1),
+    longestFirstSeconds: round(
+      listScheduleMakespan(
+        [...stacks].sort((a, b) => b - a),
+        concurrency,
+      ),
+      1,
+    ),
     noticeLagSecondsMedian: round(median(lags), 1),
     noticeLagSecondsP95: round(quantile(lags, 0.95), 1),
     cfnCountingFactor: factor,
@@ -315,6 +340,7 @@ function table(runs: BenchRun[]): string {
     'trans/target',
     'CFN calls/target',
     'parent events',
+    'no-lag s',
     'lag s',
     'wall s',
     'cpu s',
@@ -330,6 +356,7 @@ function table(runs: BenchRun[]): string {
     r.transitionsPerTargetMedian.toFixed(1),
     r.cfnCallsPerTargetMedian.toFixed(1),
     String(r.parentHistoryEvents),
+    r.listScheduleSeconds.toFixed(0),
     r.noticeLagSecondsMedian.toFixed(0),
     r.wallSeconds.toFixed(1),
     r.cpuSeconds.toFixed(1),

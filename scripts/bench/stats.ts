@@ -56,3 +56,51 @@ export function countingFactor(countedForOneCall: number): number {
     );
   return countedForOneCall;
 }
+
+/**
+ * Makespan of greedy list scheduling with no polling delay: each stack, in the given order,
+ * starts the moment a slot frees. It separates what the start order costs (a slow stack that
+ * starts late) from what late noticing costs; sorting longest first gives the LPT schedule.
+ */
+export function listScheduleMakespan(stackSeconds: readonly number[], concurrency: number): number {
+  makespanLowerBound(stackSeconds, concurrency); // same validation
+  // min-heap of slot end times
+  const heap: number[] = [];
+  const push = (v: number) => {
+    heap.push(v);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if ((heap[p] as number) <= v) break;
+      heap[i] = heap[p] as number;
+      i = p;
+    }
+    heap[i] = v;
+  };
+  const pop = (): number => {
+    const top = heap[0] as number;
+    const last = heap.pop() as number;
+    if (heap.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= heap.length) break;
+        const r = l + 1;
+        const c = r < heap.length && (heap[r] as number) < (heap[l] as number) ? r : l;
+        if ((heap[c] as number) >= last) break;
+        heap[i] = heap[c] as number;
+        i = c;
+      }
+      heap[i] = last;
+    }
+    return top;
+  };
+  let makespan = 0;
+  for (const s of stackSeconds) {
+    const start = heap.length < concurrency ? 0 : pop();
+    const end = start + s;
+    makespan = Math.max(makespan, end);
+    push(end);
+  }
+  return makespan;
+}

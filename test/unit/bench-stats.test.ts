@@ -1,5 +1,6 @@
 import {
   countingFactor,
+  listScheduleMakespan,
   makespanLowerBound,
   makespanRatio,
   median,
@@ -73,5 +74,32 @@ describe('countingFactor', () => {
 
   it('refuses a calibration that saw no call', () => {
     expect(() => countingFactor(0)).toThrow('Received: 0');
+  });
+});
+
+describe('listScheduleMakespan', () => {
+  it.each([
+    { name: 'a slow stack last waits for a slot', stacks: [60, 60, 60, 600], concurrency: 2, makespan: 660 },
+    { name: 'longest first reaches the bound', stacks: [600, 60, 60, 60], concurrency: 2, makespan: 600 },
+    {
+      name: 'equal stacks fill the slots in waves',
+      stacks: [100, 100, 100, 100, 100],
+      concurrency: 2,
+      makespan: 300,
+    },
+    { name: 'one slot is the sum', stacks: [1, 2, 3], concurrency: 1, makespan: 6 },
+  ])('$name', ({ stacks, concurrency, makespan }) => {
+    expect(listScheduleMakespan(stacks, concurrency)).toBe(makespan);
+  });
+
+  it('is never below the lower bound on a larger random-looking set', () => {
+    const stacks = Array.from({ length: 500 }, (_, i) => 60 + ((i * 7919) % 840));
+    for (const c of [1, 7, 50, 499, 1000]) {
+      const bound = makespanLowerBound(stacks, c);
+      const list = listScheduleMakespan(stacks, c);
+      expect(list).toBeGreaterThanOrEqual(bound);
+      // Graham: greedy list scheduling is within 2x of optimal, so within 2x of the bound
+      expect(list).toBeLessThanOrEqual(2 * bound);
+    }
   });
 });
