@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ValidateTemplateCommand } from '@aws-sdk/client-cloudformation';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Backend } from './backend';
 import { CliError, ExitCodes } from './exit-codes';
 
@@ -16,8 +17,21 @@ export async function publishTemplate(
   key = `templates/${basename(path)}`,
 ): Promise<{ bucket: string; key: string; versionId?: string; url: string }> {
   const body = readFileSync(path);
-  const put = await backend.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-  const versionId = put.VersionId;
+  // Re-publishing identical bytes reuses the current version: a new version id would make every
+  // stack look outdated (its template-version tag changes) and a re-run would update them all.
+  const md5 = `"${createHash('md5').update(body).digest('hex')}"`;
+  let versionId: string | undefined;
+  try {
+    const head = await backend.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    if (head.ETag === md5 && head.VersionId) versionId = head.VersionId;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name !== 'NotFound' && name !== 'NoSuchKey') throw error;
+  }
+  if (!versionId) {
+    const put = await backend.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    versionId = put.VersionId;
+  }
   const url = `https://${bucket}.s3.${backend.region}.amazonaws.com/${key}${versionId ? `?versionId=${encodeURIComponent(versionId)}` : ''}`;
   try {
     await backend.cloudFormation.send(new ValidateTemplateCommand({ TemplateURL: url }));

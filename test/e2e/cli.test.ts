@@ -84,6 +84,16 @@ describe('stackfleet rollout on the sandbox demo organisation', () => {
     expect(json.counts).toEqual(doc.counts);
   });
 
+  it('re-runs safely: the same template again leaves every deployed target NO_CHANGE', () => {
+    const run = cli(['rollout', '--json', '--state-dir', stateDir]);
+    expect(run.code).toBe(0);
+    const again = JSON.parse(run.stdout) as typeof doc;
+    expect(again.rolloutId).not.toBe(doc.rolloutId);
+    expect(again.counts.NO_CHANGE).toBe((doc.counts.CREATED ?? 0) + (doc.counts.UPDATED ?? 0));
+    expect(again.counts.CREATED ?? 0).toBe(0);
+    expect(again.counts.UPDATED ?? 0).toBe(0);
+  });
+
   it('names an unknown rollout in status with exit 2', () => {
     const run = cli(['status', 'ro-does-not-exist', '--state-dir', stateDir]);
     expect(run.code).toBe(2);
