@@ -8,7 +8,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  setupFiles: ['<rootDir>/src/core/polyfills.ts'],
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 120000,
   maxWorkers: 2,
 };

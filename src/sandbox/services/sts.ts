@@ -31,10 +31,16 @@ export function stsState(world: { section<T extends object>(name: string, init: 
 }
 
 /** Drops sessions that expired before `now`, so the persisted state stays small. */
+/**
+ * How long an expired session is remembered: AWS answers an expired token with ExpiredToken (the
+ * token describes itself), so forgetting it at once would turn that into InvalidClientTokenId.
+ */
+export const EXPIRED_SESSION_RETENTION_MS = 24 * 60 * 60 * 1000;
+
 export function pruneExpiredSessions(state: StsState, now: number): number {
   let removed = 0;
   for (const [key, session] of Object.entries(state.sessions)) {
-    if (session.expiration <= now) {
+    if (session.expiration + EXPIRED_SESSION_RETENTION_MS <= now) {
       delete state.sessions[key];
       removed += 1;
     }
