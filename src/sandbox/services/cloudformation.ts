@@ -38,7 +38,7 @@ const HANDLERS: Record<string, Handler> = {
   DetectStackResourceDrift: drift.detectStackResourceDrift,
 };
 
-function wrap(operation: string, handler: Handler): Operation {
+function wrap(handler: Handler): Operation {
   return (params: Record<string, unknown> | undefined, ctx: OperationContext) => {
     if (!ctx.world.isRegionEnabled(ctx.caller.accountId, ctx.region)) {
       // AWS answers calls into an opt-in region the account has not enabled as an unknown token.
@@ -55,7 +55,7 @@ function wrap(operation: string, handler: Handler): Operation {
 /** The CloudFormation emulator registered by `services/index.ts`. */
 export function createCloudFormationService(): ServiceEmulator {
   const operations: Record<string, Operation> = {};
-  for (const [name, handler] of Object.entries(HANDLERS)) operations[name] = wrap(name, handler);
+  for (const [name, handler] of Object.entries(HANDLERS)) operations[name] = wrap(handler);
   return {
     signingName: 'cloudformation',
     protocol: 'query',
