@@ -3,6 +3,7 @@ import {
   ContinueUpdateRollbackCommand,
   CreateStackCommand,
   DeleteStackCommand,
+  DescribeStackEventsCommand,
   DescribeStacksCommand,
   type Stack,
   UpdateStackCommand,
@@ -26,7 +27,12 @@ import {
   type StackOperationKind,
   StackTagKeys,
 } from '../src/core/names';
-import { planStackAction, StackActions } from '../src/core/stack-status';
+import {
+  firstFailedResource,
+  operationEvents,
+  planStackAction,
+  StackActions,
+} from '../src/core/stack-status';
 import {
   cloudFormationRoleArn,
   failedProgress,
@@ -366,9 +372,22 @@ async function recreate(ctx: Context, stack: Stack): Promise<TargetProgress> {
 async function continueRollback(ctx: Context, stack: Stack): Promise<TargetProgress> {
   const stackId = stack.StackId ?? ctx.input.stackName;
   if (ctx.previous?.continuedRollback) {
+    // Name the resource that could not roll back, like every other failure does.
+    const page = await call(ctx, 'DescribeStackEvents', () =>
+      ctx.cfn.send(new DescribeStackEventsCommand({ StackName: stackId })),
+    );
+    // The rollback's own failure is the newest failed resource event (events come newest first).
+    const newest = (page?.StackEvents ?? []).find(
+      (e) => e.LogicalResourceId !== ctx.input.stackName && (e.ResourceStatus ?? '').endsWith('_FAILED'),
+    );
+    const failed = newest ? firstFailedResource([newest], ctx.input.stackName) : undefined;
+    const why = failed
+      ? `${failed.logicalId} (${failed.type}) ${failed.status}: ${failed.statusReason}`
+      : (stack.StackStatusReason ?? 'no reason given');
     throw new StackFailedError(
-      `Stack ${ctx.input.stackName} is in UPDATE_ROLLBACK_FAILED again after ContinueUpdateRollback: ${stack.StackStatusReason ?? 'no reason given'}. ` +
+      `Stack ${ctx.input.stackName} is in UPDATE_ROLLBACK_FAILED again after ContinueUpdateRollback: ${why}. ` +
         'Fix or skip the resources that cannot roll back (ContinueUpdateRollback with ResourcesToSkip), then re-run the rollout.',
+      failed ? { failedResource: failed } : undefined,
     );
   }
   await call(ctx, 'ContinueUpdateRollback', () =>
@@ -474,7 +493,12 @@ export async function handler(event: unknown): Promise<TargetProgress> {
     return failedProgress(
       { ...identity, startedAt, checks: previous?.checks ?? 0 },
       error.name,
-      { reason: error.message },
+      {
+        reason: error.message,
+        ...(error instanceof StackFailedError && error.failedResource
+          ? { failedResource: error.failedResource }
+          : {}),
+      },
       stackId ? { stackId } : {},
     );
   }

@@ -63,11 +63,21 @@ export class TemplateInvalidError extends StackFleetError {
   }
 }
 
+/** The resource whose failure explains a failed stack operation. */
+export interface FailedResourceInfo {
+  logicalId: string;
+  type: string;
+  status: string;
+  statusReason: string;
+}
+
 /** The stack operation ended in a failed state; the message is the first failed resource's reason. */
 export class StackFailedError extends StackFleetError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly failedResource?: FailedResourceInfo;
+  constructor(message: string, options?: { cause?: unknown; failedResource?: FailedResourceInfo }) {
     super(message, options);
     this.name = ErrorNames.StackFailed;
+    if (options?.failedResource) this.failedResource = options.failedResource;
   }
 }
 

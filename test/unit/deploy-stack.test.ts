@@ -4,6 +4,7 @@ import {
   ContinueUpdateRollbackCommand,
   CreateStackCommand,
   DeleteStackCommand,
+  DescribeStackEventsCommand,
   DescribeStacksCommand,
   InsufficientCapabilitiesException,
   type Stack,
@@ -380,6 +381,31 @@ describe('Deploy stack', () => {
     expect(cfn.commandCalls(ContinueUpdateRollbackCommand)).toHaveLength(0);
     expect(again.error).toBe('StackFailed');
     expect(causeOf(again).reason).toContain('Bucket could not be rolled back');
+
+    // With the rollback's events at hand, the resource that could not roll back is named.
+    cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        {
+          StackId: STACK_ID,
+          EventId: 'e2',
+          StackName: 'stackfleet-baseline',
+          LogicalResourceId: 'LogBucket',
+          ResourceType: 'AWS::S3::Bucket',
+          ResourceStatus: 'UPDATE_FAILED',
+          ResourceStatusReason: 'Bucket policy locked by SCP',
+          Timestamp: new Date('2026-11-27T12:00:00Z'),
+        },
+      ],
+    });
+    const named = await handler({ ...input, stack: first });
+    expect(named.error).toBe('StackFailed');
+    expect(causeOf(named).failedResource).toMatchObject({
+      logicalId: 'LogBucket',
+      statusReason: 'Bucket policy locked by SCP',
+    });
+    expect(causeOf(named).reason).toContain(
+      'LogBucket (AWS::S3::Bucket) UPDATE_FAILED: Bucket policy locked by SCP',
+    );
   });
 
   it("waits for someone else's operation without touching the stack", async () => {
