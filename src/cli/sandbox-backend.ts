@@ -1,4 +1,5 @@
 import { awsClients } from '../aws/clients';
+import { seededRandom } from '../core/seeded-random';
 import { type ProvisionedAdmin, provisionSandboxAdmin } from '../engine/provision';
 import { Sandbox } from '../sandbox/sandbox';
 import type { Scenario } from '../sandbox/scenario-types';
@@ -13,30 +14,6 @@ import { CliError, ExitCodes } from './exit-codes';
  * The admin side is provisioned on first use from the same ASL files and substitutions as CDK.
  */
 export const SANDBOX_ADMIN_REGION = 'us-east-1';
-
-/** sfc32: seeded randomness so retry jitter, and so simulated timings, repeat run to run. */
-function seededRandom(seed: string): () => number {
-  let a = 1779033703;
-  let b = 3144134277;
-  let c = 1013904242;
-  let d = 2773480762;
-  for (let i = 0; i < seed.length; i++) {
-    const k = seed.charCodeAt(i);
-    a = b ^ Math.imul(a ^ k, 597399067);
-    b = c ^ Math.imul(b ^ k, 2869860233);
-    c = d ^ Math.imul(c ^ k, 951274213);
-    d = a ^ Math.imul(d ^ k, 2716044179);
-  }
-  return () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-}
 
 export async function openSandboxBackend(options: {
   stateDir: string;

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import { awsClients, configureAws } from '../../src/aws/clients';
+import { seededRandom } from '../../src/core/seeded-random';
 import type { LocalEngine } from '../../src/engine/engine';
 import { type ProvisionedAdmin, provisionSandboxAdmin } from '../../src/engine/provision';
 import type { StoredExecution } from '../../src/engine/types';
@@ -105,33 +106,7 @@ export interface SandboxHarness {
   virtual<T>(work: () => Promise<T>): Promise<T>;
 }
 
-/** sfc32 seeded from a string: small, fast, and good enough for jitter. */
-export function seededRandom(seed: string): () => number {
-  let h1 = 1779033703;
-  let h2 = 3144134277;
-  let h3 = 1013904242;
-  let h4 = 2773480762;
-  for (let i = 0; i < seed.length; i++) {
-    const k = seed.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
-  }
-  let a = h1 >>> 0;
-  let b = h2 >>> 0;
-  let c = h3 >>> 0;
-  let d = h4 >>> 0;
-  return () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** Opens an in-memory sandbox, connects the SDK clients to it and (by default) provisions the admin account. */
 export async function openSandboxHarness(options: HarnessOptions = {}): Promise<SandboxHarness> {
