@@ -55,7 +55,7 @@ export function withFixedStackWait(definition: Json, seconds: number): Json {
   const copy = structuredClone(definition) as Json;
   const states = copy.States as Record<string, Json> | undefined;
   const wait = states?.[STACK_WAIT_STATE];
-  if (!wait || wait.Type !== 'Wait')
+  if (wait?.Type !== 'Wait')
     throw new Error(`deploy-target definition has no Wait state named "${STACK_WAIT_STATE}" to replace`);
   delete wait.SecondsPath;
   wait.Seconds = seconds;
