@@ -175,7 +175,10 @@ export function isStackLevelEvent(event: StackEventLike, stackName: string): boo
 }
 
 function time(event: StackEventLike): number {
-  return event.Timestamp === undefined ? 0 : new Date(event.Timestamp).getTime();
+  const t = event.Timestamp;
+  if (t === undefined) return 0;
+  // The SDK gives Date objects; building a new Date per event showed up in large-rollout profiles.
+  return t instanceof Date ? t.getTime() : Date.parse(String(t));
 }
 
 /**
