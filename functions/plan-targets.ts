@@ -15,6 +15,8 @@ import {
   buildPlan,
   needsPerAccountRegions,
   type OrganizationView,
+  orderLongestFirst,
+  type PlannedTarget,
   type RegionView,
   resolveAccounts,
   rolloutKeys,
@@ -22,6 +24,7 @@ import {
   toleranceFor,
 } from '../src/core/plan';
 import type { RolloutInput } from '../src/core/rollout-input';
+import { readTemplateResources, templatePrior } from '../src/core/wait-policy';
 
 /**
  * "Plan targets": resolves the rollout's account x region targets and writes them to S3 as JSON
@@ -387,6 +390,45 @@ async function claimRolloutId(
 }
 
 /** The planning itself, with tunable retry timing (the handler uses the defaults). */
+/**
+ * Orders the targets by the template's expected create time for each (its conditions and the
+ * target's parameters decide which resources exist there). Without the template, plan order.
+ */
+async function longestFirst(rollout: RolloutInput, targets: PlannedTarget[]): Promise<PlannedTarget[]> {
+  let body: string | undefined;
+  try {
+    const s3 = awsClients.s3({ region: process.env.AWS_REGION ?? 'us-east-1' });
+    const out = await s3.send(
+      new GetObjectCommand({
+        Bucket: rollout.template.bucket,
+        Key: rollout.template.key,
+        ...(rollout.template.versionId ? { VersionId: rollout.template.versionId } : {}),
+      }),
+    );
+    body = await out?.Body?.transformToString();
+  } catch (error) {
+    console.warn(
+      `Plan targets: could not read the template to order targets longest-first: ${String(error)}`,
+    );
+  }
+  if (!body) return targets;
+  const template = body;
+  const estimate = (t: PlannedTarget) => {
+    try {
+      return templatePrior(
+        readTemplateResources(template, {
+          region: t.region,
+          accountId: t.accountId,
+          parameters: t.parameters,
+        }),
+      ).expectedSeconds;
+    } catch {
+      return 0;
+    }
+  };
+  return orderLongestFirst(targets, estimate);
+}
+
 export async function planTargets(event: PlanTargetsEvent, options: PlanOptions = {}): Promise<PlanFacts> {
   const { rollout, bucket } = event;
   const keys = rolloutKeys(rollout.rolloutId);
@@ -395,8 +437,9 @@ export async function planTargets(event: PlanTargetsEvent, options: PlanOptions 
   const accounts = resolveAccounts(rollout.targets, org);
   const regions = await readRegions(rollout, accounts.accountIds, options);
   const plan = buildPlan(rollout, accounts, regions);
+  const targets = await longestFirst(rollout, plan.targets);
 
-  await putJsonLines(bucket, keys.targetsKey, plan.targets, options);
+  await putJsonLines(bucket, keys.targetsKey, targets, options);
   await putJsonLines(bucket, keys.canariesKey, plan.canaries, options);
   await putJsonLines(bucket, keys.skippedKey, plan.skipped, options);
 

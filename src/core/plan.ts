@@ -275,3 +275,16 @@ export function parseJsonLines<T>(text: string): T[] {
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as T);
 }
+
+/**
+ * Longest expected first: a Distributed Map starts items in manifest order, and with limited
+ * concurrency starting the long stacks last leaves a tail where a few slow targets run alone
+ * (the benchmark measured 1.30x the makespan lower bound in plan order, 1.01x longest-first).
+ * Stable, so targets with equal estimates keep the plan's account/region order.
+ */
+export function orderLongestFirst<T>(targets: readonly T[], expectedSeconds: (target: T) => number): T[] {
+  return targets
+    .map((target, index) => ({ target, index, seconds: expectedSeconds(target) }))
+    .sort((a, b) => b.seconds - a.seconds || a.index - b.index)
+    .map((x) => x.target);
+}
