@@ -29,7 +29,6 @@ import {
 } from '../src/core/names';
 import {
   firstFailedResource,
-  operationEvents,
   planStackAction,
   StackActions,
 } from '../src/core/stack-status';
