@@ -27,11 +27,7 @@ import {
   type StackOperationKind,
   StackTagKeys,
 } from '../src/core/names';
-import {
-  firstFailedResource,
-  planStackAction,
-  StackActions,
-} from '../src/core/stack-status';
+import { firstFailedResource, planStackAction, StackActions } from '../src/core/stack-status';
 import {
   cloudFormationRoleArn,
   failedProgress,
