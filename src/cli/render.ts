@@ -131,7 +131,9 @@ export function renderSummary(report: RolloutReport, style: Style, maxFailures =
     countRows.push([outcome, String(report.counts[outcome])]);
   lines.push(...table(countRows, style, (row, col) => (col === 0 ? outcomeColor(row[0] ?? '') : undefined)));
 
-  const failed = report.targets.filter((t) => t.outcome === 'FAILED');
+  const failed = report.targets
+    .filter((t) => t.outcome === 'FAILED')
+    .sort((a, b) => a.accountId.localeCompare(b.accountId) || a.region.localeCompare(b.region));
   if (failed.length > 0) {
     lines.push('', paint(style, 'bold', `Failed targets (${failed.length}):`));
     const rows = [['ACCOUNT', 'REGION', 'ERROR', 'RESOURCE', 'REASON']];
