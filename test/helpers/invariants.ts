@@ -9,7 +9,7 @@
  * target broke which rule instead of "expected true".
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { RolloutSummary, RolloutSummaryDocument } from '../../src/core/summary';
+import type { RolloutSummary, RolloutSummaryDocument, TargetResult } from '../../src/core/summary';
 import { cfnSection, type StackRecord } from '../../src/sandbox/cfn/state';
 import { validateScenario } from '../../src/sandbox/scenario';
 import type { Scenario, ScenarioFaults } from '../../src/sandbox/scenario-types';
@@ -242,4 +242,64 @@ export async function rolloutViolations(
   if (run.status === 'SUCCEEDED' && (run.output as RolloutSummary).total !== document.targets.length)
     problems.push('the output summary and summary.json disagree on the number of targets');
   return { document, problems };
+}
+
+/** `account/region` keys of every target of a fleet of `accounts` members. */
+export function fleetTargets(accounts: number): string[] {
+  return Array.from({ length: accounts }, (_, i) => fleetAccount(i + 1)).flatMap((a) =>
+    FLEET_REGIONS.map((r) => `${a}/${r}`),
+  );
+}
+
+/** A deploy request over the whole fleet, fully tolerant so every fault shows as an outcome. */
+export function fleetRequest(
+  template: unknown,
+  rolloutId: string,
+  stackName: string,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    rolloutId,
+    mode: 'deploy',
+    template,
+    stackName,
+    executionRoleName: FLEET_ROLE,
+    externalId: FLEET_EXTERNAL_ID,
+    targets: { organizationalUnits: ['ou-flt1-members0'], regions: [...FLEET_REGIONS] },
+    maxConcurrency: 60,
+    failureTolerance: { percent: 100 },
+    ...extra,
+  };
+}
+
+/** A finished fleet rollout with its summary document, invariant violations and outcomes by target. */
+export interface FleetRollout {
+  run: RunResult;
+  document: RolloutSummaryDocument;
+  problems: string[];
+  byKey: Map<string, TargetResult>;
+}
+
+/** Runs a fleet rollout and checks every invariant against the expected targets. */
+export async function fleetRollout(
+  h: SandboxHarness,
+  template: unknown,
+  rolloutId: string,
+  options: { stackName: string; expectedTargets: readonly string[]; extra?: Record<string, unknown> },
+): Promise<FleetRollout> {
+  const run = await h.runRollout(fleetRequest(template, rolloutId, options.stackName, options.extra));
+  const { document, problems } = await rolloutViolations(h, run, {
+    rolloutId,
+    stackName: options.stackName,
+    expectedTargets: options.expectedTargets,
+  });
+  const byKey = new Map(document.targets.map((t) => [`${t.accountId}/${t.region}`, t]));
+  return { run, document, problems, byKey };
+}
+
+/** The outcome of one target (`account/region`), or a clear error when it has none. */
+export function outcomeOf(r: FleetRollout, key: string): TargetResult {
+  const t = r.byKey.get(key);
+  if (!t) throw new Error(`no outcome for ${key}`);
+  return t;
 }

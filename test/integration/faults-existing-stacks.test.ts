@@ -7,79 +7,40 @@
  */
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { clearCredentialCache } from '../../src/aws/assume-role';
-import type { RolloutSummary, RolloutSummaryDocument, TargetResult } from '../../src/core/summary';
+import type { RolloutSummary } from '../../src/core/summary';
 import { forceStackStatus, injectResourceFailure } from '../../src/sandbox/cfn/faults';
 import { cfnSection } from '../../src/sandbox/cfn/state';
 import {
   convergenceViolations,
-  FLEET_EXTERNAL_ID,
-  FLEET_REGIONS,
-  FLEET_ROLE,
+  type FleetRollout,
   fleetAccount,
+  fleetRequest,
+  fleetRollout,
   fleetScenario,
+  fleetTargets,
   fleetTemplate,
-  rolloutViolations,
+  outcomeOf,
 } from '../helpers/invariants';
-import {
-  openSandboxHarness,
-  type RunResult,
-  type SandboxHarness,
-  type TemplateLocation,
-} from '../helpers/sandbox-harness';
+import { openSandboxHarness, type SandboxHarness, type TemplateLocation } from '../helpers/sandbox-harness';
 
 jest.setTimeout(300_000);
 
 const ACCOUNTS = 80;
 const STACK = 'fleet-baseline';
 const TEMPLATE_KEY = 'templates/fleet.yaml';
-const ALL_TARGETS = Array.from({ length: ACCOUNTS }, (_, i) => fleetAccount(i + 1)).flatMap((a) =>
-  FLEET_REGIONS.map((r) => `${a}/${r}`),
-);
+const ALL_TARGETS = fleetTargets(ACCOUNTS);
 const key = (account: number, region: string) => `${fleetAccount(account)}/${region}`;
 const split = (k: string) => k.split('/') as [string, string];
 
-function request(template: TemplateLocation, rolloutId: string, extra: Record<string, unknown> = {}) {
-  return {
-    rolloutId,
-    mode: 'deploy',
-    template,
-    stackName: STACK,
-    executionRoleName: FLEET_ROLE,
-    externalId: FLEET_EXTERNAL_ID,
-    targets: { organizationalUnits: ['ou-flt1-members0'], regions: [...FLEET_REGIONS] },
-    maxConcurrency: 60,
-    failureTolerance: { percent: 100 },
-    ...extra,
-  };
-}
+type Rollout = FleetRollout;
 
-interface Rollout {
-  run: RunResult;
-  document: RolloutSummaryDocument;
-  problems: string[];
-  byKey: Map<string, TargetResult>;
-}
-
-async function rollout(
+function rollout(
   h: SandboxHarness,
   template: TemplateLocation,
   rolloutId: string,
   extra: Record<string, unknown> = {},
 ): Promise<Rollout> {
-  const run = await h.runRollout(request(template, rolloutId, extra));
-  const { document, problems } = await rolloutViolations(h, run, {
-    rolloutId,
-    stackName: STACK,
-    expectedTargets: ALL_TARGETS,
-  });
-  const byKey = new Map(document.targets.map((t) => [`${t.accountId}/${t.region}`, t]));
-  return { run, document, problems, byKey };
-}
-
-function outcomeOf(r: Rollout, k: string): TargetResult {
-  const t = r.byKey.get(k);
-  if (!t) throw new Error(`no outcome for ${k}`);
-  return t;
+  return fleetRollout(h, template, rolloutId, { stackName: STACK, expectedTargets: ALL_TARGETS, extra });
 }
 
 function opsCount(h: SandboxHarness): number {
@@ -185,7 +146,7 @@ describe('fault injection on 240 existing stacks', () => {
       h.s3.send(new DeleteObjectCommand({ Bucket: gone.bucket, Key: gone.key, VersionId: gone.versionId })),
     );
     const opsBefore = opsCount(h);
-    const run = await h.runRollout(request(gone, 'fi-gone'));
+    const run = await h.runRollout(fleetRequest(gone, 'fi-gone', STACK));
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('InvalidInput');
     expect(run.cause).toContain('template.versionId');

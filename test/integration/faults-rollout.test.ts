@@ -11,7 +11,6 @@
  * world (a region disabled at a virtual time, throttling in bursts).
  */
 import { clearCredentialCache } from '../../src/aws/assume-role';
-import type { RolloutSummaryDocument, TargetResult } from '../../src/core/summary';
 import { resolveRegisteredFunction } from '../../src/engine/lambda-binding';
 import { deleteStackOutOfBand } from '../../src/sandbox/cfn/faults';
 import {
@@ -24,29 +23,23 @@ import {
 } from '../helpers/credential-scan';
 import {
   convergenceViolations,
-  FLEET_EXTERNAL_ID,
   FLEET_REGIONS,
-  FLEET_ROLE,
+  type FleetRollout,
   fleetAccount,
+  fleetRollout,
   fleetScenario,
+  fleetTargets,
   fleetTemplate,
-  rolloutViolations,
+  outcomeOf,
   stacksByTarget,
 } from '../helpers/invariants';
-import {
-  openSandboxHarness,
-  type RunResult,
-  type SandboxHarness,
-  type TemplateLocation,
-} from '../helpers/sandbox-harness';
+import { openSandboxHarness, type SandboxHarness, type TemplateLocation } from '../helpers/sandbox-harness';
 
 jest.setTimeout(300_000);
 
 const ACCOUNTS = 80;
 const STACK = 'fleet-baseline';
-const ALL_TARGETS = Array.from({ length: ACCOUNTS }, (_, i) => fleetAccount(i + 1)).flatMap((a) =>
-  FLEET_REGIONS.map((r) => `${a}/${r}`),
-);
+const ALL_TARGETS = fleetTargets(ACCOUNTS);
 
 async function openFleet(options: Parameters<typeof fleetScenario>[0] = {}) {
   clearCredentialCache();
@@ -55,48 +48,15 @@ async function openFleet(options: Parameters<typeof fleetScenario>[0] = {}) {
   return { h, template };
 }
 
-function request(template: TemplateLocation, rolloutId: string, extra: Record<string, unknown> = {}) {
-  return {
-    rolloutId,
-    mode: 'deploy',
-    template,
-    stackName: STACK,
-    executionRoleName: FLEET_ROLE,
-    externalId: FLEET_EXTERNAL_ID,
-    targets: { organizationalUnits: ['ou-flt1-members0'], regions: [...FLEET_REGIONS] },
-    maxConcurrency: 60,
-    failureTolerance: { percent: 100 },
-    ...extra,
-  };
-}
+type Rollout = FleetRollout;
 
-interface Rollout {
-  run: RunResult;
-  document: RolloutSummaryDocument;
-  problems: string[];
-  byKey: Map<string, TargetResult>;
-}
-
-async function rollout(
+function rollout(
   h: SandboxHarness,
   template: TemplateLocation,
   rolloutId: string,
   extra: Record<string, unknown> = {},
 ): Promise<Rollout> {
-  const run = await h.runRollout(request(template, rolloutId, extra));
-  const { document, problems } = await rolloutViolations(h, run, {
-    rolloutId,
-    stackName: STACK,
-    expectedTargets: ALL_TARGETS,
-  });
-  const byKey = new Map(document.targets.map((t) => [`${t.accountId}/${t.region}`, t]));
-  return { run, document, problems, byKey };
-}
-
-function outcomeOf(r: Rollout, key: string): TargetResult {
-  const t = r.byKey.get(key);
-  if (!t) throw new Error(`no outcome for ${key}`);
-  return t;
+  return fleetRollout(h, template, rolloutId, { stackName: STACK, expectedTargets: ALL_TARGETS, extra });
 }
 
 /** Wraps a registered function for the engine of `h` (the engine's own test hook). */

@@ -4,6 +4,8 @@
  * any moment are read from that schedule, and the operation's result is folded into the stack
  * the first time someone looks after it ended. No timers: 10,000 stacks cost only their data.
  */
+
+import { StackStatuses } from '../../core/stack-status';
 import type { SandboxWorld } from '../types';
 import type { ResourceDrift } from './drift-types';
 
@@ -114,34 +116,11 @@ export interface OperationRecord {
   texts?: string[];
 }
 
-/** Status names by code (the persisted events store the index). */
-export const STATUS_CODES = [
-  'CREATE_IN_PROGRESS',
-  'CREATE_FAILED',
-  'CREATE_COMPLETE',
-  'ROLLBACK_IN_PROGRESS',
-  'ROLLBACK_FAILED',
-  'ROLLBACK_COMPLETE',
-  'DELETE_IN_PROGRESS',
-  'DELETE_FAILED',
-  'DELETE_COMPLETE',
-  'UPDATE_IN_PROGRESS',
-  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
-  'UPDATE_COMPLETE',
-  'UPDATE_FAILED',
-  'UPDATE_ROLLBACK_IN_PROGRESS',
-  'UPDATE_ROLLBACK_FAILED',
-  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
-  'UPDATE_ROLLBACK_COMPLETE',
-  'REVIEW_IN_PROGRESS',
-  'IMPORT_IN_PROGRESS',
-  'IMPORT_COMPLETE',
-  'IMPORT_ROLLBACK_IN_PROGRESS',
-  'IMPORT_ROLLBACK_FAILED',
-  'IMPORT_ROLLBACK_COMPLETE',
-  'DELETE_SKIPPED',
-  'IMPORT_FAILED',
-] as const;
+/**
+ * Status names by code (the persisted events store the index, so the order only ever grows at
+ * the end): the 23 stack statuses, then the resource-only ones.
+ */
+export const STATUS_CODES = [...StackStatuses, 'DELETE_SKIPPED', 'IMPORT_FAILED'] as const;
 
 /** Frequent reasons by code. */
 export const REASON_CODES = [
