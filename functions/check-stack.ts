@@ -12,11 +12,13 @@ import {
   mapCloudFormationError,
 } from '../src/aws/aws-errors';
 import { awsClients } from '../src/aws/clients';
+import { pinnedTemplateResources } from '../src/aws/template-source';
 import { ErrorNames, InvalidInputError } from '../src/core/errors';
 import { executionRoleArn } from '../src/core/names';
 import {
   classifyStackStatus,
   firstFailedResource,
+  observedResources,
   operationEvents,
   readStackStatusFromEvents,
   resourceProgress,
@@ -36,7 +38,7 @@ import {
   targetIdentity,
   type WatchedOperation,
 } from '../src/core/target-input';
-import { nextWaitSeconds } from '../src/core/wait-policy';
+import { nextWaitSeconds, projectCreateFinishSeconds, type TemplateResource } from '../src/core/wait-policy';
 
 /**
  * "Check stack": one look at the operation Deploy stack started. Usually one CloudFormation
@@ -119,6 +121,7 @@ async function check(
   input: TargetInput,
   watch: Watch,
   now: Date,
+  resources: () => Promise<Record<string, TemplateResource> | undefined>,
 ): Promise<TargetProgress> {
   const page = await call(input, 'DescribeStackEvents', () =>
     cfn.send(new DescribeStackEventsCommand({ StackName: watch.stackId })),
@@ -220,17 +223,23 @@ async function check(
     );
   }
 
-  const progress = resourceProgress(
-    operationEvents(events, input.stackName, watch.clientRequestToken).events,
-    input.stackName,
-    now,
-  );
+  const opEvents = operationEvents(events, input.stackName, watch.clientRequestToken).events;
+  const progress = resourceProgress(opEvents, input.stackName, now);
+  const graph = watch.operation === 'CREATE' ? await resources() : undefined;
+  const projectedFinishSeconds = graph
+    ? projectCreateFinishSeconds(
+        graph,
+        observedResources(opEvents, input.stackName, Date.parse(watch.operationStartedAt)),
+        elapsed,
+      )
+    : undefined;
   const wait = nextWaitSeconds({
     elapsedSeconds: elapsed,
     checks,
     progress: watch.resourceCount === undefined ? progress : { ...progress, total: watch.resourceCount },
     remainingBudgetSeconds: budget,
     ...(watch.expectedSeconds === undefined ? {} : { expectedSeconds: watch.expectedSeconds }),
+    ...(projectedFinishSeconds === undefined ? {} : { projectedFinishSeconds }),
   });
   return {
     ...base,
@@ -257,7 +266,7 @@ export async function handler(event: unknown): Promise<TargetProgress> {
       ...(input.externalId === undefined ? {} : { externalId: input.externalId }),
     });
     const cfn = awsClients.cloudFormation({ region: input.region, credentials });
-    return await check(cfn, input, watch, now);
+    return await check(cfn, input, watch, now, () => pinnedTemplateResources(input, credentials));
   } catch (error) {
     if (!isTerminalError(error)) throw functionError(error, targetIdentity(event));
     return failedProgress(

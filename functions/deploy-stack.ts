@@ -9,7 +9,6 @@ import {
   UpdateStackCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { assumeExecutionRole } from '../src/aws/assume-role';
 import {
@@ -20,6 +19,7 @@ import {
   mapCloudFormationError,
 } from '../src/aws/aws-errors';
 import { awsClients } from '../src/aws/clients';
+import { pinnedTemplateResources } from '../src/aws/template-source';
 import { ErrorNames, InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
 import {
   clientRequestToken,
@@ -31,7 +31,6 @@ import { firstFailedResource, planStackAction, StackActions } from '../src/core/
 import {
   cloudFormationRoleArn,
   failedProgress,
-  parseS3Url,
   parseTargetInput,
   previousProgress,
   secondsBetween,
@@ -44,7 +43,6 @@ import {
 } from '../src/core/target-input';
 import {
   nextWaitSeconds,
-  readTemplateResources,
   type TemplatePrior,
   templatePrior,
   waitForOtherOperationSeconds,
@@ -137,71 +135,16 @@ function token(ctx: Context, kind: StackOperationKind): string {
   return clientRequestToken(kind, ctx.input.rolloutId, ctx.input.accountId, ctx.input.region);
 }
 
-/** Template bodies are read once per warm function and template version (one per rollout). */
-const templates = new Map<string, Promise<string | undefined>>();
-
-/** Forgets cached template bodies (tests; a cold start). */
-export function clearTemplateCache(): void {
-  templates.clear();
-}
-
-/**
- * The template body, read once per warm function and version. First with the function's own
- * identity (the admin account owns the artifact bucket), then with the execution role, which the
- * bucket lets read templates because CloudFormation reads TemplateURL with it.
- */
-async function readTemplate(
-  input: TargetInput,
-  credentials: AwsCredentialIdentity,
-): Promise<string | undefined> {
-  const location = parseS3Url(input.templateUrl);
-  if (!location) return undefined;
-  const region = location.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  let lastError: unknown;
-  for (const identity of [undefined, credentials]) {
-    try {
-      const s3 = awsClients.s3({ region, ...(identity ? { credentials: identity } : {}) });
-      const answer = await s3.send(
-        new GetObjectCommand({ Bucket: location.bucket, Key: location.key, VersionId: location.versionId }),
-      );
-      const text = await answer?.Body?.transformToString();
-      if (text !== undefined) return text;
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  console.warn(`Could not read ${input.templateUrl} to estimate the create time: ${String(lastError)}`);
-  return undefined;
-}
+/** Forgets cached templates (tests; a cold start). */
+export { clearTemplateCache } from '../src/aws/template-source';
 
 /**
  * How long the create should take, from the template's critical path (see wait-policy.ts). Only
  * an estimate: without it the wait policy goes by the events alone.
  */
 async function createPrior(ctx: Context): Promise<TemplatePrior | undefined> {
-  const { input } = ctx;
-  let body = templates.get(input.templateUrl);
-  if (!body) {
-    body = readTemplate(input, ctx.credentials).then((text) => {
-      if (text === undefined) templates.delete(input.templateUrl);
-      return text;
-    });
-    templates.set(input.templateUrl, body);
-  }
-  const text = await body;
-  if (text === undefined) return undefined;
-  try {
-    return templatePrior(
-      readTemplateResources(text, {
-        region: input.region,
-        accountId: input.accountId,
-        parameters: input.parameters,
-      }),
-    );
-  } catch (error) {
-    console.warn(`Could not read the resources of ${input.templateUrl}: ${String(error)}`);
-    return undefined;
-  }
+  const resources = await pinnedTemplateResources(ctx.input, ctx.credentials);
+  return resources ? templatePrior(resources) : undefined;
 }
 
 function inProgress(
@@ -216,6 +159,7 @@ function inProgress(
     elapsedSeconds: 0,
     checks: 0,
     remainingBudgetSeconds: remainingBudget(ctx),
+    ...(prior && operation === 'CREATE' ? { expectedSeconds: prior.expectedSeconds } : {}),
   });
   return {
     ...base(ctx),

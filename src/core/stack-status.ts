@@ -269,6 +269,30 @@ export function stackLevelReason(
 }
 
 /**
+ * When each resource of an operation started and ended, in seconds after `operationStartMs`
+ * (for the wait policy's projection of a create). A resource whose start is on an older page
+ * has only its end.
+ */
+export function observedResources(
+  operationEventsNewestFirst: readonly StackEventLike[],
+  stackName: string,
+  operationStartMs: number,
+): Map<string, { startSeconds?: number; endSeconds?: number }> {
+  const out = new Map<string, { startSeconds?: number; endSeconds?: number }>();
+  for (let i = operationEventsNewestFirst.length - 1; i >= 0; i--) {
+    const event = operationEventsNewestFirst[i] as StackEventLike;
+    if (!event.LogicalResourceId || isStackLevelEvent(event, stackName)) continue;
+    const status = event.ResourceStatus ?? '';
+    const at = (time(event) - operationStartMs) / 1000;
+    const entry = out.get(event.LogicalResourceId) ?? {};
+    if (status.endsWith('_IN_PROGRESS') && entry.startSeconds === undefined) entry.startSeconds = at;
+    else if (status.endsWith('_COMPLETE')) entry.endSeconds = at;
+    out.set(event.LogicalResourceId, entry);
+  }
+  return out;
+}
+
+/**
  * Resource progress of an operation for the wait policy: how long finished resources took and
  * how long running ones have run. Resources that failed or are being cleaned up are left out.
  */

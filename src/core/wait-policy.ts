@@ -4,37 +4,44 @@ import { parse as parseYaml } from 'yaml';
  * How long "Wait for stack" waits before the next "Check stack".
  *
  * Why this shape. Every check is a state transition (billed) and a CloudFormation call
- * (throttled at scale), and every second waited past the real finish is latency for the whole
- * rollout. Fixed 10-30 s polling (CfCT, ADF) wastes checks on slow stacks and latency on fast
- * ones. Instead:
+ * (throttled at scale), and every second waited past the real finish holds a concurrency slot,
+ * which is latency for the whole rollout. Fixed 10-30 s polling (CfCT, ADF) wastes checks on
+ * slow stacks and latency on fast ones. Instead:
  *
- * 1. First look early (FIRST_WAIT_SECONDS). Templates that fail (bad property, missing
- *    permission) usually fail in the first resources, and by then the events show the
- *    stack's pace: which resources finished and how long each took.
+ * 1. First look. For a create whose template we could read, a little past halfway through
+ *    the expected create time (the prior, at the end of this file): by then the first dependency waves are
+ *    done, so the events say how this stack is doing, and a template that fails in its first
+ *    resources is still noticed well before the stack would have finished. Otherwise (updates,
+ *    no template) early, at FIRST_WAIT_SECONDS.
  * 2. Then aim just past the expected finish.
- *    - Creates know it from the template (the prior, at the end of this file): the slowest
- *      chain of dependent resources, each taking its type's typical time. The events cannot
- *      show dependency waves that have not started; the template can. So a 1-3 minute create
- *      settles in two checks (10 state transitions, 4 CloudFormation calls with Deploy stack):
- *      the early look and one just after the finish. Past the prior, the events take over.
+ *    - Creates replay the template's dependency graph with what the events show
+ *      (`projectCreateFinishSeconds`): finished resources ended when they ended; a running one
+ *      takes its type's time (as measured on finished resources of the same type in this
+ *      operation, else TYPICAL_CREATE_SECONDS), or half its running time again once past that;
+ *      a resource not started yet starts when the last one it waits for ends. The events alone
+ *      cannot show dependency waves that have not started; the graph can. So a 1-3 minute create
+ *      usually settles in two checks (10 state transitions, 4 CloudFormation calls with Deploy
+ *      stack): the first look and one just after the projected finish.
  *    - Otherwise (updates, or no template) the events predict: a resource that has run r
  *      seconds is expected to finish like the finished resources of this operation that took
  *      longer than r (the median of those, minus r); if none took longer, like
  *      DEFAULT_RESOURCE_SECONDS. Small updates settle in one check, flat stacks in two or
  *      three; each dependency wave not visible yet costs about one more.
- *    The wait is the time to the predicted finish plus a margin (3 s and a tenth), because
- *    CloudFormation marks the stack complete a few seconds after its last resource.
+ *    The wait is the time to the predicted finish plus a margin (a few seconds and a share of
+ *    the time left, since what is left is what is uncertain), because CloudFormation marks the
+ *    stack complete a few seconds after its last resource and resources vary.
  * 3. Back off for slow stacks. A resource already running longer than every finished one (and
- *    than the default) is expected to run about three quarters as long again (the longer
- *    something has taken, the longer it tends to keep taking), and no wait is shorter than a
- *    fifth of the time already spent. So checks grow geometrically and a 30-minute stack costs
- *    ~20 checks, not the 180 of 10 s polling.
+ *    than the default) is expected to run a good part as long again (the longer something has
+ *    taken, the longer it tends to keep taking), and no wait is shorter than a fifth of the time
+ *    already spent. So checks grow geometrically and a 30-minute stack costs ~20 checks, not
+ *    the 180 of 10 s polling.
  * 4. Bounds: at least MIN_WAIT_SECONDS (CloudFormation does not move faster than that), at
  *    most MAX_WAIT_SECONDS (so an operator watching sees progress, a failure is noticed within
  *    3 minutes, and the timeout is enforced promptly), and never past the per-target timeout
  *    by more than a second.
  *
- * Pure: the check handler turns events into `ResourceProgress`; tests drive this table-wise.
+ * Pure: the check handler turns events into `ResourceProgress` and `ObservedResource`s; tests
+ * drive this table-wise, and `npm run bench` measures it on thousands of simulated stacks.
  */
 
 export const MIN_WAIT_SECONDS = 5;
@@ -46,6 +53,13 @@ export const DEFAULT_RESOURCE_SECONDS = 60;
 export const BACKOFF_SHARE = 0.2;
 /** When a resource outlives every finished one (and the default), the share of its running time we expect it still to need. */
 export const SLOW_RESOURCE_SHARE = 0.75;
+/** The first look at a create comes at this share of its expected time (and not before FIRST_WAIT_SECONDS). */
+export const FIRST_LOOK_SHARE = 0.55;
+/** A create is checked this many seconds past its projected (or expected) finish, plus CREATE_MARGIN_SHARE of the time left. */
+export const CREATE_MARGIN_SECONDS = 5;
+export const CREATE_MARGIN_SHARE = 0.25;
+/** A resource running past its type's time is expected to need this share of its running time again. */
+export const OVERRUN_SHARE = 0.5;
 
 /** What the events say about this operation's resources. */
 export interface ResourceProgress {
@@ -68,6 +82,8 @@ export interface WaitContext {
   readonly remainingBudgetSeconds?: number;
   /** The operation's expected duration from the template (creates), if known. */
   readonly expectedSeconds?: number;
+  /** Seconds from the operation start to its projected finish (creates: `projectCreateFinishSeconds`). */
+  readonly projectedFinishSeconds?: number;
 }
 
 export interface WaitDecision {
@@ -111,8 +127,20 @@ export function nextWaitSeconds(context: WaitContext): WaitDecision {
   const priorRemaining =
     context.expectedSeconds === undefined ? undefined : context.expectedSeconds - elapsed;
   if (context.checks === 0 || context.progress === undefined) {
-    remaining = FIRST_WAIT_SECONDS;
-    basis = 'first look';
+    remaining =
+      context.expectedSeconds === undefined
+        ? FIRST_WAIT_SECONDS
+        : Math.max(FIRST_WAIT_SECONDS, FIRST_LOOK_SHARE * context.expectedSeconds - elapsed);
+    basis =
+      context.expectedSeconds === undefined
+        ? 'first look'
+        : 'first look, past halfway through the expected create';
+  } else if (context.projectedFinishSeconds !== undefined) {
+    // The template's graph replayed with the events: finished waves, running resources, waves to come.
+    remaining = Math.max(0, context.projectedFinishSeconds - elapsed);
+    remaining += CREATE_MARGIN_SECONDS + CREATE_MARGIN_SHARE * remaining;
+    const { doneSeconds, runningSeconds } = context.progress;
+    basis = `${doneSeconds.length} done, ${runningSeconds.length} running, projected from the template's dependencies`;
   } else if (priorRemaining !== undefined && priorRemaining > 0) {
     // The template says the stack is not done yet; the events may not show later dependency waves.
     const { doneSeconds, runningSeconds } = context.progress;
@@ -121,7 +149,7 @@ export function nextWaitSeconds(context: WaitContext): WaitDecision {
       ...runningSeconds.map((r) => expectedRemainingSeconds(r, doneSeconds)),
     );
     remaining = Math.max(priorRemaining, eventRemaining);
-    remaining += 3 + 0.1 * remaining;
+    remaining += CREATE_MARGIN_SECONDS + CREATE_MARGIN_SHARE * remaining;
     basis = `${doneSeconds.length} done, ${runningSeconds.length} running, template expects ${Math.round(context.expectedSeconds ?? 0)} s`;
   } else {
     const { doneSeconds, runningSeconds, total } = context.progress;
@@ -151,6 +179,76 @@ export function nextWaitSeconds(context: WaitContext): WaitDecision {
   }
   seconds = Math.ceil(seconds);
   return { seconds, expectedFinishSeconds: Math.round(elapsed + remaining), basis };
+}
+
+/** When one resource of the operation started and ended, in seconds since the operation started (from its events). */
+export interface ObservedResource {
+  readonly startSeconds?: number;
+  readonly endSeconds?: number;
+}
+
+/**
+ * Seconds from a create's start to its projected finish: the template's dependency graph
+ * replayed at `nowSeconds` with what the events show (see the top of this file). A resource the
+ * events do not show (an older page) counts as done once something that waits for it started.
+ */
+export function projectCreateFinishSeconds(
+  resources: Readonly<Record<string, TemplateResource>>,
+  observed: ReadonlyMap<string, ObservedResource>,
+  nowSeconds: number,
+): number {
+  const byType = new Map<string, { sum: number; count: number }>();
+  // Resources something started after: done by then, and so is everything they wait for.
+  const startedDependents = new Map<string, number>();
+  const markDone = (ids: readonly string[], by: number): void => {
+    for (const id of ids) {
+      const known = startedDependents.get(id);
+      if (known !== undefined && known <= by) continue;
+      startedDependents.set(id, by);
+      markDone(resources[id]?.dependsOn ?? [], by);
+    }
+  };
+  for (const [id, seen] of observed) {
+    const resource = resources[id];
+    if (!resource) continue;
+    if (seen.startSeconds !== undefined && seen.endSeconds !== undefined) {
+      const entry = byType.get(resource.type) ?? { sum: 0, count: 0 };
+      entry.sum += seen.endSeconds - seen.startSeconds;
+      entry.count += 1;
+      byType.set(resource.type, entry);
+    }
+    const started = seen.startSeconds ?? seen.endSeconds;
+    if (started !== undefined) markDone(resource.dependsOn, started);
+  }
+  const typical = (type: string): number => {
+    const measured = byType.get(type);
+    if (measured) return measured.sum / measured.count;
+    return TYPICAL_CREATE_SECONDS[type] ?? TYPICAL_CREATE_SECONDS_DEFAULT;
+  };
+  const finish = new Map<string, number>();
+  const finishOf = (id: string): number => {
+    const known = finish.get(id);
+    if (known !== undefined) return known;
+    finish.set(id, nowSeconds); // a cycle (CloudFormation would refuse it) ends here
+    const resource = resources[id];
+    const seen = observed.get(id);
+    let end: number;
+    if (!resource) end = nowSeconds;
+    else if (seen?.endSeconds !== undefined) end = seen.endSeconds;
+    else if (seen?.startSeconds !== undefined) {
+      const running = nowSeconds - seen.startSeconds;
+      const expected = typical(resource.type);
+      end =
+        nowSeconds +
+        (running < expected ? expected - running : Math.max(MIN_WAIT_SECONDS, OVERRUN_SHARE * running));
+    } else if (startedDependents.has(id)) end = startedDependents.get(id) ?? nowSeconds;
+    else end = Math.max(nowSeconds, ...resource.dependsOn.map(finishOf)) + typical(resource.type);
+    finish.set(id, end);
+    return end;
+  };
+  let last = nowSeconds;
+  for (const id of Object.keys(resources)) last = Math.max(last, finishOf(id));
+  return last + 1;
 }
 
 /**

@@ -5,14 +5,22 @@ import {
   DescribeStacksCommand,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../functions/check-stack';
 import { clearCredentialCache } from '../../src/aws/assume-role';
+import { clearTemplateCache } from '../../src/aws/template-source';
 import type { FailureCause, TargetProgress } from '../../src/core/target-input';
+import {
+  CREATE_MARGIN_SECONDS,
+  CREATE_MARGIN_SHARE,
+  TYPICAL_CREATE_SECONDS,
+} from '../../src/core/wait-policy';
 
 const sts = mockClient(STSClient);
 const cfn = mockClient(CloudFormationClient);
+const s3 = mockClient(S3Client);
 
 const KEYS = {
   AccessKeyId: 'ASIACHECKSTACKKEY001',
@@ -98,7 +106,11 @@ function causeOf(progress: TargetProgress): FailureCause {
 beforeEach(() => {
   sts.reset();
   cfn.reset();
+  s3.reset();
+  // Without a readable template the policy goes by the events alone (most tests here).
+  s3.on(GetObjectCommand).rejects(new Error('AccessDenied'));
   clearCredentialCache();
+  clearTemplateCache();
   sts
     .on(AssumeRoleCommand)
     .resolves({ Credentials: { ...KEYS, Expiration: new Date(Date.now() + 3600_000) } });
@@ -125,6 +137,39 @@ describe('Check stack', () => {
     expect(out.waitSeconds).toBeLessThanOrEqual(52);
     expect(out.reason).toContain('CREATE_IN_PROGRESS');
     expect(JSON.stringify(out)).not.toContain(KEYS.SecretAccessKey);
+  });
+
+  it("aims a create's next look at the finish its template's dependencies project, reading the template once", async () => {
+    // The topic is encrypted with the key, so it starts only once the key is done.
+    const template = [
+      'Resources:',
+      '  Key: { Type: AWS::KMS::Key }',
+      '  Topic:',
+      '    Type: AWS::SNS::Topic',
+      '    Properties: { KmsMasterKeyId: !GetAtt Key.Arn }',
+      '  Bucket: { Type: AWS::S3::Bucket }',
+    ].join('\n');
+    s3.on(GetObjectCommand).resolves({ Body: { transformToString: async () => template } as never });
+    cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        resourceEvent('Bucket', 'AWS::S3::Bucket', 'CREATE_COMPLETE', 5),
+        resourceEvent('Bucket', 'AWS::S3::Bucket', 'CREATE_IN_PROGRESS', 29),
+        resourceEvent('Key', 'AWS::KMS::Key', 'CREATE_IN_PROGRESS', 29),
+        stackEvent('CREATE_IN_PROGRESS', 30, 'User Initiated'),
+      ],
+    });
+
+    const out = await handler(state(30, { checks: 1 }));
+    await handler(state(30, { checks: 1 }));
+
+    // The key has run 29 s of its typical time, then the topic that waits for it must still run.
+    const keySeconds = TYPICAL_CREATE_SECONDS['AWS::KMS::Key'] ?? 0;
+    const topicSeconds = TYPICAL_CREATE_SECONDS['AWS::SNS::Topic'] ?? 0;
+    const left = keySeconds - 29 + topicSeconds + 1;
+    expect(out.status).toBe('IN_PROGRESS');
+    expect(out.waitSeconds).toBe(Math.ceil(left + CREATE_MARGIN_SECONDS + CREATE_MARGIN_SHARE * left));
+    expect(out.reason).toContain("projected from the template's dependencies");
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
   });
 
   it('asks DescribeStacks only when the first events page has no status event of the stack', async () => {

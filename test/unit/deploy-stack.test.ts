@@ -18,6 +18,7 @@ import { clearTemplateCache, handler } from '../../functions/deploy-stack';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import { clientRequestToken } from '../../src/core/names';
 import type { FailureCause, TargetProgress } from '../../src/core/target-input';
+import { FIRST_LOOK_SHARE, FIRST_WAIT_SECONDS } from '../../src/core/wait-policy';
 
 const sts = mockClient(STSClient);
 const cfn = mockClient(CloudFormationClient);
@@ -144,8 +145,12 @@ describe('Deploy stack', () => {
       operation: 'CREATE',
       stackId: STACK_ID,
       checks: 0,
-      waitSeconds: 20,
     });
+    // The first look comes a little past halfway through the create the template predicts.
+    expect(out.expectedSeconds).toBeGreaterThan(0);
+    expect(out.waitSeconds).toBe(
+      Math.max(FIRST_WAIT_SECONDS, Math.ceil(FIRST_LOOK_SHARE * (out.expectedSeconds ?? 0))),
+    );
     expectNoCredentials(out);
   });
 

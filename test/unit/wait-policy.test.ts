@@ -3,6 +3,8 @@ import {
   MAX_WAIT_SECONDS,
   MIN_WAIT_SECONDS,
   nextWaitSeconds,
+  OVERRUN_SHARE,
+  projectCreateFinishSeconds,
   readTemplateResources,
   STACK_OVERHEAD_SECONDS,
   TYPICAL_CREATE_SECONDS,
@@ -290,5 +292,129 @@ Resources:
         expect(secondCheckAt - actual).toBeLessThanOrEqual(0.35 * actual);
       }
     }
+  });
+});
+
+describe('projecting a create from its template and its events', () => {
+  const t = (type: string) => TYPICAL_CREATE_SECONDS[type] ?? 0;
+  // A trail needs its bucket policy, which needs the bucket, which is encrypted with the key.
+  const graph = {
+    Key: { type: 'AWS::KMS::Key', dependsOn: [] },
+    Bucket: { type: 'AWS::S3::Bucket', dependsOn: ['Key'] },
+    BucketPolicy: { type: 'AWS::S3::BucketPolicy', dependsOn: ['Bucket'] },
+    Trail: { type: 'AWS::CloudTrail::Trail', dependsOn: ['BucketPolicy'] },
+    Topic: { type: 'AWS::SNS::Topic', dependsOn: [] },
+  };
+
+  it('adds the waves not started yet to what is running, from typical times', () => {
+    const observed = new Map([
+      ['Key', { startSeconds: 1, endSeconds: 61 }],
+      ['Topic', { startSeconds: 1, endSeconds: 9 }],
+      ['Bucket', { startSeconds: 61 }],
+    ]);
+    const at = 70;
+    const bucketLeft = t('AWS::S3::Bucket') - (at - 61);
+    expect(projectCreateFinishSeconds(graph, observed, at)).toBe(
+      at + bucketLeft + t('AWS::S3::BucketPolicy') + t('AWS::CloudTrail::Trail') + 1,
+    );
+  });
+
+  it("uses this operation's own time for a type once a resource of it finished", () => {
+    const twoBuckets = { ...graph, LogBucket: { type: 'AWS::S3::Bucket', dependsOn: [] } };
+    const observed = new Map([
+      ['LogBucket', { startSeconds: 1, endSeconds: 81 }],
+      ['Key', { startSeconds: 1, endSeconds: 61 }],
+      ['Topic', { startSeconds: 1, endSeconds: 9 }],
+      ['Bucket', { startSeconds: 61 }],
+    ]);
+    // The log bucket took 80 s, so the running bucket is expected to take 80 s too.
+    expect(projectCreateFinishSeconds(twoBuckets, observed, 90)).toBe(
+      61 + 80 + t('AWS::S3::BucketPolicy') + t('AWS::CloudTrail::Trail') + 1,
+    );
+  });
+
+  it('expects a resource past its typical time to need half its running time again', () => {
+    const observed = new Map([['Key', { startSeconds: 0 }]]);
+    const at = 2 * t('AWS::KMS::Key');
+    expect(projectCreateFinishSeconds(graph, observed, at)).toBe(
+      at +
+        OVERRUN_SHARE * at +
+        t('AWS::S3::Bucket') +
+        t('AWS::S3::BucketPolicy') +
+        t('AWS::CloudTrail::Trail') +
+        1,
+    );
+  });
+
+  it('counts a resource whose events fell off the first page as done once something waiting for it started', () => {
+    const observed = new Map([['BucketPolicy', { startSeconds: 150 }]]);
+    // Key and Bucket are not in the events at all, yet the policy started: they are done.
+    expect(projectCreateFinishSeconds(graph, observed, 151)).toBe(
+      150 + t('AWS::S3::BucketPolicy') + t('AWS::CloudTrail::Trail') + 1,
+    );
+  });
+
+  /** Checks until one lands after the stack settled (1 s after its last resource), projecting like Check stack. */
+  function settle(durations: Record<keyof typeof graph, number>) {
+    const start = new Map<string, number>();
+    const end = new Map<string, number>();
+    const endOf = (id: keyof typeof graph): number => {
+      const known = end.get(id);
+      if (known !== undefined) return known;
+      const s = Math.max(1, ...graph[id].dependsOn.map((d) => endOf(d as keyof typeof graph)));
+      start.set(id, s);
+      end.set(id, s + durations[id]);
+      return s + durations[id];
+    };
+    const finish = Math.max(...(Object.keys(graph) as (keyof typeof graph)[]).map(endOf)) + 1;
+    const expectedSeconds = templatePrior(graph).expectedSeconds;
+    let elapsed = nextWaitSeconds({ elapsedSeconds: 0, checks: 0, expectedSeconds }).seconds;
+    let checks = 1;
+    while (elapsed < finish) {
+      const observed = new Map<string, { startSeconds?: number; endSeconds?: number }>();
+      for (const [id, s] of start) {
+        if (s > elapsed) continue;
+        const e = end.get(id) ?? 0;
+        observed.set(id, e <= elapsed ? { startSeconds: s, endSeconds: e } : { startSeconds: s });
+      }
+      elapsed += nextWaitSeconds({
+        elapsedSeconds: elapsed,
+        checks,
+        expectedSeconds,
+        progress: { doneSeconds: [], runningSeconds: [] },
+        projectedFinishSeconds: projectCreateFinishSeconds(graph, observed, elapsed),
+      }).seconds;
+      checks += 1;
+    }
+    return { checks, lateSeconds: elapsed - finish, finish };
+  }
+
+  it.each([
+    ['at typical times', 1],
+    ['a fifth faster', 0.8],
+    ['a fifth slower', 1.2],
+  ])('a create %s settles in two checks, soon after it finished', (_case, pace) => {
+    const durations = {
+      Key: pace * t('AWS::KMS::Key'),
+      Bucket: pace * t('AWS::S3::Bucket'),
+      BucketPolicy: pace * t('AWS::S3::BucketPolicy'),
+      Trail: pace * t('AWS::CloudTrail::Trail'),
+      Topic: pace * t('AWS::SNS::Topic'),
+    };
+    const { checks, lateSeconds, finish } = settle(durations);
+    expect(checks).toBe(2);
+    expect(lateSeconds).toBeLessThanOrEqual(0.3 * finish);
+  });
+
+  it('a slow key (twice its typical time) is followed, not guessed: a third look, still soon after the finish', () => {
+    const { checks, lateSeconds } = settle({
+      Key: 2 * t('AWS::KMS::Key'),
+      Bucket: t('AWS::S3::Bucket'),
+      BucketPolicy: t('AWS::S3::BucketPolicy'),
+      Trail: t('AWS::CloudTrail::Trail'),
+      Topic: t('AWS::SNS::Topic'),
+    });
+    expect(checks).toBeLessThanOrEqual(4);
+    expect(lateSeconds).toBeLessThanOrEqual(60);
   });
 });
