@@ -1,12 +1,18 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { awsClients } from '../src/aws/clients';
-import { InvalidInputError, ThrottledError, TransientError } from '../src/core/errors';
-import { parseRolloutInput, type RolloutInput, rolloutIdFromExecutionName } from '../src/core/rollout-input';
+import { InvalidInputError, StackFleetError, ThrottledError, TransientError } from '../src/core/errors';
+import {
+  parseRolloutInput,
+  type RolloutInput,
+  type RolloutMode,
+  rolloutIdFromExecutionName,
+} from '../src/core/rollout-input';
 
 /**
  * "Validate input": refuses a bad rollout request with InvalidInput naming the field, before any
  * stack is touched; checks the template object (and version) exists; pins the version so every
- * target deploys the same bytes even if someone uploads a new template mid-rollout.
+ * target deploys the same bytes even if someone uploads a new template mid-rollout; picks the
+ * per-target state machine of the mode once, so no target pays a transition to route by mode.
  */
 
 export interface ValidateRolloutEvent {
@@ -14,6 +20,11 @@ export interface ValidateRolloutEvent {
   request: unknown;
   /** `$$.Execution.Name`: the rollout id when the request has none (scheduled runs). */
   executionName?: string;
+  /**
+   * The per-target state machine of each mode, as the rollout definition substitutes them
+   * (`${DeployTargetStateMachineArn}` ...). The rollout starts the one its mode names.
+   */
+  targetStateMachines: Record<RolloutMode, string>;
 }
 
 /** The fields every child execution shares (the deploy-target input minus per-target fields). */
@@ -36,6 +47,8 @@ export interface DeploymentSettings {
 export interface ValidatedRollout {
   rollout: RolloutInput;
   deployment: DeploymentSettings;
+  /** The state machine every target of this rollout runs as (the one of its mode). */
+  targetStateMachineArn: string;
 }
 
 /** CloudFormation's limit for a template read from S3. */
@@ -54,6 +67,25 @@ export function templateUrl(bucket: string, key: string, region: string, version
   return `https://${bucket}.s3.${region}.${suffix}/${path}${query}`;
 }
 
+const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+
+/**
+ * The per-target state machine of `mode`. A missing one is a defect of the deployed rollout
+ * definition, not of the request, so it is not an InvalidInput.
+ */
+export function targetStateMachineFor(
+  targetStateMachines: Partial<Record<string, unknown>> | undefined,
+  mode: RolloutMode,
+): string {
+  const arn = targetStateMachines?.[mode];
+  if (typeof arn !== 'string' || !STATE_MACHINE_ARN.test(arn)) {
+    throw new StackFleetError(
+      `targetStateMachines.${mode} must be the ARN of the ${mode} per-target state machine (the rollout definition's Validate input passes one per mode). Received: ${arn === undefined ? '(nothing)' : JSON.stringify(arn)}`,
+    );
+  }
+  return arn;
+}
+
 function errorName(error: unknown): string {
   return (error as { name?: string })?.name ?? '';
 }
@@ -65,6 +97,7 @@ function statusCode(error: unknown): number | undefined {
 export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRollout> {
   const defaultId = event.executionName ? rolloutIdFromExecutionName(event.executionName) : undefined;
   const rollout = parseRolloutInput(event.request, defaultId);
+  const targetStateMachineArn = targetStateMachineFor(event.targetStateMachines, rollout.mode);
   const { bucket, key, versionId } = rollout.template;
   const region = functionRegion();
   const where = `s3://${bucket}/${key}${versionId ? ` (version ${versionId})` : ''}`;
@@ -146,5 +179,6 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
       timeoutSeconds: rollout.timeoutSeconds,
       repair: rollout.repair,
     },
+    targetStateMachineArn,
   };
 }

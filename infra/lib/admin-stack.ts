@@ -20,6 +20,8 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { targetStateMachineFiles } from '../../src/core/functions';
+import type { RolloutMode } from '../../src/core/rollout-input';
 import { ArtifactPrefixes, ArtifactStore } from './artifact-store';
 import { RolloutFunctions } from './rollout-functions';
 import { RolloutStateMachines } from './state-machines';
@@ -113,15 +115,17 @@ export interface StackFleetAdminStackProps extends StackProps {
 }
 
 /**
- * The stackfleet admin account: artifact store, functions, both state machines (from the same
- * ASL files the local engine runs), notifications, the failure alarm and the drift schedule.
+ * The stackfleet admin account: artifact store, functions, the rollout and per-target state
+ * machines (from the same ASL files the local engine runs), notifications, the failure alarm and
+ * the drift schedule.
  */
 export class StackFleetAdminStack extends Stack {
   readonly artifacts: ArtifactStore;
   readonly topic: sns.Topic;
   readonly functions: RolloutFunctions;
   readonly rolloutStateMachine: sfn.StateMachine;
-  readonly deployTargetStateMachine: sfn.StateMachine;
+  /** The per-target state machine of each mode; the rollout starts the one of its mode. */
+  readonly targetStateMachines: Readonly<Record<RolloutMode, sfn.StateMachine>>;
   readonly driftSchedule: scheduler.Schedule;
   readonly failedRolloutsAlarm: cloudwatch.Alarm;
 
@@ -179,7 +183,9 @@ export class StackFleetAdminStack extends Stack {
       logRemovalPolicy: removalPolicy,
     });
     this.rolloutStateMachine = machines.byId.rollout!;
-    this.deployTargetStateMachine = machines.byId['deploy-target']!;
+    this.targetStateMachines = Object.fromEntries(
+      targetStateMachineFiles.map((sm) => [sm.mode, machines.byId[sm.id]!]),
+    ) as Record<RolloutMode, sfn.StateMachine>;
 
     this.failedRolloutsAlarm = this.addFailureAlarm();
     this.driftSchedule = this.addDriftSchedule(props, executionRoleName);
@@ -188,9 +194,10 @@ export class StackFleetAdminStack extends Stack {
     new CfnOutput(this, 'ArtifactBucketName', { value: this.artifacts.bucket.bucketName });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.topic.topicArn });
     new CfnOutput(this, 'RolloutStateMachineArn', { value: this.rolloutStateMachine.stateMachineArn });
-    new CfnOutput(this, 'DeployTargetStateMachineArn', {
-      value: this.deployTargetStateMachine.stateMachineArn,
-    });
+    // DeployTargetStateMachineArn, PreviewTargetStateMachineArn, DriftTargetStateMachineArn: the CLI reads them.
+    for (const sm of targetStateMachineFiles) {
+      new CfnOutput(this, sm.placeholder, { value: this.targetStateMachines[sm.mode].stateMachineArn });
+    }
     new CfnOutput(this, 'DriftScheduleName', { value: this.driftSchedule.scheduleName });
   }
 

@@ -64,8 +64,8 @@ const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
     timeout: Duration.minutes(10),
     memorySize: 1024,
   },
-  // Preview and drift modes of the deploy-target workflow: change sets and drift detection in
-  // the target, through the execution role like deploy-stack.
+  // The preview-target and drift-target workflows: change sets and drift detection in the
+  // target, through the execution role like deploy-stack.
   'preview-changes': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
   'detect-drift': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
   'repair-drift': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },

@@ -69,12 +69,12 @@ export interface RolloutStateMachinesProps {
 }
 
 /**
- * Both state machines from statemachines/*.asl.json (the files the local engine runs), in the
+ * Every state machine from statemachines/*.asl.json (the files the local engine runs), in the
  * registry's order so each can reference the ones before it. File-based definitions get no
  * automatic grants: each role gets exactly what its file's Task states call.
  */
 export class RolloutStateMachines extends Construct {
-  /** By registry id (`deploy-target`, `rollout`). */
+  /** By registry id (`deploy-target`, `preview-target`, `drift-target`, `rollout`). */
   readonly byId: Record<string, sfn.StateMachine>;
 
   constructor(scope: Construct, id: string, props: RolloutStateMachinesProps) {
@@ -156,10 +156,9 @@ export class RolloutStateMachines extends Construct {
         calls('states:startExecution') ||
         calls('states:startExecution.sync') ||
         calls('states:startExecution.sync:2');
-      for (const name of used) {
-        const child = machinesByPlaceholder[name];
-        if (child && startsChildren) grantStartSyncExecution(role, child, stack);
-      }
+      // The rollout names every per-target machine (Validate input picks one by mode at run time).
+      const children = used.map((name) => machinesByPlaceholder[name]).filter((m) => m !== undefined);
+      if (children.length > 0 && startsChildren) grantStartSyncExecution(role, children, stack);
       if (calls('s3:getObject') || calls('s3:putObject')) {
         grantDistributedMapData(role, props.artifactBucket, props.key);
       }
@@ -192,27 +191,30 @@ function usesDistributedMap(definition: string): boolean {
   return /"Mode"\s*:\s*"DISTRIBUTED"/.test(definition);
 }
 
-/** `states:startExecution.sync:2` on a child: start it, watch it, stop it, and the managed rule. */
-function grantStartSyncExecution(role: iam.Role, child: sfn.StateMachine, stack: Stack): void {
-  child.grantStartExecution(role);
+/** `states:startExecution.sync:2` on the children: start them, watch them, stop them, and the managed rule. */
+function grantStartSyncExecution(role: iam.Role, children: sfn.StateMachine[], stack: Stack): void {
+  for (const child of children) child.grantStartExecution(role);
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid: 'WatchChildExecutions',
       actions: ['states:DescribeExecution', 'states:StopExecution'],
-      resources: [
+      resources: children.map((child) =>
         stack.formatArn({
           service: 'states',
           resource: 'execution',
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
           resourceName: `${child.stateMachineName}:*`,
         }),
-      ],
+      ),
     }),
   );
   acknowledgeNag(
     role,
-    'Child execution names are chosen per target at run time; the grant is limited to executions of this one child state machine.',
-    `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${nagRef(child, 'Name')}:*]`,
+    'Child execution names are chosen per target at run time; the grant is limited to executions of the named child state machines.',
+    ...children.map(
+      (child) =>
+        `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${nagRef(child, 'Name')}:*]`,
+    ),
   );
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({

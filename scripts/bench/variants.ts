@@ -24,7 +24,10 @@ export const POLICY_SPECS: Record<BenchPolicy, PolicySpec> = {
   batch: { fixedWaitSeconds: 1, batches: true },
 } as const;
 
-/** The Wait state between a deploy and the next status check in deploy-target.asl.json. */
+/**
+ * The Wait state between a deploy and the next status check in deploy-target.asl.json (the
+ * machine deploy-mode rollouts start; the bench runs deploy mode only).
+ */
 export const STACK_WAIT_STATE = 'Wait for stack';
 
 /** Parses a comma-separated policy list, refusing unknown names with the value received. */
@@ -65,7 +68,8 @@ export function withFixedStackWait(definition: Json, seconds: number): Json {
 
 /**
  * Renames a state machine placeholder everywhere in a definition (as text), so a rollout
- * variant starts the deploy-target variant instead of the real one.
+ * variant starts the deploy-target variant instead of the real one: the rollout names it in
+ * Validate input's `targetStateMachines.deploy`, which a deploy-mode rollout picks for every target.
  */
 export function renamePlaceholder(definitionText: string, from: string, to: string): string {
   return definitionText.split(`\${${from}}`).join(`\${${to}}`);

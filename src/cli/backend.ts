@@ -5,6 +5,8 @@ import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/clien
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { awsClients, configureAws } from '../aws/clients';
+import { targetStateMachineFiles } from '../core/functions';
+import type { RolloutMode } from '../core/rollout-input';
 import { CliError, ExitCodes, UsageError } from './exit-codes';
 import type { ParsedCommand } from './options';
 
@@ -15,7 +17,8 @@ import type { ParsedCommand } from './options';
  */
 export interface AdminResources {
   rolloutStateMachineArn: string;
-  deployTargetStateMachineArn: string;
+  /** The per-target state machine of each mode: a rollout's children run the one of its mode. */
+  targetStateMachineArns: Record<RolloutMode, string>;
   artifactBucket: string;
   topicArn: string;
 }
@@ -122,6 +125,35 @@ export async function openBackend(values: ParsedCommand['values'], env: NodeJS.P
   return openAwsBackend(values, env);
 }
 
+/**
+ * The admin resources named by the admin stack's outputs. A stack deployed before a per-target
+ * machine existed lacks its output: the error names each missing output and how to fix it.
+ */
+export function adminResourcesFromOutputs(outputs: Record<string, string | undefined>): AdminResources {
+  const need = [
+    'RolloutStateMachineArn',
+    ...targetStateMachineFiles.map((sm) => sm.placeholder),
+    'ArtifactBucketName',
+    'NotificationTopicArn',
+  ];
+  const missing = need.filter((k) => !outputs[k]);
+  if (missing.length > 0) {
+    throw new CliError(
+      `the admin stack ${ADMIN_STACK_NAME} lacks output${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; ` +
+        'it was deployed by an older stackfleet or changed by hand. Deploy it again with `npm run deploy-admin`',
+      ExitCodes.unreachable,
+    );
+  }
+  return {
+    rolloutStateMachineArn: outputs.RolloutStateMachineArn!,
+    targetStateMachineArns: Object.fromEntries(
+      targetStateMachineFiles.map((sm) => [sm.mode, outputs[sm.placeholder]!]),
+    ) as Record<RolloutMode, string>,
+    artifactBucket: outputs.ArtifactBucketName!,
+    topicArn: outputs.NotificationTopicArn!,
+  };
+}
+
 async function openAwsBackend(values: ParsedCommand['values'], env: NodeJS.ProcessEnv): Promise<Backend> {
   if (values.profile) process.env.AWS_PROFILE = String(values.profile);
   const region = String(values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1');
@@ -145,25 +177,7 @@ async function openAwsBackend(values: ParsedCommand['values'], env: NodeJS.Proce
         const outputs = Object.fromEntries(
           (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
         );
-        const need = [
-          'RolloutStateMachineArn',
-          'DeployTargetStateMachineArn',
-          'ArtifactBucketName',
-          'NotificationTopicArn',
-        ];
-        const missing = need.filter((k) => !outputs[k]);
-        if (missing.length > 0) {
-          throw new CliError(
-            `the admin stack ${ADMIN_STACK_NAME} lacks outputs ${missing.join(', ')}; deploy it with \`npm run deploy-admin\``,
-            ExitCodes.unreachable,
-          );
-        }
-        cached = {
-          rolloutStateMachineArn: outputs.RolloutStateMachineArn!,
-          deployTargetStateMachineArn: outputs.DeployTargetStateMachineArn!,
-          artifactBucket: outputs.ArtifactBucketName!,
-          topicArn: outputs.NotificationTopicArn!,
-        };
+        cached = adminResourcesFromOutputs(outputs);
         return cached;
       } catch (error) {
         if (error instanceof CliError) throw error;

@@ -6,7 +6,7 @@ import {
   ListMapRunsCommand,
 } from '@aws-sdk/client-sfn';
 import { realNow } from '../sandbox/clock';
-import type { AdminResources, Backend } from './backend';
+import type { Backend } from './backend';
 import { type Progress, renderLiveView, type Style } from './render';
 
 /**
@@ -26,10 +26,13 @@ export interface FollowOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Where a rollout stands, from DescribeMapRun counts and the deploy-target executions. */
+/**
+ * Where a rollout stands, from DescribeMapRun counts and its target executions: those of
+ * `targetStateMachineArn`, the per-target machine of the rollout's mode.
+ */
 export async function readProgress(
   backend: Backend,
-  admin: AdminResources,
+  targetStateMachineArn: string,
   executionArn: string,
   startedAt: number,
   rolloutShortName: string,
@@ -62,7 +65,7 @@ export async function readProgress(
   if (progress.running > 0) {
     const running = await backend.sfn.send(
       new ListExecutionsCommand({
-        stateMachineArn: admin.deployTargetStateMachineArn,
+        stateMachineArn: targetStateMachineArn,
         statusFilter: 'RUNNING',
         maxResults: 50,
       }),
@@ -75,7 +78,7 @@ export async function readProgress(
   if (progress.failed > 0) {
     const failed = await backend.sfn.send(
       new ListExecutionsCommand({
-        stateMachineArn: admin.deployTargetStateMachineArn,
+        stateMachineArn: targetStateMachineArn,
         statusFilter: 'FAILED',
         maxResults: 50,
       }),
@@ -99,7 +102,7 @@ export function targetLabel(executionName: string, rolloutShortName: string): st
 
 export async function followExecution(
   backend: Backend,
-  admin: AdminResources,
+  targetStateMachineArn: string,
   executionArn: string,
   rolloutShortName: string,
   options: FollowOptions,
@@ -131,7 +134,13 @@ export async function followExecution(
   for (;;) {
     const d = await backend.sfn.send(new DescribeExecutionCommand({ executionArn }));
     if (d.startDate) startedAt = d.startDate.getTime();
-    const progress = await readProgress(backend, admin, executionArn, startedAt, rolloutShortName);
+    const progress = await readProgress(
+      backend,
+      targetStateMachineArn,
+      executionArn,
+      startedAt,
+      rolloutShortName,
+    );
     if (d.status !== 'RUNNING') {
       if (d.stopDate) progress.elapsedSeconds = (d.stopDate.getTime() - startedAt) / 1000;
       progress.phase = d.status ?? 'done';

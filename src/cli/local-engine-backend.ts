@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { awsClients, configureAws } from '../aws/clients';
-import { stateMachineFiles, substituteDefinition } from '../core/functions';
+import { stateMachineFiles, substituteDefinition, targetStateMachineFiles } from '../core/functions';
+import type { RolloutMode } from '../core/rollout-input';
 import { adminSubstitutions, createOrUpdateStateMachine } from '../engine/provision';
 import { Sandbox } from '../sandbox/sandbox';
 import { createStepFunctionsService, engineFor } from '../sandbox/services/stepfunctions';
@@ -82,7 +83,9 @@ export async function openLocalEngineBackend(options: {
       }
       admin = {
         rolloutStateMachineArn: arns.rollout!,
-        deployTargetStateMachineArn: arns['deploy-target']!,
+        targetStateMachineArns: Object.fromEntries(
+          targetStateMachineFiles.map((sm) => [sm.mode, arns[sm.id]!]),
+        ) as Record<RolloutMode, string>,
         artifactBucket: options.artifactBucket,
         topicArn: topicArn!,
       };

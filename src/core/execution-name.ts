@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Names of the nested deploy-target executions. A person looking for "what happened to account
- * 111122223333 in eu-west-1" finds the execution in the console by its name, so the name leads with
- * the account and region and ends with a short form of the rollout id that keeps names of different
- * rollouts apart (names are unique per state machine for 90 days).
+ * Names of the nested per-target executions (deploy-target, preview-target, drift-target). A
+ * person looking for "what happened to account 111122223333 in eu-west-1" finds the execution in
+ * the console by its name, so the name leads with the account and region and ends with a short
+ * form of the rollout id that keeps names of different rollouts apart (names are unique per state
+ * machine for 90 days).
  */
 
 /** Step Functions limit on execution names. */

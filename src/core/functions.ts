@@ -16,7 +16,7 @@ export const lambdaFunctions = [
     entry: 'functions/summarize-rollout.ts',
     placeholder: 'SummarizeRolloutFunctionArn',
   },
-  // Preview and drift modes of deploy-target (issue 6); they assume the execution role like deploy-stack.
+  // Preview and drift modes (issue 6): preview-target and drift-target; they assume the execution role like deploy-stack.
   { id: 'preview-changes', entry: 'functions/preview-changes.ts', placeholder: 'PreviewChangesFunctionArn' },
   { id: 'detect-drift', entry: 'functions/detect-drift.ts', placeholder: 'DetectDriftFunctionArn' },
   { id: 'repair-drift', entry: 'functions/repair-drift.ts', placeholder: 'RepairDriftFunctionArn' },
@@ -24,13 +24,35 @@ export const lambdaFunctions = [
 
 export type LambdaFunctionId = (typeof lambdaFunctions)[number]['id'];
 
-/** State machine files, in deployment order (the rollout needs the deploy-target ARN). */
-export const stateMachineFiles = [
+/**
+ * The per-target state machine of each rollout mode. The rollout picks one once (Validate input)
+ * and starts it for every target, so no target pays a state transition to route by mode. Each
+ * placeholder is also the name of the admin stack output that holds the ARN.
+ */
+export const targetStateMachineFiles = [
   {
     id: 'deploy-target',
+    mode: 'deploy',
     file: 'statemachines/deploy-target.asl.json',
     placeholder: 'DeployTargetStateMachineArn',
   },
+  {
+    id: 'preview-target',
+    mode: 'preview',
+    file: 'statemachines/preview-target.asl.json',
+    placeholder: 'PreviewTargetStateMachineArn',
+  },
+  {
+    id: 'drift-target',
+    mode: 'drift',
+    file: 'statemachines/drift-target.asl.json',
+    placeholder: 'DriftTargetStateMachineArn',
+  },
+] as const;
+
+/** State machine files, in deployment order (the rollout needs the per-target machines' ARNs). */
+export const stateMachineFiles = [
+  ...targetStateMachineFiles,
   { id: 'rollout', file: 'statemachines/rollout.asl.json', placeholder: 'RolloutStateMachineArn' },
 ] as const;
 

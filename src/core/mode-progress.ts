@@ -4,8 +4,8 @@ import { StackTagKeys } from './names';
 import { cloudFormationRoleArn, type TargetInput } from './target-input';
 
 /**
- * The progress record the preview and drift steps leave in `$.stack` of the deploy-target
- * state, shaped like Deploy stack's (`status`, `startedAt`, `waitSeconds`, `reason`, and on
+ * The progress record the preview and drift steps leave in `$.stack` of the preview-target and
+ * drift-target state, shaped like Deploy stack's (`status`, `startedAt`, `waitSeconds`, `reason`, and on
  * failure `error`/`cause`) so the shared states ("Target failed", the catch-all, Check stack)
  * read it unchanged. Only small facts: change lists and drift findings are capped.
  */

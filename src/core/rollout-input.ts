@@ -20,6 +20,11 @@ export const RolloutModes = {
 } as const;
 export type RolloutMode = (typeof RolloutModes)[keyof typeof RolloutModes];
 
+/** Whether a value read from outside (an execution's input) names a mode. */
+export function isRolloutMode(value: unknown): value is RolloutMode {
+  return (Object.values(RolloutModes) as unknown[]).includes(value);
+}
+
 /** `targets.regions` value meaning "every region enabled in each account". */
 export const ALL_ENABLED_REGIONS = 'ALL_ENABLED';
 

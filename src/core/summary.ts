@@ -246,7 +246,7 @@ export function parseFailure(error: string | undefined, cause: string | undefine
     return {
       error: currentError,
       reason: clip(
-        `A deploy-target execution with this name already exists (names stay taken for 90 days); start the rollout with a new rolloutId.${text ? ` ${text}` : ''}`,
+        `A target execution with this name already exists (names stay taken for 90 days); start the rollout with a new rolloutId.${text ? ` ${text}` : ''}`,
       ),
     };
   }

@@ -1,6 +1,6 @@
 /**
  * Provisions the admin account of a sandbox the way the CDK app provisions AWS: the versioned
- * artifact bucket, the notification topic, and both state machines from `statemachines/*.asl.json`
+ * artifact bucket, the notification topic, and every state machine from `statemachines/*.asl.json`
  * with the substitutions of src/core/functions.ts — the same files and the same placeholders, so
  * what runs locally is what deploys. Idempotent: running it again updates the definitions.
  */
@@ -14,7 +14,13 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { lambdaFunctions, stateMachineFiles, substituteDefinition } from '../core/functions';
+import {
+  lambdaFunctions,
+  stateMachineFiles,
+  substituteDefinition,
+  targetStateMachineFiles,
+} from '../core/functions';
+import type { RolloutMode } from '../core/rollout-input';
 import { stateMachineArn } from './arns';
 import { lambdaFunctionArn } from './lambda-binding';
 
@@ -38,6 +44,9 @@ export interface ProvisionOptions {
 
 export interface ProvisionedAdmin {
   rolloutStateMachineArn: string;
+  /** The per-target state machine of each mode; a rollout starts the one of its mode. */
+  targetStateMachineArns: Record<RolloutMode, string>;
+  /** `targetStateMachineArns.deploy`: what deploy-mode rollouts start for every target. */
   deployTargetStateMachineArn: string;
   artifactBucket: string;
   topicArn: string;
@@ -142,9 +151,13 @@ export async function provisionSandboxAdmin(
       arn: stateMachineArn(options.region, options.accountId, name),
     });
   }
+  const targetStateMachineArns = Object.fromEntries(
+    targetStateMachineFiles.map((sm) => [sm.mode, arns[sm.id] as string]),
+  ) as Record<RolloutMode, string>;
   return {
     rolloutStateMachineArn: arns.rollout as string,
-    deployTargetStateMachineArn: arns['deploy-target'] as string,
+    targetStateMachineArns,
+    deployTargetStateMachineArn: targetStateMachineArns.deploy,
     artifactBucket,
     topicArn,
     substitutions,

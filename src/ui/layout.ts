@@ -124,7 +124,7 @@ export async function layoutGraph(graph: UiGraph): Promise<LaidOutGraph> {
       'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
       'elk.layered.spacing.nodeNodeBetweenLayers': '44',
       'elk.spacing.nodeNode': '16',
-      // Compact: a deploy-target machine with three modes is wide enough already.
+      // Compact: drift-target (drift, repair and the deploy states it converges through) is wide enough already.
       'elk.spacing.edgeLabel': '2',
       'elk.spacing.edgeEdge': '6',
       'elk.spacing.edgeNode': '8',

@@ -1,6 +1,6 @@
 /**
  * The UI server's reading of Step Functions: rollouts, their map runs, their nested
- * deploy-target executions and each target's history, all through the public SFN API so the
+ * per-target executions and each target's history, all through the public SFN API so the
  * same code serves the sandbox and AWS. Built for 10,000 targets: one paginated
  * ListExecutions per refresh (stopping at the rollout's start), finer outcomes fetched a few
  * hundred at a time and cached once a target is final, and deltas for the page.
@@ -118,23 +118,39 @@ export async function resolveRolloutStateMachine(
   return found[0]!;
 }
 
+/** The state machine a rollout's targets run as, and the name its graph is drawn under. */
+export interface TargetStateMachine {
+  stateMachineArn: string;
+  /** `deploy-target`, `preview-target` or `drift-target`. */
+  machine: string;
+}
+
 /**
- * The deploy-target state machine, read from the rollout definition: the Task that starts a
- * nested execution names it in `Parameters.StateMachineArn`.
+ * The per-target state machine a rollout's children ran, read from the rollout definition. The
+ * rollout picks it by mode at run time (`StateMachineArn.$`) from the `targetStateMachines` it
+ * passes to Validate input, so the rollout's `mode` (from its input) selects the entry. A
+ * definition whose Task names one machine in `Parameters.StateMachineArn` (rollouts started
+ * before the per-mode machines) runs every mode in that one.
  */
-export function findTargetStateMachineArn(rolloutDefinition: string): string | undefined {
-  let found: string | undefined;
+export function findTargetStateMachine(
+  rolloutDefinition: string,
+  mode: string | undefined,
+): TargetStateMachine | undefined {
+  let fixed: string | undefined;
+  let byMode: Record<string, unknown> | undefined;
   const visit = (value: unknown) => {
-    if (found || !value || typeof value !== 'object') return;
+    if (fixed || !value || typeof value !== 'object') return;
     const record = value as Record<string, unknown>;
     if (typeof record.Resource === 'string' && record.Resource.includes(':states:startExecution')) {
       const params = (record.Parameters ?? record.Arguments) as Record<string, unknown> | undefined;
       const arn = params?.StateMachineArn;
       if (typeof arn === 'string' && arn.startsWith('arn:')) {
-        found = arn;
+        fixed = arn;
         return;
       }
     }
+    const machines = record.targetStateMachines;
+    if (!byMode && machines && typeof machines === 'object') byMode = machines as Record<string, unknown>;
     for (const v of Object.values(record)) visit(v);
   };
   try {
@@ -142,12 +158,28 @@ export function findTargetStateMachineArn(rolloutDefinition: string): string | u
   } catch {
     return undefined;
   }
-  return found;
+  if (fixed) return { stateMachineArn: fixed, machine: 'deploy-target' };
+  const chosen = mode === undefined ? undefined : byMode?.[mode];
+  if (typeof chosen === 'string' && chosen.startsWith('arn:'))
+    return { stateMachineArn: chosen, machine: `${mode}-target` };
+  return undefined;
+}
+
+/** The `mode` of a rollout execution's input; undefined when the input has none (it was refused). */
+export function rolloutModeOf(input: string | undefined): string | undefined {
+  try {
+    const mode = (JSON.parse(input ?? '{}') as { mode?: unknown }).mode;
+    return typeof mode === 'string' ? mode : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Caches laid-out graphs per state machine: definitions do not change under a running page. */
 export class DefinitionCache {
   private readonly graphs = new Map<string, Promise<{ graph: LaidOutGraph; definition: string }>>();
+  /** Mode of each rollout execution read so far (an execution's input never changes). */
+  private readonly modes = new Map<string, string | undefined>();
 
   constructor(private readonly sfn: SFNClient) {}
 
@@ -166,9 +198,13 @@ export class DefinitionCache {
     return entry;
   }
 
-  /** Both graphs of a rollout: its own machine and the deploy-target machine it starts. */
+  /**
+   * Both graphs of a rollout: its own machine and the per-target machine of its mode (the one
+   * its children run). `execution` (DescribeExecution of the rollout) saves a call when known.
+   */
   async forRollout(
     rolloutExecutionArn: string,
+    execution?: { input?: string },
   ): Promise<DefinitionsWire & { targetStateMachineArn?: string }> {
     const d = await this.sfn.send(
       new DescribeStateMachineForExecutionCommand({ executionArn: rolloutExecutionArn }),
@@ -181,10 +217,19 @@ export class DefinitionCache {
       this.graphs.set(rolloutArn, rollout);
     }
     const out: DefinitionsWire & { targetStateMachineArn?: string } = { rollout: (await rollout).graph };
-    const targetArn = findTargetStateMachineArn(definition);
-    if (targetArn) {
-      out.target = (await this.graph(targetArn, 'deploy-target')).graph;
-      out.targetStateMachineArn = targetArn;
+    let target = findTargetStateMachine(definition, undefined);
+    if (!target) {
+      if (!this.modes.has(rolloutExecutionArn)) {
+        const input =
+          execution?.input ??
+          (await this.sfn.send(new DescribeExecutionCommand({ executionArn: rolloutExecutionArn }))).input;
+        this.modes.set(rolloutExecutionArn, rolloutModeOf(input));
+      }
+      target = findTargetStateMachine(definition, this.modes.get(rolloutExecutionArn));
+    }
+    if (target) {
+      out.target = (await this.graph(target.stateMachineArn, target.machine)).graph;
+      out.targetStateMachineArn = target.stateMachineArn;
     }
     return out;
   }
@@ -279,7 +324,7 @@ export class RolloutTracker {
 
   private async doRefresh(): Promise<void> {
     const execution = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn }));
-    const defs = await this.definitions.forRollout(this.executionArn);
+    const defs = await this.definitions.forRollout(this.executionArn, execution);
     const start = ms(execution.startDate) ?? 0;
     if (this.rolloutIds.length === 0) this.rolloutIds = rolloutIdCandidates(execution);
 
@@ -380,7 +425,7 @@ export class RolloutTracker {
     this.finished = TERMINAL.has(execution.status ?? '') && !unsettled;
   }
 
-  /** Pages the deploy-target executions newest first, stopping once a page is older than the rollout. */
+  /** Pages the target executions newest first, stopping once a page is older than the rollout. */
   private async listTargets(stateMachineArn: string, rolloutStart: number, rolloutStop: number | undefined) {
     let nextToken: string | undefined;
     let latest = 0;

@@ -73,7 +73,7 @@ export interface RolloutHeaderWire {
   name: string;
   status: string;
   stateMachineArn: string;
-  /** The deploy-target state machine the map run's items start. */
+  /** The per-target state machine (of the rollout's mode) the map run's items start. */
   targetStateMachineArn?: string;
   startDate: number;
   stopDate?: number;

@@ -58,7 +58,7 @@ export interface RunMetrics {
   cpuMs: number;
   /** Executions started during the run (the top one, map run children, nested children). */
   executions: number;
-  /** Nested executions of the deploy-target state machine (one per target). */
+  /** Nested executions of the per-target state machines (one per target, of the rollout's mode). */
   targets: number;
   /** State transitions of every execution of the run. */
   transitions: number;
@@ -184,9 +184,9 @@ export async function openSandboxHarness(options: HarnessOptions = {}): Promise<
       .filter((arn) => !before.has(arn))
       .map((arn) => engine.store.executions[arn] as StoredExecution);
     const top = engine.store.executions[executionArn] as StoredExecution;
-    const deployTarget = admin?.deployTargetStateMachineArn;
-    const targets = deployTarget
-      ? created.filter((e) => e.stateMachineArn === deployTarget).length
+    const perTarget = admin ? new Set(Object.values(admin.targetStateMachineArns)) : undefined;
+    const targets = perTarget
+      ? created.filter((e) => perTarget.has(e.stateMachineArn)).length
       : created.filter((e) => e.parentExecutionArn !== undefined && e.mapRunArn === undefined).length;
     const transitions = created.reduce((sum, e) => sum + e.stateTransitions, 0);
     let cfnCalls = 0;

@@ -13,6 +13,7 @@ import {
 import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import { awsClients } from '../../src/aws/clients';
+import type { RolloutMode } from '../../src/core/rollout-input';
 import type { RolloutSummary, RolloutSummaryDocument } from '../../src/core/summary';
 import { cfnSection } from '../../src/sandbox/cfn/state';
 import { validateScenario } from '../../src/sandbox/scenario';
@@ -126,14 +127,27 @@ async function readSummary(h: SandboxHarness, key: string): Promise<RolloutSumma
   return JSON.parse(text) as RolloutSummaryDocument;
 }
 
-/** Names of the deploy-target executions a rollout started (its id ends every name). */
-async function childExecutions(h: SandboxHarness, rolloutId: string) {
+/** The target executions a rollout started (its id ends every name), of the mode's per-target machine. */
+async function childExecutions(h: SandboxHarness, rolloutId: string, mode: RolloutMode = 'deploy') {
   const all = await h.virtual(() =>
     h.sfn.send(
-      new ListExecutionsCommand({ stateMachineArn: h.admin?.deployTargetStateMachineArn, maxResults: 1000 }),
+      new ListExecutionsCommand({
+        stateMachineArn: h.admin?.targetStateMachineArns[mode],
+        maxResults: 1000,
+      }),
     ),
   );
   return (all.executions ?? []).filter((e) => e.name?.endsWith(`-${rolloutId}`));
+}
+
+/** The states an execution entered, in order, as its history in the console lists them. */
+async function enteredStates(h: SandboxHarness, executionArn: string | undefined): Promise<string[]> {
+  const history = await h.virtual(() =>
+    h.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 })),
+  );
+  return (history.events ?? []).flatMap((e) =>
+    e.stateEnteredEventDetails?.name ? [e.stateEnteredEventDetails.name] : [],
+  );
 }
 
 function stackOf(h: SandboxHarness, account: string, region: string) {
@@ -210,6 +224,10 @@ describe('rollout state machine on the sandbox', () => {
       });
       expect(typeof input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID).toBe('string');
       expect(input.templateUrl).toContain(`versionId=${h.template?.versionId}`);
+      // Straight to work: no state spent choosing the mode.
+      const entered = await enteredStates(h, children[0]?.executionArn);
+      expect(entered[0]).toBe('Deploy stack');
+      expect(entered).not.toContain('Which mode?');
     });
 
     test('no more children run at once than maxConcurrency allows', async () => {
@@ -528,6 +546,11 @@ describe('preview and drift rollouts', () => {
     });
     expect(summary.text).toContain('2 NO_CHANGE, 0 FAILED, 0 SKIPPED, 2 CHANGES');
     expect(opsOf()).toEqual(before);
+    // Every target ran the preview machine, which starts at its first Task.
+    const children = await childExecutions(h, 'it-modes-preview', 'preview');
+    expect(children).toHaveLength(4);
+    expect(await childExecutions(h, 'it-modes-preview', 'deploy')).toEqual([]);
+    expect((await enteredStates(h, children[0]?.executionArn))[0]).toBe('Create change set');
   });
 
   test('drift without repair reports the drifted target and leaves it drifted', async () => {
@@ -543,6 +566,9 @@ describe('preview and drift rollouts', () => {
       [`${PROD[1]}/eu-west-1`]: 'IN_SYNC',
       [`${PROD[1]}/us-east-1`]: 'IN_SYNC',
     });
+    const children = await childExecutions(h, 'it-modes-drift', 'drift');
+    expect(children).toHaveLength(4);
+    expect((await enteredStates(h, children[0]?.executionArn))[0]).toBe('Detect drift');
   });
 
   test('drift with repair reverts the drifted target; a second run finds everything in sync', async () => {

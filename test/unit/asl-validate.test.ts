@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { lambdaFunctions } from '../../src/core/functions';
+import { basename, join } from 'node:path';
+import { lambdaFunctions, stateMachineFiles, targetStateMachineFiles } from '../../src/core/functions';
 
 // asl-validator ships no type declarations; this is the shape of its export.
 const validator = require('asl-validator') as (definition: unknown) => {
@@ -15,6 +15,10 @@ interface AnyState {
   Type: string;
   Comment?: string;
   Resource?: string;
+  Next?: string;
+  Default?: string;
+  Choices?: Array<{ Variable?: string; Next: string }>;
+  Catch?: Array<{ Next: string }>;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
   Credentials?: unknown;
@@ -34,9 +38,46 @@ function allStates(states: Record<string, AnyState>): Array<[string, AnyState]> 
   ]);
 }
 
+/** Names of the states reachable from StartAt (top level: the per-target files have no nested scopes). */
+function reachable(definition: { StartAt: string; States: Record<string, AnyState> }): string[] {
+  const seen = new Set<string>();
+  const queue = [definition.StartAt];
+  while (queue.length > 0) {
+    const name = queue.shift() as string;
+    const state = definition.States[name];
+    if (seen.has(name) || !state) continue;
+    seen.add(name);
+    if (state.Next) queue.push(state.Next);
+    if (state.Default) queue.push(state.Default);
+    for (const rule of [...(state.Choices ?? []), ...(state.Catch ?? [])]) queue.push(rule.Next);
+  }
+  return [...seen];
+}
+
+const targetDefinitions = targetStateMachineFiles.map((sm) => ({
+  file: basename(sm.file),
+  definition: JSON.parse(readFileSync(join(folder, basename(sm.file)), 'utf8')) as {
+    Comment: string;
+    StartAt: string;
+    States: Record<string, AnyState>;
+  },
+}));
+
+/** The states that turn a caught error into the target's Fail state: every per-target file has them. */
+const FAILURE_STATES = [
+  'Function error?',
+  'Read function error',
+  'Function failed',
+  'Keep function reason',
+  'Describe failure',
+  'Format failure',
+  'Target failed',
+];
+
 describe('state machines', () => {
-  it('include the per-target workflow', () => {
-    expect(files).toContain('deploy-target.asl.json');
+  it('include every registered file: the rollout and a per-target workflow per mode', () => {
+    expect(files.sort()).toEqual(stateMachineFiles.map((sm) => basename(sm.file)).sort());
+    expect(targetStateMachineFiles.map((sm) => sm.mode)).toEqual(['deploy', 'preview', 'drift']);
   });
 
   describe.each(files)('%s', (file) => {
@@ -58,10 +99,8 @@ describe('state machines', () => {
     });
   });
 
-  // House rules for the per-target workflow (other files follow their own issues' rules).
-  describe('deploy-target.asl.json house rules', () => {
-    const definition = JSON.parse(readFileSync(join(folder, 'deploy-target.asl.json'), 'utf8'));
-
+  // House rules for the per-target workflows (other files follow their own issues' rules).
+  describe.each(targetDefinitions)('$file house rules', ({ definition }) => {
     it('gives every state a Comment and a name a person reads, and every Task an explicit timeout', () => {
       for (const [name, state] of allStates(definition.States)) {
         expect({ name, comment: Boolean(state.Comment) }).toEqual({ name, comment: true });
@@ -75,8 +114,10 @@ describe('state machines', () => {
     it('binds Tasks to registered function placeholders, and waits with SecondsPath', () => {
       const states = Object.fromEntries(allStates(definition.States));
       const placeholder = (name: string) => `\${${name}}`;
-      expect(states['Deploy stack']?.Resource).toBe(placeholder('DeployStackFunctionArn'));
-      expect(states['Check stack']?.Resource).toBe(placeholder('CheckStackFunctionArn'));
+      if (states['Deploy stack'])
+        expect(states['Deploy stack'].Resource).toBe(placeholder('DeployStackFunctionArn'));
+      if (states['Check stack'])
+        expect(states['Check stack'].Resource).toBe(placeholder('CheckStackFunctionArn'));
       const registered = new Set<string>(lambdaFunctions.map((f) => placeholder(f.placeholder)));
       for (const [name, state] of Object.entries(states)) {
         if (state.Type === 'Task')
@@ -86,6 +127,62 @@ describe('state machines', () => {
           });
         if (state.Type === 'Wait') expect(state).toHaveProperty('SecondsPath');
       }
+    });
+  });
+
+  describe('per-target workflows', () => {
+    it('start directly at the first Task of their mode: no state is spent choosing the mode', () => {
+      expect(targetDefinitions.map(({ file, definition }) => [file, definition.StartAt])).toEqual([
+        ['deploy-target.asl.json', 'Deploy stack'],
+        ['preview-target.asl.json', 'Create change set'],
+        ['drift-target.asl.json', 'Detect drift'],
+      ]);
+      for (const { file, definition } of targetDefinitions) {
+        expect({ file, start: definition.States[definition.StartAt]?.Type }).toEqual({ file, start: 'Task' });
+        const routesByMode = Object.entries(definition.States).filter(([, state]) =>
+          (state.Choices ?? []).some((rule) => rule.Variable === '$.mode'),
+        );
+        expect({ file, routesByMode }).toEqual({ file, routesByMode: [] });
+      }
+    });
+
+    it('hold exactly the states reachable from StartAt, the failure-formatting states included', () => {
+      for (const { file, definition } of targetDefinitions) {
+        const names = Object.keys(definition.States);
+        expect({ file, states: reachable(definition).sort() }).toEqual({ file, states: [...names].sort() });
+        expect({ file, failureStates: FAILURE_STATES.filter((n) => names.includes(n)) }).toEqual({
+          file,
+          failureStates: FAILURE_STATES,
+        });
+      }
+      // Drift converges missing, failed and outdated stacks through the deploy states.
+      const drift = targetDefinitions.find((t) => t.file === 'drift-target.asl.json')?.definition;
+      const deploy = targetDefinitions.find((t) => t.file === 'deploy-target.asl.json')?.definition;
+      expect(Object.keys(drift?.States ?? {})).toEqual(
+        expect.arrayContaining(Object.keys(deploy?.States ?? {})),
+      );
+    });
+
+    it('keep every state they share identical (name, Comment, Retry, Catch, transitions), so the copies cannot drift apart', () => {
+      const first = new Map<string, { file: string; state: AnyState }>();
+      let shared = 0;
+      for (const { file, definition } of targetDefinitions) {
+        for (const [name, state] of Object.entries(definition.States)) {
+          const seen = first.get(name);
+          if (!seen) {
+            first.set(name, { file, state });
+            continue;
+          }
+          shared++;
+          expect({ state: name, in: file, definition: state }).toStrictEqual({
+            state: name,
+            in: file,
+            definition: seen.state,
+          });
+        }
+      }
+      // The failure states in preview and drift, and the deploy states again in drift.
+      expect(shared).toBe(FAILURE_STATES.length * 2 + 6);
     });
   });
 });

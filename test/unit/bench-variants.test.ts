@@ -42,7 +42,7 @@ describe('withFixedStackWait', () => {
 });
 
 describe('renamePlaceholder', () => {
-  it('points every start of the deploy-target machine in the rollout at the variant placeholder', () => {
+  it('makes a deploy-mode rollout variant start the deploy-target variant (the bench runs deploy mode only)', () => {
     const before = rolloutText.split('${DeployTargetStateMachineArn}').length - 1;
     expect(before).toBeGreaterThan(0);
     const renamed = renamePlaceholder(
@@ -52,7 +52,13 @@ describe('renamePlaceholder', () => {
     );
     expect(renamed).not.toContain('${DeployTargetStateMachineArn}');
     expect(renamed.split('${BenchDeployTargetStateMachineArn}').length - 1).toBe(before);
-    expect(JSON.parse(renamed)).toBeTruthy();
+    // Validate input hands the rollout's mode its machine: deploy now names the variant.
+    const variant = JSON.parse(renamed) as { States: States };
+    const parameters = variant.States['Validate input']?.Parameters as {
+      targetStateMachines: Record<string, string>;
+    };
+    expect(parameters.targetStateMachines.deploy).toBe('${BenchDeployTargetStateMachineArn}');
+    expect(parameters.targetStateMachines.preview).toBe('${PreviewTargetStateMachineArn}');
   });
 });
 

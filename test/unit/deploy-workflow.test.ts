@@ -193,7 +193,6 @@ describe('deploy-target workflow in the local engine', () => {
       checks: 2,
     });
     expect(entered).toEqual([
-      'Which mode?',
       'Deploy stack',
       'Stack settled?',
       'Wait for stack',
@@ -232,7 +231,7 @@ describe('deploy-target workflow in the local engine', () => {
     const { output, entered } = await run(input);
 
     expect(output).toMatchObject({ outcome: 'NO_CHANGE', checks: 0, stackId: STACK_ID });
-    expect(entered).toEqual(['Which mode?', 'Deploy stack', 'Stack settled?', 'Stack up to date']);
+    expect(entered).toEqual(['Deploy stack', 'Stack settled?', 'Stack up to date']);
   });
 
   it('fails a target whose stack rolled back with Error StackFailed and the first failed resource in Cause', async () => {
@@ -340,8 +339,7 @@ describe('deploy-target workflow in the local engine', () => {
 
     const { output, entered } = await run(input);
 
-    expect(entered.slice(0, 5)).toEqual([
-      'Which mode?',
+    expect(entered.slice(0, 4)).toEqual([
       'Deploy stack',
       'Stack settled?',
       'Wait for other operation',
@@ -413,10 +411,17 @@ describe('deploy-target workflow in the local engine', () => {
     );
   });
 
-  it('refuses a mode it does not run with InvalidInput', async () => {
-    const { end, entered } = await run({ ...input, mode: 'destroy' });
-    expect(entered).toEqual(['Which mode?', 'Mode not supported']);
-    expect(end?.Error).toBe('InvalidInput');
-    expect(sts.calls()).toHaveLength(0);
-  });
+  it.each([
+    ['preview', 'mode must be deploy for Deploy stack, which changes stacks. Received: preview'],
+    ['destroy', 'mode must be one of deploy, preview, drift. Received: destroy'],
+  ])(
+    'refuses input of mode %s in Deploy stack with InvalidInput before any AWS call',
+    async (mode, reason) => {
+      const { end, entered } = await run({ ...input, mode });
+      expect(entered).toEqual(['Deploy stack', 'Stack settled?', 'Target failed']);
+      expect(end?.Error).toBe('InvalidInput');
+      expect(JSON.parse(String(end?.Cause)).reason).toBe(reason);
+      expect(sts.calls()).toHaveLength(0);
+    },
+  );
 });

@@ -15,8 +15,9 @@ import {
   type StackFleetAdminStackProps,
 } from '../../infra/lib/admin-stack';
 import { adminStackPropsFromContext } from '../../infra/lib/context';
+import { pascalCase } from '../../infra/lib/names';
 import { GrantedIntegrations, placeholdersIn, serviceIntegrationsIn } from '../../infra/lib/state-machines';
-import { lambdaFunctions, stateMachineFiles } from '../../src/core/functions';
+import { lambdaFunctions, stateMachineFiles, targetStateMachineFiles } from '../../src/core/functions';
 import { validateRolloutInput } from '../../src/core/rollout-input';
 
 // aws-cdk-lib's built-in schema validation takes ~15 s on this stack: run it once, explicitly,
@@ -259,9 +260,7 @@ describe('state machines', () => {
   it('fills every placeholder a definition file uses', () => {
     for (const entry of stateMachineFiles) {
       const used = placeholdersIn(readFileSync(join(projectRoot, entry.file), 'utf8'));
-      const machine = stack.node
-        .findChild('StateMachines')
-        .node.findChild(entry.id === 'rollout' ? 'Rollout' : 'DeployTarget');
+      const machine = stack.node.findChild('StateMachines').node.findChild(pascalCase(entry.id));
       const props = resources[logicalId(machine)]?.Properties as {
         DefinitionSubstitutions: Record<string, unknown>;
       };
@@ -289,7 +288,15 @@ describe('state machines', () => {
     }
     const start = statements.filter((s) => actionsOf(s).includes('states:StartExecution'));
     const targets = JSON.stringify(start.map((s) => s.Resource));
-    expect(targets).toContain(logicalId(stack.deployTargetStateMachine));
+    // Validate input picks the per-target machine by mode: the rollout may start, watch and stop each.
+    const watch = JSON.stringify(
+      statements.filter((s) => s.Sid === 'WatchChildExecutions').map((s) => [s.Action, s.Resource]),
+    );
+    for (const machine of Object.values(stack.targetStateMachines)) {
+      expect(targets).toContain(logicalId(machine));
+      expect(watch).toContain(logicalId(machine));
+    }
+    expect(watch).toContain('states:StopExecution');
     // Distributed Map children run as the rollout machine itself.
     expect(targets).toContain(logicalId(stack.rolloutStateMachine));
     const invoke = statements.find((s) => actionsOf(s).includes('lambda:InvokeFunction'));
@@ -335,14 +342,37 @@ describe('state machines', () => {
     );
   });
 
-  it('lets the deploy-target machine invoke only the deploy and check functions', () => {
-    const statements = statementsOf(logicalId(stack.deployTargetStateMachine.role as never));
+  it.each([
+    ['deploy', ['deploy-stack', 'check-stack']],
+    ['preview', ['preview-changes']],
+    ['drift', ['detect-drift', 'repair-drift', 'check-stack', 'deploy-stack']],
+  ] as const)('lets the %s per-target machine invoke only the functions of its mode: %j', (mode, ids) => {
+    const statements = statementsOf(logicalId(stack.targetStateMachines[mode].role as never));
     const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
     const invoked = JSON.stringify(invoke.map((s) => s.Resource));
-    expect(invoked).toContain(logicalId(stack.functions.byId['deploy-stack']));
-    expect(invoked).toContain(logicalId(stack.functions.byId['check-stack']));
-    expect(invoked).not.toContain(logicalId(stack.functions.byId['plan-targets']));
+    for (const fn of lambdaFunctions) {
+      const id = logicalId(stack.functions.byId[fn.id]);
+      expect({ fn: fn.id, invoked: invoked.includes(id) }).toEqual({
+        fn: fn.id,
+        invoked: (ids as readonly string[]).includes(fn.id),
+      });
+    }
     expect(statements.flatMap(actionsOf)).not.toContain('states:StartExecution');
+  });
+
+  it('outputs the ARN of every state machine the CLI reads', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.RolloutStateMachineArn?.Value).toEqual({ Ref: logicalId(stack.rolloutStateMachine) });
+    for (const sm of targetStateMachineFiles) {
+      expect(outputs[sm.placeholder]?.Value).toEqual({ Ref: logicalId(stack.targetStateMachines[sm.mode]) });
+    }
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'DeployTargetStateMachineArn',
+        'PreviewTargetStateMachineArn',
+        'DriftTargetStateMachineArn',
+      ]),
+    );
   });
 });
 

@@ -6,7 +6,9 @@ import {
   resourcePlaceholders,
   stateMachineFiles,
   substituteDefinition,
+  targetStateMachineFiles,
 } from '../../src/core/functions';
+import { RolloutModes } from '../../src/core/rollout-input';
 
 // asl-validator ships no type declarations.
 const validator: (definition: unknown) => { isValid: boolean; errors: unknown[] } = require('asl-validator');
@@ -69,6 +71,8 @@ describe('statemachines/rollout.asl.json', () => {
         'PlanTargetsFunctionArn',
         'SummarizeRolloutFunctionArn',
         'DeployTargetStateMachineArn',
+        'PreviewTargetStateMachineArn',
+        'DriftTargetStateMachineArn',
         'ArtifactBucketName',
         'NotificationTopicArn',
       ]),
@@ -103,7 +107,11 @@ describe('statemachines/rollout.asl.json', () => {
         Resource: 'arn:aws:states:::s3:putObject',
         Parameters: { Bucket: 'stackfleet-artifacts' },
       });
-      expect(map.ItemSelector).toEqual({ 'target.$': '$$.Map.Item.Value', 'deployment.$': '$.deployment' });
+      expect(map.ItemSelector).toEqual({
+        'target.$': '$$.Map.Item.Value',
+        'deployment.$': '$.deployment',
+        'targetStateMachineArn.$': '$.targetStateMachineArn',
+      });
       expect(typeof map.Label).toBe('string');
       expect(map.MaxConcurrencyPath).toBe('$.plan.maxConcurrency');
     }
@@ -114,12 +122,24 @@ describe('statemachines/rollout.asl.json', () => {
     });
   });
 
-  test('each item runs the deploy-target workflow as a named, linked nested execution with the full child input', () => {
+  test('Validate input is given the per-target machine of every mode, to pick one for the whole rollout', () => {
+    const machines = definition.States['Validate input'].Parameters.targetStateMachines;
+    expect(Object.keys(machines).sort()).toEqual(Object.values(RolloutModes).sort());
+    for (const sm of targetStateMachineFiles) expect(machines[sm.mode]).toBe(values[sm.placeholder]);
+    // The choice is made once: no Choice state in the parent or the item processor reads the mode.
+    const byMode = allStates(definition.States).filter(([, s]) =>
+      (s.Choices ?? []).some((c: Any) => JSON.stringify(c).includes('mode')),
+    );
+    expect(byMode).toEqual([]);
+  });
+
+  test('each item runs the chosen per-target workflow as a named, linked nested execution with the full child input', () => {
     for (const name of ['Deploy canaries', 'Deploy targets']) {
       const processor = definition.States[name].ItemProcessor;
       const task = processor.States[processor.StartAt];
       expect(task.Resource).toBe('arn:aws:states:::states:startExecution.sync:2');
-      expect(task.Parameters.StateMachineArn).toBe(values.DeployTargetStateMachineArn);
+      expect(task.Parameters).not.toHaveProperty('StateMachineArn');
+      expect(task.Parameters['StateMachineArn.$']).toBe('$.targetStateMachineArn');
       expect(task.Parameters['Name.$']).toBe('$.target.executionName');
       const input = Object.keys(task.Parameters.Input).map((k) => k.replace(/\.\$$/, ''));
       expect(input.sort()).toEqual(
@@ -143,7 +163,7 @@ describe('statemachines/rollout.asl.json', () => {
       );
       expect(task.Parameters.Input['AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$']).toBe('$$.Execution.Id');
       // Shared fields come from the validated deployment settings, per-target ones from the manifest line.
-      for (const [key, value] of Object.entries(task.Parameters.Input)) {
+      for (const [key, value] of Object.entries(task.Parameters.Input as Record<string, unknown>)) {
         if (key.startsWith('AWS_')) continue;
         expect(String(value)).toMatch(/^\$\.(deployment|target)\./);
       }

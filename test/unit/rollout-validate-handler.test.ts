@@ -19,6 +19,13 @@ function request(extra: Record<string, unknown> = {}) {
   };
 }
 
+/** What the rollout definition's Validate input passes: one per-target machine per mode. */
+const targetStateMachines = {
+  deploy: 'arn:aws:states:eu-central-1:111122223333:stateMachine:stackfleet-deploy-target',
+  preview: 'arn:aws:states:eu-central-1:111122223333:stateMachine:stackfleet-preview-target',
+  drift: 'arn:aws:states:eu-central-1:111122223333:stateMachine:stackfleet-drift-target',
+};
+
 function awsError(name: string, status: number): Error {
   return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 }
@@ -43,7 +50,7 @@ beforeEach(() => s3.reset());
 describe('validate-rollout handler', () => {
   test('pins the latest version and returns the settings every child shares', async () => {
     s3.on(HeadObjectCommand).resolves({ VersionId: 'ver-7', ContentLength: 1200 });
-    const out = await handler({ request: request(), executionName: 'exec-1' });
+    const out = await handler({ targetStateMachines, request: request(), executionName: 'exec-1' });
     expect(out.rollout.template).toEqual({
       bucket: 'stackfleet-artifacts',
       key: 'templates/base line.yaml',
@@ -69,9 +76,36 @@ describe('validate-rollout handler', () => {
     });
   });
 
+  test.each([
+    ['deploy', {}],
+    ['preview', {}],
+    ['drift', { repair: true }],
+  ] as const)('picks the %s per-target state machine once for the whole rollout', async (mode, extra) => {
+    s3.on(HeadObjectCommand).resolves({ VersionId: 'ver-7' });
+    const out = await handler({ targetStateMachines, request: request({ mode, ...extra }) });
+    expect(out.targetStateMachineArn).toBe(targetStateMachines[mode]);
+    expect(out.deployment.mode).toBe(mode);
+  });
+
+  test('names the missing per-target state machine of the mode (a definition defect, not bad input)', async () => {
+    const { preview: _preview, ...others } = targetStateMachines;
+    const error = await refusal({
+      targetStateMachines: others as typeof targetStateMachines,
+      request: request({ mode: 'preview' }),
+    });
+    expect(error.name).not.toBe(ErrorNames.InvalidInput);
+    expect(error.message).toBe(
+      "targetStateMachines.preview must be the ARN of the preview per-target state machine (the rollout definition's Validate input passes one per mode). Received: (nothing)",
+    );
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+
   test('its output is a valid deploy-target input once a target is added', async () => {
     s3.on(HeadObjectCommand).resolves({ VersionId: 'ver-7' });
-    const { deployment } = await handler({ request: request({ externalId: 'ext-123' }) });
+    const { deployment } = await handler({
+      targetStateMachines,
+      request: request({ externalId: 'ext-123' }),
+    });
     const child = parseTargetInput({
       ...deployment,
       accountId: '111122223333',
@@ -85,6 +119,7 @@ describe('validate-rollout handler', () => {
   test('checks the exact version asked for', async () => {
     s3.on(HeadObjectCommand).resolves({ VersionId: 'v-asked' });
     await handler({
+      targetStateMachines,
       request: request({ template: { bucket: 'stackfleet-artifacts', key: 'k.yaml', versionId: 'v-asked' } }),
     });
     expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input.VersionId).toBe('v-asked');
@@ -93,6 +128,7 @@ describe('validate-rollout handler', () => {
   test('uses the execution name as rollout id when the request has none', async () => {
     s3.on(HeadObjectCommand).resolves({ VersionId: 'v' });
     const out = await handler({
+      targetStateMachines,
       request: request({ rolloutId: undefined }),
       executionName: 'drift schedule 2026-11-27',
     });
@@ -100,7 +136,10 @@ describe('validate-rollout handler', () => {
   });
 
   test('refuses bad input before touching S3', async () => {
-    const error = await refusal({ request: request({ targets: { accounts: ['12ab'] } }) });
+    const error = await refusal({
+      targetStateMachines,
+      request: request({ targets: { accounts: ['12ab'] } }),
+    });
     expect(error.name).toBe(ErrorNames.InvalidInput);
     expect(error.field).toBe('targets.accounts[0]');
     expect(error.message).toContain('Received: 12ab');
@@ -119,7 +158,7 @@ describe('validate-rollout handler', () => {
     ['an unreadable bucket', awsError('Forbidden', 403), {}, 'template.bucket', 'denied'],
   ])('refuses %s with InvalidInput naming the field', async (_name, failure, extra, field, fragment) => {
     s3.on(HeadObjectCommand).rejects(failure);
-    const error = await refusal({ request: request(extra) });
+    const error = await refusal({ targetStateMachines, request: request(extra) });
     expect(error.name).toBe(ErrorNames.InvalidInput);
     expect(error.field).toBe(field);
     expect(error.message).toContain(fragment);
@@ -127,21 +166,21 @@ describe('validate-rollout handler', () => {
 
   test('refuses an unversioned bucket (children need a pinned version)', async () => {
     s3.on(HeadObjectCommand).resolves({ ETag: '"abc"' });
-    const error = await refusal({ request: request() });
+    const error = await refusal({ targetStateMachines, request: request() });
     expect(error.field).toBe('template.bucket');
     expect(error.message).toContain('versioning enabled');
   });
 
   test('refuses a template larger than CloudFormation accepts', async () => {
     s3.on(HeadObjectCommand).resolves({ VersionId: 'v', ContentLength: 2_000_000 });
-    const error = await refusal({ request: request() });
+    const error = await refusal({ targetStateMachines, request: request() });
     expect(error.field).toBe('template.key');
     expect(error.message).toContain('2000000 bytes');
   });
 
   test('reports throttling as Throttled so the state machine retries', async () => {
     s3.on(HeadObjectCommand).rejects(awsError('SlowDown', 503));
-    expect((await refusal({ request: request() })).name).toBe(ErrorNames.Throttled);
+    expect((await refusal({ targetStateMachines, request: request() })).name).toBe(ErrorNames.Throttled);
   });
 });
 

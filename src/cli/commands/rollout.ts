@@ -12,10 +12,10 @@ import { publishTemplate } from '../publish';
 import { renderSummary, shouldColor } from '../render';
 import { buildReport, readSummaryDocument, reportJson } from '../report';
 
-/** Modes the deploy-target workflow implements end to end. */
+/** Modes with a per-target workflow (deploy-target, preview-target, drift-target). */
 export const AVAILABLE_MODES: readonly RolloutMode[] = ['deploy', 'preview', 'drift'];
 
-/** `rollout`, `preview` and `drift`: one flow, three modes of the same state machine. */
+/** `rollout`, `preview` and `drift`: one flow, three modes of the rollout state machine. */
 export async function rolloutCommand(command: string, parsed: ParsedCommand, io: Io): Promise<number> {
   const mode = (command === 'rollout' ? 'deploy' : command) as RolloutMode;
   const values = parsed.values;
@@ -70,11 +70,17 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
       if (values['no-follow'] && !backend.simulated) {
         return { executionArn, final: undefined, admin };
       }
-      const final = await followExecution(backend, admin, executionArn, shortRolloutId(rolloutId), {
-        live: !json || Boolean(io.stderr.isTTY),
-        stderr: io.stderr,
-        style,
-      });
+      const final = await followExecution(
+        backend,
+        admin.targetStateMachineArns[mode],
+        executionArn,
+        shortRolloutId(rolloutId),
+        {
+          live: !json || Boolean(io.stderr.isTTY),
+          stderr: io.stderr,
+          style,
+        },
+      );
       return { executionArn, final, admin };
     });
     if (!result.final) {

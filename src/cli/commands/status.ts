@@ -1,5 +1,6 @@
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { shortRolloutId } from '../../core/execution-name';
+import { isRolloutMode, type RolloutMode } from '../../core/rollout-input';
 import { openBackend } from '../backend';
 import { CliError, ExitCodes } from '../exit-codes';
 import { readProgress } from '../follow';
@@ -41,13 +42,15 @@ export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<numb
       const execution = await backend.sfn.send(new DescribeExecutionCommand({ executionArn }));
       const rolloutId = execution.name ?? wanted ?? '';
       const input = JSON.parse(execution.input ?? '{}') as { mode?: string };
+      // A request refused for its mode started no targets; any machine's list then finds none.
+      const targetMode: RolloutMode = isRolloutMode(input.mode) ? input.mode : 'deploy';
       const summary =
         execution.status === 'RUNNING' ? undefined : await readSummaryDocument(backend, admin, rolloutId);
       const report = buildReport(execution, summary, { rolloutId, mode: input.mode ?? 'deploy' });
       if (execution.status === 'RUNNING') {
         const progress = await readProgress(
           backend,
-          admin,
+          admin.targetStateMachineArns[targetMode],
           executionArn,
           execution.startDate?.getTime() ?? backend.now(),
           shortRolloutId(rolloutId),

@@ -133,7 +133,7 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
     mapRunNote(id, lastHeader, definitions),
   );
   const targetGraph: GraphView | undefined = definitions.target
-    ? renderGraph(definitions.target, 'Deploy-target state machine')
+    ? renderGraph(definitions.target, `${machineTitle(definitions.target.machine)} state machine`)
     : undefined;
 
   const header = h('header', { class: 'rollout' });
@@ -349,6 +349,11 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
     if (quietPolls < 3) setTimeout(poll, config.pollMs);
   };
   setTimeout(poll, config.pollMs);
+}
+
+/** `deploy-target` -> `Deploy-target`: the graph's title names the machine the targets ran. */
+function machineTitle(machine: string): string {
+  return machine.charAt(0).toUpperCase() + machine.slice(1);
 }
 
 function outcomeBadge(outcome: string): HTMLElement {

@@ -24,7 +24,12 @@ function stateNames(scope: { States: Record<string, Record<string, unknown>> }):
 
 describe('aslToGraph', () => {
   it('draws one node per state of the project machines, named as the state', () => {
-    for (const file of ['rollout.asl.json', 'deploy-target.asl.json']) {
+    for (const file of [
+      'rollout.asl.json',
+      'deploy-target.asl.json',
+      'preview-target.asl.json',
+      'drift-target.asl.json',
+    ]) {
       const text = readFileSync(path.join(__dirname, '../../../statemachines', file), 'utf8');
       const graph = aslToGraph(text, file);
       const drawn = graph.nodes.filter((n) => n.id.startsWith('state:')).map((n) => n.name);
