@@ -61,6 +61,18 @@ export const CREATE_MARGIN_SHARE = 0.25;
 /** A resource running past its type's time is expected to need this share of its running time again. */
 export const OVERRUN_SHARE = 0.5;
 
+/** The knobs of a create's checks, for `npm run bench:replay` to compare; production uses the defaults. */
+export interface CreateTuning {
+  readonly firstLookShare: number;
+  readonly marginSeconds: number;
+  readonly marginShare: number;
+}
+export const DEFAULT_CREATE_TUNING: CreateTuning = {
+  firstLookShare: FIRST_LOOK_SHARE,
+  marginSeconds: CREATE_MARGIN_SECONDS,
+  marginShare: CREATE_MARGIN_SHARE,
+};
+
 /** What the events say about this operation's resources. */
 export interface ResourceProgress {
   /** Seconds each finished resource took (first IN_PROGRESS to COMPLETE). */
@@ -119,7 +131,10 @@ export function expectedRemainingSeconds(running: number, doneSeconds: readonly 
 }
 
 /** The next wait, following the policy described at the top of this file. */
-export function nextWaitSeconds(context: WaitContext): WaitDecision {
+export function nextWaitSeconds(
+  context: WaitContext,
+  tuning: CreateTuning = DEFAULT_CREATE_TUNING,
+): WaitDecision {
   const elapsed = Math.max(0, context.elapsedSeconds);
   let remaining: number;
   let basis: string;
@@ -130,7 +145,7 @@ export function nextWaitSeconds(context: WaitContext): WaitDecision {
     remaining =
       context.expectedSeconds === undefined
         ? FIRST_WAIT_SECONDS
-        : Math.max(FIRST_WAIT_SECONDS, FIRST_LOOK_SHARE * context.expectedSeconds - elapsed);
+        : Math.max(FIRST_WAIT_SECONDS, tuning.firstLookShare * context.expectedSeconds - elapsed);
     basis =
       context.expectedSeconds === undefined
         ? 'first look'
@@ -138,7 +153,7 @@ export function nextWaitSeconds(context: WaitContext): WaitDecision {
   } else if (context.projectedFinishSeconds !== undefined) {
     // The template's graph replayed with the events: finished waves, running resources, waves to come.
     remaining = Math.max(0, context.projectedFinishSeconds - elapsed);
-    remaining += CREATE_MARGIN_SECONDS + CREATE_MARGIN_SHARE * remaining;
+    remaining += tuning.marginSeconds + tuning.marginShare * remaining;
     const { doneSeconds, runningSeconds } = context.progress;
     basis = `${doneSeconds.length} done, ${runningSeconds.length} running, projected from the template's dependencies`;
   } else if (priorRemaining !== undefined && priorRemaining > 0) {
@@ -149,7 +164,7 @@ export function nextWaitSeconds(context: WaitContext): WaitDecision {
       ...runningSeconds.map((r) => expectedRemainingSeconds(r, doneSeconds)),
     );
     remaining = Math.max(priorRemaining, eventRemaining);
-    remaining += CREATE_MARGIN_SECONDS + CREATE_MARGIN_SHARE * remaining;
+    remaining += tuning.marginSeconds + tuning.marginShare * remaining;
     basis = `${doneSeconds.length} done, ${runningSeconds.length} running, template expects ${Math.round(context.expectedSeconds ?? 0)} s`;
   } else {
     const { doneSeconds, runningSeconds, total } = context.progress;
