@@ -27,6 +27,7 @@ import {
   stackLevelReason,
 } from '../src/core/stack-status';
 import {
+  carryConvergeReason,
   failedProgress,
   parseTargetInput,
   previousProgress,
@@ -266,7 +267,10 @@ export async function handler(event: unknown): Promise<TargetProgress> {
       ...(input.externalId === undefined ? {} : { externalId: input.externalId }),
     });
     const cfn = awsClients.cloudFormation({ region: input.region, credentials });
-    return await check(cfn, input, watch, now, () => pinnedTemplateResources(input, credentials));
+    return carryConvergeReason(
+      previous,
+      await check(cfn, input, watch, now, () => pinnedTemplateResources(input, credentials)),
+    );
   } catch (error) {
     if (!isTerminalError(error)) throw functionError(error, targetIdentity(event));
     return failedProgress(

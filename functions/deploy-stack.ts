@@ -29,6 +29,7 @@ import {
 } from '../src/core/names';
 import { firstFailedResource, planStackAction, StackActions } from '../src/core/stack-status';
 import {
+  carryConvergeReason,
   cloudFormationRoleArn,
   failedProgress,
   parseTargetInput,
@@ -425,7 +426,7 @@ export async function handler(event: unknown): Promise<TargetProgress> {
       ...(input.externalId === undefined ? {} : { externalId: input.externalId }),
     });
     const cfn = awsClients.cloudFormation({ region: input.region, credentials });
-    return await deploy({ input, cfn, credentials, previous, startedAt, now });
+    return carryConvergeReason(previous, await deploy({ input, cfn, credentials, previous, startedAt, now }));
   } catch (error) {
     if (!isTerminalError(error)) throw functionError(error, targetIdentity(event));
     const stackId = previous?.stackId;

@@ -430,6 +430,8 @@ export interface TargetProgress {
   readonly continuedRollback?: boolean;
   /** SUCCEEDED only: the execution output. */
   readonly result?: TargetResult;
+  /** Drift mode: why the run deployed this stack (missing, failed, outdated), kept into the outcome's reason. */
+  readonly because?: string;
   /** FAILED only: an error name from errors.ts, for the Fail state's ErrorPath. */
   readonly error?: string;
   /** FAILED only: `FailureCause` as a JSON string, for the Fail state's CausePath. */
@@ -455,6 +457,27 @@ export function targetIdentity(input: unknown): {
   const text = (value: unknown) =>
     typeof value === 'string' ? value : value === undefined ? null : JSON.stringify(value);
   return { accountId: text(raw.accountId), region: text(raw.region), stackName: text(raw.stackName) };
+}
+
+/**
+ * Keeps why a drift run deployed the stack (Detect drift's CONVERGE reason, which Deploy stack
+ * finds in `$.stack`) on the progress record, and puts it in front of the outcome's reason, so
+ * a person reads "Stack x does not exist: deploying the baseline; Stack x created ...", not a
+ * bare deploy outcome.
+ */
+export function carryConvergeReason(
+  previous: Partial<TargetProgress> | undefined,
+  progress: TargetProgress,
+): TargetProgress {
+  const because =
+    (previous?.status as string | undefined) === 'CONVERGE' ? previous?.reason : previous?.because;
+  if (!because) return progress;
+  if (!progress.result) return { ...progress, because };
+  return {
+    ...progress,
+    because,
+    result: { ...progress.result, reason: `${because}; ${progress.result.reason}` },
+  };
 }
 
 /** A FAILED progress record whose `error`/`cause` the "Target failed" state turns into the execution's failure. */

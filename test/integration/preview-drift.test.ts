@@ -297,6 +297,10 @@ describe('preview and drift on the sandbox', () => {
         [`${NEW}/us-east-1`]: 'CREATED',
       });
       expect(out.counts).toMatchObject({ DRIFT_REPAIRED: 1, IN_SYNC: 2, CREATED: 3, FAILED: 0 });
+      // A converged target says why the drift run deployed it, then what the deploy did.
+      expect(targets[`${B}/us-east-1`]?.reason).toMatch(
+        new RegExp(`^Stack ${STACK} does not exist: deploying the baseline; Stack ${STACK} created`),
+      );
 
       const repaired = targets[`${A}/eu-west-1`];
       expect(repaired?.drifted).toEqual([
@@ -361,6 +365,9 @@ describe('preview and drift on the sandbox', () => {
       expect(result.status).toBe('SUCCEEDED');
       const targets = byTarget(await readSummary(h, (result.output as RolloutSummary).summaryKey));
       expect(targets[`${NEW}/eu-west-1`]?.outcome).toBe('CREATED');
+      expect(targets[`${NEW}/eu-west-1`]?.reason).toMatch(
+        /is ROLLBACK_COMPLETE, not a usable settled stack: deploying it as in deploy mode; Stack .* created/,
+      );
       expect(targets[`${NEW}/us-east-1`]?.outcome).toBe('IN_SYNC');
       expect(stackOf(h, NEW, 'eu-west-1')?.status).toBe('CREATE_COMPLETE');
     });
