@@ -13,6 +13,7 @@ import {
   ContinueUpdateRollbackCommand,
   CreateChangeSetCommand,
   CreateStackCommand,
+  type CreateStackCommandInput,
   DeleteChangeSetCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
@@ -160,6 +161,25 @@ async function open(transport: 'in-process' | 'http' = 'in-process') {
   return { sandbox, config, assume, cfn, later, member };
 }
 
+/** The CreateStack request of the baseline these tests work on; `extra` adds or replaces fields. */
+function createBaseline(extra: Partial<CreateStackCommandInput> = {}) {
+  return new CreateStackCommand({
+    StackName: 'baseline',
+    TemplateBody: TEMPLATE,
+    Capabilities: ['CAPABILITY_NAMED_IAM'],
+    ...extra,
+  });
+}
+
+/** {@link open}, plus a member's client in eu-west-1 whose baseline stack has been created and has settled. */
+async function openWithBaseline(transport?: 'in-process' | 'http') {
+  const opened = await open(transport);
+  const client = opened.cfn();
+  await client.send(createBaseline());
+  opened.later();
+  return { ...opened, client };
+}
+
 async function stackOf(client: CloudFormationClient, name = 'baseline') {
   const out = await client.send(new DescribeStacksCommand({ StackName: name }));
   const stack = out.Stacks?.[0];
@@ -178,14 +198,7 @@ describe('sandbox CloudFormation through the real SDK client', () => {
   it('creates a stack in the assumed account, updates it, refuses a no-op update, and deletes it', async () => {
     const { cfn, later, config } = await open();
     const client = cfn();
-    const { StackId } = await client.send(
-      new CreateStackCommand({
-        StackName: 'baseline',
-        TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_NAMED_IAM'],
-        ClientRequestToken: 'create-1',
-      }),
-    );
+    const { StackId } = await client.send(createBaseline({ ClientRequestToken: 'create-1' }));
     expect(StackId).toContain(`:${MEMBER}:stack/baseline/`);
     expect((await stackOf(client)).StackStatus).toBe('CREATE_IN_PROGRESS');
     // The management account does not see the member's stack.
@@ -251,13 +264,7 @@ describe('sandbox CloudFormation through the real SDK client', () => {
   it('a failed create ends ROLLBACK_COMPLETE with the first failed resource in the events; then only delete works', async () => {
     const { cfn, later, assume } = await open();
     const client = cfn('us-east-1', await assume('333333333333'));
-    await client.send(
-      new CreateStackCommand({
-        StackName: 'baseline',
-        TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_NAMED_IAM'],
-      }),
-    );
+    await client.send(createBaseline());
     later();
     const stack = await stackOf(client);
     expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
@@ -283,13 +290,7 @@ describe('sandbox CloudFormation through the real SDK client', () => {
   it('refuses IAM resources without the capability, with the error class the SDK knows', async () => {
     const { cfn } = await open();
     const error = await cfn()
-      .send(
-        new CreateStackCommand({
-          StackName: 'baseline',
-          TemplateBody: TEMPLATE,
-          Capabilities: ['CAPABILITY_IAM'],
-        }),
-      )
+      .send(createBaseline({ Capabilities: ['CAPABILITY_IAM'] }))
       .catch((e: unknown) => e);
     expect(error).toMatchObject({
       name: 'InsufficientCapabilitiesException',
@@ -298,12 +299,7 @@ describe('sandbox CloudFormation through the real SDK client', () => {
     });
     await expect(
       cfn('us-east-1').send(
-        new CreateStackCommand({
-          StackName: 'baseline',
-          TemplateBody: TEMPLATE,
-          Parameters: [{ ParameterKey: 'Retention', ParameterValue: '7' }],
-          Capabilities: ['CAPABILITY_NAMED_IAM'],
-        }),
+        createBaseline({ Parameters: [{ ParameterKey: 'Retention', ParameterValue: '7' }] }),
       ),
     ).rejects.toMatchObject({
       name: 'ValidationError',
@@ -315,16 +311,7 @@ describe('sandbox CloudFormation through the real SDK client', () => {
   });
 
   it('honours ClientRequestToken: a retried UpdateStack starts no second operation', async () => {
-    const { cfn, later } = await open();
-    const client = cfn();
-    await client.send(
-      new CreateStackCommand({
-        StackName: 'baseline',
-        TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_NAMED_IAM'],
-      }),
-    );
-    later();
+    const { client, later } = await openWithBaseline();
     const update = new UpdateStackCommand({
       StackName: 'baseline',
       TemplateBody: TEMPLATE,
@@ -402,16 +389,7 @@ describe('sandbox CloudFormation through the real SDK client', () => {
   });
 
   it('continues an UPDATE_ROLLBACK_FAILED rollback to UPDATE_ROLLBACK_COMPLETE', async () => {
-    const { sandbox, cfn, later } = await open();
-    const client = cfn();
-    await client.send(
-      new CreateStackCommand({
-        StackName: 'baseline',
-        TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_NAMED_IAM'],
-      }),
-    );
-    later();
+    const { client, sandbox, later } = await openWithBaseline();
     injectResourceFailure(sandbox.world, { accounts: [MEMBER], logicalId: 'Logs', on: 'update', times: 1 });
     injectResourceFailure(sandbox.world, {
       accounts: [MEMBER],
@@ -438,16 +416,7 @@ describe('sandbox CloudFormation through the real SDK client', () => {
   });
 
   it('previews a change with a change set (diff with replacement), changes nothing, then executes it', async () => {
-    const { cfn, later } = await open();
-    const client = cfn();
-    await client.send(
-      new CreateStackCommand({
-        StackName: 'baseline',
-        TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_NAMED_IAM'],
-      }),
-    );
-    later();
+    const { client, later } = await openWithBaseline();
     const before = await stackOf(client);
     const v2 = TEMPLATE.replace('TrailName: org-trail', 'TrailName: org-trail-v2').replace(
       'IsLogging: true',
@@ -522,16 +491,7 @@ describe('sandbox CloudFormation through the real SDK client', () => {
   });
 
   it('detects drift and repairs it with a REVERT_DRIFT change set', async () => {
-    const { sandbox, cfn, later } = await open();
-    const client = cfn();
-    await client.send(
-      new CreateStackCommand({
-        StackName: 'baseline',
-        TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_NAMED_IAM'],
-      }),
-    );
-    later();
+    const { client, sandbox, later } = await openWithBaseline();
     markDrifted(sandbox.world, MEMBER, 'eu-west-1', 'baseline', 'Trail', {
       property: 'IsLogging',
       actual: 'false',
@@ -591,28 +551,14 @@ describe('sandbox CloudFormation through the real SDK client', () => {
   });
 
   it('works the same over HTTP', async () => {
-    const { cfn, later } = await open('http');
-    const client = cfn();
-    await client.send(
-      new CreateStackCommand({
-        StackName: 'baseline',
-        TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_NAMED_IAM'],
-      }),
-    );
-    later();
+    const { client } = await openWithBaseline('http');
     expect((await stackOf(client)).StackStatus).toBe('CREATE_COMPLETE');
     const events = await client.send(new DescribeStackEventsCommand({ StackName: 'baseline' }));
     expect(events.StackEvents?.[0]?.ResourceStatus).toBe('CREATE_COMPLETE');
-    await expect(
-      client.send(
-        new CreateStackCommand({
-          StackName: 'baseline',
-          TemplateBody: TEMPLATE,
-          Capabilities: ['CAPABILITY_NAMED_IAM'],
-        }),
-      ),
-    ).rejects.toMatchObject({ name: 'AlreadyExistsException', message: 'Stack [baseline] already exists' });
+    await expect(client.send(createBaseline())).rejects.toMatchObject({
+      name: 'AlreadyExistsException',
+      message: 'Stack [baseline] already exists',
+    });
   });
 
   it('keeps stacks across sandbox restarts (state saved to disk), mid-operation', async () => {
@@ -624,13 +570,7 @@ describe('sandbox CloudFormation through the real SDK client', () => {
         credentials: admin,
         requestHandler: first.requestHandler() as never,
       });
-      await client.send(
-        new CreateStackCommand({
-          StackName: 'baseline',
-          TemplateBody: TEMPLATE,
-          Capabilities: ['CAPABILITY_NAMED_IAM'],
-        }),
-      );
+      await client.send(createBaseline());
       first.world.advance(10_000);
       await first.save();
 
@@ -649,16 +589,7 @@ describe('sandbox CloudFormation through the real SDK client', () => {
   });
 
   it('answers the other read operations in the shapes the SDK parses', async () => {
-    const { sandbox, cfn, later } = await open();
-    const client = cfn();
-    await client.send(
-      new CreateStackCommand({
-        StackName: 'baseline',
-        TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_NAMED_IAM'],
-      }),
-    );
-    later();
+    const { client, sandbox } = await openWithBaseline();
     const summary = await client.send(new GetTemplateSummaryCommand({ StackName: 'baseline' }));
     expect(summary.Parameters?.find((p) => p.ParameterKey === 'Retention')).toMatchObject({
       ParameterType: 'Number',

@@ -1,46 +1,37 @@
-import {
-  CloudFormationClient,
-  CloudFormationServiceException,
-  DescribeStackEventsCommand,
-  DescribeStacksCommand,
-  type StackEvent,
-} from '@aws-sdk/client-cloudformation';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeStackEventsCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { handler } from '../../functions/check-stack';
-import { clearCredentialCache } from '../../src/aws/assume-role';
-import { clearTemplateCache } from '../../src/aws/template-source';
-import type { FailureCause, TargetProgress } from '../../src/core/target-input';
+import type { TargetProgress } from '../../src/core/target-input';
 import {
   CREATE_MARGIN_SECONDS,
   CREATE_MARGIN_SHARE,
   TYPICAL_CREATE_SECONDS,
 } from '../../src/core/wait-policy';
+import {
+  awsError,
+  causeOf,
+  describedStack,
+  mockDeployClients,
+  resetDeployClients,
+  STACK_ID,
+  TARGET,
+  resourceEvent as targetResourceEvent,
+  stackEvent as targetStackEvent,
+  templateObject,
+} from '../helpers/deploy-fixtures';
 
-const sts = mockClient(STSClient);
-const cfn = mockClient(CloudFormationClient);
-const s3 = mockClient(S3Client);
+const aws = mockDeployClients();
+const { sts, cfn, s3 } = aws;
 
 const KEYS = {
   AccessKeyId: 'ASIACHECKSTACKKEY001',
   SecretAccessKey: 'check-secret-value-001',
   SessionToken: 'check-session-token-001',
 };
-const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/stackfleet-baseline/0f0e';
 const TOKEN = 'sf-create-ro-1-123456789012-eu-west-1';
 
-const input = {
-  rolloutId: 'ro-1',
-  mode: 'deploy',
-  accountId: '123456789012',
-  region: 'eu-west-1',
-  stackName: 'stackfleet-baseline',
-  templateUrl: 'https://my-bucket.s3.us-east-1.amazonaws.com/templates/baseline.yaml?versionId=abc',
-  templateVersion: 'abc',
-  executionRoleName: 'StackFleetExecution',
-  timeoutSeconds: 3600,
-};
+const input = { ...TARGET, rolloutId: 'ro-1', timeoutSeconds: 3600 };
 
 /** The state input of Check stack: the target plus Deploy stack's progress, started `ago` seconds before now. */
 function state(ago: number, extra: Partial<TargetProgress> = {}) {
@@ -63,58 +54,20 @@ function state(ago: number, extra: Partial<TargetProgress> = {}) {
   return { ...input, stack };
 }
 
-const ago = (s: number) => new Date(Date.now() - s * 1000);
-function stackEvent(status: string, secondsAgo: number, reason?: string, token = TOKEN): StackEvent {
-  return {
-    StackId: STACK_ID,
-    EventId: `${status}-${secondsAgo}`,
-    StackName: input.stackName,
-    LogicalResourceId: input.stackName,
-    ResourceType: 'AWS::CloudFormation::Stack',
-    ResourceStatus: status as StackEvent['ResourceStatus'],
-    Timestamp: ago(secondsAgo),
-    ClientRequestToken: token,
-    ...(reason ? { ResourceStatusReason: reason } : {}),
-  };
-}
-function resourceEvent(
+/** Events of the operation Deploy stack started (token {@link TOKEN}) unless told otherwise. */
+const stackEvent = (status: string, secondsAgo: number, reason?: string, token = TOKEN) =>
+  targetStackEvent(status, secondsAgo, reason, token);
+const resourceEvent = (
   id: string,
   type: string,
   status: string,
   secondsAgo: number,
   reason?: string,
   token = TOKEN,
-): StackEvent {
-  return {
-    StackId: STACK_ID,
-    EventId: `${id}-${status}-${secondsAgo}`,
-    StackName: input.stackName,
-    LogicalResourceId: id,
-    ResourceType: type,
-    ResourceStatus: status as StackEvent['ResourceStatus'],
-    Timestamp: ago(secondsAgo),
-    ClientRequestToken: token,
-    ...(reason ? { ResourceStatusReason: reason } : {}),
-  };
-}
+) => targetResourceEvent(id, type, status, secondsAgo, reason, token);
 
-function causeOf(progress: TargetProgress): FailureCause {
-  expect(progress.status).toBe('FAILED');
-  return JSON.parse(progress.cause ?? '{}') as FailureCause;
-}
-
-beforeEach(() => {
-  sts.reset();
-  cfn.reset();
-  s3.reset();
-  // Without a readable template the policy goes by the events alone (most tests here).
-  s3.on(GetObjectCommand).rejects(new Error('AccessDenied'));
-  clearCredentialCache();
-  clearTemplateCache();
-  sts
-    .on(AssumeRoleCommand)
-    .resolves({ Credentials: { ...KEYS, Expiration: new Date(Date.now() + 3600_000) } });
-});
+// Without a readable template the policy goes by the events alone (most tests here).
+beforeEach(() => resetDeployClients(aws, { keys: KEYS, template: new Error('AccessDenied') }));
 
 describe('Check stack', () => {
   it('reports progress from one DescribeStackEvents call and picks the next wait from the events', async () => {
@@ -149,7 +102,7 @@ describe('Check stack', () => {
       '    Properties: { KmsMasterKeyId: !GetAtt Key.Arn }',
       '  Bucket: { Type: AWS::S3::Bucket }',
     ].join('\n');
-    s3.on(GetObjectCommand).resolves({ Body: { transformToString: async () => template } as never });
+    s3.on(GetObjectCommand).resolves(templateObject(template));
     cfn.on(DescribeStackEventsCommand).resolves({
       StackEvents: [
         resourceEvent('Bucket', 'AWS::S3::Bucket', 'CREATE_COMPLETE', 5),
@@ -177,16 +130,7 @@ describe('Check stack', () => {
       StackEvents: [resourceEvent('Topic', 'AWS::SNS::Topic', 'UPDATE_IN_PROGRESS', 5)],
       NextToken: 'more',
     });
-    cfn.on(DescribeStacksCommand).resolves({
-      Stacks: [
-        {
-          StackName: input.stackName,
-          StackId: STACK_ID,
-          StackStatus: 'UPDATE_IN_PROGRESS',
-          CreationTime: ago(900),
-        },
-      ],
-    });
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [describedStack('UPDATE_IN_PROGRESS')] });
     const out = await handler(state(30, { operation: 'UPDATE' }));
     expect(cfn.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({ StackName: STACK_ID });
     expect(out).toMatchObject({ status: 'IN_PROGRESS', stackStatus: 'UPDATE_IN_PROGRESS' });
@@ -302,14 +246,9 @@ describe('Check stack', () => {
 
   it('fails with StackFailed when the stack was deleted while we watched', async () => {
     cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    cfn.on(DescribeStacksCommand).rejects(
-      new CloudFormationServiceException({
-        name: 'ValidationError',
-        message: `Stack with id ${STACK_ID} does not exist`,
-        $fault: 'client',
-        $metadata: {},
-      }),
-    );
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(awsError('ValidationError', `Stack with id ${STACK_ID} does not exist`));
     const out = await handler(state(40));
     expect(out.error).toBe('StackFailed');
     expect(causeOf(out)).toMatchObject({ stackStatus: 'DELETE_COMPLETE' });
@@ -319,16 +258,7 @@ describe('Check stack', () => {
     cfn
       .on(DescribeStackEventsCommand)
       .resolves({ StackEvents: [stackEvent('UPDATE_COMPLETE', 300, undefined, 'previous-token')] });
-    cfn.on(DescribeStacksCommand).resolves({
-      Stacks: [
-        {
-          StackName: input.stackName,
-          StackId: STACK_ID,
-          StackStatus: 'UPDATE_IN_PROGRESS',
-          CreationTime: ago(900),
-        },
-      ],
-    });
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [describedStack('UPDATE_IN_PROGRESS')] });
     const out = await handler(
       state(3, { operation: 'UPDATE', clientRequestToken: 'sf-update-ro-1-123456789012-eu-west-1' }),
     );
@@ -364,14 +294,7 @@ describe('Check stack', () => {
   });
 
   it('throws Throttled when CloudFormation throttles past the SDK retries, so the state machine retries', async () => {
-    cfn.on(DescribeStackEventsCommand).rejects(
-      new CloudFormationServiceException({
-        name: 'Throttling',
-        message: 'Rate exceeded',
-        $fault: 'client',
-        $metadata: {},
-      }),
-    );
+    cfn.on(DescribeStackEventsCommand).rejects(awsError('Throttling', 'Rate exceeded'));
     await expect(handler(state(20))).rejects.toMatchObject({ name: 'Throttled' });
   });
 

@@ -1,6 +1,5 @@
 import {
-  CloudFormationClient,
-  CloudFormationServiceException,
+  type CloudFormationClient,
   ContinueUpdateRollbackCommand,
   CreateStackCommand,
   DeleteStackCommand,
@@ -11,23 +10,32 @@ import {
   UpdateStackCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
-import { clearTemplateCache, handler } from '../../functions/deploy-stack';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSServiceException } from '@aws-sdk/client-sts';
+import { handler } from '../../functions/deploy-stack';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import { clientRequestToken } from '../../src/core/names';
-import type { FailureCause, TargetProgress } from '../../src/core/target-input';
 import { FIRST_LOOK_SHARE, FIRST_WAIT_SECONDS } from '../../src/core/wait-policy';
+import {
+  assumeRoleGives,
+  awsError,
+  causeOf,
+  deployTargetInput,
+  describedStack,
+  mockDeployClients,
+  resetDeployClients,
+  STACK_ID,
+  STARTED_BY_ROLLOUT,
+  stackMissing,
+  templateObject,
+} from '../helpers/deploy-fixtures';
 
-const sts = mockClient(STSClient);
-const cfn = mockClient(CloudFormationClient);
-const s3 = mockClient(S3Client);
+const aws = mockDeployClients();
+const { sts, cfn, s3 } = aws;
 
 /** Two chained resources: the wait policy's prior expects Key (90 s) then Alias (5 s), plus overhead. */
 const TEMPLATE =
   'Resources:\n  Key: { Type: AWS::KMS::Key }\n  Alias: { Type: AWS::KMS::Alias, Properties: { TargetKeyId: !Ref Key } }\n';
-const templateBody = (text: string) => ({ Body: { transformToString: async () => text } as never });
 
 const KEYS = {
   AccessKeyId: 'ASIAQUICKBROWNFOX001',
@@ -35,55 +43,20 @@ const KEYS = {
   SessionToken: 'session-token-value-001',
 };
 
-const input = {
-  rolloutId: 'ro-20261127-1a2b3c',
-  mode: 'deploy',
-  accountId: '123456789012',
-  region: 'eu-west-1',
-  stackName: 'stackfleet-baseline',
-  templateUrl: 'https://my-bucket.s3.us-east-1.amazonaws.com/templates/baseline.yaml?versionId=abc',
-  templateVersion: 'abc',
-  parameters: { Key: 'Value' },
-  tags: { Owner: 'security' },
-  capabilities: ['CAPABILITY_NAMED_IAM'],
-  executionRoleName: 'StackFleetExecution',
-  externalId: 'stackfleet-ext-id',
-  timeoutSeconds: 3600,
-  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID:
-    'arn:aws:states:us-east-1:111111111111:execution:rollout:ro-20261127-1a2b3c',
-};
-const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/stackfleet-baseline/0f0e';
+const input = { ...deployTargetInput(), ...STARTED_BY_ROLLOUT };
 
+/** The stack as an earlier rollout left it: tagged with that rollout and an older template version. */
 function existing(status: string, extra: Partial<Stack> = {}): Stack {
-  return {
-    StackName: input.stackName,
-    StackId: STACK_ID,
-    StackStatus: status as Stack['StackStatus'],
-    CreationTime: new Date(),
-    EnableTerminationProtection: true,
+  return describedStack(status, {
     Tags: [
       { Key: 'stackfleet:rollout-id', Value: 'ro-older' },
       { Key: 'stackfleet:template-version', Value: 'older' },
     ],
     ...extra,
-  };
-}
-
-function awsError(name: string, message: string, status = 400) {
-  return new CloudFormationServiceException({
-    name,
-    message,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status },
   });
 }
 
-const missing = awsError('ValidationError', 'Stack with id stackfleet-baseline does not exist');
-
-function causeOf(progress: TargetProgress): FailureCause {
-  expect(progress.status).toBe('FAILED');
-  return JSON.parse(progress.cause ?? '{}') as FailureCause;
-}
+const missing = stackMissing();
 
 /** Every CloudFormation command sent, by name, in order. */
 function cfnCalls(): string[] {
@@ -95,17 +68,7 @@ function expectNoCredentials(value: unknown) {
   for (const secret of Object.values(KEYS)) expect(text).not.toContain(secret);
 }
 
-beforeEach(() => {
-  sts.reset();
-  cfn.reset();
-  s3.reset();
-  clearCredentialCache();
-  clearTemplateCache();
-  s3.on(GetObjectCommand).resolves(templateBody(TEMPLATE));
-  sts
-    .on(AssumeRoleCommand)
-    .resolves({ Credentials: { ...KEYS, Expiration: new Date(Date.now() + 3600_000) } });
-});
+beforeEach(() => resetDeployClients(aws, { keys: KEYS, template: TEMPLATE }));
 
 describe('Deploy stack', () => {
   it('creates a missing stack with the assumed role, a deterministic token, protection and stackfleet tags', async () => {
@@ -171,7 +134,7 @@ describe('Deploy stack', () => {
   });
 
   it('reads the template as the execution role when the function itself may not (the bucket trusts execution roles)', async () => {
-    s3.on(GetObjectCommand).rejectsOnce(new Error('AccessDenied')).resolves(templateBody(TEMPLATE));
+    s3.on(GetObjectCommand).rejectsOnce(new Error('AccessDenied')).resolves(templateObject(TEMPLATE));
     cfn.on(DescribeStacksCommand).rejects(missing);
     cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
 
@@ -564,9 +527,7 @@ describe('Deploy stack', () => {
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
 
     clearCredentialCache();
-    sts
-      .on(AssumeRoleCommand)
-      .resolves({ Credentials: { ...KEYS, Expiration: new Date(Date.now() + 60_000) } });
+    assumeRoleGives(sts, KEYS, 60_000);
     await handler(input);
     await handler(input);
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);

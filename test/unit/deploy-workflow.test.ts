@@ -1,171 +1,45 @@
-import '../../src/core/polyfills';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  CloudFormationClient,
-  CloudFormationServiceException,
   CreateStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
-  type StackEvent,
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { StateMachine } from 'aws-local-stepfunctions';
-import { mockClient } from 'aws-sdk-client-mock';
-import { handler as checkStack } from '../../functions/check-stack';
-import { clearTemplateCache, handler as deployStack } from '../../functions/deploy-stack';
-import { clearCredentialCache } from '../../src/aws/assume-role';
-import { substituteDefinition } from '../../src/core/functions';
+import {
+  awsError,
+  deployTargetInput,
+  describedStack,
+  mockDeployClients,
+  resetDeployClients,
+  resourceEvent,
+  STACK_ID,
+  STARTED_BY_ROLLOUT,
+  stackEvent,
+  stackMissing,
+  TOPIC_TEMPLATE,
+} from '../helpers/deploy-fixtures';
+import { asLambda, type Handler, runDeployTarget as run } from '../helpers/deploy-target-machine';
 
 /**
  * Runs statemachines/deploy-target.asl.json unchanged in aws-local-stepfunctions, with the
- * Task states bound to the real handlers and only the SDK clients faked.
+ * Task states bound to the real handlers and only the SDK clients faked (deploy-target-machine.ts).
  */
 
-const sts = mockClient(STSClient);
-const cfn = mockClient(CloudFormationClient);
-const s3 = mockClient(S3Client);
+const aws = mockDeployClients();
+const { sts, cfn } = aws;
 
-// Every function placeholder gets a Lambda ARN; only Deploy stack and Check stack run here.
-const asl = readFileSync(join(__dirname, '..', '..', 'statemachines', 'deploy-target.asl.json'), 'utf8');
-const definition = JSON.parse(
-  substituteDefinition(
-    asl,
-    Object.fromEntries(
-      [...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map(([, name]) => [
-        name,
-        `arn:aws:lambda:us-east-1:111111111111:function:${name}`,
-      ]),
-    ),
-  ),
-);
+const input = { ...deployTargetInput(), ...STARTED_BY_ROLLOUT };
 
-const input = {
-  rolloutId: 'ro-20261127-1a2b3c',
-  mode: 'deploy',
-  accountId: '123456789012',
-  region: 'eu-west-1',
-  stackName: 'stackfleet-baseline',
-  templateUrl: 'https://my-bucket.s3.us-east-1.amazonaws.com/templates/baseline.yaml?versionId=abc',
-  templateVersion: 'abc',
-  parameters: { Key: 'Value' },
-  tags: { Owner: 'security' },
-  capabilities: ['CAPABILITY_NAMED_IAM'],
-  executionRoleName: 'StackFleetExecution',
-  externalId: 'stackfleet-ext-id',
-  timeoutSeconds: 3600,
-  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID:
-    'arn:aws:states:us-east-1:111111111111:execution:rollout:ro-20261127-1a2b3c',
+const KEYS = {
+  AccessKeyId: 'ASIAWORKFLOWKEY00001',
+  SecretAccessKey: 'workflow-secret-001',
+  SessionToken: 'workflow-token-001',
 };
-const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/stackfleet-baseline/0f0e';
 
-interface LoggedEvent {
-  type: string;
-  state?: { name: string; input: unknown; output?: unknown };
-  Error?: string;
-  Cause?: unknown;
-  output?: unknown;
-}
-
-const machine = new StateMachine(definition);
-
-type Handler = (event: unknown) => Promise<unknown>;
-
-/** Reports a thrown error the way Lambda does: same name, Cause `{"errorType","errorMessage","trace"}`. */
-function asLambda(fn: Handler): Handler {
-  return async (event) => {
-    try {
-      return await fn(event);
-    } catch (error) {
-      const e = error as Error;
-      const reported = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] }));
-      reported.name = e.name;
-      throw reported;
-    }
-  };
-}
-
-async function run(executionInput: unknown, wrap: (fn: Handler) => Handler = asLambda) {
-  const execution = machine.run(executionInput as never, {
-    overrides: {
-      taskResourceLocalHandlers: {
-        'Deploy stack': (i) => wrap(deployStack)(i) as never,
-        'Check stack': (i) => wrap(checkStack)(i) as never,
-      },
-      waitTimeOverrides: { 'Wait for stack': 0, 'Wait for other operation': 0 },
-      retryIntervalOverrides: { 'Deploy stack': 0, 'Check stack': 0 },
-    },
-  });
-  const events: LoggedEvent[] = [];
-  const collecting = (async () => {
-    for await (const event of execution.eventLogs) events.push(event as LoggedEvent);
-  })();
-  let output: unknown;
-  let failed = false;
-  try {
-    output = await execution.result;
-  } catch {
-    failed = true;
-  }
-  await collecting;
-  const end = events.find((e) => e.type === 'ExecutionFailed');
-  const entered = events.filter((e) => e.type === 'StateEntered').map((e) => e.state?.name);
-  return { output, failed, events, end, entered };
-}
-
-const ago = (s: number) => new Date(Date.now() - s * 1000);
-const stackEvent = (status: string, s: number, reason?: string): StackEvent => ({
-  StackId: STACK_ID,
-  EventId: `${status}-${s}`,
-  StackName: input.stackName,
-  LogicalResourceId: input.stackName,
-  ResourceType: 'AWS::CloudFormation::Stack',
-  ResourceStatus: status as StackEvent['ResourceStatus'],
-  Timestamp: ago(s),
-  ...(reason ? { ResourceStatusReason: reason } : {}),
-});
-const resourceEvent = (id: string, type: string, status: string, s: number, reason?: string): StackEvent => ({
-  StackId: STACK_ID,
-  EventId: `${id}-${status}-${s}`,
-  StackName: input.stackName,
-  LogicalResourceId: id,
-  ResourceType: type,
-  ResourceStatus: status as StackEvent['ResourceStatus'],
-  Timestamp: ago(s),
-  ...(reason ? { ResourceStatusReason: reason } : {}),
-});
-
-beforeEach(() => {
-  sts.reset();
-  cfn.reset();
-  s3.reset();
-  clearCredentialCache();
-  clearTemplateCache();
-  s3.on(GetObjectCommand).resolves({
-    Body: { transformToString: async () => 'Resources:\n  Topic: { Type: AWS::SNS::Topic }\n' } as never,
-  });
-  sts.on(AssumeRoleCommand).resolves({
-    Credentials: {
-      AccessKeyId: 'ASIAWORKFLOWKEY00001',
-      SecretAccessKey: 'workflow-secret-001',
-      SessionToken: 'workflow-token-001',
-      Expiration: new Date(Date.now() + 3600_000),
-    },
-  });
-});
+beforeEach(() => resetDeployClients(aws, { keys: KEYS, template: TOPIC_TEMPLATE }));
 
 describe('deploy-target workflow in the local engine', () => {
   it('creates a stack: deploy, wait, check twice, and outputs the small result in about ten transitions', async () => {
-    cfn.on(DescribeStacksCommand).rejects(
-      new CloudFormationServiceException({
-        name: 'ValidationError',
-        message: 'Stack with id stackfleet-baseline does not exist',
-        $fault: 'client',
-        $metadata: {},
-      }),
-    );
+    cfn.on(DescribeStacksCommand).rejects(stackMissing());
     cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
     cfn
       .on(DescribeStackEventsCommand)
@@ -208,25 +82,8 @@ describe('deploy-target workflow in the local engine', () => {
   });
 
   it('ends an up-to-date target right after Deploy stack with outcome NO_CHANGE', async () => {
-    cfn.on(DescribeStacksCommand).resolves({
-      Stacks: [
-        {
-          StackName: input.stackName,
-          StackId: STACK_ID,
-          StackStatus: 'UPDATE_COMPLETE',
-          CreationTime: ago(999),
-          EnableTerminationProtection: true,
-        },
-      ],
-    });
-    cfn.on(UpdateStackCommand).rejects(
-      new CloudFormationServiceException({
-        name: 'ValidationError',
-        message: 'No updates are to be performed.',
-        $fault: 'client',
-        $metadata: {},
-      }),
-    );
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [describedStack('UPDATE_COMPLETE')] });
+    cfn.on(UpdateStackCommand).rejects(awsError('ValidationError', 'No updates are to be performed.'));
 
     const { output, entered } = await run(input);
 
@@ -235,14 +92,7 @@ describe('deploy-target workflow in the local engine', () => {
   });
 
   it('fails a target whose stack rolled back with Error StackFailed and the first failed resource in Cause', async () => {
-    cfn.on(DescribeStacksCommand).rejects(
-      new CloudFormationServiceException({
-        name: 'ValidationError',
-        message: 'Stack with id stackfleet-baseline does not exist',
-        $fault: 'client',
-        $metadata: {},
-      }),
-    );
+    cfn.on(DescribeStacksCommand).rejects(stackMissing());
     cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
     cfn.on(DescribeStackEventsCommand).resolves({
       StackEvents: [
@@ -282,33 +132,9 @@ describe('deploy-target workflow in the local engine', () => {
   it('retries a throttled Deploy stack and then succeeds', async () => {
     cfn
       .on(DescribeStacksCommand)
-      .rejectsOnce(
-        new CloudFormationServiceException({
-          name: 'Throttling',
-          message: 'Rate exceeded',
-          $fault: 'client',
-          $metadata: {},
-        }),
-      )
-      .resolves({
-        Stacks: [
-          {
-            StackName: input.stackName,
-            StackId: STACK_ID,
-            StackStatus: 'UPDATE_COMPLETE',
-            CreationTime: ago(999),
-            EnableTerminationProtection: true,
-          },
-        ],
-      });
-    cfn.on(UpdateStackCommand).rejects(
-      new CloudFormationServiceException({
-        name: 'ValidationError',
-        message: 'No updates are to be performed.',
-        $fault: 'client',
-        $metadata: {},
-      }),
-    );
+      .rejectsOnce(awsError('Throttling', 'Rate exceeded'))
+      .resolves({ Stacks: [describedStack('UPDATE_COMPLETE')] });
+    cfn.on(UpdateStackCommand).rejects(awsError('ValidationError', 'No updates are to be performed.'));
 
     const { output, events } = await run(input);
 
@@ -317,17 +143,7 @@ describe('deploy-target workflow in the local engine', () => {
   });
 
   it('waits for an operation someone else started, then updates', async () => {
-    const stack = (status: string) => ({
-      Stacks: [
-        {
-          StackName: input.stackName,
-          StackId: STACK_ID,
-          StackStatus: status as never,
-          CreationTime: ago(999),
-          EnableTerminationProtection: true,
-        },
-      ],
-    });
+    const stack = (status: string) => ({ Stacks: [describedStack(status)] });
     cfn
       .on(DescribeStacksCommand)
       .resolvesOnce(stack('UPDATE_IN_PROGRESS'))
@@ -362,14 +178,7 @@ describe('deploy-target workflow in the local engine', () => {
   ])(
     'records an error no handler explained, %s, with its name and a JSON Cause',
     async (_case, wrap, path) => {
-      cfn.on(DescribeStacksCommand).rejects(
-        new CloudFormationServiceException({
-          name: 'SurpriseFault',
-          message: 'Something "quoted" \\ unexpected',
-          $fault: 'client',
-          $metadata: {},
-        }),
-      );
+      cfn.on(DescribeStacksCommand).rejects(awsError('SurpriseFault', 'Something "quoted" \\ unexpected'));
 
       const { failed, end, entered } = await run(input, wrap);
 
@@ -386,14 +195,7 @@ describe('deploy-target workflow in the local engine', () => {
   );
 
   it('ends with the last retryable error and its reason when retries run out', async () => {
-    cfn.on(DescribeStacksCommand).rejects(
-      new CloudFormationServiceException({
-        name: 'Throttling',
-        message: 'Rate exceeded',
-        $fault: 'client',
-        $metadata: {},
-      }),
-    );
+    cfn.on(DescribeStacksCommand).rejects(awsError('Throttling', 'Rate exceeded'));
 
     const { end, events } = await run(input);
 

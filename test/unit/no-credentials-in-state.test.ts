@@ -1,24 +1,23 @@
-import '../../src/core/polyfills';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  CloudFormationClient,
-  CloudFormationServiceException,
+  type CloudFormationClient,
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
-  type StackEvent,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { StateMachine } from 'aws-local-stepfunctions';
-import { mockClient } from 'aws-sdk-client-mock';
-import { handler as checkStack } from '../../functions/check-stack';
-import { clearTemplateCache, handler as deployStack } from '../../functions/deploy-stack';
-import { clearCredentialCache } from '../../src/aws/assume-role';
-import { substituteDefinition } from '../../src/core/functions';
+import {
+  awsError,
+  describedStack,
+  mockDeployClients,
+  resetDeployClients,
+  STACK_ID,
+  stackEvent,
+  stackMissing,
+  TARGET,
+  TOPIC_TEMPLATE,
+} from '../helpers/deploy-fixtures';
+import { runDeployTarget } from '../helpers/deploy-target-machine';
 
 /**
  * The design rule "credentials never travel through state": run the real workflow file with the
@@ -27,9 +26,8 @@ import { substituteDefinition } from '../../src/core/functions';
  * retries, and the execution's output or failure.
  */
 
-const sts = mockClient(STSClient);
-const cfn = mockClient(CloudFormationClient);
-const s3 = mockClient(S3Client);
+const aws = mockDeployClients();
+const { cfn } = aws;
 
 const SECRETS = {
   AccessKeyId: 'ASIAZZNOTINSTATE0001',
@@ -37,88 +35,16 @@ const SECRETS = {
   SessionToken: 'IQoJb3JpZ2luX2VjENEVERINSTATE001',
 };
 
-// Every function placeholder gets a Lambda ARN; only Deploy stack and Check stack run here.
-const asl = readFileSync(join(__dirname, '..', '..', 'statemachines', 'deploy-target.asl.json'), 'utf8');
-const definition = JSON.parse(
-  substituteDefinition(
-    asl,
-    Object.fromEntries(
-      [...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map(([, name]) => [
-        name,
-        `arn:aws:lambda:us-east-1:111111111111:function:${name}`,
-      ]),
-    ),
-  ),
-);
-const machine = new StateMachine(definition);
-
-const input = {
-  rolloutId: 'ro-20261127-1a2b3c',
-  mode: 'deploy',
-  accountId: '123456789012',
-  region: 'eu-west-1',
-  stackName: 'stackfleet-baseline',
-  templateUrl: 'https://my-bucket.s3.us-east-1.amazonaws.com/templates/baseline.yaml?versionId=abc',
-  templateVersion: 'abc',
-  executionRoleName: 'StackFleetExecution',
-  externalId: 'stackfleet-ext-id',
-};
-const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/stackfleet-baseline/0f0e';
-const missing = new CloudFormationServiceException({
-  name: 'ValidationError',
-  message: 'Stack with id stackfleet-baseline does not exist',
-  $fault: 'client',
-  $metadata: {},
-});
-const stackEvent = (status: string, reason?: string): StackEvent => ({
-  StackId: STACK_ID,
-  EventId: status,
-  StackName: input.stackName,
-  LogicalResourceId: input.stackName,
-  ResourceType: 'AWS::CloudFormation::Stack',
-  ResourceStatus: status as StackEvent['ResourceStatus'],
-  Timestamp: new Date(),
-  ...(reason ? { ResourceStatusReason: reason } : {}),
-});
-
-type Handler = (event: unknown) => Promise<unknown>;
-
-/** Reports a thrown error the way Lambda does: same name, Cause `{"errorType","errorMessage","trace"}`. */
-function asLambda(fn: Handler): Handler {
-  return async (event) => {
-    try {
-      return await fn(event);
-    } catch (error) {
-      const e = error as Error;
-      const reported = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] }));
-      reported.name = e.name;
-      throw reported;
-    }
-  };
-}
+const input = { ...TARGET, externalId: 'stackfleet-ext-id' };
+const missing = stackMissing();
 
 async function eventLog(executionInput: unknown): Promise<{ log: string; types: string[] }> {
-  const execution = machine.run(executionInput as never, {
-    overrides: {
-      taskResourceLocalHandlers: {
-        'Deploy stack': (i) => asLambda(deployStack)(i) as never,
-        'Check stack': (i) => asLambda(checkStack)(i) as never,
-      },
-      waitTimeOverrides: { 'Wait for stack': 0, 'Wait for other operation': 0 },
-      retryIntervalOverrides: { 'Deploy stack': 0, 'Check stack': 0 },
-    },
-  });
-  const events: unknown[] = [];
-  const collecting = (async () => {
-    for await (const event of execution.eventLogs) events.push(event);
-  })();
-  await execution.result.catch(() => undefined);
-  await collecting;
+  const { events } = await runDeployTarget(executionInput);
   // Error objects in events (a retried error's cause) are serialised with their own properties too.
   const log = JSON.stringify(events, (_key, value) =>
     value instanceof Error ? { ...value, name: value.name, message: value.message } : value,
   );
-  return { log, types: events.map((e) => (e as { type: string }).type) };
+  return { log, types: events.map((e) => e.type) };
 }
 
 async function credentialsUsedByCloudFormation(): Promise<string | undefined> {
@@ -135,33 +61,11 @@ function expectClean(log: string) {
   );
 }
 
-beforeEach(() => {
-  sts.reset();
-  cfn.reset();
-  s3.reset();
-  clearCredentialCache();
-  clearTemplateCache();
-  s3.on(GetObjectCommand).resolves({
-    Body: { transformToString: async () => 'Resources:\n  Topic: { Type: AWS::SNS::Topic }\n' } as never,
-  });
-  sts
-    .on(AssumeRoleCommand)
-    .resolves({ Credentials: { ...SECRETS, Expiration: new Date(Date.now() + 3600_000) } });
-});
+beforeEach(() => resetDeployClients(aws, { keys: SECRETS, template: TOPIC_TEMPLATE }));
 
 describe('no credential material in state', () => {
   it('a create that is throttled once, polled and succeeds', async () => {
-    cfn
-      .on(DescribeStacksCommand)
-      .rejectsOnce(
-        new CloudFormationServiceException({
-          name: 'Throttling',
-          message: 'Rate exceeded',
-          $fault: 'client',
-          $metadata: {},
-        }),
-      )
-      .rejects(missing);
+    cfn.on(DescribeStacksCommand).rejectsOnce(awsError('Throttling', 'Rate exceeded')).rejects(missing);
     cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
     cfn
       .on(DescribeStackEventsCommand)
@@ -179,17 +83,7 @@ describe('no credential material in state', () => {
   it('a stack left in ROLLBACK_COMPLETE that is deleted and created again, then fails', async () => {
     cfn
       .on(DescribeStacksCommand)
-      .resolvesOnce({
-        Stacks: [
-          {
-            StackName: input.stackName,
-            StackId: STACK_ID,
-            StackStatus: 'ROLLBACK_COMPLETE',
-            CreationTime: new Date(),
-            EnableTerminationProtection: true,
-          },
-        ],
-      })
+      .resolvesOnce({ Stacks: [describedStack('ROLLBACK_COMPLETE')] })
       .rejects(missing);
     cfn.on(UpdateTerminationProtectionCommand).resolves({});
     cfn.on(DeleteStackCommand).resolves({});
@@ -216,14 +110,7 @@ describe('no credential material in state', () => {
   });
 
   it('an unexpected CloudFormation error recorded by the catch-all', async () => {
-    cfn.on(DescribeStacksCommand).rejects(
-      new CloudFormationServiceException({
-        name: 'SurpriseFault',
-        message: 'odd',
-        $fault: 'client',
-        $metadata: {},
-      }),
-    );
+    cfn.on(DescribeStacksCommand).rejects(awsError('SurpriseFault', 'odd'));
     const { log, types } = await eventLog(input);
     expect(await credentialsUsedByCloudFormation()).toBe(SECRETS.AccessKeyId);
     expect(types.at(-1)).toBe('ExecutionFailed');

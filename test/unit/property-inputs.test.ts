@@ -8,10 +8,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { S3Client } from '@aws-sdk/client-s3';
-import { STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { stringify as toYaml } from 'yaml';
 import { handler as checkStack } from '../../functions/check-stack';
@@ -25,6 +21,7 @@ import { InvalidInputError } from '../../src/core/errors';
 import { parseRolloutInput, validateRolloutInput } from '../../src/core/rollout-input';
 import { parseTargetInput } from '../../src/core/target-input';
 import { parseScenario, validateScenario } from '../../src/sandbox/scenario';
+import { deployTargetInput, mockDeployClients } from '../helpers/deploy-fixtures';
 
 const RUNS = { numRuns: 200 };
 
@@ -102,9 +99,7 @@ async function handlerRefusal(
 }
 
 /** Every AWS client the functions make is mocked: a call on bad input shows up here. */
-const sts = mockClient(STSClient);
-const cfn = mockClient(CloudFormationClient);
-const s3 = mockClient(S3Client);
+const { sts, cfn, s3 } = mockDeployClients();
 const calls = () => sts.calls().length + cfn.calls().length + s3.calls().length;
 afterAll(() => {
   sts.restore();
@@ -254,24 +249,6 @@ describe('rollout input', () => {
 
 // ------------------------------------------------------------------------------ deploy-target input
 
-function validTarget(): Record<string, unknown> {
-  return {
-    rolloutId: 'ro-20261127-1a2b3c',
-    mode: 'deploy',
-    accountId: '123456789012',
-    region: 'eu-west-1',
-    stackName: 'stackfleet-baseline',
-    templateUrl: 'https://my-bucket.s3.us-east-1.amazonaws.com/templates/baseline.yaml?versionId=abc',
-    templateVersion: 'abc',
-    parameters: { Key: 'Value' },
-    tags: { Owner: 'security' },
-    capabilities: ['CAPABILITY_NAMED_IAM'],
-    executionRoleName: 'StackFleetExecution',
-    externalId: 'stackfleet-ext-id',
-    timeoutSeconds: 3600,
-  };
-}
-
 const TARGET_FIELDS = [
   'rolloutId',
   'mode',
@@ -307,13 +284,13 @@ describe('deploy-target input and its handlers', () => {
   });
 
   test('the valid base passes', () => {
-    expect(() => parseTargetInput(validTarget())).not.toThrow();
+    expect(() => parseTargetInput(deployTargetInput())).not.toThrow();
   });
 
   test('one field replaced by junk: InvalidInput naming the field, or accepted', () => {
     fc.assert(
       fc.property(fc.constantFrom(...TARGET_FIELDS), junk, (field, value) => {
-        const error = thrownBy(() => parseTargetInput(withValue(validTarget(), [field], value)));
+        const error = thrownBy(() => parseTargetInput(withValue(deployTargetInput(), [field], value)));
         if (error === undefined) return;
         expect(error).toBeInstanceOf(InvalidInputError);
         expect((error as InvalidInputError).field.split(/[.[]/)[0]).toBe(field);
@@ -332,7 +309,7 @@ describe('deploy-target input and its handlers', () => {
         fc.constantFrom(deployStack, checkStack),
         async (field, value, handler) => {
           const before = calls();
-          const refusal = await handlerRefusal(handler, withValue(validTarget(), [field], value));
+          const refusal = await handlerRefusal(handler, withValue(deployTargetInput(), [field], value));
           expect(calls()).toBe(before);
           expect(refusal.threw === undefined || !(refusal.threw instanceof TypeError)).toBe(true);
           expect(refusal.name).toBe('InvalidInput');

@@ -1,5 +1,6 @@
 import { deleteStackOutOfBand, injectResourceFailure } from '../../src/sandbox/cfn/faults';
 import { cfnCaller, createTestWorld, type TestWorld, testScenario } from '../../src/sandbox/cfn/testing';
+import type { Scenario, ScenarioFaults } from '../../src/sandbox/scenario-types';
 
 const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
 Description: test baseline
@@ -80,6 +81,32 @@ function setup(scenario = testScenario()) {
     return all;
   };
   return { world, call, describe, events };
+}
+
+/** A request's Parameters list holding `values`, in their order. */
+function parameters(values: Record<string, string>) {
+  return Object.entries(values).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
+}
+
+/** UpdateStack of the baseline to Env prod (TEMPLATE's default is dev). */
+function prodUpdate() {
+  return { StackName: 'baseline', TemplateBody: TEMPLATE, Parameters: parameters({ Env: 'prod' }) };
+}
+
+type PreexistingStack = NonNullable<ScenarioFaults['preexistingStacks']>[number];
+
+/** The test scenario with a stack `baseline` already there for each `[account, region, status]`. */
+function withBaselines(...stacks: Array<[string, string, PreexistingStack['status']]>): Scenario {
+  return testScenario({
+    faults: {
+      preexistingStacks: stacks.map(([account, region, status]) => ({
+        account,
+        region,
+        stackName: 'baseline',
+        status,
+      })),
+    },
+  });
 }
 
 async function settle(world: TestWorld, ms = 3_600_000) {
@@ -204,40 +231,20 @@ Resources:
       code: 'ValidationError',
       message: 'Parameters: [Name] must have values',
     });
-    await expect(
-      call('CreateStack', {
-        StackName: 's',
-        TemplateBody: template,
-        Parameters: [{ ParameterKey: 'Name', ParameterValue: 'ABC' }],
-      }),
-    ).rejects.toMatchObject({ message: "Parameter 'Name' must match pattern [a-z]+" });
-    await expect(
-      call('CreateStack', {
-        StackName: 's',
-        TemplateBody: template,
-        Parameters: [
-          { ParameterKey: 'Name', ParameterValue: 'abc' },
-          { ParameterKey: 'Nope', ParameterValue: 'x' },
-        ],
-      }),
-    ).rejects.toMatchObject({ message: 'Parameters: [Nope] do not exist in the template' });
-    await expect(
-      call('CreateStack', {
-        StackName: 's',
-        TemplateBody: template,
-        Parameters: [
-          { ParameterKey: 'Name', ParameterValue: 'abc' },
-          { ParameterKey: 'Size', ParameterValue: '11' },
-        ],
-      }),
-    ).rejects.toMatchObject({ message: "Parameter 'Size' must be a number not greater than 10" });
-    await expect(
-      call('CreateStack', {
-        StackName: 's',
-        TemplateBody: TEMPLATE,
-        Parameters: [{ ParameterKey: 'Env', ParameterValue: 'qa' }],
-      }),
-    ).rejects.toMatchObject({ message: "Parameter 'Env' must be one of AllowedValues" });
+    const createWith = (body: string, values: Record<string, string>) =>
+      call('CreateStack', { StackName: 's', TemplateBody: body, Parameters: parameters(values) });
+    await expect(createWith(template, { Name: 'ABC' })).rejects.toMatchObject({
+      message: "Parameter 'Name' must match pattern [a-z]+",
+    });
+    await expect(createWith(template, { Name: 'abc', Nope: 'x' })).rejects.toMatchObject({
+      message: 'Parameters: [Nope] do not exist in the template',
+    });
+    await expect(createWith(template, { Name: 'abc', Size: '11' })).rejects.toMatchObject({
+      message: "Parameter 'Size' must be a number not greater than 10",
+    });
+    await expect(createWith(TEMPLATE, { Env: 'qa' })).rejects.toMatchObject({
+      message: "Parameter 'Env' must be one of AllowedValues",
+    });
     // Nothing was created by the refused calls.
     await expect(call('DescribeStacks', { StackName: 's' })).rejects.toMatchObject({
       code: 'ValidationError',
@@ -420,11 +427,7 @@ describe('failures and rollback', () => {
     await call('CreateStack', { StackName: 'baseline', TemplateBody: TEMPLATE });
     await settle(world);
     injectResourceFailure(world, { logicalId: 'Key', on: 'update', reason: 'KMS said no' });
-    await call('UpdateStack', {
-      StackName: 'baseline',
-      TemplateBody: TEMPLATE,
-      Parameters: [{ ParameterKey: 'Env', ParameterValue: 'prod' }],
-    });
+    await call('UpdateStack', prodUpdate());
     expect((await describe()).StackStatus).toBe('UPDATE_IN_PROGRESS');
     await settle(world);
     const stack = await describe();
@@ -451,21 +454,11 @@ describe('failures and rollback', () => {
       times: 1,
       reason: 'Key is pending deletion',
     });
-    await call('UpdateStack', {
-      StackName: 'baseline',
-      TemplateBody: TEMPLATE,
-      Parameters: [{ ParameterKey: 'Env', ParameterValue: 'prod' }],
-    });
+    await call('UpdateStack', prodUpdate());
     await settle(world);
     const failed = await describe();
     expect(failed.StackStatus).toBe('UPDATE_ROLLBACK_FAILED');
-    await expect(
-      call('UpdateStack', {
-        StackName: 'baseline',
-        TemplateBody: TEMPLATE,
-        Parameters: [{ ParameterKey: 'Env', ParameterValue: 'prod' }],
-      }),
-    ).rejects.toMatchObject({
+    await expect(call('UpdateStack', prodUpdate())).rejects.toMatchObject({
       message: `Stack:${failed.StackId} is in UPDATE_ROLLBACK_FAILED state and can not be updated.`,
     });
     await call('ContinueUpdateRollback', { StackName: 'baseline' });
@@ -475,11 +468,7 @@ describe('failures and rollback', () => {
     await expect(call('ContinueUpdateRollback', { StackName: 'baseline' })).rejects.toMatchObject({
       code: 'ValidationError',
     });
-    await call('UpdateStack', {
-      StackName: 'baseline',
-      TemplateBody: TEMPLATE,
-      Parameters: [{ ParameterKey: 'Env', ParameterValue: 'prod' }],
-    });
+    await call('UpdateStack', prodUpdate());
     await settle(world);
     expect((await describe()).StackStatus).toBe('UPDATE_COMPLETE');
   });
@@ -588,24 +577,10 @@ describe('UpdateStack', () => {
 describe('pre-existing stacks from the scenario', () => {
   it('seeds ROLLBACK_COMPLETE and UPDATE_ROLLBACK_FAILED stacks that behave like AWS', async () => {
     const { world, call, describe } = setup(
-      testScenario({
-        faults: {
-          preexistingStacks: [
-            {
-              account: '222222222222',
-              region: 'eu-west-1',
-              stackName: 'baseline',
-              status: 'ROLLBACK_COMPLETE',
-            },
-            {
-              account: '333333333333',
-              region: 'eu-west-1',
-              stackName: 'baseline',
-              status: 'UPDATE_ROLLBACK_FAILED',
-            },
-          ],
-        },
-      }),
+      withBaselines(
+        ['222222222222', 'eu-west-1', 'ROLLBACK_COMPLETE'],
+        ['333333333333', 'eu-west-1', 'UPDATE_ROLLBACK_FAILED'],
+      ),
     );
     expect((await describe()).StackStatus).toBe('ROLLBACK_COMPLETE');
     const other = { accountId: '333333333333' };
@@ -628,39 +603,32 @@ describe('the status machine', () => {
   Topic: {Type: AWS::SNS::Topic, Properties: {DisplayName: one}}
   Legacy: {Type: AWS::S3::Bucket, DeletionPolicy: Retain, Properties: {BucketName: legacy-logs}}
 `;
+  /** CreateChangeSet of type IMPORT that brings the bucket `bucketName` into `stackName` as Legacy. */
+  const importLegacy = (stackName: string, bucketName: string, template = WITH_IMPORT) => ({
+    StackName: stackName,
+    ChangeSetName: 'imp',
+    ChangeSetType: 'IMPORT',
+    TemplateBody: template,
+    ResourcesToImport: [
+      {
+        ResourceType: 'AWS::S3::Bucket',
+        LogicalResourceId: 'Legacy',
+        ResourceIdentifier: { BucketName: bucketName },
+      },
+    ],
+  });
 
   it('imports existing resources with an IMPORT change set (DeletionPolicy required, as in AWS)', async () => {
     const { world, call, describe } = setup();
     await call('CreateStack', { StackName: 'baseline', TemplateBody: SIMPLE });
     await settle(world);
     await expect(
-      call('CreateChangeSet', {
-        StackName: 'baseline',
-        ChangeSetName: 'imp',
-        ChangeSetType: 'IMPORT',
-        TemplateBody: WITH_IMPORT.replace('DeletionPolicy: Retain, ', ''),
-        ResourcesToImport: [
-          {
-            ResourceType: 'AWS::S3::Bucket',
-            LogicalResourceId: 'Legacy',
-            ResourceIdentifier: { BucketName: 'legacy-logs' },
-          },
-        ],
-      }),
+      call(
+        'CreateChangeSet',
+        importLegacy('baseline', 'legacy-logs', WITH_IMPORT.replace('DeletionPolicy: Retain, ', '')),
+      ),
     ).rejects.toMatchObject({ message: expect.stringContaining('must have DeletionPolicy attribute') });
-    await call('CreateChangeSet', {
-      StackName: 'baseline',
-      ChangeSetName: 'imp',
-      ChangeSetType: 'IMPORT',
-      TemplateBody: WITH_IMPORT,
-      ResourcesToImport: [
-        {
-          ResourceType: 'AWS::S3::Bucket',
-          LogicalResourceId: 'Legacy',
-          ResourceIdentifier: { BucketName: 'legacy-logs' },
-        },
-      ],
-    });
+    await call('CreateChangeSet', importLegacy('baseline', 'legacy-logs'));
     world.advance(10_000);
     const cs = await call<{
       Changes: Array<{ ResourceChange: { Action: string; PhysicalResourceId: string } }>;
@@ -751,19 +719,7 @@ describe('the status machine', () => {
     const importInto = async (name: string) => {
       await create(name);
       await settle(world);
-      await call('CreateChangeSet', {
-        StackName: name,
-        ChangeSetName: 'imp',
-        ChangeSetType: 'IMPORT',
-        TemplateBody: WITH_IMPORT,
-        ResourcesToImport: [
-          {
-            ResourceType: 'AWS::S3::Bucket',
-            LogicalResourceId: 'Legacy',
-            ResourceIdentifier: { BucketName: `${name}-bucket` },
-          },
-        ],
-      });
+      await call('CreateChangeSet', importLegacy(name, `${name}-bucket`));
       world.advance(10_000);
       await call('ExecuteChangeSet', { ChangeSetName: 'imp', StackName: name });
       await settle(world);
@@ -864,24 +820,10 @@ describe('TimeoutInMinutes', () => {
 describe('pre-existing stacks that are busy or outdated', () => {
   it('an UPDATE_IN_PROGRESS stack refuses updates until it settles; a CREATE_COMPLETE one updates', async () => {
     const { world, call, describe } = setup(
-      testScenario({
-        faults: {
-          preexistingStacks: [
-            {
-              account: '222222222222',
-              region: 'eu-west-1',
-              stackName: 'baseline',
-              status: 'UPDATE_IN_PROGRESS',
-            },
-            {
-              account: '222222222222',
-              region: 'us-east-1',
-              stackName: 'baseline',
-              status: 'CREATE_COMPLETE',
-            },
-          ],
-        },
-      }),
+      withBaselines(
+        ['222222222222', 'eu-west-1', 'UPDATE_IN_PROGRESS'],
+        ['222222222222', 'us-east-1', 'CREATE_COMPLETE'],
+      ),
     );
     const busy = await describe();
     expect(busy.StackStatus).toBe('UPDATE_IN_PROGRESS');

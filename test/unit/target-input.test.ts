@@ -1,22 +1,9 @@
 import { InvalidInputError } from '../../src/core/errors';
 import { clientRequestToken, executionRoleArn, roleSessionName } from '../../src/core/names';
 import { cloudFormationRoleArn, parseS3Url, parseTargetInput } from '../../src/core/target-input';
+import { deployTargetInput } from '../helpers/deploy-fixtures';
 
-const valid = {
-  rolloutId: 'ro-20261127-1a2b3c',
-  mode: 'deploy',
-  accountId: '123456789012',
-  region: 'eu-west-1',
-  stackName: 'stackfleet-baseline',
-  templateUrl: 'https://my-bucket.s3.us-east-1.amazonaws.com/templates/baseline.yaml?versionId=abc',
-  templateVersion: 'abc',
-  parameters: { Key: 'Value' },
-  tags: { Owner: 'security' },
-  capabilities: ['CAPABILITY_NAMED_IAM'],
-  executionRoleName: 'StackFleetExecution',
-  externalId: 'stackfleet-ext-id',
-  timeoutSeconds: 3600,
-};
+const valid = deployTargetInput();
 
 function refusal(change: Record<string, unknown>): InvalidInputError {
   try {
