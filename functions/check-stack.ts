@@ -4,14 +4,13 @@ import {
   DescribeStacksCommand,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
-import { assumeExecutionRole } from '../src/aws/assume-role';
 import {
   functionError,
   isStackMissingError,
   isTerminalError,
   mapCloudFormationError,
 } from '../src/aws/aws-errors';
-import { awsClients } from '../src/aws/clients';
+import { targetSession } from '../src/aws/target-cfn';
 import { pinnedTemplateResources } from '../src/aws/template-source';
 import { ErrorNames, InvalidInputError } from '../src/core/errors';
 import { executionRoleArn } from '../src/core/names';
@@ -259,14 +258,7 @@ export async function handler(event: unknown): Promise<TargetProgress> {
   try {
     const input = parseTargetInput(event);
     const watch = watchFrom(event);
-    const credentials = await assumeExecutionRole({
-      accountId: input.accountId,
-      roleName: input.executionRoleName,
-      rolloutId: input.rolloutId,
-      region: input.region,
-      ...(input.externalId === undefined ? {} : { externalId: input.externalId }),
-    });
-    const cfn = awsClients.cloudFormation({ region: input.region, credentials });
+    const { cfn, credentials } = await targetSession(input);
     return carryConvergeReason(
       previous,
       await check(cfn, input, watch, now, () => pinnedTemplateResources(input, credentials)),

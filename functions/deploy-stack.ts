@@ -10,7 +10,6 @@ import {
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { assumeExecutionRole } from '../src/aws/assume-role';
 import {
   functionError,
   isNoUpdatesError,
@@ -18,7 +17,7 @@ import {
   isTerminalError,
   mapCloudFormationError,
 } from '../src/aws/aws-errors';
-import { awsClients } from '../src/aws/clients';
+import { targetSession } from '../src/aws/target-cfn';
 import { pinnedTemplateResources } from '../src/aws/template-source';
 import { ErrorNames, InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
 import {
@@ -418,14 +417,7 @@ export async function handler(event: unknown): Promise<TargetProgress> {
         `mode must be deploy for Deploy stack, which changes stacks. Received: ${input.mode}`,
       );
     }
-    const credentials = await assumeExecutionRole({
-      accountId: input.accountId,
-      roleName: input.executionRoleName,
-      rolloutId: input.rolloutId,
-      region: input.region,
-      ...(input.externalId === undefined ? {} : { externalId: input.externalId }),
-    });
-    const cfn = awsClients.cloudFormation({ region: input.region, credentials });
+    const { cfn, credentials } = await targetSession(input);
     return carryConvergeReason(previous, await deploy({ input, cfn, credentials, previous, startedAt, now }));
   } catch (error) {
     if (!isTerminalError(error)) throw functionError(error, targetIdentity(event));
