@@ -46,6 +46,32 @@ function pendingIo(): boolean {
   return false;
 }
 
+/**
+ * A `Date` that reads the virtual clock, installed over fake-timers' own. Theirs subclasses
+ * `Date` behind a Proxy and defines a `constructor` property on every instance, which made
+ * `new Date(...)` one of the hottest functions of a large simulated rollout (the SDK parses
+ * every timestamp of every response with it). This one returns plain native Dates, so
+ * instances, `instanceof Date` and `Date.prototype` behave as without virtual time; only
+ * `new Date()`, `Date()` and `Date.now()` read the clock. The clock's uninstall restores the
+ * real `Date` as before.
+ */
+function virtualDate(clock: { readonly now: number }): DateConstructor {
+  const VirtualDate = function VirtualDate(this: unknown, ...args: unknown[]): Date | string {
+    // Called without `new`, Date returns the current time as a string.
+    if (!new.target) return new realDate(clock.now).toString();
+    if (args.length === 0) return new realDate(clock.now);
+    if (args.length === 1) return new realDate(args[0] as string | number | Date);
+    return new (realDate as unknown as new (...a: unknown[]) => Date)(...args);
+  } as unknown as DateConstructor & { now: () => number };
+  Object.defineProperties(VirtualDate, {
+    prototype: { value: realDate.prototype },
+    now: { value: () => clock.now, writable: true, configurable: true },
+    UTC: { value: realDate.UTC, writable: true, configurable: true },
+    parse: { value: realDate.parse, writable: true, configurable: true },
+  });
+  return VirtualDate;
+}
+
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => realSetImmediate(resolve));
 }
@@ -75,6 +101,7 @@ export async function runWithVirtualTime<T>(
     // Timers made before the clock was installed (keep-alive sockets, the SDK) can still be cleared.
     shouldClearNativeTimers: true,
   });
+  globalThis.Date = virtualDate(clock);
   active = 'virtual';
   let settled = false;
   let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
@@ -157,6 +184,7 @@ export function startScaledClock(options: {
     // Timers made before the clock was installed (keep-alive sockets, the SDK) can still be cleared.
     shouldClearNativeTimers: true,
   });
+  globalThis.Date = virtualDate(clock);
   active = 'scaled';
   const realStart = realNow();
   let busy = false;

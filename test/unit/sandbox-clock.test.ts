@@ -71,6 +71,36 @@ test('virtual time starts where asked, reports each step, and passes errors thro
   expect(isVirtualTimeActive()).toBe(false);
 });
 
+test('under virtual time Date reads the clock and dates with arguments are plain dates', async () => {
+  const RealDate = Date;
+  const seen = await runWithVirtualTime(
+    async () => {
+      await sleep(1500);
+      const parsed = new Date('2030-01-01T00:00:10Z');
+      const made = new Date();
+      return {
+        now: Date.now(),
+        fresh: made.getTime(),
+        text: Date(),
+        parts: new Date(Date.UTC(2030, 0, 2, 3, 4, 5)).toISOString(),
+        local: new Date(2030, 0, 2).getDate(),
+        copy: new Date(parsed).getTime(),
+        isDate: parsed instanceof Date && parsed instanceof RealDate && parsed.constructor === RealDate,
+      };
+    },
+    { startAt: Date.UTC(2030, 0, 1) },
+  );
+  expect(seen.now).toBe(Date.UTC(2030, 0, 1) + 1500);
+  expect(seen.fresh).toBe(seen.now);
+  expect(seen.text).toBe(new RealDate(seen.now).toString());
+  expect(seen.parts).toBe('2030-01-02T03:04:05.000Z');
+  expect(seen.local).toBe(2);
+  expect(seen.copy).toBe(Date.UTC(2030, 0, 1, 0, 0, 10));
+  expect(seen.isDate).toBe(true);
+  expect(Date).toBe(RealDate);
+  expect(Math.abs(Date.now() - realNow())).toBeLessThan(1000);
+});
+
 test('virtual time cannot be nested', async () => {
   await runWithVirtualTime(async () => {
     await expect(runWithVirtualTime(async () => 1)).rejects.toThrow('cannot nest');
