@@ -38,6 +38,7 @@ export function configureAws(next: AwsTransport): void {
   transport = { ...next };
   defaultIdentityClients = new Map();
   clientsByIdentity = new WeakMap();
+  sharedSettings = new Map();
 }
 
 /** The transport in force (for code that must pass it on, such as the local engine). */
@@ -56,11 +57,42 @@ function transportFor(service: ServiceName): Omit<AwsTransport, 'services'> {
   return { maxAttempts: transport.maxAttempts, ...override };
 }
 
+/**
+ * Settings every new client resolves from the environment and the shared config files
+ * (AWS_USE_FIPS_ENDPOINT, `use_fips_endpoint` in ~/.aws/config, ...) that do not depend on the
+ * client's region or identity. A rollout makes a client per target account and region, and each
+ * one looked all of them up again, building an error per source that had no value. The first
+ * client of a service resolves them as the SDK does; later clients of that service reuse its
+ * memoised providers, so the values and their precedence stay the SDK's own.
+ */
+const PROCESS_WIDE_SETTINGS = [
+  'useFipsEndpoint',
+  'useDualstackEndpoint',
+  'retryMode',
+  'userAgentAppId',
+  'authSchemePreference',
+] as const;
+let sharedSettings = new Map<ServiceName, Record<string, unknown>>();
+
+function rememberSettings(service: ServiceName, client: { initConfig?: object }): void {
+  if (sharedSettings.has(service)) return;
+  const resolved = (client.initConfig ?? {}) as Record<string, unknown>;
+  const settings: Record<string, unknown> = {};
+  for (const name of PROCESS_WIDE_SETTINGS) {
+    if (typeof resolved[name] === 'function') settings[name] = resolved[name];
+  }
+  sharedSettings.set(service, settings);
+}
+
 function baseConfig(service: ServiceName, options: ClientOptions) {
   const t = transportFor(service);
   const config: Record<string, unknown> = {
+    ...sharedSettings.get(service),
     region: options.region,
     maxAttempts: t.maxAttempts ?? 3,
+    // Nothing here changes a client's middleware after its first call, so each command class's
+    // stack is resolved once per client instead of on every call (the SDK's documented option).
+    cacheMiddleware: true,
   };
   // A service override's credentials win: they belong to that transport (e.g. the local engine).
   const credentials = transport.services?.[service]?.credentials ?? options.credentials ?? t.credentials;
@@ -76,7 +108,7 @@ function baseConfig(service: ServiceName, options: ClientOptions) {
  * calls themselves on a large rollout. Keyed by the credentials object, so an assumed-role
  * session's clients go away with the session.
  */
-type AnyClient = { send: unknown };
+type AnyClient = { send: unknown; initConfig?: object };
 let defaultIdentityClients = new Map<string, AnyClient>();
 let clientsByIdentity = new WeakMap<object, Map<string, AnyClient>>();
 
@@ -95,6 +127,7 @@ function cached<C extends AnyClient>(service: ServiceName, options: ClientOption
   let client = clients.get(key) as C | undefined;
   if (!client) {
     client = make();
+    rememberSettings(service, client);
     clients.set(key, client);
   }
   return client;

@@ -1,0 +1,63 @@
+/**
+ * The client factory: one client per identity, service and region, and the settings the SDK
+ * reads from the environment apply to every client a rollout makes, not only to the first one
+ * (later clients reuse the first one's resolved settings).
+ */
+import { awsClients, configureAws } from '../../src/aws/clients';
+
+const identityA = { accessKeyId: 'AKIAEXAMPLEA', secretAccessKey: 'secret-a' };
+const identityB = { accessKeyId: 'AKIAEXAMPLEB', secretAccessKey: 'secret-b' };
+
+describe('awsClients', () => {
+  const saved = { fips: process.env.AWS_USE_FIPS_ENDPOINT, retry: process.env.AWS_RETRY_MODE };
+
+  afterEach(() => {
+    for (const [name, value] of [
+      ['AWS_USE_FIPS_ENDPOINT', saved.fips],
+      ['AWS_RETRY_MODE', saved.retry],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    configureAws({});
+  });
+
+  test('keeps one client per identity, service and region', () => {
+    configureAws({});
+    const first = awsClients.cloudFormation({ region: 'eu-west-1', credentials: identityA });
+    expect(awsClients.cloudFormation({ region: 'eu-west-1', credentials: identityA })).toBe(first);
+    expect(awsClients.cloudFormation({ region: 'eu-west-2', credentials: identityA })).not.toBe(first);
+    expect(awsClients.cloudFormation({ region: 'eu-west-1', credentials: identityB })).not.toBe(first);
+    expect(awsClients.cloudFormation({ region: 'eu-west-1' })).not.toBe(first);
+  });
+
+  test('settings from the environment reach every target client, in every region and identity', async () => {
+    process.env.AWS_USE_FIPS_ENDPOINT = 'true';
+    process.env.AWS_RETRY_MODE = 'adaptive';
+    configureAws({});
+    const clients = [
+      awsClients.cloudFormation({ region: 'us-east-1', credentials: identityA }),
+      awsClients.cloudFormation({ region: 'us-west-2', credentials: identityA }),
+      awsClients.cloudFormation({ region: 'us-west-2', credentials: identityB }),
+      awsClients.sts({ region: 'us-east-1' }),
+    ];
+    for (const client of clients) {
+      await expect(client.config.useFipsEndpoint()).resolves.toBe(true);
+      await expect(client.config.useDualstackEndpoint()).resolves.toBe(false);
+      await expect(client.config.retryMode()).resolves.toBe('adaptive');
+    }
+  });
+
+  test('a new transport resolves the settings again', async () => {
+    process.env.AWS_USE_FIPS_ENDPOINT = 'true';
+    configureAws({});
+    await expect(
+      awsClients.cloudFormation({ region: 'us-east-1', credentials: identityA }).config.useFipsEndpoint(),
+    ).resolves.toBe(true);
+    process.env.AWS_USE_FIPS_ENDPOINT = 'false';
+    configureAws({});
+    await expect(
+      awsClients.cloudFormation({ region: 'us-east-1', credentials: identityB }).config.useFipsEndpoint(),
+    ).resolves.toBe(false);
+  });
+});
