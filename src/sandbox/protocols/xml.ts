@@ -10,14 +10,17 @@ const ESCAPES: Record<string, string> = {
   '"': '&quot;',
   "'": '&apos;',
 };
+const NEEDS_ESCAPE = /[&<>"']/;
+const ESCAPE_ALL = /[&<>"']/g;
 
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+  // Most values (ids, ARNs, statuses, timestamps) have nothing to escape: skip the replace.
+  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPE_ALL, (c) => ESCAPES[c] ?? c) : text;
 }
 
 /** True for Date objects, including fake-timer Dates from another realm of `Date`. */
 export function isDate(value: unknown): value is Date {
-  return Object.prototype.toString.call(value) === '[object Date]';
+  return value instanceof Date || Object.prototype.toString.call(value) === '[object Date]';
 }
 
 const MAP_MARK = Symbol.for('stackfleet.sandbox.xmlMap');
@@ -28,36 +31,40 @@ export function xmlMap(values: Record<string, string>): Record<string, string> {
 }
 
 function scalar(value: unknown): string {
+  if (typeof value === 'string') return escapeXml(value);
   if (isDate(value)) return value.toISOString();
   return escapeXml(String(value));
 }
 
 /**
  * Writes the members of `value` as XML elements. Arrays become a wrapper element holding one
- * `listItem` element per entry (`member` for query, `item` for ec2).
+ * `listItem` element per entry (`member` for query, `item` for ec2). Every response of the query
+ * and ec2 protocols goes through here (a DescribeStackEvents page is a few hundred elements), so
+ * it appends to one string instead of building arrays of parts.
  */
 export function toXml(value: unknown, listItem: string): string {
   if (value === null || value === undefined) return '';
   if (typeof value !== 'object' || isDate(value)) return scalar(value);
-  const out: string[] = [];
   const record = value as Record<string | symbol, unknown>;
+  let out = '';
   if (record[MAP_MARK]) {
-    for (const [k, v] of Object.entries(record)) {
-      out.push(`<entry><key>${escapeXml(k)}</key><value>${scalar(v)}</value></entry>`);
+    for (const k of Object.keys(record)) {
+      out += `<entry><key>${escapeXml(k)}</key><value>${scalar(record[k])}</value></entry>`;
     }
-    return out.join('');
+    return out;
   }
-  for (const [k, v] of Object.entries(record)) {
+  for (const k of Object.keys(record)) {
+    const v = record[k];
     if (v === undefined || v === null) continue;
     if (Array.isArray(v)) {
-      out.push(`<${k}>`);
-      for (const item of v) out.push(`<${listItem}>${toXml(item, listItem)}</${listItem}>`);
-      out.push(`</${k}>`);
+      out += `<${k}>`;
+      for (const item of v) out += `<${listItem}>${toXml(item, listItem)}</${listItem}>`;
+      out += `</${k}>`;
     } else {
-      out.push(`<${k}>${toXml(v, listItem)}</${k}>`);
+      out += `<${k}>${toXml(v, listItem)}</${k}>`;
     }
   }
-  return out.join('');
+  return out;
 }
 
 /** A parsed XML element: name, text, children. */
