@@ -36,8 +36,7 @@ let transport: AwsTransport = {};
 /** Points every client made from now on at a transport. Called by the sandbox and the CLI. */
 export function configureAws(next: AwsTransport): void {
   transport = { ...next };
-  defaultIdentityClients = new Map();
-  clientsByIdentity = new WeakMap();
+  clientCache = new Map();
   sharedSettings = new Map();
 }
 
@@ -104,31 +103,45 @@ function baseConfig(service: ServiceName, options: ClientOptions) {
 
 /**
  * Clients are kept per identity, service and region, like a warm Lambda keeps them: building one
- * resolves its whole configuration chain (and reads config files), which cost more than the
- * calls themselves on a large rollout. Keyed by the credentials object, so an assumed-role
- * session's clients go away with the session.
+ * resolves its whole configuration chain, which cost more than the calls themselves on a large
+ * rollout. The most recently used `MAX_CACHED_CLIENTS` are kept: a process that serves a whole
+ * rollout (the local engine runs every target's functions in one process) would otherwise keep
+ * a client per target account and region, tens of kilobytes each, for as long as it runs.
  */
+export const MAX_CACHED_CLIENTS = 2048;
+
 type AnyClient = { send: unknown; initConfig?: object };
-let defaultIdentityClients = new Map<string, AnyClient>();
-let clientsByIdentity = new WeakMap<object, Map<string, AnyClient>>();
+/** Least recently used first (a Map iterates in insertion order; a hit moves the entry to the end). */
+let clientCache = new Map<string, AnyClient>();
+/** A number per credentials object, so the cache key names the identity without holding it. */
+const identityIds = new WeakMap<object, number>();
+let lastIdentityId = 0;
+
+function identityKey(identity: ClientOptions['credentials']): number {
+  if (identity === undefined) return 0;
+  let id = identityIds.get(identity);
+  if (id === undefined) {
+    id = ++lastIdentityId;
+    identityIds.set(identity, id);
+  }
+  return id;
+}
 
 function cached<C extends AnyClient>(service: ServiceName, options: ClientOptions, make: () => C): C {
-  const identity = options.credentials;
-  let clients: Map<string, AnyClient> | undefined;
-  if (identity === undefined) clients = defaultIdentityClients;
-  else {
-    clients = clientsByIdentity.get(identity);
-    if (!clients) {
-      clients = new Map();
-      clientsByIdentity.set(identity, clients);
-    }
+  const key = `${identityKey(options.credentials)}:${service}:${options.region}`;
+  let client = clientCache.get(key) as C | undefined;
+  if (client) {
+    clientCache.delete(key);
+    clientCache.set(key, client);
+    return client;
   }
-  const key = `${service}:${options.region}`;
-  let client = clients.get(key) as C | undefined;
-  if (!client) {
-    client = make();
-    rememberSettings(service, client);
-    clients.set(key, client);
+  client = make();
+  rememberSettings(service, client);
+  clientCache.set(key, client);
+  if (clientCache.size > MAX_CACHED_CLIENTS) {
+    // Not destroyed: a caller may still be using it; it goes once nothing refers to it.
+    const oldest = clientCache.keys().next().value;
+    if (oldest !== undefined) clientCache.delete(oldest);
   }
   return client;
 }

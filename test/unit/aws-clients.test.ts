@@ -1,9 +1,9 @@
 /**
  * The client factory: one client per identity, service and region, and the settings the SDK
  * reads from the environment apply to every client a rollout makes, not only to the first one
- * (later clients reuse the first one's resolved settings).
+ * (later clients reuse the first one's resolved settings), and the cache keeps the clients in use.
  */
-import { awsClients, configureAws } from '../../src/aws/clients';
+import { awsClients, configureAws, MAX_CACHED_CLIENTS } from '../../src/aws/clients';
 
 const identityA = { accessKeyId: 'AKIAEXAMPLEA', secretAccessKey: 'secret-a' };
 const identityB = { accessKeyId: 'AKIAEXAMPLEB', secretAccessKey: 'secret-b' };
@@ -31,6 +31,21 @@ describe('awsClients', () => {
     expect(awsClients.cloudFormation({ region: 'eu-west-1' })).not.toBe(first);
   });
 
+  test('keeps the most recently used clients and rebuilds the others when needed again', () => {
+    configureAws({});
+    const first = awsClients.cloudFormation({ region: 'eu-west-1', credentials: identityA });
+    const busy = awsClients.cloudFormation({ region: 'eu-west-1', credentials: identityB });
+    for (let i = 0; i < MAX_CACHED_CLIENTS; i++) {
+      awsClients.cloudFormation({
+        region: 'eu-west-1',
+        credentials: { ...identityA, accessKeyId: `AKIA${i}` },
+      });
+      if (i % 100 === 0) awsClients.cloudFormation({ region: 'eu-west-1', credentials: identityB });
+    }
+    expect(awsClients.cloudFormation({ region: 'eu-west-1', credentials: identityB })).toBe(busy);
+    expect(awsClients.cloudFormation({ region: 'eu-west-1', credentials: identityA })).not.toBe(first);
+  });
+
   test('settings from the environment reach every target client, in every region and identity', async () => {
     process.env.AWS_USE_FIPS_ENDPOINT = 'true';
     process.env.AWS_RETRY_MODE = 'adaptive';
@@ -44,7 +59,7 @@ describe('awsClients', () => {
     for (const client of clients) {
       await expect(client.config.useFipsEndpoint()).resolves.toBe(true);
       await expect(client.config.useDualstackEndpoint()).resolves.toBe(false);
-      await expect(client.config.retryMode()).resolves.toBe('adaptive');
+      await expect((client.config.retryMode as () => Promise<string>)()).resolves.toBe('adaptive');
     }
   });
 
