@@ -234,3 +234,31 @@ describe('intrinsic functions escape like AWS', () => {
     expect(out.format).toBe(`it's ${value.s} {literal}`);
   });
 });
+
+describe('state input copies', () => {
+  it('a state sees its own copy of the input: arrays, nested objects and a __proto__ key survive', async () => {
+    const { StateMachine, fastCloneJson } = await import('../../src/engine/local-stepfunctions');
+    expect(fastCloneJson).toBe(true);
+    const machine = new StateMachine(
+      {
+        StartAt: 'Keep',
+        States: {
+          Keep: { Type: 'Pass', ResultPath: '$.added', Result: { n: 1 }, Next: 'Again' },
+          Again: { Type: 'Pass', ResultPath: '$.again', Result: [1, { x: null }], End: true },
+        },
+      },
+      { validationOptions: { noValidate: true } },
+    );
+    const input = JSON.parse('{"list":[1,"a",{"b":[true,null]}],"__proto__":{"polluted":true},"n":0}');
+    const out = (await machine.run(input).result) as Record<string, unknown>;
+    expect(out).toEqual({
+      ...JSON.parse('{"list":[1,"a",{"b":[true,null]}],"__proto__":{"polluted":true},"n":0}'),
+      added: { n: 1 },
+      again: [1, { x: null }],
+    });
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.hasOwn(out, '__proto__')).toBe(true);
+    expect(input).toEqual(JSON.parse('{"list":[1,"a",{"b":[true,null]}],"__proto__":{"polluted":true},"n":0}'));
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+});
