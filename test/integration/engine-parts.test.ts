@@ -258,7 +258,28 @@ describe('state input copies', () => {
     });
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(Object.hasOwn(out, '__proto__')).toBe(true);
-    expect(input).toEqual(JSON.parse('{"list":[1,"a",{"b":[true,null]}],"__proto__":{"polluted":true},"n":0}'));
+    expect(input).toEqual(
+      JSON.parse('{"list":[1,"a",{"b":[true,null]}],"__proto__":{"polluted":true},"n":0}'),
+    );
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+});
+
+describe('JSONPath as the engine evaluates it', () => {
+  it('answers each query from its own document, one after another', async () => {
+    await import('../../src/engine/jsonpath-shim');
+    const { JSONPath } = require('jsonpath-plus') as {
+      JSONPath: (opts: { path: string; json: unknown; wrap: boolean }) => unknown;
+    };
+    const q = (path: string, json: unknown) => JSONPath({ path, json, wrap: false });
+    const doc = { a: { b: 1 }, list: [{ x: 1 }, { x: 2 }], s: 'text' };
+    expect(q('$.a.b', doc)).toBe(1);
+    expect(q('$.list[*].x', doc)).toEqual([1, 2]);
+    expect(q('$.s', doc)).toBe('text');
+    expect(q('$.missing', doc)).toBeUndefined();
+    expect(q('$', doc)).toBe(doc);
+    expect(q('$.a.b', { a: { b: 'other' } })).toBe('other');
+    expect(q('$.a', null)).toBeUndefined();
+    expect(q('$.list[1]', doc)).toEqual({ x: 2 });
   });
 });
