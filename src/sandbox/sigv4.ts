@@ -110,7 +110,7 @@ function signingKey(secret: string, date: string, region: string, service: strin
     const kRegion = createHmac('sha256', kDate).update(region).digest();
     const kService = createHmac('sha256', kRegion).update(service).digest();
     key = createHmac('sha256', kService).update('aws4_request').digest();
-    if (signingKeys.size > 10_000) signingKeys.clear();
+    if (signingKeys.size > 50_000) signingKeys.clear();
     signingKeys.set(cacheKey, key);
   }
   return key;
