@@ -42,7 +42,25 @@ export function s3State(world: { section<T extends object>(name: string, init: (
   return world.section<S3State>('s3', () => ({ counter: 0, buckets: {} }));
 }
 
-/** Reads an object straight from the persisted state (no access checks: CloudFormation's own read). */
+/**
+ * Decoded bodies by version record: CloudFormation reads the same pinned template version for
+ * every target of a rollout, and decoding it from base64 each time was most of reading it. The
+ * entry remembers the text it was decoded from, so a record whose body changed decodes again.
+ */
+const decodedBodies = new WeakMap<S3ObjectVersion, { from: string; body: Buffer }>();
+
+function decodedBody(version: S3ObjectVersion, base64: string): Buffer {
+  const known = decodedBodies.get(version);
+  if (known?.from === base64) return known.body;
+  const body = Buffer.from(base64, 'base64');
+  decodedBodies.set(version, { from: base64, body });
+  return body;
+}
+
+/**
+ * Reads an object straight from the persisted state (no access checks: CloudFormation's own
+ * read). The body is shared between readers of the same version: read it, do not change it.
+ */
 export function readObjectFromState(
   state: Record<string, unknown>,
   bucket: string,
@@ -55,7 +73,7 @@ export function readObjectFromState(
   if (!versions) return undefined;
   const v = versionId === undefined ? versions[0] : versions.find((x) => x.versionId === versionId);
   if (!v || v.deleteMarker || v.body === undefined) return undefined;
-  return { body: Buffer.from(v.body, 'base64'), versionId: v.versionId };
+  return { body: decodedBody(v, v.body), versionId: v.versionId };
 }
 
 /** Bucket, key and version of an S3 URL in the virtual-hosted or path style (`TemplateURL`). */
