@@ -52,6 +52,7 @@ type Stack = {
   LastUpdatedTime?: string;
 };
 type Event = {
+  EventId: string;
   LogicalResourceId: string;
   ResourceStatus: string;
   ResourceStatusReason?: string;
@@ -561,6 +562,26 @@ describe('UpdateStack', () => {
     expect(all).toHaveLength(182);
     const times = all.map((e) => Date.parse(e.Timestamp));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
+  });
+
+  it('a later read of the events shows what happened since, newest first, the earlier ones unchanged', async () => {
+    const { world, call, events } = setup();
+    await call('CreateStack', { StackName: 'baseline', TemplateBody: TEMPLATE });
+    const early = await events();
+    expect(await events()).toEqual(early);
+    world.advance(1_000);
+    const soon = await events();
+    expect(soon.length).toBeGreaterThan(early.length);
+    expect(soon.slice(soon.length - early.length)).toEqual(early);
+    await settle(world);
+    const late = await events();
+    expect(late.length).toBeGreaterThan(early.length);
+    expect(late.slice(late.length - early.length)).toEqual(early);
+    expect(late[0]).toMatchObject({
+      ResourceType: 'AWS::CloudFormation::Stack',
+      ResourceStatus: 'CREATE_COMPLETE',
+    });
+    expect(new Set(late.map((e) => e.EventId)).size).toBe(late.length);
   });
 
   it('a stack deleted out of band is gone for the API', async () => {

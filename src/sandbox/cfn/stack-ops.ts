@@ -570,29 +570,64 @@ export function listStacks(env: OpEnv, params: Record<string, unknown>): Record<
   return { StackSummaries: items, ...(next ? { NextToken: next } : {}) };
 }
 
-/** Every event of the stack up to now, oldest first. */
-export function eventsOf(
-  env: OpEnv,
-  stack: StackRecord,
-): Array<{ e: StoredEvent; opIndex: number; index: number }> {
-  // Operations never overlap and each one's events are chronological: no sort needed.
-  const out: Array<{ e: StoredEvent; opIndex: number; index: number }> = [];
-  for (let opIndex = 0; opIndex < stack.ops.length; opIndex++) {
-    const op = stack.ops[opIndex] as OperationRecord;
-    if (op.startedAt > env.now) break;
-    const events = unpackEvents(op);
-    for (let index = 0; index < events.length; index++) {
-      const e = events[index] as StoredEvent;
-      if (e.at > env.now) break;
-      out.push({ e, opIndex, index });
-    }
+/**
+ * One operation's DescribeStackEvents entries, oldest first, with the moment each happens. An
+ * operation's events are fixed when it is scheduled (only how many have happened by now
+ * changes) and a rollout reads each stack's events several times, so the entries are built
+ * once per operation. The cache is bounded like the template caches; entries are read-only.
+ */
+interface OperationEntries {
+  at: number[];
+  entries: Array<Record<string, unknown>>;
+}
+const MAX_RENDERED_OPERATIONS = 4096;
+let renderedOperations = new Map<OperationRecord, OperationEntries>();
+
+function operationEntries(stack: StackRecord, op: OperationRecord): OperationEntries {
+  const known = renderedOperations.get(op);
+  if (known) return known;
+  const events = unpackEvents(op);
+  const at: number[] = [];
+  const entries: Array<Record<string, unknown>> = [];
+  for (let index = 0; index < events.length; index++) {
+    const e = events[index] as StoredEvent;
+    const isStack = e.logicalId === undefined;
+    const entry: Record<string, unknown> = {
+      StackId: stack.stackId,
+      EventId: isStack
+        ? stableUuid(`${op.id}/${index}`)
+        : `${e.logicalId}-${e.status}-${new Date(e.at).toISOString()}-${index}`,
+      StackName: stack.stackName,
+      LogicalResourceId: isStack ? stack.stackName : e.logicalId,
+      PhysicalResourceId: isStack ? stack.stackId : (e.physicalId ?? ''),
+      ResourceType: isStack ? 'AWS::CloudFormation::Stack' : e.type,
+      Timestamp: new Date(e.at),
+      ResourceStatus: e.status,
+    };
+    if (op.id) entry.OperationId = op.id;
+    if (e.reason !== undefined) entry.ResourceStatusReason = e.reason;
+    if (op.token !== undefined) entry.ClientRequestToken = op.token;
+    at.push(e.at);
+    entries.push(entry);
   }
-  return out;
+  if (renderedOperations.size >= MAX_RENDERED_OPERATIONS) renderedOperations = new Map();
+  const rendered = { at, entries };
+  renderedOperations.set(op, rendered);
+  return rendered;
 }
 
 export function describeStackEvents(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
   const stack = requireStack(env, params.StackName as string | undefined);
-  const events = eventsOf(env, stack);
+  // Every event up to now, oldest first. Operations never overlap and each one's events are
+  // chronological: no sort needed.
+  const events: Array<Record<string, unknown>> = [];
+  for (const op of stack.ops) {
+    if (op.startedAt > env.now) break;
+    const { at, entries } = operationEntries(stack, op);
+    for (let i = 0; i < entries.length && (at[i] as number) <= env.now; i++) {
+      events.push(entries[i] as Record<string, unknown>);
+    }
+  }
   // Tokens count from the oldest event, so events that arrive between pages do not shift them.
   const token = params.NextToken as string | undefined;
   let endExclusive = events.length;
@@ -609,27 +644,7 @@ export function describeStackEvents(env: OpEnv, params: Record<string, unknown>)
     }
   }
   const start = Math.max(0, endExclusive - PAGE_SIZE);
-  const slice = events.slice(start, endExclusive).reverse();
-  const StackEvents = slice.map(({ e, opIndex, index }) => {
-    const op = stack.ops[opIndex];
-    const isStack = e.logicalId === undefined;
-    const event: Record<string, unknown> = {
-      StackId: stack.stackId,
-      EventId: isStack
-        ? stableUuid(`${op?.id}/${index}`)
-        : `${e.logicalId}-${e.status}-${new Date(e.at).toISOString()}-${index}`,
-      StackName: stack.stackName,
-      LogicalResourceId: isStack ? stack.stackName : e.logicalId,
-      PhysicalResourceId: isStack ? stack.stackId : (e.physicalId ?? ''),
-      ResourceType: isStack ? 'AWS::CloudFormation::Stack' : e.type,
-      Timestamp: new Date(e.at),
-      ResourceStatus: e.status,
-    };
-    if (op?.id) event.OperationId = op.id;
-    if (e.reason !== undefined) event.ResourceStatusReason = e.reason;
-    if (op?.token !== undefined) event.ClientRequestToken = op.token;
-    return event;
-  });
+  const StackEvents = events.slice(start, endExclusive).reverse();
   const next =
     start > 0
       ? Buffer.from(JSON.stringify({ before: start, s: stack.stackId })).toString('base64')
