@@ -91,7 +91,10 @@ function baseConfig(service: ServiceName, options: ClientOptions) {
     maxAttempts: t.maxAttempts ?? 3,
     // Nothing here changes a client's middleware after its first call, so each command class's
     // stack is resolved once per client instead of on every call (the SDK's documented option).
-    cacheMiddleware: true,
+    // A cached stack shares one handler context between that command's calls, where the endpoint
+    // middleware leaves the resolved endpoint: the same for every call of these services, but
+    // per bucket for S3, whose concurrent calls would then read each other's.
+    cacheMiddleware: service !== 's3',
   };
   // A service override's credentials win: they belong to that transport (e.g. the local engine).
   const credentials = transport.services?.[service]?.credentials ?? options.credentials ?? t.credentials;

@@ -1,9 +1,12 @@
 /**
  * The client factory: one client per identity, service and region, and the settings the SDK
  * reads from the environment apply to every client a rollout makes, not only to the first one
- * (later clients reuse the first one's resolved settings), and the cache keeps the clients in use.
+ * (later clients reuse the first one's resolved settings), the cache keeps the clients in use,
+ * and concurrent calls on one client do not mix up their requests.
  */
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { awsClients, configureAws, MAX_CACHED_CLIENTS } from '../../src/aws/clients';
+import { Sandbox } from '../../src/sandbox/sandbox';
 
 const identityA = { accessKeyId: 'AKIAEXAMPLEA', secretAccessKey: 'secret-a' };
 const identityB = { accessKeyId: 'AKIAEXAMPLEB', secretAccessKey: 'secret-b' };
@@ -44,6 +47,24 @@ describe('awsClients', () => {
     }
     expect(awsClients.cloudFormation({ region: 'eu-west-1', credentials: identityB })).toBe(busy);
     expect(awsClients.cloudFormation({ region: 'eu-west-1', credentials: identityA })).not.toBe(first);
+  });
+
+  test('concurrent S3 reads of different buckets on one client each get their own object', async () => {
+    const sandbox = await Sandbox.open({ stateDir: null });
+    sandbox.connectAws();
+    const s3 = awsClients.s3({ region: 'us-east-1' });
+    const buckets = ['concurrent-a', 'concurrent-b', 'concurrent-c'];
+    for (const bucket of buckets) {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'object.txt', Body: bucket }));
+    }
+    const bodies = await Promise.all(
+      buckets.map(async (bucket) => {
+        const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'object.txt' }));
+        return answer.Body?.transformToString();
+      }),
+    );
+    expect(bodies).toEqual(buckets);
   });
 
   test('settings from the environment reach every target client, in every region and identity', async () => {
