@@ -519,8 +519,33 @@ export function readTemplateResources(
     return typeof name !== 'string' || condition(name) !== false;
   });
   const ids = new Set(kept);
+  const dependencies = templateDependencies(template);
   const resources: Record<string, TemplateResource> = {};
   for (const id of kept) {
+    const type = asRecord(all[id]).Type;
+    resources[id] = {
+      type: typeof type === 'string' ? type : 'unknown',
+      dependsOn: (dependencies.get(id) ?? []).filter((dependency) => ids.has(dependency)),
+    };
+  }
+  return resources;
+}
+
+/**
+ * What each resource of a parsed template waits for (DependsOn, Ref, GetAtt, Sub), among all its
+ * resources, whatever the conditions. Walking every resource's properties was the costly part
+ * of reading a template and depends on the template alone, so it is done once per template;
+ * each target then keeps the resources its conditions create.
+ */
+const dependenciesByTemplate = new WeakMap<Record<string, unknown>, Map<string, string[]>>();
+
+function templateDependencies(template: Record<string, unknown>): Map<string, string[]> {
+  const known = dependenciesByTemplate.get(template);
+  if (known) return known;
+  const all = asRecord(template.Resources);
+  const ids = new Set(Object.keys(all));
+  const dependencies = new Map<string, string[]>();
+  for (const id of ids) {
     const resource = asRecord(all[id]);
     const found = new Set<string>();
     const dependsOn = resource.DependsOn;
@@ -529,10 +554,8 @@ export function readTemplateResources(
     }
     referencedIds(resource.Properties, ids, found);
     found.delete(id);
-    resources[id] = {
-      type: typeof resource.Type === 'string' ? resource.Type : 'unknown',
-      dependsOn: [...found],
-    };
+    dependencies.set(id, [...found]);
   }
-  return resources;
+  dependenciesByTemplate.set(template, dependencies);
+  return dependencies;
 }
