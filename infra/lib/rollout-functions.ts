@@ -48,7 +48,13 @@ const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
     timeout: Duration.minutes(2),
     memorySize: 512,
   },
-  'check-stack': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
+  // Reads the same template (once per warm function and version) to project a create's finish.
+  'check-stack': {
+    targetAccess: true,
+    artifacts: 'templates',
+    timeout: Duration.minutes(2),
+    memorySize: 512,
+  },
   // HeadObject on the template version the rollout names.
   'validate-rollout': {
     targetAccess: false,

@@ -215,15 +215,18 @@ describe('functions', () => {
     }
   });
 
-  it('lets deploy-stack read published templates and nothing else in the bucket', () => {
-    const statements = statementsOf(logicalId(stack.functions.byId['deploy-stack'].role as never));
-    const s3 = statements.filter((s) =>
-      actionsOf(s).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'),
-    );
-    expect(s3).toHaveLength(1);
-    expect(s3[0]?.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
-    expect(JSON.stringify(s3[0]?.Resource)).toContain('/templates/*');
-  });
+  it.each(['deploy-stack', 'check-stack'] as const)(
+    'lets %s read published templates (the wait policy reads them) and nothing else in the bucket',
+    (id) => {
+      const statements = statementsOf(logicalId(stack.functions.byId[id].role as never));
+      const s3 = statements.filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'),
+      );
+      expect(s3).toHaveLength(1);
+      expect(s3[0]?.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+      expect(JSON.stringify(s3[0]?.Resource)).toContain('/templates/*');
+    },
+  );
 
   it('lets the planner read the organisation and write manifests only under rollouts/', () => {
     const statements = statementsOf(logicalId(stack.functions.byId['plan-targets'].role as never));
