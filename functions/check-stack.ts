@@ -4,16 +4,10 @@ import {
   DescribeStacksCommand,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
-import {
-  functionError,
-  isStackMissingError,
-  isTerminalError,
-  mapCloudFormationError,
-} from '../src/aws/aws-errors';
-import { targetSession } from '../src/aws/target-cfn';
+import { functionError, isStackMissingError, isTerminalError } from '../src/aws/aws-errors';
+import { cfnCall, targetSession } from '../src/aws/target-cfn';
 import { pinnedTemplateResources } from '../src/aws/template-source';
 import { ErrorNames, InvalidInputError } from '../src/core/errors';
-import { executionRoleArn } from '../src/core/names';
 import {
   classifyStackStatus,
   firstFailedResource,
@@ -81,20 +75,6 @@ function watchFrom(event: unknown): Watch {
   };
 }
 
-async function call<T>(input: TargetInput, operation: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (error) {
-    throw mapCloudFormationError(error, {
-      accountId: input.accountId,
-      region: input.region,
-      stackName: input.stackName,
-      roleArn: executionRoleArn(input.accountId, input.executionRoleName, input.region),
-      operation,
-    });
-  }
-}
-
 /** Events of our operation, paging back (on failure only) until its start is seen. */
 async function allOperationEvents(
   cfn: CloudFormationClient,
@@ -107,7 +87,7 @@ async function allOperationEvents(
   for (let page = 1; page < MAX_EVENT_PAGES && nextToken; page++) {
     if (operationEvents(events, input.stackName, watch.clientRequestToken).startSeen) break;
     const token = nextToken;
-    const answer = await call(input, 'DescribeStackEvents', () =>
+    const answer = await cfnCall(input, 'DescribeStackEvents', () =>
       cfn.send(new DescribeStackEventsCommand({ StackName: watch.stackId, NextToken: token })),
     );
     events.push(...(answer.StackEvents ?? []));
@@ -123,14 +103,14 @@ async function check(
   now: Date,
   resources: () => Promise<Record<string, TemplateResource> | undefined>,
 ): Promise<TargetProgress> {
-  const page = await call(input, 'DescribeStackEvents', () =>
+  const page = await cfnCall(input, 'DescribeStackEvents', () =>
     cfn.send(new DescribeStackEventsCommand({ StackName: watch.stackId })),
   );
   const events = page.StackEvents ?? [];
   let current = readStackStatusFromEvents(events, input.stackName, watch.clientRequestToken);
   if (!current) {
     // A stack that is gone (deleted by someone while we watched) is a failure, not a template error.
-    const answer = await call(input, 'DescribeStacks', () =>
+    const answer = await cfnCall(input, 'DescribeStacks', () =>
       cfn.send(new DescribeStacksCommand({ StackName: watch.stackId })).catch((error: unknown) => {
         if (isStackMissingError(error)) return { Stacks: [] };
         throw error;

@@ -10,22 +10,11 @@ import {
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import {
-  functionError,
-  isNoUpdatesError,
-  isStackMissingError,
-  isTerminalError,
-  mapCloudFormationError,
-} from '../src/aws/aws-errors';
-import { targetSession } from '../src/aws/target-cfn';
+import { functionError, isNoUpdatesError, isStackMissingError, isTerminalError } from '../src/aws/aws-errors';
+import { cfnCall, targetSession } from '../src/aws/target-cfn';
 import { pinnedTemplateResources } from '../src/aws/template-source';
 import { ErrorNames, InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
-import {
-  clientRequestToken,
-  executionRoleArn,
-  type StackOperationKind,
-  StackTagKeys,
-} from '../src/core/names';
+import { clientRequestToken, type StackOperationKind, StackTagKeys } from '../src/core/names';
 import { firstFailedResource, planStackAction, StackActions } from '../src/core/stack-status';
 import {
   carryConvergeReason,
@@ -74,27 +63,13 @@ function remainingBudget(ctx: Context): number {
   return ctx.input.timeoutSeconds - secondsBetween(ctx.startedAt, ctx.now);
 }
 
-async function call<T>(ctx: Context, operation: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (error) {
-    throw mapCloudFormationError(error, {
-      accountId: ctx.input.accountId,
-      region: ctx.input.region,
-      stackName: ctx.input.stackName,
-      roleArn: executionRoleArn(ctx.input.accountId, ctx.input.executionRoleName, ctx.input.region),
-      operation,
-    });
-  }
-}
-
 async function describeStack(ctx: Context): Promise<Stack | undefined> {
   try {
     const answer = await ctx.cfn.send(new DescribeStacksCommand({ StackName: ctx.input.stackName }));
     return answer.Stacks?.[0];
   } catch (error) {
     if (isStackMissingError(error)) return undefined;
-    return call(ctx, 'DescribeStacks', () => Promise.reject(error));
+    return cfnCall(ctx.input, 'DescribeStacks', () => Promise.reject(error));
   }
 }
 
@@ -203,7 +178,7 @@ function waiting(
 async function create(ctx: Context): Promise<TargetProgress> {
   const kind = ctx.previous?.recreating ? 'recreate' : 'create';
   const requestToken = token(ctx, kind);
-  const answer = await call(ctx, 'CreateStack', () =>
+  const answer = await cfnCall(ctx.input, 'CreateStack', () =>
     ctx.cfn.send(
       new CreateStackCommand({
         StackName: ctx.input.stackName,
@@ -229,7 +204,7 @@ async function update(ctx: Context, stack: Stack): Promise<TargetProgress> {
   const stackId = stack.StackId ?? ctx.input.stackName;
   if (!stack.EnableTerminationProtection) {
     try {
-      await call(ctx, 'UpdateTerminationProtection', () =>
+      await cfnCall(ctx.input, 'UpdateTerminationProtection', () =>
         ctx.cfn.send(
           new UpdateTerminationProtectionCommand({ StackName: stackId, EnableTerminationProtection: true }),
         ),
@@ -250,7 +225,7 @@ async function update(ctx: Context, stack: Stack): Promise<TargetProgress> {
       }),
     );
   } catch (error) {
-    if (!isNoUpdatesError(error)) return call(ctx, 'UpdateStack', () => Promise.reject(error));
+    if (!isNoUpdatesError(error)) return cfnCall(ctx.input, 'UpdateStack', () => Promise.reject(error));
     const reason = `Stack ${ctx.input.stackName} already matches template version ${ctx.input.templateVersion} and its parameters: CloudFormation had no updates to perform`;
     const durationSeconds = secondsBetween(ctx.startedAt, ctx.now);
     return {
@@ -287,13 +262,13 @@ async function recreate(ctx: Context, stack: Stack): Promise<TargetProgress> {
   const stackId = stack.StackId ?? ctx.input.stackName;
   // Termination protection (which stackfleet turns on) would refuse the delete.
   if (stack.EnableTerminationProtection) {
-    await call(ctx, 'UpdateTerminationProtection', () =>
+    await cfnCall(ctx.input, 'UpdateTerminationProtection', () =>
       ctx.cfn.send(
         new UpdateTerminationProtectionCommand({ StackName: stackId, EnableTerminationProtection: false }),
       ),
     );
   }
-  await call(ctx, 'DeleteStack', () =>
+  await cfnCall(ctx.input, 'DeleteStack', () =>
     ctx.cfn.send(new DeleteStackCommand({ StackName: stackId, ClientRequestToken: token(ctx, 'delete') })),
   );
   const why =
@@ -312,7 +287,7 @@ async function continueRollback(ctx: Context, stack: Stack): Promise<TargetProgr
   const stackId = stack.StackId ?? ctx.input.stackName;
   if (ctx.previous?.continuedRollback) {
     // Name the resource that could not roll back, like every other failure does.
-    const page = await call(ctx, 'DescribeStackEvents', () =>
+    const page = await cfnCall(ctx.input, 'DescribeStackEvents', () =>
       ctx.cfn.send(new DescribeStackEventsCommand({ StackName: stackId })),
     );
     // The rollback's own failure is the newest failed resource event (events come newest first).
@@ -329,7 +304,7 @@ async function continueRollback(ctx: Context, stack: Stack): Promise<TargetProgr
       failed ? { failedResource: failed } : undefined,
     );
   }
-  await call(ctx, 'ContinueUpdateRollback', () =>
+  await cfnCall(ctx.input, 'ContinueUpdateRollback', () =>
     ctx.cfn.send(
       new ContinueUpdateRollbackCommand({
         StackName: stackId,

@@ -8,6 +8,8 @@
  * (Wait for stack, Check stack, Stack settled?) per check, in deploy-target, plus one
  * transition in the Distributed Map child.
  */
+
+import { observedResources, resourceProgress, type StackEventLike } from '../../src/core/stack-status';
 import {
   type CreateTuning,
   nextWaitSeconds,
@@ -42,18 +44,28 @@ const FIXED_TRANSITIONS = 4;
 /** CloudFormation calls of Deploy stack for a create (DescribeStacks, CreateStack). */
 const DEPLOY_CALLS = 2;
 
+/** The timeline as DescribeStackEvents would give it: newest first, times from the operation start. */
+function asStackEvents(events: readonly TimelineEvent[]): Array<StackEventLike & { at: number }> {
+  return events
+    .map((e) => ({
+      at: e.at,
+      Timestamp: new Date(e.at * 1000),
+      LogicalResourceId: e.logicalId,
+      ResourceStatus: e.status,
+    }))
+    .sort((a, b) => b.at - a.at);
+}
+
+/** The stack name the replayed events are read with (resource events never carry it). */
+const REPLAYED_STACK = 'replayed-stack';
+
 /** What the events show at `now`: when each resource started and, if it did, ended. */
 export function observedAt(events: readonly TimelineEvent[], now: number): Map<string, ObservedResource> {
-  const out = new Map<string, { startSeconds?: number; endSeconds?: number }>();
-  for (const event of events) {
-    if (event.at > now) continue;
-    const entry = out.get(event.logicalId) ?? {};
-    if (event.status.endsWith('_IN_PROGRESS') && entry.startSeconds === undefined)
-      entry.startSeconds = event.at;
-    else if (event.status.endsWith('_COMPLETE')) entry.endSeconds = event.at;
-    out.set(event.logicalId, entry);
-  }
-  return out;
+  return observedResources(
+    asStackEvents(events).filter((e) => e.at <= now),
+    REPLAYED_STACK,
+    0,
+  );
 }
 
 /** The checks a create gets under `tuning`, and how long after its end the last one came. */
@@ -65,22 +77,19 @@ export function replayChecks(
   let elapsed = nextWaitSeconds({ elapsedSeconds: 0, checks: 0, expectedSeconds }, tuning).seconds;
   let checks = 1;
   // A check at or after the end sees the stack complete; a 24 h cap guards against a policy bug.
+  // Read the events exactly as Check stack does (functions/check-stack.ts).
+  const events = asStackEvents(stack.events);
   while (elapsed < stack.seconds && checks < 10_000) {
-    const observed = observedAt(stack.events, elapsed);
-    const doneSeconds: number[] = [];
-    const runningSeconds: number[] = [];
-    for (const seen of observed.values()) {
-      if (seen.startSeconds === undefined) continue;
-      if (seen.endSeconds !== undefined) doneSeconds.push(seen.endSeconds - seen.startSeconds);
-      else runningSeconds.push(elapsed - seen.startSeconds);
-    }
+    const now = elapsed;
+    const seen = events.filter((e) => e.at <= now);
+    const observed = observedResources(seen, REPLAYED_STACK, 0);
     elapsed += nextWaitSeconds(
       {
         elapsedSeconds: elapsed,
         checks,
         expectedSeconds,
-        progress: { doneSeconds, runningSeconds },
-        projectedFinishSeconds: projectCreateFinishSeconds(stack.resources, observed, elapsed),
+        progress: resourceProgress(seen, REPLAYED_STACK, new Date(now * 1000)),
+        projectedFinishSeconds: projectCreateFinishSeconds(stack.resources, observed, now),
       },
       tuning,
     ).seconds;
