@@ -38,6 +38,7 @@ export function configureAws(next: AwsTransport): void {
   transport = { ...next };
   clientCache = new Map();
   sharedSettings = new Map();
+  configuredEndpoints = new Map();
 }
 
 /** The transport in force (for code that must pass it on, such as the local engine). */
@@ -73,7 +74,22 @@ const PROCESS_WIDE_SETTINGS = [
 ] as const;
 let sharedSettings = new Map<ServiceName, Record<string, unknown>>();
 
-function rememberSettings(service: ServiceName, client: { initConfig?: object }): void {
+/**
+ * The endpoint the environment or the shared config files configure for a service
+ * (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, `endpoint_url` in a profile; none when
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS says so), as the first client of the service looked it up:
+ * a URL, or null for none. Every client otherwise looks it up again on its first call, building
+ * an error for each source that has no value. Later clients get the answer as their `endpoint`,
+ * or are told not to look (`ignoreConfiguredEndpointUrls`), so they reach the same endpoint.
+ */
+let configuredEndpoints = new Map<ServiceName, string | null>();
+
+type ClientConfigView = {
+  initConfig?: object;
+  config?: { serviceConfiguredEndpoint?: () => Promise<unknown> };
+};
+
+function rememberSettings(service: ServiceName, client: ClientConfigView): void {
   if (sharedSettings.has(service)) return;
   const resolved = (client.initConfig ?? {}) as Record<string, unknown>;
   const settings: Record<string, unknown> = {};
@@ -81,6 +97,19 @@ function rememberSettings(service: ServiceName, client: { initConfig?: object })
     if (typeof resolved[name] === 'function') settings[name] = resolved[name];
   }
   sharedSettings.set(service, settings);
+  const lookup = client.config?.serviceConfiguredEndpoint;
+  if (typeof lookup !== 'function') return;
+  const settled = transport;
+  lookup()
+    .then((url) => {
+      // A transport configured meanwhile starts a fresh map; this answer belongs to the old one.
+      if (transport !== settled) return;
+      if (url === undefined || url === null) configuredEndpoints.set(service, null);
+      else if (typeof url === 'string') configuredEndpoints.set(service, url);
+    })
+    .catch(() => {
+      // Clients keep looking for themselves, and report the problem on their own calls.
+    });
 }
 
 function baseConfig(service: ServiceName, options: ClientOptions) {
@@ -101,6 +130,11 @@ function baseConfig(service: ServiceName, options: ClientOptions) {
   if (credentials) config.credentials = credentials;
   if (t.requestHandler) config.requestHandler = t.requestHandler;
   if (t.endpoint) config.endpoint = t.endpoint;
+  else {
+    const configured = configuredEndpoints.get(service);
+    if (typeof configured === 'string') config.endpoint = configured;
+    else if (configured === null) config.ignoreConfiguredEndpointUrls = true;
+  }
   return config;
 }
 

@@ -4,7 +4,9 @@
  * (later clients reuse the first one's resolved settings), the cache keeps the clients in use,
  * and concurrent calls on one client do not mix up their requests.
  */
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { type HttpRequest, HttpResponse } from '@smithy/protocol-http';
 import { awsClients, configureAws, MAX_CACHED_CLIENTS } from '../../src/aws/clients';
 import { Sandbox } from '../../src/sandbox/sandbox';
 
@@ -12,12 +14,17 @@ const identityA = { accessKeyId: 'AKIAEXAMPLEA', secretAccessKey: 'secret-a' };
 const identityB = { accessKeyId: 'AKIAEXAMPLEB', secretAccessKey: 'secret-b' };
 
 describe('awsClients', () => {
-  const saved = { fips: process.env.AWS_USE_FIPS_ENDPOINT, retry: process.env.AWS_RETRY_MODE };
+  const saved = {
+    fips: process.env.AWS_USE_FIPS_ENDPOINT,
+    retry: process.env.AWS_RETRY_MODE,
+    cfnEndpoint: process.env.AWS_ENDPOINT_URL_CLOUDFORMATION,
+  };
 
   afterEach(() => {
     for (const [name, value] of [
       ['AWS_USE_FIPS_ENDPOINT', saved.fips],
       ['AWS_RETRY_MODE', saved.retry],
+      ['AWS_ENDPOINT_URL_CLOUDFORMATION', saved.cfnEndpoint],
     ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
@@ -95,5 +102,56 @@ describe('awsClients', () => {
     await expect(
       awsClients.cloudFormation({ region: 'us-east-1', credentials: identityB }).config.useFipsEndpoint(),
     ).resolves.toBe(false);
+  });
+
+  /** A transport that records where each request went and answers DescribeStacks with no stacks. */
+  function recordingTransport(hosts: string[]) {
+    return {
+      metadata: { handlerProtocol: 'http/1.1' },
+      async handle(request: HttpRequest) {
+        hosts.push(`${request.protocol}//${request.hostname}`);
+        const body = Buffer.from(
+          '<DescribeStacksResponse><DescribeStacksResult><Stacks/></DescribeStacksResult></DescribeStacksResponse>',
+        );
+        return {
+          response: new HttpResponse({ statusCode: 200, headers: { 'content-type': 'text/xml' }, body }),
+        };
+      },
+      updateHttpClientConfig() {},
+      httpHandlerConfigs() {
+        return {};
+      },
+      destroy() {},
+    };
+  }
+
+  async function hostsOfClients(): Promise<string[]> {
+    const hosts: string[] = [];
+    configureAws({ requestHandler: recordingTransport(hosts), credentials: identityA });
+    // The first client looks the endpoint up; the later ones, made after it answered, reuse that.
+    await awsClients.cloudFormation({ region: 'us-east-1' }).send(new DescribeStacksCommand({}));
+    for (const options of [
+      { region: 'eu-west-1', credentials: identityA },
+      { region: 'eu-west-1', credentials: identityB },
+      { region: 'ap-southeast-2', credentials: identityB },
+    ]) {
+      await awsClients.cloudFormation(options).send(new DescribeStacksCommand({}));
+    }
+    return hosts;
+  }
+
+  test('an endpoint configured in the environment reaches every client, not only the first', async () => {
+    process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = 'https://cfn.internal.example';
+    expect(await hostsOfClients()).toEqual(Array(4).fill('https://cfn.internal.example'));
+  });
+
+  test('without a configured endpoint every client goes to its own region', async () => {
+    delete process.env.AWS_ENDPOINT_URL_CLOUDFORMATION;
+    expect(await hostsOfClients()).toEqual([
+      'https://cloudformation.us-east-1.amazonaws.com',
+      'https://cloudformation.eu-west-1.amazonaws.com',
+      'https://cloudformation.eu-west-1.amazonaws.com',
+      'https://cloudformation.ap-southeast-2.amazonaws.com',
+    ]);
   });
 });
