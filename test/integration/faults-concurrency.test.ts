@@ -15,10 +15,9 @@ import type { RolloutSummary } from '../../src/core/summary';
 import { cfnSection } from '../../src/sandbox/cfn/state';
 import {
   convergenceViolations,
-  FLEET_EXTERNAL_ID,
   FLEET_REGIONS,
-  FLEET_ROLE,
   fleetAccount,
+  fleetRequest,
   fleetScenario,
   fleetTemplate,
   readSummaryDocument,
@@ -36,17 +35,7 @@ const ALL_TARGETS = Array.from({ length: ACCOUNTS }, (_, i) => fleetAccount(i + 
 );
 
 function request(template: TemplateLocation, rolloutId: string, stackName: string) {
-  return {
-    rolloutId,
-    mode: 'deploy',
-    template,
-    stackName,
-    executionRoleName: FLEET_ROLE,
-    externalId: FLEET_EXTERNAL_ID,
-    targets: { organizationalUnits: ['ou-flt1-members0'], regions: [...FLEET_REGIONS] },
-    maxConcurrency: 40,
-    failureTolerance: { percent: 100 },
-  };
+  return fleetRequest(template, rolloutId, stackName, { maxConcurrency: 40 });
 }
 
 /** Virtual-time sleep: under the harness's fake clock this lets the engine run for `ms`. */

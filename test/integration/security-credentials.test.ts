@@ -27,9 +27,9 @@ import {
 } from '../helpers/credential-scan';
 import {
   FLEET_EXTERNAL_ID,
-  FLEET_REGIONS,
   FLEET_ROLE,
   fleetAccount,
+  fleetRequest,
   fleetScenario,
   fleetTemplate,
   readSummaryDocument,
@@ -43,18 +43,7 @@ const ACCOUNTS = 20;
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 function request(h: SandboxHarness, rolloutId: string, extra: Record<string, unknown> = {}) {
-  return {
-    rolloutId,
-    mode: 'deploy',
-    template: h.template,
-    stackName: 'fleet-baseline',
-    executionRoleName: FLEET_ROLE,
-    externalId: FLEET_EXTERNAL_ID,
-    targets: { organizationalUnits: ['ou-flt1-members0'], regions: [...FLEET_REGIONS] },
-    maxConcurrency: 30,
-    failureTolerance: { percent: 100 },
-    ...extra,
-  };
+  return fleetRequest(h.template, rolloutId, 'fleet-baseline', { maxConcurrency: 30, ...extra });
 }
 
 describe('credential material after a clean and a failing rollout', () => {
