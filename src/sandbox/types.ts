@@ -34,6 +34,14 @@ export interface Caller {
   roleName?: string;
   sessionName?: string;
   sourceIdentity?: string;
+  /** For IAM users (long-term keys of a user). */
+  userName?: string;
+  /** When the session's credentials were issued (virtual ms): `aws:TokenIssueTime`. */
+  issuedAt?: number;
+  /** Session policies passed to AssumeRole (`Policy`, and the documents of `PolicyArns`), as JSON text. */
+  sessionPolicies?: string[];
+  /** Whether the request came over TLS (`aws:SecureTransport`): in-process https endpoints do; plain HTTP does not. */
+  secureTransport?: boolean;
 }
 
 /** An error answered in AWS's shape for the service's protocol. */
