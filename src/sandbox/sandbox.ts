@@ -26,6 +26,8 @@ import {
   type SigV4Authorization,
   sha256Hex,
 } from './sigv4';
+import { actionMappingFor } from './iam/actions/index';
+import { DENIAL_SHAPES, operationIam, principalOf, type RequestFacts } from './iam/authorize';
 import { DEFAULT_STATE_DIR, SandboxStore } from './store';
 import { createInProcessHandler, type InProcessHandler } from './transport';
 import {
@@ -260,12 +262,33 @@ export class Sandbox {
           codes.unknownOperation.status,
         );
       }
+      const facts: RequestFacts = {
+        region: auth.region,
+        now: this.world.now(),
+        secureTransport: request.secure !== false,
+      };
+      const iam = operationIam(
+        this.world,
+        principalOf(this.world, caller),
+        facts,
+        DENIAL_SHAPES[service.signingName] ?? { code: 'AccessDenied', status: 403 },
+      );
+      const mapping = actionMappingFor(service.signingName, call.operation);
+      if (!mapping) {
+        // Answering it without a check would let anyone call it: a sandbox bug, reported loudly.
+        throw new Error(
+          `no IAM mapping for ${SERVICE_NAMES[service.signingName] ?? service.signingName}.${call.operation} (src/sandbox/iam/actions/)`,
+        );
+      }
+      const specs = mapping(call.params as Record<string, unknown>, { world: this.world, caller, region: auth.region });
+      if (specs !== 'self') iam.authorize(specs);
       const ctx: OperationContext = {
         caller,
         region: auth.region,
         now: () => this.world.now(),
         world: this.world,
         requestId,
+        iam,
       };
       const result = await operation(call.params, ctx);
       response = codec.encodeResult(result, call as DecodedCall, service, requestId);
@@ -328,6 +351,8 @@ export class Sandbox {
         sessionName: session.sessionName,
       };
       if (session.sourceIdentity !== undefined) caller.sourceIdentity = session.sourceIdentity;
+      if (session.issuedAt !== undefined) caller.issuedAt = session.issuedAt;
+      if (session.sessionPolicies !== undefined) caller.sessionPolicies = session.sessionPolicies;
     }
     const signedAt = parseAmzDate(request.headers['x-amz-date']);
     if (Number.isNaN(signedAt)) {

@@ -93,6 +93,7 @@ export async function serveSandbox(
         query: parseQueryString(q < 0 ? '' : url.slice(q + 1)),
         headers,
         body,
+        secure: false,
       });
       const payload = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
       const out = { ...answer.headers };

@@ -66,6 +66,7 @@ export class InProcessHandler {
       query: (request.query ?? {}) as SandboxRequest['query'],
       headers,
       body: await toBuffer(request.body),
+      secure: request.protocol === 'https:' || request.protocol === 'https',
     });
     const body = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
     answer.headers['content-length'] ??= String(body.length);

@@ -4,6 +4,9 @@
  * finds the caller's account, decodes the wire format into a plain params object,
  * calls the operation, and encodes the result or the `AwsError` back onto the wire.
  */
+import type { AuthorizationSpec, RequestFacts } from './iam/authorize';
+import type { ResolvedPrincipal } from './iam/principal';
+import type { AuthorizationRequest, Decision } from './iam/types';
 import type { Scenario } from './scenario-types';
 
 /** A request as it arrives from the SDK (in-process) or from HTTP. */
@@ -16,6 +19,8 @@ export interface SandboxRequest {
   /** Lower-cased header names. */
   headers: Record<string, string>;
   body: Buffer;
+  /** Whether it came over TLS (the SDK's https endpoints in-process do; `sandbox serve` is plain HTTP). */
+  secure?: boolean;
 }
 
 export interface SandboxResponse {
@@ -67,6 +72,21 @@ export interface OperationContext {
   now(): number;
   world: SandboxWorld;
   requestId: string;
+  /**
+   * IAM for operations that authorize more than the request path did (AssumeRole's trust policy,
+   * CloudFormation's PassRole and TemplateURL reads): the caller's principal and the request's facts.
+   */
+  iam: OperationIam;
+}
+
+/** The caller as IAM sees it, and checks in the calling service's denial shape. */
+export interface OperationIam {
+  who: ResolvedPrincipal;
+  facts: RequestFacts;
+  /** Throws the service's AWS-shaped denial unless every spec is allowed. */
+  authorize(specs: AuthorizationSpec[]): void;
+  /** The decision for one spec, without throwing. */
+  decide(spec: AuthorizationSpec): { decision: Decision; request: AuthorizationRequest };
 }
 
 /**

@@ -6,7 +6,7 @@
  * with AWS's message ("User: ... is not authorized to perform: ... because no identity-based
  * policy allows ...", IAM User Guide, troubleshoot_access-denied).
  */
-import { AwsError, type Caller, type SandboxWorld } from '../types';
+import { AwsError, type Caller, type OperationIam, type SandboxWorld } from '../types';
 import { evaluate } from './evaluate';
 import { denialMessage } from './messages';
 import { scpLevelsFor } from './organization';
@@ -166,4 +166,19 @@ export function authorize(
     const { decision, request } = decide(world, who, spec, facts);
     if (decision.effect !== 'Allow') throw denialError(request, decision, shape);
   }
+}
+
+/** The IAM handle an operation gets (`ctx.iam`): the caller's principal, the request's facts, checks. */
+export function operationIam(
+  world: SandboxWorld,
+  who: ResolvedPrincipal,
+  facts: RequestFacts,
+  shape: DenialShape,
+): OperationIam {
+  return {
+    who,
+    facts,
+    authorize: (specs) => authorize(world, who, specs, facts, shape),
+    decide: (spec) => decide(world, who, spec, facts),
+  };
 }

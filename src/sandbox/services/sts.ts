@@ -5,6 +5,11 @@
  */
 import { createHmac } from 'node:crypto';
 import { AwsError, type Caller, type OperationContext, type ServiceEmulator } from '../types';
+import { awsManagedPolicy } from '../iam/managed-policies';
+import { decide } from '../iam/authorize';
+import { parsePolicy } from '../iam/policy';
+import { servicePrincipal } from '../iam/principal';
+import { findManagedPolicy, findRoleByArn, iamSection } from '../iam/state';
 import type { World } from '../world';
 
 /**
@@ -19,6 +24,10 @@ export interface StsSession {
   sourceIdentity?: string;
   /** Virtual epoch ms. */
   expiration: number;
+  /** When it was issued (virtual epoch ms): aws:TokenIssueTime. */
+  issuedAt?: number;
+  /** Session policies (JSON text) from AssumeRole's `Policy` and `PolicyArns`. */
+  sessionPolicies?: string[];
 }
 
 export interface StsState {
@@ -64,12 +73,44 @@ function checkLength(field: string, value: string, min: number, max: number): vo
     throw validationError(field, value, `Member must have length less than or equal to ${max}`);
 }
 
-/** The roles that exist in an account: the execution role (unless missing) and the org access role. */
-export function roleExists(world: World, accountId: string, roleName: string): boolean {
-  const account = world.accounts.get(accountId);
-  if (!account) return false;
-  if (roleName === world.scenario.executionRoleName) return account.executionRole !== 'missing';
-  return roleName === 'OrganizationAccountAccessRole' && accountId !== world.managementAccountId;
+/**
+ * Session policies of an AssumeRole call: the inline `Policy` (at most 2,048 characters, STS API
+ * reference AssumeRole "Policy") and the managed policies of `PolicyArns` (at most 10), as JSON text.
+ */
+function sessionPoliciesOf(params: Record<string, unknown>, world: World, callerArn: string): string[] {
+  const out: string[] = [];
+  if (params.Policy !== undefined) {
+    const text = String(params.Policy);
+    if (text.length > 2048) {
+      throw validationError('policy', `${text.slice(0, 40)}...`, 'Member must have length less than or equal to 2048');
+    }
+    try {
+      parsePolicy(text, 'the session policy');
+    } catch (error) {
+      throw new AwsError('MalformedPolicyDocument', (error as Error).message);
+    }
+    out.push(text);
+  }
+  const arns = Array.isArray(params.PolicyArns) ? (params.PolicyArns as Array<{ arn?: unknown }>) : [];
+  if (arns.length > 10) {
+    throw validationError('policyArns', `${arns.length} items`, 'Member must have length less than or equal to 10');
+  }
+  for (const entry of arns) {
+    const arn = String(entry?.arn ?? '');
+    const aws = /^arn:aws[a-z-]*:iam::aws:policy\//.test(arn) ? awsManagedPolicy(arn) : undefined;
+    const text = aws ? JSON.stringify(aws) : findManagedPolicy(iamSection(world), arn)?.document;
+    if (text === undefined) {
+      throw new AwsError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable. (caller ${callerArn})`, 404);
+    }
+    out.push(text);
+  }
+  return out;
+}
+
+/** PackedPolicySize: the share (percent) of the packed session policy limit the policies use. */
+function packedPolicySize(policies: string[]): number {
+  const size = policies.reduce((n, p) => n + p.replace(/\s+/g, '').length, 0);
+  return Math.ceil((size / 2048) * 100);
 }
 
 function notAuthorized(caller: Caller, roleArn: string): AwsError {
@@ -125,7 +166,7 @@ function assumeRole(params: Record<string, unknown>, ctx: OperationContext) {
   }
   const arn = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]{1,64})$/.exec(roleArn);
   if (!arn) throw new AwsError('ValidationError', `${roleArn} is invalid`);
-  const [, accountId = '', roleName = ''] = arn;
+  const [, accountId = ''] = arn;
   const externalId = params.ExternalId === undefined ? undefined : String(params.ExternalId);
   if (externalId !== undefined) {
     checkLength('externalId', externalId, 2, 1224);
@@ -171,26 +212,41 @@ function assumeRole(params: Record<string, unknown>, ctx: OperationContext) {
       'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
     );
   }
-  if (duration > 3600) {
+
+  // The role must exist and its trust policy must admit the caller (with the caller's own identity
+  // policies where the trust names only the account, and both sides across accounts: IAM User
+  // Guide, id_roles_compare-resource-policies). AWS answers every refusal with the same AccessDenied.
+  const role = findRoleByArn(iamSection(world), roleArn);
+  if (!role) throw notAuthorized(ctx.caller, roleArn);
+  const trustContext: Record<string, string> = { 'sts:RoleSessionName': sessionName };
+  if (externalId !== undefined) trustContext['sts:ExternalId'] = externalId;
+  if (sourceIdentity !== undefined) trustContext['sts:SourceIdentity'] = sourceIdentity;
+  const trust = (action: string) =>
+    ctx.iam.decide({
+      action,
+      resource: role.arn,
+      resourceAccountId: role.accountId,
+      resourcePolicy: role.trustPolicy,
+      resourcePolicyMode: 'role-trust',
+      context: trustContext,
+    }).decision.effect === 'Allow';
+  if (!trust('sts:AssumeRole')) throw notAuthorized(ctx.caller, roleArn);
+  // Setting a source identity for the first time needs sts:SetSourceIdentity in the trust policy
+  // (IAM User Guide, id_credentials_temp_control-access_monitor: "sts:SetSourceIdentity").
+  if (params.SourceIdentity !== undefined && ctx.caller.sourceIdentity === undefined && !trust('sts:SetSourceIdentity')) {
+    throw new AwsError(
+      'AccessDenied',
+      `User: ${ctx.caller.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArn}`,
+      403,
+    );
+  }
+  if (duration > role.maxSessionDuration) {
     throw new AwsError(
       'ValidationError',
       'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
     );
   }
-
-  // Trust: the role must exist, trust the caller (a member of the organisation), not deny, and
-  // get the ExternalId it requires. AWS answers all of these with the same AccessDenied.
-  const account = world.accounts.get(accountId);
-  if (!account || !roleExists(world, accountId, roleName)) throw notAuthorized(ctx.caller, roleArn);
-  if (!world.isMember(ctx.caller.accountId)) throw notAuthorized(ctx.caller, roleArn);
-  if (roleName === world.scenario.executionRoleName) {
-    if (account.executionRole === 'deny') throw notAuthorized(ctx.caller, roleArn);
-    if (world.scenario.externalId !== undefined && externalId !== world.scenario.externalId) {
-      throw notAuthorized(ctx.caller, roleArn);
-    }
-  } else if (ctx.caller.accountId !== world.managementAccountId) {
-    throw notAuthorized(ctx.caller, roleArn);
-  }
+  const sessionPolicies = sessionPoliciesOf(params, world, ctx.caller.arn);
 
   const state = stsState(world);
   if (state.counter % 1000 === 0) pruneExpiredSessions(state, ctx.now());
@@ -198,13 +254,15 @@ function assumeRole(params: Record<string, unknown>, ctx: OperationContext) {
   const expiration = ctx.now() + duration * 1000;
   const session: StsSession = {
     accountId,
-    roleName,
+    roleName: role.name,
     sessionName,
     expiration,
+    issuedAt: ctx.now(),
   };
+  if (sessionPolicies.length > 0) session.sessionPolicies = sessionPolicies;
   if (sourceIdentity !== undefined) session.sourceIdentity = sourceIdentity;
   state.sessions[keys.accessKeyId] = session;
-  const roleId = `AROA${createHmac('sha256', 'role').update(`${accountId}/${roleName}`).digest('hex').slice(0, 17).toUpperCase()}`;
+  const roleId = role.roleId;
   return {
     Credentials: {
       AccessKeyId: keys.accessKeyId,
@@ -214,20 +272,79 @@ function assumeRole(params: Record<string, unknown>, ctx: OperationContext) {
     },
     AssumedRoleUser: {
       AssumedRoleId: `${roleId}:${sessionName}`,
-      Arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
+      Arn: `arn:aws:sts::${accountId}:assumed-role/${role.name}/${sessionName}`,
     },
-    PackedPolicySize: 0,
+    PackedPolicySize: packedPolicySize(sessionPolicies),
     SourceIdentity: sourceIdentity,
   };
 }
 
 function getCallerIdentity(_params: unknown, ctx: OperationContext) {
   const { caller } = ctx;
-  const userId =
-    caller.roleName !== undefined
-      ? `AROA${createHmac('sha256', 'role').update(`${caller.accountId}/${caller.roleName}`).digest('hex').slice(0, 17).toUpperCase()}:${caller.sessionName}`
-      : caller.accountId;
+  const userId = String(ctx.iam.who.context['aws:userid'] ?? caller.accountId);
   return { UserId: userId, Account: caller.accountId, Arn: caller.arn };
+}
+
+/** Credentials of a session a service principal opened on a role (see `assumeRoleAsService`). */
+export interface ServiceSession {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: number;
+  arn: string;
+}
+
+/**
+ * A service principal (`lambda.amazonaws.com`, `states.amazonaws.com`, `cloudformation.amazonaws.com`)
+ * assumes a role on its own behalf, as the service does before it acts with the role: the role must
+ * exist and its trust policy must allow the service with the request context that service sends
+ * (`context`: e.g. aws:SourceArn and aws:SourceAccount for Step Functions, nothing for CloudFormation).
+ * Returns the session, or the AWS-shaped AccessDenied the service would meet.
+ */
+export function assumeRoleAsService(
+  world: World,
+  input: {
+    service: string;
+    roleArn: string;
+    sessionName: string;
+    now: number;
+    context?: Record<string, string>;
+    durationSeconds?: number;
+  },
+): ServiceSession | AwsError {
+  const role = findRoleByArn(iamSection(world), input.roleArn);
+  const denied = new AwsError(
+    'AccessDenied',
+    `${input.service} is not authorized to perform: sts:AssumeRole on resource: ${input.roleArn}`,
+    403,
+  );
+  if (!role) return denied;
+  const who = servicePrincipal(input.service);
+  const { decision } = decide(
+    world,
+    who,
+    {
+      action: 'sts:AssumeRole',
+      resource: role.arn,
+      resourceAccountId: role.accountId,
+      resourcePolicy: role.trustPolicy,
+      resourcePolicyMode: 'role-trust',
+      context: { 'sts:RoleSessionName': input.sessionName, ...(input.context ?? {}) },
+    },
+    { region: 'us-east-1', now: input.now },
+  );
+  if (decision.effect !== 'Allow') return denied;
+  const state = stsState(world);
+  const keys = issueKeys(world, state);
+  const expiration = input.now + (input.durationSeconds ?? Math.min(role.maxSessionDuration, 3600)) * 1000;
+  state.sessions[keys.accessKeyId] = {
+    accountId: role.accountId,
+    roleName: role.name,
+    sessionName: input.sessionName,
+    expiration,
+    issuedAt: input.now,
+  };
+  return { ...keys, expiration, arn: `arn:aws:sts::${role.accountId}:assumed-role/${role.name}/${input.sessionName}` };
 }
 
 export function createStsService(): ServiceEmulator {

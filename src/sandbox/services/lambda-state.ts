@@ -1,0 +1,51 @@
+/**
+ * Lambda functions of the sandbox: what CloudFormation's AWS::Lambda::Function provider deployed
+ * (name, execution role, the handler of `src/core/functions.ts` it runs, environment), per ARN.
+ * The local engine invokes them in-process as their execution role.
+ */
+import type { SandboxWorld } from '../types';
+
+export interface LambdaFunctionRecord {
+  arn: string;
+  name: string;
+  accountId: string;
+  region: string;
+  /** The execution role Lambda assumes to run it. */
+  roleArn: string;
+  /** Id in src/core/functions.ts (`deploy-stack`), or undefined for code the sandbox cannot run. */
+  handlerId?: string;
+  environment: Record<string, string>;
+  runtime?: string;
+  timeoutSeconds: number;
+  memorySize: number;
+  managedBy?: { stackId: string; logicalId: string };
+}
+
+export interface LambdaState {
+  functions: Record<string, LambdaFunctionRecord>;
+}
+
+export function lambdaState(world: Pick<SandboxWorld, 'section'>): LambdaState {
+  return world.section<LambdaState>('lambda', () => ({ functions: {} }));
+}
+
+export function putFunction(world: Pick<SandboxWorld, 'section'>, record: LambdaFunctionRecord): void {
+  lambdaState(world).functions[record.arn] = record;
+}
+
+export function deleteFunction(world: Pick<SandboxWorld, 'section'>, arn: string): void {
+  delete lambdaState(world).functions[arn];
+}
+
+/** A function by ARN (qualifiers such as `:$LATEST` ignored), or by name in an account and region. */
+export function findFunction(
+  world: Pick<SandboxWorld, 'section'>,
+  ref: string,
+  where?: { accountId: string; region: string },
+): LambdaFunctionRecord | undefined {
+  const state = lambdaState(world);
+  const m = /^(arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^:]+)(?::.*)?$/.exec(ref);
+  if (m) return state.functions[m[1] as string];
+  if (!where) return undefined;
+  return state.functions[`arn:aws:lambda:${where.region}:${where.accountId}:function:${ref}`];
+}
