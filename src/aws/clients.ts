@@ -6,6 +6,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { ambientIdentity } from './ambient-identity';
 
 /**
  * The one place SDK clients are made. The sandbox swaps the transport (an in-process
@@ -126,7 +127,12 @@ function baseConfig(service: ServiceName, options: ClientOptions) {
     cacheMiddleware: service !== 's3',
   };
   // A service override's credentials win: they belong to that transport (e.g. the local engine).
-  const credentials = transport.services?.[service]?.credentials ?? options.credentials ?? t.credentials;
+  // Then the caller's, then those of the function running (its execution role), then the default.
+  const credentials =
+    transport.services?.[service]?.credentials ??
+    options.credentials ??
+    ambientIdentity()?.credentials ??
+    t.credentials;
   if (credentials) config.credentials = credentials;
   if (t.requestHandler) config.requestHandler = t.requestHandler;
   if (t.endpoint) config.endpoint = t.endpoint;
@@ -165,7 +171,7 @@ function identityKey(identity: ClientOptions['credentials']): number {
 }
 
 function cached<C extends AnyClient>(service: ServiceName, options: ClientOptions, make: () => C): C {
-  const key = `${identityKey(options.credentials)}:${service}:${options.region}`;
+  const key = `${identityKey(options.credentials ?? ambientIdentity()?.credentials)}:${service}:${options.region}`;
   let client = clientCache.get(key) as C | undefined;
   if (client) {
     clientCache.delete(key);

@@ -48,6 +48,7 @@ async function readItems(
   input: Json,
   context: Json,
   region: string,
+  execution: StoredExecution,
 ): Promise<Json[]> {
   if (reader.Resource !== 'arn:aws:states:::s3:getObject') {
     throw new ItemReaderError(
@@ -62,7 +63,7 @@ async function readItems(
   let body: string;
   try {
     const res = await engine
-      .s3(region)
+      .s3(region, execution)
       .send(new GetObjectCommand({ Bucket: params.Bucket, Key: params.Key, VersionId: params.VersionId }));
     body = (await res.Body?.transformToString()) ?? '';
   } catch (error) {
@@ -141,7 +142,7 @@ export async function runDistributedMap(
   let items: Json[];
   try {
     if (state.ItemReader) {
-      items = await readItems(engine, state.ItemReader, input, context, region);
+      items = await readItems(engine, state.ItemReader, input, context, region, parent.execution);
     } else {
       const value = state.ItemsPath ? queryPath(state.ItemsPath, input, context) : input;
       if (!Array.isArray(value)) {
@@ -154,6 +155,14 @@ export async function runDistributedMap(
   } catch (error) {
     const e = error as Error;
     return fail(e.name || 'States.ItemReaderFailed', e.message);
+  }
+  // A Distributed Map starts its children as executions of its own state machine (Step Functions
+  // Developer Guide, iam-policies-eg-dist-map: states:StartExecution on the state machine itself).
+  try {
+    engine.authorizeAs(parent.execution, 'states:StartExecution', parentStateMachine, 'States.Runtime');
+  } catch (error) {
+    const e = error as Error;
+    return fail(e.name, e.message);
   }
   const configured = numberField(state, 'MaxConcurrency', input, context) ?? 0;
   const limit =
@@ -329,7 +338,7 @@ export async function runDistributedMap(
         failed,
         pending,
       });
-      const s3 = engine.s3(region);
+      const s3 = engine.s3(region, parent.execution);
       for (const file of files.files) {
         await s3.send(
           new PutObjectCommand({

@@ -9,6 +9,8 @@ import '../core/polyfills';
 import './jsonpath-shim';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { runWithAmbientIdentity } from '../aws/ambient-identity';
 import { awsClients, currentAwsTransport } from '../aws/clients';
 import {
   assertValidName,
@@ -21,6 +23,7 @@ import { type PreparedDefinition, prepareDefinition, type TaskBinding } from './
 import { runDistributedMap } from './distributed-map';
 import { EngineError, StateTaskError } from './errors';
 import { createStateContext, HistoryRecorder, type StateContext } from './history';
+import { type DeployedFunction, type EngineIdentity, isDenial } from './identity';
 import { type LambdaContext, type LambdaHandler, resolveRegisteredFunction } from './lambda-binding';
 import type { Json } from './payload';
 import {
@@ -44,6 +47,8 @@ export interface EngineOptions {
   functions?: Record<string, LambdaHandler>;
   /** Virtual now (the world's clock); `Date.now` otherwise. */
   now?: () => number;
+  /** Act as each state machine's role and run functions as theirs (the sandbox); see identity.ts. */
+  identity?: EngineIdentity;
 }
 
 export interface StartExecutionInput {
@@ -74,7 +79,10 @@ export interface EngineInternals {
   nextId(): string;
   now(): number;
   store: EngineStore;
-  s3(region: string): S3Client;
+  /** An S3 client acting as the execution's state machine role. */
+  s3(region: string, execution: StoredExecution): S3Client;
+  /** Throws the task error AWS would raise when the execution's role may not take `action` on `resource`. */
+  authorizeAs(execution: StoredExecution, action: string, resource: string, error: string): void;
   startMapRunChild(options: {
     mapRun: StoredMapRun;
     processor: PreparedDefinition;
@@ -94,6 +102,12 @@ function failureOf(err: unknown): Outcome {
     };
   }
   return { kind: 'failed', error: e?.name ?? 'States.Runtime', cause: e?.message ?? String(err) };
+}
+
+/** The rule Step Functions manages for `.sync` child executions (stepfunctions-iam: "StepFunctionsGetEventsForStepFunctionsExecutionRule"). */
+function syncRuleArn(execution: StoredExecution): string {
+  const [, , , region, account] = execution.stateMachineArn.split(':');
+  return `arn:aws:events:${region}:${account}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`;
 }
 
 function jsonText(value: Json): string {
@@ -141,8 +155,10 @@ export class LocalEngine implements EngineInternals {
   private readonly snsClients = new Map<string, SNSClient>();
   private readonly s3Clients = new Map<string, S3Client>();
   private readonly clock: () => number;
+  private readonly identity: EngineIdentity | undefined;
 
   constructor(options: EngineOptions = {}) {
+    this.identity = options.identity;
     this.store = options.store ?? emptyStore();
     this.seed = String(options.seed ?? 'stackfleet');
     this.clock = options.now ?? (() => Date.now());
@@ -607,8 +623,10 @@ export class LocalEngine implements EngineInternals {
     }
   }
 
-  s3(region: string): S3Client {
+  s3(region: string, execution: StoredExecution): S3Client {
     this.freshClients();
+    const credentials = this.credentialsOf(execution);
+    if (credentials) return awsClients.s3({ region, credentials });
     let c = this.s3Clients.get(region);
     if (!c) {
       c = awsClients.s3({ region });
@@ -617,14 +635,43 @@ export class LocalEngine implements EngineInternals {
     return c;
   }
 
-  private sns(region: string): SNSClient {
+  private sns(region: string, execution: StoredExecution): SNSClient {
     this.freshClients();
+    const credentials = this.credentialsOf(execution);
+    if (credentials) return awsClients.sns({ region, credentials });
     let c = this.snsClients.get(region);
     if (!c) {
       c = awsClients.sns({ region });
       this.snsClients.set(region, c);
     }
     return c;
+  }
+
+  /** The state machine record of an execution (map run children run as their parent's machine). */
+  private machineOf(execution: StoredExecution): StoredStateMachine {
+    const arn = execution.stateMachineArn.split('/')[0] as string;
+    const machine = this.store.stateMachines[arn];
+    if (!machine) throw taskError('States.Runtime', `State machine ${arn} of ${execution.executionArn} is gone`, false);
+    return machine;
+  }
+
+  /** The state machine role's credentials under an identity; undefined without one. */
+  private credentialsOf(execution: StoredExecution): AwsCredentialIdentity | undefined {
+    if (!this.identity) return undefined;
+    const answer = this.identity.stateMachineCredentials(this.machineOf(execution), execution.executionArn);
+    if (isDenial(answer)) throw taskError(answer.error, answer.cause, false);
+    return answer;
+  }
+
+  authorizeAs(execution: StoredExecution, action: string, resource: string, error: string): void {
+    if (!this.identity) return;
+    const denial = this.identity.authorize(this.machineOf(execution), execution.executionArn, action, resource);
+    if (denial) throw taskError(error, denial.cause);
+  }
+
+  /** Like authorizeAs, but answers the denial instead of throwing. */
+  private denialFor(execution: StoredExecution, action: string, resource: string) {
+    return this.identity?.authorize(this.machineOf(execution), execution.executionArn, action, resource);
   }
 
   // ---------------------------------------------------------------- Task bindings
@@ -656,11 +703,11 @@ export class LocalEngine implements EngineInternals {
     const task = binding.task;
     switch (task.kind) {
       case 'lambda':
-        return this.invokeLambda(task.functionArn, task.functionName, input, recorder, binding, false);
+        return this.invokeLambda(task.functionArn, task.functionName, input, recorder, binding, false, execution);
       case 'lambdaInvoke': {
         const fnArn = String(input?.FunctionName ?? '');
         const name = fnArn.includes(':') ? (fnArn.split(':')[6] ?? fnArn) : fnArn;
-        return this.invokeLambda(fnArn, name, input?.Payload ?? {}, recorder, binding, true);
+        return this.invokeLambda(fnArn, name, input?.Payload ?? {}, recorder, binding, true, execution);
       }
       case 'startExecution':
         return this.startNested(task.mode, input, execution, recorder, live, binding);
@@ -699,6 +746,7 @@ export class LocalEngine implements EngineInternals {
     recorder: HistoryRecorder,
     binding: TaskBinding,
     viaInvoke: boolean,
+    execution: StoredExecution,
   ): Promise<Json> {
     const inputText = jsonText(payload);
     if (viaInvoke) {
@@ -734,7 +782,17 @@ export class LocalEngine implements EngineInternals {
       }
       return taskError(error, cause);
     };
-    const handler = this.resolveFunction(functionName);
+    let handler = this.resolveFunction(functionName);
+    let deployed: DeployedFunction | undefined;
+    if (this.identity && !this.functions.has(functionName)) {
+      // As on AWS: the state machine's role must be allowed to invoke it, and it runs as its own role.
+      const denied = this.denialFor(execution, 'lambda:InvokeFunction', functionArn);
+      if (denied) throw fail('Lambda.AWSLambdaException', denied.cause);
+      const found = this.identity.deployedFunction(functionArn);
+      if (isDenial(found)) throw fail(found.error, found.cause);
+      deployed = found;
+      handler = found.handler;
+    }
     if (!handler) {
       throw fail(
         'Lambda.ResourceNotFoundException',
@@ -754,7 +812,12 @@ export class LocalEngine implements EngineInternals {
     };
     let result: unknown;
     try {
-      result = await handler(JSON.parse(inputText), lambdaContext);
+      const run = handler;
+      result = deployed
+        ? await runWithAmbientIdentity({ credentials: deployed.credentials, owner: deployed.owner }, () =>
+            run(JSON.parse(inputText), lambdaContext),
+          )
+        : await run(JSON.parse(inputText), lambdaContext);
     } catch (thrown) {
       const e = thrown as { name?: string; message?: string };
       const errorType = typeof e?.name === 'string' && e.name ? e.name : 'Error';
@@ -822,6 +885,17 @@ export class LocalEngine implements EngineInternals {
       recorder.add('TaskFailed', { taskFailedEventDetails: { ...base, error, cause } });
       return taskError(error, cause);
     };
+    const childMachine = String(params?.StateMachineArn ?? '');
+    // Step Functions Developer Guide, stepfunctions-iam (nested executions): states:StartExecution on
+    // the child, and for .sync the managed rule that reports its end and DescribeExecution/StopExecution.
+    const denied =
+      this.denialFor(execution, 'states:StartExecution', childMachine) ??
+      (mode === 'async'
+        ? undefined
+        : (this.denialFor(execution, 'events:PutRule', syncRuleArn(execution)) ??
+          this.denialFor(execution, 'events:PutTargets', syncRuleArn(execution)) ??
+          this.denialFor(execution, 'events:DescribeRule', syncRuleArn(execution))));
+    if (denied) throw fail('StepFunctions.AccessDeniedException', denied.cause);
     let child: StoredExecution;
     try {
       const input = params?.Input;
@@ -858,6 +932,8 @@ export class LocalEngine implements EngineInternals {
         outputDetails: { truncated: false },
       },
     });
+    const describeDenied = this.denialFor(execution, 'states:DescribeExecution', child.executionArn);
+    if (describeDenied) throw fail('StepFunctions.AccessDeniedException', describeDenied.cause);
     live.children.add(child.executionArn);
     const done = await this.waitForExecution(child.executionArn);
     live.children.delete(child.executionArn);
@@ -896,7 +972,7 @@ export class LocalEngine implements EngineInternals {
     recorder.add('TaskStarted', { taskStartedEventDetails: base });
     const message = typeof params?.Message === 'string' ? params.Message : JSON.stringify(params?.Message);
     try {
-      const result = await this.sns(region).send(
+      const result = await this.sns(region, execution).send(
         new PublishCommand({
           TopicArn: params?.TopicArn,
           TargetArn: params?.TargetArn,

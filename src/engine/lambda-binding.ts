@@ -35,10 +35,15 @@ const loaded = new Map<string, LambdaHandler>();
 
 /** Loads `require(entry).handler` for a registered function name; undefined when the name is not ours. */
 export function resolveRegisteredFunction(functionName: string): LambdaHandler | undefined {
+  if (!functionName.startsWith(FUNCTION_NAME_PREFIX)) return undefined;
+  return handlerForFunctionId(functionName.slice(FUNCTION_NAME_PREFIX.length));
+}
+
+/** The handler of a function of src/core/functions.ts by its id (`deploy-stack`); undefined for other ids. */
+export function handlerForFunctionId(id: string): LambdaHandler | undefined {
+  const functionName = `${FUNCTION_NAME_PREFIX}${id}`;
   const hit = loaded.get(functionName);
   if (hit) return hit;
-  if (!functionName.startsWith(FUNCTION_NAME_PREFIX)) return undefined;
-  const id = functionName.slice(FUNCTION_NAME_PREFIX.length);
   const fn = lambdaFunctions.find((f) => f.id === id);
   if (!fn) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports

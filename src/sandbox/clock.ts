@@ -4,6 +4,7 @@
  * seconds, and because time only moves when every piece of work is idle the result is the
  * same on every run. `serve --speed K` uses the same fake timers driven by real time x K.
  */
+import { bindToAmbientIdentity } from '../aws/ambient-identity';
 import FakeTimers from '@sinonjs/fake-timers';
 
 /** The real timers and clock, captured before anything fakes them (for progress output). */
@@ -76,6 +77,20 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => realSetImmediate(resolve));
 }
 
+/**
+ * Fake timers run callbacks from whoever advances the clock, outside the async context that
+ * scheduled them; callbacks scheduled while a function runs as its role keep that identity
+ * (src/aws/ambient-identity.ts). The clock's uninstall puts the real timers back.
+ */
+function bindTimersToAmbientIdentity(): void {
+  const fakeSetTimeout = globalThis.setTimeout;
+  const fakeSetInterval = globalThis.setInterval;
+  globalThis.setTimeout = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+    fakeSetTimeout(bindToAmbientIdentity(callback), ms, ...args)) as typeof setTimeout;
+  globalThis.setInterval = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+    fakeSetInterval(bindToAmbientIdentity(callback), ms, ...args)) as typeof setInterval;
+}
+
 export interface VirtualTimeOptions {
   /** Virtual epoch milliseconds to start at (default: real now). Pass `sandbox.now()` to continue a persisted world. */
   startAt?: number;
@@ -102,6 +117,7 @@ export async function runWithVirtualTime<T>(
     shouldClearNativeTimers: true,
   });
   globalThis.Date = virtualDate(clock);
+  bindTimersToAmbientIdentity();
   active = 'virtual';
   let settled = false;
   let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
@@ -185,6 +201,7 @@ export function startScaledClock(options: {
     shouldClearNativeTimers: true,
   });
   globalThis.Date = virtualDate(clock);
+  bindTimersToAmbientIdentity();
   active = 'scaled';
   const realStart = realNow();
   let busy = false;

@@ -17,7 +17,9 @@ import {
   type StoredExecution,
   type StoredHistoryEvent,
 } from '../../engine/types';
+import { sandboxEngineIdentity } from '../iam/engine-identity';
 import { AwsError, type OperationContext, type SandboxWorld, type ServiceEmulator } from '../types';
+import type { World } from '../world';
 
 /** Key of the engine in `world.extensions` and of its section in the world state. */
 export const STEP_FUNCTIONS_EXTENSION = 'stepfunctions';
@@ -27,7 +29,12 @@ export function engineFor(world: SandboxWorld): LocalEngine {
   const existing = world.extensions[STEP_FUNCTIONS_EXTENSION] as LocalEngine | undefined;
   if (existing) return existing;
   const store = world.section<EngineStore>(STEP_FUNCTIONS_EXTENSION, emptyStore);
-  const engine = new LocalEngine({ store, seed: world.scenario.seed, now: () => world.now() });
+  const engine = new LocalEngine({
+    store,
+    seed: world.scenario.seed,
+    now: () => world.now(),
+    identity: sandboxEngineIdentity(world as World),
+  });
   engine.abortOrphans();
   world.extensions[STEP_FUNCTIONS_EXTENSION] = engine;
   return engine;
