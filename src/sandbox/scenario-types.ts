@@ -51,6 +51,12 @@ export interface ScenarioFaults {
   drift?: Array<{ accounts?: string[]; regions?: string[]; logicalId: string; property?: string }>;
 }
 
+/** How strictly the sandbox plays IAM, and deliberate breakage of the provisioned policies. */
+export interface ScenarioIam {
+  /** Evaluate policies on every request (default true). `false` exists for the benchmark's comparison only. */
+  enforce?: boolean;
+}
+
 export interface Scenario {
   /** Seed for every random choice (durations, throttling). */
   seed: number;
@@ -69,6 +75,13 @@ export interface Scenario {
   executionRoleName: string;
   /** ExternalId the execution roles require (undefined = none required). */
   externalId?: string;
+  /**
+   * The account stackfleet's admin stack runs in (default: the management account). Another account
+   * must be a delegated administrator to read the organisation, as on AWS.
+   */
+  adminAccountId?: string;
+  /** IAM of the sandbox. */
+  iam?: ScenarioIam;
   /** Seconds a resource takes, per type; `default` for others. Each is [min, max] or a number. */
   durations: Record<string, number | [number, number]>;
   faults: ScenarioFaults;
