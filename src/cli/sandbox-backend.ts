@@ -1,6 +1,7 @@
 import { awsClients } from '../aws/clients';
 import { seededRandom } from '../core/seeded-random';
-import { type ProvisionedAdmin, provisionSandboxAdmin } from '../engine/provision';
+import type { ProvisionedAdmin } from '../engine/provision';
+import { isVirtualTimeActive } from '../sandbox/clock';
 import { Sandbox } from '../sandbox/sandbox';
 import type { Scenario } from '../sandbox/scenario-types';
 import { engineFor } from '../sandbox/services/stepfunctions';
@@ -44,12 +45,10 @@ export async function openSandboxBackend(options: {
   sandbox.connectAws();
   const engine = engineFor(sandbox.world);
   const region = SANDBOX_ADMIN_REGION;
-  const accountId = sandbox.scenario.organization.managementAccountId;
   const sfn = awsClients.sfn({ region });
   const s3 = awsClients.s3({ region });
-  const sns = awsClients.sns({ region });
   const cloudFormation = awsClients.cloudFormation({ region });
-  let admin: ProvisionedAdmin | undefined;
+  let admin: Promise<ProvisionedAdmin> | undefined;
   let runs = 0;
   let mark = { cfn: 0, executions: new Set<string>() };
   const cfnTotal = () =>
@@ -65,8 +64,10 @@ export async function openSandboxBackend(options: {
     sfn,
     s3,
     cloudFormation,
-    async admin() {
-      admin ??= await provisionSandboxAdmin({ s3, sns, sfn }, { accountId, region });
+    admin() {
+      // The first use bootstraps the members and deploys the admin stack from the CDK app, which
+      // takes minutes of the sandbox's clock: under virtual time they pass at once.
+      admin ??= isVirtualTimeActive() ? sandbox.prepare(region) : backend.run(() => sandbox.prepare(region));
       return admin;
     },
     async run(work) {

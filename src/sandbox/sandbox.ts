@@ -6,6 +6,8 @@
  */
 import { resolve } from 'node:path';
 import { configureAws } from '../aws/clients';
+import type { ProvisionedAdmin } from '../engine/provision';
+import { prepareSandbox } from './admin/index';
 import { realNow, runWithVirtualTime } from './clock';
 import type { DecodedCall, ProtocolCodec, ProtocolErrorCodes } from './protocols/codec';
 import { ec2Codec, ec2ErrorCodes } from './protocols/ec2';
@@ -101,7 +103,10 @@ interface KeyRecord {
 }
 
 export class Sandbox {
-  readonly adminCredentials = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+  /** The management account's root (`test`/`test`, the convention of AWS emulators). */
+  readonly managementCredentials = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+  /** The admin account's root: the management account's unless the scenario names another admin account. */
+  readonly adminCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   private readonly services = new Map<string, ServiceEmulator>();
   private readonly staticKeys = new Map<string, KeyRecord>();
   private requestCounter = 0;
@@ -120,6 +125,13 @@ export class Sandbox {
       secret: 'test',
       accountId: world.scenario.organization.managementAccountId,
     });
+    const adminAccountId = world.scenario.adminAccountId;
+    if (adminAccountId !== undefined && adminAccountId !== world.scenario.organization.managementAccountId) {
+      this.adminCredentials = { accessKeyId: 'sandbox-admin', secretAccessKey: 'sandbox-admin' };
+      this.staticKeys.set('sandbox-admin', { secret: 'sandbox-admin', accountId: adminAccountId });
+    } else {
+      this.adminCredentials = this.managementCredentials;
+    }
     for (const key of world.scenario.accessKeys ?? []) {
       this.staticKeys.set(key.accessKeyId, { secret: key.secretAccessKey, accountId: key.accountId });
     }
@@ -172,6 +184,15 @@ export class Sandbox {
       credentials: { ...this.adminCredentials },
       ...options,
     });
+  }
+
+  /**
+   * Readies the world for stackfleet as an operator readies AWS (members bootstrapped, the admin
+   * stack deployed from the CDK app) and says where the admin parts are. Call with the SDK
+   * connected to this sandbox (`connectAws`) and under its clock (`runWithVirtualTime`).
+   */
+  prepare(region: string): Promise<ProvisionedAdmin> {
+    return prepareSandbox(this.world, { region, managementCredentials: this.managementCredentials });
   }
 
   /** Runs `work` under virtual time starting from this world's clock. */

@@ -22,7 +22,7 @@ import { clearCredentialCache } from '../../src/aws/assume-role';
 import { awsClients, configureAws } from '../../src/aws/clients';
 import { seededRandom } from '../../src/core/seeded-random';
 import type { LocalEngine } from '../../src/engine/engine';
-import { type ProvisionedAdmin, provisionSandboxAdmin } from '../../src/engine/provision';
+import type { ProvisionedAdmin } from '../../src/engine/provision';
 import type { StoredExecution } from '../../src/engine/types';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import type { Scenario } from '../../src/sandbox/scenario-types';
@@ -112,7 +112,7 @@ export { seededRandom };
 export async function openSandboxHarness(options: HarnessOptions = {}): Promise<SandboxHarness> {
   const sandbox = await Sandbox.open({ scenario: options.scenario, stateDir: null });
   const region = options.region ?? 'eu-west-1';
-  const accountId = sandbox.scenario.organization.managementAccountId;
+  const accountId = sandbox.scenario.adminAccountId ?? sandbox.scenario.organization.managementAccountId;
   // a new cloud: sessions cached by the functions belong to the previous sandbox (a Lambda cold start)
   clearCredentialCache();
   configureAws({
@@ -123,7 +123,6 @@ export async function openSandboxHarness(options: HarnessOptions = {}): Promise<
   const engine = engineFor(sandbox.world);
   const sfn = awsClients.sfn({ region });
   const s3 = awsClients.s3({ region });
-  const sns = awsClients.sns({ region });
   let runCounter = 0;
 
   const virtual = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -153,7 +152,7 @@ export async function openSandboxHarness(options: HarnessOptions = {}): Promise<
   };
 
   if (options.provision !== false) {
-    admin = await virtual(() => provisionSandboxAdmin({ s3, sns, sfn }, { accountId, region }));
+    admin = await virtual(() => sandbox.prepare(region));
     const templateFile = options.templateFile ?? path.join(REPO_ROOT, 'templates', 'baseline.yaml');
     template = await uploadTemplate(readFileSync(templateFile, 'utf8'));
   }
