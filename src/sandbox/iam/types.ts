@@ -67,6 +67,12 @@ export interface RequestPrincipal {
   inManagementAccount?: boolean;
   /** Service-linked roles are not restricted by SCPs. */
   serviceLinkedRole?: boolean;
+  /**
+   * For sessions from AssumeRoleWithSAML / AssumeRoleWithWebIdentity: the identity provider a
+   * trust policy's `{"Federated": ...}` names (`arn:aws:iam::A:saml-provider/P`,
+   * `cognito-identity.amazonaws.com`). Added for the evaluator; absent elsewhere.
+   */
+  federatedProvider?: string;
 }
 
 /**
