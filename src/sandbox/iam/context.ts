@@ -5,7 +5,7 @@
  * from the principal (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:username`, ...) filled in
  * when the caller did not give them (IAM User Guide, reference_policies_condition-keys).
  */
-import type { AuthorizationRequest, RequestPrincipal } from './types';
+import type { AuthorizationRequest, RequestContextValues, RequestPrincipal } from './types';
 
 /** One key's values as strings, and whether the key is multivalued (an array in the request). */
 export interface ContextEntry {
@@ -21,7 +21,7 @@ export interface RequestContextView {
   single(lowerKey: string): string | undefined;
 }
 
-function toEntry(value: string | string[] | boolean | number | undefined): ContextEntry | undefined {
+function toEntry(value: RequestContextValues[string]): ContextEntry | undefined {
   if (value === undefined) return undefined;
   if (Array.isArray(value)) {
     return value.length === 0 ? undefined : { values: value.map(String), multivalued: true };
@@ -46,44 +46,72 @@ function friendlyName(arn: string): string | undefined {
   return slash < 0 ? undefined : resource.slice(slash + 1);
 }
 
-/** Keys AWS puts in every request by this principal, used where the caller did not set them. */
-function derivedKeys(principal: RequestPrincipal): Record<string, string | boolean> {
-  const keys: Record<string, string | boolean> = {
-    'aws:principalisawsservice': principal.kind === 'service',
-  };
-  const type = PRINCIPAL_TYPES[principal.kind];
-  if (type) keys['aws:principaltype'] = type;
-  if (principal.accountId) keys['aws:principalaccount'] = principal.accountId;
-  if (principal.kind === 'service' && principal.service) keys['aws:principalservicename'] = principal.service;
-  // aws:PrincipalArn is the role's ARN for a role session, not the session's (reference_policies_condition-keys).
-  if (principal.kind === 'role-session' && principal.roleArn) keys['aws:principalarn'] = principal.roleArn;
-  else if (principal.kind !== 'service' && principal.kind !== 'anonymous')
-    keys['aws:principalarn'] = principal.arn;
-  if (principal.kind === 'user') {
-    const name = friendlyName(principal.arn);
-    if (name) keys['aws:username'] = name;
+/** A key AWS puts in every request by this principal, for a lower-case key name; undefined if none. */
+function derivedKey(lowerKey: string, principal: RequestPrincipal): string | undefined {
+  switch (lowerKey) {
+    case 'aws:principalisawsservice':
+      return String(principal.kind === 'service');
+    case 'aws:principaltype':
+      return PRINCIPAL_TYPES[principal.kind];
+    case 'aws:principalaccount':
+      return principal.accountId;
+    case 'aws:principalservicename':
+      return principal.kind === 'service' ? principal.service : undefined;
+    case 'aws:principalarn':
+      // A role session's aws:PrincipalArn is its role's ARN, not the session's (reference_policies_condition-keys).
+      if (principal.kind === 'role-session') return principal.roleArn;
+      return principal.kind === 'service' || principal.kind === 'anonymous' ? undefined : principal.arn;
+    case 'aws:username':
+      return principal.kind === 'user' ? friendlyName(principal.arn) : undefined;
+    default:
+      return undefined;
   }
-  return keys;
 }
 
-/** Builds the view of one request's context: the given keys, then the derived ones they did not set. */
+/**
+ * A request's context, read lazily: nothing is copied until a condition or variable asks for a
+ * key, and each key is converted once. Most requests meet policies without conditions and never
+ * pay for the view at all.
+ */
+class LazyContextView implements RequestContextView {
+  private index: Map<string, unknown> | undefined;
+  private entries: Map<string, ContextEntry | null> | undefined;
+
+  constructor(private readonly request: AuthorizationRequest) {}
+
+  private entry(lowerKey: string): ContextEntry | null {
+    this.entries ??= new Map();
+    let entry = this.entries.get(lowerKey);
+    if (entry !== undefined) return entry;
+    if (!this.index) {
+      this.index = new Map();
+      const context = this.request.context;
+      for (const key in context) this.index.set(key.toLowerCase(), context[key]);
+    }
+    if (this.index.has(lowerKey)) {
+      entry = toEntry(this.index.get(lowerKey) as RequestContextValues[string]) ?? null;
+    } else {
+      const derived = derivedKey(lowerKey, this.request.principal);
+      entry = derived === undefined ? null : { values: [derived], multivalued: false };
+    }
+    this.entries.set(lowerKey, entry);
+    return entry;
+  }
+
+  values(lowerKey: string): readonly string[] | undefined {
+    return this.entry(lowerKey)?.values;
+  }
+
+  single(lowerKey: string): string | undefined {
+    const entry = this.entry(lowerKey);
+    return entry && !entry.multivalued ? entry.values[0] : undefined;
+  }
+}
+
+/**
+ * The view of one request's context: the keys it gives (a key given as undefined is absent), then
+ * the keys derived from the principal that it did not give.
+ */
 export function contextView(request: AuthorizationRequest): RequestContextView {
-  const entries = new Map<string, ContextEntry>();
-  for (const [key, value] of Object.entries(request.context)) {
-    const entry = toEntry(value);
-    const lower = key.toLowerCase();
-    if (entry) entries.set(lower, entry);
-    else entries.delete(lower);
-  }
-  const given = new Set(Object.keys(request.context).map((k) => k.toLowerCase()));
-  for (const [key, value] of Object.entries(derivedKeys(request.principal))) {
-    if (!given.has(key)) entries.set(key, { values: [String(value)], multivalued: false });
-  }
-  return {
-    values: (lowerKey) => entries.get(lowerKey)?.values,
-    single: (lowerKey) => {
-      const entry = entries.get(lowerKey);
-      return entry && !entry.multivalued ? entry.values[0] : undefined;
-    },
-  };
+  return new LazyContextView(request);
 }

@@ -77,6 +77,25 @@ const deny = (policyKind: PolicyKind, explicit = false, sid?: string): Decision 
   sid ? { effect: 'Deny', explicit, policyKind, sid } : { effect: 'Deny', explicit, policyKind };
 const ALLOW: Decision = { effect: 'Allow' };
 
+/** The first level (in order) that denies explicitly, or that has no Allow. */
+function firstLevel(levels: readonly Verdict[], test: (v: Verdict) => boolean): Verdict | undefined {
+  for (const level of levels) if (test(level)) return level;
+  return undefined;
+}
+
+const NO_LEVELS: readonly Verdict[] = [];
+const deniedBy = (v: Verdict) => v.denied;
+const withoutAllow = (v: Verdict) => v.allow === undefined;
+
+function levels(
+  documents: readonly PolicyDocument[][] | undefined,
+  subject: Subject,
+  withPrincipal: boolean,
+) {
+  if (!documents || documents.length === 0) return NO_LEVELS;
+  return documents.map((level) => verdict(level, subject, withPrincipal));
+}
+
 /**
  * Decides one request against the policies that apply to it. Pure: the same request and policies
  * always give the same decision; documents are compiled once and found again by identity.
@@ -87,37 +106,36 @@ export function evaluate(request: AuthorizationRequest, policies: ApplicablePoli
   const kind = principal.kind;
   const hasIdentity =
     kind === 'root' || kind === 'user' || kind === 'role-session' || kind === 'federated-user';
+  const ownPolicies = hasIdentity && kind !== 'root';
 
   const scpsApply = hasIdentity && !principal.inManagementAccount && !principal.serviceLinkedRole;
-  const scpLevels = scpsApply ? (policies.scps ?? []) : [];
-  const rcpLevels = principal.serviceLinkedRole ? [] : (policies.rcps ?? []);
-  const scps = scpLevels.map((level) => verdict(level, subject, false));
-  const rcps = rcpLevels.map((level) => verdict(level, subject, true));
+  const scps = scpsApply ? levels(policies.scps, subject, false) : NO_LEVELS;
+  const rcps = principal.serviceLinkedRole ? NO_LEVELS : levels(policies.rcps, subject, true);
   const resource = policies.resourcePolicy ? verdict([policies.resourcePolicy], subject, true) : undefined;
-  const identity =
-    hasIdentity && kind !== 'root' ? verdict(policies.identityPolicies, subject, false) : undefined;
+  const identity = ownPolicies ? verdict(policies.identityPolicies, subject, false) : undefined;
   const boundary =
-    hasIdentity && kind !== 'root' && policies.permissionsBoundary
+    ownPolicies && policies.permissionsBoundary
       ? verdict([policies.permissionsBoundary], subject, false)
       : undefined;
   const isSession = kind === 'role-session' || kind === 'federated-user';
-  const sessionPolicies = isSession ? (policies.sessionPolicies ?? []) : [];
-  const session = sessionPolicies.length > 0 ? verdict(sessionPolicies, subject, false) : undefined;
+  const session =
+    isSession && policies.sessionPolicies && policies.sessionPolicies.length > 0
+      ? verdict(policies.sessionPolicies, subject, false)
+      : undefined;
 
   // 1. Explicit deny, reported by the first kind of policy (in evaluation order) that denied.
-  const explicit: [Verdict | undefined, PolicyKind][] = [
-    ...scps.map((v): [Verdict, PolicyKind] => [v, 'service control policy']),
-    ...rcps.map((v): [Verdict, PolicyKind] => [v, 'resource control policy']),
-    [resource, 'resource-based policy'],
-    [identity, 'identity-based policy'],
-    [boundary, 'permissions boundary'],
-    [session, 'session policy'],
-  ];
-  for (const [v, policyKind] of explicit) if (v?.denied) return deny(policyKind, true, v.sid);
+  const scpDeny = firstLevel(scps, deniedBy);
+  if (scpDeny) return deny('service control policy', true, scpDeny.sid);
+  const rcpDeny = firstLevel(rcps, deniedBy);
+  if (rcpDeny) return deny('resource control policy', true, rcpDeny.sid);
+  if (resource?.denied) return deny('resource-based policy', true, resource.sid);
+  if (identity?.denied) return deny('identity-based policy', true, identity.sid);
+  if (boundary?.denied) return deny('permissions boundary', true, boundary.sid);
+  if (session?.denied) return deny('session policy', true, session.sid);
 
   // 2-3. Every SCP level of the principal's account, every RCP level of the resource's.
-  if (scps.some((v) => !v.allow)) return deny('service control policy');
-  if (rcps.some((v) => !v.allow)) return deny('resource control policy');
+  if (firstLevel(scps, withoutAllow)) return deny('service control policy');
+  if (firstLevel(rcps, withoutAllow)) return deny('resource control policy');
 
   const resourceAllow = resource?.allow;
   // Service principals and anonymous requests have no policies of their own: the resource policy decides.
@@ -145,13 +163,16 @@ export function evaluate(request: AuthorizationRequest, policies: ApplicablePoli
   // 4. Same account: what the resource policy's grant still needs, by how it names the requester.
   const mode = policies.resourcePolicyMode ?? 'standard';
   if (resourceAllow === 'direct') return ALLOW;
-  if (resourceAllow === 'role' || resourceAllow === 'wildcard') {
-    if (!limited) return ALLOW;
-    if (mode !== 'standard') return deny(limited);
+  const limitedGrant = resourceAllow === 'role' || resourceAllow === 'wildcard';
+  if (limitedGrant && !limited) return ALLOW;
+  if (mode === 'standard') {
+    // An identity Allow is enough in the same account; a role or "*" grant stopped by the boundary
+    // or session policy is reported as that policy's denial.
+    if (!ownSide) return ALLOW;
+    return deny(limitedGrant && limited ? limited : ownSide);
   }
-  if (mode === 'standard')
-    return ownSide ? deny(resourceAllow && resourceAllow !== 'account' ? limited! : ownSide) : ALLOW;
   // KMS key policies and role trust policies: without their allow nothing else counts.
   if (resourceAllow === undefined) return deny('resource-based policy');
+  if (limitedGrant && limited) return deny(limited);
   return ownSide ? deny(ownSide) : ALLOW;
 }
