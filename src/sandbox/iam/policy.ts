@@ -311,7 +311,8 @@ function normalize(input: unknown, where: string, options: ParsePolicyOptions): 
 
 const byText = new Map<string, NormalizedPolicy>();
 const byObject = new WeakMap<object, Map<string, NormalizedPolicy>>();
-const MAX_TEXTS = 10_000;
+/** Distinct texts remembered; the oldest is forgotten first (a re-parse costs microseconds, not a failure). */
+const MAX_TEXTS = 50_000;
 
 /**
  * Parses and checks a policy document (JSON text or an object), as IAM does when it is stored.
@@ -331,7 +332,7 @@ export function parsePolicy(
     const hit = byText.get(key);
     if (hit) return hit;
     const policy = normalize(input, where, options);
-    if (byText.size >= MAX_TEXTS) byText.clear();
+    if (byText.size >= MAX_TEXTS) byText.delete(byText.keys().next().value!);
     byText.set(key, policy);
     return policy;
   }

@@ -113,6 +113,9 @@ export type ResourcePolicyMode =
    * needed in the same account; when it names only the account, the principal's identity policies
    * must also allow; across accounts both must allow (IAM User Guide, "How IAM roles differ from
    * resource-based policies" and reference_policies_evaluation-logic-cross-account).
+   * In every mode, a same-account grant to a role ARN (or to `"*"`) is still limited by the
+   * session's permissions boundary and session policies; one to the user or session ARN is not
+   * (reference_policies_evaluation-logic, "Resource-based policies").
    */
   | 'role-trust';
 

@@ -91,7 +91,8 @@ function regExpSource(tokens: readonly GlobToken[], flavor: GlobFlavor): string 
 }
 
 const compiled = new Map<string, Matcher>();
-const MAX_CACHED = 20_000;
+/** Patterns resolved from variables differ per principal (one per account at 10,000 targets): room for them. */
+const MAX_CACHED = 50_000;
 
 function cacheKey(tokens: readonly GlobToken[], flavor: GlobFlavor): string {
   // Literals are JSON strings and wildcards the numbers 0 and 1, so no two token lists share a key.
@@ -115,13 +116,14 @@ function build(tokens: readonly GlobToken[], flavor: GlobFlavor): Matcher {
 
 /**
  * Compiles a token list under one flavour's rules, once: the same pattern is served from a cache
- * (bounded, cleared when full; patterns come from a scenario's policies, so it rarely is).
+ * (bounded; the oldest pattern is evicted when full).
  */
 export function compileGlob(tokens: readonly GlobToken[], flavor: GlobFlavor): Matcher {
   const key = cacheKey(tokens, flavor);
   let matcher = compiled.get(key);
   if (!matcher) {
-    if (compiled.size >= MAX_CACHED) compiled.clear();
+    // Evict the oldest entry (Maps iterate in insertion order) rather than dropping them all.
+    if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
     matcher = build(tokens, flavor);
     compiled.set(key, matcher);
   }
