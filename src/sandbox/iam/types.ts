@@ -67,6 +67,12 @@ export interface RequestPrincipal {
   inManagementAccount?: boolean;
   /** Service-linked roles are not restricted by SCPs. */
   serviceLinkedRole?: boolean;
+  /**
+   * For sessions from AssumeRoleWithSAML / AssumeRoleWithWebIdentity: the identity provider a
+   * trust policy's `{"Federated": ...}` names (`arn:aws:iam::A:saml-provider/P`,
+   * `cognito-identity.amazonaws.com`). Added for the evaluator; absent elsewhere.
+   */
+  federatedProvider?: string;
 }
 
 /**
@@ -107,6 +113,9 @@ export type ResourcePolicyMode =
    * needed in the same account; when it names only the account, the principal's identity policies
    * must also allow; across accounts both must allow (IAM User Guide, "How IAM roles differ from
    * resource-based policies" and reference_policies_evaluation-logic-cross-account).
+   * In every mode, a same-account grant to a role ARN (or to `"*"`) is still limited by the
+   * session's permissions boundary and session policies; one to the user or session ARN is not
+   * (reference_policies_evaluation-logic, "Resource-based policies").
    */
   | 'role-trust';
 
