@@ -651,7 +651,8 @@ export class LocalEngine implements EngineInternals {
   private machineOf(execution: StoredExecution): StoredStateMachine {
     const arn = execution.stateMachineArn.split('/')[0] as string;
     const machine = this.store.stateMachines[arn];
-    if (!machine) throw taskError('States.Runtime', `State machine ${arn} of ${execution.executionArn} is gone`, false);
+    if (!machine)
+      throw taskError('States.Runtime', `State machine ${arn} of ${execution.executionArn} is gone`, false);
     return machine;
   }
 
@@ -665,7 +666,12 @@ export class LocalEngine implements EngineInternals {
 
   authorizeAs(execution: StoredExecution, action: string, resource: string, error: string): void {
     if (!this.identity) return;
-    const denial = this.identity.authorize(this.machineOf(execution), execution.executionArn, action, resource);
+    const denial = this.identity.authorize(
+      this.machineOf(execution),
+      execution.executionArn,
+      action,
+      resource,
+    );
     if (denial) throw taskError(error, denial.cause);
   }
 
@@ -703,7 +709,15 @@ export class LocalEngine implements EngineInternals {
     const task = binding.task;
     switch (task.kind) {
       case 'lambda':
-        return this.invokeLambda(task.functionArn, task.functionName, input, recorder, binding, false, execution);
+        return this.invokeLambda(
+          task.functionArn,
+          task.functionName,
+          input,
+          recorder,
+          binding,
+          false,
+          execution,
+        );
       case 'lambdaInvoke': {
         const fnArn = String(input?.FunctionName ?? '');
         const name = fnArn.includes(':') ? (fnArn.split(':')[6] ?? fnArn) : fnArn;

@@ -9,6 +9,8 @@ import { configureAws } from '../aws/clients';
 import type { ProvisionedAdmin } from '../engine/provision';
 import { prepareSandbox } from './admin/index';
 import { realNow, runWithVirtualTime } from './clock';
+import { actionMappingFor } from './iam/actions/index';
+import { DENIAL_SHAPES, operationIam, principalOf, type RequestFacts } from './iam/authorize';
 import type { DecodedCall, ProtocolCodec, ProtocolErrorCodes } from './protocols/codec';
 import { ec2Codec, ec2ErrorCodes } from './protocols/ec2';
 import { jsonCodec, jsonErrorCodes } from './protocols/json';
@@ -28,8 +30,6 @@ import {
   type SigV4Authorization,
   sha256Hex,
 } from './sigv4';
-import { actionMappingFor } from './iam/actions/index';
-import { DENIAL_SHAPES, operationIam, principalOf, type RequestFacts } from './iam/authorize';
 import { DEFAULT_STATE_DIR, SandboxStore } from './store';
 import { createInProcessHandler, type InProcessHandler } from './transport';
 import {
@@ -301,7 +301,11 @@ export class Sandbox {
           `no IAM mapping for ${SERVICE_NAMES[service.signingName] ?? service.signingName}.${call.operation} (src/sandbox/iam/actions/)`,
         );
       }
-      const specs = mapping(call.params as Record<string, unknown>, { world: this.world, caller, region: auth.region });
+      const specs = mapping(call.params as Record<string, unknown>, {
+        world: this.world,
+        caller,
+        region: auth.region,
+      });
       if (specs !== 'self') iam.authorize(specs);
       const ctx: OperationContext = {
         caller,

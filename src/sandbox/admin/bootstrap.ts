@@ -9,10 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  CreateStackCommand,
-  DescribeStacksCommand,
-} from '@aws-sdk/client-cloudformation';
+import { CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { awsClients } from '../../aws/clients';
 import { findRole, iamSection, putRole, touch } from '../iam/state';
@@ -53,13 +50,17 @@ export function seedOrganizationAccessRoles(world: SandboxWorld, now: number): v
 }
 
 /** Parameters of the bootstrap template for a scenario and admin account. */
-export function bootstrapParameters(scenario: Scenario, adminAccountId: string): Array<{ ParameterKey: string; ParameterValue: string }> {
+export function bootstrapParameters(
+  scenario: Scenario,
+  adminAccountId: string,
+): Array<{ ParameterKey: string; ParameterValue: string }> {
   const params = [
     { ParameterKey: 'AdminAccountId', ParameterValue: adminAccountId },
     { ParameterKey: 'OrganizationId', ParameterValue: scenario.organization.id },
     { ParameterKey: 'RoleName', ParameterValue: scenario.executionRoleName },
   ];
-  if (scenario.externalId !== undefined) params.push({ ParameterKey: 'ExternalId', ParameterValue: scenario.externalId });
+  if (scenario.externalId !== undefined)
+    params.push({ ParameterKey: 'ExternalId', ParameterValue: scenario.externalId });
   return params;
 }
 
@@ -87,7 +88,10 @@ export async function bootstrapMemberAccounts(
   );
   const sts = awsClients.sts({ region: options.region, credentials: options.managementCredentials });
   const limit = options.concurrency ?? 50;
-  const deployed: Array<{ accountId: string; credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string } }> = [];
+  const deployed: Array<{
+    accountId: string;
+    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+  }> = [];
   for (let i = 0; i < members.length; i += limit) {
     await Promise.all(
       members.slice(i, i + limit).map(async (account) => {
@@ -98,8 +102,13 @@ export async function bootstrapMemberAccounts(
           }),
         );
         const c = assumed.Credentials;
-        if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`no credentials for ${account.id}`);
-        const credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+        if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken)
+          throw new Error(`no credentials for ${account.id}`);
+        const credentials = {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          sessionToken: c.SessionToken,
+        };
         const cfn = awsClients.cloudFormation({ region: options.region, credentials });
         try {
           await cfn.send(
@@ -125,7 +134,9 @@ export async function bootstrapMemberAccounts(
       const status = out.Stacks?.[0]?.StackStatus ?? '';
       if (status === 'CREATE_COMPLETE' || status === 'UPDATE_COMPLETE') break;
       if (/(FAILED|ROLLBACK_COMPLETE)$/.test(status)) {
-        throw new Error(`The bootstrap stack in ${accountId} did not deploy: ${status} ${out.Stacks?.[0]?.StackStatusReason ?? ''}`);
+        throw new Error(
+          `The bootstrap stack in ${accountId} did not deploy: ${status} ${out.Stacks?.[0]?.StackStatusReason ?? ''}`,
+        );
       }
       await sleep(15_000);
     }

@@ -25,9 +25,13 @@ interface PreparedMarker {
 }
 
 /** Bootstraps the members once per world, then deploys or reuses the admin stack. */
-export async function prepareSandbox(world: SandboxWorld, options: PrepareOptions): Promise<ProvisionedAdmin> {
+export async function prepareSandbox(
+  world: SandboxWorld,
+  options: PrepareOptions,
+): Promise<ProvisionedAdmin> {
   const scenario = world.scenario;
-  const adminAccountId = options.adminAccountId ?? scenario.adminAccountId ?? scenario.organization.managementAccountId;
+  const adminAccountId =
+    options.adminAccountId ?? scenario.adminAccountId ?? scenario.organization.managementAccountId;
   const marker = world.section<PreparedMarker>('prepared', () => ({ bootstrapped: false }));
   if (!marker.bootstrapped) {
     seedOrganizationAccessRoles(world, world.now());

@@ -92,7 +92,9 @@ export async function provisionAdminStack(
       await clients.s3.send(
         new CreateBucketCommand({
           Bucket: assets,
-          ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+          ...(region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
         }),
       );
     } catch (error) {
@@ -136,7 +138,12 @@ async function describe(cfn: CloudFormationClient, stackName: string): Promise<S
   }
 }
 
-function adminFromOutputs(world: SandboxWorld, stack: Stack, accountId: string, region: string): ProvisionedAdmin {
+function adminFromOutputs(
+  world: SandboxWorld,
+  stack: Stack,
+  accountId: string,
+  region: string,
+): ProvisionedAdmin {
   const outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
   const need = (key: string): string => {
     const value = outputs[key];

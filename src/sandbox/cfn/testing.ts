@@ -4,6 +4,8 @@
  * seeded randomness, S3 objects put by hand, and enabled regions per account.
  */
 import { createHash } from 'node:crypto';
+import { DENIAL_SHAPES, operationIam } from '../iam/authorize';
+import { resolvePrincipal } from '../iam/principal';
 import type { Scenario } from '../scenario-types';
 import { createCloudFormationService } from '../services/cloudformation';
 import type { OperationContext, SandboxMetrics, SandboxWorld } from '../types';
@@ -108,12 +110,20 @@ export function cfnCaller(world: SandboxWorld, defaults: { accountId?: string; r
     where: { accountId?: string; region?: string } = {},
   ): Promise<T> {
     const accountId = where.accountId ?? defaults.accountId ?? '222222222222';
+    const caller = { accountId, accessKeyId: 'AKIATEST', arn: `arn:aws:iam::${accountId}:root` };
+    const region = where.region ?? defaults.region ?? 'eu-west-1';
     const ctx: OperationContext = {
-      caller: { accountId, accessKeyId: 'AKIATEST', arn: `arn:aws:iam::${accountId}:root` },
-      region: where.region ?? defaults.region ?? 'eu-west-1',
+      caller,
+      region,
       now: () => world.now(),
       world,
       requestId: `req-${++requests}`,
+      iam: operationIam(
+        world,
+        resolvePrincipal(world, caller),
+        { region, now: world.now() },
+        DENIAL_SHAPES.cloudformation as { code: string; status: number },
+      ),
     };
     const op = service.operations[operation];
     if (!op) throw new Error(`not implemented in the sandbox: CloudFormation.${operation}`);

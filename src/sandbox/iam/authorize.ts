@@ -76,7 +76,10 @@ export interface RequestFacts {
   calledVia?: string[];
 }
 
-const principalCache = new Map<string, { revision: number; world: SandboxWorld; resolved: ResolvedPrincipal }>();
+const principalCache = new Map<
+  string,
+  { revision: number; world: SandboxWorld; resolved: ResolvedPrincipal }
+>();
 
 /** The caller's principal and policies, cached per access key until IAM changes. */
 export function principalOf(world: SandboxWorld, caller: Caller): ResolvedPrincipal {
@@ -89,7 +92,11 @@ export function principalOf(world: SandboxWorld, caller: Caller): ResolvedPrinci
   return resolved;
 }
 
-function requestOf(who: ResolvedPrincipal, spec: AuthorizationSpec, facts: RequestFacts): AuthorizationRequest {
+function requestOf(
+  who: ResolvedPrincipal,
+  spec: AuthorizationSpec,
+  facts: RequestFacts,
+): AuthorizationRequest {
   const context: RequestContextValues = {
     ...who.context,
     'aws:RequestedRegion': facts.region,
@@ -114,7 +121,11 @@ function requestOf(who: ResolvedPrincipal, spec: AuthorizationSpec, facts: Reque
   return request;
 }
 
-function policiesOf(world: SandboxWorld, who: ResolvedPrincipal, spec: AuthorizationSpec): ApplicablePolicies {
+function policiesOf(
+  world: SandboxWorld,
+  who: ResolvedPrincipal,
+  spec: AuthorizationSpec,
+): ApplicablePolicies {
   const policies: ApplicablePolicies = { identityPolicies: who.identityPolicies };
   const p = who.principal;
   if (p.accountId !== undefined && p.kind !== 'service' && !p.inManagementAccount && !p.serviceLinkedRole) {
@@ -146,12 +157,8 @@ export function decide(
 }
 
 /** The AWS-shaped error for a denial. */
-export function denialError(
-  request: AuthorizationRequest,
-  decision: Decision,
-  shape: DenialShape,
-): AwsError {
-  return new AwsError(shape.code, denialMessage(request, decision), shape.status);
+export function denialError(request: AuthorizationRequest, decision: Decision, shape: DenialShape): AwsError {
+  return new AwsError(shape.code, denialMessage(request, decision) ?? 'Access Denied', shape.status);
 }
 
 /** Throws the service's denial unless every spec is allowed (in order: the first denial is reported). */

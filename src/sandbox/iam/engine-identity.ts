@@ -142,9 +142,11 @@ export function sandboxEngineIdentity(world: World): EngineIdentity {
 }
 
 function denialCause(principalArn: string, action: string, resource: string, decision: Decision): string {
-  return denialMessage(
-    { principal: { kind: 'role-session', arn: principalArn }, action, resource, context: {} },
-    decision,
+  return (
+    denialMessage(
+      { principal: { kind: 'role-session', arn: principalArn }, action, resource, context: {} },
+      decision,
+    ) ?? 'Access Denied'
   );
 }
 

@@ -6,11 +6,18 @@
  * aws:PrincipalType, aws:userid, aws:username, aws:SourceIdentity, aws:TokenIssueTime ...).
  */
 import type { Caller, SandboxWorld } from '../types';
-import { type IamSection, findManagedPolicy, findRole, findUser, iamSection, type PolicyHolder } from './state';
-import type { PolicyDocument, RequestContextValues, RequestPrincipal } from './types';
 import { awsManagedPolicy } from './managed-policies';
-import { parsePolicy } from './policy';
 import { organizationIdOf } from './organization';
+import { parsePolicy } from './policy';
+import {
+  findManagedPolicy,
+  findRole,
+  findUser,
+  type IamSection,
+  iamSection,
+  type PolicyHolder,
+} from './state';
+import type { PolicyDocument, RequestContextValues, RequestPrincipal } from './types';
 
 /** The identity side of an authorization: the principal and the policies it carries. */
 export interface ResolvedPrincipal {

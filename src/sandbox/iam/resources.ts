@@ -24,7 +24,10 @@ export interface BucketFacts extends ResourceFacts {
 /** A bucket's owner, policy and default encryption; undefined when it does not exist. */
 export function bucketFacts(world: SandboxWorld, name: string): BucketFacts | undefined {
   const bucket = own(s3State(world).buckets, name) as
-    | (ReturnType<typeof s3State>['buckets'][string] & { policy?: string; encryption?: { kmsKeyId?: string } })
+    | (ReturnType<typeof s3State>['buckets'][string] & {
+        policy?: string;
+        encryption?: { kmsKeyId?: string };
+      })
     | undefined;
   if (!bucket) return undefined;
   const facts: BucketFacts = { accountId: bucket.owner, region: bucket.region };
@@ -50,7 +53,10 @@ export function objectFacts(
 }
 
 /** A topic's owner and access policy; undefined when it does not exist. */
-export function topicFacts(world: SandboxWorld, arn: string): (ResourceFacts & { kmsKeyId?: string }) | undefined {
+export function topicFacts(
+  world: SandboxWorld,
+  arn: string,
+): (ResourceFacts & { kmsKeyId?: string }) | undefined {
   const topic = own(snsState(world).topics, arn);
   if (!topic) return undefined;
   const facts: ResourceFacts & { kmsKeyId?: string } = { accountId: topic.owner };

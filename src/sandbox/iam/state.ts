@@ -168,7 +168,9 @@ export function putRole(section: IamSection, input: PutRoleInput): IamRole {
     path,
     arn: roleArn(input.accountId, input.name, path),
     roleId:
-      sameEntity && existing ? existing.roleId : uniqueId('AROA', input.accountId, 'role', input.name, createdAt),
+      sameEntity && existing
+        ? existing.roleId
+        : uniqueId('AROA', input.accountId, 'role', input.name, createdAt),
     trustPolicy: input.trustPolicy,
     inlinePolicies: { ...(input.inlinePolicies ?? {}) },
     managedPolicyArns: [...(input.managedPolicyArns ?? [])],

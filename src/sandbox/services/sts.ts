@@ -4,12 +4,12 @@
  * so a long simulated rollout meets ExpiredToken just as a real one would.
  */
 import { createHmac } from 'node:crypto';
-import { AwsError, type Caller, type OperationContext, type ServiceEmulator } from '../types';
-import { awsManagedPolicy } from '../iam/managed-policies';
 import { decide } from '../iam/authorize';
+import { awsManagedPolicy } from '../iam/managed-policies';
 import { parsePolicy } from '../iam/policy';
 import { servicePrincipal } from '../iam/principal';
 import { findManagedPolicy, findRoleByArn, iamSection } from '../iam/state';
+import { AwsError, type Caller, type OperationContext, type ServiceEmulator } from '../types';
 import type { World } from '../world';
 
 /**
@@ -82,7 +82,11 @@ function sessionPoliciesOf(params: Record<string, unknown>, world: World, caller
   if (params.Policy !== undefined) {
     const text = String(params.Policy);
     if (text.length > 2048) {
-      throw validationError('policy', `${text.slice(0, 40)}...`, 'Member must have length less than or equal to 2048');
+      throw validationError(
+        'policy',
+        `${text.slice(0, 40)}...`,
+        'Member must have length less than or equal to 2048',
+      );
     }
     try {
       parsePolicy(text, 'the session policy');
@@ -93,14 +97,22 @@ function sessionPoliciesOf(params: Record<string, unknown>, world: World, caller
   }
   const arns = Array.isArray(params.PolicyArns) ? (params.PolicyArns as Array<{ arn?: unknown }>) : [];
   if (arns.length > 10) {
-    throw validationError('policyArns', `${arns.length} items`, 'Member must have length less than or equal to 10');
+    throw validationError(
+      'policyArns',
+      `${arns.length} items`,
+      'Member must have length less than or equal to 10',
+    );
   }
   for (const entry of arns) {
     const arn = String(entry?.arn ?? '');
     const aws = /^arn:aws[a-z-]*:iam::aws:policy\//.test(arn) ? awsManagedPolicy(arn) : undefined;
     const text = aws ? JSON.stringify(aws) : findManagedPolicy(iamSection(world), arn)?.document;
     if (text === undefined) {
-      throw new AwsError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable. (caller ${callerArn})`, 404);
+      throw new AwsError(
+        'NoSuchEntity',
+        `Policy ${arn} does not exist or is not attachable. (caller ${callerArn})`,
+        404,
+      );
     }
     out.push(text);
   }
@@ -233,7 +245,11 @@ function assumeRole(params: Record<string, unknown>, ctx: OperationContext) {
   if (!trust('sts:AssumeRole')) throw notAuthorized(ctx.caller, roleArn);
   // Setting a source identity for the first time needs sts:SetSourceIdentity in the trust policy
   // (IAM User Guide, id_credentials_temp_control-access_monitor: "sts:SetSourceIdentity").
-  if (params.SourceIdentity !== undefined && ctx.caller.sourceIdentity === undefined && !trust('sts:SetSourceIdentity')) {
+  if (
+    params.SourceIdentity !== undefined &&
+    ctx.caller.sourceIdentity === undefined &&
+    !trust('sts:SetSourceIdentity')
+  ) {
     throw new AwsError(
       'AccessDenied',
       `User: ${ctx.caller.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArn}`,
@@ -344,7 +360,11 @@ export function assumeRoleAsService(
     expiration,
     issuedAt: input.now,
   };
-  return { ...keys, expiration, arn: `arn:aws:sts::${role.accountId}:assumed-role/${role.name}/${input.sessionName}` };
+  return {
+    ...keys,
+    expiration,
+    arn: `arn:aws:sts::${role.accountId}:assumed-role/${role.name}/${input.sessionName}`,
+  };
 }
 
 export function createStsService(): ServiceEmulator {

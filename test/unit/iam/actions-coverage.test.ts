@@ -4,8 +4,9 @@
  * mappings ask for must exist in AWS's Service Authorization Reference (a typo would never match a
  * policy, making the sandbox stricter than AWS in a way no test would explain).
  */
-import { isKnownAction } from '../../../src/sandbox/iam/catalog';
+
 import { actionMappingFor } from '../../../src/sandbox/iam/actions/index';
+import { isKnownAction } from '../../../src/sandbox/iam/catalog';
 import { Sandbox } from '../../../src/sandbox/sandbox';
 import type { ServiceEmulator } from '../../../src/sandbox/types';
 
@@ -25,7 +26,8 @@ describe('IAM mappings of the sandbox operations', () => {
     const missing: string[] = [];
     for (const service of services) {
       for (const operation of Object.keys(service.operations)) {
-        if (!actionMappingFor(service.signingName, operation)) missing.push(`${service.signingName}.${operation}`);
+        if (!actionMappingFor(service.signingName, operation))
+          missing.push(`${service.signingName}.${operation}`);
       }
     }
     expect(missing).toEqual([]);
@@ -39,11 +41,17 @@ describe('IAM mappings of the sandbox operations', () => {
         const mapping = actionMappingFor(service.signingName, operation);
         if (!mapping) continue;
         const specs = mapping(
-          { StackName: 'stackfleet-x', Bucket: 'b', Key: 'k', TopicArn: 'arn:aws:sns:us-east-1:111122223333:t' },
+          {
+            StackName: 'stackfleet-x',
+            Bucket: 'b',
+            Key: 'k',
+            TopicArn: 'arn:aws:sns:us-east-1:111122223333:t',
+          },
           { world: sandbox.world, caller, region: 'us-east-1' },
         );
         if (specs === 'self') continue;
-        for (const spec of specs) if (!isKnownAction(spec.action)) unknown.push(`${operation} -> ${spec.action}`);
+        for (const spec of specs)
+          if (!isKnownAction(spec.action)) unknown.push(`${operation} -> ${spec.action}`);
       }
     }
     expect(unknown).toEqual([]);

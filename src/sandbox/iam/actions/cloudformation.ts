@@ -6,17 +6,40 @@ import type { AuthorizationSpec } from '../authorize';
 import type { ServiceActions } from './types';
 
 const STACK_OPS = [
-  'CreateStack', 'UpdateStack', 'DeleteStack', 'DescribeStacks', 'DescribeStackEvents', 'DescribeStackResources',
-  'DescribeStackResource', 'ListStackResources', 'ContinueUpdateRollback', 'UpdateTerminationProtection',
-  'GetTemplate', 'CreateChangeSet', 'DescribeChangeSet', 'ExecuteChangeSet', 'DeleteChangeSet', 'ListChangeSets',
-  'DetectStackDrift', 'DescribeStackResourceDrifts', 'DetectStackResourceDrift',
+  'CreateStack',
+  'UpdateStack',
+  'DeleteStack',
+  'DescribeStacks',
+  'DescribeStackEvents',
+  'DescribeStackResources',
+  'DescribeStackResource',
+  'ListStackResources',
+  'ContinueUpdateRollback',
+  'UpdateTerminationProtection',
+  'GetTemplate',
+  'CreateChangeSet',
+  'DescribeChangeSet',
+  'ExecuteChangeSet',
+  'DeleteChangeSet',
+  'ListChangeSets',
+  'DetectStackDrift',
+  'DescribeStackResourceDrifts',
+  'DetectStackResourceDrift',
 ];
-const GLOBAL_OPS = ['ListStacks', 'ValidateTemplate', 'GetTemplateSummary', 'DescribeStackDriftDetectionStatus'];
+const GLOBAL_OPS = [
+  'ListStacks',
+  'ValidateTemplate',
+  'GetTemplateSummary',
+  'DescribeStackDriftDetectionStatus',
+];
 
 export const cloudFormationActions: ServiceActions = Object.fromEntries([
   ...STACK_OPS.map((op) => [
     op,
-    (params: Record<string, unknown>, env: { region: string; caller: { accountId: string } }): AuthorizationSpec[] => {
+    (
+      params: Record<string, unknown>,
+      env: { region: string; caller: { accountId: string } },
+    ): AuthorizationSpec[] => {
       const name = String(params.StackName ?? '');
       const resource = name.startsWith('arn:')
         ? name
@@ -26,5 +49,8 @@ export const cloudFormationActions: ServiceActions = Object.fromEntries([
       return [{ action: `cloudformation:${op}`, resource }];
     },
   ]),
-  ...GLOBAL_OPS.map((op) => [op, (): AuthorizationSpec[] => [{ action: `cloudformation:${op}`, resource: '*' }]]),
+  ...GLOBAL_OPS.map((op) => [
+    op,
+    (): AuthorizationSpec[] => [{ action: `cloudformation:${op}`, resource: '*' }],
+  ]),
 ]);

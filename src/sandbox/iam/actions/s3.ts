@@ -45,7 +45,9 @@ function readObject(params: Record<string, unknown>, env: ActionEnv): Authorizat
   // don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error").
   if (!object.exists) return [...specs, ...onBucket(env, 's3:ListBucket', bucket)];
   if (object.kmsKeyId !== undefined) {
-    specs.push(kmsViaServiceSpec(env, 'kms:Decrypt', object.kmsKeyId, 's3', { 'aws:s3:arn': bucketArn(bucket) }));
+    specs.push(
+      kmsViaServiceSpec(env, 'kms:Decrypt', object.kmsKeyId, 's3', { 'aws:s3:arn': bucketArn(bucket) }),
+    );
   }
   return specs;
 }
@@ -99,10 +101,12 @@ export const s3Actions: ServiceActions = {
   CopyObject: writeObject,
   CreateMultipartUpload: writeObject,
   UploadPart: (params, env) => onBucket(env, 's3:PutObject', str(params.Bucket), str(params.Key)),
-  CompleteMultipartUpload: (params, env) => onBucket(env, 's3:PutObject', str(params.Bucket), str(params.Key)),
+  CompleteMultipartUpload: (params, env) =>
+    onBucket(env, 's3:PutObject', str(params.Bucket), str(params.Key)),
   AbortMultipartUpload: (params, env) =>
     onBucket(env, 's3:AbortMultipartUpload', str(params.Bucket), str(params.Key)),
-  ListParts: (params, env) => onBucket(env, 's3:ListMultipartUploadParts', str(params.Bucket), str(params.Key)),
+  ListParts: (params, env) =>
+    onBucket(env, 's3:ListMultipartUploadParts', str(params.Bucket), str(params.Key)),
   DeleteObject: (params, env) =>
     onBucket(
       env,
@@ -112,6 +116,8 @@ export const s3Actions: ServiceActions = {
     ),
   // DeleteObjects checks s3:DeleteObject per key inside the operation (S3 answers per-key errors).
   DeleteObjects: bucketAction('s3:DeleteObject'),
-  PutObjectTagging: (params, env) => onBucket(env, 's3:PutObjectTagging', str(params.Bucket), str(params.Key)),
-  GetObjectTagging: (params, env) => onBucket(env, 's3:GetObjectTagging', str(params.Bucket), str(params.Key)),
+  PutObjectTagging: (params, env) =>
+    onBucket(env, 's3:PutObjectTagging', str(params.Bucket), str(params.Key)),
+  GetObjectTagging: (params, env) =>
+    onBucket(env, 's3:GetObjectTagging', str(params.Bucket), str(params.Key)),
 };

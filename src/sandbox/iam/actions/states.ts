@@ -41,7 +41,10 @@ export const statesActions: ServiceActions = {
     },
     ...passRole(params.roleArn),
   ],
-  UpdateStateMachine: (params) => [...on('states:UpdateStateMachine', 'stateMachineArn')(params), ...passRole(params.roleArn)],
+  UpdateStateMachine: (params) => [
+    ...on('states:UpdateStateMachine', 'stateMachineArn')(params),
+    ...passRole(params.roleArn),
+  ],
   DescribeStateMachine: on('states:DescribeStateMachine', 'stateMachineArn'),
   ListStateMachines: () => [{ action: 'states:ListStateMachines', resource: '*' }],
   ValidateStateMachineDefinition: () => [{ action: 'states:ValidateStateMachineDefinition', resource: '*' }],
