@@ -4,8 +4,9 @@
  * seconds, and because time only moves when every piece of work is idle the result is the
  * same on every run. `serve --speed K` uses the same fake timers driven by real time x K.
  */
-import { bindToAmbientIdentity } from '../aws/ambient-identity';
+
 import FakeTimers from '@sinonjs/fake-timers';
+import { bindToAmbientIdentity } from '../aws/ambient-identity';
 
 /** The real timers and clock, captured before anything fakes them (for progress output). */
 const realDate = Date;
