@@ -300,6 +300,20 @@ describe('additional checksums', () => {
   });
 });
 
+test('GetObject with a Range answers that slice (the AWS CLI downloads big files in ranges)', async () => {
+  const name = await bucket('ranges-bucket');
+  await s3.send(new PutObjectCommand({ Bucket: name, Key: 'r', Body: '0123456789' }));
+  const slice = await s3.send(new GetObjectCommand({ Bucket: name, Key: 'r', Range: 'bytes=2-5' }));
+  expect(await slice.Body?.transformToString()).toBe('2345');
+  expect(slice.ContentRange).toBe('bytes 2-5/10');
+  expect(slice.$metadata.httpStatusCode).toBe(206);
+  const suffix = await s3.send(new GetObjectCommand({ Bucket: name, Key: 'r', Range: 'bytes=-3' }));
+  expect(await suffix.Body?.transformToString()).toBe('789');
+  const past = await failure(s3.send(new GetObjectCommand({ Bucket: name, Key: 'r', Range: 'bytes=10-' })));
+  expect(past.name).toBe('InvalidRange');
+  expect(past.$metadata?.httpStatusCode).toBe(416);
+});
+
 describe('multipart uploads', () => {
   const big = Buffer.alloc(5 * 1024 * 1024, 'a');
   const tail = Buffer.from('the last part may be small');

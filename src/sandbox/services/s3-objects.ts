@@ -84,6 +84,30 @@ function objectHeaders(
   return headers;
 }
 
+/**
+ * The byte range of a `Range: bytes=a-b` header (RFC 9110 single ranges, as GetObject takes them:
+ * `a-b`, `a-`, `-suffix`); undefined for a header S3 ignores (not `bytes=`, several ranges), and
+ * InvalidRange (416) for a range that starts past the end.
+ */
+function byteRange(header: string, size: number): { start: number; end: number } | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    start = Math.max(0, size - Number(m[2]));
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  }
+  if (start >= size || size === 0) {
+    throw new AwsError('InvalidRange', `The requested range is not satisfiable. Received: ${header}`, 416);
+  }
+  return { start, end };
+}
+
 export const objectOperations: Record<string, Operation> = {
   PutObject(p, ctx): RestResult {
     const bucket = bucketFor(ctx, p.Bucket);
@@ -123,10 +147,15 @@ export const objectOperations: Record<string, Operation> = {
     const bucket = bucketFor(ctx, p.Bucket);
     const key = keyOf(p);
     const version = findVersion(bucket, String(p.Bucket), key, p.versionId);
-    return {
-      headers: objectHeaders(version, bucket.versioning !== undefined, p.Headers as Record<string, string>),
-      body: Buffer.from(version.body ?? '', 'base64'),
-    };
+    const request = p.Headers as Record<string, string>;
+    const body = Buffer.from(version.body ?? '', 'base64');
+    const range = request.range === undefined ? undefined : byteRange(request.range, body.length);
+    if (!range) return { headers: objectHeaders(version, bucket.versioning !== undefined, request), body };
+    // A ranged read answers 206 with Content-Range, and no whole-object checksum for a part of it.
+    const headers = objectHeaders(version, bucket.versioning !== undefined, {});
+    headers['content-length'] = String(range.end - range.start + 1);
+    headers['content-range'] = `bytes ${range.start}-${range.end}/${body.length}`;
+    return { statusCode: 206, headers, body: body.subarray(range.start, range.end + 1) };
   },
   HeadObject(p, ctx): RestResult {
     const bucket = bucketFor(ctx, p.Bucket);
