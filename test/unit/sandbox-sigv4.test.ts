@@ -279,6 +279,32 @@ describe('the payload hash outside S3 is the body', () => {
     const noHeader = await sandbox.handle(missing);
     expect(String(noHeader.body)).toContain('Missing required header for this request: x-amz-content-sha256');
     expect(noHeader.statusCode).toBe(400);
+    const unsignedHeader = new SignatureV4({
+      credentials: sandbox.adminCredentials,
+      region: 'us-east-1',
+      service: 's3',
+      sha256: Sha256,
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+    const signedWithout = await unsignedHeader.sign(
+      new HttpRequest({
+        method: 'PUT',
+        hostname: 'localhost',
+        path: '/sigv4-bucket/k',
+        headers: { host: 'localhost' },
+        body: 'body',
+      }),
+    );
+    const headersWithout: Record<string, string> = {};
+    for (const [k, v] of Object.entries(signedWithout.headers)) headersWithout[k.toLowerCase()] = v;
+    const notSigned = await sandbox.handle({
+      ...put,
+      headers: { ...headersWithout, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    expect(String(notSigned.body)).toContain(
+      'header &apos;x-amz-content-sha256&apos; must be included in signature',
+    );
     const junk = await sandbox.handle({
       ...put,
       headers: { ...put.headers, 'x-amz-content-sha256': 'GIBBERISH' },
