@@ -23,12 +23,13 @@ import { registerDefaultServices } from './services/index';
 import { readObjectFromState } from './services/s3';
 import { pruneExpiredSessions, sessionSecrets, stsState } from './services/sts';
 import {
+  checkDeclaredPayload,
   computeSignature,
   MalformedAuthorizationError,
   parseAmzDate,
   parseAuthorization,
   type SigV4Authorization,
-  sha256Hex,
+  verifyStreamingPayload,
 } from './sigv4';
 import { DEFAULT_STATE_DIR, SandboxStore } from './store';
 import { createInProcessHandler, type InProcessHandler } from './transport';
@@ -405,17 +406,12 @@ export class Sandbox {
         codes.badSignature.status,
       );
     }
-    const declared = request.headers['x-amz-content-sha256'];
-    if (declared && /^[0-9a-f]{64}$/.test(declared) && declared !== sha256Hex(request.body)) {
-      throw new AwsError(
-        'XAmzContentSHA256Mismatch',
-        "The provided 'x-amz-content-sha256' header does not match what was computed.",
-        400,
-      );
-    }
+    // S3 alone signs a declared payload hash (UNSIGNED-PAYLOAD, STREAMING-*); see sigv4.ts.
+    checkDeclaredPayload(request, auth.service, auth.signedHeaders);
     if (computeSignature(request, auth, secret) !== auth.signature) {
       throw new AwsError(codes.badSignature.code, BAD_SIGNATURE, codes.badSignature.status);
     }
+    verifyStreamingPayload(request, auth, secret);
     return caller;
   }
 

@@ -22,6 +22,30 @@ export interface ScenarioOu {
   parent?: string; // OU id or root id
 }
 
+/** A member account registered as a delegated administrator for a service (RegisterDelegatedAdministrator). */
+export interface ScenarioDelegatedAdministrator {
+  accountId: string;
+  /** e.g. `member.org.stacksets.cloudformation.amazonaws.com`, `config.amazonaws.com`. */
+  servicePrincipal: string;
+}
+
+/**
+ * A service control policy of the organisation. The AWS managed `FullAWSAccess` (id
+ * `p-FullAWSAccess`) exists besides these and is attached everywhere unless a scenario lists it
+ * with the targets it should keep (`{ id: p-FullAWSAccess, targets: [...] }`).
+ */
+export interface ScenarioPolicy {
+  /** `p-` and 8-128 of [0-9A-Za-z_]; derived from the name when the scenario gives none. */
+  id: string;
+  name: string;
+  description?: string;
+  type: 'SERVICE_CONTROL_POLICY';
+  /** The policy document as JSON text, as DescribePolicy returns it. */
+  content: string;
+  /** Root, OU and account ids it is attached to. */
+  targets: string[];
+}
+
 export interface ScenarioFaults {
   /** Fraction (0..1) of calls answered with Throttling, optionally per service. */
   throttle?: { rate: number; services?: string[]; operations?: string[] };
@@ -66,6 +90,17 @@ export interface Scenario {
     rootId: string; // r-xxxx
     ous: ScenarioOu[];
     accounts: ScenarioAccount[];
+    /**
+     * Service principals with trusted access enabled (EnableAWSServiceAccess). The service of each
+     * delegated administrator is included: AWS refuses a registration before service access.
+     */
+    enabledServicePrincipals?: string[];
+    /** Registered delegated administrators: member accounts that may read the organisation. */
+    delegatedAdministrators?: ScenarioDelegatedAdministrator[];
+    /** Customer managed SCPs (and, optionally, where `p-FullAWSAccess` stays attached). */
+    policies?: ScenarioPolicy[];
+    /** Targets of `p-FullAWSAccess` when the scenario narrows them; absent: every root, OU and account. */
+    fullAwsAccessTargets?: string[];
   };
   /** Regions enabled by default in every account. */
   regions: string[];

@@ -5,8 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
-import { InvalidInputError } from '../core/errors';
-import type { Scenario, ScenarioAccount, ScenarioFaults, ScenarioOu } from './scenario-types';
+import { Checker, type Path, ScenarioError } from './scenario-checker';
+import { validateFaults } from './scenario-faults';
+import { validateOrganizationExtras } from './scenario-organization';
+import type { Scenario, ScenarioAccount, ScenarioOu } from './scenario-types';
+
+export { ScenarioError } from './scenario-checker';
 
 /** Regions every account has unless a scenario says otherwise. */
 export const DEFAULT_REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'] as const;
@@ -31,85 +35,6 @@ export const DEFAULT_DURATIONS: Record<string, number | [number, number]> = {
   'AWS::Logs::LogGroup': [3, 8],
   'AWS::GuardDuty::Detector': [10, 20],
 };
-
-/** Raised for a scenario that is not valid; `field` is the path (`organization.accounts[3].id`). */
-export class ScenarioError extends InvalidInputError {
-  constructor(field: string, message: string) {
-    super(field, message);
-    this.name = 'ScenarioError';
-  }
-}
-
-type Path = Array<string | number>;
-
-function pathText(path: Path): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
-  return out;
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  try {
-    const text = JSON.stringify(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  } catch {
-    return String(value);
-  }
-}
-
-/** Validation with a way to say where in the file a field is. */
-class Checker {
-  constructor(
-    private readonly source: string,
-    private readonly locate: (path: Path) => string,
-  ) {}
-
-  fail(path: Path, what: string, value: unknown): never {
-    const field = pathText(path);
-    throw new ScenarioError(
-      field,
-      `Scenario ${this.source}: ${field} ${what}. Received: ${show(value)}${this.locate(path)}`,
-    );
-  }
-
-  object(path: Path, value: unknown, allowed: readonly string[]): Record<string, unknown> {
-    if (value === null || typeof value !== 'object' || Array.isArray(value))
-      this.fail(path, 'must be a mapping', value);
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (!allowed.includes(key)) {
-        this.fail([...path, key], `is not a known field (known: ${allowed.join(', ')})`, record[key]);
-      }
-    }
-    return record;
-  }
-
-  array(path: Path, value: unknown): unknown[] {
-    if (!Array.isArray(value)) this.fail(path, 'must be a list', value);
-    return value as unknown[];
-  }
-
-  string(path: Path, value: unknown, pattern?: RegExp, rule?: string): string {
-    if (typeof value !== 'string') this.fail(path, `must be ${rule ?? 'a string'}`, value);
-    if (pattern && !pattern.test(value as string))
-      this.fail(path, `must be ${rule ?? `like ${pattern}`}`, value);
-    return value as string;
-  }
-
-  number(path: Path, value: unknown, min: number, max: number): number {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-      this.fail(path, `must be a number between ${min} and ${max}`, value);
-    }
-    return value as number;
-  }
-
-  oneOf<T extends string>(path: Path, value: unknown, options: readonly T[]): T {
-    if (typeof value !== 'string' || !options.includes(value as T))
-      this.fail(path, `must be one of ${options.join(', ')}`, value);
-    return value as T;
-  }
-}
 
 const ACCOUNT_ID = /^\d{12}$/;
 const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
@@ -182,6 +107,9 @@ export function validateScenario(
     'rootId',
     'ous',
     'accounts',
+    'enabledServicePrincipals',
+    'delegatedAdministrators',
+    'policies',
   ]);
   const rootId =
     orgRaw.rootId === undefined
@@ -300,6 +228,13 @@ export function validateScenario(
     );
   }
 
+  const extras = validateOrganizationExtras(c, orgRaw, {
+    rootId,
+    managementAccountId,
+    ouIds,
+    accounts: new Map(accounts.map((a) => [a.id, a])),
+  });
+
   const durations: Record<string, number | [number, number]> = { ...DEFAULT_DURATIONS };
   if (top.durations !== undefined) {
     const d = c.object(['durations'], top.durations, Object.keys(top.durations ?? {}));
@@ -327,7 +262,7 @@ export function validateScenario(
 
   const scenario: Scenario = {
     seed,
-    organization: { id: orgId, managementAccountId, rootId, ous, accounts },
+    organization: { id: orgId, managementAccountId, rootId, ous, accounts, ...extras },
     regions,
     optInRegions,
     executionRoleName,
@@ -363,147 +298,6 @@ export function validateScenario(
     });
   }
   return scenario;
-}
-
-function validateFaults(
-  c: Checker,
-  raw: unknown,
-  accountIds: Set<string>,
-  regions: Set<string>,
-): ScenarioFaults {
-  if (raw === undefined || raw === null) return {};
-  const f = c.object(['faults'], raw, ['throttle', 'resourceFailures', 'preexistingStacks', 'drift']);
-  const faults: ScenarioFaults = {};
-  const accountsIn = (path: Path, value: unknown): string[] =>
-    c.array(path, value).map((a, i) => {
-      const id = c.string([...path, i], typeof a === 'number' ? String(a) : a, ACCOUNT_ID, '12 digits');
-      if (!accountIds.has(id)) c.fail([...path, i], 'must be one of the scenario accounts', id);
-      return id;
-    });
-  const regionsIn = (path: Path, value: unknown): string[] =>
-    c.array(path, value).map((r, i) => {
-      const region = c.string([...path, i], r);
-      if (!regions.has(region)) c.fail([...path, i], 'must be one of the scenario regions', region);
-      return region;
-    });
-  if (f.throttle !== undefined) {
-    const t = c.object(['faults', 'throttle'], f.throttle, ['rate', 'services', 'operations']);
-    faults.throttle = { rate: c.number(['faults', 'throttle', 'rate'], t.rate, 0, 1) };
-    if (t.services !== undefined)
-      faults.throttle.services = c
-        .array(['faults', 'throttle', 'services'], t.services)
-        .map((s, i) =>
-          c.string(
-            ['faults', 'throttle', 'services', i],
-            s,
-            /^[a-z0-9-]+$/,
-            'a signing name like cloudformation',
-          ),
-        );
-    if (t.operations !== undefined)
-      faults.throttle.operations = c
-        .array(['faults', 'throttle', 'operations'], t.operations)
-        .map((s, i) =>
-          c.string(
-            ['faults', 'throttle', 'operations', i],
-            s,
-            /^[A-Za-z0-9]+$/,
-            'an operation name like DescribeStacks',
-          ),
-        );
-  }
-  if (f.resourceFailures !== undefined) {
-    faults.resourceFailures = c.array(['faults', 'resourceFailures'], f.resourceFailures).map((r, i) => {
-      const p: Path = ['faults', 'resourceFailures', i];
-      const rf = c.object(p, r, [
-        'accounts',
-        'regions',
-        'logicalId',
-        'resourceType',
-        'reason',
-        'on',
-        'times',
-      ]);
-      const out: NonNullable<ScenarioFaults['resourceFailures']>[number] = {};
-      if (rf.accounts !== undefined) out.accounts = accountsIn([...p, 'accounts'], rf.accounts);
-      if (rf.regions !== undefined) out.regions = regionsIn([...p, 'regions'], rf.regions);
-      if (rf.logicalId !== undefined)
-        out.logicalId = c.string(
-          [...p, 'logicalId'],
-          rf.logicalId,
-          /^[A-Za-z0-9]{1,255}$/,
-          'a logical id (letters and digits)',
-        );
-      if (rf.resourceType !== undefined)
-        out.resourceType = c.string(
-          [...p, 'resourceType'],
-          rf.resourceType,
-          /^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$/,
-          'a resource type like AWS::S3::Bucket',
-        );
-      if (out.logicalId === undefined && out.resourceType === undefined)
-        c.fail(p, 'must name a logicalId or a resourceType', r);
-      if (rf.reason !== undefined) out.reason = c.string([...p, 'reason'], rf.reason);
-      if (rf.on !== undefined)
-        out.on = c.oneOf([...p, 'on'], rf.on, ['create', 'update', 'any', 'delete', 'rollback'] as const);
-      if (rf.times !== undefined) {
-        out.times = c.number([...p, 'times'], rf.times, 1, 1_000_000);
-        if (!Number.isInteger(out.times)) c.fail([...p, 'times'], 'must be a whole number', rf.times);
-      }
-      return out;
-    });
-  }
-  if (f.preexistingStacks !== undefined) {
-    faults.preexistingStacks = c.array(['faults', 'preexistingStacks'], f.preexistingStacks).map((s, i) => {
-      const p: Path = ['faults', 'preexistingStacks', i];
-      const ps = c.object(p, s, ['account', 'region', 'stackName', 'status']);
-      const account = c.string(
-        [...p, 'account'],
-        typeof ps.account === 'number' ? String(ps.account) : ps.account,
-        ACCOUNT_ID,
-        '12 digits',
-      );
-      if (!accountIds.has(account))
-        c.fail([...p, 'account'], 'must be one of the scenario accounts', account);
-      const region = c.string([...p, 'region'], ps.region);
-      if (!regions.has(region)) c.fail([...p, 'region'], 'must be one of the scenario regions', region);
-      return {
-        account,
-        region,
-        stackName: c.string(
-          [...p, 'stackName'],
-          ps.stackName,
-          /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
-          'a stack name: 1-128 letters, digits or hyphens, starting with a letter',
-        ),
-        status: c.oneOf([...p, 'status'], ps.status, [
-          'ROLLBACK_COMPLETE',
-          'UPDATE_ROLLBACK_FAILED',
-          'CREATE_COMPLETE',
-          'UPDATE_IN_PROGRESS',
-        ] as const),
-      };
-    });
-  }
-  if (f.drift !== undefined) {
-    faults.drift = c.array(['faults', 'drift'], f.drift).map((d, i) => {
-      const p: Path = ['faults', 'drift', i];
-      const dr = c.object(p, d, ['accounts', 'regions', 'logicalId', 'property']);
-      const out: NonNullable<ScenarioFaults['drift']>[number] = {
-        logicalId: c.string(
-          [...p, 'logicalId'],
-          dr.logicalId,
-          /^[A-Za-z0-9]{1,255}$/,
-          'a logical id (letters and digits)',
-        ),
-      };
-      if (dr.accounts !== undefined) out.accounts = accountsIn([...p, 'accounts'], dr.accounts);
-      if (dr.regions !== undefined) out.regions = regionsIn([...p, 'regions'], dr.regions);
-      if (dr.property !== undefined) out.property = c.string([...p, 'property'], dr.property);
-      return out;
-    });
-  }
-  return faults;
 }
 
 /** Parses and validates scenario YAML text; `source` names it in messages (usually the file path). */

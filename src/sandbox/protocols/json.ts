@@ -16,6 +16,21 @@ export const jsonErrorCodes: ProtocolErrorCodes = {
   malformed: { code: 'SerializationException', status: 400 },
 };
 
+/**
+ * An error with members of its own besides `message`, as AWS's JSON errors carry them (an
+ * Organizations ConstraintViolationException's `Reason`); the SDK reads them onto the exception.
+ */
+export class AwsErrorWithFields extends AwsError {
+  constructor(
+    code: string,
+    message: string,
+    readonly fields: Record<string, string>,
+    statusCode = 400,
+  ) {
+    super(code, message, statusCode);
+  }
+}
+
 function contentType(request: SandboxRequest): string {
   const requested = request.headers['content-type'] ?? '';
   return requested.startsWith('application/x-amz-json-1.0')
@@ -84,7 +99,11 @@ export const jsonCodec: ProtocolCodec = {
         'x-amzn-requestid': requestId,
         'x-amzn-errortype': error.code,
       },
-      body: JSON.stringify({ __type: error.code, message: error.message }),
+      body: JSON.stringify({
+        __type: error.code,
+        message: error.message,
+        ...(error instanceof AwsErrorWithFields ? error.fields : {}),
+      }),
     };
   },
 };

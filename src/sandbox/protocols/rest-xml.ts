@@ -66,12 +66,18 @@ export function s3OperationOf(
         if (has(q, 'versioning')) return 'GetBucketVersioning';
         if (has(q, 'location')) return 'GetBucketLocation';
         if (has(q, 'versions')) return 'ListObjectVersions';
+        if (has(q, 'uploads')) return 'ListMultipartUploads';
         if (first(q['list-type']) === '2') return 'ListObjectsV2';
         if (has(q, 'policy')) return 'GetBucketPolicy';
+        if (has(q, 'encryption')) return 'GetBucketEncryption';
+        if (has(q, 'tagging')) return 'GetBucketTagging';
         return 'ListObjects';
       case 'HEAD':
         return 'HeadBucket';
       case 'DELETE':
+        if (has(q, 'policy')) return 'DeleteBucketPolicy';
+        if (has(q, 'encryption')) return 'DeleteBucketEncryption';
+        if (has(q, 'tagging')) return 'DeleteBucketTagging';
         return 'DeleteBucket';
       case 'POST':
         if (has(q, 'delete')) return 'DeleteObjects';
@@ -82,21 +88,37 @@ export function s3OperationOf(
   switch (method) {
     case 'PUT':
       if (has(q, 'tagging')) return 'PutObjectTagging';
+      if (has(q, 'uploadId') && has(q, 'partNumber'))
+        return request.headers['x-amz-copy-source'] ? 'UploadPartCopy' : 'UploadPart';
       return request.headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject';
     case 'GET':
       if (has(q, 'tagging')) return 'GetObjectTagging';
+      if (has(q, 'uploadId')) return 'ListParts';
       return 'GetObject';
     case 'HEAD':
       return 'HeadObject';
     case 'DELETE':
+      if (has(q, 'uploadId')) return 'AbortMultipartUpload';
       return 'DeleteObject';
+    case 'POST':
+      if (has(q, 'uploads')) return 'CreateMultipartUpload';
+      if (has(q, 'uploadId')) return 'CompleteMultipartUpload';
+      break;
   }
   return `${method}Object`;
 }
 
-/** Decodes `aws-chunked` bodies (sent when the SDK streams a payload with trailing checksums). */
-export function decodeAwsChunked(body: Buffer): Buffer {
+/**
+ * Decodes an `aws-chunked` body (sent when a client streams a payload, with or without chunk
+ * signatures, which sigv4.ts has verified by now) into its data and its trailing headers
+ * (`x-amz-checksum-crc32: ...`), lower-cased; the trailer's own signature is left out.
+ */
+export function decodeAwsChunkedWithTrailers(body: Buffer): {
+  body: Buffer;
+  trailers: Record<string, string>;
+} {
   const parts: Buffer[] = [];
+  const trailers: Record<string, string> = {};
   let offset = 0;
   while (offset < body.length) {
     const lineEnd = body.indexOf('\r\n', offset);
@@ -105,11 +127,23 @@ export function decodeAwsChunked(body: Buffer): Buffer {
     const size = Number.parseInt(header.split(';')[0] ?? '', 16);
     if (!Number.isFinite(size))
       throw new AwsError('IncompleteBody', 'The aws-chunked body is malformed.', 400);
-    if (size === 0) break;
+    if (size === 0) {
+      for (const line of body.toString('latin1', lineEnd + 2).split('\r\n')) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).trim().toLowerCase();
+        if (colon > 0 && name !== 'x-amz-trailer-signature') trailers[name] = line.slice(colon + 1).trim();
+      }
+      break;
+    }
     parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
     offset = lineEnd + 2 + size + 2;
   }
-  return Buffer.concat(parts);
+  return { body: Buffer.concat(parts), trailers };
+}
+
+/** The data of an `aws-chunked` body. */
+export function decodeAwsChunked(body: Buffer): Buffer {
+  return decodeAwsChunkedWithTrailers(body).body;
 }
 
 function safeDecode(segment: string): string {
@@ -135,14 +169,17 @@ export const restXmlCodec: ProtocolCodec = {
       key = rawKey === '' ? undefined : safeDecode(rawKey);
     }
     let body = request.body;
+    let trailers: Record<string, string> = {};
     const encoding = request.headers['content-encoding'] ?? '';
     const sha = request.headers['x-amz-content-sha256'] ?? '';
-    if (encoding.includes('aws-chunked') || sha.startsWith('STREAMING-')) body = decodeAwsChunked(body);
+    if (encoding.includes('aws-chunked') || sha.startsWith('STREAMING-'))
+      ({ body, trailers } = decodeAwsChunkedWithTrailers(body));
     const params: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(request.query)) params[k] = Array.isArray(v) ? v[0] : v;
     params.Bucket = bucket;
     params.Key = key;
     params.Body = body;
+    params.Trailers = trailers;
     params.Headers = request.headers;
     return { operation: s3OperationOf(request, bucket, key), params };
   },
