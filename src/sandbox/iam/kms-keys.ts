@@ -31,8 +31,38 @@ export function kmsKeyFacts(
       ? `arn:aws:kms:${region}:${accountId}:${ref}`
       : `arn:aws:kms:${region}:${accountId}:key/${ref}`;
   }
-  if (arn.includes(':alias/')) arn = state.aliases?.[arn] ?? arn;
   const owner = /^arn:aws[a-z-]*:kms:[^:]*:(\d{12}):/.exec(arn)?.[1] ?? accountId;
+  const managed = /:alias\/aws\/([a-z0-9-]+)$/.exec(arn);
+  if (managed)
+    return { arn, accountId: owner, policy: awsManagedKeyPolicy(managed[1] as string, owner, region) };
+  if (arn.includes(':alias/')) arn = state.aliases?.[arn] ?? arn;
   const key = state.keys?.[arn];
   return key ? { arn, accountId: key.accountId, policy: key.policy } : { arn, accountId: owner };
+}
+
+/**
+ * The key policy of an AWS managed key (`aws/s3`, `aws/sns`): any principal of the owning account
+ * may use it through that service, nobody else (KMS Developer Guide, concepts "AWS managed keys":
+ * their policies "allow all principals in the account to use the key ... only through the service",
+ * and they cannot be used across accounts).
+ */
+function awsManagedKeyPolicy(service: string, accountId: string, region: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'Allow access through the AWS service for all principals in the account that are authorized to use it',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        Resource: '*',
+        Condition: {
+          StringEquals: {
+            'kms:CallerAccount': accountId,
+            'kms:ViaService': `${service}.${region}.amazonaws.com`,
+          },
+        },
+      },
+    ],
+  });
 }

@@ -3,7 +3,13 @@
  * policy, read from each service's state. One adapter per resource kind, so the services keep their
  * own state shapes and IAM reads them in one place.
  */
-import { s3State } from '../services/s3';
+import {
+  bucketEncryptionOf,
+  bucketOwnerOf,
+  bucketPolicyOf,
+  objectEncryptionOf,
+  s3State,
+} from '../services/s3';
 import { snsState } from '../services/sns';
 import type { SandboxWorld } from '../types';
 import { own } from '../world';
@@ -23,20 +29,19 @@ export interface BucketFacts extends ResourceFacts {
 
 /** A bucket's owner, policy and default encryption; undefined when it does not exist. */
 export function bucketFacts(world: SandboxWorld, name: string): BucketFacts | undefined {
-  const bucket = own(s3State(world).buckets, name) as
-    | (ReturnType<typeof s3State>['buckets'][string] & {
-        policy?: string;
-        encryption?: { kmsKeyId?: string };
-      })
-    | undefined;
-  if (!bucket) return undefined;
-  const facts: BucketFacts = { accountId: bucket.owner, region: bucket.region };
-  if (bucket.policy !== undefined) facts.policy = bucket.policy;
-  if (bucket.encryption?.kmsKeyId !== undefined) facts.kmsKeyId = bucket.encryption.kmsKeyId;
+  const owner = bucketOwnerOf(world, name);
+  if (owner === undefined) return undefined;
+  const bucket = own(s3State(world).buckets, name);
+  const facts: BucketFacts = { accountId: owner, region: bucket?.region ?? 'us-east-1' };
+  const policy = bucketPolicyOf(world, name);
+  if (policy !== undefined) facts.policy = policy;
+  const encryption = bucketEncryptionOf(world, name);
+  if (encryption?.sseAlgorithm.startsWith('aws:kms') && encryption.kmsKeyId !== undefined)
+    facts.kmsKeyId = encryption.kmsKeyId;
   return facts;
 }
 
-/** Whether an object (the version, or the latest) exists, and the KMS key it is encrypted with. */
+/** Whether an object (the version, or the latest) exists, and the customer KMS key it is encrypted with. */
 export function objectFacts(
   world: SandboxWorld,
   bucket: string,
@@ -48,8 +53,10 @@ export function objectFacts(
   if (!versions || versions.length === 0) return { exists: false };
   const version = versionId === undefined ? versions[0] : versions.find((v) => v.versionId === versionId);
   if (!version || version.deleteMarker) return { exists: false };
-  const kms = (version as { kmsKeyId?: string }).kmsKeyId;
-  return kms === undefined ? { exists: true } : { exists: true, kmsKeyId: kms };
+  const encryption = objectEncryptionOf(world, bucket, key, versionId);
+  if (encryption?.sseAlgorithm.startsWith('aws:kms') && encryption.kmsKeyId)
+    return { exists: true, kmsKeyId: encryption.kmsKeyId };
+  return { exists: true };
 }
 
 /** A topic's owner and access policy; undefined when it does not exist. */

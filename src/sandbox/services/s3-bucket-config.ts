@@ -6,7 +6,16 @@
 import type { RestResult } from '../protocols/rest-xml';
 import { childText, type XmlElement } from '../protocols/xml';
 import { AwsError, type Operation } from '../types';
-import { bucketFor, isSseAlgorithm, kmsKeyArn, malformedXml, NS, readXmlBody, xml } from './s3-common';
+import {
+  bucketFor,
+  isSseAlgorithm,
+  kmsKeyArn,
+  malformedXml,
+  NS,
+  ownedBucketFor,
+  readXmlBody,
+  xml,
+} from './s3-common';
 import { DEFAULT_ENCRYPTION, type S3Encryption } from './s3-state';
 
 /** "Bucket policies are limited to 20 KB in size." (S3 User Guide, "Adding a bucket policy"). */
@@ -153,21 +162,21 @@ export const bucketConfigOperations: Record<string, Operation> = {
     return { statusCode: 204 };
   },
   PutBucketPolicy(p, ctx): RestResult {
-    const bucket = bucketFor(ctx, p.Bucket);
+    const bucket = ownedBucketFor(ctx, p.Bucket);
     const text = (p.Body as Buffer).toString('utf8');
     checkBucketPolicy(text, String(p.Bucket));
     bucket.policy = text;
     return { statusCode: 204 };
   },
   GetBucketPolicy(p, ctx): RestResult {
-    const bucket = bucketFor(ctx, p.Bucket);
+    const bucket = ownedBucketFor(ctx, p.Bucket);
     if (bucket.policy === undefined) {
       throw new AwsError('NoSuchBucketPolicy', 'The bucket policy does not exist', 404);
     }
     return { headers: { 'content-type': 'application/json' }, body: bucket.policy };
   },
   DeleteBucketPolicy(p, ctx): RestResult {
-    const bucket = bucketFor(ctx, p.Bucket);
+    const bucket = ownedBucketFor(ctx, p.Bucket);
     delete bucket.policy;
     return { statusCode: 204 };
   },

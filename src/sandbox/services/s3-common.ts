@@ -41,7 +41,22 @@ export function bucketFor(ctx: OperationContext, name: unknown): S3Bucket {
     throw new AwsError('InvalidBucketName', 'The specified bucket is not valid. Received: (none)');
   const bucket = own(s3State(ctx.world).buckets, name);
   if (!bucket) throw noSuchBucket(name);
-  if (bucket.owner !== ctx.caller.accountId) throw new AwsError('AccessDenied', 'Access Denied', 403);
+  // Who may use it was decided on the request path: the caller's policies and the bucket policy.
+  return bucket;
+}
+
+/**
+ * A bucket whose policy the caller manages: only the owning account may, whatever its policies
+ * say (S3 API Reference, PutBucketPolicy: "If you don't have PutBucketPolicy permissions, Amazon
+ * S3 returns a 403 Access Denied error. If you have the correct permissions, but you're not using
+ * an identity that belongs to the bucket owner's account, Amazon S3 returns a 405 Method Not
+ * Allowed error").
+ */
+export function ownedBucketFor(ctx: OperationContext, name: unknown): S3Bucket {
+  const bucket = bucketFor(ctx, name);
+  if (bucket.owner !== ctx.caller.accountId) {
+    throw new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
+  }
   return bucket;
 }
 

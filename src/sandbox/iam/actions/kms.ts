@@ -4,6 +4,7 @@
  * to a key unless its key policy allows it, directly or by enabling IAM policies of the account),
  * with kms:ViaService, kms:CallerAccount and the service's encryption context.
  */
+import { AwsError } from '../../types';
 import type { AuthorizationSpec } from '../authorize';
 import { kmsKeyFacts } from '../kms-keys';
 import type { ActionEnv } from './types';
@@ -20,6 +21,14 @@ export function kmsViaServiceSpec(
   encryptionContext: Record<string, string> = {},
 ): AuthorizationSpec {
   const key = kmsKeyFacts(env.world, keyIdOrArn, env.region, env.caller.accountId);
+  if (key.policy === undefined) {
+    // S3 and SNS pass KMS's answer on: a key that does not exist (S3 API reference, error codes: KMS.NotFoundException).
+    throw new AwsError(
+      'KMS.NotFoundException',
+      `Invalid keyId '${keyIdOrArn}': the key does not exist in the sandbox.`,
+      400,
+    );
+  }
   const context: AuthorizationSpec['context'] = {
     'kms:ViaService': `${service}.${env.region}.amazonaws.com`,
     'kms:CallerAccount': env.caller.accountId,
@@ -31,8 +40,7 @@ export function kmsViaServiceSpec(
     resource: key.arn,
     resourceAccountId: key.accountId,
     resourcePolicyMode: 'kms',
-    // A key that does not exist has no policy: nothing is allowed (KMS answers NotFound, S3 AccessDenied).
-    resourcePolicy: key.policy ?? { Version: '2012-10-17', Statement: [] },
+    resourcePolicy: key.policy,
     context,
   };
   return spec;

@@ -26,6 +26,10 @@ const actions = [
   'DeregisterDelegatedAdministrator',
   'ListAWSServiceAccessForOrganization',
   'EnableAWSServiceAccess',
+  'DisableAWSServiceAccess',
+  'PutResourcePolicy',
+  'DescribeResourcePolicy',
+  'DeleteResourcePolicy',
 ] as const;
 
 export const organizationsActions: ServiceActions = Object.fromEntries(
