@@ -14,6 +14,8 @@ export interface ScenarioAccount {
   optInRegionsEnabled?: string[];
   /** Status; SUSPENDED accounts are listed but not targeted. */
   status?: 'ACTIVE' | 'SUSPENDED';
+  /** ExternalId this account's bootstrap was deployed with, when it differs from the scenario's. */
+  externalId?: string;
 }
 
 export interface ScenarioOu {
@@ -79,6 +81,29 @@ export interface ScenarioFaults {
 export interface ScenarioIam {
   /** Evaluate policies on every request (default true). `false` exists for the benchmark's comparison only. */
   enforce?: boolean;
+  /** Edits of provisioned policies, applied once after the world is prepared. */
+  patches?: ScenarioIamPatch[];
+}
+
+/**
+ * One edit of a provisioned policy. Exactly one target: the admin artifact bucket's policy
+ * (`artifacts`) or another bucket's by name, the admin artifact key's policy, the role of an admin
+ * function (a src/core/functions.ts id) or state machine (`rollout`, `deploy-target` ...), or any role.
+ */
+export interface ScenarioIamPatch {
+  bucketPolicy?: string;
+  keyPolicy?: 'artifacts';
+  functionRole?: string;
+  stateMachineRole?: string;
+  role?: { account: string; name: string };
+  /** For roles: edit the trust policy instead of the permission policies. */
+  trust?: boolean;
+  /** Statements appended to the policy (to the role's first inline policy for permissions). */
+  addStatements?: Array<Record<string, unknown>>;
+  /** Actions taken out of every statement that lists them (statements left empty go). */
+  removeActions?: string[];
+  /** Statements removed by Sid. */
+  removeStatements?: string[];
 }
 
 export interface Scenario {

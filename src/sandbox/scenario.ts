@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { Checker, type Path, ScenarioError } from './scenario-checker';
 import { validateFaults } from './scenario-faults';
+import { validateIam } from './scenario-iam';
 import { validateOrganizationExtras } from './scenario-organization';
 import type { Scenario, ScenarioAccount, ScenarioOu } from './scenario-types';
 
@@ -53,6 +54,8 @@ const TOP = [
   'durations',
   'faults',
   'accessKeys',
+  'adminAccountId',
+  'iam',
 ] as const;
 
 /**
@@ -169,6 +172,7 @@ export function validateScenario(
       'executionRole',
       'optInRegionsEnabled',
       'status',
+      'externalId',
     ]);
     const id = c.string(
       [...p, 'id'],
@@ -208,6 +212,13 @@ export function validateScenario(
           return region;
         });
     }
+    if (acc.externalId !== undefined)
+      account.externalId = c.string(
+        [...p, 'externalId'],
+        acc.externalId,
+        /^[\w+=,.@:/-]{2,1224}$/,
+        'an ExternalId: 2-1224 of [A-Za-z0-9+=,.@:/_-]',
+      );
     accounts.push(account);
   });
   const managementAccountId = c.string(
@@ -270,6 +281,17 @@ export function validateScenario(
     faults,
   };
   if (externalId !== undefined) scenario.externalId = externalId;
+  if (top.adminAccountId !== undefined) {
+    const admin = c.string(
+      ['adminAccountId'],
+      typeof top.adminAccountId === 'number' ? String(top.adminAccountId) : top.adminAccountId,
+      ACCOUNT_ID,
+      '12 digits',
+    );
+    if (!accountIds.has(admin)) c.fail(['adminAccountId'], 'must be one of the organization accounts', admin);
+    scenario.adminAccountId = admin;
+  }
+  if (top.iam !== undefined) scenario.iam = validateIam(c, top.iam, accountIds);
   if (top.accessKeys !== undefined) {
     scenario.accessKeys = c.array(['accessKeys'], top.accessKeys).map((k, i) => {
       const p: Path = ['accessKeys', i];

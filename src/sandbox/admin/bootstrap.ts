@@ -49,18 +49,20 @@ export function seedOrganizationAccessRoles(world: SandboxWorld, now: number): v
   }
 }
 
-/** Parameters of the bootstrap template for a scenario and admin account. */
+/** Parameters of the bootstrap template for an account of a scenario. */
 export function bootstrapParameters(
   scenario: Scenario,
   adminAccountId: string,
+  accountId: string,
 ): Array<{ ParameterKey: string; ParameterValue: string }> {
   const params = [
     { ParameterKey: 'AdminAccountId', ParameterValue: adminAccountId },
     { ParameterKey: 'OrganizationId', ParameterValue: scenario.organization.id },
     { ParameterKey: 'RoleName', ParameterValue: scenario.executionRoleName },
   ];
-  if (scenario.externalId !== undefined)
-    params.push({ ParameterKey: 'ExternalId', ParameterValue: scenario.externalId });
+  const externalId =
+    scenario.organization.accounts.find((a) => a.id === accountId)?.externalId ?? scenario.externalId;
+  if (externalId !== undefined) params.push({ ParameterKey: 'ExternalId', ParameterValue: externalId });
   return params;
 }
 
@@ -116,7 +118,7 @@ export async function bootstrapMemberAccounts(
               StackName: BOOTSTRAP_STACK_NAME,
               TemplateBody: body,
               Capabilities: ['CAPABILITY_NAMED_IAM'],
-              Parameters: bootstrapParameters(scenario, options.adminAccountId),
+              Parameters: bootstrapParameters(scenario, options.adminAccountId, account.id),
             }),
           );
         } catch (error) {
