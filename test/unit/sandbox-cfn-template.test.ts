@@ -97,13 +97,22 @@ Resources:
 describe('template structure', () => {
   it.each([
     ['{"Resources": {"A": {"Properties": {}}}}', 'Every Resources object must contain a Type member'],
-    ['Foo: 1\nResources: {A: {Type: AWS::CloudFormation::WaitConditionHandle}}', 'Invalid template property or properties [Foo]'],
+    [
+      'Foo: 1\nResources: {A: {Type: AWS::CloudFormation::WaitConditionHandle}}',
+      'Invalid template property or properties [Foo]',
+    ],
     [
       "AWSTemplateFormatVersion: '2011-01-01'\nResources: {A: {Type: AWS::CloudFormation::WaitConditionHandle}}",
       'Unsupported template version',
     ],
-    ['Resources: {A: {Type: AWS::CloudFormation::WaitConditionHandle, DependsOn: B}}', 'Unresolved resource dependencies [B]'],
-    ['Resources: {A: {Type: AWS::CloudFormation::WaitConditionHandle, Condition: Nope}}', 'Unresolved dependencies [Nope]'],
+    [
+      'Resources: {A: {Type: AWS::CloudFormation::WaitConditionHandle, DependsOn: B}}',
+      'Unresolved resource dependencies [B]',
+    ],
+    [
+      'Resources: {A: {Type: AWS::CloudFormation::WaitConditionHandle, Condition: Nope}}',
+      'Unresolved dependencies [Nope]',
+    ],
     ['{"Resources": ', 'JSON not well-formed'],
   ])('%s is refused with "%s"', (body, message) => {
     expect(() => parseTemplate(body)).toThrow(message);
