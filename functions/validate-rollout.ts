@@ -8,7 +8,7 @@ import {
   type RolloutMode,
   rolloutIdFromExecutionName,
 } from '../src/core/rollout-input';
-import { MAX_TEMPLATE_BYTES } from '../src/core/template-checks';
+import { MAX_TEMPLATE_BYTES, templateUrl } from '../src/core/template-checks';
 
 /**
  * "Validate input": refuses a bad rollout request with InvalidInput naming the field, before any
@@ -58,19 +58,11 @@ export interface ValidatedRollout {
 }
 
 /** CloudFormation's limit for a template read from S3 (kept here for existing importers). */
-export { MAX_TEMPLATE_BYTES };
+export { MAX_TEMPLATE_BYTES, templateUrl };
 
 /** The region functions run in (Lambda sets AWS_REGION; the local engine sets it too). */
 export function functionRegion(): string {
   return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-}
-
-/** `https://<bucket>.s3.<region>.amazonaws.com/<key>?versionId=<v>`: the form CloudFormation accepts. */
-export function templateUrl(bucket: string, key: string, region: string, versionId?: string): string {
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  const path = key.split('/').map(encodeURIComponent).join('/');
-  const query = versionId ? `?versionId=${encodeURIComponent(versionId)}` : '';
-  return `https://${bucket}.s3.${region}.${suffix}/${path}${query}`;
 }
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;

@@ -23,7 +23,10 @@ export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 
 /** One line per exit code, for `--help` and the README table (in this order). */
 export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
-  [ExitCodes.ok, 'success: the rollout succeeded (failures, if any, within tolerance) or the command did its job'],
+  [
+    ExitCodes.ok,
+    'success: the rollout succeeded (failures, if any, within tolerance) or the command did its job',
+  ],
   [
     ExitCodes.rolloutFailed,
     'the rollout failed (beyond tolerance, canary failed, aborted), or a preview could not preview every target',

@@ -56,9 +56,22 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 /** Node's codes for a connection that could not be made or was lost. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+]);
 /** SDK errors raised before or instead of an answer: no credentials, a timeout, no network. */
-const SDK_REACH_ERRORS = new Set(['CredentialsProviderError', 'TimeoutError', 'NetworkingError', 'RequestTimeout']);
+const SDK_REACH_ERRORS = new Set([
+  'CredentialsProviderError',
+  'TimeoutError',
+  'NetworkingError',
+  'RequestTimeout',
+]);
 
 /**
  * Whether an error that no command turned into a CliError says the engine or AWS could not be

@@ -34,7 +34,8 @@ export const globalOptions: Record<string, OptionSpec> = {
   },
   aws: {
     type: 'boolean',
-    description: "Run against AWS with the SDK's credentials (also: --profile, --local-engine, STACKFLEET_BACKEND=aws).",
+    description:
+      "Run against AWS with the SDK's credentials (also: --profile, --local-engine, STACKFLEET_BACKEND=aws).",
   },
   scenario: {
     type: 'string',

@@ -124,7 +124,8 @@ export const commandSpecs: Record<string, CommandSpec> = {
       },
       'fail-on-drift': {
         type: 'boolean',
-        description: 'Exit 4 when any target differs from the request (drifted, outdated, missing), repaired or not.',
+        description:
+          'Exit 4 when any target differs from the request (drifted, outdated, missing), repaired or not.',
       },
     },
   },

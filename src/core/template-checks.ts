@@ -15,6 +15,14 @@ export const MAX_TEMPLATE_BYTES = 1_000_000;
 /** CloudFormation's limit for an inline template (TemplateBody): 51,200 bytes (API reference, ValidateTemplate). */
 export const MAX_TEMPLATE_BODY_BYTES = 51_200;
 
+/** `https://<bucket>.s3.<region>.amazonaws.com/<key>?versionId=<v>`: the form CloudFormation accepts. */
+export function templateUrl(bucket: string, key: string, region: string, versionId?: string): string {
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  const path = key.split('/').map(encodeURIComponent).join('/');
+  const query = versionId ? `?versionId=${encodeURIComponent(versionId)}` : '';
+  return `https://${bucket}.s3.${region}.${suffix}/${path}${query}`;
+}
+
 /** The parts of a GetTemplateSummary answer the checks read (the SDK's output fits). */
 export interface TemplateSummaryLike {
   readonly Parameters?: ReadonlyArray<{
