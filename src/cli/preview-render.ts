@@ -110,14 +110,12 @@ export function renderPreview(
     const byError = new Map<string, number>();
     for (const t of notPreviewed)
       byError.set(t.error ?? t.outcome, (byError.get(t.error ?? t.outcome) ?? 0) + 1);
-    const why = [...byError].map(([error, n]) => `${error}: ${n}`).join(', ');
-    lines.push(
-      paint(
-        style,
-        'red',
-        `!! ${plural(notPreviewed.length, 'target')} could not be previewed (${why}; the reasons are listed with the failed targets), so this preview is incomplete.`,
-      ),
-    );
+    const why = [...byError]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([error, n]) => `${error}: ${n}`)
+      .join(', ');
+    const warning = `!! ${plural(notPreviewed.length, 'target')} could not be previewed (${why}; the reasons are listed with the failed targets), so this preview is incomplete.`;
+    lines.push(...wrap(warning, 100).map((line) => paint(style, 'red', line)));
   }
   if (groups.length === 0) return `${lines.join('\n')}\n`;
 
