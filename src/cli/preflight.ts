@@ -158,7 +158,7 @@ export async function preflight(
     if (summary) checkTemplateFits(summary, input, targets);
     const lines = [
       describeSelection(input.targets, config.flagged),
-      describeResolution(checked.accounts, checked.plan, fanOut, checked.regions.unreachableAccounts),
+      ...describeResolution(checked.accounts, checked.plan, fanOut, checked.regions.unreachableAccounts),
     ];
     return { input, checked, fanOut, ...(summary ? { summary } : {}), lines };
   } catch (error) {

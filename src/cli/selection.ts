@@ -38,28 +38,29 @@ export function describeSelection(selection: TargetSelection, flagged: Record<st
 }
 
 /** Skipped targets grouped by why: "af-south-1 is not enabled in 26 accounts (2000..., +22 more)". */
-function skippedText(skipped: readonly SkippedTarget[]): string {
+function skippedGroups(skipped: readonly SkippedTarget[]): string[] {
   const groups = new Map<string, string[]>();
   for (const s of skipped) {
     const key = s.region === '*' ? (/ is ([A-Z_]+);/.exec(s.reason)?.[1] ?? 'not ACTIVE') : s.region;
     groups.set(key, [...(groups.get(key) ?? []), s.accountId]);
   }
-  return [...groups]
-    .map(([key, accounts]) =>
-      /^[A-Z_]+$/.test(key) || key === 'not ACTIVE'
-        ? `${plural(accounts.length, 'account')} ${key} (${listed(accounts)})`
-        : `${key} is not enabled in ${plural(accounts.length, 'account')} (${listed(accounts)})`,
-    )
-    .join('; ');
+  return [...groups].map(([key, accounts]) =>
+    /^[A-Z_]+$/.test(key) || key === 'not ACTIVE'
+      ? `${plural(accounts.length, 'account')} ${key} (${listed(accounts)})`
+      : `${key} is not enabled in ${plural(accounts.length, 'account')} (${listed(accounts)})`,
+  );
 }
 
-/** "29 accounts x 4 regions = 116 targets, 3 skipped: ..." (plus canaries and unknowns). */
+/**
+ * "Resolved: 29 accounts x 4 regions = 116 targets, 3 skipped", then one line per reason for
+ * skipping and per thing the count could not know.
+ */
 export function describeResolution(
   accounts: ResolvedAccounts,
   plan: RolloutPlan,
   fanOut: FanOut,
   unreachable: Record<string, string>,
-): string {
+): string[] {
   const all = [...fanOut.canaries, ...fanOut.targets];
   const accountCount = new Set(all.map((t) => t.accountId)).size;
   const regionCount = new Set(all.map((t) => t.region)).size;
@@ -67,16 +68,20 @@ export function describeResolution(
     accountCount * regionCount === all.length
       ? `${plural(accountCount, 'account')} x ${plural(regionCount, 'region')}`
       : `${plural(accountCount, 'account')} in ${plural(regionCount, 'region')}`;
-  let text = `Resolved: ${shape} = ${plural(all.length, 'target')}`;
-  if (fanOut.canaries.length > 0) text += ` (${fanOut.canaries.length} canary first)`;
-  text += `, ${plan.skipped.length} skipped${plan.skipped.length > 0 ? `: ${skippedText(plan.skipped)}` : ''}`;
+  const canaries = fanOut.canaries.length > 0 ? ` (${fanOut.canaries.length} canary first)` : '';
+  const lines = [
+    `Resolved: ${shape} = ${plural(all.length, 'target')}${canaries}, ${plan.skipped.length} skipped`,
+  ];
+  for (const group of skippedGroups(plan.skipped)) lines.push(`  skipped: ${group}`);
   const unknown = Object.keys(unreachable);
   if (unknown.length > 0) {
-    text += `. Enabled regions could not be read in ${plural(unknown.length, 'account')} (${listed(unknown)}): planned on the regions enabled everywhere`;
+    lines.push(
+      `  note: enabled regions could not be read in ${plural(unknown.length, 'account')} (${listed(unknown)}); planned on the regions enabled everywhere`,
+    );
   }
   const idle = accounts.accountIds.filter((id) => !all.some((t) => t.accountId === id));
   if (idle.length > 0 && idle.length < accounts.accountIds.length) {
-    text += `. No target in ${plural(idle.length, 'account')} (${listed(idle)})`;
+    lines.push(`  note: no target in ${plural(idle.length, 'account')} (${listed(idle)})`);
   }
-  return text;
+  return lines;
 }

@@ -19,7 +19,11 @@ export interface CliRun {
 }
 
 /** A fresh, empty HOME with the AWS shared files pointed inside it. */
-export function isolatedHome(): { HOME: string; AWS_CONFIG_FILE: string; AWS_SHARED_CREDENTIALS_FILE: string } {
+export function isolatedHome(): {
+  HOME: string;
+  AWS_CONFIG_FILE: string;
+  AWS_SHARED_CREDENTIALS_FILE: string;
+} {
   const home = mkdtempSync(join(tmpdir(), 'sf-home-'));
   return {
     HOME: home,
