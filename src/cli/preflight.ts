@@ -8,7 +8,7 @@ import {
   summarizeTemplate,
 } from '../aws/rollout-checks';
 import { InvalidInputError } from '../core/errors';
-import { type FanOut, fanOutFor, rolloutKeys } from '../core/plan';
+import { type FanOut, fanOutFor, needsPerAccountRegions, rolloutKeys } from '../core/plan';
 import type { RolloutInput, RolloutMode } from '../core/rollout-input';
 import { MAX_TEMPLATE_BODY_BYTES, templateUrl } from '../core/template-checks';
 import type { AdminResources, Backend } from './backend';
@@ -147,7 +147,11 @@ export async function preflight(
       );
     }
     const input = buildRolloutInput(config, mode, rolloutId, location);
-    const checked = await checkTargets(input, { region: backend.region });
+    // Each account's enabled regions are read as its execution role. The sandbox's CLI acts as
+    // the admin functions do; on AWS the operator is not trusted by the execution roles (and
+    // AccessDenied in every account's CloudTrail would alarm someone), so Plan targets reads them.
+    const perAccount = backend.kind === 'sandbox';
+    const checked = await checkTargets(input, { region: backend.region, perAccount });
     const fanOut = fanOutFor(input, checked.plan);
     const targets = [...fanOut.canaries, ...fanOut.targets];
     if (targets.length === 0) {
@@ -160,6 +164,11 @@ export async function preflight(
       describeSelection(input.targets, config.flagged),
       ...describeResolution(checked.accounts, checked.plan, fanOut, checked.regions.unreachableAccounts),
     ];
+    if (!perAccount && needsPerAccountRegions(input.targets, checked.regions)) {
+      lines.push(
+        '  note: opt-in regions are in play and each account\'s enabled regions are read by "Plan targets"; targets in a region an account has not enabled will be SKIPPED',
+      );
+    }
     return { input, checked, fanOut, ...(summary ? { summary } : {}), lines };
   } catch (error) {
     throw asUsageError(error, config);

@@ -92,7 +92,7 @@ export const commandSpecs: Record<string, CommandSpec> = {
     usage: 'stackfleet rollout [--config FILE] [flags]',
     details:
       'Creates or updates the stack in every targeted account x region through the rollout state machine.\n' +
-      'Without AWS credentials (or with --sandbox) it runs on the built-in sandbox cloud, in simulated time.\n' +
+      'On the built-in sandbox cloud (the default) it runs in simulated time; --aws or --profile runs it against AWS.\n' +
       'Progress goes to stderr; the summary (or --json document) to stdout.\n\n' +
       TARGET_FLAGS_RULE,
     options: rolloutOptions,
