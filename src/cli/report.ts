@@ -4,6 +4,8 @@ import { rolloutKeys } from '../core/plan';
 import { printable, printableDeep } from '../core/printable';
 import type { RolloutSummaryDocument } from '../core/summary';
 import type { AdminResources, Backend } from './backend';
+import { type ExitCode, ExitCodes } from './exit-codes';
+import { driftFound, previewIncomplete } from './preview-render';
 import type { RolloutReport, TargetReport } from './render';
 
 /**
@@ -89,4 +91,16 @@ export function reportJson(report: RolloutReport) {
     targets: report.targets,
     metrics: report.metrics,
   };
+}
+
+/**
+ * The exit code a finished rollout means (the same for `rollout`/`preview`/`drift` and `status`):
+ * 1 when it failed, or when a preview could not preview every target; 4 for a drift run that
+ * found a target differing from the request, when the caller asked (`--fail-on-drift`).
+ */
+export function outcomeExitCode(report: RolloutReport, options: { failOnDrift?: boolean } = {}): ExitCode {
+  if (report.status !== 'SUCCEEDED') return ExitCodes.rolloutFailed;
+  if (report.mode === 'preview' && previewIncomplete(report) > 0) return ExitCodes.rolloutFailed;
+  if (report.mode === 'drift' && options.failOnDrift && driftFound(report) > 0) return ExitCodes.driftFound;
+  return ExitCodes.ok;
 }

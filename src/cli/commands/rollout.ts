@@ -8,10 +8,10 @@ import { followExecution } from '../follow';
 import type { Io } from '../main';
 import type { ParsedCommand } from '../options';
 import { checkPublishedTemplate, preflight } from '../preflight';
-import { driftFound, previewIncomplete, renderDrift, renderPreview } from '../preview-render';
+import { renderDrift, renderPreview } from '../preview-render';
 import { publishTemplate } from '../publish';
 import { renderSummary, shouldColor } from '../render';
-import { buildReport, readSummaryDocument, reportJson } from '../report';
+import { buildReport, outcomeExitCode, readSummaryDocument, reportJson } from '../report';
 import { readTemplateFile } from '../template-file';
 
 /** Modes with a per-target workflow (deploy-target, preview-target, drift-target). */
@@ -129,11 +129,8 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
             (mode === 'preview' ? `\n${renderPreview(report, outStyle)}` : '') +
             (driftText ? `\n${driftText}` : ''),
     );
-    if (report.status !== 'SUCCEEDED') return ExitCodes.rolloutFailed;
-    // A preview that could not preview every target did not do its job.
-    if (mode === 'preview' && previewIncomplete(report) > 0) return ExitCodes.rolloutFailed;
-    if (mode === 'drift' && values['fail-on-drift'] && driftFound(report) > 0) return ExitCodes.driftFound;
-    return ExitCodes.ok;
+    // A preview that could not preview every target did not do its job (exit 1).
+    return outcomeExitCode(report, { failOnDrift: Boolean(values['fail-on-drift']) });
   } finally {
     await backend.close();
   }

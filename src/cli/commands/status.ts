@@ -8,7 +8,7 @@ import { readProgress } from '../follow';
 import type { Io } from '../main';
 import type { ParsedCommand } from '../options';
 import { renderLiveView, renderSummary, shouldColor } from '../render';
-import { buildReport, readSummaryDocument, reportJson } from '../report';
+import { buildReport, outcomeExitCode, readSummaryDocument, reportJson } from '../report';
 
 /** `status [ROLLOUT]`: the most recent rollout, or the one named; progress while it runs. */
 export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<number> {
@@ -78,7 +78,7 @@ export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<numb
           ? `${JSON.stringify(reportJson(report), null, 2)}\n`
           : renderSummary(report, { color: shouldColor(io.stdout, io.env) }),
       );
-      return report.status === 'SUCCEEDED' ? ExitCodes.ok : ExitCodes.rolloutFailed;
+      return outcomeExitCode(report);
     });
   } finally {
     await backend.close();
