@@ -3,9 +3,10 @@ import { seededRandom } from '../core/seeded-random';
 import type { ProvisionedAdmin } from '../engine/provision';
 import { isVirtualTimeActive } from '../sandbox/clock';
 import { Sandbox } from '../sandbox/sandbox';
+import { ScenarioError } from '../sandbox/scenario';
 import type { Scenario } from '../sandbox/scenario-types';
 import { engineFor } from '../sandbox/services/stepfunctions';
-import type { Backend, BackendMetrics } from './backend';
+import { type Backend, type BackendMetrics, SANDBOX_REGION } from './backend';
 import { CliError, ExitCodes } from './exit-codes';
 
 /**
@@ -14,7 +15,6 @@ import { CliError, ExitCodes } from './exit-codes';
  * the command ends so the next command (`status`, `preview`, `drift`, `ui`) sees the same stacks.
  * The admin side is provisioned on first use from the same ASL files and substitutions as CDK.
  */
-export const SANDBOX_ADMIN_REGION = 'us-east-1';
 
 export async function openSandboxBackend(options: {
   stateDir: string;
@@ -30,8 +30,9 @@ export async function openSandboxBackend(options: {
     });
   } catch (error) {
     const message = (error as Error).message;
-    // Scenario problems are the user's input; anything else means the sandbox could not start.
-    if (options.scenario !== undefined && !/lock/i.test(message)) {
+    // Scenario problems are the user's input (ScenarioError names the field); anything else,
+    // whatever its wording, means the sandbox could not start.
+    if (error instanceof ScenarioError) {
       throw new CliError(`--scenario: ${message}`, ExitCodes.badInput, { cause: error });
     }
     throw new CliError(
@@ -44,7 +45,8 @@ export async function openSandboxBackend(options: {
   }
   sandbox.connectAws();
   const engine = engineFor(sandbox.world);
-  const region = SANDBOX_ADMIN_REGION;
+  const region = SANDBOX_REGION;
+  const accountId = sandbox.scenario.adminAccountId ?? sandbox.scenario.organization.managementAccountId;
   const sfn = awsClients.sfn({ region });
   const s3 = awsClients.s3({ region });
   const cloudFormation = awsClients.cloudFormation({ region });
@@ -95,6 +97,9 @@ export async function openSandboxBackend(options: {
       return { stateTransitions: transitions, cloudFormationCalls: cfnTotal() - mark.cfn };
     },
     now: () => sandbox.now(),
+    async callerIdentity() {
+      return { accountId, arn: `arn:aws:iam::${accountId}:root` };
+    },
     async close() {
       await sandbox.save();
     },

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { realNow, startScaledClock } from '../../sandbox/clock';
 import { Sandbox } from '../../sandbox/sandbox';
+import { ScenarioError } from '../../sandbox/scenario';
 import { engineFor } from '../../sandbox/services/stepfunctions';
 import { sandboxStateDir } from '../backend';
 import { CliError, ExitCodes, UsageError } from '../exit-codes';
@@ -41,9 +42,13 @@ export async function sandboxCommand(parsed: ParsedCommand, io: Io): Promise<num
       ...(parsed.values.scenario !== undefined ? { scenario: String(parsed.values.scenario) } : {}),
     });
   } catch (error) {
-    throw new CliError(`could not open the sandbox: ${(error as Error).message}`, ExitCodes.badInput, {
-      cause: error,
-    });
+    // A bad scenario is the user's input; anything else means the sandbox could not start.
+    const bad = error instanceof ScenarioError;
+    throw new CliError(
+      `${bad ? '--scenario' : 'could not open the sandbox'}: ${(error as Error).message}`,
+      bad ? ExitCodes.badInput : ExitCodes.unreachable,
+      { cause: error },
+    );
   }
   sandbox.connectAws();
   engineFor(sandbox.world);
