@@ -73,11 +73,7 @@ function evaluate(
 
 /** Logical ids of the resources a stack in `region` would create with these parameter values. */
 function resourcesIn(region: string, overrides: Record<string, string> = {}): string[] {
-  const parameters = baseline.json.Parameters as Record<string, { Default?: unknown }>;
-  const params: Record<string, string> = {};
-  for (const [name, p] of Object.entries(parameters))
-    if (p.Default !== undefined) params[name] = String(p.Default);
-  Object.assign(params, overrides);
+  const params = parameterValues(overrides);
   const conditions = baseline.json.Conditions ?? {};
   return Object.entries(baseline.json.Resources as Record<string, { Condition?: string }>)
     .filter(([, r]) => !r.Condition || evaluate({ Condition: r.Condition }, { region, params, conditions }))
@@ -85,7 +81,57 @@ function resourcesIn(region: string, overrides: Record<string, string> = {}): st
     .sort();
 }
 
-const globalTypes = ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::CloudTrail::Trail'];
+/** Account-wide resources: one per account, so only the home region's stack may create them. */
+/** Parameter values a stack gets: the defaults with `overrides` on top. */
+function parameterValues(overrides: Record<string, string>): Record<string, string> {
+  const parameters = baseline.json.Parameters as Record<string, { Default?: unknown }>;
+  const params: Record<string, string> = {};
+  for (const [name, p] of Object.entries(parameters))
+    if (p.Default !== undefined) params[name] = String(p.Default);
+  return Object.assign(params, overrides);
+}
+
+/**
+ * What resources refer to, as CloudFormation resolves it in `region`: logical ids (Ref, GetAtt,
+ * `${Id}` in Sub, taking only the Fn::If branch that applies) and role names written into ARNs.
+ */
+function referencesIn(
+  values: unknown[],
+  region: string,
+  overrides: Record<string, string>,
+): { logicalIds: Set<string>; roleNames: Set<string> } {
+  const ctx = { region, params: parameterValues(overrides), conditions: baseline.json.Conditions ?? {} };
+  const logicalIds = new Set<string>();
+  const roleNames = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    const entries = Object.entries(value);
+    const [fn, arg] = entries[0] ?? [];
+    if (entries.length === 1 && fn === 'Fn::If') {
+      const [condition, yes, no] = arg as [string, unknown, unknown];
+      walk(evaluate({ Condition: condition }, ctx) ? yes : no);
+      return;
+    }
+    if (entries.length === 1 && fn === 'Ref') logicalIds.add(arg as string);
+    if (entries.length === 1 && fn === 'Fn::GetAtt') logicalIds.add((arg as string[])[0] as string);
+    if (entries.length === 1 && fn === 'Fn::Sub') {
+      const text = Array.isArray(arg) ? (arg[0] as string) : (arg as string);
+      for (const m of text.matchAll(/\$\{([A-Za-z0-9]+)(\.[A-Za-z.]+)?\}/g)) logicalIds.add(m[1] as string);
+      for (const m of text.matchAll(/:role\/([^"\s]+)$/g)) roleNames.add(m[1] as string);
+      if (Array.isArray(arg)) walk(arg[1]);
+      return;
+    }
+    for (const [, inner] of entries) walk(inner);
+  };
+  for (const value of values) walk(value);
+  return { logicalIds, roleNames };
+}
+
+const accountWide = ['Trail', 'TrailBucket', 'TrailLogGroup', 'TrailToLogsRole', 'ContainmentPolicy'];
 
 describe('baseline.yaml', () => {
   it('deploys with no parameters at all: every parameter has a default', () => {
@@ -96,19 +142,14 @@ describe('baseline.yaml', () => {
     expect(missing).toEqual([]);
   });
 
-  it('creates IAM and the trail in the home region only, and the regional resources everywhere', () => {
+  it('creates the trail and the containment policy in the home region only, the regional resources everywhere', () => {
     const home = resourcesIn('eu-west-1', { HomeRegion: 'eu-west-1' });
     const other = resourcesIn('ap-southeast-2', { HomeRegion: 'eu-west-1' });
-    const types = baseline.json.Resources as Record<string, { Type: string }>;
-    const globalIds = Object.keys(types).filter((id) => globalTypes.includes(types[id]!.Type));
-
-    expect(globalIds.length).toBeGreaterThanOrEqual(4);
-    expect(home).toEqual(
-      expect.arrayContaining(['Trail', 'TrailBucket', 'TrailLogGroup', 'ContainmentPolicy']),
-    );
-    expect(other.filter((id) => globalIds.includes(id))).toEqual([]);
+    expect(home).toEqual(expect.arrayContaining(accountWide));
+    expect(other.filter((id) => accountWide.includes(id))).toEqual([]);
     for (const regional of [
       'ConfigRecorder',
+      'ConfigRecorderRole',
       'ConfigDeliveryChannel',
       'AlertsTopic',
       'CloudTrailTamperingRule',
@@ -117,6 +158,45 @@ describe('baseline.yaml', () => {
       expect(other).toContain(regional);
     }
   });
+
+  it('names every role a region creates after the region, so two regions never create the same global name', () => {
+    const types = baseline.json.Resources as Record<string, { Type: string; Properties: Json }>;
+    for (const [id, resource] of Object.entries(types)) {
+      if (resource.Type !== 'AWS::IAM::Role' || accountWide.includes(id)) continue;
+      expect({ id, name: resource.Properties.RoleName }).toEqual({
+        id,
+        name: { 'Fn::Sub': expect.stringMatching(/\$\{AWS::Region\}$/) },
+      });
+    }
+  });
+
+  // A first full rollout deploys every region of an account at once; a region whose stack uses
+  // a role or resource that only the home region's stack creates fails until that one is done.
+  it.each([
+    ['ap-southeast-2', { HomeRegion: 'eu-west-1' }],
+    ['us-east-1', { HomeRegion: 'eu-west-1', AdminAccountId: '111111111111', AdminRegion: 'eu-west-1' }],
+    ['eu-west-1', { HomeRegion: 'eu-west-1', AdminAccountId: '111111111111', AdminRegion: 'us-east-1' }],
+  ] as Array<[string, Record<string, string>]>)(
+    'in %s (%j) refers only to resources and roles its own stack creates: no region waits for another',
+    (region, overrides) => {
+      const present = new Set(resourcesIn(region, overrides));
+      const all = baseline.json.Resources as Record<string, { Type: string; Properties?: Json }>;
+      const createdRoles = new Set(
+        [...present]
+          .filter((id) => all[id]?.Type === 'AWS::IAM::Role')
+          .map((id) => JSON.stringify(all[id]?.Properties?.RoleName)),
+      );
+      const { logicalIds, roleNames } = referencesIn(
+        [...present].map((id) => all[id]),
+        region,
+        overrides,
+      );
+      expect([...logicalIds].filter((id) => all[id] && !present.has(id))).toEqual([]);
+      expect([...roleNames].filter((name) => !createdRoles.has(JSON.stringify({ 'Fn::Sub': name })))).toEqual(
+        [],
+      );
+    },
+  );
 
   it('puts the IAM-change rule where IAM events arrive (us-east-1), not in every region', () => {
     expect(resourcesIn('us-east-1', { HomeRegion: 'eu-west-1' })).toContain('IamChangesRule');
@@ -217,6 +297,105 @@ describe('baseline.yaml', () => {
     baseline.template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: { Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Sid: 'DenyEverything' }] },
     });
+  });
+});
+
+describe('baseline.yaml follows what AWS documents for the trail, its key, bucket and forwarding', () => {
+  type Statement = Json & { Sid?: string; Action: string | string[]; Condition?: Json };
+  const resource = (id: string) => baseline.json.Resources[id] as { Properties: Json };
+  const keyStatements = () =>
+    (resource('BaselineKey').Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+  const cloudTrail = (statements: Statement[]) =>
+    statements.filter(
+      (s) => (s.Principal as { Service?: string } | undefined)?.Service === 'cloudtrail.amazonaws.com',
+    );
+  const trailArn = {
+    'Fn::Sub':
+      'arn:${AWS::Partition}:cloudtrail:${HomeRegion}:${AWS::AccountId}:trail/${IamNamePrefix}-baseline',
+  };
+
+  it('trusts CloudTrail on the CloudWatch Logs role without aws:SourceArn or aws:SourceAccount (CloudTrail guide, "Role policy document for CloudTrail to use CloudWatch Logs for monitoring": the role policy does not support them)', () => {
+    const trust = (
+      resource('TrailToLogsRole').Properties.AssumeRolePolicyDocument as { Statement: Statement[] }
+    ).Statement;
+    expect(trust).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
+  });
+
+  it('lets CloudTrail describe the key in a statement of its own, not under an encryption-context condition DescribeKey never carries (CloudTrail guide, "Configure AWS KMS key policies for CloudTrail")', () => {
+    const statements = cloudTrail(keyStatements());
+    const describe = statements.filter((s) => [s.Action].flat().includes('kms:DescribeKey'));
+    expect(describe).toHaveLength(1);
+    expect(describe[0]).toMatchObject({
+      Action: 'kms:DescribeKey',
+      Condition: { StringEquals: { 'aws:SourceArn': trailArn } },
+    });
+    expect(JSON.stringify(describe[0]?.Condition)).not.toContain('kms:EncryptionContext');
+    const encrypt = statements.filter((s) => [s.Action].flat().includes('kms:GenerateDataKey*'));
+    expect(encrypt).toEqual([
+      expect.objectContaining({
+        Action: 'kms:GenerateDataKey*',
+        Condition: {
+          StringEquals: { 'aws:SourceArn': trailArn },
+          StringLike: {
+            'kms:EncryptionContext:aws:cloudtrail:arn': {
+              'Fn::Sub': 'arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*',
+            },
+          },
+        },
+      }),
+    ]);
+  });
+
+  it('lets only the baseline trail check and write its bucket, with the bucket-owner-full-control ACL (CloudTrail guide, "Amazon S3 bucket policy for CloudTrail")', () => {
+    const statements = cloudTrail(
+      (resource('TrailBucketPolicy').Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+    expect(statements.map((s) => [s.Action, s.Condition])).toEqual([
+      ['s3:GetBucketAcl', { StringEquals: { 'aws:SourceArn': trailArn } }],
+      [
+        's3:PutObject',
+        { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': trailArn } },
+      ],
+    ]);
+  });
+
+  it('names the trail so that the ARN the key and bucket policies allow is the trail the stack creates', () => {
+    expect(resource('Trail').Properties.TrailName).toEqual({ 'Fn::Sub': '${IamNamePrefix}-baseline' });
+    expect(resource('Trail')).toMatchObject({ Condition: 'IsHomeRegion' });
+  });
+
+  it('forwards tampering to the admin bus in AdminRegion, where the admin stack keeps its bus policy and rule, whatever HomeRegion is', () => {
+    const target = (
+      resource('CloudTrailTamperingRule').Properties.Targets as Array<{ 'Fn::If'?: [string, Json, unknown] }>
+    )[1]?.['Fn::If']?.[1];
+    const bus = {
+      'Fn::Sub':
+        'arn:${AWS::Partition}:events:${AdminRegion}:${AdminAccountId}:event-bus/${AdminEventBusName}',
+    };
+    expect(target).toEqual({
+      Id: 'AdminEventBus',
+      Arn: bus,
+      RoleArn: { 'Fn::GetAtt': ['EventForwarderRole', 'Arn'] },
+    });
+    expect(JSON.stringify(resource('EventForwarderRole').Properties.Policies)).toContain(JSON.stringify(bus));
+    expect(JSON.stringify(baseline.json.Resources)).not.toContain('events:${HomeRegion}');
+  });
+
+  it('refuses AdminAccountId without AdminRegion (a CloudFormation rule), so events are never sent to a region without the bus policy', () => {
+    const rules = baseline.json.Rules as Record<
+      string,
+      { RuleCondition: unknown; Assertions: Array<{ Assert: unknown }> }
+    >;
+    const rule = rules.ForwardingNeedsTheAdminRegion;
+    const holds = (params: Record<string, string>) => {
+      const ctx = { region: 'eu-west-1', params: parameterValues(params), conditions: {} };
+      return !evaluate(rule?.RuleCondition, ctx) || rule!.Assertions.every((a) => evaluate(a.Assert, ctx));
+    };
+    expect(holds({ AdminAccountId: '111111111111' })).toBe(false);
+    expect(holds({ AdminAccountId: '111111111111', AdminRegion: 'us-east-1' })).toBe(true);
+    expect(holds({})).toBe(true);
   });
 });
 
