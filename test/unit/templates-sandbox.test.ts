@@ -95,7 +95,10 @@ describe('baseline.yaml on every demo target', () => {
         other.filter((id) => ['Trail', 'TrailBucket', 'ContainmentPolicy', 'IamChangesRule'].includes(id)),
       ).toEqual([]);
       // Each region owns the roles its recorder and forwarding use: no region waits for another.
-      expect(other.filter((id) => id.endsWith('Role')).sort()).toEqual(['ConfigRecorderRole', 'EventForwarderRole']);
+      expect(other.filter((id) => id.endsWith('Role')).sort()).toEqual([
+        'ConfigRecorderRole',
+        'EventForwarderRole',
+      ]);
     }
   });
 });
