@@ -24,6 +24,8 @@ export const RolloutStatuses = {
   /** More targets failed than the failure tolerance allows (or the fan-out itself failed). */
   FAILED: 'FAILED',
   CANARY_FAILED: 'CANARY_FAILED',
+  /** The targets could not be planned (Organizations refused, an unknown OU, ...): nothing ran. */
+  PLAN_FAILED: 'PLAN_FAILED',
 } as const;
 export type RolloutStatus = (typeof RolloutStatuses)[keyof typeof RolloutStatuses];
 
@@ -143,7 +145,7 @@ export interface RolloutSummary {
   /** The first failures (at most MAX_LISTED_FAILURES); `failureCount` has them all. */
   failures: FailedTarget[];
   failureCount: number;
-  stoppedBy?: { stage: FanOutStop['stage']; error: string; reason: string };
+  stoppedBy?: { stage: FanOutStop['stage'] | 'plan'; error: string; reason: string };
   summaryBucket: string;
   summaryKey: string;
   /** SNS subject: ASCII, at most 100 characters. */
