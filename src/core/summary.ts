@@ -16,6 +16,11 @@ export const TargetOutcomes = {
   SKIPPED: 'SKIPPED',
   /** The rollout stopped (canary failure, tolerance exceeded) before this target started. */
   NOT_STARTED: 'NOT_STARTED',
+  /**
+   * The target was running when its fan-out failed, and Step Functions stopped its execution (AWS
+   * aborts the running children of a failed Map Run). Its stack operation may still be running.
+   */
+  ABORTED: 'ABORTED',
 } as const;
 
 /** How the rollout as a whole ended. */
@@ -296,6 +301,22 @@ export function targetResultFromEntry(entry: MapRunResultEntry, phase: TargetRes
     if (!result.stackName && planned?.stackName) result.stackName = planned.stackName;
     return result;
   };
+  if (entry.Status === 'ABORTED') {
+    const why = str(entry.Cause) ?? str(entry.Error) ?? 'the execution was stopped';
+    const result: TargetResult = {
+      ...base,
+      outcome: TargetOutcomes.ABORTED,
+      error: str(entry.Error) ?? 'States.Aborted',
+      reason: clip(
+        `Aborted while running: its fan-out failed and Step Functions stopped this target's execution (${why}). Its stack operation may still be running in the target account, unobserved: look at the stack, then run the rollout again to converge it.`,
+      ),
+    };
+    const startedAt = epochToIso(entry.StartDate);
+    const finishedAt = epochToIso(entry.StopDate);
+    if (startedAt) result.startedAt = startedAt;
+    if (finishedAt) result.finishedAt = finishedAt;
+    return withRun(result);
+  }
   if (entry.Status === 'SUCCEEDED') {
     let output = asObject(entry.Output);
     // Tolerate an item processor that returned the whole DescribeExecution result.
@@ -376,7 +397,7 @@ function stopReason(stop: FanOutStop): string {
   if (stop.error === 'States.ExceedToleratedFailureThreshold') {
     return stop.stage === 'canaries'
       ? 'A canary target failed, so no other target was started.'
-      : 'More targets failed than the failure tolerance allows; targets not yet started were not started.';
+      : 'More targets failed than the failure tolerance allows; targets not yet started were not started, and targets still running were aborted (their stack operations may still be running).';
   }
   return `The ${stop.stage === 'canaries' ? 'canary' : 'target'} fan-out stopped with ${parsed.error}: ${parsed.reason}`;
 }
@@ -485,6 +506,12 @@ export function summarizeRollout(input: SummaryInput): RolloutSummaryDocument {
     `Rollout ${input.rolloutId} (${input.mode}) ${status}: ${targets.length} targets - ${countText}.`,
   ];
   if (stop) lines.push(stopReason(stop));
+  const aborted = targets.filter((t) => t.outcome === TargetOutcomes.ABORTED);
+  if (aborted.length > 0) {
+    lines.push('Aborted targets (stack operations may still be running):');
+    for (const t of aborted.slice(0, TEXT_FAILURES)) lines.push(`  ${t.accountId} ${t.region}`);
+    if (aborted.length > TEXT_FAILURES) lines.push(`  ... and ${aborted.length - TEXT_FAILURES} more`);
+  }
   if (allFailures.length > 0) {
     lines.push('Failed targets:');
     for (const f of allFailures.slice(0, TEXT_FAILURES)) lines.push(`  ${describeFailure(f)}`);
