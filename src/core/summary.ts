@@ -1,4 +1,15 @@
+import {
+  asObject,
+  clip,
+  type FailedResource,
+  type Json,
+  type ParsedFailure,
+  parseFailure,
+  str,
+} from './failure-cause';
 import type { PlannedTarget, SkippedTarget } from './plan';
+
+export { type FailedResource, type ParsedFailure, parseFailure };
 
 /**
  * Pure rollout summary: turns the Distributed Map's result files (written by ResultWriter) and the
@@ -36,7 +47,6 @@ export type RolloutStatus = (typeof RolloutStatuses)[keyof typeof RolloutStatuse
 
 /** How many failures the small summary (state output, SNS message) lists; the rest are in S3. */
 export const MAX_LISTED_FAILURES = 50;
-const MAX_REASON_LENGTH = 1000;
 const TEXT_FAILURES = 10;
 
 /** One entry of a ResultWriter SUCCEEDED_n.json / FAILED_n.json file (AWS's field names). */
@@ -52,14 +62,6 @@ export interface MapRunResultEntry {
   Cause?: string;
   StartDate?: string;
   StopDate?: string;
-}
-
-/** The first resource that failed, as the deploy-target workflow reports it. */
-export interface FailedResource {
-  logicalId?: string;
-  type?: string;
-  status?: string;
-  statusReason?: string;
 }
 
 /** The outcome of one target, as written to summary.json. */
@@ -163,104 +165,6 @@ export interface RolloutSummary {
 export interface RolloutSummaryDocument extends RolloutSummary {
   generatedAt?: string;
   targets: TargetResult[];
-}
-
-type Json = Record<string, unknown>;
-
-function asObject(value: unknown): Json | undefined {
-  if (typeof value === 'string') {
-    try {
-      return asObject(JSON.parse(value));
-    } catch {
-      return undefined;
-    }
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function clip(text: string, max = MAX_REASON_LENGTH): string {
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
-
-/** Errors that only say "a task failed" and carry the real error inside their cause. */
-const WRAPPER_ERRORS = new Set(['States.TaskFailed', 'States.Runtime', 'Error', 'Unknown']);
-
-/** What a failed child (or its wrapping .sync task) says went wrong. */
-export interface ParsedFailure {
-  error: string;
-  reason: string;
-  accountId?: string;
-  region?: string;
-  stackName?: string;
-  failedResource?: FailedResource;
-}
-
-/**
- * Reads a failure's error and cause. A failed `startExecution.sync:2` task may report
- * `States.TaskFailed` with a cause that is the child's DescribeExecution (with the child's own
- * `Error`/`Cause`), or the child's error directly; a Lambda failure's cause is
- * `{errorType, errorMessage}`; the deploy-target contract's cause is
- * `{reason, accountId, region, stackName, failedResource}`. All of these unwrap to the innermost error
- * and the human reason.
- */
-export function parseFailure(error: string | undefined, cause: string | undefined): ParsedFailure {
-  let currentError = error ?? 'Unknown';
-  let currentCause: unknown = cause;
-  for (let depth = 0; depth < 5; depth++) {
-    const body = asObject(currentCause);
-    if (!body) break;
-    // A wrapped child execution (DescribeExecution shape, PascalCase or camelCase).
-    const innerError = str(body.Error) ?? str(body.error);
-    const innerCause = body.Cause ?? body.cause;
-    if (innerError && (innerCause !== undefined || str(body.ExecutionArn) || str(body.executionArn))) {
-      currentError = innerError;
-      currentCause = innerCause;
-      continue;
-    }
-    // A Lambda error.
-    const errorType = str(body.errorType);
-    const errorMessage = str(body.errorMessage);
-    if (errorType || errorMessage) {
-      if (errorType && (WRAPPER_ERRORS.has(currentError) || currentError === errorType))
-        currentError = errorType;
-      if (errorMessage && asObject(errorMessage)) {
-        currentCause = errorMessage;
-        continue;
-      }
-      return { error: currentError, reason: clip(errorMessage ?? errorType ?? 'The task failed.') };
-    }
-    // The deploy-target failure contract.
-    const failedResource = asObject(body.failedResource) as FailedResource | undefined;
-    const parsed: ParsedFailure = {
-      error: currentError,
-      reason: clip(str(body.reason) ?? str(body.message) ?? JSON.stringify(body)),
-    };
-    const accountId = str(body.accountId);
-    const region = str(body.region);
-    const stackName = str(body.stackName);
-    if (accountId) parsed.accountId = accountId;
-    if (region) parsed.region = region;
-    if (stackName) parsed.stackName = stackName;
-    if (failedResource) parsed.failedResource = failedResource;
-    return parsed;
-  }
-  const text = typeof currentCause === 'string' && currentCause.length > 0 ? currentCause : undefined;
-  if (/ExecutionAlreadyExists/.test(currentError)) {
-    return {
-      error: currentError,
-      reason: clip(
-        `A target execution with this name already exists (names stay taken for 90 days); start the rollout with a new rolloutId.${text ? ` ${text}` : ''}`,
-      ),
-    };
-  }
-  return {
-    error: currentError,
-    reason: clip(text ?? `The target failed with ${currentError} and no further detail.`),
-  };
 }
 
 /** The planned target an item processor worked on, from its Input (`{target, deployment}`). */
