@@ -28,6 +28,16 @@ const stack = new StackFleetAdminStack(app, 'StackFleetAdmin', {
 });
 type Resource = { Type: string; Properties: Record<string, unknown> };
 const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+/** The properties of a resource of the template, which must exist. */
+function props(logicalId: string | undefined): Record<string, unknown> {
+  const resource = logicalId === undefined ? undefined : resources[logicalId];
+  if (!resource) throw new Error(`the template has no resource ${logicalId}`);
+  return resource.Properties;
+}
+type PolicyStatement = Record<string, unknown> & { Condition?: Record<string, Record<string, unknown>> };
+const statementsIn = (document: unknown) => (document as { Statement: PolicyStatement[] }).Statement;
+const conditionKey = (statement: PolicyStatement | undefined, operator: string, key: string) =>
+  statement?.Condition?.[operator]?.[key];
 const id = (construct: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(construct.node.defaultChild as never);
 
@@ -116,7 +126,7 @@ describe('the rollout state machine role has what the Step Functions guide lists
 
   it('publishes to the encrypted notification topic: sns:Publish on it and its key', () => {
     expect(allows(rolloutGrants, 'sns:Publish', `<${id(stack.topic)}>`)).toBe(true);
-    expect(resources[id(stack.topic)]?.Properties.KmsMasterKeyId).toEqual({
+    expect(props(id(stack.topic)).KmsMasterKeyId).toEqual({
       'Fn::GetAtt': [id(stack.artifacts.key), 'Arn'],
     });
   });
@@ -136,30 +146,23 @@ describe('the rollout state machine role has what the Step Functions guide lists
 });
 
 describe('roles Step Functions and EventBridge Scheduler assume', () => {
-  const trustOf = (roleId: string) =>
-    (resources[roleId]?.Properties.AssumeRolePolicyDocument as { Statement: Array<Record<string, unknown>> })
-      .Statement;
+  const trustOf = (roleId: string) => statementsIn(props(roleId).AssumeRolePolicyDocument);
 
   it("let Step Functions assume a state machine role only for this account's state machines (confused deputy prevention)", () => {
     for (const machine of [rollout, ...Object.values(stack.targetStateMachines)]) {
       const [statement] = trustOf(id(machine.role as never));
       expect(statement?.Principal).toEqual({ Service: 'states.amazonaws.com' });
-      expect(
-        text((statement?.Condition as Record<string, Record<string, unknown>>).ArnLike?.['aws:SourceArn']),
-      ).toBe(`arn:${accountRegion}:stateMachine:*`);
-      expect(
-        (statement?.Condition as Record<string, Record<string, unknown>>).StringEquals?.['aws:SourceAccount'],
-      ).toEqual({
-        Ref: 'AWS::AccountId',
-      });
+      expect(text(conditionKey(statement, 'ArnLike', 'aws:SourceArn'))).toBe(
+        `arn:${accountRegion}:stateMachine:*`,
+      );
+      expect(conditionKey(statement, 'StringEquals', 'aws:SourceAccount')).toEqual({ Ref: 'AWS::AccountId' });
     }
   });
 
   it('let the drift schedule start the rollout machine and nothing else', () => {
-    const schedule = Object.values(resources).find((r) => r.Type === 'AWS::Scheduler::Schedule');
-    const roleId = (schedule?.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn[
-      'Fn::GetAtt'
-    ][0];
+    const scheduleId = Object.keys(resources).find((k) => resources[k]?.Type === 'AWS::Scheduler::Schedule');
+    const target = props(scheduleId).Target as { RoleArn: { 'Fn::GetAtt': [string, string] } };
+    const roleId = target.RoleArn['Fn::GetAtt'][0];
     expect(trustOf(roleId)[0]?.Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
     expect(grantsOf(roleId)).toEqual([
       { actions: ['states:StartExecution'], resources: [`<${id(rollout)}>`] },
@@ -168,9 +171,8 @@ describe('roles Step Functions and EventBridge Scheduler assume', () => {
 });
 
 describe('the notification topic accepts what publishes to it', () => {
-  const topicPolicy = Object.values(resources).find((r) => r.Type === 'AWS::SNS::TopicPolicy');
-  const statements = (topicPolicy?.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> })
-    .Statement;
+  const topicPolicyId = Object.keys(resources).find((k) => resources[k]?.Type === 'AWS::SNS::TopicPolicy');
+  const statements = statementsIn(props(topicPolicyId).PolicyDocument);
 
   // Its own topic policy replaces the default one SNS gives a topic, so the failure alarm needs
   // a statement (Amazon SNS developer guide, access control case examples: CloudWatch alarms).
@@ -179,20 +181,16 @@ describe('the notification topic accepts what publishes to it', () => {
       (s) => (s.Principal as { Service?: string }).Service === 'cloudwatch.amazonaws.com',
     );
     expect(cloudWatch).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish' });
-    expect(
-      text((cloudWatch?.Condition as Record<string, Record<string, unknown>>).ArnLike?.['aws:SourceArn']),
-    ).toBe(`<${id(stack.failedRolloutsAlarm)}.Arn>`);
+    expect(text(conditionKey(cloudWatch, 'ArnLike', 'aws:SourceArn'))).toBe(
+      `<${id(stack.failedRolloutsAlarm)}.Arn>`,
+    );
     expect(
       statements.some((s) => (s.Principal as { Service?: string }).Service === 'events.amazonaws.com'),
     ).toBe(true);
   });
 
   it('lets both services use the topic key', () => {
-    const keyPolicy = (
-      resources[id(stack.artifacts.key)]?.Properties.KeyPolicy as {
-        Statement: Array<Record<string, unknown>>;
-      }
-    ).Statement;
+    const keyPolicy = statementsIn(props(id(stack.artifacts.key)).KeyPolicy);
     for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
       const statement = keyPolicy.find((s) => (s.Principal as { Service?: string }).Service === service);
       expect({ service, actions: statement?.Action }).toEqual({
