@@ -5,7 +5,7 @@
  * object integrity in Amazon S3"), so the comparison must not rest on the ETag. Here the
  * sandbox's HEAD answers carry an SSE-KMS-like ETag to make that so.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -50,8 +50,12 @@ describe('publishTemplate', () => {
 
   it('reuses the version already published for the same bytes even though the ETag is not their MD5', async () => {
     writeFileSync(file, TEMPLATE);
-    const first = await backend.run(() => publishTemplate(backend, bucket, file));
-    const second = await backend.run(() => publishTemplate(backend, bucket, file));
+    const first = await backend.run(() =>
+      publishTemplate(backend, bucket, { path: file, body: readFileSync(file) }),
+    );
+    const second = await backend.run(() =>
+      publishTemplate(backend, bucket, { path: file, body: readFileSync(file) }),
+    );
     expect(first.versionId).toBeDefined();
     expect(second.versionId).toBe(first.versionId);
     expect(second.url).toBe(first.url);
@@ -59,9 +63,13 @@ describe('publishTemplate', () => {
   });
 
   it('uploads a new version, with the digest of its bytes, when the file changed', async () => {
-    const before = await backend.run(() => publishTemplate(backend, bucket, file));
+    const before = await backend.run(() =>
+      publishTemplate(backend, bucket, { path: file, body: readFileSync(file) }),
+    );
     writeFileSync(file, `${TEMPLATE}    Properties: { DisplayName: changed }\n`);
-    const after = await backend.run(() => publishTemplate(backend, bucket, file));
+    const after = await backend.run(() =>
+      publishTemplate(backend, bucket, { path: file, body: readFileSync(file) }),
+    );
     expect(after.versionId).not.toBe(before.versionId);
     expect(uploads).toBe(2);
     const head = await backend.run(() =>
