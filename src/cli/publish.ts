@@ -7,6 +7,14 @@ import type { Backend } from './backend';
 import { UsageError } from './exit-codes';
 
 /**
+ * User metadata key (`x-amz-meta-stackfleet-sha256`) holding the SHA-256 of the template bytes.
+ * The artifact bucket is SSE-KMS, and S3 documents that the ETag of an SSE-KMS object is not an
+ * MD5 digest of its data ("Checking object integrity", ETag), so the ETag cannot tell whether the
+ * current version already holds these bytes; a digest stored with the object can.
+ */
+export const CONTENT_SHA256_METADATA = 'stackfleet-sha256';
+
+/**
  * Uploads a template to the (versioned) artifact bucket, so a rollout always pins an exact
  * template version. With `validate`, CloudFormation checks it first: before the upload when it
  * fits in a TemplateBody (51,200 bytes), so a refused template is never published; a larger one
@@ -45,17 +53,24 @@ export async function publishTemplate(
   if (options.validate && inline) await validate({ TemplateBody: body.toString('utf8') });
   // Re-publishing identical bytes reuses the current version: a new version id would make every
   // stack look outdated (its template-version tag changes) and a re-run would update them all.
-  const md5 = `"${createHash('md5').update(body).digest('hex')}"`;
+  const sha256 = createHash('sha256').update(body).digest('hex');
   let versionId: string | undefined;
   try {
     const head = await backend.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    if (head.ETag === md5 && head.VersionId) versionId = head.VersionId;
+    if (head.Metadata?.[CONTENT_SHA256_METADATA] === sha256 && head.VersionId) versionId = head.VersionId;
   } catch (error) {
     const name = (error as Error).name;
     if (name !== 'NotFound' && name !== 'NoSuchKey') throw error;
   }
   if (!versionId) {
-    const put = await backend.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    const put = await backend.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        Metadata: { [CONTENT_SHA256_METADATA]: sha256 },
+      }),
+    );
     versionId = put.VersionId;
   }
   const url = templateUrl(bucket, key, backend.region, versionId);
