@@ -6,6 +6,7 @@
 import type { OperationContext } from '../types';
 import { AwsError } from '../types';
 import { seedPreexistingStacks } from './faults';
+import { callerOf, forwardAccess } from './iam-env';
 import type { PlanEnv } from './plan';
 import {
   type CfnSection,
@@ -17,6 +18,7 @@ import {
   targetOf,
 } from './state';
 import { type ParsedTemplate, parseTemplate, templateHash } from './template';
+import { authorizeTemplateRead } from './template-access';
 
 /** Limits AWS enforces on template sources. */
 export const TEMPLATE_BODY_MAX_BYTES = 51_200;
@@ -198,6 +200,8 @@ export function readTemplateSource(
     body = templateBody(env.section, previous.pending?.config?.templateHash ?? previous.config.templateHash);
   } else if (params.TemplateURL !== undefined) {
     const location = parseTemplateUrl(params.TemplateURL);
+    // CloudFormation reads the object with the caller's credentials (template-access.ts).
+    authorizeTemplateRead(env.world, forwardAccess(callerOf(env.ctx)), location);
     const object = env.world.readObject(location.bucket, location.key, location.versionId);
     if (!object)
       throw validationError('TemplateURL must reference a valid S3 object to which you have access.');
