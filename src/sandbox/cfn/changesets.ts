@@ -6,6 +6,7 @@
  */
 import { AwsError } from '../types';
 import {
+  actorFor,
   asArray,
   asBool,
   checkStackName,
@@ -263,6 +264,9 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
   };
   const roleARN = params.RoleARN ?? (type === 'UPDATE' ? stack?.config.roleARN : undefined);
   if (roleARN) config.roleARN = String(roleARN);
+  // CloudFormation assumes the service role when it makes the change set (AWS Knowledge Center,
+  // cloudformation-role-arn-error: "Update a stack when AWS CloudFormation creates a change set").
+  actorFor(env, config.roleARN);
 
   const isNewStack = !stack;
   if (!stack) {
@@ -458,6 +462,7 @@ export function executeChangeSet(env: OpEnv, params: Record<string, unknown>): R
   const typed = typedParameters(template, cs.config.parameters);
   const disableRollback = asBool(params.DisableRollback) ?? false;
   const config = { ...cs.config, disableRollback };
+  env.actor = actorFor(env, config.roleARN);
   if (cs.type === 'IMPORT') {
     if (stackStatusAt(stack, env.now).status !== 'REVIEW_IN_PROGRESS') requireUpdatable(stack, env.now);
     startImport(env, stack, {

@@ -6,7 +6,7 @@
 import type { OperationContext } from '../types';
 import { AwsError } from '../types';
 import { seedPreexistingStacks } from './faults';
-import { callerOf, forwardAccess } from './iam-env';
+import { type Acting, callerOf, forwardAccess, resourceActor } from './iam-env';
 import type { PlanEnv } from './plan';
 import {
   type CfnSection,
@@ -47,6 +47,14 @@ export function opEnv(ctx: OperationContext): OpEnv {
     region,
     now: ctx.now(),
   };
+}
+
+/**
+ * Who makes an operation's resource calls: CloudFormation assumes `roleArn` (throws AWS's
+ * "Role ... is invalid or cannot be assumed"), or uses the caller's forward access session.
+ */
+export function actorFor(env: OpEnv, roleArn: string | undefined): Acting {
+  return resourceActor(env.world, callerOf(env.ctx), roleArn, env.region, env.now);
 }
 
 export function validationError(message: string): AwsError {

@@ -14,6 +14,7 @@ import type { PolicyDocument } from '../iam/types';
 import { findKey, keyArnOf } from '../services/kms-state';
 import { bucketOf, bucketPolicyOf } from '../services/s3-resources';
 import type { SandboxWorld } from '../types';
+import { keyPolicyOfProps } from './providers/kms';
 import { list, policyText, str } from './providers/types';
 
 /** A resource of the stack that completed before the checked one started. */
@@ -109,7 +110,7 @@ export function planView(
         return {
           arn: keyArnOf(accountId, region, own.physicalId),
           accountId,
-          policy: policyText(own.props.KeyPolicy) ?? '{"Statement":[]}',
+          policy: keyPolicyOfProps(own.props, accountId),
         };
       }
       const alias = ofType('AWS::KMS::Alias').find(

@@ -5,6 +5,7 @@
  */
 import { AwsError } from '../types';
 import {
+  actorFor,
   asArray,
   asBool,
   checkStackName,
@@ -307,6 +308,7 @@ export function createStack(env: OpEnv, params: Record<string, unknown>): { Stac
   };
   if (params.RoleARN) config.roleARN = String(params.RoleARN);
   if (params.TimeoutInMinutes !== undefined) config.timeoutInMinutes = Number(params.TimeoutInMinutes);
+  env.actor = actorFor(env, config.roleARN);
   // Plan before the stack exists so an evaluation error (e.g. a missing import) creates nothing.
   const stack = newStackRecord(env, stackName, config);
   try {
@@ -375,6 +377,7 @@ export function updateStack(env: OpEnv, params: Record<string, unknown>): { Stac
   if (roleARN) config.roleARN = String(roleARN);
   if (sameDeployment(env.section, stack.config, config))
     throw validationError('No updates are to be performed.');
+  env.actor = actorFor(env, config.roleARN);
   startUpdate(env, stack, {
     template: source.template,
     config,
@@ -407,6 +410,7 @@ export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record
       `Invalid operation on stack [${stack.stackId}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state.`,
     );
   }
+  env.actor = actorFor(env, (params.RoleARN as string | undefined) || stack.config.roleARN);
   const id = opId(env, stack);
   let template: ParsedTemplate | undefined;
   try {
@@ -418,6 +422,7 @@ export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record
     { env, stack, kind: 'DELETE', opId: id, resources: finalResources(stack), ...(token ? { token } : {}) },
     template,
     retain,
+    template ? typedParameters(template, stack.config.parameters) : {},
   );
   stack.deletedAt = env.now;
   stack.ops.push(scheduled.op);
@@ -443,6 +448,7 @@ export function continueUpdateRollback(env: OpEnv, params: Record<string, unknow
       );
     }
   }
+  env.actor = actorFor(env, (params.RoleARN as string | undefined) || stack.config.roleARN);
   const scheduled = scheduleContinueRollback(
     {
       env,

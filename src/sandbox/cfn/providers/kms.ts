@@ -29,6 +29,32 @@ import {
   tagMap,
 } from './types';
 
+/**
+ * The key policy KMS gives a key created without one: the account may use and manage it through
+ * IAM policies (KMS Developer Guide, key-policy-default; CloudFormation's AWS::KMS::Key KeyPolicy:
+ * "If you don't specify a key policy, AWS KMS applies a default key policy").
+ */
+export function defaultKeyPolicy(accountId: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Id: 'key-default-1',
+    Statement: [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
+  });
+}
+
+/** The key policy a key's properties give it. */
+export function keyPolicyOfProps(props: Record<string, unknown>, accountId: string): string {
+  return policyText(props.KeyPolicy) ?? defaultKeyPolicy(accountId);
+}
+
 export const LOCKOUT_MESSAGE =
   'The new key policy will not allow you to update the key policy in the future.';
 
@@ -39,7 +65,7 @@ export const keyProvider: ResourceProvider = {
   priority: 0,
   calls(phase, props, ref) {
     const arn = keyArnOf(ref.accountId, ref.region, ref.physicalId);
-    const policy = policyText(props.KeyPolicy);
+    const policy = keyPolicyOfProps(props, ref.accountId);
     const onKey = (action: string) => ({
       action,
       resource: arn,
@@ -68,7 +94,7 @@ export const keyProvider: ResourceProvider = {
       accountId: ref.accountId,
       region: ref.region,
       keyId: ref.physicalId,
-      policy: policyText(props.KeyPolicy) ?? '{"Version":"2012-10-17","Statement":[]}',
+      policy: keyPolicyOfProps(props, ref.accountId),
       ...(str(props.Description) ? { description: str(props.Description) as string } : {}),
       enabled: props.Enabled !== false && props.Enabled !== 'false',
       rotation: props.EnableKeyRotation === true || props.EnableKeyRotation === 'true',
@@ -84,7 +110,7 @@ export const keyProvider: ResourceProvider = {
   },
   reads(props, ref) {
     const arn = keyArnOf(ref.accountId, ref.region, ref.physicalId);
-    const policy = policyText(props.KeyPolicy);
+    const policy = keyPolicyOfProps(props, ref.accountId);
     return ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus'].map((action) => ({
       action,
       resource: arn,
@@ -107,7 +133,7 @@ function lockoutCheck(
   actor: Acting,
 ): HandlerFailure | undefined {
   if (phase !== 'create' || props.BypassPolicyLockoutSafetyCheck === true) return undefined;
-  const policy = policyText(props.KeyPolicy);
+  const policy = keyPolicyOfProps(props, ref.accountId);
   const { decision } = decide(
     ref.world,
     actor.who,
