@@ -393,7 +393,7 @@ function changeSetStatus(cs: ChangeSetRecord, now: number): { status: string; ex
 export function describeChangeSet(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
   const cs = findChangeSet(env, params);
   const stack = env.target.stacks[cs.stackId];
-  if (stack) settleStack(env.target, stack, env.now);
+  if (stack) settleStack(env.target, stack, env.now, env.world);
   const { status, execution } = changeSetStatus(cs, env.now);
   const includeValues = asBool(params.IncludePropertyValues) ?? false;
   const all = status === 'CREATE_COMPLETE' ? cs.changes : [];
@@ -508,7 +508,7 @@ export function executeChangeSet(env: OpEnv, params: Record<string, unknown>): R
 export function deleteChangeSet(env: OpEnv, params: Record<string, unknown>): Record<string, never> {
   const cs = findChangeSet(env, params);
   const stack = env.target.stacks[cs.stackId];
-  if (stack) settleStack(env.target, stack, env.now);
+  if (stack) settleStack(env.target, stack, env.now, env.world);
   if (cs.executionStatus === 'EXECUTE_IN_PROGRESS') {
     throw new AwsError('InvalidChangeSetStatus', `Cannot delete ChangeSet in status ${cs.executionStatus}`);
   }

@@ -89,14 +89,14 @@ export function findStack(env: OpEnv, nameOrId: string | undefined): StackRecord
   let stack: StackRecord | undefined;
   if (isStackArn(nameOrId)) {
     stack = target.stacks[nameOrId];
-    if (stack) settleStack(target, stack, env.now);
+    if (stack) settleStack(target, stack, env.now, env.world);
     return stack;
   }
   const id = target.byName[nameOrId];
   if (!id) return undefined;
   stack = target.stacks[id];
   if (!stack) return undefined;
-  settleStack(target, stack, env.now);
+  settleStack(target, stack, env.now, env.world);
   if (stack.status === 'DELETE_COMPLETE') return undefined;
   return stack;
 }
@@ -115,7 +115,7 @@ export function requireStack(env: OpEnv, nameOrId: string | undefined): StackRec
 
 /** Settles every stack of the target (ListStacks/DescribeStacks need current statuses). */
 export function settleAll(env: OpEnv): void {
-  for (const stack of Object.values(env.target.stacks)) settleStack(env.target, stack, env.now);
+  for (const stack of Object.values(env.target.stacks)) settleStack(env.target, stack, env.now, env.world);
 }
 
 /** Stores a template body once per content and returns its hash. */

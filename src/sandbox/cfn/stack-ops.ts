@@ -32,6 +32,7 @@ import {
   scheduleUpdate,
 } from './plan';
 import { stableUuid } from './resource-types';
+import { notePending } from './settle-due';
 import {
   type CfnSection,
   finalResources,
@@ -157,6 +158,7 @@ export function startCreate(
   stack.config = options.config;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
+  notePending(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'CREATE';
 }
 
@@ -195,6 +197,7 @@ export function startImport(
   else stack.lastUpdatedAt = env.now;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
+  notePending(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'IMPORT';
 }
 
@@ -257,6 +260,7 @@ export function startUpdate(
   stack.lastUpdatedAt = env.now;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
+  notePending(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'UPDATE';
 }
 
@@ -427,6 +431,7 @@ export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record
   stack.deletedAt = env.now;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
+  notePending(env.world, stack);
   if (token) stack.tokens[token] = 'DELETE';
   return {};
 }
@@ -462,6 +467,7 @@ export function continueUpdateRollback(env: OpEnv, params: Record<string, unknow
   );
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
+  notePending(env.world, stack);
   if (token) stack.tokens[token] = 'CONTINUE_ROLLBACK';
   return {};
 }
