@@ -362,6 +362,8 @@ export interface DriftDetectionRecord {
   driftedCount: number;
   /** Per resource result, known when the detection started and revealed at `readyAt`. */
   resources: Record<string, { status: string; drift?: ResourceDrift }>;
+  /** Resources whose live state the caller could not read: the detection ends DETECTION_FAILED. */
+  failures?: Array<{ logicalId: string; reason: string }>;
   /** Folded into the stack's drift information. */
   applied?: boolean;
 }
