@@ -137,19 +137,23 @@ export function givenObject(
   },
 ): string {
   const state = s3State(world);
-  const bucket = (state.buckets[input.bucket] ??= {
+  type Bucket = (typeof state.buckets)[string] & { policy?: string; encryption?: BucketEncryption };
+  const bucket: Bucket = (state.buckets[input.bucket] as Bucket | undefined) ?? {
     owner: input.owner,
     region: REGION,
     createdAt: world.now(),
     versioning: 'Enabled',
     objects: {},
-  }) as (typeof state.buckets)[string] & { policy?: string; encryption?: BucketEncryption };
+  };
+  state.buckets[input.bucket] = bucket;
   if (input.policy) bucket.policy = JSON.stringify(input.policy);
   if (input.encryption) bucket.encryption = input.encryption;
   state.counter += 1;
   const versionId = `v${state.counter}`;
   const body = Buffer.from(input.body);
-  (bucket.objects[input.key] ??= []).unshift({
+  const versions = bucket.objects[input.key] ?? [];
+  bucket.objects[input.key] = versions;
+  versions.unshift({
     versionId,
     body: body.toString('base64'),
     etag: `"${createHash('md5').update(body).digest('hex')}"`,
