@@ -43,6 +43,19 @@ function roleInvalid(roleArn: string): AwsError {
   return new AwsError('ValidationError', `Role ${roleArn} is invalid or cannot be assumed`);
 }
 
+function sessionCaller(roleArn: string, now: number) {
+  const [, accountId = '', name = ''] =
+    /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn) ?? [];
+  return {
+    accountId,
+    accessKeyId: `cloudformation-service-role/${roleArn}`,
+    arn: `arn:aws:sts::${accountId}:assumed-role/${name}/${SERVICE_ROLE_SESSION_NAME}`,
+    roleName: name,
+    sessionName: SERVICE_ROLE_SESSION_NAME,
+    issuedAt: now,
+  };
+}
+
 const sessionCache = new WeakMap<SandboxWorld, Map<string, { revision: number; who: ResolvedPrincipal }>>();
 
 /**
@@ -55,10 +68,16 @@ const sessionCache = new WeakMap<SandboxWorld, Map<string, { revision: number; w
  */
 export function assumeServiceRole(world: SandboxWorld, roleArn: string, region: string, now: number): Acting {
   const section = iamSection(world);
-  const role = findRoleByArn(section, roleArn);
-  if (!role) throw roleInvalid(roleArn);
   const facts: RequestFacts = { region, now };
-  if (iamEnforced(world)) {
+  const enforced = iamEnforced(world);
+  const role = findRoleByArn(section, roleArn);
+  if (!role) {
+    // With IAM off (scenario `iam.enforce: false`) the sandbox behaves as it did before IAM:
+    // roles need not exist; the session has no policies, and nothing is checked.
+    if (!enforced) return { who: resolvePrincipal(world, sessionCaller(roleArn, now)), facts };
+    throw roleInvalid(roleArn);
+  }
+  if (enforced) {
     const { decision } = decide(
       world,
       servicePrincipal(CLOUDFORMATION_SERVICE),
@@ -80,14 +99,7 @@ export function assumeServiceRole(world: SandboxWorld, roleArn: string, region: 
   }
   const cached = perWorld.get(role.arn);
   if (cached && cached.revision === section.revision) return { who: cached.who, facts };
-  const who = resolvePrincipal(world, {
-    accountId: role.accountId,
-    accessKeyId: `cloudformation-service-role/${role.arn}`,
-    arn: `arn:aws:sts::${role.accountId}:assumed-role/${role.name}/${SERVICE_ROLE_SESSION_NAME}`,
-    roleName: role.name,
-    sessionName: SERVICE_ROLE_SESSION_NAME,
-    issuedAt: now,
-  });
+  const who = resolvePrincipal(world, sessionCaller(role.arn, now));
   if (perWorld.size > 5000) perWorld.clear();
   perWorld.set(role.arn, { revision: section.revision, who });
   return { who, facts };
