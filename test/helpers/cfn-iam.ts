@@ -18,7 +18,7 @@ import { type IamRole, iamSection, putRole } from '../../src/sandbox/iam/state';
 import type { PolicyDocument } from '../../src/sandbox/iam/types';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import { s3State } from '../../src/sandbox/services/s3';
-import type { BucketEncryption } from '../../src/sandbox/services/s3-resources';
+import type { S3Encryption } from '../../src/sandbox/services/s3-state';
 import type { Caller, OperationContext } from '../../src/sandbox/types';
 import type { World } from '../../src/sandbox/world';
 
@@ -133,11 +133,11 @@ export function givenObject(
     key: string;
     body: string;
     policy?: PolicyDocument;
-    encryption?: BucketEncryption;
+    encryption?: S3Encryption;
   },
 ): string {
   const state = s3State(world);
-  type Bucket = (typeof state.buckets)[string] & { policy?: string; encryption?: BucketEncryption };
+  type Bucket = (typeof state.buckets)[string] & { policy?: string; encryption?: S3Encryption };
   const bucket: Bucket = (state.buckets[input.bucket] as Bucket | undefined) ?? {
     owner: input.owner,
     region: REGION,
@@ -159,6 +159,8 @@ export function givenObject(
     etag: `"${createHash('md5').update(body).digest('hex')}"`,
     size: body.length,
     lastModified: world.now(),
+    // S3 encrypts a new object with the bucket's default encryption.
+    ...(bucket.encryption ? { encryption: bucket.encryption } : {}),
   });
   return versionId;
 }

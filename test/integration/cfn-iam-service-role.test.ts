@@ -9,7 +9,7 @@ import { resolvePrincipal } from '../../src/sandbox/iam/principal';
 import { findRole, iamSection } from '../../src/sandbox/iam/state';
 import type { PolicyDocument } from '../../src/sandbox/iam/types';
 import { settleDue } from '../../src/sandbox/services/cloudformation';
-import { bucketPolicyOf } from '../../src/sandbox/services/s3-resources';
+import { bucketPolicyOf } from '../../src/sandbox/services/s3-state';
 import {
   ADMIN,
   allow,

@@ -119,7 +119,7 @@ async function setup(options: { bucketPolicy?: PolicyDocument; keyPolicyAdmitsRo
     owner: ADMIN,
     key: 'templates/baseline.yaml',
     body: TEMPLATE,
-    encryption: { algorithm: 'aws:kms', kmsKeyId: KEY_ARN, bucketKeyEnabled: true },
+    encryption: { sseAlgorithm: 'aws:kms', kmsKeyId: KEY_ARN, bucketKeyEnabled: true },
     ...(options.bucketPolicy ? { policy: options.bucketPolicy } : {}),
   });
   const url = `https://${BUCKET}.s3.${REGION}.amazonaws.com/templates/baseline.yaml?versionId=${versionId}`;

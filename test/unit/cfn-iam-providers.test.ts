@@ -10,7 +10,7 @@ import { settleDue } from '../../src/sandbox/cfn/settle-due';
 import { cfnSection } from '../../src/sandbox/cfn/state';
 import { cfnCaller, createTestWorld } from '../../src/sandbox/cfn/testing';
 import { findRole, iamSection } from '../../src/sandbox/iam/state';
-import { handlerIdOf } from '../../src/sandbox/services/lambda-registry';
+import { handlerIdOf } from '../../src/sandbox/services/lambda-handlers';
 
 const world = createTestWorld();
 const ref = (physicalId: string): ResourceRef => ({

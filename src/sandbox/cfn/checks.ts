@@ -116,7 +116,7 @@ export function resourceChecks(
       if (decision.effect !== 'Allow') {
         return handlerReason(
           {
-            message: denialMessage(request, decision),
+            message: denialMessage(request, decision) ?? 'Access Denied',
             service: provider.service,
             status: provider.deniedStatus,
             handlerErrorCode: 'AccessDenied',

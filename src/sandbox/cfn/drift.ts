@@ -120,7 +120,7 @@ function liveReadRefusals(
     });
     for (const spec of specs) {
       const { decision, request } = decide(env.world, reader.who, spec, reader.facts);
-      if (decision.effect !== 'Allow') return denialMessage(request, decision);
+      if (decision.effect !== 'Allow') return denialMessage(request, decision) ?? 'Access Denied';
     }
     return undefined;
   };

@@ -10,10 +10,12 @@
  *   `aws:CalledVia = [cloudformation.amazonaws.com]` and `aws:ViaAWSService = true` (IAM User Guide,
  *   reference_policies_condition-keys, aws:CalledVia / aws:ViaAWSService).
  */
-import { decide, iamEnforced, principalOf, type RequestFacts } from '../iam/authorize';
-import { type ResolvedPrincipal, resolvePrincipal, servicePrincipal } from '../iam/principal';
+import { iamEnforced, principalOf, type RequestFacts } from '../iam/authorize';
+import { type ResolvedPrincipal, resolvePrincipal } from '../iam/principal';
 import { findRoleByArn, iamSection } from '../iam/state';
+import { assumeRoleAsService } from '../services/sts';
 import { AwsError, type OperationContext, type SandboxWorld } from '../types';
+import type { World } from '../world';
 
 export const CLOUDFORMATION_SERVICE = 'cloudformation.amazonaws.com';
 /** The session name CloudFormation gives service role sessions (`assumed-role/<role>/AWSCloudFormation`, seen in AWS's denials). */
@@ -77,21 +79,15 @@ export function assumeServiceRole(world: SandboxWorld, roleArn: string, region: 
     if (!enforced) return { who: resolvePrincipal(world, sessionCaller(roleArn, now)), facts };
     throw roleInvalid(roleArn);
   }
-  if (enforced) {
-    const { decision } = decide(
-      world,
-      servicePrincipal(CLOUDFORMATION_SERVICE),
-      {
-        action: 'sts:AssumeRole',
-        resource: role.arn,
-        resourceAccountId: role.accountId,
-        resourcePolicy: role.trustPolicy,
-        resourcePolicyMode: 'role-trust',
-      },
-      facts,
-    );
-    if (decision.effect !== 'Allow') throw roleInvalid(roleArn);
-  }
+  // STS issues the session (its trust evaluated for the service, with no aws:SourceAccount or
+  // aws:SourceArn, see above); with IAM off nothing is evaluated.
+  const session = assumeRoleAsService(world as unknown as World, {
+    service: CLOUDFORMATION_SERVICE,
+    roleArn: role.arn,
+    sessionName: SERVICE_ROLE_SESSION_NAME,
+    now,
+  });
+  if (session instanceof AwsError) throw roleInvalid(roleArn);
   let perWorld = sessionCache.get(world);
   if (!perWorld) {
     perWorld = new Map();
@@ -99,7 +95,7 @@ export function assumeServiceRole(world: SandboxWorld, roleArn: string, region: 
   }
   const cached = perWorld.get(role.arn);
   if (cached && cached.revision === section.revision) return { who: cached.who, facts };
-  const who = resolvePrincipal(world, sessionCaller(role.arn, now));
+  const who = resolvePrincipal(world, { ...sessionCaller(role.arn, now), accessKeyId: session.accessKeyId });
   if (perWorld.size > 5000) perWorld.clear();
   perWorld.set(role.arn, { revision: section.revision, who });
   return { who, facts };

@@ -14,9 +14,10 @@
  * e.g. github.com/F5Networks/f5-aws-cloudformation/issues/68).
  */
 import { decide } from '../iam/authorize';
+import { kmsKeyFacts } from '../iam/kms-keys';
 import { organizationIdOf } from '../iam/organization';
-import { findKey } from '../services/kms-state';
-import { bucketOf, bucketPolicyOf, objectEncryptionOf } from '../services/s3-resources';
+import { bucketOf } from '../services/s3-resources';
+import { bucketPolicyOf, objectEncryptionOf } from '../services/s3-state';
 import { AwsError, type SandboxWorld } from '../types';
 import type { Acting } from './iam-env';
 
@@ -62,14 +63,10 @@ export function templateReadAllowed(
   );
   if (get.decision.effect !== 'Allow') return false;
   const encryption = objectEncryptionOf(world, location.bucket, location.key, location.versionId);
-  if (!encryption.algorithm.startsWith('aws:kms')) return true;
-  if (encryption.kmsKeyId === undefined) {
-    // The AWS managed key aws/s3 serves only its own account (KMS Developer Guide, concepts,
-    // "AWS managed keys ... can't be used in other accounts").
-    return callerAccount === owner;
-  }
-  const key = findKey(world, encryption.kmsKeyId, owner, bucket.region);
-  if (key?.keyState !== 'Enabled') return false;
+  if (!encryption || !encryption.sseAlgorithm.startsWith('aws:kms')) return true;
+  // No key named: the AWS managed key aws/s3, whose policy serves its own account only.
+  const key = kmsKeyFacts(world, encryption.kmsKeyId ?? 'alias/aws/s3', bucket.region, owner);
+  if (key.policy === undefined) return false;
   const kms = decide(
     world,
     reader.who,

@@ -3,6 +3,8 @@
  * create (`AWS::KMS::Key`, `AWS::KMS::Alias`) and what every authorization that touches a key
  * reads (its key policy, evaluated in mode 'kms'). Keys are regional: a key lives in one account
  * and region; aliases are unique per account and region (KMS Developer Guide, kms-alias).
+ * The shape is what src/sandbox/iam/kms-keys.ts reads (`keys` by key ARN, `aliases` alias ARN ->
+ * key ARN).
  */
 import type { SandboxWorld } from '../types';
 
@@ -29,17 +31,8 @@ export interface KmsKey {
   tags: Record<string, string>;
   /** `Enabled`, or `PendingDeletion` once the stack that made it deleted it. */
   keyState: 'Enabled' | 'Disabled' | 'PendingDeletion';
+  pendingDeletion?: boolean;
   createdAt: number;
-  managedBy?: KmsManagedBy;
-}
-
-export interface KmsAlias {
-  /** `alias/name`. */
-  name: string;
-  arn: string;
-  accountId: string;
-  region: string;
-  targetKeyId: string;
   managedBy?: KmsManagedBy;
 }
 
@@ -47,8 +40,8 @@ export interface KmsSection {
   version: 1;
   /** By key ARN. */
   keys: Record<string, KmsKey>;
-  /** By alias ARN. */
-  aliases: Record<string, KmsAlias>;
+  /** Alias ARN (`arn:aws:kms:R:A:alias/name`) -> key ARN. */
+  aliases: Record<string, string>;
 }
 
 export function kmsSection(world: Pick<SandboxWorld, 'section'>): KmsSection {
@@ -112,6 +105,7 @@ export function scheduleKeyDeletion(world: Pick<SandboxWorld, 'section'>, keyArn
   const key = kmsSection(world).keys[keyArn];
   if (!key) return false;
   key.keyState = 'PendingDeletion';
+  key.pendingDeletion = true;
   key.enabled = false;
   return true;
 }
@@ -130,12 +124,12 @@ export function findKey(
   if (keyIdOrArn.startsWith('arn:')) {
     const direct = section.keys[keyIdOrArn];
     if (direct) return direct;
-    const alias = section.aliases[keyIdOrArn];
-    return alias ? section.keys[keyArnOf(alias.accountId, alias.region, alias.targetKeyId)] : undefined;
+    const target = section.aliases[keyIdOrArn];
+    return target ? section.keys[target] : undefined;
   }
   if (keyIdOrArn.startsWith('alias/')) {
-    const alias = section.aliases[aliasArnOf(accountId, region, keyIdOrArn)];
-    return alias ? section.keys[keyArnOf(alias.accountId, alias.region, alias.targetKeyId)] : undefined;
+    const target = section.aliases[aliasArnOf(accountId, region, keyIdOrArn)];
+    return target ? section.keys[target] : undefined;
   }
   return section.keys[keyArnOf(accountId, region, keyIdOrArn)];
 }
@@ -145,25 +139,16 @@ export function keyPolicyOf(world: Pick<SandboxWorld, 'section'>, keyArn: string
   return kmsSection(world).keys[keyArn]?.policy;
 }
 
+/** Points an alias at a key (a key id or key ARN); returns the alias ARN. */
 export function putAlias(
   world: Pick<SandboxWorld, 'section'>,
-  input: { accountId: string; region: string; name: string; targetKeyId: string; managedBy?: KmsManagedBy },
-): KmsAlias {
+  input: { accountId: string; region: string; name: string; targetKeyId: string },
+): string {
   const arn = aliasArnOf(input.accountId, input.region, input.name);
-  // TargetKeyId may be a key ARN: aliases point at the key id.
-  const targetKeyId = input.targetKeyId.startsWith('arn:')
-    ? (input.targetKeyId.split('/').pop() ?? input.targetKeyId)
-    : input.targetKeyId;
-  const alias: KmsAlias = {
-    name: input.name,
-    arn,
-    accountId: input.accountId,
-    region: input.region,
-    targetKeyId,
-  };
-  if (input.managedBy !== undefined) alias.managedBy = input.managedBy;
-  kmsSection(world).aliases[arn] = alias;
-  return alias;
+  kmsSection(world).aliases[arn] = input.targetKeyId.startsWith('arn:')
+    ? input.targetKeyId
+    : keyArnOf(input.accountId, input.region, input.targetKeyId);
+  return arn;
 }
 
 export function deleteAlias(world: Pick<SandboxWorld, 'section'>, aliasArn: string): boolean {

@@ -1,72 +1,18 @@
 /**
- * The parts of an S3 bucket other services read and CloudFormation writes: the bucket policy
- * (JSON text), default encryption, versioning, and an object version's server-side encryption.
- *
- * ASSUMPTION (branch wire-rules is adding bucket policies, default encryption and owner accounts
- * to s3.ts): until that lands these live on the bucket record as `policy`, `encryption` and on
- * an object version as `sse`. When wire-rules' `bucketPolicyOf(world, bucket)` and
- * `bucketEncryptionOf(world, bucket)` exist, this module's functions of the same names should
- * delegate to them (callers need not change).
+ * What CloudFormation's S3 providers write into the S3 emulator's state (src/sandbox/services/
+ * s3-state.ts): buckets a stack creates, with their versioning and default encryption, and bucket
+ * policies. Reads go through s3-state.ts (`bucketPolicyOf`, `bucketEncryptionOf`,
+ * `objectEncryptionOf`), which every S3 and CloudFormation authorization uses.
  */
 import type { SandboxWorld } from '../types';
 import { own, setOwn } from '../world';
-import { type S3Bucket, type S3ObjectVersion, s3State } from './s3';
+import { type S3Bucket, type S3Encryption, s3State } from './s3-state';
 
 type World = Pick<SandboxWorld, 'section'>;
 
-/** Default encryption as PutBucketEncryption takes it (one rule). */
-export interface BucketEncryption {
-  algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
-  /** Key id, key ARN or alias for SSE-KMS; absent means the AWS managed key `aws/s3`. */
-  kmsKeyId?: string;
-  bucketKeyEnabled?: boolean;
-}
-
-interface BucketExtras {
-  policy?: string;
-  encryption?: BucketEncryption;
-  managedBy?: { stackId: string; logicalId: string };
-}
-
-interface VersionExtras {
-  sse?: BucketEncryption;
-}
-
-function bucketRecord(world: World, bucket: string): (S3Bucket & BucketExtras) | undefined {
-  return own(s3State(world).buckets, bucket) as (S3Bucket & BucketExtras) | undefined;
-}
-
 /** The bucket (owner, region ...) or undefined when there is no such bucket. */
 export function bucketOf(world: World, bucket: string): S3Bucket | undefined {
-  return bucketRecord(world, bucket);
-}
-
-/** The bucket policy as JSON text, or undefined when the bucket has none. */
-export function bucketPolicyOf(world: World, bucket: string): string | undefined {
-  return bucketRecord(world, bucket)?.policy;
-}
-
-/** Default encryption of a bucket (S3 encrypts every new object, SSE-S3 when nothing is set). */
-export function bucketEncryptionOf(world: World, bucket: string): BucketEncryption {
-  return bucketRecord(world, bucket)?.encryption ?? { algorithm: 'AES256' };
-}
-
-/**
- * How an object version is encrypted: its own record when it has one, else the bucket's default
- * encryption (an approximation for versions written before encryption was recorded per object).
- */
-export function objectEncryptionOf(
-  world: World,
-  bucket: string,
-  key: string,
-  versionId?: string,
-): BucketEncryption {
-  const b = bucketRecord(world, bucket);
-  const versions = b ? own(b.objects, key) : undefined;
-  const v = (versionId === undefined ? versions?.[0] : versions?.find((x) => x.versionId === versionId)) as
-    | (S3ObjectVersion & VersionExtras)
-    | undefined;
-  return v?.sse ?? bucketEncryptionOf(world, bucket);
+  return own(s3State(world).buckets, bucket);
 }
 
 export interface PutBucketInput {
@@ -74,16 +20,15 @@ export interface PutBucketInput {
   owner: string;
   region: string;
   versioning?: 'Enabled' | 'Suspended';
-  encryption?: BucketEncryption;
-  managedBy?: { stackId: string; logicalId: string };
+  encryption?: S3Encryption;
   now: number;
 }
 
 /** Creates a bucket (or updates its configuration, keeping its objects), as a stack's `AWS::S3::Bucket`. */
 export function putBucket(world: World, input: PutBucketInput): void {
   const buckets = s3State(world).buckets;
-  const existing = bucketRecord(world, input.name);
-  const record: S3Bucket & BucketExtras = existing ?? {
+  const existing = bucketOf(world, input.name);
+  const record: S3Bucket = existing ?? {
     owner: input.owner,
     region: input.region,
     createdAt: input.now,
@@ -92,26 +37,21 @@ export function putBucket(world: World, input: PutBucketInput): void {
   if (input.versioning !== undefined) record.versioning = input.versioning;
   if (input.encryption !== undefined) record.encryption = input.encryption;
   else delete record.encryption;
-  if (input.managedBy !== undefined) record.managedBy = input.managedBy;
   if (!existing) setOwn(buckets, input.name, record);
 }
 
-/** Deletes a bucket (CloudFormation's delete fails on a non-empty bucket; the caller checks). */
+/** Deletes a bucket when it holds no object version (S3 answers BucketNotEmpty otherwise); returns whether it did. */
 export function deleteBucket(world: World, name: string): boolean {
   const buckets = s3State(world).buckets;
-  if (!own(buckets, name)) return false;
+  const bucket = own(buckets, name);
+  if (!bucket || Object.values(bucket.objects).some((versions) => versions.length > 0)) return false;
   delete buckets[name];
   return true;
 }
 
-/** Whether a bucket holds any object version (DeleteBucket answers BucketNotEmpty then). */
-export function bucketHasObjects(world: World, name: string): boolean {
-  const b = bucketRecord(world, name);
-  return b !== undefined && Object.values(b.objects).some((versions) => versions.length > 0);
-}
-
+/** Sets (or with undefined removes) a bucket's policy JSON text. */
 export function putBucketPolicy(world: World, bucket: string, policy: string | undefined): boolean {
-  const b = bucketRecord(world, bucket);
+  const b = bucketOf(world, bucket);
   if (!b) return false;
   if (policy === undefined) delete b.policy;
   else b.policy = policy;

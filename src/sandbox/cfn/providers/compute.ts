@@ -5,9 +5,14 @@
  * local engine (src/sandbox/services/lambda-registry.ts) and a state machine is created in the
  * local engine with its resolved definition and substitutions.
  */
-import { deleteFunction, functionArnOf, handlerIdOf, putFunction } from '../../services/lambda-registry';
+import { handlerIdOf } from '../../services/lambda-handlers';
+import { deleteFunction, putFunction } from '../../services/lambda-state';
 import { engineFor } from '../../services/stepfunctions';
 import { passRole, type ResourceProvider, str, tagContext } from './types';
+
+function functionArnOf(accountId: string, region: string, name: string): string {
+  return `arn:aws:lambda:${region}:${accountId}:function:${name}`;
+}
 
 export const functionProvider: ResourceProvider = {
   type: 'AWS::Lambda::Function',
@@ -43,7 +48,9 @@ export const functionProvider: ResourceProvider = {
       ...(handlerId ? { handlerId } : {}),
       environment: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
       ...(str(props.Runtime) ? { runtime: str(props.Runtime) as string } : {}),
-      ...(str(props.Handler) ? { handler: str(props.Handler) as string } : {}),
+      // Lambda's defaults: 3 seconds, 128 MB (Lambda Developer Guide, configuration-function-common).
+      timeoutSeconds: props.Timeout === undefined ? 3 : Number(props.Timeout),
+      memorySize: props.MemorySize === undefined ? 128 : Number(props.MemorySize),
       managedBy: { stackId: ref.stackId, logicalId: ref.logicalId },
     });
   },

@@ -181,7 +181,6 @@ export const aliasProvider: ResourceProvider = {
       region: ref.region,
       name: ref.physicalId,
       targetKeyId: target,
-      managedBy: { stackId: ref.stackId, logicalId: ref.logicalId },
     });
   },
   remove(_props, ref) {

@@ -6,13 +6,8 @@
  * another bucket holds fails with "<name> already exists" (HandlerErrorCode AlreadyExists).
  */
 import type { AuthorizationSpec } from '../../iam/authorize';
-import {
-  type BucketEncryption,
-  bucketOf,
-  deleteBucket,
-  putBucket,
-  putBucketPolicy,
-} from '../../services/s3-resources';
+import { bucketOf, deleteBucket, putBucket, putBucketPolicy } from '../../services/s3-resources';
+import type { S3Encryption, SseAlgorithm } from '../../services/s3-state';
 import { list, policyText, type ResourceProvider, str, tagContext } from './types';
 
 const CONFIG_CALLS: Array<[string, string]> = [
@@ -26,17 +21,28 @@ const CONFIG_CALLS: Array<[string, string]> = [
   ['Tags', 's3:PutBucketTagging'],
 ];
 
-function encryptionOf(props: Record<string, unknown>): BucketEncryption | undefined {
+function encryptionOf(
+  props: Record<string, unknown>,
+  accountId: string,
+  region: string,
+): S3Encryption | undefined {
   const rule = list<Record<string, unknown>>(
     (props.BucketEncryption as Record<string, unknown> | undefined)?.ServerSideEncryptionConfiguration,
   )[0];
   const byDefault = rule?.ServerSideEncryptionByDefault as Record<string, unknown> | undefined;
   const algorithm = str(byDefault?.SSEAlgorithm);
   if (!algorithm) return undefined;
-  const out: BucketEncryption = { algorithm: algorithm as BucketEncryption['algorithm'] };
+  const out: S3Encryption = {
+    sseAlgorithm: algorithm as SseAlgorithm,
+    bucketKeyEnabled: rule?.BucketKeyEnabled === true || rule?.BucketKeyEnabled === 'true',
+  };
   const key = str(byDefault?.KMSMasterKeyID);
-  if (key) out.kmsKeyId = key;
-  if (rule?.BucketKeyEnabled === true || rule?.BucketKeyEnabled === 'true') out.bucketKeyEnabled = true;
+  // S3 keeps the key as an ARN (a bare key id means a key of the bucket's account and region).
+  if (key)
+    out.kmsKeyId =
+      key.startsWith('arn:') || key.startsWith('alias/')
+        ? key
+        : `arn:aws:kms:${region}:${accountId}:key/${key}`;
   return out;
 }
 
@@ -72,14 +78,13 @@ export const bucketProvider: ResourceProvider = {
   },
   apply(props, ref) {
     const versioning = str((props.VersioningConfiguration as Record<string, unknown> | undefined)?.Status);
-    const encryption = encryptionOf(props);
+    const encryption = encryptionOf(props, ref.accountId, ref.region);
     putBucket(ref.world, {
       name: ref.physicalId,
       owner: ref.accountId,
       region: ref.region,
       ...(versioning === 'Enabled' || versioning === 'Suspended' ? { versioning } : {}),
       ...(encryption ? { encryption } : {}),
-      managedBy: { stackId: ref.stackId, logicalId: ref.logicalId },
       now: ref.now,
     });
   },
