@@ -63,7 +63,7 @@ export function templateReadAllowed(
   );
   if (get.decision.effect !== 'Allow') return false;
   const encryption = objectEncryptionOf(world, location.bucket, location.key, location.versionId);
-  if (!encryption || !encryption.sseAlgorithm.startsWith('aws:kms')) return true;
+  if (!encryption?.sseAlgorithm.startsWith('aws:kms')) return true;
   // No key named: the AWS managed key aws/s3, whose policy serves its own account only.
   const key = kmsKeyFacts(world, encryption.kmsKeyId ?? 'alias/aws/s3', bucket.region, owner);
   if (key.policy === undefined) return false;
