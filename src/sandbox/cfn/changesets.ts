@@ -19,7 +19,7 @@ import {
 } from './common';
 import { currentDrift, renderDriftValue } from './drift';
 import { partitionOf } from './intrinsics';
-import { type GivenParameter, resolveParameters } from './parameters';
+import { type GivenParameter, resolveParameters, ssmParameter } from './parameters';
 import { durationOr, planStack, type ResourceDiff, sameValue } from './plan';
 import { stableUuid } from './resource-types';
 import {
@@ -248,6 +248,7 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
     source.template,
     params.Parameters as GivenParameter[] | undefined,
     previous,
+    (name) => ssmParameter(env.world, env.accountId, env.region, name),
   );
   const tags = (v: unknown): StackTag[] =>
     asArray(v as StackTag[] | undefined).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));

@@ -134,6 +134,10 @@ export function evalContext(
     resourceAttribute: (id, attribute) => {
       const r = physical[id];
       if (!r?.physicalId) return undefined;
+      // A role's ARN carries its Path (`arn:aws:iam::A:role/stackfleet/target-access/Name`).
+      const path = template.Resources[id]?.Properties?.Path;
+      if (r.type === 'AWS::IAM::Role' && attribute === 'Arn' && typeof path === 'string' && path !== '/')
+        return `arn:${where.region.startsWith('cn-') ? 'aws-cn' : 'aws'}:iam::${where.accountId}:role${path}${r.physicalId}`;
       return attributeOf(r.type, r.physicalId, attribute, where);
     },
     importValue: (name) => env.target.exports[name]?.value,

@@ -21,7 +21,7 @@ import {
   validationError,
 } from './common';
 import { partitionOf } from './intrinsics';
-import { type GivenParameter, isNoEcho, resolveParameters } from './parameters';
+import { type GivenParameter, isNoEcho, resolveParameters, ssmParameter } from './parameters';
 import {
   planStack,
   sameValue,
@@ -301,7 +301,12 @@ export function createStack(env: OpEnv, params: Record<string, unknown>): { Stac
   const source = readTemplateSource(env, params);
   const capabilities = asArray(params.Capabilities as string[] | undefined);
   checkCapabilities(source.template, capabilities);
-  const resolved = resolveParameters(source.template, params.Parameters as GivenParameter[] | undefined);
+  const resolved = resolveParameters(
+    source.template,
+    params.Parameters as GivenParameter[] | undefined,
+    undefined,
+    (name) => ssmParameter(env.world, env.accountId, env.region, name),
+  );
   const config: StackConfig = {
     templateHash: source.hash,
     parameters: resolved.values,
@@ -365,6 +370,7 @@ export function updateStack(env: OpEnv, params: Record<string, unknown>): { Stac
     source.template,
     params.Parameters as GivenParameter[] | undefined,
     stack.config.parameters,
+    (name) => ssmParameter(env.world, env.accountId, env.region, name),
   );
   const config: StackConfig = {
     templateHash: source.hash,
