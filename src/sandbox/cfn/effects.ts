@@ -95,6 +95,24 @@ function cdkPathOf(world: SandboxWorld, config: StackConfig, logicalId: string):
   return typeof path === 'string' ? path : undefined;
 }
 
+const reported = new Set<string>();
+
+/**
+ * Runs one effect. An effect that throws (a state machine definition the local engine refuses) is
+ * a limit of the sandbox, not a failure of the stack, which CloudFormation already reported as
+ * complete: it is reported once per type and message, and the other resources still take effect.
+ */
+function guarded(type: string, effect: () => void): void {
+  try {
+    effect();
+  } catch (error) {
+    const message = `${type}: ${error instanceof Error ? error.message : String(error)}`;
+    if (reported.has(message)) return;
+    reported.add(message);
+    process.emitWarning(`a stack's ${message} did not take effect in the sandbox`, 'SandboxEffectWarning');
+  }
+}
+
 /** Reconciles the service state with a stack whose operation just settled. */
 export function applyStackEffects(world: SandboxWorld, stack: StackRecord, from: SettledFrom): void {
   const after = finalResources(stack);
@@ -133,7 +151,9 @@ export function applyStackEffects(world: SandboxWorld, stack: StackRecord, from:
     );
   for (const id of removals) {
     const r = before[id] as ResourceRecord & { physicalId: string };
-    providerFor(r.type)?.remove?.(beforeProps[id] ?? {}, ref(id, r.physicalId, from.config));
+    guarded(r.type, () =>
+      providerFor(r.type)?.remove?.(beforeProps[id] ?? {}, ref(id, r.physicalId, from.config)),
+    );
   }
   // Applies: what exists now and is new or changed (roles before their policies).
   const applies = afterIds.sort(
@@ -145,7 +165,9 @@ export function applyStackEffects(world: SandboxWorld, stack: StackRecord, from:
     const samePhysical = exists(was) && was.physicalId === r.physicalId;
     const previous = samePhysical ? beforeProps[id] : undefined;
     if (previous && sameValue(previous, afterProps[id])) continue;
-    providerFor(r.type)?.apply?.(afterProps[id] ?? {}, ref(id, r.physicalId, stack.config), previous);
+    guarded(r.type, () =>
+      providerFor(r.type)?.apply?.(afterProps[id] ?? {}, ref(id, r.physicalId, stack.config), previous),
+    );
   }
 }
 

@@ -5,9 +5,11 @@
  * local engine (src/sandbox/services/lambda-registry.ts) and a state machine is created in the
  * local engine with its resolved definition and substitutions.
  */
+import type { AuthorizationSpec } from '../../iam/authorize';
 import { handlerIdOf } from '../../services/lambda-handlers';
 import { deleteFunction, putFunction } from '../../services/lambda-state';
 import { engineFor } from '../../services/stepfunctions';
+import type { PlanView } from '../plan-view';
 import { passRole, type ResourceProvider, str, tagContext } from './types';
 
 function functionArnOf(accountId: string, region: string, name: string): string {
@@ -64,6 +66,16 @@ export const functionProvider: ResourceProvider = {
   },
 };
 
+function objectRead(view: PlanView | undefined, bucket: string, key: string): AuthorizationSpec {
+  const b = view?.bucket(bucket);
+  return {
+    action: 's3:GetObject',
+    resource: `arn:aws:s3:::${bucket}/${key}`,
+    ...(b ? { resourceAccountId: b.owner, resourcePolicyMode: 'standard' as const } : {}),
+    ...(b?.policy !== undefined ? { resourcePolicy: b.policy } : {}),
+  };
+}
+
 /** The definition with `${Name}` substitutions filled (Step Functions' DefinitionSubstitutions). */
 export function substituteDefinition(
   definition: string,
@@ -100,9 +112,16 @@ export const stateMachineProvider: ResourceProvider = {
   type: 'AWS::StepFunctions::StateMachine',
   service: 'Sfn',
   deniedStatus: 400,
-  calls(phase, props, ref) {
+  calls(phase, props, ref, _previous, view) {
     const arn = ref.physicalId;
     if (phase === 'delete') return [{ action: 'states:DeleteStateMachine', resource: arn }];
+    // A DefinitionS3Location is read by the handler with the acting principal (s3:GetObject; the
+    // resource schema's create permissions list it).
+    const location = props.DefinitionS3Location as { Bucket?: unknown; Key?: unknown } | undefined;
+    const read =
+      location && typeof location.Bucket === 'string' && typeof location.Key === 'string'
+        ? [objectRead(view, location.Bucket, location.Key)]
+        : [];
     return [
       {
         action: phase === 'create' ? 'states:CreateStateMachine' : 'states:UpdateStateMachine',
@@ -110,6 +129,7 @@ export const stateMachineProvider: ResourceProvider = {
         context: tagContext(props.Tags),
       },
       ...passRole(str(props.RoleArn), 'states.amazonaws.com'),
+      ...read,
     ];
   },
   apply(props, ref) {
