@@ -87,7 +87,10 @@ async function deploy(template: string) {
   const trailFailure = events.find(
     (e) => e.LogicalResourceId === 'Trail' && e.ResourceStatus === 'CREATE_FAILED',
   );
-  return { world, status: stack?.StackStatus, trailFailure: trailFailure?.ResourceStatusReason };
+  const failureOf = (logicalId: string) =>
+    events.find((e) => e.LogicalResourceId === logicalId && e.ResourceStatus === 'CREATE_FAILED')
+      ?.ResourceStatusReason;
+  return { world, status: stack?.StackStatus, trailFailure: trailFailure?.ResourceStatusReason, failureOf };
 }
 
 describe('CloudTrail checks its key and its CloudWatch Logs role when the trail is created', () => {
@@ -120,5 +123,17 @@ describe('CloudTrail checks its key and its CloudWatch Logs role when the trail 
     expect(keys.map((k) => JSON.parse(k.policy).Statement.map((s: { Sid?: string }) => s.Sid))).toEqual([
       expect.arrayContaining(['CloudTrailEncryptsLogs', 'CloudTrailDescribesKey']),
     ]);
+  });
+
+  it('a key policy without the CloudWatch Logs statement fails the encrypted log group (CloudWatch Logs User Guide, encrypt-log-data-kms)', async () => {
+    const logsPrincipal = 'Principal: { Service: !Sub "logs.${AWS::Region}.amazonaws.com" }';
+    const fixed = withPlainLogsRoleTrust(withSeparateDescribeKey(BASELINE));
+    if (!fixed.includes(logsPrincipal)) throw new Error('baseline.yaml changed: update this test');
+    const withoutLogs = fixed.replace(logsPrincipal, 'Principal: { Service: "nobody.amazonaws.com" }');
+    const { status, failureOf } = await deploy(withoutLogs);
+    expect(status).toBe('ROLLBACK_COMPLETE');
+    expect(failureOf('TrailLogGroup')).toMatch(
+      /The specified KMS key does not exist or is not allowed to be used with Arn 'arn:aws:logs:eu-west-1:222222222222:log-group:[^']+' \(Service: CloudWatchLogs, Status Code: 400, .*HandlerErrorCode: AccessDenied\)$/,
+    );
   });
 });

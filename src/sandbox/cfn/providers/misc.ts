@@ -5,6 +5,8 @@
  * and Step Functions state machines (which also take effect in the sandbox) are in compute.ts.
  */
 import type { AuthorizationSpec } from '../../iam/authorize';
+import { decide } from '../../iam/authorize';
+import { servicePrincipal } from '../../iam/principal';
 import { passRole, type ResourceProvider, str, tagContext } from './types';
 
 function simple(
@@ -51,6 +53,44 @@ export const logGroupProvider: ResourceProvider = {
     if (phase === 'update' && str(props.KmsKeyId))
       specs.push({ action: 'logs:AssociateKmsKey', resource: arn });
     return specs;
+  },
+  /**
+   * A group encrypted with a customer managed key: CloudWatch Logs uses the key as
+   * `logs.<region>.amazonaws.com` with the encryption context `aws:logs:arn` = the group's ARN, so
+   * the key policy must allow that (CloudWatch Logs User Guide, encrypt-log-data-kms); otherwise
+   * AccessDeniedException "The specified KMS key does not exist or is not allowed to be used with
+   * Arn '<group ARN>'" (the text AWS users report, hashicorp/terraform-provider-aws#29282).
+   */
+  rules(phase, props, ref, view) {
+    const keyRef = str(props.KmsKeyId);
+    if (phase === 'delete' || !keyRef) return undefined;
+    const groupArn = `arn:aws:logs:${ref.region}:${ref.accountId}:log-group:${ref.physicalId}`;
+    const key = view.key(keyRef);
+    const allowed =
+      key !== undefined &&
+      decide(
+        ref.world,
+        servicePrincipal(`logs.${ref.region}.amazonaws.com`),
+        {
+          action: 'kms:GenerateDataKey',
+          resource: key.arn,
+          resourceAccountId: key.accountId,
+          resourcePolicy: key.policy,
+          resourcePolicyMode: 'kms',
+          context: {
+            'kms:EncryptionContext:aws:logs:arn': groupArn,
+            'kms:EncryptionContextKeys': ['aws:logs:arn'],
+          },
+        },
+        { region: ref.region, now: ref.now },
+      ).decision.effect === 'Allow';
+    if (allowed) return undefined;
+    return {
+      message: `The specified KMS key does not exist or is not allowed to be used with Arn '${groupArn}'`,
+      service: 'CloudWatchLogs',
+      status: 400,
+      handlerErrorCode: 'AccessDenied',
+    };
   },
   reads(_props, ref) {
     return [
