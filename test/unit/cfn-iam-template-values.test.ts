@@ -51,6 +51,44 @@ describe('SSM parameter types', () => {
   });
 });
 
+describe('template Rules (CDK CheckBootstrapVersion)', () => {
+  const withRule = `${SSM_TEMPLATE}Rules:
+  CheckBootstrapVersion:
+    Assertions:
+      - Assert:
+          Fn::Not:
+            - Fn::Contains:
+                - ["1", "2", "3", "4", "5"]
+                - Ref: BootstrapVersion
+        AssertDescription: CDK bootstrap stack version 6 required. Please run 'cdk bootstrap' with a recent version of the CDK CLI.
+`;
+  const worldWithVersion = (version: string) => {
+    const world = createTestWorld();
+    world.state.ssm = {
+      parameters: { '222222222222/eu-west-1': { '/cdk-bootstrap/hnb659fds/version': version } },
+    };
+    return cfnCaller(world);
+  };
+
+  it('refuse the call with the assertion description when an assertion is false', async () => {
+    await expect(
+      worldWithVersion('5')('CreateStack', { StackName: 'admin', TemplateBody: withRule }),
+    ).rejects.toMatchObject({
+      code: 'ValidationError',
+      message:
+        "CDK bootstrap stack version 6 required. Please run 'cdk bootstrap' with a recent version of the CDK CLI.",
+    });
+  });
+
+  it('let it through when the assertions hold', async () => {
+    const created = await worldWithVersion('21')<{ StackId: string }>('CreateStack', {
+      StackName: 'admin',
+      TemplateBody: withRule,
+    });
+    expect(created.StackId).toContain('stack/admin/');
+  });
+});
+
 describe('a role with a Path', () => {
   it('has the path in its ARN (Fn::GetAtt Arn)', async () => {
     const world = createTestWorld();

@@ -22,6 +22,7 @@ import { partitionOf } from './intrinsics';
 import { type GivenParameter, resolveParameters, ssmParameter } from './parameters';
 import { durationOr, planStack, type ResourceDiff, sameValue } from './plan';
 import { stableUuid } from './resource-types';
+import { checkRules } from './rules';
 import {
   checkCapabilities,
   newStackRecord,
@@ -250,6 +251,7 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
     previous,
     (name) => ssmParameter(env.world, env.accountId, env.region, name),
   );
+  checkRules(source.template, resolved.typed);
   const tags = (v: unknown): StackTag[] =>
     asArray(v as StackTag[] | undefined).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));
   const config: StackConfig = {

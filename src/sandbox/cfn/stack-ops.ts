@@ -32,6 +32,7 @@ import {
   scheduleUpdate,
 } from './plan';
 import { stableUuid } from './resource-types';
+import { checkRules } from './rules';
 import { notePending } from './settle-due';
 import {
   type CfnSection,
@@ -307,6 +308,7 @@ export function createStack(env: OpEnv, params: Record<string, unknown>): { Stac
     undefined,
     (name) => ssmParameter(env.world, env.accountId, env.region, name),
   );
+  checkRules(source.template, resolved.typed);
   const config: StackConfig = {
     templateHash: source.hash,
     parameters: resolved.values,
@@ -372,6 +374,7 @@ export function updateStack(env: OpEnv, params: Record<string, unknown>): { Stac
     stack.config.parameters,
     (name) => ssmParameter(env.world, env.accountId, env.region, name),
   );
+  checkRules(source.template, resolved.typed);
   const config: StackConfig = {
     templateHash: source.hash,
     parameters: resolved.values,

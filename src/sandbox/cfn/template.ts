@@ -58,6 +58,8 @@ export interface ParsedTemplate {
   Resources: Record<string, TemplateResource>;
   Outputs: Record<string, TemplateOutput>;
   Transform?: TemplateValue;
+  /** Template rules (assertions on parameter values), checked when an operation starts. */
+  Rules?: Record<string, TemplateValue>;
   /** Set by the parser: the body was JSON (GetTemplate returns the body as given either way). */
   format: 'JSON' | 'YAML';
 }
@@ -260,6 +262,7 @@ function checkStructure(raw: Record<string, unknown>, format: 'JSON' | 'YAML'): 
   if (typeof raw.Description === 'string') template.Description = raw.Description;
   if (raw.Metadata !== undefined) template.Metadata = raw.Metadata as TemplateValue;
   if (raw.Transform !== undefined) template.Transform = raw.Transform as TemplateValue;
+  if (isMap(raw.Rules)) template.Rules = raw.Rules as Record<string, TemplateValue>;
   checkReferences(template);
   return template;
 }
