@@ -13,7 +13,7 @@ import type { ParsedTemplate, TemplateValue } from './template';
 type Value = string | string[] | boolean | undefined;
 const UNKNOWN = Symbol('unknown');
 
-function valueOf(
+function ruleValue(
   v: TemplateValue | undefined,
   params: Record<string, string | string[]>,
 ): Value | typeof UNKNOWN {
@@ -21,13 +21,13 @@ function valueOf(
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) {
-    const items = v.map((x) => valueOf(x, params));
+    const items = v.map((x) => ruleValue(x, params));
     if (items.includes(UNKNOWN)) return UNKNOWN;
     return items.flatMap((x) => (Array.isArray(x) ? x : [String(x)]));
   }
   const [fn, arg] = Object.entries(v)[0] ?? [];
   if (fn === 'Ref' && typeof arg === 'string') return params[arg];
-  if (fn !== undefined && fn.startsWith('Fn::')) {
+  if (fn?.startsWith('Fn::')) {
     const result = holds(v, params);
     return result === UNKNOWN ? UNKNOWN : result;
   }
@@ -66,26 +66,26 @@ function holds(expr: TemplateValue, params: Record<string, string | string[]>): 
         false,
       );
     case 'Fn::Equals': {
-      const a = valueOf(args[0], params);
-      const b = valueOf(args[1], params);
+      const a = ruleValue(args[0], params);
+      const b = ruleValue(args[1], params);
       if (a === UNKNOWN || b === UNKNOWN) return UNKNOWN;
       return JSON.stringify(a) === JSON.stringify(b);
     }
     case 'Fn::Contains': {
-      const haystack = list(valueOf(args[0], params));
-      const needle = valueOf(args[1], params);
+      const haystack = list(ruleValue(args[0], params));
+      const needle = ruleValue(args[1], params);
       if (haystack === UNKNOWN || needle === UNKNOWN) return UNKNOWN;
       return haystack.includes(String(needle));
     }
     case 'Fn::EachMemberEquals': {
-      const members = list(valueOf(args[0], params));
-      const value = valueOf(args[1], params);
+      const members = list(ruleValue(args[0], params));
+      const value = ruleValue(args[1], params);
       if (members === UNKNOWN || value === UNKNOWN) return UNKNOWN;
       return members.every((m) => m === String(value));
     }
     case 'Fn::EachMemberIn': {
-      const members = list(valueOf(args[0], params));
-      const allowed = list(valueOf(args[1], params));
+      const members = list(ruleValue(args[0], params));
+      const allowed = list(ruleValue(args[1], params));
       if (members === UNKNOWN || allowed === UNKNOWN) return UNKNOWN;
       return members.every((m) => allowed.includes(m));
     }
