@@ -312,4 +312,57 @@ describe('what a stack creates takes effect', () => {
       'reports/2026/*',
     );
   });
+
+  it('without a RoleARN the resources are made with the caller own permissions, through CloudFormation (aws:CalledVia)', async () => {
+    const { sandbox, world } = await openWorld();
+    // Allowed to create roles only through CloudFormation (IAM User Guide, aws:CalledVia).
+    givenRole(
+      world,
+      MEMBER,
+      'Builder',
+      { Version: '2012-10-17', Statement: [] },
+      {
+        Stacks: allow('cloudformation:*'),
+        RolesViaCfn: allow(['iam:CreateRole', 'iam:PutRolePolicy'], '*', {
+          'ForAnyValue:StringEquals': { 'aws:CalledVia': 'cloudformation.amazonaws.com' },
+        } as never),
+      },
+    );
+    givenRole(
+      world,
+      MEMBER,
+      'Viewer',
+      { Version: '2012-10-17', Statement: [] },
+      { Stacks: allow('cloudformation:*') },
+    );
+    const params = { TemplateBody: ROLE_TEMPLATE, Capabilities: ['CAPABILITY_NAMED_IAM'] };
+    await cfnAs(sandbox, sessionOf(MEMBER, 'Builder'), 'CreateStack', { StackName: 'built', ...params });
+    await cfnAs(sandbox, sessionOf(MEMBER, 'Viewer'), 'CreateStack', {
+      StackName: 'viewed',
+      ...params,
+      TemplateBody: ROLE_TEMPLATE.replace('StackFleet-App', 'StackFleet-Other'),
+    });
+    later(world);
+    const statusOf = async (who: string, name: string) =>
+      (
+        await cfnAs<{ Stacks: Array<{ StackStatus: string }> }>(
+          sandbox,
+          sessionOf(MEMBER, who),
+          'DescribeStacks',
+          {
+            StackName: name,
+          },
+        )
+      ).Stacks[0]?.StackStatus;
+    expect(await statusOf('Builder', 'built')).toBe('CREATE_COMPLETE');
+    expect(await statusOf('Viewer', 'viewed')).toBe('ROLLBACK_COMPLETE');
+    const events = (
+      await cfnAs<{ StackEvents: Resource[] }>(sandbox, sessionOf(MEMBER, 'Viewer'), 'DescribeStackEvents', {
+        StackName: 'viewed',
+      })
+    ).StackEvents;
+    expect(events.find((e) => e.ResourceStatus === 'CREATE_FAILED')?.ResourceStatusReason).toContain(
+      `User: arn:aws:sts::${MEMBER}:assumed-role/Viewer/test is not authorized to perform: iam:CreateRole`,
+    );
+  });
 });
