@@ -6,6 +6,7 @@
  */
 import { AwsError } from '../types';
 import {
+  actorFor,
   asArray,
   asBool,
   checkStackName,
@@ -18,9 +19,10 @@ import {
 } from './common';
 import { currentDrift, renderDriftValue } from './drift';
 import { partitionOf } from './intrinsics';
-import { type GivenParameter, resolveParameters } from './parameters';
+import { type GivenParameter, resolveParameters, ssmParameter } from './parameters';
 import { durationOr, planStack, type ResourceDiff, sameValue } from './plan';
 import { stableUuid } from './resource-types';
+import { checkRules } from './rules';
 import {
   checkCapabilities,
   newStackRecord,
@@ -247,7 +249,9 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
     source.template,
     params.Parameters as GivenParameter[] | undefined,
     previous,
+    (name) => ssmParameter(env.world, env.accountId, env.region, name),
   );
+  checkRules(source.template, resolved.typed);
   const tags = (v: unknown): StackTag[] =>
     asArray(v as StackTag[] | undefined).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));
   const config: StackConfig = {
@@ -263,6 +267,9 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
   };
   const roleARN = params.RoleARN ?? (type === 'UPDATE' ? stack?.config.roleARN : undefined);
   if (roleARN) config.roleARN = String(roleARN);
+  // CloudFormation assumes the service role when it makes the change set (AWS Knowledge Center,
+  // cloudformation-role-arn-error: "Update a stack when AWS CloudFormation creates a change set").
+  actorFor(env, config.roleARN);
 
   const isNewStack = !stack;
   if (!stack) {
@@ -389,7 +396,7 @@ function changeSetStatus(cs: ChangeSetRecord, now: number): { status: string; ex
 export function describeChangeSet(env: OpEnv, params: Record<string, unknown>): Record<string, unknown> {
   const cs = findChangeSet(env, params);
   const stack = env.target.stacks[cs.stackId];
-  if (stack) settleStack(env.target, stack, env.now);
+  if (stack) settleStack(env.target, stack, env.now, env.world);
   const { status, execution } = changeSetStatus(cs, env.now);
   const includeValues = asBool(params.IncludePropertyValues) ?? false;
   const all = status === 'CREATE_COMPLETE' ? cs.changes : [];
@@ -458,6 +465,7 @@ export function executeChangeSet(env: OpEnv, params: Record<string, unknown>): R
   const typed = typedParameters(template, cs.config.parameters);
   const disableRollback = asBool(params.DisableRollback) ?? false;
   const config = { ...cs.config, disableRollback };
+  env.actor = actorFor(env, config.roleARN);
   if (cs.type === 'IMPORT') {
     if (stackStatusAt(stack, env.now).status !== 'REVIEW_IN_PROGRESS') requireUpdatable(stack, env.now);
     startImport(env, stack, {
@@ -503,7 +511,7 @@ export function executeChangeSet(env: OpEnv, params: Record<string, unknown>): R
 export function deleteChangeSet(env: OpEnv, params: Record<string, unknown>): Record<string, never> {
   const cs = findChangeSet(env, params);
   const stack = env.target.stacks[cs.stackId];
-  if (stack) settleStack(env.target, stack, env.now);
+  if (stack) settleStack(env.target, stack, env.now, env.world);
   if (cs.executionStatus === 'EXECUTE_IN_PROGRESS') {
     throw new AwsError('InvalidChangeSetStatus', `Cannot delete ChangeSet in status ${cs.executionStatus}`);
   }

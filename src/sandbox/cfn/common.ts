@@ -6,6 +6,7 @@
 import type { OperationContext } from '../types';
 import { AwsError } from '../types';
 import { seedPreexistingStacks } from './faults';
+import { type Acting, callerOf, forwardAccess, resourceActor } from './iam-env';
 import type { PlanEnv } from './plan';
 import {
   type CfnSection,
@@ -17,6 +18,7 @@ import {
   targetOf,
 } from './state';
 import { type ParsedTemplate, parseTemplate, templateHash } from './template';
+import { authorizeTemplateRead } from './template-access';
 
 /** Limits AWS enforces on template sources. */
 export const TEMPLATE_BODY_MAX_BYTES = 51_200;
@@ -45,6 +47,14 @@ export function opEnv(ctx: OperationContext): OpEnv {
     region,
     now: ctx.now(),
   };
+}
+
+/**
+ * Who makes an operation's resource calls: CloudFormation assumes `roleArn` (throws AWS's
+ * "Role ... is invalid or cannot be assumed"), or uses the caller's forward access session.
+ */
+export function actorFor(env: OpEnv, roleArn: string | undefined): Acting {
+  return resourceActor(env.world, callerOf(env.ctx), roleArn, env.region, env.now);
 }
 
 export function validationError(message: string): AwsError {
@@ -79,14 +89,14 @@ export function findStack(env: OpEnv, nameOrId: string | undefined): StackRecord
   let stack: StackRecord | undefined;
   if (isStackArn(nameOrId)) {
     stack = target.stacks[nameOrId];
-    if (stack) settleStack(target, stack, env.now);
+    if (stack) settleStack(target, stack, env.now, env.world);
     return stack;
   }
   const id = target.byName[nameOrId];
   if (!id) return undefined;
   stack = target.stacks[id];
   if (!stack) return undefined;
-  settleStack(target, stack, env.now);
+  settleStack(target, stack, env.now, env.world);
   if (stack.status === 'DELETE_COMPLETE') return undefined;
   return stack;
 }
@@ -105,7 +115,7 @@ export function requireStack(env: OpEnv, nameOrId: string | undefined): StackRec
 
 /** Settles every stack of the target (ListStacks/DescribeStacks need current statuses). */
 export function settleAll(env: OpEnv): void {
-  for (const stack of Object.values(env.target.stacks)) settleStack(env.target, stack, env.now);
+  for (const stack of Object.values(env.target.stacks)) settleStack(env.target, stack, env.now, env.world);
 }
 
 /** Stores a template body once per content and returns its hash. */
@@ -198,6 +208,8 @@ export function readTemplateSource(
     body = templateBody(env.section, previous.pending?.config?.templateHash ?? previous.config.templateHash);
   } else if (params.TemplateURL !== undefined) {
     const location = parseTemplateUrl(params.TemplateURL);
+    // CloudFormation reads the object with the caller's credentials (template-access.ts).
+    authorizeTemplateRead(env.world, forwardAccess(callerOf(env.ctx)), location);
     const object = env.world.readObject(location.bucket, location.key, location.versionId);
     if (!object)
       throw validationError('TemplateURL must reference a valid S3 object to which you have access.');

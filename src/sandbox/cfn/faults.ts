@@ -215,7 +215,7 @@ function liveStack(
   const id = target.byName[stackName] ?? (stackName.startsWith('arn:') ? stackName : undefined);
   const stack = id ? target.stacks[id] : undefined;
   if (!stack) throw new Error(`No stack ${stackName} in ${accountId}/${region}`);
-  settleStack(target, stack, world.now());
+  settleStack(target, stack, world.now(), world);
   return { s, stack };
 }
 
@@ -277,7 +277,7 @@ export function deleteStackOutOfBand(
     repairedDrift: [],
   };
   stack.deletedAt = now;
-  settleStack(targetOf(s, accountId, region), stack, now);
+  settleStack(targetOf(s, accountId, region), stack, now, world);
 }
 
 /** Puts a stack in a status directly (for tests of status handling): the stack settles there now. */

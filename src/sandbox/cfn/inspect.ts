@@ -34,7 +34,7 @@ export function listSandboxStacks(
   const out: SandboxStackSummary[] = [];
   for (const target of Object.values(section.targets)) {
     for (const stack of Object.values(target.stacks)) {
-      settleStack(target, stack, now);
+      settleStack(target, stack, now, world);
       const { status, reason } = stackStatusAt(stack, now);
       if (status === 'DELETE_COMPLETE' && !options.includeDeleted) continue;
       const config =

@@ -41,6 +41,7 @@ export function resolveParameters(
   template: ParsedTemplate,
   given: GivenParameter[] | undefined,
   previous?: Record<string, string>,
+  ssm?: (name: string) => string | undefined,
 ): ResolvedParameters {
   const declared = template.Parameters;
   const supplied: Record<string, string> = {};
@@ -79,10 +80,28 @@ export function resolveParameters(
   const values: Record<string, string> = {};
   const typed: Record<string, string | string[]> = {};
   const missing: string[] = [];
+  const unfetched: string[] = [];
   for (const [name, decl] of Object.entries(declared)) {
     const value = supplied[name] ?? scalar(decl.Default);
     if (value === undefined) {
       missing.push(name);
+      continue;
+    }
+    const ssmType = /^AWS::SSM::Parameter::Value<(.+)>$/.exec(decl.Type);
+    if (ssmType) {
+      // The value names a Systems Manager parameter; Ref gives the parameter's value, fetched
+      // when the operation starts (CloudFormation User Guide, parameters-section-structure,
+      // "SSM parameter types"). DescribeStacks keeps showing the name.
+      const fetched = ssm?.(value);
+      if (fetched === undefined) {
+        unfetched.push(value);
+        continue;
+      }
+      values[name] = value;
+      typed[name] =
+        isList(ssmType[1] as string) || (ssmType[1] as string) === 'CommaDelimitedList'
+          ? fetched.split(',').map((v) => v.trim())
+          : fetched;
       continue;
     }
     checkConstraints(name, decl, value);
@@ -90,6 +109,11 @@ export function resolveParameters(
     typed[name] = isList(decl.Type) ? (value === '' ? [] : value.split(',').map((v) => v.trim())) : value;
   }
   if (missing.length > 0) throw validation(`Parameters: [${missing.join(', ')}] must have values`);
+  if (unfetched.length > 0) {
+    throw validation(
+      `Unable to fetch parameters [${unfetched.join(',')}] from parameter store for this account.`,
+    );
+  }
   return { values, typed };
 }
 
@@ -148,4 +172,20 @@ function checkConstraints(name: string, decl: TemplateParameterDecl, value: stri
 export function isNoEcho(template: ParsedTemplate, name: string): boolean {
   const noEcho = template.Parameters[name]?.NoEcho;
   return noEcho === true || noEcho === 'true';
+}
+
+/**
+ * A Systems Manager parameter's value in the sandbox (world section `ssm`:
+ * `{ parameters: { "<account>/<region>": { "<name>": "<value>" } } }`, seeded by the sandbox's
+ * CDK bootstrap), or undefined when the account has no such parameter in that region.
+ */
+export function ssmParameter(
+  world: { state: Record<string, unknown> },
+  accountId: string,
+  region: string,
+  name: string,
+): string | undefined {
+  const section = world.state.ssm as { parameters?: Record<string, Record<string, string>> } | undefined;
+  const perTarget = section?.parameters?.[`${accountId}/${region}`];
+  return perTarget && Object.hasOwn(perTarget, name) ? perTarget[name] : undefined;
 }

@@ -7,6 +7,8 @@
  */
 import type { SandboxWorld } from '../types';
 import { AwsError } from '../types';
+import { type CheckedResource, resourceChecks, type WaveCheck } from './checks';
+import type { Acting } from './iam-env';
 import { containsUnresolved, type EvalContext, evaluateConditions, resolveValue } from './intrinsics';
 import { attributeOf, nameProperty, physicalIdFor, Recreation, recreationFor } from './resource-types';
 import {
@@ -39,6 +41,11 @@ export interface PlanEnv {
   accountId: string;
   region: string;
   now: number;
+  /**
+   * Who makes the resource calls of the operation being planned (the service role session or the
+   * caller's forward access session); absent: no plan-time checks (fault injection, seeding).
+   */
+  actor?: Acting;
 }
 
 export interface StackIdentity {
@@ -85,6 +92,8 @@ export interface StackPlan {
   order: string[];
   desired: Record<string, DesiredResource>;
   diffs: ResourceDiff[];
+  /** Resolved properties of the deployed configuration (updates; what plan-time checks compare). */
+  previousProperties?: Record<string, Record<string, unknown>>;
 }
 
 function stableStringify(value: unknown): string {
@@ -125,6 +134,10 @@ export function evalContext(
     resourceAttribute: (id, attribute) => {
       const r = physical[id];
       if (!r?.physicalId) return undefined;
+      // A role's ARN carries its Path (`arn:aws:iam::A:role/stackfleet/target-access/Name`).
+      const path = template.Resources[id]?.Properties?.Path;
+      if (r.type === 'AWS::IAM::Role' && attribute === 'Arn' && typeof path === 'string' && path !== '/')
+        return `arn:${where.region.startsWith('cn-') ? 'aws-cn' : 'aws'}:iam::${where.accountId}:role${path}${r.physicalId}`;
       return attributeOf(r.type, r.physicalId, attribute, where);
     },
     importValue: (name) => env.target.exports[name]?.value,
@@ -361,7 +374,9 @@ export function planStack(env: PlanEnv, input: PlanInput): StackPlan {
     if (old.physicalId !== undefined) diff.oldPhysicalId = old.physicalId;
     diffs.push(diff);
   }
-  return { template, conditions, order, desired, diffs };
+  return prev
+    ? { template, conditions, order, desired, diffs, previousProperties: oldProps }
+    : { template, conditions, order, desired, diffs };
 }
 
 /** Resolved properties of every active resource of a deployed stack (physical ids known). */
@@ -524,12 +539,16 @@ function resourceEvent(
   return event;
 }
 
+/** How long a handler takes to fail a refused call (the first API call is refused at once). */
+const REFUSAL_MS = 1000;
+
 function runWave(
   env: PlanEnv,
   phase: FaultPhase,
   items: WaveItem[],
   start: number,
   deadline = Number.POSITIVE_INFINITY,
+  check?: WaveCheck,
 ): WaveResult {
   const times = new Map<string, { start: number; end: number }>();
   const byId = new Map(items.map((i) => [i.logicalId, i]));
@@ -552,8 +571,32 @@ function runWave(
   const byEnd = [...items].sort(
     (a, b) => (times.get(a.logicalId)?.end ?? 0) - (times.get(b.logicalId)?.end ?? 0),
   );
-  let failure = pickFailure(env, phase, byEnd);
-  let failAt = failure ? (times.get(failure.logicalId)?.end ?? start) : Number.POSITIVE_INFINITY;
+  // Plan-time checks (IAM and service rules) in order of starting: the first refusal wins.
+  let refused: { logicalId: string; reason: string; at: number } | undefined;
+  if (check) {
+    const byStart = [...items].sort(
+      (a, b) => (times.get(a.logicalId)?.start ?? 0) - (times.get(b.logicalId)?.start ?? 0),
+    );
+    for (const item of byStart) {
+      const t = times.get(item.logicalId) as { start: number; end: number };
+      if (refused && t.start >= refused.at) break;
+      const completed = items
+        .filter((o) => o !== item && (times.get(o.logicalId)?.end ?? Number.POSITIVE_INFINITY) <= t.start)
+        .map((o) => o.logicalId);
+      const reason = check(item, t.start, completed);
+      if (reason === undefined) continue;
+      const at = t.start + Math.min(item.duration, REFUSAL_MS);
+      if (!refused || at < refused.at) refused = { logicalId: item.logicalId, reason, at };
+    }
+  }
+  const scenarioCandidates = refused
+    ? byEnd.filter((i) => (times.get(i.logicalId)?.end ?? 0) < (refused as { at: number }).at)
+    : byEnd;
+  const picked = pickFailure(env, phase, scenarioCandidates);
+  let failure: { logicalId: string; reason: string; at: number } | undefined = picked
+    ? { ...picked, at: times.get(picked.logicalId)?.end ?? start }
+    : refused;
+  let failAt = failure ? failure.at : Number.POSITIVE_INFINITY;
   const lastEnd =
     byEnd.length > 0 ? (times.get((byEnd[byEnd.length - 1] as WaveItem).logicalId)?.end ?? start) : start;
   // The deadline matters only if it comes before the wave would finish or fail on its own.
@@ -580,8 +623,8 @@ function runWave(
       events.push(resourceEvent(t.start, item, item.inProgress, item.initiatedReason, item.physicalId));
     }
     if (isFailed && failure) {
-      events.push(resourceEvent(t.end, item, item.failed, failure.reason, item.physicalId));
-      end = Math.max(end, t.end);
+      events.push(resourceEvent(failure.at, item, item.failed, failure.reason, item.physicalId));
+      end = Math.max(end, failure.at);
     } else if (t.end <= failAt) {
       events.push(resourceEvent(t.end, item, item.complete, undefined, item.physicalId));
       completed.push(item.logicalId);
@@ -596,7 +639,7 @@ function runWave(
   events.push(...cancellations);
   events.sort((a, b) => a.at - b.at);
   const result: WaveResult = { events, end, completed, cancelled, skipped };
-  if (failure) result.failed = failure;
+  if (failure) result.failed = { logicalId: failure.logicalId, reason: failure.reason };
   if (timedOut) result.timedOut = true;
   return result;
 }
@@ -691,6 +734,54 @@ function livePhysical(
   return out;
 }
 
+/** The plan-time checks of a wave of the operation (undefined when no actor is known). */
+function waveCheck(
+  base: OpBase,
+  template: ParsedTemplate,
+  parameters: Record<string, string | string[]>,
+  conditions: Record<string, boolean> | undefined,
+  physical: Record<string, { type: string; physicalId?: string }>,
+  resources: Record<string, CheckedResource>,
+): WaveCheck | undefined {
+  const { env, stack } = base;
+  if (!env.actor || Object.keys(resources).length === 0) return undefined;
+  const ctx = evalContext(env, stack, template, parameters, physical);
+  ctx.conditions = conditions ?? evaluateConditions(template, ctx);
+  return resourceChecks(env.world, {
+    actor: env.actor,
+    accountId: env.accountId,
+    region: env.region,
+    stackId: stack.stackId,
+    stackName: stack.stackName,
+    ctx,
+    resources,
+    seed: base.opId,
+  });
+}
+
+function cdkPath(template: ParsedTemplate, logicalId: string): string | undefined {
+  const metadata = template.Resources[logicalId]?.Metadata as Record<string, unknown> | undefined;
+  const path = metadata?.['aws:cdk:path'];
+  return typeof path === 'string' ? path : undefined;
+}
+
+function checked(
+  template: ParsedTemplate,
+  logicalId: string,
+  entry: Omit<CheckedResource, 'metadataPath' | 'rawProperties'> & {
+    rawProperties?: Record<string, unknown>;
+  },
+): CheckedResource {
+  const out: CheckedResource = {
+    ...entry,
+    rawProperties:
+      entry.rawProperties ?? ((template.Resources[logicalId]?.Properties ?? {}) as Record<string, unknown>),
+  };
+  const path = cdkPath(template, logicalId);
+  if (path) out.metadataPath = path;
+  return out;
+}
+
 export interface CreateInput {
   plan: StackPlan;
   config: StackConfig;
@@ -728,7 +819,26 @@ export function scheduleCreate(base: OpBase, input: CreateInput): ScheduledOpera
     input.config.timeoutInMinutes !== undefined && input.config.timeoutInMinutes > 0
       ? t0 + input.config.timeoutInMinutes * 60_000
       : Number.POSITIVE_INFINITY;
-  const wave = runWave(env, 'create', items, t0 + PHASE_GAP_MS, deadline);
+  const createPhysical: Record<string, { type: string; physicalId?: string }> = {};
+  const createChecked: Record<string, CheckedResource> = {};
+  for (const item of items) {
+    createPhysical[item.logicalId] = { type: item.type, physicalId: item.physicalId };
+    createChecked[item.logicalId] = checked(input.plan.template, item.logicalId, {
+      type: item.type,
+      phase: 'create',
+      rawProperties: (input.plan.desired[item.logicalId] as DesiredResource).rawProperties,
+      ...(item.physicalId !== undefined ? { physicalId: item.physicalId } : {}),
+    });
+  }
+  const check = waveCheck(
+    base,
+    input.plan.template,
+    input.parameters,
+    input.plan.conditions,
+    createPhysical,
+    createChecked,
+  );
+  const wave = runWave(env, 'create', items, t0 + PHASE_GAP_MS, deadline, check);
   for (const e of wave.events) events.push(e);
   const common = {
     config: input.config,
@@ -832,7 +942,39 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
     if (d.physicalId !== undefined) item.physicalId = d.physicalId;
     return item;
   });
-  const wave = runWave(env, 'update', items, t0 + PHASE_GAP_MS);
+  const updatePhysical: Record<string, { type: string; physicalId?: string }> = {};
+  for (const d of input.plan.diffs) {
+    if (d.action === 'Remove') continue;
+    updatePhysical[d.logicalId] = {
+      type: d.type,
+      physicalId: d.physicalId ?? base.resources[d.logicalId]?.physicalId,
+    };
+  }
+  const updateChecked: Record<string, CheckedResource> = {};
+  for (const d of acting) {
+    if (d.action === 'None') continue; // a drift revert re-applies the template: no new calls to check
+    const replace = d.replacement === 'True';
+    const entry: CheckedResource = checked(input.plan.template, d.logicalId, {
+      type: d.type,
+      phase: d.action === 'Add' || replace ? 'create' : 'update',
+      rawProperties: (input.plan.desired[d.logicalId] as DesiredResource).rawProperties,
+      ...(updatePhysical[d.logicalId]?.physicalId !== undefined
+        ? { physicalId: updatePhysical[d.logicalId]?.physicalId as string }
+        : {}),
+    });
+    const previous = input.plan.previousProperties?.[d.logicalId];
+    if (previous && d.action === 'Modify' && !replace) entry.previous = previous;
+    updateChecked[d.logicalId] = entry;
+  }
+  const updateCheck = waveCheck(
+    base,
+    input.plan.template,
+    input.parameters,
+    input.plan.conditions,
+    updatePhysical,
+    updateChecked,
+  );
+  const wave = runWave(env, 'update', items, t0 + PHASE_GAP_MS, Number.POSITIVE_INFINITY, updateCheck);
   for (const e of wave.events) events.push(e);
   const oldDeps = rawDependencies(input.previousTemplate);
   const newDeps = Object.fromEntries(Object.values(input.plan.desired).map((d) => [d.logicalId, d.deps]));
@@ -961,6 +1103,7 @@ export function scheduleDelete(
   base: OpBase,
   template: ParsedTemplate | undefined,
   retainResources: string[],
+  parameters: Record<string, string | string[]> = {},
 ): ScheduledOperation {
   const { env, stack } = base;
   const t0 = env.now;
@@ -978,7 +1121,29 @@ export function scheduleDelete(
       if (r.DeletionPolicy === 'Retain') retain.add(id);
   }
   const deps = template ? rawDependencies(template) : {};
-  const wave = runWave(env, 'delete', deleteItems(env, base.opId, live, deps, retain), t0 + PHASE_GAP_MS);
+  const deleteChecked: Record<string, CheckedResource> = {};
+  const deletePhysical: Record<string, { type: string; physicalId?: string }> = {};
+  for (const r of live) {
+    deletePhysical[r.logicalId] = { type: r.type, physicalId: r.physicalId };
+    if (template && r.physicalId !== undefined && !retain.has(r.logicalId)) {
+      deleteChecked[r.logicalId] = checked(template, r.logicalId, {
+        type: r.type,
+        phase: 'delete',
+        physicalId: r.physicalId,
+      });
+    }
+  }
+  const deleteCheck = template
+    ? waveCheck(base, template, parameters, undefined, deletePhysical, deleteChecked)
+    : undefined;
+  const wave = runWave(
+    env,
+    'delete',
+    deleteItems(env, base.opId, live, deps, retain),
+    t0 + PHASE_GAP_MS,
+    Number.POSITIVE_INFINITY,
+    deleteCheck,
+  );
   for (const e of wave.events) events.push(e);
   const t = Math.max(wave.end, t0) + PHASE_GAP_MS;
   if (wave.failed) {

@@ -181,6 +181,22 @@ const TYPES: Record<string, TypeInfo> = {
     driftSupported: true,
   },
   'AWS::CloudFormation::WaitConditionHandle': { ref: 'url' },
+  'AWS::StepFunctions::StateMachine': {
+    nameProperty: 'StateMachineName',
+    maxNameLength: 80,
+    ref: 'arn',
+    arn: (p) => `arn:${p.partition}:states:${p.region}:${p.account}:stateMachine:${p.name}`,
+    replaceOn: ['StateMachineName', 'StateMachineType'],
+    driftSupported: true,
+  },
+  'AWS::Scheduler::Schedule': {
+    nameProperty: 'Name',
+    maxNameLength: 64,
+    ref: 'name',
+    arn: (p) => `arn:${p.partition}:scheduler:${p.region}:${p.account}:schedule/default/${p.name}`,
+    replaceOn: ['Name', 'GroupName'],
+  },
+  'AWS::Events::EventBusPolicy': { ref: 'id', replaceOn: ['StatementId', 'EventBusName'] },
 };
 
 const DEFAULT_INFO: TypeInfo = { ref: 'id' };

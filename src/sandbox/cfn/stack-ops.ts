@@ -5,6 +5,7 @@
  */
 import { AwsError } from '../types';
 import {
+  actorFor,
   asArray,
   asBool,
   checkStackName,
@@ -20,7 +21,7 @@ import {
   validationError,
 } from './common';
 import { partitionOf } from './intrinsics';
-import { type GivenParameter, isNoEcho, resolveParameters } from './parameters';
+import { type GivenParameter, isNoEcho, resolveParameters, ssmParameter } from './parameters';
 import {
   planStack,
   sameValue,
@@ -31,6 +32,8 @@ import {
   scheduleUpdate,
 } from './plan';
 import { stableUuid } from './resource-types';
+import { checkRules } from './rules';
+import { notePending } from './settle-due';
 import {
   type CfnSection,
   finalResources,
@@ -156,6 +159,7 @@ export function startCreate(
   stack.config = options.config;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
+  notePending(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'CREATE';
 }
 
@@ -194,6 +198,7 @@ export function startImport(
   else stack.lastUpdatedAt = env.now;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
+  notePending(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'IMPORT';
 }
 
@@ -256,6 +261,7 @@ export function startUpdate(
   stack.lastUpdatedAt = env.now;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
+  notePending(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'UPDATE';
 }
 
@@ -296,7 +302,13 @@ export function createStack(env: OpEnv, params: Record<string, unknown>): { Stac
   const source = readTemplateSource(env, params);
   const capabilities = asArray(params.Capabilities as string[] | undefined);
   checkCapabilities(source.template, capabilities);
-  const resolved = resolveParameters(source.template, params.Parameters as GivenParameter[] | undefined);
+  const resolved = resolveParameters(
+    source.template,
+    params.Parameters as GivenParameter[] | undefined,
+    undefined,
+    (name) => ssmParameter(env.world, env.accountId, env.region, name),
+  );
+  checkRules(source.template, resolved.typed);
   const config: StackConfig = {
     templateHash: source.hash,
     parameters: resolved.values,
@@ -307,6 +319,7 @@ export function createStack(env: OpEnv, params: Record<string, unknown>): { Stac
   };
   if (params.RoleARN) config.roleARN = String(params.RoleARN);
   if (params.TimeoutInMinutes !== undefined) config.timeoutInMinutes = Number(params.TimeoutInMinutes);
+  env.actor = actorFor(env, config.roleARN);
   // Plan before the stack exists so an evaluation error (e.g. a missing import) creates nothing.
   const stack = newStackRecord(env, stackName, config);
   try {
@@ -359,7 +372,9 @@ export function updateStack(env: OpEnv, params: Record<string, unknown>): { Stac
     source.template,
     params.Parameters as GivenParameter[] | undefined,
     stack.config.parameters,
+    (name) => ssmParameter(env.world, env.accountId, env.region, name),
   );
+  checkRules(source.template, resolved.typed);
   const config: StackConfig = {
     templateHash: source.hash,
     parameters: resolved.values,
@@ -375,6 +390,7 @@ export function updateStack(env: OpEnv, params: Record<string, unknown>): { Stac
   if (roleARN) config.roleARN = String(roleARN);
   if (sameDeployment(env.section, stack.config, config))
     throw validationError('No updates are to be performed.');
+  env.actor = actorFor(env, config.roleARN);
   startUpdate(env, stack, {
     template: source.template,
     config,
@@ -407,6 +423,7 @@ export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record
       `Invalid operation on stack [${stack.stackId}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state.`,
     );
   }
+  env.actor = actorFor(env, (params.RoleARN as string | undefined) || stack.config.roleARN);
   const id = opId(env, stack);
   let template: ParsedTemplate | undefined;
   try {
@@ -418,10 +435,12 @@ export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record
     { env, stack, kind: 'DELETE', opId: id, resources: finalResources(stack), ...(token ? { token } : {}) },
     template,
     retain,
+    template ? typedParameters(template, stack.config.parameters) : {},
   );
   stack.deletedAt = env.now;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
+  notePending(env.world, stack);
   if (token) stack.tokens[token] = 'DELETE';
   return {};
 }
@@ -443,6 +462,7 @@ export function continueUpdateRollback(env: OpEnv, params: Record<string, unknow
       );
     }
   }
+  env.actor = actorFor(env, (params.RoleARN as string | undefined) || stack.config.roleARN);
   const scheduled = scheduleContinueRollback(
     {
       env,
@@ -456,6 +476,7 @@ export function continueUpdateRollback(env: OpEnv, params: Record<string, unknow
   );
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
+  notePending(env.world, stack);
   if (token) stack.tokens[token] = 'CONTINUE_ROLLBACK';
   return {};
 }

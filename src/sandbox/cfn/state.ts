@@ -362,6 +362,8 @@ export interface DriftDetectionRecord {
   driftedCount: number;
   /** Per resource result, known when the detection started and revealed at `readyAt`. */
   resources: Record<string, { status: string; drift?: ResourceDrift }>;
+  /** Resources whose live state the caller could not read: the detection ends DETECTION_FAILED. */
+  failures?: Array<{ logicalId: string; reason: string }>;
   /** Folded into the stack's drift information. */
   applied?: boolean;
 }
@@ -408,16 +410,41 @@ export function stackStatusAt(stack: StackRecord, t: number): { status: string; 
     : { status: stack.status, reason: stack.statusReason };
 }
 
+/** What a stack was before the operation that just settled (for effects on the service state). */
+export interface SettledFrom {
+  config: StackConfig;
+  /** Resources when the operation started. */
+  resources: Record<string, ResourceRecord>;
+  /** When the operation ended. */
+  at: number;
+}
+
+/** Called once per settled operation, after the fold (src/sandbox/cfn/effects.ts registers it). */
+export type SettledHook = (world: SandboxWorld, stack: StackRecord, from: SettledFrom) => void;
+
+let settledHook: SettledHook | undefined;
+
+/** Registers what happens when an operation settles (the effects of the stack's resources). */
+export function onStackSettled(hook: SettledHook): void {
+  settledHook = hook;
+}
+
 /**
  * Folds a finished operation into the stack (status, resources, outputs, exports, change set
- * status). Idempotent; call before reading or changing a stack.
+ * status). Idempotent; call before reading or changing a stack. With `world`, the settled
+ * operation's resources also take effect in the sandbox's services (IAM, S3, KMS ...).
  */
-export function settleStack(target: TargetState, stack: StackRecord, t: number): void {
+export function settleStack(target: TargetState, stack: StackRecord, t: number, world?: SandboxWorld): void {
   const pending = stack.pending;
   if (!pending || t < pending.at) {
     applyDetections(target, stack, t);
     return;
   }
+  const lastOp = stack.ops[stack.ops.length - 1];
+  const from: SettledFrom | undefined =
+    world && settledHook && lastOp
+      ? { config: stack.config, resources: resourcesAt(stack, lastOp.startedAt - 1), at: pending.at }
+      : undefined;
   stack.pending = undefined;
   stack.status = pending.status;
   stack.statusReason = pending.reason;
@@ -452,6 +479,7 @@ export function settleStack(target: TargetState, stack: StackRecord, t: number):
     const cs = target.changeSets[pending.changeSetId];
     if (cs) cs.executionStatus = isFailedOutcome(pending.status) ? 'EXECUTE_FAILED' : 'EXECUTE_COMPLETE';
   }
+  if (world && from && settledHook) settledHook(world, stack, from);
 }
 
 function isFailedOutcome(status: string): boolean {

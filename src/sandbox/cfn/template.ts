@@ -59,6 +59,8 @@ export interface ParsedTemplate {
   Resources: Record<string, TemplateResource>;
   Outputs: Record<string, TemplateOutput>;
   Transform?: TemplateValue;
+  /** Template rules (assertions on parameter values), checked when an operation starts. */
+  Rules?: Record<string, TemplateValue>;
   /** Set by the parser: the body was JSON (GetTemplate returns the body as given either way). */
   format: 'JSON' | 'YAML';
 }
@@ -268,6 +270,7 @@ function checkStructure(raw: Record<string, unknown>, format: 'JSON' | 'YAML'): 
   if (unrecognized.length > 0) {
     throw templateFormatError(`Unrecognized resource types: [${unrecognized.join(', ')}]`);
   }
+  if (isMap(raw.Rules)) template.Rules = raw.Rules as Record<string, TemplateValue>;
   checkReferences(template);
   return template;
 }

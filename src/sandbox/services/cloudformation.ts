@@ -7,6 +7,7 @@
 import * as changeSets from '../cfn/changesets';
 import { type OpEnv, opEnv } from '../cfn/common';
 import * as drift from '../cfn/drift';
+import '../cfn/effects';
 import * as stacks from '../cfn/stack-ops';
 import * as templates from '../cfn/template-ops';
 import { AwsError, type Operation, type OperationContext, type ServiceEmulator } from '../types';
@@ -66,3 +67,4 @@ export function createCloudFormationService(): ServiceEmulator {
 }
 
 export { deleteStackOutOfBand, forceStackStatus, injectResourceFailure, markDrifted } from '../cfn/faults';
+export { settleDue } from '../cfn/settle-due';
