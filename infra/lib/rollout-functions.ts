@@ -34,6 +34,8 @@ interface FunctionAccess {
    * object, `readWrite` reads and writes per-rollout objects under rollouts/.
    */
   readonly artifacts?: 'templates' | 'read' | 'readWrite';
+  /** Also reads published templates (with `readWrite`: the planner orders targets by the template). */
+  readonly readsTemplates?: boolean;
   readonly timeout: Duration;
   readonly memorySize: number;
 }
@@ -68,11 +70,13 @@ const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
     timeout: Duration.minutes(1),
     memorySize: 512,
   },
-  // Asks each account for its enabled regions (as the execution role) when opt-in regions are in play.
+  // Asks each account for its enabled regions (as the execution role) when opt-in regions are in play,
+  // and reads the template to start the longest-running targets first (found by the IAM-strict sandbox).
   'plan-targets': {
     targetAccess: true,
     organization: true,
     artifacts: 'readWrite',
+    readsTemplates: true,
     timeout: Duration.minutes(10),
     memorySize: 1024,
   },
@@ -256,8 +260,8 @@ function grantAccess(
       resources: [bucket.bucketArn],
     }),
   );
-  if (access.artifacts === 'templates' || access.artifacts === 'read') {
-    const prefix = access.artifacts === 'templates' ? ArtifactPrefixes.templates : '';
+  if (access.artifacts === 'templates' || access.artifacts === 'read' || access.readsTemplates) {
+    const prefix = access.artifacts === 'read' ? '' : ArtifactPrefixes.templates;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadArtifacts',
@@ -268,7 +272,7 @@ function grantAccess(
     bucket.encryptionKey?.grant(role, 'kms:Decrypt');
     acknowledgeNag(
       role,
-      access.artifacts === 'templates'
+      access.artifacts !== 'read'
         ? 'Reads whichever published template version a rollout pins, under templates/; read-only.'
         : 'Rollouts may name any template key and version in the artifact bucket; read-only.',
       `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/${prefix}*]`,

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { configureAws } from '../aws/clients';
 import type { ProvisionedAdmin } from '../engine/provision';
 import { prepareSandbox } from './admin/index';
+import { settleDue } from './cfn/settle-due';
 import { realNow, runWithVirtualTime } from './clock';
 import { actionMappingFor } from './iam/actions/index';
 import { DENIAL_SHAPES, operationIam, principalOf, type RequestFacts } from './iam/authorize';
@@ -284,6 +285,8 @@ export class Sandbox {
           codes.unknownOperation.status,
         );
       }
+      // Stacks whose operations ended take effect before anything reads what they made.
+      settleDue(this.world, this.world.now());
       const facts: RequestFacts = {
         region: auth.region,
         now: this.world.now(),

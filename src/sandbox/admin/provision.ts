@@ -100,6 +100,10 @@ export async function provisionAdminStack(
     } catch (error) {
       if ((error as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw error;
     }
+    // As `cdk deploy` does: publish the file assets (the state machines' ASL), then the template.
+    for (const asset of template.assets) {
+      await clients.s3.send(new PutObjectCommand({ Bucket: assets, Key: asset.objectKey, Body: asset.body }));
+    }
     const key = `${digest}.json`;
     await clients.s3.send(new PutObjectCommand({ Bucket: assets, Key: key, Body: template.body }));
     const request = {

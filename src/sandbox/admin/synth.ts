@@ -33,10 +33,46 @@ export interface AdminSynthContext {
   stackName?: string;
 }
 
+/** A file asset `cdk deploy` publishes before the stack (the state machines' ASL files). */
+export interface AdminAsset {
+  /** Object key in the bootstrap assets bucket. */
+  objectKey: string;
+  body: string;
+}
+
 export interface AdminTemplate {
   stackName: string;
   /** The template body (JSON text). */
   body: string;
+  /**
+   * File assets with their content. Zip assets (the functions' bundles) are left out: bundling is
+   * skipped and the sandbox runs each function's source in-process.
+   */
+  assets: AdminAsset[];
+}
+
+interface AssetManifest {
+  files?: Record<
+    string,
+    { source: { path: string; packaging?: string }; destinations: Record<string, { objectKey: string }> }
+  >;
+}
+
+function fileAssets(outdir: string, stackName: string): AdminAsset[] {
+  const manifest = JSON.parse(
+    readFileSync(join(outdir, `${stackName}.assets.json`), 'utf8'),
+  ) as AssetManifest;
+  const out: AdminAsset[] = [];
+  for (const asset of Object.values(manifest.files ?? {})) {
+    if (asset.source.packaging === 'zip') continue;
+    const destination = Object.values(asset.destinations)[0];
+    if (!destination) continue;
+    out.push({
+      objectKey: destination.objectKey,
+      body: readFileSync(join(outdir, asset.source.path), 'utf8'),
+    });
+  }
+  return out;
 }
 
 /** Files whose content decides the template. */
@@ -75,7 +111,7 @@ function cacheKey(context: Record<string, unknown>): string {
     hash.update(file.slice(REPO_ROOT.length));
     hash.update(readFileSync(file));
   }
-  return hash.digest('hex').slice(0, 32);
+  return `v2-${hash.digest('hex').slice(0, 32)}`;
 }
 
 function cacheDir(): string {
@@ -94,7 +130,7 @@ export function adminTemplate(options: AdminSynthContext): AdminTemplate {
   if (options.externalId !== undefined) context.externalId = options.externalId;
   const dir = join(cacheDir(), 'admin-template');
   const file = join(dir, `${cacheKey(context)}.json`);
-  if (existsSync(file)) return { stackName, body: readFileSync(file, 'utf8') };
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as AdminTemplate;
 
   const outdir = mkdtempSync(join(tmpdir(), 'stackfleet-admin-synth-'));
   try {
@@ -112,12 +148,13 @@ export function adminTemplate(options: AdminSynthContext): AdminTemplate {
       maxBuffer: 64 * 1024 * 1024,
     });
     const body = readFileSync(join(outdir, `${stackName}.template.json`), 'utf8');
+    const synthesized: AdminTemplate = { stackName, body, assets: fileAssets(outdir, stackName) };
     mkdirSync(dir, { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, body);
+    writeFileSync(temp, JSON.stringify(synthesized));
     // Atomic: parallel test workers may synthesize at once; either copy is the same.
     renameSync(temp, file);
-    return { stackName, body };
+    return synthesized;
   } catch (error) {
     const e = error as { stderr?: Buffer; stdout?: Buffer; message: string };
     const output = `${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`.trim();

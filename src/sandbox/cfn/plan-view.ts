@@ -9,14 +9,14 @@ import { awsManagedPolicy } from '../iam/managed-policies';
 import { parsePolicy } from '../iam/policy';
 import type { ResolvedPrincipal } from '../iam/principal';
 import { resolvePrincipal } from '../iam/principal';
-import { findRoleByArn, iamSection } from '../iam/state';
+import { findRole, findRoleByArn, iamSection } from '../iam/state';
 import type { PolicyDocument } from '../iam/types';
 import { findKey, keyArnOf } from '../services/kms-state';
 import { bucketOf } from '../services/s3-resources';
 import { bucketPolicyOf } from '../services/s3-state';
 import type { SandboxWorld } from '../types';
 import { keyPolicyOfProps } from './providers/kms';
-import { list, policyText, str } from './providers/types';
+import { list, policyText, str, tagMap } from './providers/types';
 
 /** A resource of the stack that completed before the checked one started. */
 export interface CompletedResource {
@@ -32,10 +32,14 @@ export interface PlanView {
   readonly region: string;
   /** A role by ARN: its trust policy and a session of it (with its identity policies). */
   role(arn: string): { trustPolicy: string; session: ResolvedPrincipal; accountId: string } | undefined;
-  /** A KMS key by id, ARN or alias: its ARN and key policy. */
-  key(ref: string): { arn: string; accountId: string; policy: string } | undefined;
+  /** A KMS key by id, ARN or alias: its ARN, key policy and tags. */
+  key(
+    ref: string,
+  ): { arn: string; accountId: string; policy: string; tags: Record<string, string> } | undefined;
   /** A bucket by name: its owner and policy. */
   bucket(name: string): { owner: string; region: string; policy?: string } | undefined;
+  /** The permissions boundary (policy ARN) of a role of this account, by name. */
+  roleBoundary(name: string): string | undefined;
 }
 
 function roleArnFrom(accountId: string, props: Record<string, unknown>, physicalId: string): string {
@@ -55,6 +59,11 @@ export function planView(
     world,
     accountId,
     region,
+    roleBoundary(name) {
+      const own = ofType('AWS::IAM::Role').find((r) => r.physicalId.toLowerCase() === name.toLowerCase());
+      if (own) return str(own.props.PermissionsBoundary);
+      return findRole(iamSection(world), accountId, name)?.permissionsBoundary;
+    },
     role(arn) {
       const own = ofType('AWS::IAM::Role').find((r) => roleArnFrom(accountId, r.props, r.physicalId) === arn);
       if (own) {
@@ -112,6 +121,7 @@ export function planView(
           arn: keyArnOf(accountId, region, own.physicalId),
           accountId,
           policy: keyPolicyOfProps(own.props, accountId),
+          tags: tagMap(own.props.Tags),
         };
       }
       const alias = ofType('AWS::KMS::Alias').find(
@@ -122,7 +132,7 @@ export function planView(
         if (target && target !== ref) return this.key(target);
       }
       const key = findKey(world, ref, accountId, region);
-      return key ? { arn: key.arn, accountId: key.accountId, policy: key.policy } : undefined;
+      return key ? { arn: key.arn, accountId: key.accountId, policy: key.policy, tags: key.tags } : undefined;
     },
     bucket(name) {
       const own = ofType('AWS::S3::Bucket').find((r) => r.physicalId === name);

@@ -322,6 +322,10 @@ export function attributeOf(
       return physicalId;
     case 'TopicName':
     case 'QueueName':
+    case 'StateMachineName':
+      return name;
+    case 'Name':
+      // AWS::StepFunctions::StateMachine's `Name` (and other types' name attributes): the physical name.
       return name;
     case 'KeyId':
     case 'RoleId':

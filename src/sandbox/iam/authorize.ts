@@ -9,7 +9,7 @@
 import { AwsError, type Caller, type OperationIam, type SandboxWorld } from '../types';
 import { evaluate } from './evaluate';
 import { denialMessage } from './messages';
-import { scpLevelsFor } from './organization';
+import { organizationIdOf, scpLevelsFor } from './organization';
 import { parsePolicy } from './policy';
 import { type ResolvedPrincipal, resolvePrincipal } from './principal';
 import { iamSection } from './state';
@@ -92,12 +92,13 @@ export function principalOf(world: SandboxWorld, caller: Caller): ResolvedPrinci
   return resolved;
 }
 
-function requestOf(
-  who: ResolvedPrincipal,
-  spec: AuthorizationSpec,
-  facts: RequestFacts,
-): AuthorizationRequest {
-  const context: RequestContextValues = {
+/** The context keys every spec of one request shares, built once per request (specs inherit them). */
+const baseContexts = new WeakMap<RequestFacts, { who: ResolvedPrincipal; base: RequestContextValues }>();
+
+function baseContextOf(who: ResolvedPrincipal, facts: RequestFacts): RequestContextValues {
+  const hit = baseContexts.get(facts);
+  if (hit && hit.who === who) return hit.base;
+  const base: RequestContextValues = {
     ...who.context,
     'aws:RequestedRegion': facts.region,
     'aws:CurrentTime': new Date(facts.now).toISOString(),
@@ -106,9 +107,29 @@ function requestOf(
     'aws:ViaAWSService': facts.calledVia && facts.calledVia.length > 0 ? 'true' : 'false',
   };
   if (facts.calledVia && facts.calledVia.length > 0) {
-    context['aws:CalledVia'] = facts.calledVia;
-    context['aws:CalledViaFirst'] = facts.calledVia[0];
-    context['aws:CalledViaLast'] = facts.calledVia[facts.calledVia.length - 1];
+    base['aws:CalledVia'] = facts.calledVia;
+    base['aws:CalledViaFirst'] = facts.calledVia[0];
+    base['aws:CalledViaLast'] = facts.calledVia[facts.calledVia.length - 1];
+  }
+  baseContexts.set(facts, { who, base });
+  return base;
+}
+
+function requestOf(
+  world: SandboxWorld,
+  who: ResolvedPrincipal,
+  spec: AuthorizationSpec,
+  facts: RequestFacts,
+): AuthorizationRequest {
+  // The evaluator reads keys with for-in, so the shared keys are inherited, not copied.
+  const context = Object.create(baseContextOf(who, facts)) as RequestContextValues;
+  const resourceAccount = spec.resourceAccountId ?? who.principal.accountId;
+  if (resourceAccount !== undefined && spec.resource !== '*') {
+    // IAM User Guide, reference_policies_condition-keys: aws:ResourceAccount and aws:ResourceOrgID
+    // describe the account (and its organisation) that owns the resource.
+    context['aws:ResourceAccount'] = resourceAccount;
+    const org = organizationIdOf(world, resourceAccount);
+    if (org !== undefined) context['aws:ResourceOrgID'] = org;
   }
   if (spec.context) Object.assign(context, spec.context);
   const request: AuthorizationRequest = {
@@ -151,7 +172,7 @@ export function decide(
   spec: AuthorizationSpec,
   facts: RequestFacts,
 ): { decision: Decision; request: AuthorizationRequest } {
-  const request = requestOf(who, spec, facts);
+  const request = requestOf(world, who, spec, facts);
   if (!iamEnforced(world)) return { decision: { effect: 'Allow' }, request };
   return { decision: evaluate(request, policiesOf(world, who, spec)), request };
 }

@@ -3,6 +3,7 @@
  * or alias. The keys themselves live in the KMS state that CloudFormation's providers (and a KMS
  * API, if the sandbox grows one) write.
  */
+import { findKey } from '../services/kms-state';
 import type { SandboxWorld } from '../types';
 
 export interface KmsKeyFacts {
@@ -10,11 +11,8 @@ export interface KmsKeyFacts {
   accountId: string;
   /** Key policy JSON; undefined when the key does not exist. */
   policy?: string;
-}
-
-interface KmsStateLike {
-  keys?: Record<string, { arn: string; accountId: string; policy: string; keyId: string }>;
-  aliases?: Record<string, string>;
+  /** The key's tags (`aws:ResourceTag/<key>` of calls on it). */
+  tags: Record<string, string>;
 }
 
 /** Resolves a key reference as KMS does: a full key/alias ARN, or a key id / alias name in `region` of `accountId`. */
@@ -24,7 +22,6 @@ export function kmsKeyFacts(
   region: string,
   accountId: string,
 ): KmsKeyFacts {
-  const state = (world.state.kms ?? {}) as KmsStateLike;
   let arn = ref;
   if (!ref.startsWith('arn:')) {
     arn = ref.startsWith('alias/')
@@ -34,10 +31,16 @@ export function kmsKeyFacts(
   const owner = /^arn:aws[a-z-]*:kms:[^:]*:(\d{12}):/.exec(arn)?.[1] ?? accountId;
   const managed = /:alias\/aws\/([a-z0-9-]+)$/.exec(arn);
   if (managed)
-    return { arn, accountId: owner, policy: awsManagedKeyPolicy(managed[1] as string, owner, region) };
-  if (arn.includes(':alias/')) arn = state.aliases?.[arn] ?? arn;
-  const key = state.keys?.[arn];
-  return key ? { arn, accountId: key.accountId, policy: key.policy } : { arn, accountId: owner };
+    return {
+      arn,
+      accountId: owner,
+      policy: awsManagedKeyPolicy(managed[1] as string, owner, region),
+      tags: {},
+    };
+  const key = findKey(world, arn, owner, region);
+  return key
+    ? { arn: key.arn, accountId: key.accountId, policy: key.policy, tags: key.tags }
+    : { arn, accountId: owner, tags: {} };
 }
 
 /**

@@ -99,7 +99,10 @@ export function serviceControlPoliciesFor(world: SandboxWorld, accountId: string
 /** The organisation id of an account (`aws:PrincipalOrgID`, `aws:ResourceOrgID`), or undefined outside it. */
 export function organizationIdOf(world: SandboxWorld, accountId: string): string | undefined {
   const org = world.scenario.organization;
-  return org.accounts.some((a) => a.id === accountId) ? org.id : undefined;
+  // The world's account map when there is one: this runs for every authorized request.
+  const accounts = (world as { accounts?: ReadonlyMap<string, unknown> }).accounts;
+  const member = accounts ? accounts.has(accountId) : org.accounts.some((a) => a.id === accountId);
+  return member ? org.id : undefined;
 }
 
 function policyArn(world: World, policy: ScenarioPolicy & { awsManaged: boolean }): string {

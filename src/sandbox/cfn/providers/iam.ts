@@ -18,6 +18,7 @@ import {
   putRole,
   touch,
 } from '../../iam/state';
+import type { PlanView } from '../plan-view';
 import { list, policyText, type ResourceProvider, type ResourceRef, str, tagContext, tagMap } from './types';
 
 function roleArnOf(ref: ResourceRef, props: Record<string, unknown>, name = ref.physicalId): string {
@@ -49,6 +50,9 @@ export const roleProvider: ResourceProvider = {
     const specs: AuthorizationSpec[] = [];
     const boundary = str(props.PermissionsBoundary);
     const tags = tagContext(props.Tags);
+    // The role's boundary is in the context of every call on it that lists the key (Service
+    // Authorization Reference, IAM: PutRolePolicy, AttachRolePolicy, UpdateAssumeRolePolicy ...).
+    const bounded: Record<string, string> = boundary ? { 'iam:PermissionsBoundary': boundary } : {};
     if (phase === 'create') {
       specs.push({
         action: 'iam:CreateRole',
@@ -58,7 +62,7 @@ export const roleProvider: ResourceProvider = {
       if (Object.keys(tags).length > 0) specs.push({ action: 'iam:TagRole', resource: arn, context: tags });
     } else {
       if (policyText(props.AssumeRolePolicyDocument) !== policyText(previous?.AssumeRolePolicyDocument))
-        specs.push({ action: 'iam:UpdateAssumeRolePolicy', resource: arn });
+        specs.push({ action: 'iam:UpdateAssumeRolePolicy', resource: arn, context: bounded });
       if (boundary && boundary !== str(previous?.PermissionsBoundary))
         specs.push({
           action: 'iam:PutRolePermissionsBoundary',
@@ -68,12 +72,16 @@ export const roleProvider: ResourceProvider = {
     }
     const before = previous ? inlinePolicies(previous) : {};
     for (const [name, text] of Object.entries(inlinePolicies(props))) {
-      if (before[name] !== text) specs.push({ action: 'iam:PutRolePolicy', resource: arn });
+      if (before[name] !== text) specs.push({ action: 'iam:PutRolePolicy', resource: arn, context: bounded });
     }
     const attached = new Set(list<string>(previous?.ManagedPolicyArns));
     for (const policyArn of list<string>(props.ManagedPolicyArns)) {
       if (attached.has(policyArn)) continue;
-      specs.push({ action: 'iam:AttachRolePolicy', resource: arn, context: { 'iam:PolicyARN': policyArn } });
+      specs.push({
+        action: 'iam:AttachRolePolicy',
+        resource: arn,
+        context: { ...bounded, 'iam:PolicyARN': policyArn },
+      });
     }
     return specs;
   },
@@ -126,6 +134,12 @@ export const roleProvider: ResourceProvider = {
   },
 };
 
+/** `iam:PermissionsBoundary` of a role the call touches, when it has one. */
+function boundedBy(view: PlanView | undefined, roleName: string): Record<string, string> {
+  const boundary = view?.roleBoundary(roleName);
+  return boundary ? { 'iam:PermissionsBoundary': boundary } : {};
+}
+
 function roleArnByName(ref: ResourceRef, name: string): string {
   const role = findRole(iamSection(ref.world), ref.accountId, name);
   return role?.arn ?? `arn:aws:iam::${ref.accountId}:role/${name}`;
@@ -137,12 +151,16 @@ export const policyProvider: ResourceProvider = {
   deniedStatus: 403,
   priority: 1,
   deleteNeedsProperties: true,
-  calls(phase, props, ref) {
+  calls(phase, props, ref, _previous, view) {
     const specs: AuthorizationSpec[] = [];
     const action = (kind: 'Role' | 'User' | 'Group') =>
       `iam:${phase === 'delete' ? 'Delete' : 'Put'}${kind}Policy`;
     for (const name of list<string>(props.Roles))
-      specs.push({ action: action('Role'), resource: roleArnByName(ref, name) });
+      specs.push({
+        action: action('Role'),
+        resource: roleArnByName(ref, name),
+        context: boundedBy(view, name),
+      });
     for (const name of list<string>(props.Users))
       specs.push({ action: action('User'), resource: `arn:aws:iam::${ref.accountId}:user/${name}` });
     for (const name of list<string>(props.Groups))
@@ -184,7 +202,7 @@ export const managedPolicyProvider: ResourceProvider = {
   deniedStatus: 403,
   priority: 1,
   deleteNeedsProperties: true,
-  calls(phase, props, ref) {
+  calls(phase, props, ref, _previous, view) {
     const arn = ref.physicalId;
     const roles = list<string>(props.Roles);
     if (phase === 'delete') {
@@ -192,7 +210,7 @@ export const managedPolicyProvider: ResourceProvider = {
         ...roles.map((r) => ({
           action: 'iam:DetachRolePolicy',
           resource: roleArnByName(ref, r),
-          context: { 'iam:PolicyARN': arn },
+          context: { ...boundedBy(view, r), 'iam:PolicyARN': arn },
         })),
         { action: 'iam:DeletePolicy', resource: arn },
       ];
@@ -205,7 +223,7 @@ export const managedPolicyProvider: ResourceProvider = {
       specs.push({
         action: 'iam:AttachRolePolicy',
         resource: roleArnByName(ref, r),
-        context: { 'iam:PolicyARN': arn },
+        context: { ...boundedBy(view, r), 'iam:PolicyARN': arn },
       });
     return specs;
   },

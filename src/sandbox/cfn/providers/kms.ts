@@ -24,6 +24,7 @@ import {
   policyText,
   type ResourceProvider,
   type ResourceRef,
+  resourceTagContext,
   str,
   tagContext,
   tagMap,
@@ -72,6 +73,8 @@ export const keyProvider: ResourceProvider = {
       resourceAccountId: ref.accountId,
       ...(policy ? { resourcePolicy: policy } : {}),
       resourcePolicyMode: 'kms' as const,
+      // The key carries its tags from CreateKey on: later calls see them as aws:ResourceTag.
+      context: resourceTagContext(props.Tags),
     });
     if (phase === 'delete') return [onKey('kms:ScheduleKeyDeletion')];
     const specs = [];
@@ -143,6 +146,8 @@ function lockoutCheck(
       resourceAccountId: ref.accountId,
       ...(policy ? { resourcePolicy: policy } : {}),
       resourcePolicyMode: 'kms',
+      // The key the request would create carries the request's tags.
+      context: resourceTagContext(props.Tags),
     },
     actor.facts,
   );
@@ -169,7 +174,7 @@ export const aliasProvider: ResourceProvider = {
         resource: key?.arn ?? keyArn,
         resourceAccountId: key?.accountId ?? ref.accountId,
         resourcePolicyMode: 'kms',
-        ...(key ? { resourcePolicy: key.policy } : {}),
+        ...(key ? { resourcePolicy: key.policy, context: resourceTagContext(key.tags) } : {}),
       },
     ];
   },

@@ -106,7 +106,9 @@ export const configRecorderProvider = simple(
   'AWS::Config::ConfigurationRecorder',
   'Config',
   400,
-  () => '*',
+  // The ConfigurationRecorder resource type of the Service Authorization Reference (AWS Config):
+  // arn:${Partition}:config:${Region}:${Account}:configuration-recorder/${RecorderName}/${RecorderId}.
+  (r) => `arn:aws:config:${r.region}:${r.accountId}:configuration-recorder/${r.physicalId}/${recorderId(r)}`,
   {
     create: 'config:PutConfigurationRecorder',
     update: 'config:PutConfigurationRecorder',
@@ -115,6 +117,14 @@ export const configRecorderProvider = simple(
   },
   (props) => passRole(str(props.RoleARN), 'config.amazonaws.com'),
 );
+
+/** A recorder's id: stable per account, region and name (AWS assigns one at creation). */
+function recorderId(r: { accountId: string; region: string; physicalId: string }): string {
+  let h = 0;
+  for (const c of `${r.accountId}/${r.region}/${r.physicalId}`)
+    h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
+  return h.toString(36).padStart(8, '0').slice(0, 8);
+}
 
 export const deliveryChannelProvider = simple('AWS::Config::DeliveryChannel', 'Config', 400, () => '*', {
   create: 'config:PutDeliveryChannel',

@@ -111,6 +111,16 @@ export function tagContext(tags: unknown): Record<string, string | string[]> {
   return out;
 }
 
+/**
+ * `aws:ResourceTag/<key>` for calls on a resource that carries these tags (a key the same handler
+ * just created with them, or one updated in place).
+ */
+export function resourceTagContext(tags: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tagMap(tags))) out[`aws:ResourceTag/${k}`] = v;
+  return out;
+}
+
 export function tagMap(tags: unknown): Record<string, string> {
   if (Array.isArray(tags)) {
     return Object.fromEntries(

@@ -35,6 +35,7 @@ export function kmsViaServiceSpec(
     'kms:EncryptionContextKeys': Object.keys(encryptionContext),
   };
   for (const [k, v] of Object.entries(encryptionContext)) context[`kms:EncryptionContext:${k}`] = v;
+  for (const [k, v] of Object.entries(key.tags)) context[`aws:ResourceTag/${k}`] = v;
   const spec: AuthorizationSpec = {
     action,
     resource: key.arn,
