@@ -170,7 +170,14 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
   );
   checkTemplateFits(summary, rollout);
   // Per-account enabled regions are Plan targets' to ask; what is checked here needs no role.
-  await checkTargets(rollout, { region, perAccount: false });
+  try {
+    await checkTargets(rollout, { region, perAccount: false });
+  } catch (error) {
+    // An admin account that may not list the organisation (not the management account nor a
+    // delegated administrator) cannot check targets here; Plan targets meets the same refusal,
+    // and its Catch summarizes and notifies it with what to do about it.
+    if (!organizationRefused(error)) throw error;
+  }
   const normalised: RolloutInput = { ...rollout, template: { bucket, key, versionId: pinnedVersion } };
   return {
     rollout: normalised,
@@ -189,4 +196,10 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
     },
     targetStateMachineArn,
   };
+}
+
+/** Organizations refused to be read by this account (AccessDeniedException, AWSOrganizationsNotInUseException). */
+function organizationRefused(error: unknown): boolean {
+  const name = (error as { name?: string })?.name ?? '';
+  return name === 'AccessDeniedException' || name === 'AWSOrganizationsNotInUseException';
 }

@@ -69,7 +69,7 @@ describe('a rollout whose planning fails', () => {
     expect(messages[0]?.message).toBe(run.cause);
   });
 
-  it('because the request names an OU that is not in the organisation: notified, failed with InvalidInput naming the field', async () => {
+  it('because the request names an OU that is not in the organisation: refused by Validate input with InvalidInput naming the field, nothing planned', async () => {
     const run = await h.runRollout(
       request('it-plan-bad-ou', {
         targets: { organizationalUnits: ['ou-sm01-nothere0'], regions: ['us-east-1'] },
@@ -79,7 +79,8 @@ describe('a rollout whose planning fails', () => {
     expect(run.error).toBe('InvalidInput');
     expect(run.cause).toContain('targets.organizationalUnits[0]');
     expect(run.cause).toContain('Received: ou-sm01-nothere0');
-    expect(published('it-plan-bad-ou')).toHaveLength(1);
+    // Refused before planning (issue 15: checked before anything starts): no plan, no summary.
+    expect(published('it-plan-bad-ou')).toHaveLength(0);
     const output = run.output as RolloutSummary | undefined;
     expect(output).toBeUndefined();
   });
