@@ -444,6 +444,27 @@ function rawDemoScenario(): Scenario {
         { id: ou.sandbox, name: 'Sandbox', parent: root },
       ],
       accounts,
+      // A real SCP, evaluated as AWS evaluates it: this account may not create or change trails, so
+      // its home-region stack fails on the Trail with the explicit deny, and its other regions succeed.
+      policies: [
+        {
+          name: 'DenyTrailChanges',
+          description: 'sandbox-chen keeps its own trail',
+          type: 'SERVICE_CONTROL_POLICY',
+          content: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'DenyTrailChanges',
+                Effect: 'Deny',
+                Action: ['cloudtrail:CreateTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:DeleteTrail'],
+                Resource: '*',
+              },
+            ],
+          }),
+          targets: [sandbox[2] as string],
+        },
+      ],
     },
     regions: [...DEFAULT_REGIONS],
     optInRegions: ['af-south-1'],
@@ -458,13 +479,6 @@ function rawDemoScenario(): Scenario {
           reason:
             'Resource handler returned message: "Failed to put configuration recorder because you have reached the limit for the maximum number of customer managed configuration records: (1)" (Service: Config, Status Code: 400)',
           on: 'create',
-        },
-        {
-          accounts: [sandbox[2] as string],
-          regions: ['ap-southeast-2'],
-          resourceType: 'AWS::CloudTrail::Trail',
-          reason:
-            'Resource handler returned message: "User: arn:aws:sts::assumed-role/StackFleetExecution is not authorized to perform: cloudtrail:CreateTrail with an explicit deny in a service control policy" (Service: CloudTrail, Status Code: 403)',
         },
       ],
       preexistingStacks: [
