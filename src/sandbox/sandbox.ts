@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { configureAws } from '../aws/clients';
 import type { ProvisionedAdmin } from '../engine/provision';
+import { seedOrganizationAccessRoles } from './admin/bootstrap';
 import { prepareSandbox } from './admin/index';
 import { settleDue } from './cfn/settle-due';
 import { realNow, runWithVirtualTime } from './clock';
@@ -151,6 +152,9 @@ export class Sandbox {
     else scenario = loaded.meta?.scenario ?? demoScenario();
     const world = new World(scenario, loaded.sections, loaded.meta?.clock ?? 0);
     const sandbox = new Sandbox(world, store, options);
+    // Organizations made the member accounts, and with each the role it creates there (Organizations
+    // User Guide, orgs_manage_accounts_access): the one way in before anything is deployed.
+    seedOrganizationAccessRoles(world, world.now());
     if (options.defaultServices !== false) registerDefaultServices(sandbox);
     return sandbox;
   }

@@ -448,6 +448,7 @@ function rawDemoScenario(): Scenario {
       // its home-region stack fails on the Trail with the explicit deny, and its other regions succeed.
       policies: [
         {
+          id: 'p-denytrailchanges',
           name: 'DenyTrailChanges',
           description: 'sandbox-chen keeps its own trail',
           type: 'SERVICE_CONTROL_POLICY',

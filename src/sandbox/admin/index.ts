@@ -7,7 +7,7 @@
 import { awsClients } from '../../aws/clients';
 import type { ProvisionedAdmin } from '../../engine/provision';
 import type { SandboxWorld } from '../types';
-import { bootstrapMemberAccounts, seedOrganizationAccessRoles } from './bootstrap';
+import { bootstrapMemberAccounts } from './bootstrap';
 import { provisionAdminStack } from './provision';
 
 export { BOOTSTRAP_STACK_NAME } from './bootstrap';
@@ -34,7 +34,6 @@ export async function prepareSandbox(
     options.adminAccountId ?? scenario.adminAccountId ?? scenario.organization.managementAccountId;
   const marker = world.section<PreparedMarker>('prepared', () => ({ bootstrapped: false }));
   if (!marker.bootstrapped) {
-    seedOrganizationAccessRoles(world, world.now());
     await bootstrapMemberAccounts(world, {
       adminAccountId,
       region: options.region,
