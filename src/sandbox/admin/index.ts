@@ -8,6 +8,7 @@ import { awsClients } from '../../aws/clients';
 import type { ProvisionedAdmin } from '../../engine/provision';
 import type { SandboxWorld } from '../types';
 import { bootstrapMemberAccounts } from './bootstrap';
+import { applyScenarioPatches } from './patches';
 import { provisionAdminStack } from './provision';
 
 export { BOOTSTRAP_STACK_NAME } from './bootstrap';
@@ -41,7 +42,7 @@ export async function prepareSandbox(
     });
     marker.bootstrapped = true;
   }
-  return provisionAdminStack(
+  const admin = await provisionAdminStack(
     world,
     {
       cloudFormation: awsClients.cloudFormation({ region: options.region }),
@@ -55,4 +56,6 @@ export async function prepareSandbox(
       executionRoleName: scenario.executionRoleName,
     },
   );
+  applyScenarioPatches(world, admin);
+  return admin;
 }
