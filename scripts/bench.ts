@@ -24,6 +24,7 @@ import { stateMachineArn } from '../src/engine/arns';
 import { createOrUpdateStateMachine } from '../src/engine/provision';
 import type { StoredExecution } from '../src/engine/types';
 import { cfnSection } from '../src/sandbox/cfn/state';
+import { findRoleByArn, iamSection, putRole } from '../src/sandbox/iam/state';
 import { openSandboxHarness, type SandboxHarness } from '../test/helpers/sandbox-harness';
 import { type BenchWorld, benchWorld } from './bench/scenario';
 import {
@@ -52,6 +53,8 @@ export interface BenchRun {
   scenario: string;
   targets: number;
   policy: BenchPolicy;
+  /** Whether the sandbox evaluated IAM on every request (the default; `off` only for this comparison). */
+  iam: 'on' | 'off';
   concurrency: number;
   makespanSeconds: number;
   lowerBoundSeconds: number;
@@ -99,7 +102,7 @@ async function provisionPolicy(
   const spec = POLICY_SPECS[policy];
   if (spec.fixedWaitSeconds === undefined)
     return { rollout: admin.rolloutStateMachineArn, deployTarget: admin.deployTargetStateMachineArn };
-  const roleArn = `arn:aws:iam::${h.accountId}:role/stackfleet-state-machine`;
+  const roleArn = await benchVariantRole(h);
   const deployName = `stackfleet-deploy-target-${policy}`;
   const rolloutName = `stackfleet-rollout-${policy}`;
   const deployText = readFileSync(path.join(REPO_ROOT, 'statemachines', 'deploy-target.asl.json'), 'utf8');
@@ -127,6 +130,49 @@ async function provisionPolicy(
     });
     return { rollout, deployTarget };
   });
+}
+
+/**
+ * The role the policy variants run as: what the real rollout and deploy-target machines' CDK roles
+ * allow, plus their own executions (as an operator would add a role for an experiment), so IAM
+ * applies to the variants as to the real machines.
+ */
+async function benchVariantRole(h: SandboxHarness): Promise<string> {
+  const admin = h.admin as NonNullable<SandboxHarness['admin']>;
+  const section = iamSection(h.sandbox.world);
+  const policies: Record<string, string> = {};
+  for (const arn of [admin.rolloutStateMachineArn, admin.deployTargetStateMachineArn]) {
+    const machine = h.engine.store.stateMachines[arn];
+    const role = machine ? findRoleByArn(section, machine.roleArn) : undefined;
+    for (const [name, text] of Object.entries(role?.inlinePolicies ?? {})) policies[name] = text;
+  }
+  policies.BenchVariants = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution'],
+        Resource: [
+          `arn:aws:states:${h.region}:${h.accountId}:stateMachine:stackfleet-*`,
+          `arn:aws:states:${h.region}:${h.accountId}:execution:stackfleet-*`,
+        ],
+      },
+    ],
+  });
+  const role = putRole(section, {
+    accountId: h.accountId,
+    name: 'stackfleet-bench-variants',
+    path: '/stackfleet/',
+    trustPolicy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
+    }),
+    inlinePolicies: policies,
+    now: h.sandbox.now(),
+  });
+  return role.arn;
 }
 
 /**
@@ -193,9 +239,15 @@ function transitionsPerTarget(h: SandboxHarness, deployTargetArn: string): numbe
 }
 
 /** Runs one policy on a fresh sandbox of `targets` targets and measures it. */
-export async function benchRun(targets: number, policy: BenchPolicy, concurrency: number): Promise<BenchRun> {
+export async function benchRun(
+  targets: number,
+  policy: BenchPolicy,
+  concurrency: number,
+  iam: 'on' | 'off' = 'on',
+): Promise<BenchRun> {
   const world: BenchWorld = benchWorld(targets);
-  const h = await openSandboxHarness({ scenario: world.scenario });
+  const scenario = iam === 'on' ? world.scenario : { ...world.scenario, iam: { enforce: false } };
+  const h = await openSandboxHarness({ scenario });
   const factor = await calibrateCfnCounting(h);
   const { rollout, deployTarget } = await provisionPolicy(h, policy);
   const template = h.template as { bucket: string; key: string; versionId: string };
@@ -255,6 +307,7 @@ export async function benchRun(targets: number, policy: BenchPolicy, concurrency
     scenario: SCENARIO_NAME,
     targets: memberKeys.size,
     policy,
+    iam,
     concurrency,
     makespanSeconds: round(makespan, 1),
     lowerBoundSeconds: round(bound, 1),
@@ -295,12 +348,19 @@ export interface BenchOptions {
   policies: BenchPolicy[];
   /** Fixed concurrency, or undefined for a tenth of the targets. */
   concurrency?: number;
+  /** IAM evaluation on, off, or both side by side (issue 14: its cost must stay within 15% of wall time). */
+  iam: Array<'on' | 'off'>;
   json: boolean;
 }
 
 /** Reads argv; refuses bad values naming the flag and the value received. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  const options: BenchOptions = { targets: [1000, 10000], policies: [...BENCH_POLICIES], json: false };
+  const options: BenchOptions = {
+    targets: [1000, 10000],
+    policies: [...BENCH_POLICIES],
+    iam: ['on'],
+    json: false,
+  };
   const wholeList = (flag: string, text: string | undefined): number[] => {
     const values = (text ?? '').split(',').map((s) => s.trim());
     if (!text || values.some((v) => !/^[1-9]\d*$/.test(v)))
@@ -320,11 +380,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     else if (flag === '--targets') options.targets = wholeList('--targets', value());
     else if (flag === '--policies') options.policies = parsePolicies(value() ?? '');
     else if (flag === '--concurrency') options.concurrency = wholeList('--concurrency', value())[0];
-    else if (/^[1-9]\d*$/.test(arg))
+    else if (flag === '--iam') {
+      const text = value() ?? '';
+      const modes = text.split(',').map((m) => m.trim());
+      if (modes.length === 0 || modes.some((m) => m !== 'on' && m !== 'off'))
+        throw new Error(`--iam must be on, off or on,off. Received: ${text || '(nothing)'}`);
+      options.iam = modes as Array<'on' | 'off'>;
+    } else if (/^[1-9]\d*$/.test(arg))
       bare.push(Number(arg)); // the first version's `npm run bench -- 250 2000`
     else
       throw new Error(
-        `unknown option ${arg}: use --targets N[,N], --policies ${BENCH_POLICIES.join(',')}, --concurrency N, --json`,
+        `unknown option ${arg}: use --targets N[,N], --policies ${BENCH_POLICIES.join(',')}, --concurrency N, --iam on[,off], --json`,
       );
   }
   if (bare.length) options.targets = bare;
@@ -335,6 +401,7 @@ function table(runs: BenchRun[]): string {
   const header = [
     'targets',
     'policy',
+    'iam',
     'conc',
     'makespan s',
     'bound s',
@@ -351,6 +418,7 @@ function table(runs: BenchRun[]): string {
   const lines = runs.map((r) => [
     String(r.targets),
     r.policy,
+    r.iam,
     String(r.concurrency),
     r.makespanSeconds.toFixed(0),
     r.lowerBoundSeconds.toFixed(0),
@@ -375,12 +443,16 @@ async function main(): Promise<void> {
   for (const targets of options.targets) {
     const concurrency = options.concurrency ?? Math.max(1, Math.round(targets / 10));
     for (const policy of options.policies) {
-      process.stderr.write(`bench: ${targets} targets, policy ${policy}, concurrency ${concurrency}...\n`);
-      const run = await benchRun(targets, policy, concurrency);
-      process.stderr.write(
-        `bench:   makespan ${run.makespanSeconds}s (bound ${run.lowerBoundSeconds}s), ${run.transitionsPerTargetMedian} transitions, ${run.cfnCallsPerTargetMedian} CFN calls per target, wall ${run.wallSeconds}s\n`,
-      );
-      runs.push(run);
+      for (const iam of options.iam) {
+        process.stderr.write(
+          `bench: ${targets} targets, policy ${policy}, IAM ${iam}, concurrency ${concurrency}...\n`,
+        );
+        const run = await benchRun(targets, policy, concurrency, iam);
+        process.stderr.write(
+          `bench:   makespan ${run.makespanSeconds}s (bound ${run.lowerBoundSeconds}s), ${run.transitionsPerTargetMedian} transitions, ${run.cfnCallsPerTargetMedian} CFN calls per target, wall ${run.wallSeconds}s\n`,
+        );
+        runs.push(run);
+      }
     }
   }
   process.stdout.write(options.json ? `${JSON.stringify({ runs }, null, 2)}\n` : table(runs));

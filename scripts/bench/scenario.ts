@@ -89,6 +89,8 @@ export function benchWorld(targets: number, slowShare = 0.05): BenchWorld {
       ...base.organization,
       ous: [{ id: BENCH_OU, name: 'Members', parent: root }],
       accounts: scenarioAccounts,
+      // The demo's SCP names a demo account; the bench organisation keeps AWS's default (FullAWSAccess).
+      policies: [],
     },
     durations: { ...base.durations, ...BENCH_DURATIONS },
     faults: {},
