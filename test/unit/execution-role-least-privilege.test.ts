@@ -113,6 +113,17 @@ describe('the CloudFormation service role cannot make a template an administrato
       },
     ],
     [
+      // A key someone else tagged with the same key name and another value is not the baseline's.
+      "another owner's key (stackfleet:managed-key=other) retagged as the baseline's",
+      'kms:TagResource',
+      KEY,
+      {
+        'aws:ResourceTag/stackfleet:managed-key': 'other',
+        'aws:RequestTag/stackfleet:managed-key': 'baseline',
+        'aws:TagKeys': ['stackfleet:managed-key'],
+      },
+    ],
+    [
       'the baseline tag removed from its key',
       'kms:UntagResource',
       KEY,
