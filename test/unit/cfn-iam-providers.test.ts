@@ -36,8 +36,8 @@ function calls(
 }
 
 describe('handler calls', () => {
-  // The Service Authorization Reference lists iam:PermissionsBoundary for CreateRole, PutRolePolicy
-  // and AttachRolePolicy (not for TagRole): a policy conditioned on the boundary sees it.
+  // The Service Authorization Reference lists iam:PermissionsBoundary for CreateRole, PutRolePolicy,
+  // AttachRolePolicy and DeleteRole (not for TagRole): a policy conditioned on the boundary sees it.
   it('AWS::IAM::Role: CreateRole, PutRolePolicy per policy and AttachRolePolicy per ARN carry iam:PermissionsBoundary; TagRole the tags', () => {
     const boundary = 'arn:aws:iam::222222222222:policy/Boundary';
     expect(
@@ -62,6 +62,9 @@ describe('handler calls', () => {
         'iam:AttachRolePolicy',
         { 'iam:PermissionsBoundary': boundary, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
       ],
+    ]);
+    expect(calls('AWS::IAM::Role', { PermissionsBoundary: boundary }, 'delete')).toEqual([
+      ['iam:DeleteRole', { 'iam:PermissionsBoundary': boundary }],
     ]);
   });
 
