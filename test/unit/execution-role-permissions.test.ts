@@ -91,8 +91,20 @@ describe('templates/execution-role.yaml', () => {
 describe('the CloudFormation service role can still deploy, update and delete the baseline', () => {
   // The handler permissions (create, read, update, delete) of the CloudFormation resource schemas
   // of the types templates/baseline.yaml uses, on the baseline's own resources.
-  const requests: Array<[string, string, string, Record<string, string>?]> = [
+  const requests: Array<[string, string, string, Record<string, string | string[]>?]> = [
     ['AWS::KMS::Key', 'kms:CreateKey', '*', baselineKeyRequestTags()],
+    // CreateKey with Tags also asks kms:TagResource, before the key exists: on no particular key
+    // (KMS Developer Guide, tag-permissions: "an IAM policy that isn't restricted to particular KMS
+    // keys"), so NeverAdoptAnotherKey (on key/*) does not apply to it.
+    [
+      'AWS::KMS::Key',
+      'kms:TagResource',
+      '*',
+      {
+        ...baselineKeyRequestTags(),
+        'aws:TagKeys': Object.keys(baselineKeyRequestTags()).map((k) => k.slice('aws:RequestTag/'.length)),
+      },
+    ],
     ...[
       'kms:DescribeKey',
       'kms:GetKeyPolicy',
