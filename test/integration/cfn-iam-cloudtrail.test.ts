@@ -3,7 +3,9 @@
  * checks (CloudTrail User Guide): CreateTrail fails when cloudtrail.amazonaws.com cannot use the
  * KMS key (DescribeKey carries no encryption context, so it needs a statement of its own) or
  * cannot assume the CloudWatch Logs role (that role's trust does not support aws:SourceAccount /
- * aws:SourceArn, so CloudTrail sends neither). The old sandbox created the trail either way.
+ * aws:SourceArn, so CloudTrail sends neither). baseline.yaml has both fixed; each test puts one
+ * of the old defects back and shows the trail failing with AWS's reason. The old sandbox created
+ * the trail either way.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,36 +26,39 @@ import {
 const BASELINE = readFileSync(join(__dirname, '../../templates/baseline.yaml'), 'utf8');
 const SERVICE_ROLE = `arn:aws:iam::${MEMBER}:role/StackFleetCloudFormation`;
 
-const LOGS_ROLE_TRUST_WITH_SOURCE_ACCOUNT = `            Principal: { Service: cloudtrail.amazonaws.com }
+/** Replaces `from` (which must occur exactly once) in the template. */
+function edit(template: string, from: string, to: string): string {
+  if (template.split(from).length !== 2)
+    throw new Error(`baseline.yaml changed (${JSON.stringify(from.slice(0, 60))}): update this test`);
+  return template.replace(from, to);
+}
+
+const LOGS_ROLE_TRUST = `            Principal: { Service: cloudtrail.amazonaws.com }
             Action: "sts:AssumeRole"
-            Condition:
-              StringEquals: { "aws:SourceAccount": !Ref "AWS::AccountId" }
 `;
 
-/** The trust CloudTrail's guide gives the CloudWatch Logs role (no source conditions). */
-function withPlainLogsRoleTrust(template: string): string {
-  if (!template.includes(LOGS_ROLE_TRUST_WITH_SOURCE_ACCOUNT))
-    throw new Error('baseline.yaml changed: update this test');
-  return template.replace(
-    LOGS_ROLE_TRUST_WITH_SOURCE_ACCOUNT,
-    `            Principal: { Service: cloudtrail.amazonaws.com }
-            Action: "sts:AssumeRole"
+/** The old defect: the CloudWatch Logs role's trust requires aws:SourceAccount. */
+function withSourceAccountOnLogsRoleTrust(template: string): string {
+  return edit(
+    template,
+    LOGS_ROLE_TRUST,
+    `${LOGS_ROLE_TRUST}            Condition:
+              StringEquals: { "aws:SourceAccount": !Ref "AWS::AccountId" }
 `,
   );
 }
 
-/** DescribeKey in a statement of its own, as CloudTrail's KMS guide writes it. */
-function withSeparateDescribeKey(template: string): string {
-  const combined = 'Action: ["kms:GenerateDataKey*", "kms:DescribeKey"]';
-  if (!template.includes(combined)) throw new Error('baseline.yaml changed: update this test');
-  return template.replace(combined, 'Action: "kms:GenerateDataKey*"').replace(
-    '          - Sid: AccountReadsTrailLogs',
-    `          - Sid: CloudTrailDescribesKey
-            Effect: Allow
-            Principal: { Service: cloudtrail.amazonaws.com }
-            Action: "kms:DescribeKey"
-            Resource: "*"
-          - Sid: AccountReadsTrailLogs`,
+/** The old defect: DescribeKey in the statement conditioned on CloudTrail's encryption context. */
+function withDescribeKeyUnderEncryptionContext(template: string): string {
+  const start = template.indexOf('          - Sid: CloudTrailDescribesKey');
+  const end = template.indexOf('          - Sid: AccountReadsTrailLogs');
+  if (start < 0 || end < start)
+    throw new Error('baseline.yaml changed (CloudTrailDescribesKey): update this test');
+  const withoutDescribe = template.slice(0, start) + template.slice(end);
+  return edit(
+    withoutDescribe,
+    'Action: "kms:GenerateDataKey*"',
+    'Action: ["kms:GenerateDataKey*", "kms:DescribeKey"]',
   );
 }
 
@@ -94,26 +99,8 @@ async function deploy(template: string) {
 }
 
 describe('CloudTrail checks its key and its CloudWatch Logs role when the trail is created', () => {
-  it('baseline.yaml as it is: DescribeKey sits under the encryption-context condition, so the trail fails on the key', async () => {
-    const { status, trailFailure } = await deploy(BASELINE);
-    expect(status).toBe('ROLLBACK_COMPLETE');
-    expect(trailFailure).toMatch(
-      /^Resource handler returned message: "Invalid request provided: Insufficient permissions to access S3 bucket \S+ or KMS key arn:aws:kms:eu-west-1:222222222222:key\/[0-9a-f-]+\. \(Service: CloudTrail, Status Code: 400, Request ID: [0-9a-f-]+\)" \(RequestToken: [0-9a-f-]+, HandlerErrorCode: InvalidRequest\)$/,
-    );
-  });
-
-  it('with the key fixed, a logs role trust that requires aws:SourceAccount fails the trail (CloudTrail sends neither key there)', async () => {
-    const { status, trailFailure } = await deploy(withSeparateDescribeKey(BASELINE));
-    expect(status).toBe('ROLLBACK_COMPLETE');
-    expect(trailFailure).toContain(
-      'Invalid request provided: Access denied. Check the trust relationships for your role.',
-    );
-  });
-
-  it('with both fixed the stack completes, and its role and key are in IAM and KMS afterwards', async () => {
-    const { world, status, trailFailure } = await deploy(
-      withPlainLogsRoleTrust(withSeparateDescribeKey(BASELINE)),
-    );
+  it('baseline.yaml as it is completes, and its role and key are in IAM and KMS afterwards', async () => {
+    const { world, status, trailFailure } = await deploy(BASELINE);
     expect(trailFailure).toBeUndefined();
     expect(status).toBe('CREATE_COMPLETE');
     expect(findRole(iamSection(world), MEMBER, 'StackFleet-TrailToLogs')?.trustPolicy).toContain(
@@ -125,11 +112,28 @@ describe('CloudTrail checks its key and its CloudWatch Logs role when the trail 
     ]);
   });
 
+  it('with DescribeKey under the encryption-context condition, the trail fails on the key', async () => {
+    const { status, trailFailure } = await deploy(withDescribeKeyUnderEncryptionContext(BASELINE));
+    expect(status).toBe('ROLLBACK_COMPLETE');
+    expect(trailFailure).toMatch(
+      /^Resource handler returned message: "Invalid request provided: Insufficient permissions to access S3 bucket \S+ or KMS key arn:aws:kms:eu-west-1:222222222222:key\/[0-9a-f-]+\. \(Service: CloudTrail, Status Code: 400, Request ID: [0-9a-f-]+\)" \(RequestToken: [0-9a-f-]+, HandlerErrorCode: InvalidRequest\)$/,
+    );
+  });
+
+  it('with a logs role trust that requires aws:SourceAccount, the trail fails (CloudTrail sends neither key there)', async () => {
+    const { status, trailFailure } = await deploy(withSourceAccountOnLogsRoleTrust(BASELINE));
+    expect(status).toBe('ROLLBACK_COMPLETE');
+    expect(trailFailure).toContain(
+      'Invalid request provided: Access denied. Check the trust relationships for your role.',
+    );
+  });
+
   it('a key policy without the CloudWatch Logs statement fails the encrypted log group (CloudWatch Logs User Guide, encrypt-log-data-kms)', async () => {
-    const logsPrincipal = 'Principal: { Service: !Sub "logs.${AWS::Region}.amazonaws.com" }';
-    const fixed = withPlainLogsRoleTrust(withSeparateDescribeKey(BASELINE));
-    if (!fixed.includes(logsPrincipal)) throw new Error('baseline.yaml changed: update this test');
-    const withoutLogs = fixed.replace(logsPrincipal, 'Principal: { Service: "nobody.amazonaws.com" }');
+    const withoutLogs = edit(
+      BASELINE,
+      'Principal: { Service: !Sub "logs.${AWS::Region}.amazonaws.com" }',
+      'Principal: { Service: "nobody.amazonaws.com" }',
+    );
     const { status, failureOf } = await deploy(withoutLogs);
     expect(status).toBe('ROLLBACK_COMPLETE');
     expect(failureOf('TrailLogGroup')).toMatch(

@@ -36,7 +36,9 @@ function calls(
 }
 
 describe('handler calls', () => {
-  it('AWS::IAM::Role: CreateRole with iam:PermissionsBoundary, TagRole for tags, PutRolePolicy per policy, AttachRolePolicy per ARN', () => {
+  // The Service Authorization Reference lists iam:PermissionsBoundary for CreateRole, PutRolePolicy,
+  // AttachRolePolicy and DeleteRole (not for TagRole): a policy conditioned on the boundary sees it.
+  it('AWS::IAM::Role: CreateRole, PutRolePolicy per policy and AttachRolePolicy per ARN carry iam:PermissionsBoundary; TagRole the tags', () => {
     const boundary = 'arn:aws:iam::222222222222:policy/Boundary';
     expect(
       calls('AWS::IAM::Role', {
@@ -54,9 +56,15 @@ describe('handler calls', () => {
         { 'aws:TagKeys': ['team'], 'aws:RequestTag/team': 'sec', 'iam:PermissionsBoundary': boundary },
       ],
       ['iam:TagRole', { 'aws:TagKeys': ['team'], 'aws:RequestTag/team': 'sec' }],
-      ['iam:PutRolePolicy', {}],
-      ['iam:PutRolePolicy', {}],
-      ['iam:AttachRolePolicy', { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/ReadOnlyAccess' }],
+      ['iam:PutRolePolicy', { 'iam:PermissionsBoundary': boundary }],
+      ['iam:PutRolePolicy', { 'iam:PermissionsBoundary': boundary }],
+      [
+        'iam:AttachRolePolicy',
+        { 'iam:PermissionsBoundary': boundary, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+      ],
+    ]);
+    expect(calls('AWS::IAM::Role', { PermissionsBoundary: boundary }, 'delete')).toEqual([
+      ['iam:DeleteRole', { 'iam:PermissionsBoundary': boundary }],
     ]);
   });
 

