@@ -28,6 +28,23 @@ organization:
 regions: [us-east-1, eu-west-1]
 accessKeys:
   - { accessKeyId: ${MEMBER.AWS_ACCESS_KEY_ID}, secretAccessKey: ${MEMBER.AWS_SECRET_ACCESS_KEY}, accountId: "222222222222" }
+durations: { default: 0, "AWS::KMS::Key": 0 }
+`;
+const KEY_TEMPLATE = `Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      Description: the CLI test's artifact key
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: AccountAdministers
+            Effect: Allow
+            Principal: {AWS: !Sub 'arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root'}
+            Action: 'kms:*'
+            Resource: '*'
+Outputs:
+  KeyArn: {Value: !GetAtt Key.Arn}
 `;
 
 const suite = hasAwsCli ? describe : describe.skip;
@@ -188,8 +205,35 @@ suite(title, () => {
     expect(readFileSync(join(dir, 'back.bin')).equals(data)).toBe(true);
   });
 
+  /**
+   * Deploys a KMS key with the sandbox's CloudFormation through the CLI (the sandbox has no KMS
+   * API) and answers its ARN: S3 uses only keys that exist, as the caller (S3 User Guide,
+   * UsingKMSEncryption). The key policy is KMS's default: the account's IAM policies decide.
+   */
+  function deployKey(stackName: string): string {
+    writeFileSync(join(dir, 'key.yaml'), KEY_TEMPLATE);
+    ok(['cloudformation', 'create-stack', '--stack-name', stackName, '--template-body', 'file://key.yaml']);
+    // The scenario gives resources no duration: the stack settles within a few requests.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const stack = (
+        ok(['cloudformation', 'describe-stacks', '--stack-name', stackName]).json().Stacks as
+          | Array<{ StackStatus: string; Outputs?: Array<{ OutputKey: string; OutputValue: string }> }>
+          | undefined
+      )?.[0];
+      if (stack?.StackStatus === 'CREATE_COMPLETE') {
+        const arn = stack.Outputs?.find((o) => o.OutputKey === 'KeyArn')?.OutputValue;
+        if (!arn) throw new Error(`stack ${stackName} has no KeyArn output`);
+        return arn;
+      }
+      if (stack && stack.StackStatus !== 'CREATE_IN_PROGRESS')
+        throw new Error(`stack ${stackName} ended ${stack.StackStatus}`);
+    }
+    throw new Error(`stack ${stackName} did not finish in 10 describe-stacks calls`);
+  }
+
   test('put-object and head-object on an SSE-KMS bucket: the ETag is not the MD5 of the file', () => {
-    const key = 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const key = deployKey('cli-kms-key');
+    expect(key).toMatch(/^arn:aws:kms:us-east-1:111111111111:key\/[0-9a-f-]{36}$/);
     ok(['s3api', 'create-bucket', '--bucket', 'cli-kms']);
     ok([
       's3api',

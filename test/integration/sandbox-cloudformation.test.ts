@@ -37,17 +37,22 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import {
   CreateBucketCommand,
+  PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { ORGANIZATION_ACCESS_ROLE } from '../../src/sandbox/admin/bootstrap';
 import { injectResourceFailure, markDrifted } from '../../src/sandbox/cfn/faults';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import { demoScenario, validateScenario } from '../../src/sandbox/scenario';
 import type { Scenario } from '../../src/sandbox/scenario-types';
 
+// The trail's bucket and key carry the policies CloudTrail's guide requires
+// (create-s3-bucket-policy-for-cloudtrail, create-kms-key-policy-for-cloudtrail): without them
+// CreateTrail fails on AWS, and so it does here.
 const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
 Description: integration baseline
 Parameters:
@@ -58,14 +63,61 @@ Conditions:
 Resources:
   Key:
     Type: AWS::KMS::Key
-    Properties: {Description: baseline key}
+    Properties:
+      Description: baseline key
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: AccountAdministers
+            Effect: Allow
+            Principal: {AWS: !Sub 'arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root'}
+            Action: 'kms:*'
+            Resource: '*'
+          - Sid: CloudTrailEncryptsLogs
+            Effect: Allow
+            Principal: {Service: cloudtrail.amazonaws.com}
+            Action: 'kms:GenerateDataKey*'
+            Resource: '*'
+            Condition:
+              StringEquals: {'aws:SourceAccount': !Ref 'AWS::AccountId'}
+              StringLike:
+                'kms:EncryptionContext:aws:cloudtrail:arn': !Sub 'arn:\${AWS::Partition}:cloudtrail:*:\${AWS::AccountId}:trail/*'
+          - Sid: CloudTrailDescribesKey
+            Effect: Allow
+            Principal: {Service: cloudtrail.amazonaws.com}
+            Action: 'kms:DescribeKey'
+            Resource: '*'
   TrailBucket:
     Type: AWS::S3::Bucket
     Properties:
       BucketName: !Sub 'trail-\${AWS::AccountId}-\${AWS::Region}'
+  TrailBucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Condition: IsHome
+    Properties:
+      Bucket: !Ref TrailBucket
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: CloudTrailAclCheck
+            Effect: Allow
+            Principal: {Service: cloudtrail.amazonaws.com}
+            Action: 's3:GetBucketAcl'
+            Resource: !GetAtt TrailBucket.Arn
+            Condition: {StringEquals: {'aws:SourceAccount': !Ref 'AWS::AccountId'}}
+          - Sid: CloudTrailWrite
+            Effect: Allow
+            Principal: {Service: cloudtrail.amazonaws.com}
+            Action: 's3:PutObject'
+            Resource: !Sub '\${TrailBucket.Arn}/AWSLogs/\${AWS::AccountId}/*'
+            Condition:
+              StringEquals:
+                'aws:SourceAccount': !Ref 'AWS::AccountId'
+                's3:x-amz-acl': bucket-owner-full-control
   Trail:
     Type: AWS::CloudTrail::Trail
     Condition: IsHome
+    DependsOn: TrailBucketPolicy
     Properties:
       TrailName: org-trail
       S3BucketName: !Ref TrailBucket
@@ -91,8 +143,10 @@ function scenario(): Scenario {
   const s: Scenario = {
     ...base,
     seed: 7,
+    // An organisation of its own: the demo's SCPs and delegations name the demo's accounts.
     organization: {
-      ...base.organization,
+      id: base.organization.id,
+      rootId: base.organization.rootId,
       managementAccountId: '111111111111',
       ous: [],
       accounts: [
@@ -141,11 +195,13 @@ async function open(transport: 'in-process' | 'http' = 'in-process') {
       ? { endpoint: url, forcePathStyle: true }
       : { requestHandler: sandbox.requestHandler() as never }),
   });
+  // The management account reaches a member through the role Organizations made there
+  // (Organizations User Guide, orgs_manage_accounts_access), as an operator would.
   const assume = async (account: string): Promise<AwsCredentialIdentity> => {
     const sts = new STSClient(config(admin, 'us-east-1'));
     const out = await sts.send(
       new AssumeRoleCommand({
-        RoleArn: `arn:aws:iam::${account}:role/${sandbox.scenario.executionRoleName}`,
+        RoleArn: `arn:aws:iam::${account}:role/${ORGANIZATION_ACCESS_ROLE}`,
         RoleSessionName: 'integration',
       }),
     );
@@ -352,10 +408,38 @@ describe('sandbox CloudFormation through the real SDK client', () => {
     );
     expect(v1.VersionId).toBeDefined();
     const client = cfn();
+    const byVersion = `https://stackfleet-artifacts.s3.eu-west-1.amazonaws.com/baseline/template.yaml?versionId=${v1.VersionId}`;
+    await expect(
+      client.send(new CreateStackCommand({ StackName: 'baseline', TemplateURL: byVersion })),
+    ).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining('S3 error: Access Denied'),
+    });
+    // The bucket is the management account's and CloudFormation reads TemplateURL with the
+    // member's permissions: the bucket policy must let the member read the template's versions
+    // (S3 User Guide, example-walkthroughs-managing-access-example2: cross-account access needs
+    // the bucket policy and the caller's own policy).
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'stackfleet-artifacts',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'MemberReadsTemplates',
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${MEMBER}:root` },
+              Action: ['s3:GetObject', 's3:GetObjectVersion'],
+              Resource: 'arn:aws:s3:::stackfleet-artifacts/*',
+            },
+          ],
+        }),
+      }),
+    );
     await client.send(
       new CreateStackCommand({
         StackName: 'baseline',
-        TemplateURL: `https://stackfleet-artifacts.s3.eu-west-1.amazonaws.com/baseline/template.yaml?versionId=${v1.VersionId}`,
+        TemplateURL: byVersion,
         Capabilities: ['CAPABILITY_NAMED_IAM'],
       }),
     );
@@ -604,6 +688,7 @@ describe('sandbox CloudFormation through the real SDK client', () => {
       'Logs',
       'Trail',
       'TrailBucket',
+      'TrailBucketPolicy',
     ]);
     const one = await client.send(
       new DescribeStackResourceCommand({ StackName: 'baseline', LogicalResourceId: 'TrailBucket' }),

@@ -13,6 +13,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { ORGANIZATION_ACCESS_ROLE } from '../../src/sandbox/admin/bootstrap';
 import { Sandbox } from '../../src/sandbox/sandbox';
 
 let sandbox: Sandbox;
@@ -152,9 +153,10 @@ describe('scripts/sandbox-serve.ts', () => {
       endpoint: url,
     });
     const member = sandbox.scenario.organization.accounts[1]?.id;
+    // The management root reaches a member through the role Organizations made there.
     const out = await admin.send(
       new AssumeRoleCommand({
-        RoleArn: `arn:aws:iam::${member}:role/StackFleetExecution`,
+        RoleArn: `arn:aws:iam::${member}:role/${ORGANIZATION_ACCESS_ROLE}`,
         RoleSessionName: 'serve-test',
         DurationSeconds: 900,
       }),

@@ -34,10 +34,14 @@ import {
   STSClient,
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { ORGANIZATION_ACCESS_ROLE } from '../../src/sandbox/admin/bootstrap';
+import type { PolicyDocument } from '../../src/sandbox/iam/types';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import { demoScenario, loadScenarioFile, validateScenario } from '../../src/sandbox/scenario';
 import type { Scenario } from '../../src/sandbox/scenario-types';
 import { readSnsMessages } from '../../src/sandbox/services/sns';
+import type { World } from '../../src/sandbox/world';
+import { allow, givenRole } from '../helpers/cfn-iam';
 
 const SMALL = 'src/sandbox/scenarios/small.yaml';
 const MANAGEMENT = '111111111111';
@@ -45,7 +49,37 @@ const APP_PROD = '333333333333';
 const AUDIT = '222222222222';
 const LEGACY = '444444444444';
 const EXTERNAL_ID = 'stackfleet-small-demo';
-const roleArn = (account: string, name = 'StackFleetExecution') => `arn:aws:iam::${account}:role/${name}`;
+/**
+ * A role the tests give each member, as a third party's access role is made (IAM User Guide,
+ * id_roles_create_for-user_externalid): the management root and app-prod's root may assume it,
+ * and set a source identity, only with the ExternalId; legacy's copy is closed by an explicit Deny.
+ */
+const PARTNER_ROLE = 'PartnerAccess';
+const roleArn = (account: string, name = PARTNER_ROLE) => `arn:aws:iam::${account}:role/${name}`;
+
+function givenPartnerRoles(world: World): void {
+  const trust = (closed: boolean): PolicyDocument => ({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PartnersWithTheExternalId',
+        Effect: 'Allow',
+        Principal: { AWS: [`arn:aws:iam::${MANAGEMENT}:root`, `arn:aws:iam::${APP_PROD}:root`] },
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
+      },
+      ...(closed
+        ? [{ Sid: 'Closed', Effect: 'Deny' as const, Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }]
+        : []),
+    ],
+  });
+  for (const account of [AUDIT, APP_PROD, LEGACY]) {
+    // A session may go on to the other members' copies (role chaining needs the caller's own allow too).
+    givenRole(world, account, PARTNER_ROLE, trust(account === LEGACY), {
+      chain: allow('sts:AssumeRole', `arn:aws:iam::*:role/${PARTNER_ROLE}`),
+    });
+  }
+}
 
 type Transport = 'in-process' | 'http';
 
@@ -62,6 +96,7 @@ afterAll(async () => {
 
 async function harness(transport: Transport, scenario: Scenario | string = SMALL): Promise<Harness> {
   const sandbox = await Sandbox.open({ stateDir: null, scenario });
+  givenPartnerRoles(sandbox.world);
   let url: string | undefined;
   if (transport === 'http') {
     const server = await sandbox.listen(0);
@@ -79,13 +114,21 @@ async function harness(transport: Transport, scenario: Scenario | string = SMALL
   };
 }
 
-async function assume(h: Harness, account: string, extra: Record<string, unknown> = {}) {
+/**
+ * The management root assumes a role in a member: by default the one Organizations made there
+ * (Organizations User Guide, orgs_manage_accounts_access), the way in to a member account.
+ */
+async function assume(
+  h: Harness,
+  account: string,
+  extra: Record<string, unknown> = {},
+  role = ORGANIZATION_ACCESS_ROLE,
+) {
   const sts = new STSClient(h.config(h.sandbox.adminCredentials));
   const out = await sts.send(
     new AssumeRoleCommand({
-      RoleArn: roleArn(account),
+      RoleArn: roleArn(account, role),
       RoleSessionName: 'stackfleet-test',
-      ExternalId: EXTERNAL_ID,
       ...extra,
     }),
   );
@@ -125,13 +168,15 @@ describe.each<Transport>(['in-process', 'http'])('sandbox core through the SDK (
     const me = await admin.send(new GetCallerIdentityCommand({}));
     expect(me.Account).toBe(MANAGEMENT);
 
-    const session = await assume(h, APP_PROD, { SourceIdentity: 'stackfleet' });
-    expect(session.arn).toBe(`arn:aws:sts::${APP_PROD}:assumed-role/StackFleetExecution/stackfleet-test`);
+    const session = await assume(h, APP_PROD);
+    expect(session.arn).toBe(
+      `arn:aws:sts::${APP_PROD}:assumed-role/${ORGANIZATION_ACCESS_ROLE}/stackfleet-test`,
+    );
     expect(session.expiration?.getTime()).toBeGreaterThan(h.sandbox.now() + 3500_000);
     const member = new STSClient(h.config(session.credentials, 'eu-west-1'));
     const who = await member.send(new GetCallerIdentityCommand({}));
     expect(who.Account).toBe(APP_PROD);
-    expect(who.Arn).toContain(':assumed-role/StackFleetExecution/');
+    expect(who.Arn).toContain(`:assumed-role/${ORGANIZATION_ACCESS_ROLE}/`);
 
     // A bucket made with the member session belongs to the member: the admin does not see it.
     const memberS3 = new S3Client(h.config(session.credentials));
@@ -147,8 +192,11 @@ describe.each<Transport>(['in-process', 'http'])('sandbox core through the SDK (
     expect(denied.name).toBe('AccessDenied');
   });
 
-  test('AssumeRole refuses a missing or wrong ExternalId, a denying role and a bad session name', async () => {
+  test('AssumeRole refuses a missing or wrong ExternalId, a denying role, a source identity the trust does not allow and a bad session name', async () => {
     const sts = new STSClient(h.config(h.sandbox.adminCredentials));
+    // The right ExternalId is let in: the refusals below are the ExternalId's, not the trust's.
+    const right = await assume(h, APP_PROD, { ExternalId: EXTERNAL_ID }, PARTNER_ROLE);
+    expect(right.arn).toBe(`arn:aws:sts::${APP_PROD}:assumed-role/${PARTNER_ROLE}/stackfleet-test`);
     const missing = await errorOf(
       sts.send(new AssumeRoleCommand({ RoleArn: roleArn(APP_PROD), RoleSessionName: 'no-external-id' })),
     );
@@ -180,6 +228,21 @@ describe.each<Transport>(['in-process', 'http'])('sandbox core through the SDK (
       ),
     );
     expect(noRole.name).toBe('AccessDenied');
+    // Setting a source identity needs sts:SetSourceIdentity in the role's trust (IAM User Guide,
+    // id_credentials_temp_control-access_monitor); Organizations' role trusts sts:AssumeRole only.
+    const noSourceIdentity = await errorOf(
+      sts.send(
+        new AssumeRoleCommand({
+          RoleArn: roleArn(APP_PROD, ORGANIZATION_ACCESS_ROLE),
+          RoleSessionName: 'with-source',
+          SourceIdentity: 'stackfleet',
+        }),
+      ),
+    );
+    expect(noSourceIdentity.name).toBe('AccessDenied');
+    expect(noSourceIdentity.message).toContain(
+      `sts:SetSourceIdentity on resource: ${roleArn(APP_PROD, ORGANIZATION_ACCESS_ROLE)}`,
+    );
     const badName = await errorOf(
       sts.send(
         new AssumeRoleCommand({
@@ -471,13 +534,18 @@ test('extra access keys from the scenario act as their account; chained sessions
   );
   expect((await auditor.send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:iam::${AUDIT}:root`);
 
-  const first = await assume(h, APP_PROD, { SourceIdentity: 'stackfleet' });
+  const first = await assume(
+    h,
+    APP_PROD,
+    { SourceIdentity: 'stackfleet', ExternalId: EXTERNAL_ID },
+    PARTNER_ROLE,
+  );
   const chained = new STSClient(h.config(first.credentials));
   const second = await chained.send(
     new AssumeRoleCommand({ RoleArn: roleArn(AUDIT), RoleSessionName: 'hop', ExternalId: EXTERNAL_ID }),
   );
   expect(second.SourceIdentity).toBe('stackfleet');
-  expect(second.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${AUDIT}:assumed-role/StackFleetExecution/hop`);
+  expect(second.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${AUDIT}:assumed-role/${PARTNER_ROLE}/hop`);
   const tooLong = await errorOf(
     chained.send(
       new AssumeRoleCommand({

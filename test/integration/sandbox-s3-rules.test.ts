@@ -21,7 +21,9 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { defaultKeyPolicy } from '../../src/sandbox/cfn/providers/kms';
 import { Sandbox } from '../../src/sandbox/sandbox';
+import { putKey } from '../../src/sandbox/services/kms-state';
 import {
   bucketEncryptionOf,
   bucketOwnerOf,
@@ -31,6 +33,7 @@ import {
 import { checksumOf } from '../../src/sandbox/services/s3-checksums';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const OTHER_KEY_ID = '0987dcba-09fe-87dc-65ba-ab0987654321';
 const md5 = (data: string | Buffer) => `"${createHash('md5').update(data).digest('hex')}"`;
 
 let sandbox: Sandbox;
@@ -43,6 +46,19 @@ beforeAll(async () => {
     requestHandler: sandbox.requestHandler(),
     maxAttempts: 1,
   });
+  // SSE-KMS uses keys that exist: S3 asks KMS for a data key as the caller (S3 User Guide,
+  // UsingKMSEncryption), so the keys are made first, with the default key policy KMS gives a key
+  // created without one (the account's own IAM policies decide; KMS Developer Guide,
+  // key-policy-default).
+  for (const keyId of [KEY_ARN.split('/')[1] ?? '', OTHER_KEY_ID]) {
+    putKey(sandbox.world, {
+      accountId: '111111111111',
+      region: 'us-east-1',
+      keyId,
+      policy: defaultKeyPolicy('111111111111'),
+      now: sandbox.now(),
+    });
+  }
 });
 
 async function failure(
@@ -139,10 +155,23 @@ describe('server-side encryption', () => {
         Key: 'k',
         Body: 'x',
         ServerSideEncryption: 'aws:kms',
-        SSEKMSKeyId: 'abcd-1234',
+        SSEKMSKeyId: OTHER_KEY_ID,
       }),
     );
-    expect(byId.SSEKMSKeyId).toBe('arn:aws:kms:us-east-1:111111111111:key/abcd-1234');
+    expect(byId.SSEKMSKeyId).toBe(`arn:aws:kms:us-east-1:111111111111:key/${OTHER_KEY_ID}`);
+    // A key that does not exist: S3 passes KMS's answer on (S3 API Reference, Error codes).
+    const noSuchKey = await failure(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: name,
+          Key: 'k',
+          Body: 'x',
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: '11111111-2222-3333-4444-555555555555',
+        }),
+      ),
+    );
+    expect(noSuchKey.name).toBe('KMS.NotFoundException');
     const managed = await s3.send(
       new PutObjectCommand({ Bucket: name, Key: 'm', Body: 'x', ServerSideEncryption: 'aws:kms' }),
     );

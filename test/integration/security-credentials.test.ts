@@ -15,8 +15,12 @@ import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import { awsClients } from '../../src/aws/clients';
 import type { RolloutSummary, RolloutSummaryDocument } from '../../src/core/summary';
+import { isDenial } from '../../src/engine/identity';
 import { injectResourceFailure } from '../../src/sandbox/cfn/faults';
+import { sandboxEngineIdentity } from '../../src/sandbox/iam/engine-identity';
+import { findFunction } from '../../src/sandbox/services/lambda-state';
 import { readSnsMessages } from '../../src/sandbox/services/sns';
+import { sessionSecrets, stsState } from '../../src/sandbox/services/sts';
 import {
   type AssumeRoleCall,
   captureConsole,
@@ -25,6 +29,7 @@ import {
   recordAssumeRole,
   scanText,
 } from '../helpers/credential-scan';
+import { closeRoleTrust } from '../helpers/iam-edits';
 import {
   FLEET_EXTERNAL_ID,
   FLEET_ROLE,
@@ -43,7 +48,7 @@ const ACCOUNTS = 20;
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 function request(h: SandboxHarness, rolloutId: string, extra: Record<string, unknown> = {}) {
-  return fleetRequest(h.template, rolloutId, 'fleet-baseline', { maxConcurrency: 30, ...extra });
+  return fleetRequest(h.template, rolloutId, 'stackfleet-sec-baseline', { maxConcurrency: 30, ...extra });
 }
 
 describe('credential material after a clean and a failing rollout', () => {
@@ -72,9 +77,8 @@ describe('credential material after a clean and a failing rollout', () => {
         on: 'create',
         reason: 'Resource handler returned message: "Topic quota exceeded"',
       });
-      const denied = h.sandbox.world.accounts.get(fleetAccount(5));
-      if (denied) denied.executionRole = 'deny';
-      failing = await h.runRollout(request(h, 'sec-failing', { stackName: 'fleet-failing' }));
+      closeRoleTrust(h.sandbox.world, fleetAccount(5), FLEET_ROLE);
+      failing = await h.runRollout(request(h, 'sec-failing', { stackName: 'stackfleet-sec-failing' }));
     } finally {
       console.stop();
       recorder.stop();
@@ -110,6 +114,28 @@ describe('credential material after a clean and a failing rollout', () => {
     // Positive controls: a leaked secret key and a leaked key id are both caught.
     expect(scanText('control', `{"cause":"x ${sample.secretAccessKey} y"}`, secrets)).toHaveLength(1);
     expect(scanText('control', `key=${sample.accessKeyId}`, [])).toHaveLength(1);
+  });
+
+  test('the functions and state machines ran as their own roles, and those sessions are looked for too', () => {
+    const world = h.sandbox.world;
+    const sessions = stsState(world).sessions;
+    const secrets = issuedSecrets(h.sandbox, calls);
+    const roleName = (arn: string | undefined) => arn?.slice(arn.lastIndexOf('/') + 1);
+    const deployRole = roleName(
+      findFunction(world, h.admin?.substitutions.DeployStackFunctionArn ?? '')?.roleArn,
+    );
+    const rolloutRole = roleName(
+      h.engine.store.stateMachines[h.admin?.rolloutStateMachineArn ?? '']?.roleArn,
+    );
+    // Lambda's session of the deploy function's role and Step Functions' session of the rollout
+    // state machine's role (issued by STS, not passed in state): a secret of either is caught.
+    for (const role of [deployRole, rolloutRole]) {
+      const keyId = Object.keys(sessions).find((k) => sessions[k]?.roleName === role);
+      if (!role || !keyId) throw new Error(`no session of the role ${role} was issued during the rollouts`);
+      const { secretAccessKey, sessionToken } = sessionSecrets(world.scenario.seed, keyId);
+      expect(scanText('control', `{"env":"${secretAccessKey}"}`, secrets)).toHaveLength(1);
+      expect(scanText('control', `token=${sessionToken}`, secrets)).toHaveLength(1);
+    }
   });
 
   test('no execution history or description (parent, map runs, every target) holds credential material', async () => {
@@ -164,9 +190,16 @@ describe('a role that demands an ExternalId', () => {
     h.template = await h.uploadTemplate(fleetTemplate('v1'), 'templates/fleet.yaml');
   });
 
-  test('the sandbox refuses AssumeRole without it (or with another) and accepts the right one', async () => {
-    const sts = awsClients.sts({ region: 'eu-west-1' });
-    const assume = (externalId?: string) =>
+  test('the sandbox refuses AssumeRole without it (or with another) and accepts the right one, from the deploy function only', async () => {
+    // The caller is what assumes the execution role on AWS: the deploy function, with the session
+    // Lambda gives it of its own role (the execution role trusts only the admin account's
+    // function roles; the management root is not among them).
+    const deployArn = h.admin?.substitutions.DeployStackFunctionArn ?? '';
+    const deploy = sandboxEngineIdentity(h.sandbox.world).deployedFunction(deployArn);
+    if (isDenial(deploy)) throw new Error(`no deploy function: ${deploy.cause}`);
+    const asDeploy = awsClients.sts({ region: 'eu-west-1', credentials: deploy.credentials });
+    const asRoot = awsClients.sts({ region: 'eu-west-1' });
+    const assume = (sts: typeof asRoot, externalId?: string) =>
       h.virtual(() =>
         sts.send(
           new AssumeRoleCommand({
@@ -176,11 +209,12 @@ describe('a role that demands an ExternalId', () => {
           }),
         ),
       );
-    await expect(assume()).rejects.toMatchObject({ name: 'AccessDenied' });
-    await expect(assume('someone-else')).rejects.toMatchObject({ name: 'AccessDenied' });
-    await expect(assume(FLEET_EXTERNAL_ID)).resolves.toMatchObject({
+    await expect(assume(asDeploy)).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(assume(asDeploy, 'someone-else')).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(assume(asDeploy, FLEET_EXTERNAL_ID)).resolves.toMatchObject({
       Credentials: expect.objectContaining({ AccessKeyId: expect.stringMatching(/^ASIA/) }),
     });
+    await expect(assume(asRoot, FLEET_EXTERNAL_ID)).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
   test.each([
@@ -189,7 +223,7 @@ describe('a role that demands an ExternalId', () => {
   ])('a rollout %s fails every target with RoleNotAssumable and creates nothing', async (_label, extra) => {
     const rolloutId = `sec-xid-${'externalId' in extra ? 'wrong' : 'none'}`;
     const input: Record<string, unknown> = {
-      ...request(h, rolloutId, { stackName: 'no-external-id' }),
+      ...request(h, rolloutId, { stackName: 'stackfleet-no-external-id' }),
       ...extra,
     };
     if (!('externalId' in extra)) delete input.externalId;
