@@ -161,6 +161,6 @@ function closeDeniedTrusts(world: SandboxWorld): void {
       Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
     });
     role.trustPolicy = JSON.stringify(trust);
-    touch(section);
+    touch(section, account.id);
   }
 }

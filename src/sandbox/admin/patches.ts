@@ -66,7 +66,7 @@ function patchRole(world: SandboxWorld, role: IamRole, patch: ScenarioIamPatch):
       });
     }
   }
-  touch(iamSection(world));
+  touch(iamSection(world), role.accountId);
 }
 
 function roleOfPatch(world: SandboxWorld, admin: ProvisionedAdmin, patch: ScenarioIamPatch): IamRole {

@@ -12,7 +12,7 @@
  */
 import { iamEnforced, principalOf, type RequestFacts } from '../iam/authorize';
 import { type ResolvedPrincipal, resolvePrincipal } from '../iam/principal';
-import { findRoleByArn, iamSection } from '../iam/state';
+import { findRoleByArn, iamSection, revisionOf } from '../iam/state';
 import { assumeRoleAsService } from '../services/sts';
 import { AwsError, type OperationContext, type SandboxWorld } from '../types';
 import type { World } from '../world';
@@ -58,7 +58,7 @@ function sessionCaller(roleArn: string, now: number) {
   };
 }
 
-const sessionCache = new WeakMap<SandboxWorld, Map<string, { revision: number; who: ResolvedPrincipal }>>();
+const sessionCache = new WeakMap<SandboxWorld, Map<string, { revision: string; who: ResolvedPrincipal }>>();
 
 /**
  * `cloudformation.amazonaws.com` assumes the service role: the role must exist and its trust
@@ -94,10 +94,10 @@ export function assumeServiceRole(world: SandboxWorld, roleArn: string, region: 
     sessionCache.set(world, perWorld);
   }
   const cached = perWorld.get(role.arn);
-  if (cached && cached.revision === section.revision) return { who: cached.who, facts };
+  if (cached && cached.revision === revisionOf(section, role.accountId)) return { who: cached.who, facts };
   const who = resolvePrincipal(world, { ...sessionCaller(role.arn, now), accessKeyId: session.accessKeyId });
   if (perWorld.size > 5000) perWorld.clear();
-  perWorld.set(role.arn, { revision: section.revision, who });
+  perWorld.set(role.arn, { revision: revisionOf(section, role.accountId), who });
   return { who, facts };
 }
 

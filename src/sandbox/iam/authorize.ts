@@ -12,7 +12,7 @@ import { denialMessage } from './messages';
 import { organizationIdOf, scpLevelsFor } from './organization';
 import { parsePolicy } from './policy';
 import { type ResolvedPrincipal, resolvePrincipal } from './principal';
-import { iamSection } from './state';
+import { iamSection, revisionOf } from './state';
 import type {
   ApplicablePolicies,
   AuthorizationRequest,
@@ -78,12 +78,12 @@ export interface RequestFacts {
 
 const principalCache = new Map<
   string,
-  { revision: number; world: SandboxWorld; resolved: ResolvedPrincipal }
+  { revision: string; world: SandboxWorld; resolved: ResolvedPrincipal }
 >();
 
 /** The caller's principal and policies, cached per access key until IAM changes. */
 export function principalOf(world: SandboxWorld, caller: Caller): ResolvedPrincipal {
-  const revision = iamSection(world).revision;
+  const revision = revisionOf(iamSection(world), caller.accountId);
   const hit = principalCache.get(caller.accessKeyId);
   if (hit && hit.world === world && hit.revision === revision) return hit.resolved;
   const resolved = resolvePrincipal(world, caller);
@@ -98,14 +98,17 @@ const baseContexts = new WeakMap<RequestFacts, { who: ResolvedPrincipal; base: R
 function baseContextOf(who: ResolvedPrincipal, facts: RequestFacts): RequestContextValues {
   const hit = baseContexts.get(facts);
   if (hit && hit.who === who) return hit.base;
-  const base: RequestContextValues = {
-    ...who.context,
-    'aws:RequestedRegion': facts.region,
-    'aws:CurrentTime': new Date(facts.now).toISOString(),
-    'aws:EpochTime': String(Math.floor(facts.now / 1000)),
-    'aws:SecureTransport': facts.secureTransport === false ? 'false' : 'true',
-    'aws:ViaAWSService': facts.calledVia && facts.calledVia.length > 0 ? 'true' : 'false',
-  };
+  // The principal's keys are inherited (the evaluator reads with for-in), not copied per request.
+  const base = Object.create(who.context) as RequestContextValues;
+  base['aws:RequestedRegion'] = facts.region;
+  base['aws:SecureTransport'] = facts.secureTransport === false ? 'false' : 'true';
+  base['aws:ViaAWSService'] = facts.calledVia && facts.calledVia.length > 0 ? 'true' : 'false';
+  base['aws:EpochTime'] = String(Math.floor(facts.now / 1000));
+  // Formatted only if a condition reads it.
+  Object.defineProperty(base, 'aws:CurrentTime', {
+    enumerable: true,
+    get: () => new Date(facts.now).toISOString(),
+  });
   if (facts.calledVia && facts.calledVia.length > 0) {
     base['aws:CalledVia'] = facts.calledVia;
     base['aws:CalledViaFirst'] = facts.calledVia[0];

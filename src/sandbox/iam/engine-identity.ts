@@ -13,9 +13,8 @@ import { findFunction } from '../services/lambda-state';
 import { assumeRoleAsService, type ServiceSession } from '../services/sts';
 import type { Caller } from '../types';
 import type { World } from '../world';
-import { decide } from './authorize';
+import { decide, principalOf } from './authorize';
 import { denialMessage } from './messages';
-import { resolvePrincipal } from './principal';
 import type { Decision } from './types';
 
 /** Sessions are renewed this long before they expire (as the SDK's credential providers do). */
@@ -89,7 +88,7 @@ export function sandboxEngineIdentity(world: World): EngineIdentity {
     authorize(sm, _executionArn, action, resource) {
       const h = machineSession(sm);
       if ('error' in h) return h;
-      const who = resolvePrincipal(world, h.caller);
+      const who = principalOf(world, h.caller);
       const region = sm.stateMachineArn.split(':')[3] ?? 'us-east-1';
       const spec: Parameters<typeof decide>[2] = { action, resource };
       const owner = accountOfArn(resource);

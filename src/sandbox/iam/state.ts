@@ -76,12 +76,28 @@ export interface AccountIam {
 export interface IamSection {
   version: 1;
   accounts: Record<string, AccountIam>;
-  /** Bumped on every change: authorization caches key on it. */
+  /** Bumped on changes not tied to one account; see `revisionOf`. */
   revision: number;
+  /** Bumped on every change of an account's entities. */
+  accountRevisions?: Record<string, number>;
 }
 
 function emptySection(): IamSection {
-  return { version: 1, accounts: {}, revision: 0 };
+  return { version: 1, accounts: {}, revision: 0, accountRevisions: {} };
+}
+
+/**
+ * What caches of an account's principals key on: it changes when anything of that account's IAM
+ * changes (or anything unscoped), and not when another account's does, so a rollout that creates
+ * roles in 2,500 accounts does not make every cached principal of every other account stale.
+ */
+export function revisionOf(section: IamSection, accountId: string): string {
+  return `${section.revision}:${section.accountRevisions?.[accountId] ?? 0}`;
+}
+
+function bump(section: IamSection, accountId: string): void {
+  section.accountRevisions ??= {};
+  section.accountRevisions[accountId] = (section.accountRevisions[accountId] ?? 0) + 1;
 }
 
 export function iamSection(world: Pick<SandboxWorld, 'section'>): IamSection {
@@ -182,7 +198,7 @@ export function putRole(section: IamSection, input: PutRoleInput): IamRole {
   if (input.description !== undefined) role.description = input.description;
   if (input.managedBy !== undefined) role.managedBy = input.managedBy;
   account.roles[key] = role;
-  section.revision += 1;
+  bump(section, input.accountId);
   return role;
 }
 
@@ -191,7 +207,7 @@ export function deleteRole(section: IamSection, accountId: string, name: string)
   const key = name.toLowerCase();
   if (!account?.roles[key]) return false;
   delete account.roles[key];
-  section.revision += 1;
+  bump(section, accountId);
   return true;
 }
 
@@ -229,7 +245,7 @@ export function putUser(section: IamSection, input: PutUserInput): IamUser {
   const managedBy = input.managedBy ?? existing?.managedBy;
   if (managedBy !== undefined) user.managedBy = managedBy;
   account.users[key] = user;
-  section.revision += 1;
+  bump(section, input.accountId);
   return user;
 }
 
@@ -238,7 +254,7 @@ export function deleteUser(section: IamSection, accountId: string, name: string)
   const key = name.toLowerCase();
   if (!account?.users[key]) return false;
   delete account.users[key];
-  section.revision += 1;
+  bump(section, accountId);
   return true;
 }
 
@@ -268,7 +284,7 @@ export function putManagedPolicy(section: IamSection, input: PutManagedPolicyInp
   if (input.description !== undefined) policy.description = input.description;
   if (input.managedBy !== undefined) policy.managedBy = input.managedBy;
   account.policies[arn] = policy;
-  section.revision += 1;
+  bump(section, input.accountId);
   return policy;
 }
 
@@ -277,11 +293,15 @@ export function deleteManagedPolicy(section: IamSection, arn: string): boolean {
   const account = m ? section.accounts[m[1] as string] : undefined;
   if (!account?.policies[arn]) return false;
   delete account.policies[arn];
-  section.revision += 1;
+  bump(section, m?.[1] as string);
   return true;
 }
 
-/** Marks the section changed after an in-place edit of an entity (inline policy put/delete, tags). */
-export function touch(section: IamSection): void {
-  section.revision += 1;
+/**
+ * Marks an account's IAM changed after an in-place edit of one of its entities (an inline policy,
+ * a trust policy, tags); without an account, every account's cached principals go stale.
+ */
+export function touch(section: IamSection, accountId?: string): void {
+  if (accountId === undefined) section.revision += 1;
+  else bump(section, accountId);
 }

@@ -177,7 +177,7 @@ export const policyProvider: ResourceProvider = {
       const role = findRole(section, ref.accountId, roleName);
       if (role) role.inlinePolicies[name] = text;
     }
-    touch(section);
+    touch(section, ref.accountId);
   },
   remove(props, ref) {
     const section = iamSection(ref.world);
@@ -187,7 +187,7 @@ export const policyProvider: ResourceProvider = {
       const role = findRole(section, ref.accountId, roleName);
       if (role) delete role.inlinePolicies[name];
     }
-    touch(section);
+    touch(section, ref.accountId);
   },
   reads(props, ref) {
     return list<string>(props.Roles).map((name) => ({
@@ -249,7 +249,7 @@ export const managedPolicyProvider: ResourceProvider = {
         role.managedPolicyArns.push(stored.arn);
       }
     }
-    touch(section);
+    touch(section, ref.accountId);
   },
   remove(props, ref) {
     const section = iamSection(ref.world);
@@ -260,7 +260,7 @@ export const managedPolicyProvider: ResourceProvider = {
     }
     const policy = findManagedPolicy(section, arn);
     if (policy?.managedBy?.stackId === ref.stackId) deleteManagedPolicy(section, arn);
-    touch(section);
+    touch(section, ref.accountId);
   },
   reads(_props, ref) {
     return [
