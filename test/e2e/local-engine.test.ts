@@ -136,6 +136,8 @@ describe('sandbox serve + rollout --local-engine', () => {
   it('prints a ready line naming the URL and the environment to use', () => {
     expect(serverOutput).toContain(`Sandbox ready at ${URL} (speed x10`);
     expect(serverOutput).toContain(`export AWS_ENDPOINT_URL=${URL}`);
+    // Prepared as AWS is after docs/real-aws.md: the admin stack is there, with its bucket.
+    expect(serverOutput).toMatch(/admin stack deployed in us-east-1: artifact bucket stackfleetadmin-\S+\n/);
   });
 
   it('answers the real SDK over HTTP, with assumed-role calls landing in the member account', async () => {
