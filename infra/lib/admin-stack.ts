@@ -198,6 +198,11 @@ export class StackFleetAdminStack extends Stack {
     for (const sm of targetStateMachineFiles) {
       new CfnOutput(this, sm.placeholder, { value: this.targetStateMachines[sm.mode].stateMachineArn });
     }
+    // DeployStackFunctionArn, CheckStackFunctionArn, ...: `rollout --local-engine` runs the state
+    // machines on the operator's machine and invokes these functions (as their own roles) through Lambda.
+    for (const [placeholder, fn] of Object.entries(this.functions.byPlaceholder)) {
+      new CfnOutput(this, placeholder, { value: fn.functionArn });
+    }
     new CfnOutput(this, 'DriftScheduleName', { value: this.driftSchedule.scheduleName });
   }
 

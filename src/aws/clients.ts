@@ -1,5 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -30,7 +31,15 @@ export interface AwsTransport {
   services?: Partial<Record<ServiceName, Omit<AwsTransport, 'services'>>>;
 }
 
-export type ServiceName = 'cloudFormation' | 'sts' | 's3' | 'organizations' | 'ec2' | 'sns' | 'sfn';
+export type ServiceName =
+  | 'cloudFormation'
+  | 'sts'
+  | 's3'
+  | 'organizations'
+  | 'ec2'
+  | 'sns'
+  | 'sfn'
+  | 'lambda';
 
 let transport: AwsTransport = {};
 
@@ -212,4 +221,5 @@ export const awsClients = {
   ec2: (o: ClientOptions) => cached('ec2', o, () => new EC2Client(baseConfig('ec2', o))),
   sns: (o: ClientOptions) => cached('sns', o, () => new SNSClient(baseConfig('sns', o))),
   sfn: (o: ClientOptions) => cached('sfn', o, () => new SFNClient(baseConfig('sfn', o))),
+  lambda: (o: ClientOptions) => cached('lambda', o, () => new LambdaClient(baseConfig('lambda', o))),
 };

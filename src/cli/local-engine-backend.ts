@@ -1,25 +1,114 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CreateTopicCommand } from '@aws-sdk/client-sns';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeStateMachineCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { awsClients, configureAws } from '../aws/clients';
-import { stateMachineFiles, substituteDefinition, targetStateMachineFiles } from '../core/functions';
+import {
+  lambdaFunctions,
+  stateMachineFiles,
+  substituteDefinition,
+  targetStateMachineFiles,
+} from '../core/functions';
 import type { RolloutMode } from '../core/rollout-input';
-import { adminSubstitutions, createOrUpdateStateMachine } from '../engine/provision';
+import { stateMachineArn } from '../engine/arns';
+import { createOrUpdateStateMachine } from '../engine/provision';
+import { remoteEngineIdentity } from '../engine/remote-identity';
 import { Sandbox } from '../sandbox/sandbox';
-import { createStepFunctionsService, engineFor } from '../sandbox/services/stepfunctions';
-import { type AdminResources, type Backend, callerIdentity } from './backend';
+import type { Scenario } from '../sandbox/scenario-types';
+import { attachEngine, createStepFunctionsService } from '../sandbox/services/stepfunctions';
+import {
+  ADMIN_STACK_NAME,
+  type AdminResources,
+  adminResourcesFromOutputs,
+  type Backend,
+  callerIdentity,
+} from './backend';
 import { CliError, ExitCodes } from './exit-codes';
 
 /**
  * `--local-engine`: the state machines run on this machine (the local engine, reached through the
- * same Step Functions API as ever), while every function's calls — STS, Organizations, EC2, S3,
- * CloudFormation, SNS — go to whatever AWS the SDK's configuration points at: a real organisation
- * (`--profile`), or any AWS-compatible endpoint (`AWS_ENDPOINT_URL`). No admin stack is needed;
- * templates, manifests and results go to `--artifact-bucket`. Executions live in this process, in
- * real time; the results stay in the bucket.
+ * same Step Functions API as ever), everything else is the AWS the SDK's configuration points at:
+ * a real organisation (`--profile`), or any AWS-compatible endpoint (`AWS_ENDPOINT_URL`, such as
+ * `stackfleet sandbox serve`). The admin stack must be deployed there: its outputs (DescribeStacks,
+ * as the AWS backend reads them) name the functions, which the local engine invokes through Lambda
+ * so that each runs as its own role (the only principals the targets' execution role trusts), and
+ * the deployed state machines, whose roles the local copies carry. The copies run the ASL files
+ * of this checkout with the same substitutions as the CDK app, except that templates, manifests
+ * and results go to `--artifact-bucket` (which must let the admin functions and the targets'
+ * execution roles in, as the admin stack's bucket does). Executions live in this process, in real
+ * time; the results stay in the bucket. Step Functions' own calls (the manifest, the results, the
+ * summary notification) are made with the SDK's credentials.
  */
 const REPO_ROOT = resolve(__dirname, '..', '..');
-const LOCAL_ACCOUNT = '000000000000';
+
+/** Name prefix of the local copies of the state machines (`stackfleet-local-rollout`). */
+export const LOCAL_STATE_MACHINE_PREFIX = 'stackfleet-local-';
+
+/** The world hosting the local Step Functions API: the admin account, and nothing else. */
+function hostScenario(accountId: string, region: string): Scenario {
+  return {
+    seed: 1,
+    organization: {
+      id: 'o-localengine0',
+      rootId: 'r-loca',
+      managementAccountId: accountId,
+      ous: [],
+      accounts: [{ id: accountId, name: 'admin' }],
+    },
+    regions: [region],
+    optInRegions: [],
+    executionRoleName: 'StackFleetExecution',
+    durations: { default: 1 },
+    faults: {},
+  };
+}
+
+/** The admin stack's outputs, or the CliError saying it cannot be read (exit 3). */
+async function adminOutputs(region: string): Promise<Record<string, string>> {
+  try {
+    const out = await awsClients
+      .cloudFormation({ region })
+      .send(new DescribeStacksCommand({ StackName: ADMIN_STACK_NAME }));
+    return Object.fromEntries(
+      (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
+    );
+  } catch (error) {
+    throw new CliError(
+      `could not read the admin stack ${ADMIN_STACK_NAME} in ${region}: ${(error as Error).message}. ` +
+        '--local-engine invokes its functions: deploy it first (see README: "Point it at a real AWS organisation").',
+      ExitCodes.unreachable,
+      { cause: error },
+    );
+  }
+}
+
+/** The deployed functions' ARNs by substitution name; a stack without them is too old (exit 3). */
+function functionArns(outputs: Record<string, string>): Record<string, string> {
+  const missing = lambdaFunctions.filter((fn) => !outputs[fn.placeholder]).map((fn) => fn.placeholder);
+  if (missing.length > 0) {
+    throw new CliError(
+      `the admin stack ${ADMIN_STACK_NAME} lacks output${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, ` +
+        'which --local-engine needs to invoke the functions; it was deployed by an older stackfleet. Deploy it again with `npm run deploy-admin`',
+      ExitCodes.unreachable,
+    );
+  }
+  return Object.fromEntries(lambdaFunctions.map((fn) => [fn.placeholder, outputs[fn.placeholder] as string]));
+}
+
+/** The role of a deployed state machine (DescribeStateMachine on the admin account). */
+async function deployedRole(sfn: SFNClient, arn: string): Promise<string> {
+  try {
+    const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
+    if (!described.roleArn) throw new Error(`DescribeStateMachine of ${arn} returned no roleArn`);
+    return described.roleArn;
+  } catch (error) {
+    throw new CliError(
+      `could not describe the admin stack's state machine ${arn}: ${(error as Error).message}`,
+      ExitCodes.unreachable,
+      { cause: error },
+    );
+  }
+}
 
 export async function openLocalEngineBackend(options: {
   region: string;
@@ -27,16 +116,23 @@ export async function openLocalEngineBackend(options: {
   topicArn?: string;
   endpoint?: string;
 }): Promise<Backend> {
-  const host = await Sandbox.open({ stateDir: null, defaultServices: false });
+  const region = options.region;
+  configureAws({});
+  const who = await callerIdentity(region);
+  // The deployed state machines are read on AWS; from here on Step Functions is the local engine.
+  const deployedSfn = awsClients.sfn({ region });
+  const host = await Sandbox.open({
+    stateDir: null,
+    defaultServices: false,
+    scenario: hostScenario(who.accountId, region),
+  });
   host.register(createStepFunctionsService());
+  const engine = attachEngine(host.world, remoteEngineIdentity());
   configureAws({
     services: { sfn: { requestHandler: host.requestHandler(), credentials: { ...host.adminCredentials } } },
   });
-  const engine = engineFor(host.world);
-  const region = options.region;
   const sfn = awsClients.sfn({ region });
   const s3 = awsClients.s3({ region });
-  const sns = awsClients.sns({ region });
   const cloudFormation = awsClients.cloudFormation({ region });
   let admin: AdminResources | undefined;
   return {
@@ -49,36 +145,32 @@ export async function openLocalEngineBackend(options: {
     cloudFormation,
     async admin() {
       if (admin) return admin;
-      let topicArn = options.topicArn;
-      if (!topicArn) {
-        try {
-          topicArn = (await sns.send(new CreateTopicCommand({ Name: 'stackfleet-local-notifications' })))
-            .TopicArn;
-        } catch (error) {
-          throw new CliError(
-            `could not create the notification topic (pass --topic-arn to use an existing one): ${(error as Error).message}`,
-            ExitCodes.unreachable,
-            { cause: error },
-          );
-        }
-      }
-      const substitutions = adminSubstitutions(
-        { accountId: host.scenario.organization.managementAccountId, region },
-        options.artifactBucket,
-        topicArn!,
-      );
+      const outputs = await adminOutputs(region);
+      const deployed = adminResourcesFromOutputs(outputs);
+      const topicArn = options.topicArn ?? deployed.topicArn;
+      const localArn = (id: string) =>
+        stateMachineArn(region, who.accountId, `${LOCAL_STATE_MACHINE_PREFIX}${id}`);
+      const substitutions: Record<string, string> = {
+        ...functionArns(outputs),
+        ArtifactBucketName: options.artifactBucket,
+        NotificationTopicArn: topicArn,
+      };
+      for (const sm of stateMachineFiles) substitutions[sm.placeholder] = localArn(sm.id);
+      const deployedArn = (sm: (typeof stateMachineFiles)[number]) =>
+        sm.id === 'rollout'
+          ? deployed.rolloutStateMachineArn
+          : deployed.targetStateMachineArns[(sm as (typeof targetStateMachineFiles)[number]).mode];
       const arns: Record<string, string> = {};
       for (const sm of stateMachineFiles) {
         const definition = substituteDefinition(
           readFileSync(join(REPO_ROOT, sm.file), 'utf8'),
           substitutions,
         );
-        const name = `stackfleet-${sm.id}`;
         arns[sm.id] = await createOrUpdateStateMachine(sfn, {
-          name,
+          name: `${LOCAL_STATE_MACHINE_PREFIX}${sm.id}`,
           definition,
-          roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/stackfleet-local`,
-          arn: substitutions[sm.placeholder]!,
+          roleArn: await deployedRole(deployedSfn, deployedArn(sm)),
+          arn: localArn(sm.id),
         });
       }
       admin = {
@@ -87,7 +179,7 @@ export async function openLocalEngineBackend(options: {
           targetStateMachineFiles.map((sm) => [sm.mode, arns[sm.id]!]),
         ) as Record<RolloutMode, string>,
         artifactBucket: options.artifactBucket,
-        topicArn: topicArn!,
+        topicArn,
       };
       return admin;
     },
@@ -103,7 +195,7 @@ export async function openLocalEngineBackend(options: {
       return { stateTransitions: transitions };
     },
     now: () => Date.now(),
-    callerIdentity: () => callerIdentity(region),
+    callerIdentity: async () => who,
     async close() {},
   };
 }

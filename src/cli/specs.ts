@@ -62,18 +62,20 @@ const rolloutOptions: Record<string, OptionSpec> = {
   'no-follow': { type: 'boolean', description: 'Start the rollout and print its id without following it.' },
   'local-engine': {
     type: 'boolean',
-    description: 'Run the state machines on this machine against the AWS the SDK points at (no admin stack).',
+    description:
+      "Run the state machines on this machine against the AWS the SDK points at, invoking the admin stack's functions there.",
   },
   'topic-arn': {
     type: 'string',
     value: 'ARN',
     description:
-      'With --local-engine: SNS topic for the summary (default: creates stackfleet-local-notifications).',
+      "With --local-engine: SNS topic for the summary (default: the admin stack's NotificationTopicArn).",
   },
   'artifact-bucket': {
     type: 'string',
     value: 'BUCKET',
-    description: 'With --local-engine: bucket for templates, manifests and results.',
+    description:
+      "With --local-engine: bucket for templates, manifests and results (the admin functions and the targets' execution roles must be let in, as the admin stack's bucket does).",
   },
 };
 
@@ -153,7 +155,8 @@ export const commandSpecs: Record<string, CommandSpec> = {
     usage: 'stackfleet sandbox serve [--port N] [--speed K] [--scenario FILE] | stackfleet sandbox reset',
     details:
       'serve: the emulator on http://127.0.0.1:N for other tools (AWS_ENDPOINT_URL=http://127.0.0.1:N,\n' +
-      'credentials test/test); its clock runs K times faster than real time.\n' +
+      'credentials test/test), prepared first: members bootstrapped, the admin stack deployed;\n' +
+      'its clock runs K times faster than real time.\n' +
       'reset: forget every stack, bucket and execution of the sandbox and start over.',
     options: {
       port: {

@@ -827,11 +827,13 @@ export class LocalEngine implements EngineInternals {
     let result: unknown;
     try {
       const run = handler;
-      result = deployed
-        ? await runWithAmbientIdentity({ credentials: deployed.credentials, owner: deployed.owner }, () =>
-            run(JSON.parse(inputText), lambdaContext),
-          )
-        : await run(JSON.parse(inputText), lambdaContext);
+      const credentials = deployed?.credentials;
+      result =
+        deployed && credentials
+          ? await runWithAmbientIdentity({ credentials, owner: deployed.owner }, () =>
+              run(JSON.parse(inputText), lambdaContext),
+            )
+          : await run(JSON.parse(inputText), lambdaContext);
     } catch (thrown) {
       const e = thrown as { name?: string; message?: string };
       const errorType = typeof e?.name === 'string' && e.name ? e.name : 'Error';

@@ -17,6 +17,7 @@ import type { DecodedCall, ProtocolCodec, ProtocolErrorCodes } from './protocols
 import { ec2Codec, ec2ErrorCodes } from './protocols/ec2';
 import { jsonCodec, jsonErrorCodes } from './protocols/json';
 import { queryCodec, queryErrorCodes } from './protocols/query';
+import { restJsonCodec, restJsonErrorCodes } from './protocols/rest-json';
 import { restXmlCodec, restXmlErrorCodes } from './protocols/rest-xml';
 import { demoScenario, loadScenarioFile, validateScenario } from './scenario';
 import type { Scenario } from './scenario-types';
@@ -66,6 +67,7 @@ const CODECS: Record<ServiceEmulator['protocol'], { codec: ProtocolCodec; codes:
   ec2: { codec: ec2Codec, codes: ec2ErrorCodes },
   json: { codec: jsonCodec, codes: jsonErrorCodes },
   'rest-xml': { codec: restXmlCodec, codes: restXmlErrorCodes },
+  'rest-json': { codec: restJsonCodec, codes: restJsonErrorCodes },
 };
 
 /** Names used in "not implemented in the sandbox: Service.Operation". */
@@ -77,13 +79,14 @@ const SERVICE_NAMES: Record<string, string> = {
   organizations: 'Organizations',
   sns: 'SNS',
   states: 'StepFunctions',
+  lambda: 'Lambda',
 };
 
 /**
  * Regional services the core refuses in a region the caller's account has not enabled. Global
  * ones (Organizations, S3) are not; CloudFormation and Step Functions check for themselves.
  */
-const REGION_CHECKED_SERVICES = new Set(['sts', 'sns', 'ec2']);
+const REGION_CHECKED_SERVICES = new Set(['sts', 'sns', 'ec2', 'lambda']);
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 

@@ -99,14 +99,19 @@ export interface OperationIam {
 export type Operation = (params: any, ctx: OperationContext) => Promise<unknown> | unknown;
 
 export interface ServiceEmulator {
-  /** SigV4 signing name: `sts`, `cloudformation`, `s3`, `ec2`, `organizations`, `sns`, `states`. */
+  /** SigV4 signing name: `sts`, `cloudformation`, `s3`, `ec2`, `organizations`, `sns`, `states`, `lambda`. */
   signingName: string;
-  protocol: 'query' | 'ec2' | 'json' | 'rest-xml';
+  protocol: 'query' | 'ec2' | 'json' | 'rest-xml' | 'rest-json';
   /** For query protocols: the XML namespace of responses. */
   xmlNamespace?: string;
   /** For json protocols: the X-Amz-Target prefix, e.g. `AWSStepFunctions`. */
   targetPrefix?: string;
   operations: Record<string, Operation>;
+  /**
+   * For the rest-json protocol: the operation and params of a request from its method and path
+   * (undefined: no such operation).
+   */
+  route?(request: SandboxRequest): { operation: string; params: Record<string, unknown> } | undefined;
   /**
    * For query protocols: how list members are named in responses. Default: every array is
    * wrapped in `<member>` elements (`<item>` for ec2).

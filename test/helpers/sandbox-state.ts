@@ -21,6 +21,9 @@ export interface ExecutionFact {
   status: string;
 }
 
+/** The name the sandbox deploys the CDK admin app under (src/sandbox/admin/synth.ts). */
+const ADMIN_STACK_NAME = 'StackFleetAdmin';
+
 /** Every execution of every state machine in the saved world. */
 export async function savedExecutions(stateDir: string): Promise<ExecutionFact[]> {
   const sandbox = await Sandbox.open({ stateDir });
@@ -31,10 +34,31 @@ export async function savedExecutions(stateDir: string): Promise<ExecutionFact[]
   }));
 }
 
-/** Rollout executions (the rollout state machine's) by name. */
+/**
+ * The rollout state machine's ARN in a saved world: the `RolloutStateMachineArn` output of the admin
+ * stack the sandbox deployed from the CDK app (its name is CloudFormation's), or undefined before
+ * the admin stack exists.
+ */
+function rolloutStateMachineArn(sandbox: Sandbox): string | undefined {
+  const now = sandbox.now();
+  for (const target of Object.values(cfnSection(sandbox.world).targets)) {
+    for (const stack of Object.values(target.stacks)) {
+      if (stack.stackName !== ADMIN_STACK_NAME) continue;
+      settleStack(target, stack, now);
+      const output = stack.outputs.find((o) => o.OutputKey === 'RolloutStateMachineArn');
+      if (output && stackStatusAt(stack, now).status !== 'DELETE_COMPLETE') return output.OutputValue;
+    }
+  }
+  return undefined;
+}
+
+/** Rollout executions (the rollout state machine's, not its Map runs' children) by name. */
 export async function savedRollouts(stateDir: string): Promise<string[]> {
-  return (await savedExecutions(stateDir))
-    .filter((e) => e.stateMachine === 'stackfleet-rollout')
+  const sandbox = await Sandbox.open({ stateDir });
+  const rollout = rolloutStateMachineArn(sandbox);
+  if (rollout === undefined) return [];
+  return Object.values(engineFor(sandbox.world).store.executions)
+    .filter((e) => e.stateMachineArn === rollout)
     .map((e) => e.name);
 }
 

@@ -396,6 +396,15 @@ describe('state machines', () => {
       ]),
     );
   });
+
+  it('outputs the ARN of every function, which `rollout --local-engine` invokes through Lambda', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    for (const fn of lambdaFunctions) {
+      expect({ [fn.placeholder]: outputs[fn.placeholder]?.Value }).toEqual({
+        [fn.placeholder]: { 'Fn::GetAtt': [logicalId(stack.functions.byId[fn.id]), 'Arn'] },
+      });
+    }
+  });
 });
 
 describe('notifications, alarm and schedule', () => {

@@ -1,17 +1,19 @@
 import { rm } from 'node:fs/promises';
+import type { ProvisionedAdmin } from '../../engine/provision';
 import { realNow, startScaledClock } from '../../sandbox/clock';
 import { Sandbox } from '../../sandbox/sandbox';
 import { ScenarioError } from '../../sandbox/scenario';
 import { engineFor } from '../../sandbox/services/stepfunctions';
-import { sandboxStateDir } from '../backend';
+import { SANDBOX_REGION, sandboxStateDir } from '../backend';
 import { CliError, ExitCodes, UsageError } from '../exit-codes';
 import type { Io } from '../main';
 import { integerFlag, type ParsedCommand } from '../options';
 
 /**
  * `sandbox serve`: the emulator (and the local engine behind its Step Functions API) on
- * 127.0.0.1 for other processes, its clock K times faster than real time, state saved every few
- * seconds and on exit. `sandbox reset`: forget the saved world.
+ * 127.0.0.1 for other processes, prepared like the in-process sandbox (members bootstrapped, the
+ * admin stack deployed), its clock K times faster than real time, state saved every few seconds
+ * and on exit. `sandbox reset`: forget the saved world.
  */
 export async function sandboxCommand(parsed: ParsedCommand, io: Io): Promise<number> {
   const action = parsed.positionals[0];
@@ -52,6 +54,19 @@ export async function sandboxCommand(parsed: ParsedCommand, io: Io): Promise<num
   }
   sandbox.connectAws();
   engineFor(sandbox.world);
+  let admin: ProvisionedAdmin;
+  try {
+    // Ready as AWS is after docs/real-aws.md, as the in-process sandbox is on first use: the
+    // members bootstrapped, the admin stack deployed from the CDK app (minutes of the sandbox's
+    // clock, which pass at once under virtual time before the scaled clock starts).
+    admin = await sandbox.runWithVirtualTime(() => sandbox.prepare(SANDBOX_REGION));
+  } catch (error) {
+    throw new CliError(
+      `could not prepare the sandbox (member bootstrap and admin stack): ${(error as Error).message}`,
+      ExitCodes.unreachable,
+      { cause: error },
+    );
+  }
   const clock = startScaledClock({ speed, startAt: Math.max(sandbox.now(), realNow()) });
   let server: { url: string; close(): Promise<void> };
   try {
@@ -68,7 +83,8 @@ export async function sandboxCommand(parsed: ParsedCommand, io: Io): Promise<num
   }
   io.stdout.write(
     `Sandbox ready at ${server.url} (speed x${speed}, state in ${stateDir})\n` +
-      `  export AWS_ENDPOINT_URL=${server.url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1\n`,
+      `  export AWS_ENDPOINT_URL=${server.url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${SANDBOX_REGION}\n` +
+      `  admin stack deployed in ${SANDBOX_REGION}: artifact bucket ${admin.artifactBucket}\n`,
   );
   const saver = setInterval(() => {
     sandbox

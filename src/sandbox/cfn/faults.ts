@@ -47,7 +47,12 @@ function envFor(section: CfnSection, world: SandboxWorld, accountId: string, reg
   };
 }
 
-function section(world: SandboxWorld): CfnSection {
+/**
+ * The world's CloudFormation section, created with the scenario's pre-existing stacks when it does
+ * not exist yet. Whatever reads the section first (an operation, or the IAM authorization that
+ * comes before it) must create it this way, or the seeded stacks never appear.
+ */
+export function seededCfnSection(world: SandboxWorld): CfnSection {
   return cfnSection(world, () => {
     const s = emptySection();
     seedPreexistingStacks(s, world);
@@ -201,7 +206,7 @@ export function seedPreexistingStacks(s: CfnSection, world: SandboxWorld): void 
 
 /** Adds a resource-failure rule at run time (on top of the scenario's). */
 export function injectResourceFailure(world: SandboxWorld, rule: ResourceFailureRule): void {
-  section(world).injectedFailures.push(rule);
+  seededCfnSection(world).injectedFailures.push(rule);
 }
 
 function liveStack(
@@ -210,7 +215,7 @@ function liveStack(
   region: string,
   stackName: string,
 ): { s: CfnSection; stack: StackRecord } {
-  const s = section(world);
+  const s = seededCfnSection(world);
   const target = targetOf(s, accountId, region);
   const id = target.byName[stackName] ?? (stackName.startsWith('arn:') ? stackName : undefined);
   const stack = id ? target.stacks[id] : undefined;

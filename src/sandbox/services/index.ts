@@ -1,10 +1,11 @@
 /**
  * The default set of service emulators: STS, Organizations, EC2, S3 and SNS (the core), and
- * CloudFormation and Step Functions, which live in their own modules.
+ * CloudFormation, Step Functions and Lambda (Invoke), which live in their own modules.
  */
 import type { ServiceEmulator } from '../types';
 import { createCloudFormationService } from './cloudformation';
 import { createEc2Service } from './ec2';
+import { createLambdaService } from './lambda';
 import { createOrganizationsService } from './organizations';
 import { createS3Service } from './s3';
 import { createSnsService } from './sns';
@@ -25,4 +26,5 @@ export function registerDefaultServices(sandbox: ServiceRegistry): void {
   sandbox.register(createSnsService());
   sandbox.register(createCloudFormationService());
   sandbox.register(createStepFunctionsService());
+  sandbox.register(createLambdaService());
 }

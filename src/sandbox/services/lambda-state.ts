@@ -49,3 +49,14 @@ export function findFunction(
   if (!where) return undefined;
   return state.functions[`arn:aws:lambda:${where.region}:${where.accountId}:function:${ref}`];
 }
+
+/**
+ * The ARN a Lambda API `FunctionName` means: a name or a partial ARN (`123456789012:function:name`)
+ * is in the caller's region (and, for a name, the caller's account); a full ARN is itself.
+ */
+export function functionArnOf(ref: string, where: { accountId: string; region: string }): string {
+  if (ref.startsWith('arn:')) return ref;
+  const partial = /^(\d{12}):function:(.+)$/.exec(ref);
+  if (partial) return `arn:aws:lambda:${where.region}:${partial[1]}:function:${partial[2]}`;
+  return `arn:aws:lambda:${where.region}:${where.accountId}:function:${ref}`;
+}

@@ -11,6 +11,7 @@ import { prepareDefinition } from '../../engine/definition';
 import { LocalEngine } from '../../engine/engine';
 import { EngineError } from '../../engine/errors';
 import { renderEventDetails } from '../../engine/history';
+import type { EngineIdentity } from '../../engine/identity';
 import {
   type EngineStore,
   emptyStore,
@@ -24,17 +25,27 @@ import type { World } from '../world';
 /** Key of the engine in `world.extensions` and of its section in the world state. */
 export const STEP_FUNCTIONS_EXTENSION = 'stepfunctions';
 
-/** The engine of a world (created, and orphaned RUNNING executions closed, on first use). */
+/**
+ * The engine of a world (created, and orphaned RUNNING executions closed, on first use). It acts
+ * as the world's own principals (src/sandbox/iam/engine-identity.ts) unless one was attached.
+ */
 export function engineFor(world: SandboxWorld): LocalEngine {
   const existing = world.extensions[STEP_FUNCTIONS_EXTENSION] as LocalEngine | undefined;
   if (existing) return existing;
+  return attachEngine(world, sandboxEngineIdentity(world as World));
+}
+
+/**
+ * Gives a world's Step Functions an engine with another identity, before anything uses it: the
+ * local engine of `--local-engine`, whose functions and permissions are those of another cloud
+ * (src/engine/remote-identity.ts).
+ */
+export function attachEngine(world: SandboxWorld, identity: EngineIdentity): LocalEngine {
+  if (world.extensions[STEP_FUNCTIONS_EXTENSION] !== undefined) {
+    throw new Error('attachEngine: this world already has its Step Functions engine');
+  }
   const store = world.section<EngineStore>(STEP_FUNCTIONS_EXTENSION, emptyStore);
-  const engine = new LocalEngine({
-    store,
-    seed: world.scenario.seed,
-    now: () => world.now(),
-    identity: sandboxEngineIdentity(world as World),
-  });
+  const engine = new LocalEngine({ store, seed: world.scenario.seed, now: () => world.now(), identity });
   engine.abortOrphans();
   world.extensions[STEP_FUNCTIONS_EXTENSION] = engine;
   return engine;

@@ -18,7 +18,8 @@
  */
 
 import { parseTemplateUrl } from '../../cfn/common';
-import { cfnSection, targetKey } from '../../cfn/state';
+import { seededCfnSection } from '../../cfn/faults';
+import { targetKey } from '../../cfn/state';
 import { parseTemplate } from '../../cfn/template';
 import type { SandboxWorld } from '../../types';
 import type { AuthorizationSpec } from '../authorize';
@@ -89,7 +90,7 @@ function list<T>(value: T[] | T | undefined): T[] {
 
 /** The stack ARN a StackName (or change set ARN) means: the live stack's id, else `stack/<name>/*`. */
 function stackArn(env: CfnActionEnv, params: Params): string {
-  const target = cfnSection(env.world).targets[targetKey(env.accountId, env.region)];
+  const target = seededCfnSection(env.world).targets[targetKey(env.accountId, env.region)];
   const csName = str(params.ChangeSetName);
   if (csName?.startsWith('arn:')) {
     const cs = target?.changeSets[csName];
@@ -122,7 +123,7 @@ function resourceTypes(env: CfnActionEnv, params: Params, stack: string): string
       : undefined;
   }
   if (body === undefined && (params.UsePreviousTemplate === true || params.UsePreviousTemplate === 'true')) {
-    const section = cfnSection(env.world);
+    const section = seededCfnSection(env.world);
     const record = section.targets[targetKey(env.accountId, env.region)]?.stacks[stack];
     body = record ? section.templates[record.config.templateHash] : undefined;
   }

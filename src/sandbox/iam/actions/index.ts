@@ -5,6 +5,7 @@
  */
 import { cloudFormationActions } from './cloudformation';
 import { ec2Actions } from './ec2';
+import { lambdaActions } from './lambda';
 import { organizationsActions } from './organizations';
 import { s3Actions } from './s3';
 import { snsActions } from './sns';
@@ -22,6 +23,7 @@ const BY_SERVICE: Record<string, ServiceActions> = {
   organizations: organizationsActions,
   states: statesActions,
   cloudformation: cloudFormationActions,
+  lambda: lambdaActions,
 };
 
 /** Adds (or replaces) the mapping of a service, for emulators registered outside the defaults. */
