@@ -44,13 +44,38 @@ function factsRegion(options: FactsOptions): string {
   return options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 }
 
+/**
+ * Organizations refuses an account that may not read the organisation (neither the management
+ * account nor a delegated administrator) with AccessDeniedException "You don't have permissions to
+ * access this resource." (or AWSOrganizationsNotInUseException), a message that names neither the
+ * service nor the call. The refusal is thrown again under the same name with both, so the reason a
+ * user reads (and the planning failure's hint, src/core/plan-failure.ts) knows what refused.
+ */
+async function organizationsCall<T>(
+  operation: string,
+  call: () => Promise<T>,
+  options: FactsOptions,
+): Promise<T> {
+  try {
+    return await withRetries(operation, call, options);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code !== 'AccessDeniedException' && code !== 'AWSOrganizationsNotInUseException') throw error;
+    const refused = new Error(`Organizations ${operation} refused: ${(error as Error).message}`, {
+      cause: error,
+    });
+    refused.name = code;
+    throw refused;
+  }
+}
+
 /** Reads the organisation: every account's status, and the subtrees under the selected OUs. */
 export async function readOrganization(
   rollout: Pick<RolloutInput, 'targets'>,
   options: FactsOptions = {},
 ): Promise<OrganizationView> {
   const org = awsClients.organizations({ region: ORGANIZATIONS_REGION });
-  const described = await withRetries(
+  const described = await organizationsCall(
     'DescribeOrganization',
     () => org.send(new DescribeOrganizationCommand({})),
     options,
@@ -58,7 +83,7 @@ export async function readOrganization(
   const managementAccountId = described.Organization?.MasterAccountId ?? '';
 
   const accounts: OrganizationView['accounts'] = [];
-  await withRetries(
+  await organizationsCall(
     'ListAccounts',
     async () => {
       accounts.length = 0;
@@ -78,7 +103,7 @@ export async function readOrganization(
   const roots = rollout.targets.organizationalUnits;
   if (roots.length > 0) {
     const rootIds = new Set(
-      (await withRetries('ListRoots', () => org.send(new ListRootsCommand({})), options)).Roots?.map(
+      (await organizationsCall('ListRoots', () => org.send(new ListRootsCommand({})), options)).Roots?.map(
         (r) => r.Id ?? '',
       ) ?? [],
     );
@@ -88,7 +113,7 @@ export async function readOrganization(
       if (children[id]) continue;
       const node = { organizationalUnits: [] as string[], accounts: [] as string[] };
       try {
-        await withRetries(
+        await organizationsCall(
           `ListOrganizationalUnitsForParent ${id}`,
           async () => {
             node.organizationalUnits = [];
@@ -102,7 +127,7 @@ export async function readOrganization(
           },
           options,
         );
-        await withRetries(
+        await organizationsCall(
           `ListAccountsForParent ${id}`,
           async () => {
             node.accounts = [];

@@ -145,10 +145,18 @@ export function describeForTask(child: StoredExecution, mode: 'sync' | 'sync2'):
   return out;
 }
 
+/** A test's wrapper around a function's handler (LocalEngine.interceptFunction). */
+export type FunctionInterceptor = (
+  // biome-ignore lint/suspicious/noExplicitAny: Lambda events are whatever the function takes
+  event: any,
+  real: (event: unknown) => Promise<unknown>,
+) => unknown;
+
 export class LocalEngine implements EngineInternals {
   readonly store: EngineStore;
   private readonly live = new Map<string, LiveExecution>();
   private readonly functions = new Map<string, LambdaHandler>();
+  private readonly interceptors = new Map<string, FunctionInterceptor>();
   private readonly seed: string;
   private idleWaiters: Array<() => void> = [];
   private clientTransport: unknown;
@@ -177,6 +185,15 @@ export class LocalEngine implements EngineInternals {
   /** Binds a function name (the last part of its ARN) to an in-process handler, e.g. for test fixtures. */
   registerFunction(functionName: string, handler: LambdaHandler): void {
     this.functions.set(functionName, handler);
+  }
+
+  /**
+   * Wraps a function where it runs, for fault injection in tests: unlike registerFunction, the
+   * invocation stays what it was (the state machine's role must be allowed to invoke it, and under
+   * an identity it runs with its own role's credentials); `wrap` gets the event and the real handler.
+   */
+  interceptFunction(functionName: string, wrap: FunctionInterceptor): void {
+    this.interceptors.set(functionName, wrap);
   }
 
   // ---------------------------------------------------------------- state machines
@@ -806,6 +823,11 @@ export class LocalEngine implements EngineInternals {
       if (isDenial(found)) throw fail(found.error, found.cause);
       deployed = found;
       handler = found.handler;
+    }
+    const intercept = this.interceptors.get(functionName);
+    if (handler && intercept) {
+      const real = handler;
+      handler = (event, context) => intercept(event, async (e) => real(e, context));
     }
     if (!handler) {
       throw fail(

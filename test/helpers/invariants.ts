@@ -80,9 +80,9 @@ export function fleetScenario(options: FleetOptions = {}): Scenario {
 
 /**
  * A small template (a key, a topic, a log group) whose parameter lets a test make a real update.
- * It holds only what the bootstrap's CloudFormation service role may create
- * (templates/execution-role.yaml): a key tagged as the baseline's, and a topic and a log group
- * whose generated names start with the stack's `stackfleet-` name.
+ * Only what the bootstrap's CloudFormation service role may create (templates/execution-role.yaml),
+ * as on AWS: a key carrying the baseline's tag (CreateOnlyTaggedKeys), a topic and a log group that
+ * take their names from the stack, so the stack's name must start with the StackNamePrefix.
  */
 export function fleetTemplate(marker = 'v1'): string {
   return `AWSTemplateFormatVersion: '2010-09-09'
@@ -96,14 +96,16 @@ Resources:
     Type: AWS::KMS::Key
     Properties:
       Description: !Sub 'fleet key \${Marker}'
-      Tags: [{Key: 'stackfleet:managed-key', Value: baseline}]
+      Tags:
+        - { Key: 'stackfleet:managed-key', Value: baseline }
   Topic:
     Type: AWS::SNS::Topic
     Properties:
       DisplayName: !Ref Marker
   Logs:
     Type: AWS::Logs::LogGroup
-    Properties: {RetentionInDays: 30}
+    Properties:
+      RetentionInDays: 7
 `;
 }
 

@@ -18,8 +18,10 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { clearCredentialCache as clearSigningKeyCache } from '@smithy/signature-v4';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import { awsClients, configureAws } from '../../src/aws/clients';
+import { clearTemplateCache } from '../../src/aws/template-source';
 import { seededRandom } from '../../src/core/seeded-random';
 import type { LocalEngine } from '../../src/engine/engine';
 import type { ProvisionedAdmin } from '../../src/engine/provision';
@@ -113,8 +115,13 @@ export async function openSandboxHarness(options: HarnessOptions = {}): Promise<
   const sandbox = await Sandbox.open({ scenario: options.scenario, stateDir: null });
   const region = options.region ?? 'eu-west-1';
   const accountId = sandbox.scenario.adminAccountId ?? sandbox.scenario.organization.managementAccountId;
-  // a new cloud: sessions cached by the functions belong to the previous sandbox (a Lambda cold start)
+  // A new cloud: sessions and template bodies cached by the functions belong to the previous
+  // sandbox (a Lambda cold start). So do the SDK's derived signing keys: the same seed issues the
+  // same session keys, and a key cached from another world skips the signer's awaits, which
+  // reorders concurrent calls and so the seeded faults and timings.
   clearCredentialCache();
+  clearTemplateCache();
+  clearSigningKeyCache();
   configureAws({
     requestHandler: sandbox.requestHandler(),
     credentials: { ...sandbox.adminCredentials },

@@ -20,10 +20,39 @@ import { StackFailedError } from '../../src/core/errors';
 import { substituteDefinition } from '../../src/core/functions';
 import { readSnsMessages } from '../../src/sandbox/services/sns';
 import { openSandboxHarness, type SandboxHarness } from '../helpers/sandbox-harness';
+import { deployStateMachineRole } from '../helpers/state-machine-role';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'engine');
-const ROLE = 'arn:aws:iam::111122223333:role/stackfleet-state-machine';
+const ACCOUNT = '111122223333';
+const REGION = 'eu-west-1';
 const BUCKET = 'engine-test-artifacts';
+const machineArn = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`;
+const executionsOf = (name: string, separator: ':' | '/') =>
+  `arn:aws:states:${REGION}:${ACCOUNT}:execution:${name}${separator}*`;
+
+/**
+ * What the two machines call, as the Step Functions guide has a Distributed Map's role grant it:
+ * the manifest and results in S3, child executions of its own machine (the map run), the named
+ * nested executions it starts and watches (.sync:2, with the managed rule), the functions and the
+ * topic.
+ */
+const FIXTURE_STATEMENTS = [
+  { Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${BUCKET}/*` },
+  { Action: 'states:StartExecution', Resource: [machineArn('fan-out'), machineArn('test-target')] },
+  {
+    Action: ['states:DescribeExecution', 'states:StopExecution'],
+    Resource: [executionsOf('fan-out', '/'), executionsOf('test-target', ':')],
+  },
+  {
+    Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+    Resource: `arn:aws:events:${REGION}:${ACCOUNT}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`,
+  },
+  {
+    Action: 'lambda:InvokeFunction',
+    Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:stackfleet-test-*`,
+  },
+  { Action: 'sns:Publish', Resource: `arn:aws:sns:${REGION}:${ACCOUNT}:engine-test` },
+];
 
 interface Target {
   account: string;
@@ -90,6 +119,10 @@ describe('local engine: Distributed Map', () => {
       return { account: event.account, region: event.region, outcome: 'CREATED' };
     });
     const sns = awsClients.sns({ region: h.region });
+    const role = await deployStateMachineRole(h, {
+      roleName: 'engine-test-machines',
+      statements: FIXTURE_STATEMENTS,
+    });
     await h.virtual(async () => {
       await h.s3.send(
         new CreateBucketCommand({
@@ -103,7 +136,7 @@ describe('local engine: Distributed Map', () => {
           new CreateStateMachineCommand({
             name: 'test-target',
             definition: readFileSync(path.join(FIXTURES, 'target.asl.json'), 'utf8'),
-            roleArn: ROLE,
+            roleArn: role,
           }),
         )
       ).stateMachineArn as string;
@@ -115,7 +148,7 @@ describe('local engine: Distributed Map', () => {
       );
       fanOutArn = (
         await h.sfn.send(
-          new CreateStateMachineCommand({ name: 'fan-out', definition: fanOutDefinition, roleArn: ROLE }),
+          new CreateStateMachineCommand({ name: 'fan-out', definition: fanOutDefinition, roleArn: role }),
         )
       ).stateMachineArn as string;
     });

@@ -48,7 +48,8 @@ function liveStacks(h: SandboxHarness, stackName: string): number {
 }
 
 describe('a rollout stopped halfway and started again', () => {
-  const STACK = 'fleet-stopped';
+  // Named with the bootstrap's StackNamePrefix: the execution role touches only stackfleet-* stacks.
+  const STACK = 'stackfleet-stopped';
   let h: SandboxHarness;
   let template: TemplateLocation;
   let stopped: { status?: string; childrenRunning: number; childrenStarted: number; stacksAtStop: number };
@@ -120,7 +121,7 @@ describe('a rollout stopped halfway and started again', () => {
 });
 
 describe('two rollouts of the same stack started at once', () => {
-  const STACK = 'fleet-twins';
+  const STACK = 'stackfleet-twins';
   let h: SandboxHarness;
   let template: TemplateLocation;
 

@@ -26,7 +26,8 @@ import { openSandboxHarness, type SandboxHarness, type TemplateLocation } from '
 jest.setTimeout(300_000);
 
 const ACCOUNTS = 80;
-const STACK = 'fleet-baseline';
+// Named with the bootstrap's StackNamePrefix: the execution role touches only stackfleet-* stacks.
+const STACK = 'stackfleet-fleet';
 const TEMPLATE_KEY = 'templates/fleet.yaml';
 const ALL_TARGETS = fleetTargets(ACCOUNTS);
 const key = (account: number, region: string) => `${fleetAccount(account)}/${region}`;

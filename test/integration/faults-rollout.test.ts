@@ -5,14 +5,14 @@
  * nothing created twice, no overlapping operations on a stack), then run again with the faults
  * gone to show the rollout converges.
  *
- * Faults come from the scenario (denied execution roles), from the sandbox's own helpers
- * (src/sandbox/cfn/faults.ts), from the engine's test hook `registerFunction` (a handler that
- * throws once, a stack deleted between two checks) and from small instance patches of the
+ * Faults come from the scenario (execution roles whose trust was closed), from the sandbox's own
+ * helpers (src/sandbox/cfn/faults.ts), from the engine's test hook `interceptFunction` (a handler
+ * that throws once, a stack deleted between two checks) and from small instance patches of the
  * world (a region disabled at a virtual time, throttling in bursts).
  */
 import { clearCredentialCache } from '../../src/aws/assume-role';
-import { resolveRegisteredFunction } from '../../src/engine/lambda-binding';
 import { deleteStackOutOfBand } from '../../src/sandbox/cfn/faults';
+import { findRole, iamSection, touch } from '../../src/sandbox/iam/state';
 import {
   type AssumeRoleCall,
   captureConsole,
@@ -24,6 +24,7 @@ import {
 import {
   convergenceViolations,
   FLEET_REGIONS,
+  FLEET_ROLE,
   type FleetRollout,
   fleetAccount,
   fleetRollout,
@@ -38,14 +39,31 @@ import { openSandboxHarness, type SandboxHarness, type TemplateLocation } from '
 jest.setTimeout(300_000);
 
 const ACCOUNTS = 80;
-const STACK = 'fleet-baseline';
+// Named with the bootstrap's StackNamePrefix: the execution role touches only stackfleet-* stacks.
+const STACK = 'stackfleet-fleet';
 const ALL_TARGETS = fleetTargets(ACCOUNTS);
 
-async function openFleet(options: Parameters<typeof fleetScenario>[0] = {}) {
+async function openFleet(options: Parameters<typeof fleetScenario>[0] & { denied?: number[] } = {}) {
   clearCredentialCache();
-  const h = await openSandboxHarness({ scenario: fleetScenario({ accounts: ACCOUNTS, ...options }) });
+  const { denied = [], ...fleet } = options;
+  const scenario = fleetScenario({ accounts: ACCOUNTS, ...fleet });
+  // Their bootstrap's trust policy was later closed with an explicit Deny (src/sandbox/admin/bootstrap.ts).
+  for (const account of scenario.organization.accounts)
+    if (denied.some((a) => fleetAccount(a) === account.id)) account.executionRole = 'deny';
+  const h = await openSandboxHarness({ scenario });
   const template = await h.uploadTemplate(fleetTemplate('v1'), 'templates/fleet.yaml');
   return { h, template };
+}
+
+/** Someone removes the explicit Deny the scenario put in an execution role's trust policy. */
+function reopenTrust(h: SandboxHarness, accountId: string): void {
+  const section = iamSection(h.sandbox.world);
+  const role = findRole(section, accountId, FLEET_ROLE);
+  if (!role) throw new Error(`no execution role in ${accountId}`);
+  const trust = JSON.parse(role.trustPolicy) as { Statement: Array<{ Effect?: string }> };
+  trust.Statement = trust.Statement.filter((statement) => statement.Effect !== 'Deny');
+  role.trustPolicy = JSON.stringify(trust);
+  touch(section);
 }
 
 type Rollout = FleetRollout;
@@ -59,17 +77,19 @@ function rollout(
   return fleetRollout(h, template, rolloutId, { stackName: STACK, expectedTargets: ALL_TARGETS, extra });
 }
 
-/** Wraps a registered function for the engine of `h` (the engine's own test hook). */
+/**
+ * Wraps a deployed function of the admin stack (the engine's test hook `interceptFunction`): the
+ * state machine still invokes it with its role, and it still runs as the function's own role.
+ */
 function wrapFunction(
   h: SandboxHarness,
-  id: string,
+  placeholder: string,
   wrap: (event: Record<string, unknown>, real: (e: unknown) => Promise<unknown>) => Promise<unknown>,
 ): void {
-  const name = `stackfleet-${id}`;
-  const real = resolveRegisteredFunction(name);
-  if (!real) throw new Error(`no function ${name}`);
-  h.engine.registerFunction(name, (event, context) =>
-    wrap(event as Record<string, unknown>, async (e) => real(e, context)),
+  const arn = h.admin?.substitutions[placeholder];
+  if (!arn) throw new Error(`the admin stack has no function for ${placeholder}`);
+  h.engine.interceptFunction(arn.slice(arn.lastIndexOf(':') + 1), (event, real) =>
+    wrap(event as Record<string, unknown>, real),
   );
 }
 
@@ -95,14 +115,10 @@ describe('fault injection while creating 240 stacks', () => {
   let assumeRoleCalls: AssumeRoleCall[] = [];
 
   beforeAll(async () => {
-    ({ h, template } = await openFleet());
+    ({ h, template } = await openFleet({ denied: DENIED }));
     const { world } = h.sandbox;
-    for (const a of DENIED) {
-      const account = world.accounts.get(fleetAccount(a));
-      if (account) account.executionRole = 'deny';
-    }
     // A Lambda that throws an error nobody planned for, once, after its stack was created.
-    wrapFunction(h, 'check-stack', async (event, real) => {
+    wrapFunction(h, 'CheckStackFunctionArn', async (event, real) => {
       const k = `${event.accountId}/${event.region}`;
       if (!faultsOn) return real(event);
       if (k === THROWS_ONCE && thrown === 0) {
@@ -144,10 +160,7 @@ describe('fault injection while creating 240 stacks', () => {
       faulty = await rollout(h, template, 'fi-create');
       faultsOn = false;
       // The faults go away (the region stays disabled: it is no longer a target, it is SKIPPED).
-      for (const a of DENIED) {
-        const account = world.accounts.get(fleetAccount(a));
-        if (account) account.executionRole = 'present';
-      }
+      for (const a of DENIED) reopenTrust(h, fleetAccount(a));
       Object.defineProperty(world.scenario.faults, 'throttle', { configurable: true, value: undefined });
       rerun = await rollout(h, template, 'fi-create-again');
     } finally {

@@ -21,7 +21,8 @@ import { openSandboxHarness, type SandboxHarness, type TemplateLocation } from '
 jest.setTimeout(300_000);
 
 const ACCOUNTS = 80;
-const STACK = 'fleet-slow';
+// Named with the bootstrap's StackNamePrefix: the execution role touches only stackfleet-* stacks.
+const STACK = 'stackfleet-slow';
 const ALL_TARGETS = Array.from({ length: ACCOUNTS }, (_, i) => fleetAccount(i + 1)).flatMap((a) =>
   FLEET_REGIONS.map((r) => `${a}/${r}`),
 );

@@ -28,6 +28,12 @@ const REGIONS = ['eu-west-1', 'us-east-1'];
 const STACK = 'stackfleet-baseline';
 const ROLE = 'StackFleetExecution';
 
+/**
+ * What AWS accepts through the bootstrap's CloudFormation service role (templates/execution-role.yaml):
+ * a trail named with the baseline's IAM name prefix (StackFleet-), and the bucket policy CloudTrail
+ * checks when the trail is created (CloudTrail User Guide, create-s3-bucket-policy-for-cloudtrail).
+ * The policy names both trails by pattern, so renaming the trail in v2 leaves it unchanged.
+ */
 const V1 = `AWSTemplateFormatVersion: '2010-09-09'
 Description: preview/drift test baseline v1
 Resources:
@@ -43,10 +49,33 @@ Resources:
     Type: AWS::SNS::Topic
     Properties:
       DisplayName: legacy alerts
+  LogBucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref LogBucket
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: CloudTrailChecksBucket
+            Effect: Allow
+            Principal: { Service: cloudtrail.amazonaws.com }
+            Action: s3:GetBucketAcl
+            Resource: !GetAtt LogBucket.Arn
+            Condition:
+              ArnLike: { 'aws:SourceArn': !Sub 'arn:\${AWS::Partition}:cloudtrail:\${AWS::Region}:\${AWS::AccountId}:trail/StackFleet-*' }
+          - Sid: CloudTrailDelivers
+            Effect: Allow
+            Principal: { Service: cloudtrail.amazonaws.com }
+            Action: s3:PutObject
+            Resource: !Sub '\${LogBucket.Arn}/AWSLogs/\${AWS::AccountId}/*'
+            Condition:
+              StringEquals: { 's3:x-amz-acl': bucket-owner-full-control }
+              ArnLike: { 'aws:SourceArn': !Sub 'arn:\${AWS::Partition}:cloudtrail:\${AWS::Region}:\${AWS::AccountId}:trail/StackFleet-*' }
   Trail:
     Type: AWS::CloudTrail::Trail
+    DependsOn: LogBucketPolicy
     Properties:
-      TrailName: baseline-trail
+      TrailName: StackFleet-baseline-trail
       IsLogging: true
       S3BucketName: !Ref LogBucket
 `;
@@ -67,10 +96,33 @@ Resources:
     Type: AWS::SNS::Topic
     Properties:
       DisplayName: audit
+  LogBucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref LogBucket
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: CloudTrailChecksBucket
+            Effect: Allow
+            Principal: { Service: cloudtrail.amazonaws.com }
+            Action: s3:GetBucketAcl
+            Resource: !GetAtt LogBucket.Arn
+            Condition:
+              ArnLike: { 'aws:SourceArn': !Sub 'arn:\${AWS::Partition}:cloudtrail:\${AWS::Region}:\${AWS::AccountId}:trail/StackFleet-*' }
+          - Sid: CloudTrailDelivers
+            Effect: Allow
+            Principal: { Service: cloudtrail.amazonaws.com }
+            Action: s3:PutObject
+            Resource: !Sub '\${LogBucket.Arn}/AWSLogs/\${AWS::AccountId}/*'
+            Condition:
+              StringEquals: { 's3:x-amz-acl': bucket-owner-full-control }
+              ArnLike: { 'aws:SourceArn': !Sub 'arn:\${AWS::Partition}:cloudtrail:\${AWS::Region}:\${AWS::AccountId}:trail/StackFleet-*' }
   Trail:
     Type: AWS::CloudTrail::Trail
+    DependsOn: LogBucketPolicy
     Properties:
-      TrailName: baseline-trail-v2
+      TrailName: StackFleet-baseline-trail-v2
       IsLogging: true
       S3BucketName: !Ref LogBucket
 `;
@@ -240,11 +292,13 @@ describe('preview and drift on the sandbox', () => {
           'Add Alerts',
           'Add Audit',
           'Add LogBucket',
+          'Add LogBucketPolicy',
           'Add Trail',
         ]);
         // The empty REVIEW_IN_PROGRESS stack the CREATE change set made was deleted: nothing is left.
         const target = cfnSection(h.sandbox.world).targets[`${NEW}/${r}`];
-        const made = Object.values(target?.stacks ?? {});
+        // The account's bootstrap stack (StackFleetBootstrap, the execution role) is not the preview's.
+        const made = Object.values(target?.stacks ?? {}).filter((s) => s.stackName === STACK);
         expect(made).toHaveLength(1);
         settleStack(target as NonNullable<typeof target>, made[0] as StackRecord, Number.POSITIVE_INFINITY);
         expect(made[0]?.ops.map((o) => o.kind)).toEqual(['CREATE', 'DELETE']);

@@ -62,6 +62,10 @@ describe('a rollout whose planning fails', () => {
     expect(run.error).toBe('PlanFailed');
     expect(run.cause).toContain('Rollout it-plan-denied (deploy) PLAN_FAILED: no target was started.');
     expect(run.cause).toContain('AccessDeniedException');
+    // AWS's message names neither the service nor the call; the reason says both, then what to do.
+    expect(run.cause).toContain(
+      "Organizations ListAccounts refused: You don't have permissions to access this resource.",
+    );
     expect(run.cause).toContain('delegated administrator');
     const messages = published('it-plan-denied');
     expect(messages).toHaveLength(1);

@@ -38,6 +38,8 @@ const FLAKY = ['666666666666', '777777777777'];
 const NO_ROLE = '888888888888';
 const SUSPENDED = '999999999999';
 const REGIONS = ['eu-west-1', 'us-east-1'];
+// Every stack name starts with `stackfleet-`: the bootstrap's execution role may only touch stacks
+// named with its StackNamePrefix (templates/execution-role.yaml), as on AWS.
 const STACK = 'stackfleet-baseline';
 const ROLE = 'StackFleetExecution';
 const EXTERNAL_ID = 'stackfleet-it-external';
@@ -328,7 +330,7 @@ describe('rollout state machine on the sandbox', () => {
         h,
         'it-tolerated',
         { accounts: [FLAKY[0], PROD[1]] },
-        { stackName: 'tolerated', failureTolerance: { count: 2 } },
+        { stackName: 'stackfleet-tolerated', failureTolerance: { count: 2 } },
       ),
     );
     expect(run.status).toBe('SUCCEEDED');
@@ -353,7 +355,7 @@ describe('rollout state machine on the sandbox', () => {
         h,
         'it-beyond',
         { organizationalUnits: [OU.flaky], accounts: [PROD[1]] },
-        { stackName: 'beyond', failureTolerance: { count: 0 }, maxConcurrency: 2 },
+        { stackName: 'stackfleet-beyond', failureTolerance: { count: 0 }, maxConcurrency: 2 },
       ),
     );
     expect(run.status).toBe('FAILED');
@@ -378,7 +380,7 @@ describe('rollout state machine on the sandbox', () => {
       expect(t.reason).toContain('stack operation may still be running');
       // Its stack work had begun: the stack exists, left as the abort found it (nobody watches it).
       const target = cfnSection(h.sandbox.world).targets[`${t.accountId}/${t.region}`];
-      const stackId = target?.byName.beyond;
+      const stackId = target?.byName['stackfleet-beyond'];
       expect(stackId && target?.stacks[stackId]?.status).toMatch(/^(REVIEW|CREATE)_/);
     }
     expect(document.counts.ABORTED).toBe(aborted.length);
@@ -398,7 +400,7 @@ describe('rollout state machine on the sandbox', () => {
         'it-canary',
         { accounts: [FLAKY[1], ...SECURITY] },
         {
-          stackName: 'canary',
+          stackName: 'stackfleet-canary',
           canaries: [{ accountId: FLAKY[1], region: 'eu-west-1' }],
           failureTolerance: { percent: 50 },
         },
@@ -412,7 +414,11 @@ describe('rollout state machine on the sandbox', () => {
     const document = await readSummary(h, 'rollouts/it-canary/summary.json');
     expect(document.status).toBe('CANARY_FAILED');
     expect(document.counts).toMatchObject({ FAILED: 1, NOT_STARTED: 5 });
-    expect(stackOf(h, SECURITY[0] as string, 'eu-west-1')?.stackName).not.toBe('canary');
+    for (const account of SECURITY)
+      for (const region of REGIONS)
+        expect(
+          cfnSection(h.sandbox.world).targets[`${account}/${region}`]?.byName['stackfleet-canary'],
+        ).toBeUndefined();
   });
 
   test('canaries that succeed run first, then the rest', async () => {
@@ -421,7 +427,7 @@ describe('rollout state machine on the sandbox', () => {
         h,
         'it-canary-ok',
         { accounts: [...SECURITY] },
-        { stackName: 'canaryok', canaries: [{ accountId: SECURITY[1], region: 'us-east-1' }] },
+        { stackName: 'stackfleet-canaryok', canaries: [{ accountId: SECURITY[1], region: 'us-east-1' }] },
       ),
     );
     expect(run.status).toBe('SUCCEEDED');
@@ -442,7 +448,7 @@ describe('rollout state machine on the sandbox', () => {
         h,
         'it-optin',
         { accounts: [...PROD], regions: ['af-south-1', 'eu-west-1'] },
-        { stackName: 'optin' },
+        { stackName: 'stackfleet-optin' },
       ),
     );
     expect(run.status).toBe('SUCCEEDED');
@@ -462,7 +468,7 @@ describe('rollout state machine on the sandbox', () => {
         h,
         'it-all-enabled',
         { accounts: [...PROD], regions: 'ALL_ENABLED' },
-        { stackName: 'allenabled' },
+        { stackName: 'stackfleet-allenabled' },
       ),
     );
     expect(run.status).toBe('SUCCEEDED');
@@ -478,7 +484,7 @@ describe('rollout state machine on the sandbox', () => {
         h,
         'it-norole',
         { accounts: [NO_ROLE, SECURITY[0]] },
-        { stackName: 'norole', failureTolerance: { percent: 50 } },
+        { stackName: 'stackfleet-norole', failureTolerance: { percent: 50 } },
       ),
     );
     expect(run.status).toBe('SUCCEEDED');
@@ -500,7 +506,9 @@ describe('rollout state machine on the sandbox', () => {
   });
 
   test('bad input is refused before anything is planned or deployed', async () => {
-    const run = await h.runRollout(request(h, 'it-bad', { accounts: ['12ab'] }, { stackName: 'bad' }));
+    const run = await h.runRollout(
+      request(h, 'it-bad', { accounts: ['12ab'] }, { stackName: 'stackfleet-bad' }),
+    );
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('InvalidInput');
     expect(run.cause).toContain('targets.accounts[0]');

@@ -33,29 +33,38 @@ export async function prepareSandbox(
   const scenario = world.scenario;
   const adminAccountId =
     options.adminAccountId ?? scenario.adminAccountId ?? scenario.organization.managementAccountId;
-  const marker = world.section<PreparedMarker>('prepared', () => ({ bootstrapped: false }));
-  if (!marker.bootstrapped) {
-    await bootstrapMemberAccounts(world, {
-      adminAccountId,
-      region: options.region,
-      managementCredentials: options.managementCredentials,
-    });
-    marker.bootstrapped = true;
+  // The scenario's injected throttling is weather for the rollout it rehearses; the operator's setup
+  // (bootstrap, `cdk deploy`) happened before, and the tools that did it retry until they are through.
+  const { faults } = scenario;
+  const throttle = Object.getOwnPropertyDescriptor(faults, 'throttle');
+  if (throttle) delete faults.throttle;
+  try {
+    const marker = world.section<PreparedMarker>('prepared', () => ({ bootstrapped: false }));
+    if (!marker.bootstrapped) {
+      await bootstrapMemberAccounts(world, {
+        adminAccountId,
+        region: options.region,
+        managementCredentials: options.managementCredentials,
+      });
+      marker.bootstrapped = true;
+    }
+    const admin = await provisionAdminStack(
+      world,
+      {
+        cloudFormation: awsClients.cloudFormation({ region: options.region }),
+        s3: awsClients.s3({ region: options.region }),
+      },
+      {
+        accountId: adminAccountId,
+        region: options.region,
+        organizationId: scenario.organization.id,
+        organizationRootId: scenario.organization.rootId,
+        executionRoleName: scenario.executionRoleName,
+      },
+    );
+    applyScenarioPatches(world, admin);
+    return admin;
+  } finally {
+    if (throttle) Object.defineProperty(faults, 'throttle', throttle);
   }
-  const admin = await provisionAdminStack(
-    world,
-    {
-      cloudFormation: awsClients.cloudFormation({ region: options.region }),
-      s3: awsClients.s3({ region: options.region }),
-    },
-    {
-      accountId: adminAccountId,
-      region: options.region,
-      organizationId: scenario.organization.id,
-      organizationRootId: scenario.organization.rootId,
-      executionRoleName: scenario.executionRoleName,
-    },
-  );
-  applyScenarioPatches(world, admin);
-  return admin;
 }
