@@ -6,13 +6,13 @@
  */
 import { resolve } from 'node:path';
 import { configureAws } from '../aws/clients';
-import { realNow, runWithVirtualTime } from './clock';
+import { realNow, runWithVirtualTime, type VirtualTimeOptions } from './clock';
+import { chooseScenario, isMutatingCall, loadPersisted, WriteMutex } from './persistence';
 import type { DecodedCall, ProtocolCodec, ProtocolErrorCodes } from './protocols/codec';
 import { ec2Codec, ec2ErrorCodes } from './protocols/ec2';
 import { jsonCodec, jsonErrorCodes } from './protocols/json';
 import { queryCodec, queryErrorCodes } from './protocols/query';
 import { restXmlCodec, restXmlErrorCodes } from './protocols/rest-xml';
-import { demoScenario, loadScenarioFile, validateScenario } from './scenario';
 import type { Scenario } from './scenario-types';
 import { serveSandbox } from './server';
 import { registerDefaultServices } from './services/index';
@@ -26,7 +26,14 @@ import {
   type SigV4Authorization,
   sha256Hex,
 } from './sigv4';
-import { DEFAULT_STATE_DIR, SandboxStore } from './store';
+import { DEFAULT_STATE_DIR, type LockHolder, SandboxStore, type StoreMeta } from './store';
+import {
+  Journal,
+  type JournalEntry,
+  JournalWriteError,
+  recordRequest,
+  replayedRequest,
+} from './store/journal';
 import { createInProcessHandler, type InProcessHandler } from './transport';
 import {
   AwsError,
@@ -52,6 +59,23 @@ export interface SandboxOptions {
    * (the clock the in-process SDK signs with, fake under virtual or scaled time).
    */
   signingClock?: () => number;
+  /** `read`: the world is loaded and never saved (no lock, nothing written). Default `write`. */
+  access?: 'read' | 'write';
+  /**
+   * Hold the folder's writer lock from open to `close()`, so no other process writes the world
+   * meanwhile: one that tries waits up to `waitMs`, calling `onWait` when it starts waiting.
+   */
+  lock?: { command: string; waitMs: number; onWait?: (holder: LockHolder, dir: string) => void };
+}
+
+/** What `open` found and decided about the folder. */
+export interface SandboxOrigin {
+  /** Where the scenario in force came from (a file, "the built-in demo organisation", ...). */
+  scenarioSource: string;
+  /** True when the world was loaded from the state folder; false for a new (or reset) world. */
+  loaded: boolean;
+  /** Calls replayed from `sandbox serve`'s journal. */
+  replayed: number;
 }
 
 const CODECS: Record<ServiceEmulator['protocol'], { codec: ProtocolCodec; codes: ProtocolErrorCodes }> = {
@@ -106,12 +130,22 @@ export class Sandbox {
   private throttleCounter = 0;
   private readonly reportedBugs = new Set<string>();
   private readonly signingClock: () => number;
+  private readonly access: 'read' | 'write';
+  private journal: Journal | undefined;
+  private readonly mutex = new WriteMutex();
+  private checkpointRunning: Promise<void> | undefined;
+  private checkpointNext: Promise<void> | undefined;
+  private generation = 0;
+  readonly origin: SandboxOrigin;
 
   private constructor(
     readonly world: World,
     private readonly store: SandboxStore | undefined,
     options: SandboxOptions,
+    origin: SandboxOrigin,
   ) {
+    this.access = options.access ?? 'write';
+    this.origin = origin;
     this.signingClock = options.signingClock ?? (() => Date.now());
     world.setObjectReader(readObjectFromState);
     this.staticKeys.set('test', {
@@ -123,20 +157,42 @@ export class Sandbox {
     }
   }
 
-  /** Opens (or creates) the sandbox world; see `SandboxOptions`. */
+  /**
+   * Opens (or creates) the sandbox world; see `SandboxOptions`. Refuses a state folder that holds
+   * files the sandbox did not write, and a scenario other than the one a saved world was made from.
+   */
   static async open(options: SandboxOptions = {}): Promise<Sandbox> {
     const stateDir = options.stateDir === undefined ? DEFAULT_STATE_DIR : options.stateDir;
-    const store = stateDir === null ? undefined : new SandboxStore(resolve(stateDir));
-    if (store && options.reset) await store.reset();
-    const loaded = store ? await store.load() : { sections: {} as Record<string, unknown> };
-    let scenario: Scenario;
-    if (typeof options.scenario === 'string') scenario = loadScenarioFile(options.scenario);
-    else if (options.scenario) scenario = validateScenario(options.scenario, 'scenario object');
-    else scenario = loaded.meta?.scenario ?? demoScenario();
-    const world = new World(scenario, loaded.sections, loaded.meta?.clock ?? 0);
-    const sandbox = new Sandbox(world, store, options);
-    if (options.defaultServices !== false) registerDefaultServices(sandbox);
-    return sandbox;
+    if (options.access === 'read' && options.reset) throw new Error('Sandbox.open: reset needs write access');
+    const store =
+      stateDir === null
+        ? undefined
+        : new SandboxStore(resolve(stateDir), options.lock ? { command: options.lock.command } : {});
+    try {
+      const lock = options.lock;
+      if (store && lock && options.access !== 'read') {
+        await store.acquire({
+          waitMs: lock.waitMs,
+          command: lock.command,
+          ...(lock.onWait ? { onWait: (holder: LockHolder) => lock.onWait?.(holder, store.dir) } : {}),
+        });
+      }
+      const persisted = await loadPersisted(store, Boolean(options.reset));
+      const chosen = chooseScenario(options.scenario, persisted.meta, store?.dir);
+      const world = new World(chosen.scenario, persisted.sections, persisted.meta?.clock ?? 0);
+      const sandbox = new Sandbox(world, store, options, {
+        scenarioSource: chosen.source,
+        loaded: chosen.saved,
+        replayed: persisted.journal.length,
+      });
+      sandbox.generation = persisted.generation;
+      if (options.defaultServices !== false) registerDefaultServices(sandbox);
+      await sandbox.replay(persisted.journal);
+      return sandbox;
+    } catch (error) {
+      store?.release();
+      throw error;
+    }
   }
 
   get scenario(): Scenario {
@@ -172,10 +228,14 @@ export class Sandbox {
     });
   }
 
-  /** Runs `work` under virtual time starting from this world's clock. */
+  /**
+   * Runs `work` under virtual time starting from this world's clock. With `signal`, an abort
+   * stops the clock, lets in-flight work settle on it, runs `whileFrozen` on that still world
+   * (to save it whole) and rejects with the signal's reason.
+   */
   async runWithVirtualTime<T>(
     work: () => Promise<T>,
-    options: { onStep?: (virtualNow: number) => void } = {},
+    options: Omit<VirtualTimeOptions, 'startAt'> = {},
   ): Promise<T> {
     let end = 0;
     try {
@@ -197,23 +257,195 @@ export class Sandbox {
     }
   }
 
-  /** Persists the world (only what changed) under the store's lock; no-op for a memory-only sandbox. */
+  /** The state folder (undefined for a memory-only sandbox). */
+  get stateDir(): string | undefined {
+    return this.store?.dir;
+  }
+
+  private meta(): StoreMeta {
+    pruneExpiredSessions(stsState(this.world), this.world.now());
+    return {
+      clock: this.world.now(),
+      scenario: this.world.scenario,
+      scenarioSource: this.origin.scenarioSource,
+    };
+  }
+
+  /**
+   * Persists the world as a new generation (parts that did not change are not rewritten) under
+   * the writer lock; no-op for a memory-only sandbox. The world must not change meanwhile: call
+   * it when the work is idle (see `checkpoint` for a live world).
+   */
   async save(): Promise<void> {
     if (!this.store) return;
-    pruneExpiredSessions(stsState(this.world), this.world.now());
-    await this.store.save(
-      { version: 1, clock: this.world.now(), scenario: this.world.scenario },
-      this.world.state,
-    );
+    if (this.access === 'read')
+      throw new Error(`this sandbox was opened read-only; it does not save to ${this.store.dir}`);
+    this.generation = (await this.store.save(this.meta(), this.world.state)).generation;
+  }
+
+  /**
+   * Journals every call that can change the world from now on, answering a call from another
+   * process only once it is on disk (`sandbox serve`). What was replayed at open is first folded
+   * into a new generation.
+   */
+  async startJournal(): Promise<void> {
+    if (!this.store || this.access === 'read')
+      throw new Error('startJournal needs a state folder opened for writing');
+    await this.save();
+    this.journal = new Journal(this.store.dir, this.generation);
+  }
+
+  /** Bytes journaled since the last generation (0 when not journaling). */
+  get journaledBytes(): number {
+    return this.journal?.bytes ?? 0;
+  }
+
+  /**
+   * Saves a consistent snapshot of a live world: taken synchronously between two mutating calls,
+   * while the journal moves on to the next generation; callers that arrive while one is being
+   * written wait for the next one (their change may postdate the snapshot).
+   */
+  checkpoint(options: { final?: boolean } = {}): Promise<void> {
+    if (!this.checkpointRunning) {
+      this.checkpointRunning = this.writeCheckpoint(options.final === true).finally(() => {
+        this.checkpointRunning = undefined;
+      });
+      return this.checkpointRunning;
+    }
+    this.checkpointNext ??= this.checkpointRunning
+      .catch(() => undefined)
+      .then(() => {
+        this.checkpointNext = undefined;
+        return this.checkpoint(options);
+      });
+    return this.checkpointNext;
+  }
+
+  /** `final`: the last checkpoint before closing; journaling stops with its snapshot. */
+  private async writeCheckpoint(final: boolean): Promise<void> {
+    const store = this.store;
+    if (!store || this.access === 'read') return;
+    const release = await this.mutex.lock();
+    let prepared: ReturnType<SandboxStore['prepare']>;
+    const expected = this.generation + 1;
+    const journal = this.journal;
+    try {
+      prepared = store.prepare(this.meta(), this.world.state);
+      if (final) this.journal = undefined;
+      else journal?.rotate(expected);
+    } finally {
+      release();
+    }
+    const result = await store.commit(prepared);
+    if (final) await journal?.close();
+    this.generation = result.generation;
+    if (result.generation !== expected)
+      throw new Error(
+        `generation ${result.generation} written where ${expected} was expected: another writer?`,
+      );
+  }
+
+  /** Stops journaling and releases the writer lock (nothing is saved: call `save` first). */
+  async close(): Promise<void> {
+    const journal = this.journal;
+    this.journal = undefined;
+    await journal?.close();
+    this.store?.release();
+  }
+
+  /** Applies journaled calls again, in order, as the callers recorded made them at their times. */
+  private async replay(entries: JournalEntry[]): Promise<void> {
+    let last = 0;
+    for (const entry of entries) {
+      const service = this.services.get(entry.service);
+      if (!service) continue;
+      const request = replayedRequest(entry);
+      const call = CODECS[service.protocol].codec.decode(request, service);
+      const operation = own(service.operations, call.operation);
+      if (!operation) continue;
+      const ctx: OperationContext = {
+        caller: entry.caller,
+        region: entry.region,
+        now: () => entry.at,
+        world: this.world,
+        requestId: entry.requestId,
+      };
+      try {
+        await operation(call.params, ctx);
+      } catch {
+        // It failed the same way when it was first applied.
+      }
+      last = Math.max(last, entry.at);
+    }
+    if (last > this.world.now()) this.world.advance(last - this.world.now());
+  }
+
+  /**
+   * Runs one operation; while journaling, a mutating call runs alone, is journaled in the order
+   * applied, and (from another process) is answered only once durable. A mutating Step
+   * Functions call starts work that cannot be replayed, so it is answered after a checkpoint.
+   */
+  private async apply(
+    service: ServiceEmulator,
+    call: DecodedCall,
+    operation: NonNullable<ServiceEmulator['operations'][string]>,
+    ctx: OperationContext,
+    request: SandboxRequest,
+    external: boolean,
+  ): Promise<unknown> {
+    const journal = this.journal;
+    if (!journal || !isMutatingCall(call.operation)) return operation(call.params, ctx);
+    if (service.signingName === 'states') {
+      const result = await operation(call.params, ctx);
+      if (external) await this.durably(this.checkpoint());
+      return result;
+    }
+    const release = await this.mutex.lock();
+    const at = ctx.now();
+    ctx.now = () => at;
+    let durable: Promise<void> | undefined;
+    let result: unknown;
+    try {
+      result = await operation(call.params, ctx);
+    } finally {
+      durable = journal.append({
+        at,
+        service: service.signingName,
+        region: ctx.region,
+        caller: ctx.caller,
+        requestId: ctx.requestId ?? '',
+        request: recordRequest(request),
+      });
+      release();
+      if (!external) durable.catch(() => undefined);
+      else await this.durably(durable);
+    }
+    return result;
+  }
+
+  private async durably(done: Promise<void>): Promise<void> {
+    try {
+      await done;
+    } catch (error) {
+      const message =
+        error instanceof JournalWriteError
+          ? error.message
+          : `the sandbox could not save: ${(error as Error).message}`;
+      throw new AwsError('ServiceUnavailable', message, 503, 'Receiver');
+    }
   }
 
   /** Serves this sandbox over HTTP on 127.0.0.1. */
   listen(port: number): Promise<{ url: string; close(): Promise<void> }> {
-    return serveSandbox(this, port);
+    return serveSandbox({ handle: (request) => this.handle(request, { external: true }) }, port);
   }
 
-  /** Answers one request; never throws (every failure is an AWS-style error response). */
-  async handle(request: SandboxRequest): Promise<SandboxResponse> {
+  /**
+   * Answers one request; never throws (every failure is an AWS-style error response).
+   * `external`: the request came from another process (over HTTP), so a write is acknowledged
+   * only once durable when journaling.
+   */
+  async handle(request: SandboxRequest, options: { external?: boolean } = {}): Promise<SandboxResponse> {
     this.requestCounter += 1;
     const requestId = `5b1e0c2a-0000-4000-8000-${this.requestCounter.toString(16).padStart(12, '0')}`;
     let protocol = guessProtocol(request);
@@ -267,7 +499,7 @@ export class Sandbox {
         world: this.world,
         requestId,
       };
-      const result = await operation(call.params, ctx);
+      const result = await this.apply(service, call, operation, ctx, request, options.external === true);
       response = codec.encodeResult(result, call as DecodedCall, service, requestId);
     } catch (error) {
       if (!(error instanceof AwsError)) this.reportBug(error);
