@@ -88,7 +88,21 @@ export function sandboxStateDir(values: ParsedCommand['values'], env: NodeJS.Pro
   return resolve(String(values['state-dir'] ?? env.STACKFLEET_SANDBOX_DIR ?? '.stackfleet/sandbox'));
 }
 
-export async function openBackend(values: ParsedCommand['values'], env: NodeJS.ProcessEnv): Promise<Backend> {
+/** What a command does with the sandbox's state folder (ignored against AWS). */
+export interface OpenOptions {
+  /** `read`: never saves and takes no lock (status, ui). Default `write`. */
+  access?: 'read' | 'write';
+  /** This command, as other processes waiting for the state folder are told (`stackfleet rollout`). */
+  command?: string;
+  /** Where a writer says it waits for the state folder. */
+  stderr?: { write(s: string): unknown };
+}
+
+export async function openBackend(
+  values: ParsedCommand['values'],
+  env: NodeJS.ProcessEnv,
+  options: OpenOptions = {},
+): Promise<Backend> {
   if (values['local-engine']) {
     if (values.sandbox) {
       throw new UsageError(
@@ -115,6 +129,8 @@ export async function openBackend(values: ParsedCommand['values'], env: NodeJS.P
     return openSandboxBackend({
       stateDir: sandboxStateDir(values, env),
       scenario: values.scenario === undefined ? undefined : String(values.scenario),
+      env,
+      ...options,
     });
   }
   if (values.scenario !== undefined) {

@@ -10,6 +10,10 @@ export const ExitCodes = {
   badInput: 2,
   /** Could not reach the engine or AWS (credentials, network, missing admin stack). */
   unreachable: 3,
+  /** Stopped by SIGINT (Ctrl-C): 128 + 2, as shells report it. */
+  interrupted: 130,
+  /** Stopped by SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 

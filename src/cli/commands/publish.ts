@@ -12,7 +12,11 @@ export async function publishCommand(parsed: ParsedCommand, io: Io): Promise<num
   if (!file) throw new UsageError('publish needs a template file. Usage: stackfleet publish FILE');
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`publish: file not found. Received: ${file}`);
-  const backend = await openBackend(parsed.values, io.env);
+  const backend = await openBackend(parsed.values, io.env, {
+    access: 'write',
+    command: 'stackfleet publish',
+    stderr: io.stderr,
+  });
   try {
     const published = await backend.run(async () => {
       const bucket = parsed.values.bucket

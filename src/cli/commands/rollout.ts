@@ -33,7 +33,7 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
     values['rollout-id'] === undefined ? newRolloutId(new Date()) : String(values['rollout-id']);
   buildRolloutInput(config, mode, rolloutId, { bucket: 'validation-placeholder', key: 'template.yaml' });
 
-  const backend = await openBackend(values, io.env);
+  const backend = await openBackend(values, io.env, { command: `stackfleet ${command}`, stderr: io.stderr });
   if (configPath === undefined && backend.kind === 'aws') {
     await backend.close();
     throw new UsageError(
