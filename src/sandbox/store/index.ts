@@ -53,6 +53,8 @@ export const DEFAULT_STATE_DIR = '.stackfleet/sandbox';
 const SECTION_NAME = /^[A-Za-z0-9_-]+$/;
 /** How often a reader starts over when a writer removed the generation it was reading. */
 const READ_ATTEMPTS = 5;
+/** Part writes in flight while the next parts are encoded. */
+const WRITES_IN_FLIGHT = 3;
 
 /** What is kept beside the sections. */
 export interface StoreMeta {
@@ -270,11 +272,22 @@ export class SandboxStore {
     if (!manifest) return { sections: {}, generation: 0 };
     const sections: Record<string, unknown> = {};
     this.known.clear();
+    // The next part is read while this one is decoded.
+    const queue = Object.entries(manifest.sections).flatMap(([name, entry]) =>
+      entry.parts.map((part) => ({ name, part })),
+    );
+    let reading = queue[0] ? readFile(join(this.dir, partPath(queue[0].part.sha256))) : undefined;
+    let index = 0;
     for (const [name, entry] of Object.entries(manifest.sections)) {
       const decoder = new SectionDecoder(name);
       for (const part of entry.parts) {
         const path = partPath(part.sha256);
-        const buffer = await readFile(join(this.dir, path));
+        const buffer = await (reading as Promise<Buffer>);
+        index += 1;
+        const upcoming = queue[index];
+        reading = upcoming ? readFile(join(this.dir, partPath(upcoming.part.sha256))) : undefined;
+        // A read that fails after this one failed is not left unhandled.
+        reading?.catch(() => undefined);
         if (buffer.length !== part.bytes || sha256(buffer) !== part.sha256) {
           throw new SandboxStateCorruptError(
             this.dir,
@@ -352,6 +365,7 @@ export class SandboxStore {
   ): Promise<SaveResult> {
     const held = this.lock.held;
     if (!held) await this.acquire({ waitMs: 15_000 });
+    const writing: Array<Promise<void>> = [];
     try {
       await mkdir(join(this.dir, PARTS_DIR), { recursive: true });
       await mkdir(join(this.dir, GENERATIONS_DIR), { recursive: true });
@@ -365,16 +379,22 @@ export class SandboxStore {
       };
       const next: Record<string, { parts: PartEntry[] }> = {};
       if (current && !this.forgotten) Object.assign(next, current.sections);
+      // Writes overlap with encoding the next parts (a few in flight, bounded memory).
+      const writeIfMissing = async (path: string, buffer: Buffer) => {
+        if (await exists(path)) return;
+        await writeFileDurably(path, buffer);
+        result.partsWritten += 1;
+        result.bytes += buffer.length;
+      };
       for (const name of names) {
         const entries: PartEntry[] = [];
         for (const part of partsOf(name)) {
           const hash = sha256(part.buffer);
-          const path = join(this.dir, partPath(hash));
-          if (!(await exists(path))) {
-            await writeFileDurably(path, part.buffer);
-            result.partsWritten += 1;
-            result.bytes += part.buffer.length;
-          }
+          const write = writeIfMissing(join(this.dir, partPath(hash)), part.buffer);
+          // Handled here so a failure is not "unhandled" while it waits its turn; awaited below.
+          write.catch(() => undefined);
+          writing.push(write);
+          if (writing.length >= WRITES_IN_FLIGHT) await writing.shift();
           entries.push({ sha256: hash, bytes: part.buffer.length, records: part.records });
         }
         const hashes = entries.map((e) => e.sha256);
@@ -395,6 +415,7 @@ export class SandboxStore {
         // What this store's memory encodes to, whichever copy the folder keeps.
         this.known.set(name, hashes);
       }
+      await Promise.all(writing);
       fsyncFolder(join(this.dir, PARTS_DIR));
       const manifest: Manifest = {
         format: STATE_FORMAT,
@@ -423,6 +444,10 @@ export class SandboxStore {
       this.forgotten = false;
       await this.collectGarbage(manifest, current);
       return result;
+    } catch (error) {
+      // Part writes still in flight finish before the lock goes (their files are then orphans).
+      await Promise.allSettled(writing);
+      throw error;
     } finally {
       if (!held) this.release();
     }
