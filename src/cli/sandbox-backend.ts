@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { awsClients } from '../aws/clients';
 import { seededRandom } from '../core/seeded-random';
 import { type ProvisionedAdmin, provisionSandboxAdmin } from '../engine/provision';
@@ -97,11 +98,14 @@ export async function openSandboxWorld(options: {
   }
 }
 
-/** "scenario small.yaml (kept with the world)": what is in force, for the first line of a command. */
-export function scenarioNote(sandbox: Sandbox, given: boolean): string {
+/**
+ * What is in force, for the first line of a command: `scenario /x/small.yaml, kept with the saved
+ * world`, `new world from scenario /x/small.yaml`, `new world from the built-in demo organisation`.
+ */
+export function scenarioNote(sandbox: Sandbox): string {
   const { scenarioSource, loaded } = sandbox.origin;
-  if (loaded) return `scenario ${scenarioSource}, kept with the saved world`;
-  return given ? `new world from scenario ${scenarioSource}` : `new world, ${scenarioSource}`;
+  const label = isAbsolute(scenarioSource) ? `scenario ${scenarioSource}` : scenarioSource;
+  return loaded ? `${label}, kept with the saved world` : `new world from ${label}`;
 }
 
 export async function openSandboxBackend(options: {
@@ -146,7 +150,7 @@ export async function openSandboxBackend(options: {
     await sandbox.save();
     savedOnInterrupt = true;
   };
-  const scenarioText = scenarioNote(sandbox, options.scenario !== undefined);
+  const scenarioText = scenarioNote(sandbox);
 
   const backend: Backend = {
     kind: 'sandbox',

@@ -70,7 +70,11 @@ export function chooseScenario(
 ): ChosenScenario {
   if (given === undefined) {
     if (saved)
-      return { scenario: saved.scenario, source: saved.scenarioSource ?? 'the saved world', saved: true };
+      return {
+        scenario: saved.scenario,
+        source: saved.scenarioSource ?? 'the scenario it was made from',
+        saved: true,
+      };
     return { scenario: demoScenario(), source: DEMO_SCENARIO_SOURCE, saved: false };
   }
   const scenario =

@@ -33,17 +33,18 @@ export async function sandboxCommand(parsed: ParsedCommand, io: Io): Promise<num
       `--speed must be a number above 0 and at most 100000. Received: ${JSON.stringify(speedText)}`,
     );
   }
+  // Until the folder is ours a signal just ends the process (nothing to save yet).
+  const sandbox = await openSandboxWorld({
+    stateDir,
+    ...(parsed.values.scenario !== undefined ? { scenario: String(parsed.values.scenario) } : {}),
+    access: 'write',
+    command: 'stackfleet sandbox serve',
+    env: io.env,
+    stderr: io.stderr,
+    signingClock: realNow,
+  });
   const release = interrupts.hold();
   try {
-    const sandbox = await openSandboxWorld({
-      stateDir,
-      ...(parsed.values.scenario !== undefined ? { scenario: String(parsed.values.scenario) } : {}),
-      access: 'write',
-      command: 'stackfleet sandbox serve',
-      env: io.env,
-      stderr: io.stderr,
-      signingClock: realNow,
-    });
     let served: Awaited<ReturnType<typeof serveDurably>>;
     try {
       served = await serveDurably(sandbox, {
@@ -63,7 +64,7 @@ export async function sandboxCommand(parsed: ParsedCommand, io: Io): Promise<num
     const replayed = sandbox.origin.replayed;
     io.stdout.write(
       `Sandbox ready at ${served.url} (speed x${speed}, ${sandbox.scenario.organization.accounts.length} accounts, ` +
-        `${scenarioNote(sandbox, parsed.values.scenario !== undefined)}, state in ${stateDir})\n` +
+        `${scenarioNote(sandbox)}, state in ${stateDir})\n` +
         `  export AWS_ENDPOINT_URL=${served.url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1\n`,
     );
     if (replayed > 0)
