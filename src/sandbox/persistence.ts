@@ -21,20 +21,28 @@ export interface Persisted {
   sections: Record<string, unknown>;
   generation: number;
   journal: JournalEntry[];
+  /** The journals `journal` was read from (folded into the next generation written). */
+  journalBases: number[];
+  /** Nothing was loaded on purpose (`reset`): the next save leaves no earlier journal. */
+  reset: boolean;
 }
 
 /** Loads the folder (or nothing, with `reset`), refusing a folder that is not the sandbox's. */
 export async function loadPersisted(store: SandboxStore | undefined, reset: boolean): Promise<Persisted> {
-  if (!store) return { sections: {}, generation: 0, journal: [] };
+  const none = { sections: {}, generation: 0, journal: [], journalBases: [] };
+  if (!store) return { ...none, reset: false };
   if (reset) {
     const found = await store.inspect();
     if (found.foreign.length > 0) throw new SandboxFolderNotOwnedError(store.dir, found.foreign);
     store.forget();
-    return { sections: {}, generation: 0, journal: [] };
+    return { ...none, reset: true };
   }
   const loaded = await store.load();
-  const journal = loaded.meta || loaded.generation > 0 ? await readJournal(store.dir, loaded.generation) : [];
-  return { ...loaded, journal };
+  const journal =
+    loaded.meta || loaded.generation > 0
+      ? await readJournal(store.dir, loaded.generation)
+      : { entries: [], bases: [] };
+  return { ...loaded, journal: journal.entries, journalBases: journal.bases, reset: false };
 }
 
 /** JSON with sorted keys: two scenarios are the same when their values are. */

@@ -7,7 +7,8 @@
 import { resolve } from 'node:path';
 import { configureAws } from '../aws/clients';
 import { realNow, runWithVirtualTime, type VirtualTimeOptions } from './clock';
-import { chooseScenario, isMutatingCall, loadPersisted, WriteMutex } from './persistence';
+import { WorldPersistence } from './durability';
+import { chooseScenario, loadPersisted, type Persisted } from './persistence';
 import type { DecodedCall, ProtocolCodec, ProtocolErrorCodes } from './protocols/codec';
 import { ec2Codec, ec2ErrorCodes } from './protocols/ec2';
 import { jsonCodec, jsonErrorCodes } from './protocols/json';
@@ -17,7 +18,7 @@ import type { Scenario } from './scenario-types';
 import { serveSandbox } from './server';
 import { registerDefaultServices } from './services/index';
 import { readObjectFromState } from './services/s3';
-import { pruneExpiredSessions, sessionSecrets, stsState } from './services/sts';
+import { sessionSecrets, stsState } from './services/sts';
 import {
   computeSignature,
   MalformedAuthorizationError,
@@ -26,14 +27,8 @@ import {
   type SigV4Authorization,
   sha256Hex,
 } from './sigv4';
-import { DEFAULT_STATE_DIR, type LockHolder, SandboxStore, type StoreMeta } from './store';
-import {
-  Journal,
-  type JournalEntry,
-  JournalWriteError,
-  recordRequest,
-  replayedRequest,
-} from './store/journal';
+import { DEFAULT_STATE_DIR, type LockHolder, SandboxStore } from './store';
+import { type JournalEntry, replayedRequest } from './store/journal';
 import { createInProcessHandler, type InProcessHandler } from './transport';
 import {
   AwsError,
@@ -130,21 +125,25 @@ export class Sandbox {
   private throttleCounter = 0;
   private readonly reportedBugs = new Set<string>();
   private readonly signingClock: () => number;
-  private readonly access: 'read' | 'write';
-  private journal: Journal | undefined;
-  private readonly mutex = new WriteMutex();
-  private checkpointRunning: Promise<void> | undefined;
-  private checkpointNext: Promise<void> | undefined;
-  private generation = 0;
+  /** The state folder's side: saves, and `sandbox serve`'s journal and checkpoints. */
+  readonly persistence: WorldPersistence;
   readonly origin: SandboxOrigin;
 
   private constructor(
     readonly world: World,
-    private readonly store: SandboxStore | undefined,
+    store: SandboxStore | undefined,
     options: SandboxOptions,
     origin: SandboxOrigin,
+    persisted: Pick<Persisted, 'generation' | 'journalBases' | 'reset'>,
   ) {
-    this.access = options.access ?? 'write';
+    this.persistence = new WorldPersistence(
+      world,
+      store,
+      options.access ?? 'write',
+      origin.scenarioSource,
+      persisted.generation,
+      persisted,
+    );
     this.origin = origin;
     this.signingClock = options.signingClock ?? (() => Date.now());
     world.setObjectReader(readObjectFromState);
@@ -180,12 +179,12 @@ export class Sandbox {
       const persisted = await loadPersisted(store, Boolean(options.reset));
       const chosen = chooseScenario(options.scenario, persisted.meta, store?.dir);
       const world = new World(chosen.scenario, persisted.sections, persisted.meta?.clock ?? 0);
-      const sandbox = new Sandbox(world, store, options, {
+      const origin = {
         scenarioSource: chosen.source,
         loaded: chosen.saved,
         replayed: persisted.journal.length,
-      });
-      sandbox.generation = persisted.generation;
+      };
+      const sandbox = new Sandbox(world, store, options, origin, persisted);
       if (options.defaultServices !== false) registerDefaultServices(sandbox);
       await sandbox.replay(persisted.journal);
       return sandbox;
@@ -259,98 +258,21 @@ export class Sandbox {
 
   /** The state folder (undefined for a memory-only sandbox). */
   get stateDir(): string | undefined {
-    return this.store?.dir;
-  }
-
-  private meta(): StoreMeta {
-    pruneExpiredSessions(stsState(this.world), this.world.now());
-    return {
-      clock: this.world.now(),
-      scenario: this.world.scenario,
-      scenarioSource: this.origin.scenarioSource,
-    };
+    return this.persistence.dir;
   }
 
   /**
    * Persists the world as a new generation (parts that did not change are not rewritten) under
    * the writer lock; no-op for a memory-only sandbox. The world must not change meanwhile: call
-   * it when the work is idle (see `checkpoint` for a live world).
+   * it when the work is idle (`persistence.checkpoint` is for a live world).
    */
-  async save(): Promise<void> {
-    if (!this.store) return;
-    if (this.access === 'read')
-      throw new Error(`this sandbox was opened read-only; it does not save to ${this.store.dir}`);
-    this.generation = (await this.store.save(this.meta(), this.world.state)).generation;
-  }
-
-  /**
-   * Journals every call that can change the world from now on, answering a call from another
-   * process only once it is on disk (`sandbox serve`). What was replayed at open is first folded
-   * into a new generation.
-   */
-  async startJournal(): Promise<void> {
-    if (!this.store || this.access === 'read')
-      throw new Error('startJournal needs a state folder opened for writing');
-    await this.save();
-    this.journal = new Journal(this.store.dir, this.generation);
-  }
-
-  /** Bytes journaled since the last generation (0 when not journaling). */
-  get journaledBytes(): number {
-    return this.journal?.bytes ?? 0;
-  }
-
-  /**
-   * Saves a consistent snapshot of a live world: taken synchronously between two mutating calls,
-   * while the journal moves on to the next generation; callers that arrive while one is being
-   * written wait for the next one (their change may postdate the snapshot).
-   */
-  checkpoint(options: { final?: boolean } = {}): Promise<void> {
-    if (!this.checkpointRunning) {
-      this.checkpointRunning = this.writeCheckpoint(options.final === true).finally(() => {
-        this.checkpointRunning = undefined;
-      });
-      return this.checkpointRunning;
-    }
-    this.checkpointNext ??= this.checkpointRunning
-      .catch(() => undefined)
-      .then(() => {
-        this.checkpointNext = undefined;
-        return this.checkpoint(options);
-      });
-    return this.checkpointNext;
-  }
-
-  /** `final`: the last checkpoint before closing; journaling stops with its snapshot. */
-  private async writeCheckpoint(final: boolean): Promise<void> {
-    const store = this.store;
-    if (!store || this.access === 'read') return;
-    const release = await this.mutex.lock();
-    let prepared: ReturnType<SandboxStore['prepare']>;
-    const expected = this.generation + 1;
-    const journal = this.journal;
-    try {
-      prepared = store.prepare(this.meta(), this.world.state);
-      if (final) this.journal = undefined;
-      else journal?.rotate(expected);
-    } finally {
-      release();
-    }
-    const result = await store.commit(prepared);
-    if (final) await journal?.close();
-    this.generation = result.generation;
-    if (result.generation !== expected)
-      throw new Error(
-        `generation ${result.generation} written where ${expected} was expected: another writer?`,
-      );
+  save(): Promise<void> {
+    return this.persistence.save();
   }
 
   /** Stops journaling and releases the writer lock (nothing is saved: call `save` first). */
-  async close(): Promise<void> {
-    const journal = this.journal;
-    this.journal = undefined;
-    await journal?.close();
-    this.store?.release();
+  close(): Promise<void> {
+    return this.persistence.close();
   }
 
   /** Applies journaled calls again, in order, as the callers recorded made them at their times. */
@@ -378,61 +300,6 @@ export class Sandbox {
       last = Math.max(last, entry.at);
     }
     if (last > this.world.now()) this.world.advance(last - this.world.now());
-  }
-
-  /**
-   * Runs one operation; while journaling, a mutating call runs alone, is journaled in the order
-   * applied, and (from another process) is answered only once durable. A mutating Step
-   * Functions call starts work that cannot be replayed, so it is answered after a checkpoint.
-   */
-  private async apply(
-    service: ServiceEmulator,
-    call: DecodedCall,
-    operation: NonNullable<ServiceEmulator['operations'][string]>,
-    ctx: OperationContext,
-    request: SandboxRequest,
-    external: boolean,
-  ): Promise<unknown> {
-    const journal = this.journal;
-    if (!journal || !isMutatingCall(call.operation)) return operation(call.params, ctx);
-    if (service.signingName === 'states') {
-      const result = await operation(call.params, ctx);
-      if (external) await this.durably(this.checkpoint());
-      return result;
-    }
-    const release = await this.mutex.lock();
-    const at = ctx.now();
-    ctx.now = () => at;
-    let durable: Promise<void> | undefined;
-    let result: unknown;
-    try {
-      result = await operation(call.params, ctx);
-    } finally {
-      durable = journal.append({
-        at,
-        service: service.signingName,
-        region: ctx.region,
-        caller: ctx.caller,
-        requestId: ctx.requestId ?? '',
-        request: recordRequest(request),
-      });
-      release();
-      if (!external) durable.catch(() => undefined);
-      else await this.durably(durable);
-    }
-    return result;
-  }
-
-  private async durably(done: Promise<void>): Promise<void> {
-    try {
-      await done;
-    } catch (error) {
-      const message =
-        error instanceof JournalWriteError
-          ? error.message
-          : `the sandbox could not save: ${(error as Error).message}`;
-      throw new AwsError('ServiceUnavailable', message, 503, 'Receiver');
-    }
   }
 
   /** Serves this sandbox over HTTP on 127.0.0.1. */
@@ -499,7 +366,14 @@ export class Sandbox {
         world: this.world,
         requestId,
       };
-      const result = await this.apply(service, call, operation, ctx, request, options.external === true);
+      const result = await this.persistence.apply(
+        service.signingName,
+        call.operation,
+        () => operation(call.params, ctx),
+        ctx,
+        request,
+        options.external === true,
+      );
       response = codec.encodeResult(result, call as DecodedCall, service, requestId);
     } catch (error) {
       if (!(error instanceof AwsError)) this.reportBug(error);

@@ -27,7 +27,7 @@ export async function serveDurably(
   options: { port: number; speed: number; onError?: (message: string) => void },
 ): Promise<ServingSandbox> {
   const report = options.onError ?? ((message: string) => process.stderr.write(`${message}\n`));
-  await sandbox.startJournal();
+  await sandbox.persistence.startJournal();
   sandbox.connectAws();
   const engine = engineFor(sandbox.world);
   const clock = startScaledClock({ speed: options.speed, startAt: Math.max(sandbox.now(), realNow()) });
@@ -43,13 +43,13 @@ export async function serveDurably(
   let checkpointing = false;
   const timer = realSetInterval(() => {
     if (checkpointing) return;
-    const busy = sandbox.journaledBytes > 0 || engine.runningCount > 0;
+    const busy = sandbox.persistence.journaledBytes > 0 || engine.runningCount > 0;
     const due =
-      sandbox.journaledBytes >= CHECKPOINT_JOURNAL_BYTES ||
+      sandbox.persistence.journaledBytes >= CHECKPOINT_JOURNAL_BYTES ||
       (busy && realNow() - lastCheckpoint >= CHECKPOINT_EVERY_MS);
     if (!due) return;
     checkpointing = true;
-    sandbox
+    sandbox.persistence
       .checkpoint()
       .catch((error: unknown) => report(`sandbox: could not save a checkpoint: ${(error as Error).message}`))
       .finally(() => {
@@ -67,7 +67,7 @@ export async function serveDurably(
         realClearInterval(timer);
         await server.close();
         try {
-          await sandbox.checkpoint({ final: true });
+          await sandbox.persistence.checkpoint({ final: true });
         } finally {
           clock.stop();
           await sandbox.close();

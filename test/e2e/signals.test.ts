@@ -5,7 +5,7 @@
  * sandbox killed with -9 comes back with every PutObject it acknowledged.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,9 +17,11 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { EngineStore } from '../../src/engine/types';
 import { cfnSection } from '../../src/sandbox/cfn/state';
 import { Sandbox } from '../../src/sandbox/sandbox';
+import { s3State } from '../../src/sandbox/services/s3';
 import {
   portIsFree,
   ROOT,
@@ -201,5 +203,56 @@ describe('sandbox serve killed with -9', () => {
     s3again.destroy();
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(143);
+  });
+
+  it('killed while a checkpoint is written, comes back with each acknowledged write applied once', async () => {
+    const stateDir = join(work, 'killed-in-checkpoint');
+    // The second save (the checkpoint a Step Functions call asks for) stops before it is current.
+    const serve = startCli(['sandbox', 'serve', '--port', '0', '--state-dir', stateDir], {
+      STACKFLEET_SANDBOX_FAULT: 'pause-before-switch:2',
+    });
+    const url = (await serve.waitFor(/Sandbox ready at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
+    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: url, forcePathStyle: true, credentials });
+    await s3.send(new CreateBucketCommand({ Bucket: 'acked' }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'acked', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    const before = await s3.send(new PutObjectCommand({ Bucket: 'acked', Key: 'before', Body: 'one' }));
+    const sfn = new SFNClient({ region: 'us-east-1', endpoint: url, credentials, maxAttempts: 1 });
+    const pending = sfn
+      .send(
+        new CreateStateMachineCommand({
+          name: 'never-answered',
+          definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } }),
+          roleArn: 'arn:aws:iam::111122223333:role/any',
+        }),
+      )
+      .catch(() => undefined);
+    await serve.waitFor(/paused before switching generations/);
+    // Journaled after the snapshot, in the next generation's journal, and acknowledged.
+    const after = await s3.send(new PutObjectCommand({ Bucket: 'acked', Key: 'after', Body: 'two' }));
+    serve.child.kill('SIGKILL');
+    await serve.exited;
+    await pending;
+    s3.destroy();
+    sfn.destroy();
+
+    const versions = async () => {
+      const world = await Sandbox.open({ stateDir, access: 'read' });
+      const objects = s3State(world.world).buckets.acked?.objects ?? {};
+      await world.close();
+      return {
+        before: objects.before?.map((v) => v.versionId),
+        after: objects.after?.map((v) => v.versionId),
+      };
+    };
+    expect(await versions()).toEqual({ before: [before.VersionId], after: [after.VersionId] });
+    // A writer folds both journals into its generation; nothing is applied twice afterwards.
+    const writer = await Sandbox.open({ stateDir });
+    await writer.save();
+    await writer.close();
+    expect(await versions()).toEqual({ before: [before.VersionId], after: [after.VersionId] });
+    expect(existsSync(join(stateDir, 'journal')) ? readdirSync(join(stateDir, 'journal')) : []).toEqual([]);
   });
 });

@@ -68,7 +68,7 @@ test('a read-only sandbox creates no folder, and changes no file of an existing 
 test('a served sandbox answers a write once journaled; a sandbox opened after a crash sees it as answered', async () => {
   const dir = freshDir();
   const served = await Sandbox.open({ stateDir: dir, lock: { command: 'test serve', waitMs: 0 } });
-  await served.startJournal();
+  await served.persistence.startJournal();
   const server = await served.listen(0);
   const s3 = new S3Client({ region: 'us-east-1', endpoint: server.url, forcePathStyle: true, credentials });
   await s3.send(new CreateBucketCommand({ Bucket: 'journaled' }));

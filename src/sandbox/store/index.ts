@@ -98,6 +98,14 @@ export interface SaveResult {
 }
 
 /** A generation encoded in memory, ready to be written (a consistent snapshot of a live world). */
+export interface SaveOptions {
+  /**
+   * Which of serve's journals the new generation has folded in, to be removed once it is
+   * current. Default: those of earlier generations.
+   */
+  dropJournal?: (base: number) => boolean;
+}
+
 export interface ResetResult {
   existed: boolean;
   /** Top-level entries removed. */
@@ -343,18 +351,23 @@ export class SandboxStore {
    * Writes a new generation of `sections` (streamed part by part: no string holds a section)
    * under the writer lock (the held one, or taken for this save).
    */
-  async save(meta: StoreMeta, sections: Record<string, unknown>): Promise<SaveResult> {
+  async save(
+    meta: StoreMeta,
+    sections: Record<string, unknown>,
+    options: SaveOptions = {},
+  ): Promise<SaveResult> {
     for (const name of Object.keys(sections)) checkSectionName(name);
     const parts = (name: string) => encodeSection(sections[name], this.encodeOptions);
-    return this.write(meta, Object.keys(sections), parts);
+    return this.write(meta, Object.keys(sections), parts, options);
   }
 
   /** Writes a generation prepared earlier (see `prepare`). */
-  commit(prepared: PreparedGeneration): Promise<SaveResult> {
+  commit(prepared: PreparedGeneration, options: SaveOptions = {}): Promise<SaveResult> {
     return this.write(
       prepared.meta,
       [...prepared.sections.keys()],
       (name) => prepared.sections.get(name) ?? [],
+      options,
     );
   }
 
@@ -362,6 +375,7 @@ export class SandboxStore {
     meta: StoreMeta,
     names: string[],
     partsOf: (name: string) => Iterable<EncodedPart>,
+    options: SaveOptions,
   ): Promise<SaveResult> {
     const held = this.lock.held;
     if (!held) await this.acquire({ waitMs: 15_000 });
@@ -442,7 +456,11 @@ export class SandboxStore {
       await writeFileDurably(join(this.dir, POINTER_FILE), JSON.stringify(nextPointer));
       fsyncFolder(this.dir);
       this.forgotten = false;
-      await this.collectGarbage(manifest, current);
+      await this.collectGarbage(
+        manifest,
+        current,
+        options.dropJournal ?? ((base) => base < manifest.generation),
+      );
       return result;
     } catch (error) {
       // Part writes still in flight finish before the lock goes (their files are then orphans).
@@ -458,7 +476,11 @@ export class SandboxStore {
    * unreferenced parts, temp files of writers that died, journals already folded into a
    * generation, and the earlier layout's files. Runs under the lock, after the switch.
    */
-  private async collectGarbage(manifest: Manifest, previous: Manifest | undefined): Promise<void> {
+  private async collectGarbage(
+    manifest: Manifest,
+    previous: Manifest | undefined,
+    dropJournal: (base: number) => boolean,
+  ): Promise<void> {
     const keepManifests = new Set([manifestPath(manifest.generation)]);
     const keepParts = new Set<string>();
     for (const m of [manifest, previous]) {
@@ -480,7 +502,7 @@ export class SandboxStore {
       PARTS_DIR,
       (name) => name.endsWith('.ndjson') && keepParts.has(name.slice(0, -'.ndjson'.length)),
     );
-    await sweep(JOURNAL_DIR, (name) => Number.parseInt(name, 10) >= manifest.generation);
+    await sweep(JOURNAL_DIR, (name) => !dropJournal(Number.parseInt(name, 10)));
     // Temp files at the top are written without the lock (claiming, waiting): only a dead writer's go.
     await sweep('.', (name) => {
       const scratch = /^(?:stackfleet-sandbox\.json|lock|lock\.breaking)\.(\d+)\.\d+\.tmp$/.exec(name);
@@ -511,11 +533,16 @@ function checkSectionName(name: string): void {
 
 /**
  * Fault injection for the tests that kill a writer in the middle of a save
- * (`STACKFLEET_SANDBOX_FAULT=pause-before-switch`): the new generation is written, the pointer
- * not yet switched; the process says so on stderr and waits to be killed.
+ * (`STACKFLEET_SANDBOX_FAULT=pause-before-switch`, or `pause-before-switch:N` for this process's
+ * Nth save only): the new generation is written, the pointer not yet switched; the process says
+ * so on stderr and waits to be killed.
  */
+let savesSeen = 0;
 async function pauseForFaultInjection(dir: string): Promise<void> {
-  if (process.env.STACKFLEET_SANDBOX_FAULT !== 'pause-before-switch') return;
+  const m = /^pause-before-switch(?::(\d+))?$/.exec(process.env.STACKFLEET_SANDBOX_FAULT ?? '');
+  if (!m) return;
+  savesSeen += 1;
+  if (m[1] !== undefined && Number(m[1]) !== savesSeen) return;
   process.stderr.write(`sandbox fault injection: paused before switching generations in ${dir}\n`);
   // A real timer keeps the process alive until it is killed.
   await new Promise<never>(() => realSetInterval(() => undefined, 60_000));

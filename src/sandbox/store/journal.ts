@@ -155,15 +155,18 @@ export class Journal {
 }
 
 /**
- * The journaled calls to apply over generation `generation`, in order. A last line cut short by
- * a kill was never acknowledged and is left out.
+ * The journaled calls to apply over generation `generation`, in order, and the journals they
+ * came from. A last line cut short by a kill was never acknowledged and is left out.
  */
-export async function readJournal(dir: string, generation: number): Promise<JournalEntry[]> {
+export async function readJournal(
+  dir: string,
+  generation: number,
+): Promise<{ entries: JournalEntry[]; bases: number[] }> {
   let names: string[];
   try {
     names = await readdir(join(dir, JOURNAL_DIR));
   } catch {
-    return [];
+    return { entries: [], bases: [] };
   }
   const bases = names
     .filter((n) => /^\d{9}\.ndjson$/.test(n))
@@ -185,5 +188,5 @@ export async function readJournal(dir: string, generation: number): Promise<Jour
       }
     }
   }
-  return entries;
+  return { entries, bases };
 }
