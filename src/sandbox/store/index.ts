@@ -12,9 +12,9 @@
  * process (a test, a library user) do not undo each other.
  */
 import { createHash } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { realNow, realSetInterval } from '../clock';
+import { realNow } from '../clock';
 import type { Scenario } from '../scenario-types';
 import { SandboxFolderNotOwnedError, SandboxStateCorruptError } from './errors';
 import {
@@ -23,9 +23,6 @@ import {
   GENERATIONS_DIR,
   inspectFolder,
   isPointer,
-  JOURNAL_DIR,
-  LEGACY_META,
-  LEGACY_SECTIONS,
   LOCK_FILE,
   manifestPath,
   PARTS_DIR,
@@ -37,6 +34,7 @@ import {
   writeAndSync,
   writeFileDurably,
 } from './folder';
+import { collectGarbage, loadLegacy, pauseForFaultInjection } from './housekeeping';
 import { type AcquireOptions, defaultCommand, WriterLock } from './lock';
 import {
   DEFAULT_ENCODE_OPTIONS,
@@ -274,7 +272,9 @@ export class SandboxStore {
     if (!found.exists) return { sections: {}, generation: 0 };
     if (found.foreign.length > 0) throw new SandboxFolderNotOwnedError(this.dir, found.foreign);
     if (!found.pointer?.manifest) {
-      return found.legacy && !found.pointer?.manifest ? this.loadLegacy() : { sections: {}, generation: 0 };
+      return found.legacy && !found.pointer?.manifest
+        ? loadLegacy(this.dir)
+        : { sections: {}, generation: 0 };
     }
     const manifest = await this.readManifest(found.pointer);
     if (!manifest) return { sections: {}, generation: 0 };
@@ -316,25 +316,6 @@ export class SandboxStore {
       sections,
       generation: manifest.generation,
     };
-  }
-
-  /** Reads a folder of the earlier layout (meta.json + sections/NAME.json). */
-  private async loadLegacy(): Promise<LoadedState> {
-    const meta = JSON.parse(await readFile(join(this.dir, LEGACY_META), 'utf8')) as StoreMeta;
-    const sections: Record<string, unknown> = {};
-    let names: string[] = [];
-    try {
-      names = await readdir(join(this.dir, LEGACY_SECTIONS));
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
-    for (const file of names) {
-      if (!file.endsWith('.json')) continue;
-      sections[file.slice(0, -'.json'.length)] = JSON.parse(
-        await readFile(join(this.dir, LEGACY_SECTIONS, file), 'utf8'),
-      );
-    }
-    return { meta: { clock: meta.clock, scenario: meta.scenario }, sections, generation: 0 };
   }
 
   /** Encodes every section now, synchronously: a snapshot no later change of the world can tear. */
@@ -456,7 +437,8 @@ export class SandboxStore {
       await writeFileDurably(join(this.dir, POINTER_FILE), JSON.stringify(nextPointer));
       fsyncFolder(this.dir);
       this.forgotten = false;
-      await this.collectGarbage(
+      await collectGarbage(
+        this.dir,
         manifest,
         current,
         options.dropJournal ?? ((base) => base < manifest.generation),
@@ -470,56 +452,6 @@ export class SandboxStore {
       if (!held) this.release();
     }
   }
-
-  /**
-   * Removes what no longer belongs to the current or the previous generation: older manifests,
-   * unreferenced parts, temp files of writers that died, journals already folded into a
-   * generation, and the earlier layout's files. Runs under the lock, after the switch.
-   */
-  private async collectGarbage(
-    manifest: Manifest,
-    previous: Manifest | undefined,
-    dropJournal: (base: number) => boolean,
-  ): Promise<void> {
-    const keepManifests = new Set([manifestPath(manifest.generation)]);
-    const keepParts = new Set<string>();
-    for (const m of [manifest, previous]) {
-      if (!m) continue;
-      keepManifests.add(manifestPath(m.generation));
-      for (const entry of Object.values(m.sections)) for (const p of entry.parts) keepParts.add(p.sha256);
-    }
-    const sweep = async (folder: string, keep: (name: string) => boolean) => {
-      let names: string[];
-      try {
-        names = await readdir(join(this.dir, folder));
-      } catch {
-        return;
-      }
-      for (const name of names) if (!keep(name)) await rm(join(this.dir, folder, name), { force: true });
-    };
-    await sweep(GENERATIONS_DIR, (name) => keepManifests.has(`${GENERATIONS_DIR}/${name}`));
-    await sweep(
-      PARTS_DIR,
-      (name) => name.endsWith('.ndjson') && keepParts.has(name.slice(0, -'.ndjson'.length)),
-    );
-    await sweep(JOURNAL_DIR, (name) => !dropJournal(Number.parseInt(name, 10)));
-    // Temp files at the top are written without the lock (claiming, waiting): only a dead writer's go.
-    await sweep('.', (name) => {
-      const scratch = /^(?:stackfleet-sandbox\.json|lock|lock\.breaking)\.(\d+)\.\d+\.tmp$/.exec(name);
-      return !scratch || pidRuns(Number(scratch[1]));
-    });
-    await rm(join(this.dir, LEGACY_SECTIONS), { recursive: true, force: true });
-    await rm(join(this.dir, LEGACY_META), { force: true });
-  }
-}
-
-function pidRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -529,21 +461,4 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 function checkSectionName(name: string): void {
   if (!SECTION_NAME.test(name))
     throw new Error(`Sandbox state section names must match ${SECTION_NAME}. Received: ${name}`);
-}
-
-/**
- * Fault injection for the tests that kill a writer in the middle of a save
- * (`STACKFLEET_SANDBOX_FAULT=pause-before-switch`, or `pause-before-switch:N` for this process's
- * Nth save only): the new generation is written, the pointer not yet switched; the process says
- * so on stderr and waits to be killed.
- */
-let savesSeen = 0;
-async function pauseForFaultInjection(dir: string): Promise<void> {
-  const m = /^pause-before-switch(?::(\d+))?$/.exec(process.env.STACKFLEET_SANDBOX_FAULT ?? '');
-  if (!m) return;
-  savesSeen += 1;
-  if (m[1] !== undefined && Number(m[1]) !== savesSeen) return;
-  process.stderr.write(`sandbox fault injection: paused before switching generations in ${dir}\n`);
-  // A real timer keeps the process alive until it is killed.
-  await new Promise<never>(() => realSetInterval(() => undefined, 60_000));
 }
