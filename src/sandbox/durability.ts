@@ -158,7 +158,11 @@ export class WorldPersistence {
   }
 }
 
-/** A write that could not be made durable is answered as AWS answers an unavailable service. */
+/**
+ * A write that could not be made durable is answered as AWS answers a request it cannot handle
+ * right now: a 5xx the SDKs retry with backoff (https://docs.aws.amazon.com/general/latest/gr/api-retries.html;
+ * for S3, https://repost.aws/knowledge-center/http-5xx-errors-s3).
+ */
 async function durably(done: Promise<void>): Promise<void> {
   try {
     await done;
