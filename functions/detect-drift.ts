@@ -25,6 +25,7 @@ import {
   parseRepairFlag,
   planDrift,
   pollSeconds,
+  reportOnlyOutcome,
   runsPinnedTemplate,
 } from '../src/core/drift';
 import { InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
@@ -40,8 +41,9 @@ import {
 
 /**
  * "Detect drift" and "Read drift detection" of a drift run. The first call looks at the stack:
- * missing, failed, busy or on another template version -> CONVERGE (the workflow deploys it as in
- * deploy mode); otherwise it starts DetectStackDrift. Later calls read the detection: IN_SYNC ends
+ * missing, failed, busy, on another template version or with other parameters or tags than the
+ * request -> CONVERGE (the workflow deploys it as in deploy mode), or, with `repair: false`, ends
+ * MISSING, INOPERABLE or OUTDATED having changed nothing; otherwise it starts DetectStackDrift. Later calls read the detection: IN_SYNC ends
  * the target; DRIFTED reads the drifted resources and either ends DRIFTED (`repair: false`) or
  * hands them to the repair (REPAIR).
  */
@@ -63,7 +65,10 @@ function base(ctx: Context, checks = ctx.previous?.checks ?? 0) {
 
 async function start(ctx: Context): Promise<ModeProgress> {
   const stack = await describeTargetStack(ctx.cfn, ctx.input);
-  let plan: DriftPlan = planDrift(ctx.input.stackName, stack, ctx.input.templateVersion);
+  let plan: DriftPlan = planDrift(ctx.input.stackName, stack, ctx.input.templateVersion, {
+    parameters: ctx.input.parameters,
+    tags: ctx.input.tags,
+  });
   if (plan.action === 'converge' && plan.versionOnly && stack?.StackId) {
     // The same template published again gets a new version id: detect drift rather than update tags.
     const [deployed, pinned] = await Promise.all([
@@ -76,6 +81,30 @@ async function start(ctx: Context): Promise<ModeProgress> {
         reason: `Stack ${ctx.input.stackName} runs the same template and parameters as version ${ctx.input.templateVersion} (tagged with an earlier upload of it): detecting drift`,
       };
     }
+  }
+  if (plan.action === 'converge' && !ctx.repair) {
+    // Report only: nothing is deployed, deleted or updated, whatever state the stack is in.
+    const { outcome, reason } = reportOnlyOutcome(plan);
+    const stackId = stack?.StackId && stack.StackStatus !== 'DELETE_COMPLETE' ? stack.StackId : undefined;
+    return {
+      ...base(ctx),
+      status: ModeStatuses.Succeeded,
+      ...(stackId ? { stackId } : {}),
+      waitSeconds: 0,
+      reason,
+      result: {
+        accountId: ctx.input.accountId,
+        region: ctx.input.region,
+        stackName: ctx.input.stackName,
+        stackId: stackId ?? '',
+        outcome,
+        reason,
+        startedAt: ctx.startedAt,
+        finishedAt: ctx.now.toISOString(),
+        durationSeconds: secondsBetween(ctx.startedAt, ctx.now),
+        checks: ctx.previous?.checks ?? 0,
+      },
+    };
   }
   if (plan.action === 'converge') {
     return {

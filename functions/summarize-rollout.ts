@@ -1,7 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { awsClients } from '../src/aws/clients';
 import { ThrottledError, TransientError } from '../src/core/errors';
-import { type PlannedTarget, parseJsonLines, type SkippedTarget } from '../src/core/plan';
+import { type PlannedTarget, parseJsonLines, rolloutKeys, type SkippedTarget } from '../src/core/plan';
+import { summarizePlanFailure } from '../src/core/plan-failure';
 import type { RolloutInput } from '../src/core/rollout-input';
 import {
   type FanOutStop,
@@ -19,7 +20,8 @@ import type { PlanFacts } from './plan-targets';
  * them, however many) plus the plan's skipped targets, writes the full per-target summary to
  * `rollouts/<id>/summary.json` and returns a small summary (counts, the first failures, status) that
  * becomes the execution's output and the SNS message. It also runs when a fan-out stopped (canary
- * failure, tolerance exceeded): results are then found by listing the results prefix.
+ * failure, tolerance exceeded): results are then found by listing the results prefix. When planning
+ * itself failed there is no plan and nothing to read: the summary is the reason (PLAN_FAILED).
  */
 
 /** The Map state's output when ResultWriter is set. */
@@ -39,7 +41,9 @@ export interface SummarizeRolloutEvent {
   /** The rollout's state: `rollout`, `plan`, and whichever fan-out results or caught errors exist. */
   state: {
     rollout: Pick<RolloutInput, 'rolloutId' | 'mode'>;
-    plan: PlanFacts;
+    /** Absent when planning failed (then `planError` holds why). */
+    plan?: PlanFacts;
+    planError?: CaughtError;
     canaryRun?: MapRunOutput;
     deployRun?: MapRunOutput;
     canaryError?: CaughtError;
@@ -161,6 +165,16 @@ async function readResults(
 export async function handler(event: SummarizeRolloutEvent): Promise<RolloutSummary> {
   const { bucket, state } = event;
   const { plan, rollout } = state;
+  if (!plan || state.planError) {
+    return summarizePlanFailure({
+      rolloutId: rollout.rolloutId,
+      mode: rollout.mode,
+      summaryBucket: bucket,
+      summaryKey: plan?.summaryKey ?? rolloutKeys(rollout.rolloutId).summaryKey,
+      error: state.planError?.Error ?? 'Unknown',
+      ...(state.planError?.Cause ? { cause: state.planError.Cause } : {}),
+    });
+  }
   const s3 = awsClients.s3({ region: functionRegion() });
 
   const targets = parseJsonLines<PlannedTarget>(await readText(s3, bucket, plan.targetsKey, true));

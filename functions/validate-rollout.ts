@@ -1,5 +1,6 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { awsClients } from '../src/aws/clients';
+import { checkTargets, checkTemplateFits, summarizeTemplate } from '../src/aws/rollout-checks';
 import { InvalidInputError, StackFleetError, ThrottledError, TransientError } from '../src/core/errors';
 import {
   parseRolloutInput,
@@ -7,12 +8,17 @@ import {
   type RolloutMode,
   rolloutIdFromExecutionName,
 } from '../src/core/rollout-input';
+import { MAX_TEMPLATE_BYTES, templateUrl } from '../src/core/template-checks';
 
 /**
  * "Validate input": refuses a bad rollout request with InvalidInput naming the field, before any
- * stack is touched; checks the template object (and version) exists; pins the version so every
- * target deploys the same bytes even if someone uploads a new template mid-rollout; picks the
- * per-target state machine of the mode once, so no target pays a transition to route by mode.
+ * stack is touched, whoever started the execution (the CLI checks the same before it starts one;
+ * the console and the schedule do not): the request's shape; the template object (and version)
+ * exists, and CloudFormation accepts it (ValidateTemplate: syntax, resource types, cycles) and the
+ * request fits it (GetTemplateSummary: declared parameters, values for required ones,
+ * AllowedValues, capabilities); the targets exist in the organisation (accounts, OUs, exclusions,
+ * overrides) and the regions in the partition. It pins the template version so every target
+ * deploys the same bytes, and picks the per-target state machine of the mode once.
  */
 
 export interface ValidateRolloutEvent {
@@ -51,20 +57,12 @@ export interface ValidatedRollout {
   targetStateMachineArn: string;
 }
 
-/** CloudFormation's limit for a template read from S3. */
-export const MAX_TEMPLATE_BYTES = 1_000_000;
+/** CloudFormation's limit for a template read from S3 (kept here for existing importers). */
+export { MAX_TEMPLATE_BYTES, templateUrl };
 
 /** The region functions run in (Lambda sets AWS_REGION; the local engine sets it too). */
 export function functionRegion(): string {
   return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-}
-
-/** `https://<bucket>.s3.<region>.amazonaws.com/<key>?versionId=<v>`: the form CloudFormation accepts. */
-export function templateUrl(bucket: string, key: string, region: string, versionId?: string): string {
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  const path = key.split('/').map(encodeURIComponent).join('/');
-  const query = versionId ? `?versionId=${encodeURIComponent(versionId)}` : '';
-  return `https://${bucket}.s3.${region}.${suffix}/${path}${query}`;
 }
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
@@ -163,6 +161,23 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
       `template.bucket must have versioning enabled so every target deploys the same template version; ${where} has no version id. Received: ${bucket}`,
     );
   }
+  const url = templateUrl(bucket, key, region, pinnedVersion);
+  const summary = await summarizeTemplate(
+    awsClients.cloudFormation({ region }),
+    { TemplateURL: url },
+    'template',
+    `${where} (version ${pinnedVersion})`,
+  );
+  checkTemplateFits(summary, rollout);
+  // Per-account enabled regions are Plan targets' to ask; what is checked here needs no role.
+  try {
+    await checkTargets(rollout, { region, perAccount: false });
+  } catch (error) {
+    // An admin account that may not list the organisation (not the management account nor a
+    // delegated administrator) cannot check targets here; Plan targets meets the same refusal,
+    // and its Catch summarizes and notifies it with what to do about it.
+    if (!organizationRefused(error)) throw error;
+  }
   const normalised: RolloutInput = { ...rollout, template: { bucket, key, versionId: pinnedVersion } };
   return {
     rollout: normalised,
@@ -170,7 +185,7 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
       rolloutId: rollout.rolloutId,
       mode: rollout.mode,
       stackName: rollout.stackName,
-      templateUrl: templateUrl(bucket, key, region, pinnedVersion),
+      templateUrl: url,
       templateVersion: pinnedVersion,
       tags: rollout.tags,
       capabilities: rollout.capabilities,
@@ -181,4 +196,10 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
     },
     targetStateMachineArn,
   };
+}
+
+/** Organizations refused to be read by this account (AccessDeniedException, AWSOrganizationsNotInUseException). */
+function organizationRefused(error: unknown): boolean {
+  const name = (error as { name?: string })?.name ?? '';
+  return name === 'AccessDeniedException' || name === 'AWSOrganizationsNotInUseException';
 }

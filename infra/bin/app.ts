@@ -15,12 +15,16 @@
  *   nag                  false to skip the cdk-nag AwsSolutions checks
  */
 import '../../src/core/polyfills';
+import { resolve } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { StackFleetAdminStack } from '../lib/admin-stack';
 import { adminStackPropsFromContext } from '../lib/context';
 
-const app = new App();
+// `cdk synth`/`cdk deploy` name the assembly directory in CDK_OUTDIR; run on its own (`npm run
+// synth`), the app writes cdk.out/ at the repository root, where cdk.json's `output` points. A
+// bare `new App()` would write to a temporary directory nobody finds.
+const app = new App({ outdir: process.env.CDK_OUTDIR || resolve(__dirname, '../../cdk.out') });
 const { stackName, props } = adminStackPropsFromContext((key) => app.node.tryGetContext(key));
 new StackFleetAdminStack(app, stackName, {
   ...props,

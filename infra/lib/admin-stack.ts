@@ -222,6 +222,22 @@ export class StackFleetAdminStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new cwActions.SnsAction(this.topic));
+    // The topic has a policy of its own (TLS only, EventBridge), which replaces SNS's default one
+    // that let the account's services publish: CloudWatch alarms need a statement of their own
+    // (Amazon SNS developer guide, "Amazon SNS access control case examples": CloudWatch alarms
+    // publishing to a topic), limited to this alarm.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'FailureAlarmPublishes',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': alarm.alarmArn },
+          StringEquals: { 'aws:SourceAccount': this.account },
+        },
+      }),
+    );
     // CloudWatch publishes to the encrypted topic.
     this.artifacts.key.grant(
       new iam.ServicePrincipal('cloudwatch.amazonaws.com'),

@@ -27,6 +27,8 @@ interface FunctionAccess {
   readonly targetAccess: boolean;
   /** Reads the organisation's accounts and OUs, and the regions of the admin account. */
   readonly organization?: boolean;
+  /** Asks CloudFormation (ValidateTemplate, GetTemplateSummary) about a template in the bucket. */
+  readonly templateValidation?: boolean;
   /**
    * Access to the artifact bucket: `templates` reads published templates, `read` reads any
    * object, `readWrite` reads and writes per-rollout objects under rollouts/.
@@ -55,9 +57,13 @@ const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
     timeout: Duration.minutes(2),
     memorySize: 512,
   },
-  // HeadObject on the template version the rollout names.
+  // HeadObject on the template version the rollout names, ValidateTemplate/GetTemplateSummary on
+  // it (CloudFormation reads the object with the caller's permissions), and the organisation's
+  // accounts, OUs and regions the targets are checked against.
   'validate-rollout': {
     targetAccess: false,
+    organization: true,
+    templateValidation: true,
     artifacts: 'read',
     timeout: Duration.minutes(1),
     memorySize: 512,
@@ -223,6 +229,20 @@ function grantAccess(
       'Read-only: the planner lists accounts and OUs of the whole organisation (not known at deploy time); ec2:DescribeRegions has no resource-level permissions.',
       'AwsSolutions::AwsSolutions-IAM5[Action::organizations:List*]',
       'AwsSolutions::AwsSolutions-IAM5[Action::organizations:Describe*]',
+    );
+  }
+  if (access.templateValidation) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ValidateTemplates',
+        actions: ['cloudformation:ValidateTemplate', 'cloudformation:GetTemplateSummary'],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeNag(
+      role,
+      'ValidateTemplate has no resource-level permissions; GetTemplateSummary of a template (not a stack) has no resource either. Both are read-only.',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
     );
   }
   const bucket = props.artifactBucket;

@@ -122,7 +122,21 @@ export class RolloutStateMachines extends Construct {
 
       const constructId = pascalCase(entry.id);
       const role = new iam.Role(this, `${constructId}Role`, {
-        assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+        // Only Step Functions, on behalf of this account's state machines (Step Functions
+        // developer guide, "Cross-service confused deputy prevention").
+        assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: {
+              'aws:SourceArn': stack.formatArn({
+                service: 'states',
+                resource: 'stateMachine',
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+                resourceName: '*',
+              }),
+            },
+          },
+        }),
         path: ADMIN_ROLE_PATH,
         description: `stackfleet ${entry.id} state machine`,
       });

@@ -1,12 +1,13 @@
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsClients, configureAws } from '../aws/clients';
 import { targetStateMachineFiles } from '../core/functions';
 import type { RolloutMode } from '../core/rollout-input';
+import { loadScenarioFile } from '../sandbox/scenario';
+import type { Scenario } from '../sandbox/scenario-types';
 import { CliError, ExitCodes, UsageError } from './exit-codes';
 import type { ParsedCommand } from './options';
 
@@ -48,40 +49,100 @@ export interface Backend {
   metrics(executionArns?: string[]): BackendMetrics;
   /** Virtual or real now. */
   now(): number;
+  /** The account and principal the commands act as (the admin account). */
+  callerIdentity(): Promise<{ accountId: string; arn: string }>;
+  /** Which input chose the backend (see chooseBackend), for the first line. */
+  chosenBy?: string;
+  /** Where the region came from on AWS (see resolveAwsRegion), for the first line. */
+  regionSource?: string;
   close(): Promise<void>;
+}
+
+/** The first line of every command: where it runs, as whom, in which region, and why there. */
+export async function backendLine(backend: Backend): Promise<string> {
+  const who = await backend.run(() => backend.callerIdentity());
+  const chosen = backend.chosenBy && backend.chosenBy !== 'default' ? `, chosen by ${backend.chosenBy}` : '';
+  const region = `${backend.region}${backend.regionSource ? ` (from ${backend.regionSource})` : ''}`;
+  return `Backend: ${backend.description}${chosen}; admin account ${who.accountId}, region ${region}`;
 }
 
 /** The admin stack the CDK app deploys (its outputs name the state machines and bucket). */
 export const ADMIN_STACK_NAME = process.env.STACKFLEET_ADMIN_STACK ?? 'StackFleetAdmin';
 
-/** Whether the SDK would find AWS credentials without us: env, profile, or shared files. */
-export function awsCredentialsConfigured(env: NodeJS.ProcessEnv): boolean {
-  if (
-    env.AWS_ACCESS_KEY_ID ||
-    env.AWS_PROFILE ||
-    env.AWS_WEB_IDENTITY_TOKEN_FILE ||
-    env.AWS_CONTAINER_CREDENTIALS_FULL_URI
-  )
-    return true;
-  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) return true;
-  const home = env.HOME ?? homedir();
-  const credentialsFile = env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials');
-  const configFile = env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config');
-  return existsSync(credentialsFile) || existsSync(configFile);
+/** The sandbox's admin region (its organisation's management account runs the state machines there). */
+export const SANDBOX_REGION = 'us-east-1';
+
+/** The environment variable that picks the backend when no flag does (for CI: `aws`). */
+export const BACKEND_ENV = 'STACKFLEET_BACKEND';
+
+/** Where a command runs and which input chose it (printed on the first line). */
+export interface BackendChoice {
+  kind: 'sandbox' | 'aws';
+  /** `--sandbox`, `--aws`, `--profile`, `--local-engine`, `STACKFLEET_BACKEND=aws`, or `default`. */
+  chosenBy: string;
 }
 
-export function chooseBackendKind(
-  values: ParsedCommand['values'],
-  env: NodeJS.ProcessEnv,
-): 'sandbox' | 'aws' {
-  if (values.sandbox && values.profile) {
+/**
+ * The one rule for the backend: the sandbox unless AWS is asked for by a flag (`--aws`,
+ * `--profile NAME`, `--local-engine`) or by STACKFLEET_BACKEND=aws; `--sandbox` (or
+ * STACKFLEET_BACKEND=sandbox) says so explicitly. Nothing else switches it: credentials in the
+ * environment or in ~/.aws, AWS_PROFILE and AWS_ENDPOINT_URL do not, so a rehearsal never reaches
+ * a real account by accident and `status` after `npm start` finds the sandbox's rollouts.
+ */
+export function chooseBackend(values: ParsedCommand['values'], env: NodeJS.ProcessEnv): BackendChoice {
+  const awsFlags = [
+    values.aws ? '--aws' : undefined,
+    values.profile !== undefined ? `--profile ${values.profile}` : undefined,
+    values['local-engine'] ? '--local-engine' : undefined,
+  ].filter((f): f is string => f !== undefined);
+  if (values.sandbox && awsFlags.length > 0) {
     throw new UsageError(
-      `--sandbox and --profile cannot be used together. Received: --profile ${values.profile}`,
+      `--sandbox cannot be used with ${awsFlags.join(' or ')} (those run against AWS). Received: --sandbox ${awsFlags.join(' ')}`,
     );
   }
-  if (values.sandbox) return 'sandbox';
-  if (values.profile || env.AWS_ENDPOINT_URL) return 'aws';
-  return awsCredentialsConfigured(env) ? 'aws' : 'sandbox';
+  if (values.sandbox) return { kind: 'sandbox', chosenBy: '--sandbox' };
+  if (awsFlags.length > 0) return { kind: 'aws', chosenBy: (awsFlags[0] as string).split(' ')[0] as string };
+  const fromEnv = env[BACKEND_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (fromEnv !== 'aws' && fromEnv !== 'sandbox') {
+      throw new UsageError(`${BACKEND_ENV} must be aws or sandbox. Received: ${JSON.stringify(fromEnv)}`);
+    }
+    return { kind: fromEnv, chosenBy: `${BACKEND_ENV}=${fromEnv}` };
+  }
+  return { kind: 'sandbox', chosenBy: 'default' };
+}
+
+/** The region of the admin account on AWS, and where it came from. */
+export interface ResolvedRegion {
+  region: string;
+  /** `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, or `profile <name>`. */
+  source: string;
+}
+
+/**
+ * The admin region on AWS, following the SDK's chain: `--region`, then AWS_REGION, then
+ * AWS_DEFAULT_REGION (what the AWS CLI reads), then the `region` of the profile in the shared
+ * config file, as the SDK resolves it. There is no silent fallback to us-east-1: a command that
+ * would otherwise run in a region nobody chose is refused.
+ */
+export async function resolveAwsRegion(
+  values: ParsedCommand['values'],
+  env: NodeJS.ProcessEnv,
+): Promise<ResolvedRegion> {
+  if (values.region !== undefined) return { region: String(values.region), source: '--region' };
+  if (env.AWS_REGION) return { region: env.AWS_REGION, source: 'AWS_REGION' };
+  if (env.AWS_DEFAULT_REGION) return { region: env.AWS_DEFAULT_REGION, source: 'AWS_DEFAULT_REGION' };
+  const profile = String(values.profile ?? env.AWS_PROFILE ?? 'default');
+  try {
+    // The SDK's own region provider: the profile's `region` in AWS_CONFIG_FILE (~/.aws/config).
+    const region = await new STSClient({ profile }).config.region();
+    if (region) return { region, source: `profile ${profile}` };
+  } catch {
+    // "Region is missing": refused below with what to do.
+  }
+  throw new UsageError(
+    `no AWS region for the admin account: pass --region, set AWS_REGION, or set region for profile ${profile} in ${env.AWS_CONFIG_FILE ?? '~/.aws/config'}. Received: (nothing)`,
+  );
 }
 
 export function sandboxStateDir(values: ParsedCommand['values'], env: NodeJS.ProcessEnv): string {
@@ -103,42 +164,58 @@ export async function openBackend(
   env: NodeJS.ProcessEnv,
   options: OpenOptions = {},
 ): Promise<Backend> {
-  if (values['local-engine']) {
-    if (values.sandbox) {
+  const choice = chooseBackend(values, env);
+  if (choice.kind === 'sandbox') {
+    if (values.region !== undefined && values.region !== SANDBOX_REGION) {
       throw new UsageError(
-        '--local-engine runs against AWS (or AWS_ENDPOINT_URL); the sandbox already runs the local engine. Drop --sandbox.',
+        `--region: the sandbox's admin account is in ${SANDBOX_REGION} (pass --aws to run against AWS). Received: ${values.region}`,
       );
     }
+    let scenario: Scenario | undefined;
+    if (values.scenario !== undefined) {
+      try {
+        scenario = loadScenarioFile(String(values.scenario));
+      } catch (error) {
+        throw new UsageError(`--scenario: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    const { openSandboxBackend } = await import('./sandbox-backend');
+    const backend = await openSandboxBackend({
+      stateDir: sandboxStateDir(values, env),
+      ...(scenario ? { scenario, scenarioSource: resolve(String(values.scenario)) } : {}),
+      env,
+      ...options,
+    });
+    backend.chosenBy = choice.chosenBy;
+    return backend;
+  }
+  if (values.scenario !== undefined) {
+    throw new UsageError(
+      `--scenario only applies to the sandbox. Received: --scenario ${values.scenario} with AWS (${choice.chosenBy})`,
+    );
+  }
+  if (values.profile) process.env.AWS_PROFILE = String(values.profile);
+  const region = await resolveAwsRegion(values, env);
+  let backend: Backend;
+  if (values['local-engine']) {
     if (values['artifact-bucket'] === undefined) {
       throw new UsageError(
         '--local-engine needs --artifact-bucket BUCKET (for templates, manifests and results). Received: (nothing)',
       );
     }
-    if (values.profile) process.env.AWS_PROFILE = String(values.profile);
     const { openLocalEngineBackend } = await import('./local-engine-backend');
-    return openLocalEngineBackend({
-      region: String(values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1'),
+    backend = await openLocalEngineBackend({
+      region: region.region,
       artifactBucket: String(values['artifact-bucket']),
       ...(values['topic-arn'] !== undefined ? { topicArn: String(values['topic-arn']) } : {}),
       ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
     });
+  } else {
+    backend = openAwsBackend(region.region, env);
   }
-  const kind = chooseBackendKind(values, env);
-  if (kind === 'sandbox') {
-    const { openSandboxBackend } = await import('./sandbox-backend');
-    return openSandboxBackend({
-      stateDir: sandboxStateDir(values, env),
-      scenario: values.scenario === undefined ? undefined : String(values.scenario),
-      env,
-      ...options,
-    });
-  }
-  if (values.scenario !== undefined) {
-    throw new UsageError(
-      `--scenario only applies to the sandbox. Received: --scenario ${values.scenario} with AWS`,
-    );
-  }
-  return openAwsBackend(values, env);
+  backend.chosenBy = choice.chosenBy;
+  backend.regionSource = region.source;
+  return backend;
 }
 
 /**
@@ -170,9 +247,7 @@ export function adminResourcesFromOutputs(outputs: Record<string, string | undef
   };
 }
 
-async function openAwsBackend(values: ParsedCommand['values'], env: NodeJS.ProcessEnv): Promise<Backend> {
-  if (values.profile) process.env.AWS_PROFILE = String(values.profile);
-  const region = String(values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1');
+function openAwsBackend(region: string, env: NodeJS.ProcessEnv): Backend {
   configureAws({});
   const cloudFormation = awsClients.cloudFormation({ region });
   const sfn = awsClients.sfn({ region });
@@ -180,7 +255,7 @@ async function openAwsBackend(values: ParsedCommand['values'], env: NodeJS.Proce
   let cached: AdminResources | undefined;
   return {
     kind: 'aws',
-    description: `AWS (${region}${env.AWS_ENDPOINT_URL ? `, endpoint ${env.AWS_ENDPOINT_URL}` : ''})`,
+    description: `AWS${env.AWS_PROFILE ? ` (profile ${env.AWS_PROFILE})` : ''}${env.AWS_ENDPOINT_URL ? ` (endpoint ${env.AWS_ENDPOINT_URL})` : ''}`,
     region,
     simulated: false,
     sfn,
@@ -205,10 +280,25 @@ async function openAwsBackend(values: ParsedCommand['values'], env: NodeJS.Proce
         );
       }
     },
+    callerIdentity: () => callerIdentity(region),
     run: (work) => work(),
     markMetrics() {},
     metrics: () => ({}),
     now: () => Date.now(),
     async close() {},
   };
+}
+
+/** Who the SDK's credentials are (GetCallerIdentity): the admin account the first line names. */
+export async function callerIdentity(region: string): Promise<{ accountId: string; arn: string }> {
+  try {
+    const who = await awsClients.sts({ region }).send(new GetCallerIdentityCommand({}));
+    return { accountId: who.Account ?? '?', arn: who.Arn ?? '?' };
+  } catch (error) {
+    throw new CliError(
+      `could not identify the AWS caller (sts:GetCallerIdentity in ${region}): ${(error as Error).name}: ${(error as Error).message}`,
+      ExitCodes.unreachable,
+      { cause: error },
+    );
+  }
 }

@@ -1,7 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { type RolloutInput, type RolloutMode, showValue, validateRolloutInput } from '../core/rollout-input';
+import {
+  type RolloutInput,
+  RolloutLimits,
+  type RolloutMode,
+  showValue,
+  validateRolloutInput,
+} from '../core/rollout-input';
 import { UsageError } from './exit-codes';
 import { listFlag, type ParsedCommand } from './options';
 
@@ -22,6 +28,8 @@ export interface LoadedConfig {
   template: TemplateSource;
   /** Where the config came from, for messages. */
   source: string;
+  /** Request fields a command-line flag set instead of the file (field -> flag), for messages. */
+  flagged?: Record<string, string>;
 }
 
 /** The demo rollout `npm start` runs on the sandbox when no --config is given. */
@@ -59,6 +67,9 @@ export function parseTemplateSource(value: unknown, baseDir: string, field = 'te
   const path = isAbsolute(value) ? value : resolve(baseDir, value);
   if (!existsSync(path))
     throw new UsageError(`${field}: file not found. Received: ${value} (looked in ${path})`);
+  if (statSync(path).isDirectory()) {
+    throw new UsageError(`${field} must be a template file, not a directory. Received: ${value}`);
+  }
   return { kind: 'file', path };
 }
 
@@ -92,36 +103,67 @@ export function loadConfigFile(path: string | undefined): LoadedConfig {
   return { request, template, source: file };
 }
 
-/** Applies command-line flags over the config file's values. */
+/**
+ * Which part of the config's `targets` each target flag replaces. A flag never adds to the
+ * config: `--accounts 200000000001` must not also deploy to the OUs the config names, so the
+ * account flags replace the whole account part (accounts, organizationalUnits,
+ * includeManagementAccount) and each other flag replaces its own field.
+ */
+export const TARGET_FLAG_FIELDS = {
+  accounts: 'targets.accounts',
+  ous: 'targets.organizationalUnits',
+  regions: 'targets.regions',
+  'exclude-accounts': 'targets.excludeAccounts',
+  'exclude-regions': 'targets.excludeRegions',
+} as const;
+
+/** Reads a whole-number flag, naming the flag, the range and the value when it is not one. */
+function wholeNumberFlag(values: ParsedCommand['values'], flag: string, min: number, max: number, unit = '') {
+  const raw = values[flag];
+  if (raw === undefined) return undefined;
+  const text = String(raw);
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(
+      `--${flag} must be a whole ${unit || 'number'} from ${min} to ${max}. Received: ${JSON.stringify(text)}`,
+    );
+  }
+  return Number(text);
+}
+
+/** Applies command-line flags over the config file's values (see TARGET_FLAG_FIELDS). */
 export function applyFlags(config: LoadedConfig, values: ParsedCommand['values']): LoadedConfig {
   const request = structuredClone(config.request);
   const targets = { ...((request.targets as Record<string, unknown> | undefined) ?? {}) };
-  const setList = (flag: string, field: string) => {
+  const flagged: Record<string, string> = { ...config.flagged };
+  const accounts = listFlag(values, 'accounts');
+  const ous = listFlag(values, 'ous');
+  if (accounts !== undefined || ous !== undefined) {
+    targets.accounts = accounts ?? [];
+    targets.organizationalUnits = ous ?? [];
+    delete targets.includeManagementAccount;
+    flagged[TARGET_FLAG_FIELDS.accounts] = '--accounts';
+    flagged[TARGET_FLAG_FIELDS.ous] = '--ous';
+  }
+  const replace = (flag: 'exclude-accounts' | 'exclude-regions') => {
     const list = listFlag(values, flag);
-    if (list) targets[field] = list;
+    if (list === undefined) return;
+    targets[TARGET_FLAG_FIELDS[flag].slice('targets.'.length)] = list;
+    flagged[TARGET_FLAG_FIELDS[flag]] = `--${flag}`;
   };
-  setList('accounts', 'accounts');
-  setList('ous', 'organizationalUnits');
-  setList('exclude-accounts', 'excludeAccounts');
-  setList('exclude-regions', 'excludeRegions');
+  replace('exclude-accounts');
+  replace('exclude-regions');
   const regions = listFlag(values, 'regions');
-  if (regions)
+  if (regions) {
     targets.regions = regions.length === 1 && regions[0] === 'ALL_ENABLED' ? 'ALL_ENABLED' : regions;
+    flagged[TARGET_FLAG_FIELDS.regions] = '--regions';
+  }
   if (Object.keys(targets).length > 0) request.targets = targets;
 
-  const number = (flag: string) => {
-    const raw = values[flag];
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!/^\d+(\.\d+)?$/.test(String(raw)) || !Number.isFinite(n)) {
-      throw new UsageError(`--${flag} must be a number. Received: ${JSON.stringify(raw)}`);
-    }
-    return n;
-  };
-  const maxConcurrency = number('max-concurrency');
+  const maxConcurrency = wholeNumberFlag(values, 'max-concurrency', 1, RolloutLimits.maxConcurrency);
   if (maxConcurrency !== undefined) request.maxConcurrency = maxConcurrency;
-  const count = number('failure-tolerance-count');
-  const percent = number('failure-tolerance-percent');
+  const count = wholeNumberFlag(values, 'failure-tolerance-count', 0, 100_000_000);
+  // Distributed Map's ToleratedFailurePercentage is an integer from 0 to 100 (statelint).
+  const percent = wholeNumberFlag(values, 'failure-tolerance-percent', 0, 100, 'percentage');
   if (count !== undefined && percent !== undefined) {
     throw new UsageError(
       `--failure-tolerance-count and --failure-tolerance-percent cannot be used together. Received: ${count} and ${percent}`,
@@ -133,11 +175,23 @@ export function applyFlags(config: LoadedConfig, values: ParsedCommand['values']
   if (values['external-id'] !== undefined) request.externalId = values['external-id'];
   if (values['no-repair'] === true) request.repair = false;
 
+  if (values.template !== undefined) flagged.template = '--template';
   const template =
     values.template !== undefined
       ? parseTemplateSource(values.template, process.cwd(), '--template')
       : config.template;
-  return { ...config, request, template };
+  return { ...config, request, template, flagged };
+}
+
+/**
+ * A problem's field as the user set it: `targets.accounts[0]` becomes `targets.accounts[0] (from
+ * --accounts)` when the flag replaced that part of the config.
+ */
+export function fieldOrigin(config: Pick<LoadedConfig, 'flagged'>, field: string): string | undefined {
+  for (const [prefix, flag] of Object.entries(config.flagged ?? {})) {
+    if (field === prefix || field.startsWith(`${prefix}[`) || field.startsWith(`${prefix}.`)) return flag;
+  }
+  return undefined;
 }
 
 /** A rollout id that sorts by time and is unique enough per run: `ro-20261127-123456-ab12`. */
@@ -172,7 +226,10 @@ export function buildRolloutInput(
   const { input, issues } = validateRolloutInput(raw);
   if (!input || issues.length > 0) {
     const where = config.source;
-    const lines = issues.map((i) => `  - ${i.message}`);
+    const lines = issues.map((i) => {
+      const flag = fieldOrigin(config, i.field);
+      return `  - ${i.message}${flag ? ` (from ${flag})` : ''}`;
+    });
     throw new UsageError(`Invalid rollout configuration (${where}):\n${lines.join('\n')}`);
   }
   return input;

@@ -7,7 +7,7 @@ import type { RolloutMode } from '../core/rollout-input';
 import { adminSubstitutions, createOrUpdateStateMachine } from '../engine/provision';
 import { Sandbox } from '../sandbox/sandbox';
 import { createStepFunctionsService, engineFor } from '../sandbox/services/stepfunctions';
-import type { AdminResources, Backend } from './backend';
+import { type AdminResources, type Backend, callerIdentity } from './backend';
 import { CliError, ExitCodes } from './exit-codes';
 
 /**
@@ -103,6 +103,7 @@ export async function openLocalEngineBackend(options: {
       return { stateTransitions: transitions };
     },
     now: () => Date.now(),
+    callerIdentity: () => callerIdentity(region),
     async close() {},
   };
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import '../core/polyfills';
+import { printable } from '../core/printable';
 import { CliError, ExitCodes } from './exit-codes';
 import { interrupts, SIGNAL_EXIT_CODES } from './interrupt';
 import { helpText, parseCommand } from './options';
@@ -55,19 +56,57 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/** Node's codes for a connection that could not be made or was lost. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+]);
+/** SDK errors raised before or instead of an answer: no credentials, a timeout, no network. */
+const SDK_REACH_ERRORS = new Set([
+  'CredentialsProviderError',
+  'TimeoutError',
+  'NetworkingError',
+  'RequestTimeout',
+]);
+
+/**
+ * Whether an error that no command turned into a CliError says the engine or AWS could not be
+ * reached or refused us (exit 3), rather than a defect of stackfleet (exit 70): an answer from an
+ * AWS service (it carries `$metadata`), an SDK credential or network failure, or a socket error.
+ */
+export function isReachError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { name?: string; code?: string; $metadata?: unknown; cause?: unknown };
+  if (e.$metadata !== undefined) return true;
+  if (e.name && SDK_REACH_ERRORS.has(e.name)) return true;
+  if (e.code && NETWORK_CODES.has(e.code)) return true;
+  return e.cause !== undefined && e.cause !== error && isReachError(e.cause);
+}
+
 /** Turns any error into a message and an exit code. */
 export function reportError(error: unknown, io: Io): number {
   if (error instanceof CliError) {
-    io.stderr.write(`stackfleet: ${error.message}\n`);
+    io.stderr.write(`stackfleet: ${printable(error.message, { multiline: true })}\n`);
     if (io.env.DEBUG && error.cause)
       io.stderr.write(`${(error.cause as Error).stack ?? String(error.cause)}\n`);
     return error.exitCode;
   }
   const e = error as Error;
-  io.stderr.write(`stackfleet: unexpected error: ${e?.name ?? 'Error'}: ${e?.message ?? String(error)}\n`);
+  const text = printable(`${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`);
+  if (isReachError(error)) {
+    io.stderr.write(`stackfleet: could not reach the engine or AWS: ${text}\n`);
+    if (io.env.DEBUG) io.stderr.write(`${e?.stack ?? ''}\n`);
+    return ExitCodes.unreachable;
+  }
+  io.stderr.write(`stackfleet: internal error (a defect in stackfleet, please report it): ${text}\n`);
   if (io.env.DEBUG) io.stderr.write(`${e?.stack ?? ''}\n`);
   else io.stderr.write('(set DEBUG=1 for the stack trace)\n');
-  return ExitCodes.unreachable;
+  return ExitCodes.internalError;
 }
 
 /**

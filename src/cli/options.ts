@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from './exit-codes';
+import { EXIT_CODE_TABLE, UsageError } from './exit-codes';
 
 /**
  * Each command declares its options once; the same declaration drives parsing, validation
@@ -30,7 +30,12 @@ export const globalOptions: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'Print one JSON document on stdout instead of human output.' },
   sandbox: {
     type: 'boolean',
-    description: 'Use the built-in sandbox cloud (the default when no AWS credentials are configured).',
+    description: 'Run on the built-in sandbox cloud (the default).',
+  },
+  aws: {
+    type: 'boolean',
+    description:
+      "Run against AWS with the SDK's credentials (also: --profile, --local-engine, STACKFLEET_BACKEND=aws).",
   },
   scenario: {
     type: 'string',
@@ -45,12 +50,13 @@ export const globalOptions: Record<string, OptionSpec> = {
   profile: {
     type: 'string',
     value: 'NAME',
-    description: 'AWS profile to use (implies AWS, not the sandbox).',
+    description: 'AWS profile to use (implies --aws).',
   },
   region: {
     type: 'string',
     value: 'REGION',
-    description: 'AWS region of the admin account (default from the SDK config).',
+    description:
+      "Admin region on AWS (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region). The sandbox's is us-east-1.",
   },
 };
 
@@ -102,12 +108,13 @@ export function helpText(spec: CommandSpec): string {
   if (spec.details) lines.push('', spec.details);
   if (Object.keys(spec.options).length > 0) lines.push('', 'Options:', ...optionLines(spec.options));
   lines.push('', 'Global options:', ...optionLines(globalOptions));
-  lines.push(
-    '',
-    'Exit codes: 0 success (failures within tolerance), 1 rollout failed, 2 bad input or configuration,',
-    '            3 could not reach the engine or AWS.',
-  );
+  lines.push('', ...exitCodeLines());
   return lines.join('\n');
+}
+
+/** The exit code table as help lines (the same rows as the README's table). */
+export function exitCodeLines(): string[] {
+  return ['Exit codes:', ...EXIT_CODE_TABLE.map(([code, text]) => `  ${String(code).padStart(2)}  ${text}`)];
 }
 
 /** Reads a non-negative integer flag, naming the flag and the value when it is not one. */

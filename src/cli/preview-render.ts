@@ -5,7 +5,26 @@ import {
   groupChanges,
   type ResourceChange,
 } from '../core/changes';
+import { DRIFT_FOUND_OUTCOMES } from '../core/drift';
+import { printableDeep } from '../core/printable';
+import { wrap } from './failures-render';
 import type { RolloutReport, Style, TargetReport } from './render';
+
+/** Outcomes of a preview target that was not previewed (its change set could not be made). */
+const NOT_PREVIEWED = new Set(['FAILED', 'NOT_STARTED', 'ABORTED', 'TIMED_OUT']);
+
+/** Drift outcomes of a target that differs from the request and was left as found (--no-repair). */
+const DIFFERS = new Set(['MISSING', 'OUTDATED', 'INOPERABLE']);
+
+/** How many targets of a preview could not be previewed (the CLI then exits 1). */
+export function previewIncomplete(report: Pick<RolloutReport, 'targets'>): number {
+  return report.targets.filter((t) => NOT_PREVIEWED.has(t.outcome)).length;
+}
+
+/** How many targets of a drift run differed from the request, repaired or not (`--fail-on-drift`). */
+export function driftFound(report: Pick<RolloutReport, 'targets'>): number {
+  return report.targets.filter((t) => (DRIFT_FOUND_OUTCOMES as readonly string[]).includes(t.outcome)).length;
+}
 
 /**
  * The preview summary: identical change lists across targets are grouped, so 312 targets that
@@ -54,10 +73,11 @@ function marker(change: ResourceChange, style: Style): string {
  * replacement)"), most dangerous first. Empty when the report holds no target with changes.
  */
 export function renderPreview(
-  report: RolloutReport,
+  unsafe: RolloutReport,
   style: Style,
   options: PreviewRenderOptions = {},
 ): string {
+  const report = printableDeep(unsafe);
   const named = options.namedTargets ?? 3;
   const maxGroups = options.maxGroups ?? 20;
   const targets = report.targets.map((t) => {
@@ -74,13 +94,29 @@ export function renderPreview(
   const groups = groupChanges(targets);
   const withChanges = groups.reduce((n, g) => n + g.targets.length, 0);
   const unchanged = report.targets.filter((t) => t.outcome === 'NO_CHANGE').length;
+  const notPreviewed = report.targets.filter((t) => NOT_PREVIEWED.has(t.outcome));
   const lines: string[] = [
     paint(
       style,
       'bold',
-      `Preview: ${plural(withChanges, 'target')} would change, ${unchanged} would not. Nothing was changed.`,
+      `Preview: ${plural(withChanges, 'target')} would change, ${unchanged} would not` +
+        (notPreviewed.length > 0 ? `, ${notPreviewed.length} could not be previewed` : '') +
+        '. Nothing was changed.',
     ),
   ];
+  if (notPreviewed.length > 0) {
+    // A preview that missed targets must not read as "nothing would change": say so, and why
+    // (the summary above lists each reason with its targets).
+    const byError = new Map<string, number>();
+    for (const t of notPreviewed)
+      byError.set(t.error ?? t.outcome, (byError.get(t.error ?? t.outcome) ?? 0) + 1);
+    const why = [...byError]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([error, n]) => `${error}: ${n}`)
+      .join(', ');
+    const warning = `!! ${plural(notPreviewed.length, 'target')} could not be previewed (${why}; the reasons are listed with the failed targets), so this preview is incomplete.`;
+    lines.push(...wrap(warning, 100).map((line) => paint(style, 'red', line)));
+  }
   if (groups.length === 0) return `${lines.join('\n')}\n`;
 
   const removing = groups.filter((g) => g.removals > 0).reduce((n, g) => n + g.targets.length, 0);
@@ -145,7 +181,8 @@ function describeDriftedEntry(d: DriftedEntry): string {
  * one group, repaired ones apart from those only reported (`repair: false`). Empty when nothing
  * drifted.
  */
-export function renderDrift(report: RolloutReport, style: Style, options: PreviewRenderOptions = {}): string {
+export function renderDrift(unsafe: RolloutReport, style: Style, options: PreviewRenderOptions = {}): string {
+  const report = printableDeep(unsafe);
   const named = options.namedTargets ?? 3;
   const maxGroups = options.maxGroups ?? 20;
   const groups = new Map<string, { outcome: string; drifted: DriftedEntry[]; targets: string[] }>();
@@ -157,7 +194,8 @@ export function renderDrift(report: RolloutReport, style: Style, options: Previe
     group.targets.push(`${t.accountId} ${t.region}`);
     groups.set(key, group);
   }
-  if (groups.size === 0) return '';
+  const differing = report.targets.filter((t) => DIFFERS.has(t.outcome));
+  if (groups.size === 0 && differing.length === 0) return '';
   const sorted = [...groups.values()].sort(
     (a, b) =>
       (a.outcome === b.outcome ? 0 : a.outcome === 'DRIFTED' ? -1 : 1) || b.targets.length - a.targets.length,
@@ -170,9 +208,28 @@ export function renderDrift(report: RolloutReport, style: Style, options: Previe
     paint(
       style,
       'bold',
-      `Drift: ${plural(repaired, 'target')} repaired, ${reported} drifted and left as found.`,
+      `Drift: ${plural(repaired, 'target')} repaired, ${reported} drifted and left as found` +
+        (differing.length > 0 ? `, ${differing.length} not as requested and left as found` : '') +
+        '.',
     ),
   ];
+  if (differing.length > 0) {
+    // MISSING, OUTDATED, INOPERABLE: only reported (--no-repair); a drift run without it deploys them.
+    const byReason = new Map<string, string[]>();
+    for (const t of differing) {
+      const key = JSON.stringify([t.outcome, t.reason ?? '']);
+      byReason.set(key, [...(byReason.get(key) ?? []), `${t.accountId} ${t.region}`]);
+    }
+    for (const [key, names] of [...byReason].sort((a, b) => b[1].length - a[1].length).slice(0, maxGroups)) {
+      const [outcome, reason] = JSON.parse(key) as [string, string];
+      lines.push('', `${plural(names.length, 'target')} ${paint(style, 'yellow', outcome)} (NOT changed):`);
+      lines.push(...wrap(reason, 100, '  '));
+      const more = names.length - named;
+      lines.push(
+        paint(style, 'gray', `  in ${names.slice(0, named).join(', ')}${more > 0 ? `, +${more} more` : ''}`),
+      );
+    }
+  }
   for (const group of sorted.slice(0, maxGroups)) {
     const verb = group.outcome === 'DRIFT_REPAIRED' ? 'repaired' : paint(style, 'yellow', 'NOT repaired');
     lines.push('', `${plural(group.targets.length, 'target')} (${verb}):`);

@@ -2,6 +2,8 @@
  * Human output: the live view (stderr) and the final summary table (stdout). Pure functions
  * returning strings, so they are tested without a terminal.
  */
+import { printable, printableDeep } from '../core/printable';
+import { renderFailureGroups, wrap } from './failures-render';
 
 export interface TargetReport {
   accountId: string;
@@ -116,8 +118,17 @@ function table(
   );
 }
 
-/** The end-of-rollout summary on stdout. */
-export function renderSummary(report: RolloutReport, style: Style, maxFailures = 50): string {
+export interface SummaryOptions {
+  /** Terminal width reasons are wrapped to. @default 100 */
+  readonly width?: number;
+  /** Groups of failures shown before "... and N more". @default 20 */
+  readonly maxGroups?: number;
+}
+
+/** The end-of-rollout summary on stdout; every text in the report is made printable first. */
+export function renderSummary(unsafe: RolloutReport, style: Style, options: SummaryOptions = {}): string {
+  const report = printableDeep(unsafe);
+  const width = options.width ?? 100;
   const total = Object.values(report.counts).reduce((a, b) => a + b, 0);
   const statusColor = report.status === 'SUCCEEDED' ? 'green' : report.status === 'RUNNING' ? 'blue' : 'red';
   const lines = [
@@ -131,30 +142,23 @@ export function renderSummary(report: RolloutReport, style: Style, maxFailures =
     countRows.push([outcome, String(report.counts[outcome])]);
   lines.push(...table(countRows, style, (row, col) => (col === 0 ? outcomeColor(row[0] ?? '') : undefined)));
 
-  const failed = report.targets
-    .filter((t) => t.outcome === 'FAILED')
-    .sort((a, b) => a.accountId.localeCompare(b.accountId) || a.region.localeCompare(b.region));
+  const failed = report.targets.filter((t) => t.outcome === 'FAILED');
   if (failed.length > 0) {
-    lines.push('', paint(style, 'bold', `Failed targets (${failed.length}):`));
-    const rows = [['ACCOUNT', 'REGION', 'ERROR', 'RESOURCE', 'REASON']];
-    for (const t of failed.slice(0, maxFailures)) {
-      const resource = t.failedResource?.logicalId
-        ? `${t.failedResource.logicalId} (${t.failedResource.type ?? '?'})`
-        : '-';
-      rows.push([
-        t.accountId,
-        t.region,
-        t.error ?? '-',
-        resource,
-        oneLine(t.reason ?? t.failedResource?.statusReason ?? '-'),
-      ]);
-    }
-    lines.push(...table(rows, style, (_row, col) => (col === 2 ? 'red' : undefined)));
-    if (failed.length > maxFailures)
-      lines.push(`… and ${failed.length - maxFailures} more (use --json for all)`);
+    lines.push('', paint(style, 'bold', `Failed targets (${failed.length}), grouped by error and reason:`));
+    lines.push(
+      ...renderFailureGroups(failed, {
+        width,
+        ...(options.maxGroups !== undefined ? { maxGroups: options.maxGroups } : {}),
+        paintError: (t) => paint(style, 'red', t),
+      }),
+    );
   }
   if (report.status !== 'SUCCEEDED' && report.status !== 'RUNNING' && report.cause) {
-    lines.push('', `${paint(style, 'red', report.error ?? 'Failed')}: ${oneLine(report.cause)}`);
+    // The cause repeats the failed targets when a summary exists; what comes before them says why.
+    const cause = report.cause.split('\nFailed targets:')[0] ?? report.cause;
+    const [first = '', ...rest] = cause.split('\n').filter((l) => l.trim());
+    lines.push('', ...wrap(`${paint(style, 'red', report.error ?? 'Failed')}: ${first}`, width));
+    for (const line of rest) lines.push(...wrap(line, width, '  '));
   }
   const m = report.metrics;
   const metricParts = [
@@ -164,11 +168,6 @@ export function renderSummary(report: RolloutReport, style: Style, maxFailures =
   if (metricParts.length > 0) lines.push('', paint(style, 'gray', metricParts.join(', ')));
   lines.push(paint(style, 'gray', `Execution: ${report.executionArn}`));
   return `${lines.join('\n')}\n`;
-}
-
-function oneLine(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > 160 ? `${t.slice(0, 157)}...` : t;
 }
 
 export interface Progress {
@@ -200,8 +199,10 @@ export function renderProgressLine(p: Progress, style: Style, width = 24): strin
 export function renderLiveView(p: Progress, style: Style): string[] {
   const lines = [renderProgressLine(p, style)];
   if (p.inProgress.length > 0)
-    lines.push(`  in progress: ${p.inProgress.slice(0, 6).join(', ')}${p.running > 6 ? ', …' : ''}`);
+    lines.push(
+      `  in progress: ${printable(p.inProgress.slice(0, 6).join(', '))}${p.running > 6 ? ', …' : ''}`,
+    );
   if (p.recentFailures.length > 0)
-    lines.push(paint(style, 'red', `  failed: ${p.recentFailures.slice(-4).join(', ')}`));
+    lines.push(paint(style, 'red', `  failed: ${printable(p.recentFailures.slice(-4).join(', '))}`));
   return lines;
 }

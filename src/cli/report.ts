@@ -1,8 +1,11 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { rolloutKeys } from '../core/plan';
+import { printable, printableDeep } from '../core/printable';
 import type { RolloutSummaryDocument } from '../core/summary';
 import type { AdminResources, Backend } from './backend';
+import { type ExitCode, ExitCodes } from './exit-codes';
+import { driftFound, previewIncomplete } from './preview-render';
 import type { RolloutReport, TargetReport } from './render';
 
 /**
@@ -27,11 +30,17 @@ export async function readSummaryDocument(
   }
 }
 
+/**
+ * The report of a finished (or running) rollout. Everything in it that came from AWS (status
+ * reasons, names, outputs, the execution's cause) is made printable here, once, so no renderer
+ * can print an escape sequence a stack's status reason carried.
+ */
 export function buildReport(
   execution: DescribeExecutionCommandOutput,
-  summary: RolloutSummaryDocument | undefined,
+  unsafeSummary: RolloutSummaryDocument | undefined,
   fallback: { rolloutId: string; mode: string },
 ): RolloutReport {
+  const summary = unsafeSummary === undefined ? undefined : printableDeep(unsafeSummary);
   const started = execution.startDate?.getTime();
   const stopped = execution.stopDate?.getTime();
   const targets: TargetReport[] = (summary?.targets ?? []).map((t) => {
@@ -54,7 +63,7 @@ export function buildReport(
     rolloutId: summary?.rolloutId ?? fallback.rolloutId,
     mode: summary?.mode ?? fallback.mode,
     status: execution.status ?? 'UNKNOWN',
-    executionArn: execution.executionArn ?? '',
+    executionArn: printable(execution.executionArn ?? ''),
     counts: summary?.counts ?? {},
     targets,
     metrics: {},
@@ -62,8 +71,8 @@ export function buildReport(
   if (execution.startDate) report.startedAt = execution.startDate.toISOString();
   if (execution.stopDate) report.stoppedAt = execution.stopDate.toISOString();
   if (started !== undefined) report.durationSeconds = ((stopped ?? Date.now()) - started) / 1000;
-  if (execution.error) report.error = execution.error;
-  if (execution.cause) report.cause = execution.cause;
+  if (execution.error) report.error = printable(execution.error);
+  if (execution.cause) report.cause = printable(execution.cause, { multiline: true });
   return report;
 }
 
@@ -82,4 +91,16 @@ export function reportJson(report: RolloutReport) {
     targets: report.targets,
     metrics: report.metrics,
   };
+}
+
+/**
+ * The exit code a finished rollout means (the same for `rollout`/`preview`/`drift` and `status`):
+ * 1 when it failed, or when a preview could not preview every target; 4 for a drift run that
+ * found a target differing from the request, when the caller asked (`--fail-on-drift`).
+ */
+export function outcomeExitCode(report: RolloutReport, options: { failOnDrift?: boolean } = {}): ExitCode {
+  if (report.status !== 'SUCCEEDED') return ExitCodes.rolloutFailed;
+  if (report.mode === 'preview' && previewIncomplete(report) > 0) return ExitCodes.rolloutFailed;
+  if (report.mode === 'drift' && options.failOnDrift && driftFound(report) > 0) return ExitCodes.driftFound;
+  return ExitCodes.ok;
 }

@@ -4,11 +4,12 @@ import { awsClients } from '../aws/clients';
 import { seededRandom } from '../core/seeded-random';
 import { type ProvisionedAdmin, provisionSandboxAdmin } from '../engine/provision';
 import { Sandbox } from '../sandbox/sandbox';
+import { ScenarioError } from '../sandbox/scenario';
 import type { Scenario } from '../sandbox/scenario-types';
 import { engineFor } from '../sandbox/services/stepfunctions';
 import type { LockHolder } from '../sandbox/store';
 import { SandboxScenarioConflictError, SandboxStateError } from '../sandbox/store/errors';
-import type { Backend, BackendMetrics } from './backend';
+import { type Backend, type BackendMetrics, SANDBOX_REGION } from './backend';
 import { CliError, ExitCodes, UsageError } from './exit-codes';
 import { InterruptedError, interrupts } from './interrupt';
 
@@ -24,7 +25,6 @@ import { InterruptedError, interrupts } from './interrupt';
  * let the work in flight settle, and save that world whole (its running executions are closed
  * as ABORTED when the world is next opened); the command then exits 130/143.
  */
-export const SANDBOX_ADMIN_REGION = 'us-east-1';
 
 /** Seconds a writer waits for another one by default (STACKFLEET_SANDBOX_LOCK_WAIT overrides). */
 export const DEFAULT_LOCK_WAIT_SECONDS = 600;
@@ -53,6 +53,8 @@ export function waitingLine(dir: string, holder: LockHolder): string {
 export async function openSandboxWorld(options: {
   stateDir: string;
   scenario?: string | Scenario;
+  /** Where an object `scenario` came from (its file), for messages and the saved world. */
+  scenarioSource?: string;
   reset?: boolean;
   access: SandboxAccess;
   command: string;
@@ -75,6 +77,7 @@ export async function openSandboxWorld(options: {
           }
         : {}),
       ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
+      ...(options.scenarioSource !== undefined ? { scenarioSource: options.scenarioSource } : {}),
       ...(options.reset ? { reset: true } : {}),
       ...(options.signingClock ? { signingClock: options.signingClock } : {}),
     });
@@ -83,9 +86,10 @@ export async function openSandboxWorld(options: {
       throw new CliError(error.message, ExitCodes.badInput, { cause: error });
     }
     const message = (error as Error).message;
-    // Scenario problems are the user's input (lock and folder problems were handled above);
-    // anything else means the sandbox could not start.
-    if (options.scenario !== undefined) {
+    // Scenario problems are the user's input (ScenarioError names the field; lock and folder
+    // problems were handled above); anything else, whatever its wording, means the sandbox
+    // could not start.
+    if (error instanceof ScenarioError) {
       throw new CliError(`--scenario: ${message}`, ExitCodes.badInput, { cause: error });
     }
     throw new CliError(
@@ -111,6 +115,7 @@ export function scenarioNote(sandbox: Sandbox): string {
 export async function openSandboxBackend(options: {
   stateDir: string;
   scenario?: string | Scenario;
+  scenarioSource?: string;
   reset?: boolean;
   access?: SandboxAccess;
   command?: string;
@@ -121,6 +126,7 @@ export async function openSandboxBackend(options: {
   const sandbox = await openSandboxWorld({
     stateDir: options.stateDir,
     ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
+    ...(options.scenarioSource !== undefined ? { scenarioSource: options.scenarioSource } : {}),
     ...(options.reset ? { reset: true } : {}),
     access,
     command: options.command ?? 'stackfleet',
@@ -129,7 +135,7 @@ export async function openSandboxBackend(options: {
   });
   sandbox.connectAws();
   const engine = engineFor(sandbox.world);
-  const region = SANDBOX_ADMIN_REGION;
+  const region = SANDBOX_REGION;
   const accountId = sandbox.scenario.organization.managementAccountId;
   const sfn = awsClients.sfn({ region });
   const s3 = awsClients.s3({ region });
@@ -205,6 +211,9 @@ export async function openSandboxBackend(options: {
       return { stateTransitions: transitions, cloudFormationCalls: cfnTotal() - mark.cfn };
     },
     now: () => sandbox.now(),
+    async callerIdentity() {
+      return { accountId, arn: `arn:aws:iam::${accountId}:root` };
+    },
     async close() {
       if (closed) return;
       closed = true;

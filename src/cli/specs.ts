@@ -1,4 +1,4 @@
-import type { CommandSpec, OptionSpec } from './options';
+import { type CommandSpec, exitCodeLines, type OptionSpec } from './options';
 
 /** Options shared by the commands that start a rollout (rollout, preview, drift). */
 const rolloutOptions: Record<string, OptionSpec> = {
@@ -16,38 +16,41 @@ const rolloutOptions: Record<string, OptionSpec> = {
     type: 'string',
     value: 'IDS',
     multiple: true,
-    description: 'Target these account ids (comma-separated).',
+    description:
+      "Deploy to exactly these account ids (comma-separated). Replaces the config's accounts and organizationalUnits.",
   },
   ous: {
     type: 'string',
     value: 'IDS',
     multiple: true,
-    description: 'Target the accounts under these OUs, sub-OUs included.',
+    description:
+      "Deploy to the accounts under these OUs, sub-OUs included. Replaces the config's accounts and organizationalUnits.",
   },
   regions: {
     type: 'string',
     value: 'REGIONS',
     multiple: true,
-    description: 'Target these regions, or ALL_ENABLED for every region enabled in each account.',
+    description:
+      "Deploy to exactly these regions, or ALL_ENABLED for every region enabled in each account. Replaces the config's regions.",
   },
   'exclude-accounts': {
     type: 'string',
     value: 'IDS',
     multiple: true,
-    description: 'Leave these accounts out.',
+    description: "Leave these accounts out. Replaces the config's excludeAccounts.",
   },
   'exclude-regions': {
     type: 'string',
     value: 'REGIONS',
     multiple: true,
-    description: 'Leave these regions out.',
+    description: "Leave these regions out. Replaces the config's excludeRegions.",
   },
   'max-concurrency': { type: 'string', value: 'N', description: 'At most N targets at once.' },
   'failure-tolerance-count': { type: 'string', value: 'N', description: 'Tolerate up to N failed targets.' },
   'failure-tolerance-percent': {
     type: 'string',
     value: 'P',
-    description: 'Tolerate up to P% failed targets.',
+    description: 'Tolerate up to P% failed targets (a whole percentage, 0-100).',
   },
   'stack-name': { type: 'string', value: 'NAME', description: 'Stack name in every target.' },
   'external-id': { type: 'string', value: 'ID', description: 'ExternalId the execution roles require.' },
@@ -74,6 +77,14 @@ const rolloutOptions: Record<string, OptionSpec> = {
   },
 };
 
+/** How target flags combine with the config's `targets` (shown in each rollout command's help). */
+const TARGET_FLAGS_RULE =
+  "Target flags replace that part of the config's targets, never add to it: --accounts and --ous\n" +
+  'together replace accounts, organizationalUnits and includeManagementAccount; --regions,\n' +
+  '--exclude-accounts and --exclude-regions replace regions, excludeAccounts and excludeRegions.\n' +
+  'Before anything starts, stderr names the backend, the admin account and region, and the\n' +
+  'resolved selection; every target, region, parameter and the template are checked first.';
+
 export const commandSpecs: Record<string, CommandSpec> = {
   rollout: {
     name: 'rollout',
@@ -81,8 +92,9 @@ export const commandSpecs: Record<string, CommandSpec> = {
     usage: 'stackfleet rollout [--config FILE] [flags]',
     details:
       'Creates or updates the stack in every targeted account x region through the rollout state machine.\n' +
-      'Without AWS credentials (or with --sandbox) it runs on the built-in sandbox cloud, in simulated time.\n' +
-      'Progress goes to stderr; the summary (or --json document) to stdout.',
+      'On the built-in sandbox cloud (the default) it runs in simulated time; --aws or --profile runs it against AWS.\n' +
+      'Progress goes to stderr; the summary (or --json document) to stdout.\n\n' +
+      TARGET_FLAGS_RULE,
     options: rolloutOptions,
   },
   preview: {
@@ -90,7 +102,9 @@ export const commandSpecs: Record<string, CommandSpec> = {
     summary: 'show the changes a rollout would make in every target, changing nothing',
     usage: 'stackfleet preview [--config FILE] [flags]',
     details:
-      'Creates a change set per target, reports its changes, and deletes it. Nothing changes in any target.',
+      'Creates a change set per target, reports its changes, and deletes it. Nothing changes in any target.\n' +
+      'Every target is previewed, whatever the failure tolerance; the summary says which could not be and why.\n\n' +
+      TARGET_FLAGS_RULE,
     options: rolloutOptions,
   },
   drift: {
@@ -98,11 +112,21 @@ export const commandSpecs: Record<string, CommandSpec> = {
     summary: 'detect drift in every target and repair it (converging missing or outdated stacks)',
     usage: 'stackfleet drift [--config FILE] [--no-repair] [flags]',
     details:
-      'Missing, failed or outdated stacks are deployed; drifted stacks are repaired with drift-aware change sets.\n' +
-      'With --no-repair drift is only reported.',
+      'Stacks that are missing, failed, or differ from the request (template version, parameters, tags) are\n' +
+      'deployed; drifted stacks are repaired with drift-aware change sets. With --no-repair nothing is changed,\n' +
+      'ever: outcomes are IN_SYNC, DRIFTED, OUTDATED, MISSING or INOPERABLE.\n\n' +
+      TARGET_FLAGS_RULE,
     options: {
       ...rolloutOptions,
-      'no-repair': { type: 'boolean', description: 'Report drift without repairing it.' },
+      'no-repair': {
+        type: 'boolean',
+        description: 'Report drift and differences without changing anything in any target.',
+      },
+      'fail-on-drift': {
+        type: 'boolean',
+        description:
+          'Exit 4 when any target differs from the request (drifted, outdated, missing), repaired or not.',
+      },
     },
   },
   status: {
@@ -169,6 +193,7 @@ export function mainHelp(): string {
     ...Object.values(commandSpecs).map((s) => `  ${s.name.padEnd(width)}${s.summary}`),
     '',
     "Run `stackfleet <command> --help` for a command's options.",
-    'Exit codes: 0 success, 1 rollout failed, 2 bad input or configuration, 3 could not reach the engine or AWS.',
+    '',
+    ...exitCodeLines(),
   ].join('\n');
 }

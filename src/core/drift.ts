@@ -15,8 +15,35 @@ export const DriftOutcomes = {
   Drifted: 'DRIFTED',
   /** Drift found and reverted to the template with a REVERT_DRIFT change set. */
   DriftRepaired: 'DRIFT_REPAIRED',
+  /** `repair: false`: no stack exists (a repairing run would create it). Nothing was changed. */
+  Missing: 'MISSING',
+  /**
+   * `repair: false`: the stack runs another template version, or other parameter values or tags
+   * than the request (a repairing run would update it). Nothing was changed.
+   */
+  Outdated: 'OUTDATED',
+  /**
+   * `repair: false`: the stack is failed or busy (ROLLBACK_COMPLETE, UPDATE_ROLLBACK_FAILED, an
+   * operation in progress), so drift cannot be detected; a repairing run would redeploy it.
+   */
+  Inoperable: 'INOPERABLE',
 } as const;
 export type DriftOutcome = (typeof DriftOutcomes)[keyof typeof DriftOutcomes];
+
+/**
+ * Outcomes of a drift run that mean "this target was not as the request says": found drifted
+ * (repaired or not), or missing, outdated, inoperable; converged targets end CREATED or UPDATED.
+ * `stackfleet drift --fail-on-drift` exits 4 when any target ends with one of them.
+ */
+export const DRIFT_FOUND_OUTCOMES = [
+  DriftOutcomes.Drifted,
+  DriftOutcomes.DriftRepaired,
+  DriftOutcomes.Missing,
+  DriftOutcomes.Outdated,
+  DriftOutcomes.Inoperable,
+  'CREATED',
+  'UPDATED',
+] as const;
 
 /** Most drifted resources a target's output carries; the count stays exact. */
 export const MAX_DRIFTED_IN_OUTPUT = 100;
@@ -32,6 +59,8 @@ export type DriftPlan =
   | {
       readonly action: 'converge';
       readonly reason: string;
+      /** Why the stack is not as requested: missing, unusable, or differing (template version, parameters, tags). */
+      readonly kind: 'missing' | 'inoperable' | 'outdated';
       /** Set when only the version tag differs: the same bytes published again may still be current. */
       readonly versionOnly?: true;
     }
@@ -41,40 +70,134 @@ export type DriftPlan =
 export interface StackLike {
   readonly StackStatus?: string;
   readonly Tags?: ReadonlyArray<{ readonly Key?: string; readonly Value?: string }>;
+  readonly Parameters?: ReadonlyArray<{ readonly ParameterKey?: string; readonly ParameterValue?: string }>;
+}
+
+/** What the request wants the stack to run with, besides the template version. */
+export interface WantedStack {
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** DescribeStacks shows a NoEcho parameter's value as asterisks: it cannot be compared. */
+const MASKED = /^\*+$/;
+
+function shown(value: string | undefined): string {
+  return value === undefined ? '(not set)' : JSON.stringify(value);
+}
+
+/**
+ * How a stack differs from the request, besides the template version: each parameter the request
+ * sets (NoEcho ones cannot be read back, so they are not compared; parameters it leaves out get
+ * the template's defaults on the next deploy and are not compared either), and the stack's tags,
+ * which a deploy replaces with exactly the request's tags plus stackfleet's own.
+ */
+export function stackDifferences(stack: StackLike, wanted: WantedStack): string[] {
+  const out: string[] = [];
+  const current = new Map((stack.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
+  for (const [key, value] of Object.entries(wanted.parameters)) {
+    const now = current.get(key);
+    if (now !== undefined && MASKED.test(now)) continue;
+    if (now !== value)
+      out.push(`parameter ${key} is ${shown(now)}, the request sets ${JSON.stringify(value)}`);
+  }
+  const tags = new Map(
+    (stack.Tags ?? [])
+      .filter((t) => t.Key && !t.Key.startsWith('stackfleet:') && !t.Key.startsWith('aws:'))
+      .map((t) => [t.Key as string, t.Value ?? '']),
+  );
+  for (const [key, value] of Object.entries(wanted.tags)) {
+    if (tags.get(key) !== value)
+      out.push(`tag ${key} is ${shown(tags.get(key))}, the request sets ${JSON.stringify(value)}`);
+  }
+  for (const [key, value] of tags) {
+    if (!(key in wanted.tags))
+      out.push(`tag ${key} is ${JSON.stringify(value)}, the request does not set it`);
+  }
+  return out;
 }
 
 /**
  * Converge (deploy as in deploy mode) a stack that is missing, not in a usable settled status
- * (failed create, failed rollback, busy) or tagged with another template version than the pinned
- * one; otherwise detect drift. A stack without the version tag was not deployed by stackfleet at
- * this version, so it converges too: drift against an unknown template means nothing.
+ * (failed create, failed rollback, busy), tagged with another template version than the pinned
+ * one, or running other parameter values or tags than the request; otherwise detect drift. A
+ * stack without the version tag was not deployed by stackfleet at this version, so it converges
+ * too: drift against an unknown template means nothing. With `repair: false` the detect-drift
+ * function reports a converge plan as MISSING, INOPERABLE or OUTDATED and changes nothing.
  */
-export function planDrift(stackName: string, stack: StackLike | undefined, pinnedVersion: string): DriftPlan {
+export function planDrift(
+  stackName: string,
+  stack: StackLike | undefined,
+  pinnedVersion: string,
+  wanted: WantedStack = { parameters: {}, tags: {} },
+): DriftPlan {
   if (!stack || stack.StackStatus === undefined || stack.StackStatus === 'DELETE_COMPLETE') {
-    return { action: 'converge', reason: `Stack ${stackName} does not exist: deploying the baseline` };
+    return {
+      action: 'converge',
+      kind: 'missing',
+      reason: `Stack ${stackName} does not exist: deploying the baseline`,
+    };
   }
   const status = stack.StackStatus;
   if (planStackAction(status) !== StackActions.Update) {
     return {
       action: 'converge',
+      kind: 'inoperable',
       reason: `Stack ${stackName} is ${status}, not a usable settled stack: deploying it as in deploy mode`,
     };
   }
+  const differences = stackDifferences(stack, wanted);
   const version = stack.Tags?.find((t) => t.Key === StackTagKeys.TemplateVersion)?.Value;
   if (version !== pinnedVersion) {
+    const what =
+      version === undefined
+        ? `has no ${StackTagKeys.TemplateVersion} tag`
+        : `is on template version ${version}`;
     return {
       action: 'converge',
-      versionOnly: true,
-      reason:
-        version === undefined
-          ? `Stack ${stackName} has no ${StackTagKeys.TemplateVersion} tag: updating it to template version ${pinnedVersion}`
-          : `Stack ${stackName} is on template version ${version}: updating it to ${pinnedVersion}`,
+      kind: 'outdated',
+      ...(differences.length === 0 ? { versionOnly: true as const } : {}),
+      reason: `Stack ${stackName} ${what}${differences.length > 0 ? `; ${differences.join('; ')}` : ''}: updating it to ${pinnedVersion}`,
+    };
+  }
+  if (differences.length > 0) {
+    return {
+      action: 'converge',
+      kind: 'outdated',
+      reason: `Stack ${stackName} differs from the request: ${differences.join('; ')}: updating it`,
     };
   }
   return {
     action: 'detect',
     reason: `Stack ${stackName} is ${status} on template version ${pinnedVersion}: detecting drift`,
   };
+}
+
+/**
+ * The report-only ending of a converge plan (`repair: false`): the outcome and a reason that says
+ * nothing was changed and what a repairing run would do.
+ */
+export function reportOnlyOutcome(plan: Extract<DriftPlan, { action: 'converge' }>): {
+  outcome: DriftOutcome;
+  reason: string;
+} {
+  const outcome =
+    plan.kind === 'missing'
+      ? DriftOutcomes.Missing
+      : plan.kind === 'inoperable'
+        ? DriftOutcomes.Inoperable
+        : DriftOutcomes.Outdated;
+  // "...: deploying the baseline" -> "... Not changed (repair is false); a drift run with repair deploys the baseline."
+  const [what, action] = splitReason(plan.reason);
+  return {
+    outcome,
+    reason: `${what}. Not changed (repair is false); a drift run with repair would be ${action}.`,
+  };
+}
+
+function splitReason(reason: string): [string, string] {
+  const at = reason.lastIndexOf(': ');
+  return at < 0 ? [reason, 'converging it'] : [reason.slice(0, at), reason.slice(at + 2)];
 }
 
 /**

@@ -16,6 +16,8 @@ export const ErrorNames = {
   RolloutFailed: 'RolloutFailed',
   /** Rollout state machine Fail state: a canary target failed, so no other target started. */
   CanaryFailed: 'CanaryFailed',
+  /** Rollout state machine Fail state: the targets could not be planned, so none started. */
+  PlanFailed: 'PlanFailed',
 } as const;
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
 

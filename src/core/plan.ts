@@ -126,7 +126,14 @@ export function resolveAccounts(selection: TargetSelection, org: OrganizationVie
   });
   if (selection.includeManagementAccount) chosen.add(org.managementAccountId);
   else chosen.delete(org.managementAccountId);
-  for (const id of selection.excludeAccounts) chosen.delete(id);
+  selection.excludeAccounts.forEach((id, index) => {
+    // A mistyped exclusion would leave the account it meant to spare in the rollout.
+    if (!status.has(id)) {
+      const field = `targets.excludeAccounts[${index}]`;
+      throw new InvalidInputError(field, `${field} must be an account of the organisation. Received: ${id}`);
+    }
+    chosen.delete(id);
+  });
 
   const accountIds: string[] = [];
   const inactive: ResolvedAccounts['inactive'] = [];
@@ -182,6 +189,25 @@ export function buildPlan(input: RolloutInput, accounts: ResolvedAccounts, regio
       }
     });
   }
+  if (regions.allRegions.length > 0) {
+    // A mistyped exclusion or override region would deploy what it meant to leave out or change.
+    const checks: Array<[string, readonly string[]]> = [
+      ['targets.excludeRegions', selection.excludeRegions],
+      ...input.parameterOverrides.map(
+        (o, i) => [`parameterOverrides[${i}].regions`, o.regions ?? []] as [string, string[]],
+      ),
+    ];
+    for (const [base, list] of checks) {
+      list.forEach((r, index) => {
+        if (regions.allRegions.includes(r)) return;
+        const field = `${base}[${index}]`;
+        throw new InvalidInputError(
+          field,
+          `${field} must be a region of this partition (${regions.allRegions.join(', ')}). Received: ${r}`,
+        );
+      });
+    }
+  }
   const skipped: SkippedTarget[] = accounts.inactive.map(({ accountId, status }) => ({
     accountId,
     region: '*',
@@ -233,6 +259,29 @@ export function buildPlan(input: RolloutInput, accounts: ResolvedAccounts, regio
 }
 
 /**
+ * The whole decision from the facts: the organisation's accounts, the region facts and the
+ * request. Every account an override names must exist (a mistyped one would leave the account
+ * it meant on the rollout's default parameters). The planner ("Plan targets"), "Validate input"
+ * and the CLI all call this one function, so they cannot disagree about a rollout's targets.
+ */
+export function resolveTargets(
+  input: RolloutInput,
+  org: OrganizationView,
+  regions: RegionView,
+): { accounts: ResolvedAccounts; plan: RolloutPlan } {
+  const known = new Set(org.accounts.map((a) => a.id));
+  input.parameterOverrides.forEach((override, i) => {
+    (override.accounts ?? []).forEach((id, j) => {
+      if (known.has(id)) return;
+      const field = `parameterOverrides[${i}].accounts[${j}]`;
+      throw new InvalidInputError(field, `${field} must be an account of the organisation. Received: ${id}`);
+    });
+  });
+  const accounts = resolveAccounts(input.targets, org);
+  return { accounts, plan: buildPlan(input, accounts, regions) };
+}
+
+/**
  * Distributed Map tolerance fields from the request. AWS fails the Map Run when either threshold is
  * exceeded, so the unused one is set to a value that can never trip: 100 % for a count, the number of
  * targets for a percentage.
@@ -244,6 +293,37 @@ export function toleranceFor(
   if ('count' in tolerance)
     return { toleratedFailureCount: tolerance.count, toleratedFailurePercentage: 100 };
   return { toleratedFailureCount: targetCount, toleratedFailurePercentage: tolerance.percent };
+}
+
+/** What the fan-outs of a rollout run, and their Distributed Map tolerance. */
+export interface FanOut {
+  targets: PlannedTarget[];
+  canaries: PlannedTarget[];
+  toleratedFailureCount: number;
+  toleratedFailurePercentage: number;
+}
+
+/**
+ * The fan-outs of a plan. A preview changes nothing, so nothing is gained by stopping it: it has
+ * no canary phase (canaries are previewed with the rest) and no failure tolerance (the Map Run
+ * never fails for failed targets), so every target is previewed and the summary says which could
+ * not be. Other modes deploy canaries first and stop past the request's tolerance.
+ */
+export function fanOutFor(input: Pick<RolloutInput, 'mode' | 'failureTolerance'>, plan: RolloutPlan): FanOut {
+  if (input.mode === 'preview') {
+    const targets = [...plan.canaries, ...plan.targets].sort(byAccountThenRegion);
+    return {
+      targets,
+      canaries: [],
+      toleratedFailureCount: targets.length,
+      toleratedFailurePercentage: 100,
+    };
+  }
+  return {
+    targets: plan.targets,
+    canaries: plan.canaries,
+    ...toleranceFor(input.failureTolerance, plan.targets.length),
+  };
 }
 
 /** S3 keys of one rollout's files in the artifact bucket. */

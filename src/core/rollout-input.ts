@@ -537,11 +537,13 @@ function readTolerance(c: Checker, value: unknown): FailureTolerance | undefined
     const count = c.integer('failureTolerance.count', value.count, 0, 100_000_000);
     return count === undefined ? undefined : { count };
   }
+  // Distributed Map's ToleratedFailurePercentage is an integer from 0 to 100 (AWS statelint,
+  // "ToleratedFailurePercentage": integer); 2.5 would be refused when the Map state runs.
   const percent = value.percent;
-  if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+  if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 0 || percent > 100) {
     return c.fail(
       'failureTolerance.percent',
-      `must be a number between 0 and 100. Received: ${showValue(percent)}`,
+      `must be a whole percentage from 0 to 100. Received: ${showValue(percent)}`,
     );
   }
   return { percent };

@@ -1,4 +1,15 @@
+import {
+  asObject,
+  clip,
+  type FailedResource,
+  type Json,
+  type ParsedFailure,
+  parseFailure,
+  str,
+} from './failure-cause';
 import type { PlannedTarget, SkippedTarget } from './plan';
+
+export { type FailedResource, type ParsedFailure, parseFailure };
 
 /**
  * Pure rollout summary: turns the Distributed Map's result files (written by ResultWriter) and the
@@ -16,6 +27,11 @@ export const TargetOutcomes = {
   SKIPPED: 'SKIPPED',
   /** The rollout stopped (canary failure, tolerance exceeded) before this target started. */
   NOT_STARTED: 'NOT_STARTED',
+  /**
+   * The target was running when its fan-out failed, and Step Functions stopped its execution (AWS
+   * aborts the running children of a failed Map Run). Its stack operation may still be running.
+   */
+  ABORTED: 'ABORTED',
 } as const;
 
 /** How the rollout as a whole ended. */
@@ -24,12 +40,13 @@ export const RolloutStatuses = {
   /** More targets failed than the failure tolerance allows (or the fan-out itself failed). */
   FAILED: 'FAILED',
   CANARY_FAILED: 'CANARY_FAILED',
+  /** The targets could not be planned (Organizations refused, an unknown OU, ...): nothing ran. */
+  PLAN_FAILED: 'PLAN_FAILED',
 } as const;
 export type RolloutStatus = (typeof RolloutStatuses)[keyof typeof RolloutStatuses];
 
 /** How many failures the small summary (state output, SNS message) lists; the rest are in S3. */
 export const MAX_LISTED_FAILURES = 50;
-const MAX_REASON_LENGTH = 1000;
 const TEXT_FAILURES = 10;
 
 /** One entry of a ResultWriter SUCCEEDED_n.json / FAILED_n.json file (AWS's field names). */
@@ -45,14 +62,6 @@ export interface MapRunResultEntry {
   Cause?: string;
   StartDate?: string;
   StopDate?: string;
-}
-
-/** The first resource that failed, as the deploy-target workflow reports it. */
-export interface FailedResource {
-  logicalId?: string;
-  type?: string;
-  status?: string;
-  statusReason?: string;
 }
 
 /** The outcome of one target, as written to summary.json. */
@@ -143,7 +152,7 @@ export interface RolloutSummary {
   /** The first failures (at most MAX_LISTED_FAILURES); `failureCount` has them all. */
   failures: FailedTarget[];
   failureCount: number;
-  stoppedBy?: { stage: FanOutStop['stage']; error: string; reason: string };
+  stoppedBy?: { stage: FanOutStop['stage'] | 'plan'; error: string; reason: string };
   summaryBucket: string;
   summaryKey: string;
   /** SNS subject: ASCII, at most 100 characters. */
@@ -156,104 +165,6 @@ export interface RolloutSummary {
 export interface RolloutSummaryDocument extends RolloutSummary {
   generatedAt?: string;
   targets: TargetResult[];
-}
-
-type Json = Record<string, unknown>;
-
-function asObject(value: unknown): Json | undefined {
-  if (typeof value === 'string') {
-    try {
-      return asObject(JSON.parse(value));
-    } catch {
-      return undefined;
-    }
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function clip(text: string, max = MAX_REASON_LENGTH): string {
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
-
-/** Errors that only say "a task failed" and carry the real error inside their cause. */
-const WRAPPER_ERRORS = new Set(['States.TaskFailed', 'States.Runtime', 'Error', 'Unknown']);
-
-/** What a failed child (or its wrapping .sync task) says went wrong. */
-export interface ParsedFailure {
-  error: string;
-  reason: string;
-  accountId?: string;
-  region?: string;
-  stackName?: string;
-  failedResource?: FailedResource;
-}
-
-/**
- * Reads a failure's error and cause. A failed `startExecution.sync:2` task may report
- * `States.TaskFailed` with a cause that is the child's DescribeExecution (with the child's own
- * `Error`/`Cause`), or the child's error directly; a Lambda failure's cause is
- * `{errorType, errorMessage}`; the deploy-target contract's cause is
- * `{reason, accountId, region, stackName, failedResource}`. All of these unwrap to the innermost error
- * and the human reason.
- */
-export function parseFailure(error: string | undefined, cause: string | undefined): ParsedFailure {
-  let currentError = error ?? 'Unknown';
-  let currentCause: unknown = cause;
-  for (let depth = 0; depth < 5; depth++) {
-    const body = asObject(currentCause);
-    if (!body) break;
-    // A wrapped child execution (DescribeExecution shape, PascalCase or camelCase).
-    const innerError = str(body.Error) ?? str(body.error);
-    const innerCause = body.Cause ?? body.cause;
-    if (innerError && (innerCause !== undefined || str(body.ExecutionArn) || str(body.executionArn))) {
-      currentError = innerError;
-      currentCause = innerCause;
-      continue;
-    }
-    // A Lambda error.
-    const errorType = str(body.errorType);
-    const errorMessage = str(body.errorMessage);
-    if (errorType || errorMessage) {
-      if (errorType && (WRAPPER_ERRORS.has(currentError) || currentError === errorType))
-        currentError = errorType;
-      if (errorMessage && asObject(errorMessage)) {
-        currentCause = errorMessage;
-        continue;
-      }
-      return { error: currentError, reason: clip(errorMessage ?? errorType ?? 'The task failed.') };
-    }
-    // The deploy-target failure contract.
-    const failedResource = asObject(body.failedResource) as FailedResource | undefined;
-    const parsed: ParsedFailure = {
-      error: currentError,
-      reason: clip(str(body.reason) ?? str(body.message) ?? JSON.stringify(body)),
-    };
-    const accountId = str(body.accountId);
-    const region = str(body.region);
-    const stackName = str(body.stackName);
-    if (accountId) parsed.accountId = accountId;
-    if (region) parsed.region = region;
-    if (stackName) parsed.stackName = stackName;
-    if (failedResource) parsed.failedResource = failedResource;
-    return parsed;
-  }
-  const text = typeof currentCause === 'string' && currentCause.length > 0 ? currentCause : undefined;
-  if (/ExecutionAlreadyExists/.test(currentError)) {
-    return {
-      error: currentError,
-      reason: clip(
-        `A target execution with this name already exists (names stay taken for 90 days); start the rollout with a new rolloutId.${text ? ` ${text}` : ''}`,
-      ),
-    };
-  }
-  return {
-    error: currentError,
-    reason: clip(text ?? `The target failed with ${currentError} and no further detail.`),
-  };
 }
 
 /** The planned target an item processor worked on, from its Input (`{target, deployment}`). */
@@ -294,6 +205,22 @@ export function targetResultFromEntry(entry: MapRunResultEntry, phase: TargetRes
     if (!result.stackName && planned?.stackName) result.stackName = planned.stackName;
     return result;
   };
+  if (entry.Status === 'ABORTED') {
+    const why = str(entry.Cause) ?? str(entry.Error) ?? 'the execution was stopped';
+    const result: TargetResult = {
+      ...base,
+      outcome: TargetOutcomes.ABORTED,
+      error: str(entry.Error) ?? 'States.Aborted',
+      reason: clip(
+        `Aborted while running: its fan-out failed and Step Functions stopped this target's execution (${why}). Its stack operation may still be running in the target account, unobserved: look at the stack, then run the rollout again to converge it.`,
+      ),
+    };
+    const startedAt = epochToIso(entry.StartDate);
+    const finishedAt = epochToIso(entry.StopDate);
+    if (startedAt) result.startedAt = startedAt;
+    if (finishedAt) result.finishedAt = finishedAt;
+    return withRun(result);
+  }
   if (entry.Status === 'SUCCEEDED') {
     let output = asObject(entry.Output);
     // Tolerate an item processor that returned the whole DescribeExecution result.
@@ -374,7 +301,7 @@ function stopReason(stop: FanOutStop): string {
   if (stop.error === 'States.ExceedToleratedFailureThreshold') {
     return stop.stage === 'canaries'
       ? 'A canary target failed, so no other target was started.'
-      : 'More targets failed than the failure tolerance allows; targets not yet started were not started.';
+      : 'More targets failed than the failure tolerance allows; targets not yet started were not started, and targets still running were aborted (their stack operations may still be running).';
   }
   return `The ${stop.stage === 'canaries' ? 'canary' : 'target'} fan-out stopped with ${parsed.error}: ${parsed.reason}`;
 }
@@ -483,6 +410,12 @@ export function summarizeRollout(input: SummaryInput): RolloutSummaryDocument {
     `Rollout ${input.rolloutId} (${input.mode}) ${status}: ${targets.length} targets - ${countText}.`,
   ];
   if (stop) lines.push(stopReason(stop));
+  const aborted = targets.filter((t) => t.outcome === TargetOutcomes.ABORTED);
+  if (aborted.length > 0) {
+    lines.push('Aborted targets (stack operations may still be running):');
+    for (const t of aborted.slice(0, TEXT_FAILURES)) lines.push(`  ${t.accountId} ${t.region}`);
+    if (aborted.length > TEXT_FAILURES) lines.push(`  ... and ${aborted.length - TEXT_FAILURES} more`);
+  }
   if (allFailures.length > 0) {
     lines.push('Failed targets:');
     for (const f of allFailures.slice(0, TEXT_FAILURES)) lines.push(`  ${describeFailure(f)}`);

@@ -5,11 +5,14 @@
  * at most MaxConcurrency at once, failure tolerance, results to S3 (ResultWriter) in AWS's
  * format. The parent's history gets MapRun* events only, whatever the number of items.
  *
- * When the tolerated failure threshold is exceeded, no new child starts, and children already
- * running are left to finish (AWS would abort them; a target half-way through a stack
- * operation is better finished than abandoned). Items never started stay `pending` and are
- * listed in PENDING_0.json. Then the state fails with `States.ExceedToleratedFailureThreshold`,
- * after the results have been written.
+ * When the tolerated failure threshold is exceeded (or an item cannot be started), the Map Run
+ * fails as on AWS: no new child starts and the children still running are stopped, ending
+ * ABORTED (the Step Functions API reference, MapRunExecutionCounts `aborted`: child executions
+ * "stopped by the user or by Step Functions because the Map Run failed"). Stopping a child stops
+ * the nested executions it waits on, and whatever those had started elsewhere (a stack
+ * operation) carries on unobserved. Aborted children are written with the failed ones (FAILED_0
+ * .json), items never started stay `pending` and are listed in PENDING_0.json. Then the state
+ * fails with `States.ExceedToleratedFailureThreshold`, after the results have been written.
  */
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mapRunArn as buildMapRunArn, parseStateMachineArn } from './arns';
@@ -184,6 +187,10 @@ export async function runDistributedMap(
 
   const finished: Array<StoredExecution | undefined> = new Array(total);
   const selectedInputs: Array<Json> = new Array(total);
+  /** Children running now, by item index: stopped when the Map Run fails. */
+  const runningChildren = new Map<number, LiveExecution>();
+  /** Items whose child this Map Run stopped: aborted, not failures of their own. */
+  const abortedByRun = new Set<number>();
   let failures = 0;
   let exceeded = false;
   let fatal: Error | undefined;
@@ -212,9 +219,23 @@ export async function runDistributedMap(
       parent: parent.execution,
     });
     parent.live.children.add(child.execution.executionArn);
+    runningChildren.set(index, child);
+    if (exceeded || fatal) abortChild(index, child);
     const done = await child.done;
+    runningChildren.delete(index);
     parent.live.children.delete(done.executionArn);
     return done;
+  };
+
+  const abortCause = () =>
+    `Map Run ${mapRun.mapRunArn} failed: ${fatal ? `${fatal.name}: ${fatal.message}` : 'the tolerated failure threshold was exceeded'}`;
+  function abortChild(index: number, child: LiveExecution): void {
+    abortedByRun.add(index);
+    child.stop({ kind: 'aborted', error: 'States.Aborted', cause: abortCause() });
+  }
+  /** The Map Run failed: stop every child still running (AWS aborts them). */
+  const abortRunning = () => {
+    for (const [index, child] of runningChildren) if (!abortedByRun.has(index)) abortChild(index, child);
   };
 
   const settleChild = (index: number, e: StoredExecution) => {
@@ -233,13 +254,18 @@ export async function runDistributedMap(
       case ExecutionStatus.ABORTED:
         ic.aborted++;
         ec.aborted++;
+        // Stopped because the Map Run had already failed: not a failure of its own.
+        if (abortedByRun.has(index)) return;
         break;
       default:
         ic.failed++;
         ec.failed++;
     }
     failures++;
-    if (!exceeded && exceedsTolerance(failures, total, tolCount, tolPercentage)) exceeded = true;
+    if (!exceeded && exceedsTolerance(failures, total, tolCount, tolPercentage)) {
+      exceeded = true;
+      abortRunning();
+    }
   };
 
   await new Promise<void>((resolveAll) => {
@@ -262,6 +288,7 @@ export async function runDistributedMap(
             ic.pending--;
             ic.failed++;
             fatal ??= error;
+            abortRunning();
             pump();
           },
         );

@@ -75,6 +75,8 @@ export function chooseScenario(
   given: Scenario | string | undefined,
   saved: StoreMeta | undefined,
   dir: string | undefined,
+  /** Where an object `given` came from. */
+  givenSource?: string,
 ): ChosenScenario {
   if (given === undefined) {
     if (saved)
@@ -87,7 +89,7 @@ export function chooseScenario(
   }
   const scenario =
     typeof given === 'string' ? loadScenarioFile(given) : validateScenario(given, 'scenario object');
-  const source = typeof given === 'string' ? resolve(given) : 'a scenario object';
+  const source = typeof given === 'string' ? resolve(given) : (givenSource ?? 'a scenario object');
   if (saved && stableJson(saved.scenario) !== stableJson(scenario)) {
     throw new SandboxScenarioConflictError(
       dir ?? '(memory)',

@@ -54,6 +54,8 @@ export interface SandboxOptions {
    * (the clock the in-process SDK signs with, fake under virtual or scaled time).
    */
   signingClock?: () => number;
+  /** Where an object `scenario` came from (its file), for messages and the saved world. */
+  scenarioSource?: string;
   /** `read`: the world is loaded and never saved (no lock, nothing written). Default `write`. */
   access?: 'read' | 'write';
   /**
@@ -177,7 +179,7 @@ export class Sandbox {
         });
       }
       const persisted = await loadPersisted(store, Boolean(options.reset));
-      const chosen = chooseScenario(options.scenario, persisted.meta, store?.dir);
+      const chosen = chooseScenario(options.scenario, persisted.meta, store?.dir, options.scenarioSource);
       const world = new World(chosen.scenario, persisted.sections, persisted.meta?.clock ?? 0);
       const origin = {
         scenarioSource: chosen.source,

@@ -6,6 +6,7 @@ import '../core/polyfills';
 import { writeFile } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { printableDeep } from '../core/printable';
 import { pageScript, renderPageHtml } from './page-html';
 import { DefinitionCache, loadTargetDetail, RolloutTracker } from './rollout-data';
 import type { PageConfig } from './server';
@@ -51,7 +52,9 @@ export async function buildExportBundle(
 
 /** Writes the self-contained HTML page of a rollout to `file`. */
 export async function exportUiHtml(options: ExportUiOptions): Promise<void> {
-  const data = await buildExportBundle(options.sfn, options.rolloutExecutionArn, options.s3);
+  // Reasons, names and outputs came from AWS: the page shows them as text, and a person may
+  // also read the file in a terminal, so they are made printable like everything the CLI prints.
+  const data = printableDeep(await buildExportBundle(options.sfn, options.rolloutExecutionArn, options.s3));
   const config: PageConfig = { mode: 'static', rolloutExecutionArn: options.rolloutExecutionArn, pollMs: 0 };
   const html = renderPageHtml({
     config,

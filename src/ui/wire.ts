@@ -35,6 +35,10 @@ export const outcomeColours: Record<string, string> = {
   NOT_STARTED: '#bdc1c6',
   REPAIRED: '#8e6bd6',
   DRIFTED: '#e0a526',
+  // Drift with repair false: not as requested and left as found.
+  OUTDATED: '#d4892a',
+  MISSING: '#c9a227',
+  INOPERABLE: '#b8651b',
   PREVIEWED: '#6aa9c9',
   SKIPPED: '#9aa0a6',
   FAILED: '#d93025',

@@ -126,7 +126,7 @@ describe('sandbox serve + rollout --local-engine', () => {
       ],
       { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...awsEnv }, timeout: 240_000 },
     );
-    expect(run.stderr).not.toMatch(/unexpected error/);
+    expect(run.stderr).not.toMatch(/internal error/);
     expect(run.status).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.status).toBe('SUCCEEDED');

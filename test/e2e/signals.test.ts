@@ -25,13 +25,13 @@ import { s3State } from '../../src/sandbox/services/s3';
 import {
   portIsFree,
   ROOT,
-  runCli,
+  runToEnd,
   snapshotFolder,
   startCli,
   stopAll,
   TEST_TIMEOUT_MS,
   TINY_SCENARIO,
-} from '../helpers/cli-process';
+} from '../helpers/cli-live';
 
 const work = mkdtempSync(join(tmpdir(), 'sf-e2e-signals-'));
 const TINY_ROLLOUT = join(ROOT, 'test/fixtures/cli/tiny-rollout.yaml');
@@ -71,10 +71,10 @@ describe('SIGINT during a sandbox rollout', () => {
     await saved.close();
 
     // No --scenario: the saved tiny organisation is in force; the interrupted stack is not made again.
-    const again = await runCli(['rollout', '--sandbox', '--state-dir', stateDir, '--config', TINY_ROLLOUT]);
+    const again = await runToEnd(['rollout', '--sandbox', '--state-dir', stateDir, '--config', TINY_ROLLOUT]);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(
-      /on the sandbox \(2 accounts, scenario \S+tiny-scenario\.yaml, kept with the saved world/,
+      /the sandbox \(2 accounts, scenario \S+tiny-scenario\.yaml, kept with the saved world/,
     );
     expect(again.stdout).toMatch(/NO_CHANGE\s+1/);
     expect(again.stdout).not.toMatch(/CREATED/);

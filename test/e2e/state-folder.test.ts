@@ -13,13 +13,13 @@ import { cfnSection, stackStatusAt } from '../../src/sandbox/cfn/state';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import {
   ROOT,
-  runCli,
+  runToEnd,
   snapshotFolder,
   startCli,
   stopAll,
   TEST_TIMEOUT_MS,
   TINY_SCENARIO,
-} from '../helpers/cli-process';
+} from '../helpers/cli-live';
 
 const work = mkdtempSync(join(tmpdir(), 'sf-e2e-state-'));
 const stateDir = join(work, 'state');
@@ -102,7 +102,7 @@ describe('one state folder, several CLI processes', () => {
         `waiting for the sandbox in ${stateDir}, held by pid ${first.pid} \\(stackfleet rollout\\) since \\S+`,
       ),
     );
-    const third = await runCli(
+    const third = await runToEnd(
       ['rollout', '--sandbox', '--state-dir', stateDir, '--config', config('third', 30)],
       {
         STACKFLEET_SANDBOX_LOCK_WAIT: '0',
@@ -129,7 +129,7 @@ describe('one state folder, several CLI processes', () => {
 
   it('status writes nothing to the state folder', async () => {
     const before = snapshotFolder(stateDir);
-    const status = await runCli(['status', '--sandbox', '--state-dir', stateDir]);
+    const status = await runToEnd(['status', '--sandbox', '--state-dir', stateDir]);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('SUCCEEDED');
     expect(snapshotFolder(stateDir)).toEqual(before);
@@ -151,7 +151,7 @@ describe('one state folder, several CLI processes', () => {
     expect(existsSync(join(stateDir, 'lock'))).toBe(true);
     expect(await savedWorld()).toEqual(before);
 
-    const again = await runCli([
+    const again = await runToEnd([
       'rollout',
       '--sandbox',
       '--state-dir',
@@ -184,14 +184,14 @@ describe('one state folder, several CLI processes', () => {
       [['sandbox', 'reset', '--state-dir', project], {}],
       [['sandbox', 'reset'], { STACKFLEET_SANDBOX_DIR: project }],
     ] as const) {
-      const refused = await runCli([...args], env);
+      const refused = await runToEnd([...args], env);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toContain(
         `${project} is not a sandbox state folder: it holds package.json, src`,
       );
       expect(snapshotFolder(project)).toEqual(before);
     }
-    const reset = await runCli(['sandbox', 'reset', '--state-dir', stateDir]);
+    const reset = await runToEnd(['sandbox', 'reset', '--state-dir', stateDir]);
     expect(reset.code).toBe(0);
     expect(existsSync(stateDir)).toBe(false);
     expect(existsSync(work)).toBe(true);

@@ -249,7 +249,10 @@ describe('local engine: Distributed Map', () => {
     expect(large.metrics.simulatedSeconds).toBeLessThan(35);
   });
 
-  it('stops starting targets past the tolerance, lets running ones finish, and still writes the results', async () => {
+  // AWS: past the tolerance the Map Run fails and Step Functions stops the child executions still
+  // running (Step Functions API reference, MapRunExecutionCounts: `aborted` counts children
+  // "stopped by the user or by Step Functions because the Map Run failed").
+  it('past the tolerance fails the Map Run, aborts the children still running and their nested executions, and still writes the results', async () => {
     const items = targets(10, (i) => [10, 20, 100, 100][i] ?? 30);
     failAccounts = new Set([items[0]?.account as string, items[1]?.account as string]);
     const run = await fanOut('r2', items, { maxConcurrency: 3, toleratedFailures: 1 });
@@ -257,8 +260,9 @@ describe('local engine: Distributed Map', () => {
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('RolloutFailed');
     expect(run.cause).toContain('tolerated failure threshold was exceeded');
-    // item 2 started at 0 s and item 3 at 10 s, both taking 100 s: they were allowed to finish
-    expect(run.metrics.simulatedSeconds).toBeGreaterThanOrEqual(110);
+    expect(run.cause).toContain('2 of 10 items failed');
+    // item 1 failed at 20 s, the second failure: items 2 and 3 (100 s each) were stopped then
+    expect(run.metrics.simulatedSeconds).toBeLessThan(30);
 
     const runs = await h.virtual(() =>
       h.sfn.send(new ListMapRunsCommand({ executionArn: run.executionArn })),
@@ -269,11 +273,22 @@ describe('local engine: Distributed Map', () => {
     expect(described.toleratedFailureCount).toBe(1);
     expect(described.itemCounts).toMatchObject({
       total: 10,
-      succeeded: 2,
+      succeeded: 0,
       failed: 2,
+      aborted: 2,
       pending: 6,
       running: 0,
     });
+    expect(described.executionCounts).toMatchObject({ aborted: 2, failed: 2, running: 0 });
+
+    // The nested executions the aborted children waited on were stopped with them.
+    const nested = await h.virtual(() =>
+      h.sfn.send(new ListExecutionsCommand({ stateMachineArn: targetArn, maxResults: 100 })),
+    );
+    const status = (i: number) =>
+      nested.executions?.find((e) => e.name === `${items[i]?.account}-${items[i]?.region}-r2`)?.status;
+    expect([0, 1, 2, 3].map(status)).toEqual(['FAILED', 'FAILED', 'ABORTED', 'ABORTED']);
+    expect(status(4)).toBeUndefined();
 
     const manifest = (await getJson(`results/r2/${mapRunArn.split(':').at(-1)}/manifest.json`)) as {
       ResultFiles: Record<string, Array<{ Key: string }>>;
@@ -281,18 +296,19 @@ describe('local engine: Distributed Map', () => {
     const failed = (await getJson(manifest.ResultFiles.FAILED?.[0]?.Key as string)) as Array<
       Record<string, string>
     >;
-    expect(failed).toHaveLength(2);
-    expect(failed[0]?.Error).toBe('States.TaskFailed');
-    const childFailure = JSON.parse(failed[0]?.Cause as string);
+    expect(failed.map((e) => e.Status).sort()).toEqual(['ABORTED', 'ABORTED', 'FAILED', 'FAILED']);
+    const first = failed.find((e) => e.Status === 'FAILED');
+    expect(first?.Error).toBe('States.TaskFailed');
+    const childFailure = JSON.parse(first?.Cause as string);
     expect(childFailure.Status).toBe('FAILED');
     expect(childFailure.Error).toBe('StackFailed');
     expect(JSON.parse(childFailure.Cause).errorMessage).toContain('SecurityHubHub failed');
+    expect(failed.find((e) => e.Status === 'ABORTED')?.Cause).toContain(`Map Run ${mapRunArn} failed`);
     const pending = (await getJson(manifest.ResultFiles.PENDING?.[0]?.Key as string)) as Array<
       Record<string, string>
     >;
     expect(pending).toHaveLength(6);
     expect(JSON.parse(pending[0]?.Input as string).target).toEqual(items[4]);
-    const succeeded = (await getJson(manifest.ResultFiles.SUCCEEDED?.[0]?.Key as string)) as unknown[];
-    expect(succeeded).toHaveLength(2);
+    expect(manifest.ResultFiles.SUCCEEDED ?? []).toEqual([]);
   });
 });

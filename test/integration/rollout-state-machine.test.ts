@@ -345,7 +345,9 @@ describe('rollout state machine on the sandbox', () => {
     }
   });
 
-  test('failures beyond tolerance: the rollout fails, running children finish, the summary is still written and published', async () => {
+  // AWS fails the Map Run past the tolerance and stops its running children (Step Functions API
+  // reference, MapRunExecutionCounts `aborted`); their stack operations go on unobserved.
+  test('failures beyond tolerance: the rollout fails, running targets are aborted and shown so, the summary is still written and published', async () => {
     const run = await h.runRollout(
       request(
         h,
@@ -368,12 +370,25 @@ describe('rollout state machine on the sandbox', () => {
     // Every target has a definite outcome with a reason, including those never started.
     expect(document.targets.every((t) => t.outcome && t.reason)).toBe(true);
     expect((document.counts.NOT_STARTED ?? 0) + children.length).toBe(6);
+    // The target running when the tolerance was exceeded was stopped, not waited for.
+    const aborted = document.targets.filter((t) => t.outcome === 'ABORTED');
+    expect(aborted.length).toBeGreaterThanOrEqual(1);
+    expect(children.filter((c) => c.status === 'ABORTED')).toHaveLength(aborted.length);
+    for (const t of aborted) {
+      expect(t.reason).toContain('stack operation may still be running');
+      // Its stack work had begun: the stack exists, left as the abort found it (nobody watches it).
+      const target = cfnSection(h.sandbox.world).targets[`${t.accountId}/${t.region}`];
+      const stackId = target?.byName.beyond;
+      expect(stackId && target?.stacks[stackId]?.status).toMatch(/^(REVIEW|CREATE)_/);
+    }
+    expect(document.counts.ABORTED).toBe(aborted.length);
     const published = readSnsMessages(h.sandbox.world, h.admin?.topicArn).filter((m) =>
       m.message.includes('Rollout it-beyond '),
     );
     expect(published).toHaveLength(1);
     expect(published[0]?.message).toContain('Rollout it-beyond (deploy) FAILED');
     expect(published[0]?.message).toContain('bucket stackfleet-logs already exists');
+    expect(published[0]?.message).toContain('Aborted targets (stack operations may still be running):');
   });
 
   test('a canary failure stops the rollout before anything else starts', async () => {

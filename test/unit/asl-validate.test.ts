@@ -70,6 +70,7 @@ const FAILURE_STATES = [
   'Function failed',
   'Keep function reason',
   'Describe failure',
+  'Describe failure without cause',
   'Format failure',
   'Target failed',
 ];

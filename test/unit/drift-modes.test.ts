@@ -63,6 +63,60 @@ describe('planDrift: converge like a deploy, or detect drift', () => {
   });
 });
 
+describe('planDrift compares parameters and tags with the request, not only the version', () => {
+  const current = {
+    StackStatus: 'UPDATE_COMPLETE',
+    Parameters: [
+      { ParameterKey: 'HomeRegion', ParameterValue: 'eu-west-1' },
+      { ParameterKey: 'AlertKey', ParameterValue: '****' },
+    ],
+    Tags: [
+      { Key: VERSION_TAG, Value: 'v1' },
+      { Key: 'stackfleet:rollout-id', Value: 'ro-1' },
+      { Key: 'Owner', Value: 'platform' },
+    ],
+  };
+  const wanted = { parameters: { HomeRegion: 'eu-west-1', AlertKey: 'secret' }, tags: { Owner: 'platform' } };
+
+  test('the same version, parameters and tags: detect drift (a NoEcho value cannot be compared)', () => {
+    expect(planDrift('baseline', current, 'v1', wanted).action).toBe('detect');
+  });
+
+  test.each([
+    [
+      'a differing parameter',
+      { ...wanted, parameters: { HomeRegion: 'us-east-1' } },
+      'parameter HomeRegion is "eu-west-1", the request sets "us-east-1"',
+    ],
+    [
+      'a parameter the stack lacks',
+      { ...wanted, parameters: { Retention: '30' } },
+      'parameter Retention is (not set), the request sets "30"',
+    ],
+    [
+      'a differing tag',
+      { ...wanted, tags: { Owner: 'security' } },
+      'tag Owner is "platform", the request sets "security"',
+    ],
+    [
+      'a tag the request drops',
+      { ...wanted, tags: {} },
+      'tag Owner is "platform", the request does not set it',
+    ],
+  ])('%s: converge as outdated, naming the difference', (_what, request, difference) => {
+    const plan = planDrift('baseline', current, 'v1', request);
+    expect(plan).toMatchObject({ action: 'converge', kind: 'outdated' });
+    expect(plan.reason).toContain(difference);
+  });
+
+  test('another version with differing parameters is not a tag-only difference', () => {
+    const plan = planDrift('baseline', current, 'v2', { ...wanted, parameters: { HomeRegion: 'us-east-1' } });
+    expect(plan).toMatchObject({ action: 'converge', kind: 'outdated' });
+    expect(plan).not.toHaveProperty('versionOnly');
+    expect(planDrift('baseline', current, 'v2', wanted)).toMatchObject({ versionOnly: true });
+  });
+});
+
 describe('runsPinnedTemplate', () => {
   const params = [
     { ParameterKey: 'HomeRegion', ParameterValue: 'eu-west-1' },
@@ -235,6 +289,38 @@ describe('Detect drift handler', () => {
       Bucket: 'my-bucket',
       Key: 'templates/baseline.yaml',
       VersionId: 'v1',
+    });
+  });
+
+  describe('with repair false nothing is changed, whatever the stack is like', () => {
+    test.each([
+      ['a stack left in ROLLBACK_COMPLETE', [stack('ROLLBACK_COMPLETE')], 'INOPERABLE', /ROLLBACK_COMPLETE/],
+      ['an update in progress', [stack('UPDATE_IN_PROGRESS')], 'INOPERABLE', /UPDATE_IN_PROGRESS/],
+      ['no stack', [], 'MISSING', /does not exist/],
+      ['another template version', [stack('UPDATE_COMPLETE', 'v0')], 'OUTDATED', /template version v0/],
+    ])('%s ends %s after reading only the stack', async (_what, stacks, outcome, reason) => {
+      cfn.on(DescribeStacksCommand).resolves({ Stacks: stacks });
+      cfn.on(GetTemplateCommand).resolves({ TemplateBody: 'Resources: {A: {Type: AWS::SNS::Topic}}' });
+      s3.on(GetObjectCommand).resolves({ Body: body('Resources: {B: {Type: AWS::SNS::Topic}}') });
+      const done = await detectDrift({ ...input, repair: false });
+      expect(done.status).toBe('SUCCEEDED');
+      expect(done.result).toMatchObject({ outcome });
+      expect(done.result?.reason).toMatch(reason);
+      expect(done.result?.reason).toContain('Not changed (repair is false)');
+      // Only reads: no detection started, no stack or change set created, updated or deleted.
+      expect(names().filter((n) => !/^(Describe|Get)/.test(n))).toEqual([]);
+    });
+
+    test('differing parameters end OUTDATED naming them, instead of IN_SYNC', async () => {
+      cfn.on(DescribeStacksCommand).resolves({
+        Stacks: [{ ...stack(), Parameters: [{ ParameterKey: 'HomeRegion', ParameterValue: 'eu-west-1' }] }],
+      });
+      const done = await detectDrift({ ...input, repair: false, parameters: { HomeRegion: 'us-east-1' } });
+      expect(done.result).toMatchObject({ outcome: 'OUTDATED' });
+      expect(done.result?.reason).toContain(
+        'parameter HomeRegion is "eu-west-1", the request sets "us-east-1"',
+      );
+      expect(names()).not.toContain('DetectStackDriftCommand');
     });
   });
 

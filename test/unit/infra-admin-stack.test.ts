@@ -228,6 +228,25 @@ describe('functions', () => {
     },
   );
 
+  it('lets Validate input ask CloudFormation about a template and read the organisation, read-only', () => {
+    const statements = statementsOf(logicalId(stack.functions.byId['validate-rollout'].role as never));
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['cloudformation:ValidateTemplate', 'cloudformation:GetTemplateSummary'],
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['organizations:List*', 'organizations:Describe*', 'ec2:DescribeRegions'],
+      }),
+    );
+    // Nothing it may do changes anything, besides writing its own logs and traces.
+    const writes = statements
+      .flatMap(actionsOf)
+      .filter((a) => /:(Put|Create|Update|Delete|Execute)/.test(a) && !/^(logs|xray):/.test(a));
+    expect(writes).toEqual([]);
+  });
+
   it('lets the planner read the organisation and write manifests only under rollouts/', () => {
     const statements = statementsOf(logicalId(stack.functions.byId['plan-targets'].role as never));
     expect(statements).toContainEqual(

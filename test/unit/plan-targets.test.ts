@@ -8,12 +8,14 @@ import {
 } from '../../src/core/execution-name';
 import {
   buildPlan,
+  fanOutFor,
   needsPerAccountRegions,
   type OrganizationView,
   parametersFor,
   parseJsonLines,
   type RegionView,
   resolveAccounts,
+  resolveTargets,
   toJsonLines,
   toleranceFor,
 } from '../../src/core/plan';
@@ -330,6 +332,92 @@ describe('toleranceFor', () => {
     [{ percent: 10 }, 200, { toleratedFailureCount: 200, toleratedFailurePercentage: 10 }],
   ])('%j of %d targets', (tolerance, count, expected) => {
     expect(toleranceFor(tolerance, count)).toEqual(expected);
+  });
+});
+
+describe('fanOutFor', () => {
+  const plan = {
+    canaries: [{ accountId: '300000000001', region: 'eu-west-1', parameters: {}, executionName: 'c' }],
+    targets: [
+      { accountId: '100000000001', region: 'eu-west-1', parameters: {}, executionName: 'a' },
+      { accountId: '500000000001', region: 'eu-west-1', parameters: {}, executionName: 'b' },
+    ],
+    skipped: [],
+  };
+
+  test('a deploy keeps its canaries and its tolerance', () => {
+    expect(fanOutFor({ mode: 'deploy', failureTolerance: { count: 0 } }, plan)).toEqual({
+      canaries: plan.canaries,
+      targets: plan.targets,
+      toleratedFailureCount: 0,
+      toleratedFailurePercentage: 100,
+    });
+  });
+
+  test('a preview covers every target: no canary phase, and no failure ever stops it', () => {
+    const fanOut = fanOutFor({ mode: 'preview', failureTolerance: { count: 0 } }, plan);
+    expect(fanOut.canaries).toEqual([]);
+    expect(fanOut.targets.map((t) => t.accountId)).toEqual(['100000000001', '300000000001', '500000000001']);
+    // Distributed Map fails only when failures exceed the count: all targets failing is within it.
+    expect(fanOut.toleratedFailureCount).toBe(3);
+    expect(fanOut.toleratedFailurePercentage).toBe(100);
+  });
+});
+
+describe('resolveTargets refuses mistakes that would change what is deployed', () => {
+  const regions: RegionView = {
+    allRegions: ['eu-west-1', 'us-east-1'],
+    defaultRegions: ['eu-west-1', 'us-east-1'],
+    enabledByAccount: {},
+    unreachableAccounts: {},
+  };
+  const input = (extra: Record<string, unknown>) =>
+    parseRolloutInput({
+      rolloutId: 'ro-1',
+      mode: 'deploy',
+      template: { bucket: 'artifacts-bucket', key: 't.yaml' },
+      stackName: 'baseline',
+      executionRoleName: 'StackFleetExecution',
+      targets: { organizationalUnits: ['r-root'], regions: ['eu-west-1'] },
+      ...extra,
+    });
+  test.each([
+    [
+      'an excluded account the organisation lacks (the one meant stays in)',
+      {
+        targets: {
+          organizationalUnits: ['r-root'],
+          excludeAccounts: ['100000000009'],
+          regions: ['eu-west-1'],
+        },
+      },
+      'targets.excludeAccounts[0]',
+    ],
+    [
+      'an excluded region the partition lacks',
+      { targets: { organizationalUnits: ['r-root'], excludeRegions: ['eu-west-2'], regions: ['eu-west-1'] } },
+      'targets.excludeRegions[0]',
+    ],
+    [
+      'an override for an account the organisation lacks (the one meant gets the defaults)',
+      { parameterOverrides: [{ accounts: ['100000000009'], parameters: { A: '1' } }] },
+      'parameterOverrides[0].accounts[0]',
+    ],
+    [
+      'an override for a region the partition lacks',
+      { parameterOverrides: [{ regions: ['eu-west-2'], parameters: { A: '1' } }] },
+      'parameterOverrides[0].regions[0]',
+    ],
+  ])('%s', (_what, extra, field) => {
+    let error: unknown;
+    try {
+      resolveTargets(input(extra), org, regions);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe(field);
+    expect((error as Error).message).toMatch(/Received: (100000000009|eu-west-2)$/);
   });
 });
 

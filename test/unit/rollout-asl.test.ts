@@ -176,8 +176,8 @@ describe('statemachines/rollout.asl.json', () => {
     }
   });
 
-  test('a fan-out that stops is caught and still summarized and notified', () => {
-    for (const name of ['Deploy canaries', 'Deploy targets']) {
+  test('a planning failure or a fan-out that stops is caught and still summarized and notified', () => {
+    for (const name of ['Plan targets', 'Deploy canaries', 'Deploy targets']) {
       const catchers = definition.States[name].Catch;
       expect(catchers).toHaveLength(1);
       expect(catchers[0].ErrorEquals).toEqual(['States.ALL']);
@@ -198,7 +198,12 @@ describe('statemachines/rollout.asl.json', () => {
   test('fails with error names from errors.ts and a readable cause', () => {
     const fails = Object.values(definition.States as Record<string, Any>).filter((s) => s.Type === 'Fail');
     expect(fails.map((f) => f.Error).sort()).toEqual(
-      [ErrorNames.CanaryFailed, ErrorNames.RolloutFailed].sort(),
+      [
+        ErrorNames.CanaryFailed,
+        ErrorNames.InvalidInput,
+        ErrorNames.PlanFailed,
+        ErrorNames.RolloutFailed,
+      ].sort(),
     );
     for (const f of fails) expect(f.CausePath).toBe('$.summary.text');
   });
@@ -226,6 +231,6 @@ describe('statemachines/rollout.asl.json', () => {
     expect(maps.map(([n]) => n).sort()).toEqual(['Deploy canaries', 'Deploy targets']);
     expect(maps.every(([, s]) => s.ResultWriter && !s.ItemsPath)).toBe(true);
     // Top-level states form a fixed path: at most one visit each.
-    expect(Object.keys(definition.States)).toHaveLength(12);
+    expect(Object.keys(definition.States)).toHaveLength(14);
   });
 });

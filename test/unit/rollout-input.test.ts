@@ -322,7 +322,16 @@ describe('validateRolloutInput: every refusal names the field and shows what it 
         r.failureTolerance = { percent: 150 };
       },
       'failureTolerance.percent',
-      'between 0 and 100. Received: 150',
+      'from 0 to 100. Received: 150',
+    ],
+    [
+      // Step Functions' ToleratedFailurePercentage is an integer (statelint): 2.5 would fail the Map.
+      'a fractional tolerance percent',
+      (r) => {
+        r.failureTolerance = { percent: 2.5 };
+      },
+      'failureTolerance.percent',
+      'must be a whole percentage from 0 to 100. Received: 2.5',
     ],
     [
       'canary with a bad region',

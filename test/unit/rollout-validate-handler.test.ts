@@ -1,3 +1,14 @@
+import {
+  CloudFormationClient,
+  GetTemplateSummaryCommand,
+  ValidateTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
+import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeOrganizationCommand,
+  ListAccountsCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, templateUrl } from '../../functions/validate-rollout';
@@ -6,6 +17,31 @@ import { ErrorNames } from '../../src/core/errors';
 import { parseTargetInput } from '../../src/core/target-input';
 
 const s3 = mockClient(S3Client);
+const cfn = mockClient(CloudFormationClient);
+const org = mockClient(OrganizationsClient);
+const ec2 = mockClient(EC2Client);
+
+/** The organisation and template every request below fits, unless a test changes them. */
+function organisationAndTemplate() {
+  cfn.reset();
+  org.reset();
+  ec2.reset();
+  cfn.on(ValidateTemplateCommand).resolves({ Parameters: [] });
+  cfn.on(GetTemplateSummaryCommand).resolves({ Parameters: [], Capabilities: [] });
+  org.on(DescribeOrganizationCommand).resolves({ Organization: { MasterAccountId: '999999999999' } });
+  org.on(ListAccountsCommand).resolves({
+    Accounts: [
+      { Id: '999999999999', Status: 'ACTIVE' },
+      { Id: '111122223333', Status: 'ACTIVE' },
+    ],
+  });
+  ec2.on(DescribeRegionsCommand).resolves({
+    Regions: [
+      { RegionName: 'eu-west-1', OptInStatus: 'opt-in-not-required' },
+      { RegionName: 'eu-central-1', OptInStatus: 'opt-in-not-required' },
+    ],
+  });
+}
 
 function request(extra: Record<string, unknown> = {}) {
   return {
@@ -45,7 +81,10 @@ beforeAll(() => {
   configureAws({ credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
   process.env.AWS_REGION = 'eu-central-1';
 });
-beforeEach(() => s3.reset());
+beforeEach(() => {
+  s3.reset();
+  organisationAndTemplate();
+});
 
 describe('validate-rollout handler', () => {
   test('pins the latest version and returns the settings every child shares', async () => {
@@ -176,6 +215,100 @@ describe('validate-rollout handler', () => {
     const error = await refusal({ targetStateMachines, request: request() });
     expect(error.field).toBe('template.key');
     expect(error.message).toContain('2000000 bytes');
+  });
+
+  describe('checks what needs AWS before any stack is touched (executions started by the console or a schedule)', () => {
+    beforeEach(() => s3.on(HeadObjectCommand).resolves({ VersionId: 'ver-7' }));
+
+    test('validates the pinned version of the template with CloudFormation', async () => {
+      await handler({ targetStateMachines, request: request() });
+      expect(cfn.commandCalls(ValidateTemplateCommand)[0]?.args[0].input.TemplateURL).toBe(
+        'https://stackfleet-artifacts.s3.eu-central-1.amazonaws.com/templates/base%20line.yaml?versionId=ver-7',
+      );
+    });
+
+    test('refuses a template CloudFormation refuses, with its reason', async () => {
+      cfn.on(ValidateTemplateCommand).rejects(
+        Object.assign(awsError('ValidationError', 400), {
+          message: 'Template format error: Unrecognized resource types: [AWS::S3::Buckett]',
+        }),
+      );
+      const error = await refusal({ targetStateMachines, request: request() });
+      expect(error.name).toBe(ErrorNames.InvalidInput);
+      expect(error.field).toBe('template');
+      expect(error.message).toContain('Unrecognized resource types: [AWS::S3::Buckett]');
+    });
+
+    test.each([
+      [
+        'an undeclared parameter',
+        { parameters: { Retention: '30' } },
+        'parameters.Retention',
+        'is not a parameter of the template (it declares Env). Received: Retention',
+      ],
+      [
+        'a required parameter no entry sets',
+        {},
+        'parameters.Env',
+        'must be set: the template declares Env without a Default',
+      ],
+      [
+        'a value outside AllowedValues',
+        { parameters: { Env: 'staging' } },
+        'parameters.Env',
+        "must be one of the template's AllowedValues (dev, prod). Received: staging",
+      ],
+      [
+        'a capability the template needs',
+        { parameters: { Env: 'dev' } },
+        'capabilities',
+        'must include CAPABILITY_NAMED_IAM',
+      ],
+    ])('refuses %s, naming the field', async (_what, extra, field, fragment) => {
+      cfn.on(GetTemplateSummaryCommand).resolves({
+        Parameters: [{ ParameterKey: 'Env', ParameterConstraints: { AllowedValues: ['dev', 'prod'] } }],
+        Capabilities: field === 'capabilities' ? ['CAPABILITY_NAMED_IAM'] : [],
+        CapabilitiesReason: 'The following resource(s) require capabilities: [AWS::IAM::Role]',
+      });
+      const error = await refusal({ targetStateMachines, request: request(extra) });
+      expect(error.name).toBe(ErrorNames.InvalidInput);
+      expect(error.field).toBe(field);
+      expect(error.message).toContain(fragment);
+    });
+
+    test.each([
+      [
+        'an account the organisation lacks',
+        { targets: { accounts: ['111122224444'], regions: ['eu-west-1'] } },
+        'targets.accounts[0]',
+        'must be an account of the organisation. Received: 111122224444',
+      ],
+      [
+        'a region the partition lacks',
+        { targets: { accounts: ['111122223333'], regions: ['ap-south-2'] } },
+        'targets.regions[0]',
+        'must be a region of this partition (eu-central-1, eu-west-1). Received: ap-south-2',
+      ],
+      [
+        'a mistyped exclusion',
+        {
+          targets: { accounts: ['111122223333'], excludeAccounts: ['111122224444'], regions: ['eu-west-1'] },
+        },
+        'targets.excludeAccounts[0]',
+        'Received: 111122224444',
+      ],
+      [
+        'an override for an account the organisation lacks',
+        { parameterOverrides: [{ accounts: ['111122224444'], parameters: {} }] },
+        'parameterOverrides[0].accounts[0]',
+        'Received: 111122224444',
+      ],
+    ])('refuses %s, naming the field', async (_what, extra, field, fragment) => {
+      const error = await refusal({ targetStateMachines, request: request(extra) });
+      expect(error.name).toBe(ErrorNames.InvalidInput);
+      expect(error.field).toBe(field);
+      expect(error.message).toContain(fragment);
+    });
   });
 
   test('reports throttling as Throttled so the state machine retries', async () => {

@@ -24,7 +24,7 @@ function ctx(overrides: Partial<EvalContext> = {}): EvalContext {
 
 function yamlValue(expr: string): TemplateValue {
   const template = parseTemplate(
-    `Parameters:\n  Env: {Type: String}\n  Subnets: {Type: CommaDelimitedList}\nResources:\n  Bucket: {Type: AWS::S3::Bucket}\n  Later: {Type: AWS::SNS::Topic}\n  R:\n    Type: X::Y::Z\n    Properties:\n      V: ${expr}\n`,
+    `Parameters:\n  Env: {Type: String}\n  Subnets: {Type: CommaDelimitedList}\nResources:\n  Bucket: {Type: AWS::S3::Bucket}\n  Later: {Type: AWS::SNS::Topic}\n  R:\n    Type: AWS::CloudFormation::WaitConditionHandle\n    Properties:\n      V: ${expr}\n`,
   );
   return template.Resources.R?.Properties?.V as TemplateValue;
 }
@@ -97,13 +97,22 @@ Resources:
 describe('template structure', () => {
   it.each([
     ['{"Resources": {"A": {"Properties": {}}}}', 'Every Resources object must contain a Type member'],
-    ['Foo: 1\nResources: {A: {Type: X::Y::Z}}', 'Invalid template property or properties [Foo]'],
     [
-      "AWSTemplateFormatVersion: '2011-01-01'\nResources: {A: {Type: X::Y::Z}}",
+      'Foo: 1\nResources: {A: {Type: AWS::CloudFormation::WaitConditionHandle}}',
+      'Invalid template property or properties [Foo]',
+    ],
+    [
+      "AWSTemplateFormatVersion: '2011-01-01'\nResources: {A: {Type: AWS::CloudFormation::WaitConditionHandle}}",
       'Unsupported template version',
     ],
-    ['Resources: {A: {Type: X::Y::Z, DependsOn: B}}', 'Unresolved resource dependencies [B]'],
-    ['Resources: {A: {Type: X::Y::Z, Condition: Nope}}', 'Unresolved dependencies [Nope]'],
+    [
+      'Resources: {A: {Type: AWS::CloudFormation::WaitConditionHandle, DependsOn: B}}',
+      'Unresolved resource dependencies [B]',
+    ],
+    [
+      'Resources: {A: {Type: AWS::CloudFormation::WaitConditionHandle, Condition: Nope}}',
+      'Unresolved dependencies [Nope]',
+    ],
     ['{"Resources": ', 'JSON not well-formed'],
   ])('%s is refused with "%s"', (body, message) => {
     expect(() => parseTemplate(body)).toThrow(message);
@@ -111,10 +120,10 @@ describe('template structure', () => {
 
   it('parses JSON and YAML templates to the same long form', () => {
     const json = parseTemplate(
-      '{"Resources": {"A": {"Type": "X::Y::Z", "Properties": {"N": {"Fn::Sub": "${AWS::Region}"}}}}}',
+      '{"Resources": {"A": {"Type": "AWS::CloudFormation::WaitConditionHandle", "Properties": {"N": {"Fn::Sub": "${AWS::Region}"}}}}}',
     );
     const yaml = parseTemplate(
-      "Resources:\n  A:\n    Type: X::Y::Z\n    Properties:\n      N: !Sub '${AWS::Region}'\n",
+      "Resources:\n  A:\n    Type: AWS::CloudFormation::WaitConditionHandle\n    Properties:\n      N: !Sub '${AWS::Region}'\n",
     );
     expect(json.Resources).toEqual(yaml.Resources);
     expect([json.format, yaml.format]).toEqual(['JSON', 'YAML']);
@@ -155,7 +164,7 @@ describe('template structure', () => {
   A: {Type: String, Default: x}
   L: {Type: CommaDelimitedList}
   N: {Type: Number, Default: 5}
-Resources: {R: {Type: X::Y::Z}}
+Resources: {R: {Type: AWS::CloudFormation::WaitConditionHandle}}
 `);
     const resolved = resolveParameters(
       template,

@@ -159,6 +159,40 @@ describe('targetResultFromEntry', () => {
     expect(result.outcome).toBe('FAILED');
     expect(result.error).toBe('States.TIMED_OUT');
   });
+
+  // AWS stops the running children of a Map Run that failed (Step Functions API reference,
+  // MapRunExecutionCounts `aborted`); the target's stack operation is not stopped with it.
+  test('an ABORTED entry (stopped by its failed Map Run) is ABORTED, not FAILED, and says its stack may still be changing', () => {
+    const result = targetResultFromEntry(
+      {
+        Status: 'ABORTED',
+        Error: 'States.Aborted',
+        Cause:
+          'Map Run arn:aws:states:eu-west-1:1:mapRun:rollout/Targets:1 failed: the tolerated failure threshold was exceeded',
+        Input: item('444455556666', 'us-east-1'),
+      },
+      'main',
+    );
+    expect(result).toMatchObject({ accountId: '444455556666', region: 'us-east-1', outcome: 'ABORTED' });
+    expect(result.reason).toContain('tolerated failure threshold was exceeded');
+    expect(result.reason).toContain('stack operation may still be running');
+    const summary = summarizeRollout({
+      rolloutId: 'r1',
+      mode: 'deploy',
+      summaryBucket: 'b',
+      summaryKey: 'k',
+      targets: [{ accountId: '444455556666', region: 'us-east-1' } as PlannedTarget],
+      canaries: [],
+      skipped: [],
+      results: [result],
+      stops: [{ stage: 'targets', error: 'States.ExceedToleratedFailureThreshold' }],
+    });
+    expect(summary.counts).toMatchObject({ ABORTED: 1, FAILED: 0 });
+    expect(summary.failureCount).toBe(0);
+    expect(summary.text).toContain(
+      'Aborted targets (stack operations may still be running):\n  444455556666 us-east-1',
+    );
+  });
 });
 
 describe('parseResultFile', () => {

@@ -4,88 +4,14 @@
  * sees them (through CfnInclude). Conditions are evaluated per region, so "global resources
  * only in the home region" is checked as the set of resources each region would create.
  */
-import { resolve } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
+import { Match } from 'aws-cdk-lib/assertions';
 import { AdminDefaults } from '../../infra/lib/admin-stack';
 import { ArtifactPrefixes } from '../../infra/lib/artifact-store';
 import { TARGET_ACCESS_ROLE_PATH } from '../../infra/lib/rollout-functions';
+import { baseline, executionRole, type Json, referencesIn, resourcesIn } from '../helpers/included-templates';
 
-// Schema validation of these templates runs in templates-include.test.ts; skip aws-cdk-lib's
-// built-in pass here (it is the slow part of every synth).
-process.env.CDK_VALIDATION = 'false';
-
-type Json = Record<string, unknown>;
-
-function load(name: string): { template: Template; json: Json & { Resources: Json; Conditions?: Json } } {
-  const stack = new Stack(new App(), 'T');
-  new CfnInclude(stack, 'Template', { templateFile: resolve(__dirname, '../../templates', name) });
-  // CfnInclude keeps `!GetAtt A.B` as the string form inside free-form JSON (policies) and
-  // the array form elsewhere; compare one form.
-  const json = normaliseGetAtt(Template.fromStack(stack).toJSON()) as Json & {
-    Resources: Json;
-    Conditions?: Json;
-  };
-  return { template: Template.fromJSON(json), json };
-}
-
-function normaliseGetAtt(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normaliseGetAtt);
-  if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value);
-  const [first] = entries;
-  if (entries.length === 1 && first?.[0] === 'Fn::GetAtt' && typeof first[1] === 'string') {
-    const dot = first[1].indexOf('.');
-    return { 'Fn::GetAtt': [first[1].slice(0, dot), first[1].slice(dot + 1)] };
-  }
-  return Object.fromEntries(entries.map(([k, v]) => [k, normaliseGetAtt(v)]));
-}
-
-const baseline = load('baseline.yaml');
-const executionRole = load('execution-role.yaml');
-
-/** Evaluates the condition functions the templates use, like CloudFormation does at deploy time. */
-function evaluate(
-  expr: unknown,
-  ctx: { region: string; params: Record<string, string>; conditions: Json },
-): unknown {
-  if (typeof expr !== 'object' || expr === null) return expr;
-  const [fn, arg] = Object.entries(expr)[0] as [string, unknown];
-  const args = arg as unknown[];
-  switch (fn) {
-    case 'Ref':
-      return arg === 'AWS::Region' ? ctx.region : ctx.params[arg as string];
-    case 'Fn::Equals':
-      return evaluate(args[0], ctx) === evaluate(args[1], ctx);
-    case 'Fn::Not':
-      return !evaluate(args[0], ctx);
-    case 'Fn::And':
-      return args.every((a) => evaluate(a, ctx));
-    case 'Fn::Or':
-      return args.some((a) => evaluate(a, ctx));
-    case 'Condition':
-      return evaluate(ctx.conditions[arg as string], ctx);
-    default:
-      throw new Error(`condition function ${fn} is not handled by this test`);
-  }
-}
-
-/** Logical ids of the resources a stack in `region` would create with these parameter values. */
-function resourcesIn(region: string, overrides: Record<string, string> = {}): string[] {
-  const parameters = baseline.json.Parameters as Record<string, { Default?: unknown }>;
-  const params: Record<string, string> = {};
-  for (const [name, p] of Object.entries(parameters))
-    if (p.Default !== undefined) params[name] = String(p.Default);
-  Object.assign(params, overrides);
-  const conditions = baseline.json.Conditions ?? {};
-  return Object.entries(baseline.json.Resources as Record<string, { Condition?: string }>)
-    .filter(([, r]) => !r.Condition || evaluate({ Condition: r.Condition }, { region, params, conditions }))
-    .map(([id]) => id)
-    .sort();
-}
-
-const globalTypes = ['AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::CloudTrail::Trail'];
+/** Account-wide resources: one per account, so only the home region's stack may create them. */
+const accountWide = ['Trail', 'TrailBucket', 'TrailLogGroup', 'TrailToLogsRole', 'ContainmentPolicy'];
 
 describe('baseline.yaml', () => {
   it('deploys with no parameters at all: every parameter has a default', () => {
@@ -96,19 +22,14 @@ describe('baseline.yaml', () => {
     expect(missing).toEqual([]);
   });
 
-  it('creates IAM and the trail in the home region only, and the regional resources everywhere', () => {
+  it('creates the trail and the containment policy in the home region only, the regional resources everywhere', () => {
     const home = resourcesIn('eu-west-1', { HomeRegion: 'eu-west-1' });
     const other = resourcesIn('ap-southeast-2', { HomeRegion: 'eu-west-1' });
-    const types = baseline.json.Resources as Record<string, { Type: string }>;
-    const globalIds = Object.keys(types).filter((id) => globalTypes.includes(types[id]!.Type));
-
-    expect(globalIds.length).toBeGreaterThanOrEqual(4);
-    expect(home).toEqual(
-      expect.arrayContaining(['Trail', 'TrailBucket', 'TrailLogGroup', 'ContainmentPolicy']),
-    );
-    expect(other.filter((id) => globalIds.includes(id))).toEqual([]);
+    expect(home).toEqual(expect.arrayContaining(accountWide));
+    expect(other.filter((id) => accountWide.includes(id))).toEqual([]);
     for (const regional of [
       'ConfigRecorder',
+      'ConfigRecorderRole',
       'ConfigDeliveryChannel',
       'AlertsTopic',
       'CloudTrailTamperingRule',
@@ -117,6 +38,45 @@ describe('baseline.yaml', () => {
       expect(other).toContain(regional);
     }
   });
+
+  it('names every role a region creates after the region, so two regions never create the same global name', () => {
+    const types = baseline.json.Resources as Record<string, { Type: string; Properties: Json }>;
+    for (const [id, resource] of Object.entries(types)) {
+      if (resource.Type !== 'AWS::IAM::Role' || accountWide.includes(id)) continue;
+      expect({ id, name: resource.Properties.RoleName }).toEqual({
+        id,
+        name: { 'Fn::Sub': expect.stringMatching(/\$\{AWS::Region\}$/) },
+      });
+    }
+  });
+
+  // A first full rollout deploys every region of an account at once; a region whose stack uses
+  // a role or resource that only the home region's stack creates fails until that one is done.
+  it.each([
+    ['ap-southeast-2', { HomeRegion: 'eu-west-1' }],
+    ['us-east-1', { HomeRegion: 'eu-west-1', AdminAccountId: '111111111111', AdminRegion: 'eu-west-1' }],
+    ['eu-west-1', { HomeRegion: 'eu-west-1', AdminAccountId: '111111111111', AdminRegion: 'us-east-1' }],
+  ] as Array<[string, Record<string, string>]>)(
+    'in %s (%j) refers only to resources and roles its own stack creates: no region waits for another',
+    (region, overrides) => {
+      const present = new Set(resourcesIn(region, overrides));
+      const all = baseline.json.Resources as Record<string, { Type: string; Properties?: Json }>;
+      const createdRoles = new Set(
+        [...present]
+          .filter((id) => all[id]?.Type === 'AWS::IAM::Role')
+          .map((id) => JSON.stringify(all[id]?.Properties?.RoleName)),
+      );
+      const { logicalIds, roleNames } = referencesIn(
+        [...present].map((id) => all[id]),
+        region,
+        overrides,
+      );
+      expect([...logicalIds].filter((id) => all[id] && !present.has(id))).toEqual([]);
+      expect([...roleNames].filter((name) => !createdRoles.has(JSON.stringify({ 'Fn::Sub': name })))).toEqual(
+        [],
+      );
+    },
+  );
 
   it('puts the IAM-change rule where IAM events arrive (us-east-1), not in every region', () => {
     expect(resourcesIn('us-east-1', { HomeRegion: 'eu-west-1' })).toContain('IamChangesRule');
@@ -298,32 +258,19 @@ describe('execution-role.yaml', () => {
     expect([...services].sort()).toEqual(['cloudformation', 'ec2', 'iam', 'kms', 's3']);
   });
 
-  it('lets the CloudFormation service role manage only IAM names with the baseline prefix', () => {
-    executionRole.template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Principal: { Service: 'cloudformation.amazonaws.com' } })],
-      },
-      Policies: [
-        {
-          PolicyDocument: {
-            Statement: Match.arrayWith([
-              Match.objectLike({
-                Sid: 'BaselineIamOnly',
-                Resource: [
-                  {
-                    'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${BaselineIamNamePrefix}-*',
-                  },
-                  {
-                    'Fn::Sub':
-                      'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${BaselineIamNamePrefix}-*',
-                  },
-                ],
-              }),
-            ]),
-          },
-        },
-      ],
-    });
+  it('gives the CloudFormation service role IAM rights on baseline-prefixed names only (decisions: execution-role-permissions.test.ts)', () => {
+    const statements = (
+      executionRole.json.Resources.CloudFormationRole as {
+        Properties: { Policies: Array<{ PolicyDocument: { Statement: Array<Json & { Effect: string }> } }> };
+      }
+    ).Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    const iamAllows = statements.filter(
+      (s) => s.Effect === 'Allow' && JSON.stringify(s.Action).includes('"iam:'),
+    );
+    expect(iamAllows.length).toBeGreaterThan(0);
+    for (const statement of iamAllows) {
+      expect(JSON.stringify(statement.Resource)).toMatch(/:(role|policy)\/\$\{BaselineIamNamePrefix\}-/);
+    }
   });
 });
 
@@ -346,6 +293,10 @@ describe('the bootstrap template agrees with the admin stack and the baseline', 
     const role = defaults(executionRole);
     expect(AdminDefaults.stackName.startsWith(role.StackNamePrefix as string)).toBe(true);
     expect(role.BaselineIamNamePrefix).toBe(defaults(baseline).IamNamePrefix);
+  });
+
+  it('puts the baseline roles under the boundary the bootstrap creates, by default', () => {
+    expect(defaults(baseline).PermissionsBoundaryName).toBe(defaults(executionRole).BaselineBoundaryName);
   });
 
   it('reads templates from the prefix the admin bucket shares with the organisation', () => {

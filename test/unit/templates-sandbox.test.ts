@@ -40,7 +40,7 @@ describe('baseline.yaml on every demo target', () => {
       mode: 'deploy',
       template: h.template,
       stackName: STACK,
-      parameters: { HomeRegion: HOME, AdminAccountId: h.accountId },
+      parameters: { HomeRegion: HOME, AdminAccountId: h.accountId, AdminRegion: h.region },
       capabilities: ['CAPABILITY_NAMED_IAM'],
       executionRoleName: scenario.executionRoleName,
       ...(scenario.externalId ? { externalId: scenario.externalId } : {}),
@@ -73,13 +73,14 @@ describe('baseline.yaml on every demo target', () => {
     }
   });
 
-  it('puts the trail, IAM and the IAM-change rule in the home region only', () => {
+  it('puts the trail, its role, the containment policy and the IAM-change rule in the home region only', () => {
     const account = members()[0]!.id;
     const home = Object.keys(finalResources(stackOf(account, HOME)!));
     expect(home).toEqual(
       expect.arrayContaining([
         'Trail',
         'TrailBucket',
+        'TrailToLogsRole',
         'ConfigRecorderRole',
         'ContainmentPolicy',
         'IamChangesRule',
@@ -93,7 +94,11 @@ describe('baseline.yaml on every demo target', () => {
       expect(
         other.filter((id) => ['Trail', 'TrailBucket', 'ContainmentPolicy', 'IamChangesRule'].includes(id)),
       ).toEqual([]);
-      expect(other.filter((id) => id.endsWith('Role'))).toEqual([]);
+      // Each region owns the roles its recorder and forwarding use: no region waits for another.
+      expect(other.filter((id) => id.endsWith('Role')).sort()).toEqual([
+        'ConfigRecorderRole',
+        'EventForwarderRole',
+      ]);
     }
   });
 });

@@ -1,21 +1,27 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { shortRolloutId } from '../../core/execution-name';
 import type { RolloutMode } from '../../core/rollout-input';
-import { openBackend } from '../backend';
+import { backendLine, openBackend } from '../backend';
 import { applyFlags, buildRolloutInput, loadConfigFile, newRolloutId } from '../config';
 import { CliError, ExitCodes, UsageError } from '../exit-codes';
 import { followExecution } from '../follow';
 import type { Io } from '../main';
 import type { ParsedCommand } from '../options';
+import { checkPublishedTemplate, preflight } from '../preflight';
 import { renderDrift, renderPreview } from '../preview-render';
 import { publishTemplate } from '../publish';
 import { renderSummary, shouldColor } from '../render';
-import { buildReport, readSummaryDocument, reportJson } from '../report';
+import { buildReport, outcomeExitCode, readSummaryDocument, reportJson } from '../report';
+import { readTemplateFile } from '../template-file';
 
 /** Modes with a per-target workflow (deploy-target, preview-target, drift-target). */
 export const AVAILABLE_MODES: readonly RolloutMode[] = ['deploy', 'preview', 'drift'];
 
-/** `rollout`, `preview` and `drift`: one flow, three modes of the rollout state machine. */
+/**
+ * `rollout`, `preview` and `drift`: one flow, three modes of the rollout state machine. Nothing
+ * is published or started until every check passed (src/cli/preflight.ts); the first lines on
+ * stderr say where it runs, as whom, and exactly which targets it reaches.
+ */
 export async function rolloutCommand(command: string, parsed: ParsedCommand, io: Io): Promise<number> {
   const mode = (command === 'rollout' ? 'deploy' : command) as RolloutMode;
   const values = parsed.values;
@@ -26,12 +32,19 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
       ExitCodes.badInput,
     );
   }
+  if (values['fail-on-drift'] && values['no-follow']) {
+    throw new UsageError('--fail-on-drift needs the outcome, so it cannot be used with --no-follow');
+  }
   const configPath = values.config === undefined ? undefined : String(values.config);
   // Everything the user typed is checked before any connection is made.
   const config = applyFlags(loadConfigFile(configPath), values);
   const rolloutId =
     values['rollout-id'] === undefined ? newRolloutId(new Date()) : String(values['rollout-id']);
   buildRolloutInput(config, mode, rolloutId, { bucket: 'validation-placeholder', key: 'template.yaml' });
+  const body =
+    config.template.kind === 'file'
+      ? readTemplateFile(config.template.path, config.flagged?.template ?? 'template')
+      : undefined;
 
   const backend = await openBackend(values, io.env, { command: `stackfleet ${command}`, stderr: io.stderr });
   if (configPath === undefined && backend.kind === 'aws') {
@@ -42,22 +55,26 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
   }
   const style = { color: shouldColor(io.stderr, io.env) };
   try {
+    io.stderr.write(`${await backendLine(backend)}\n`);
     const result = await backend.run(async () => {
       const admin = await backend.admin();
-      let template: { bucket: string; key: string; versionId?: string };
-      if (config.template.kind === 'file') {
-        const published = await publishTemplate(backend, admin.artifactBucket, config.template.path);
+      const checked = await preflight(backend, admin, config, mode, rolloutId, body);
+      io.stderr.write(`${checked.lines.join('\n')}\n`);
+      let template = checked.input.template;
+      if (config.template.kind === 'file' && body) {
+        const published = await publishTemplate(backend, admin.artifactBucket, {
+          path: config.template.path,
+          body,
+        });
+        await checkPublishedTemplate(backend, config, checked, published.url);
         template = {
           bucket: published.bucket,
           key: published.key,
           ...(published.versionId ? { versionId: published.versionId } : {}),
         };
-      } else {
-        const { kind: _kind, ...location } = config.template;
-        template = location;
       }
       const input = buildRolloutInput(config, mode, rolloutId, template);
-      if (!json) io.stderr.write(`Starting ${mode} ${rolloutId} on ${backend.description}\n`);
+      if (!json) io.stderr.write(`Starting ${mode} ${rolloutId}\n`);
       backend.markMetrics();
       const started = await backend.sfn.send(
         new StartExecutionCommand({
@@ -112,7 +129,8 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
             (mode === 'preview' ? `\n${renderPreview(report, outStyle)}` : '') +
             (driftText ? `\n${driftText}` : ''),
     );
-    return report.status === 'SUCCEEDED' ? ExitCodes.ok : ExitCodes.rolloutFailed;
+    // A preview that could not preview every target did not do its job (exit 1).
+    return outcomeExitCode(report, { failOnDrift: Boolean(values['fail-on-drift']) });
   } finally {
     await backend.close();
   }

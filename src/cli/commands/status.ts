@@ -1,13 +1,14 @@
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { shortRolloutId } from '../../core/execution-name';
+import { printable } from '../../core/printable';
 import { isRolloutMode, type RolloutMode } from '../../core/rollout-input';
-import { openBackend } from '../backend';
+import { backendLine, openBackend } from '../backend';
 import { CliError, ExitCodes } from '../exit-codes';
 import { readProgress } from '../follow';
 import type { Io } from '../main';
 import type { ParsedCommand } from '../options';
 import { renderLiveView, renderSummary, shouldColor } from '../render';
-import { buildReport, readSummaryDocument, reportJson } from '../report';
+import { buildReport, outcomeExitCode, readSummaryDocument, reportJson } from '../report';
 
 /** `status [ROLLOUT]`: the most recent rollout, or the one named; progress while it runs. */
 export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<number> {
@@ -18,6 +19,7 @@ export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<numb
   });
   const json = Boolean(parsed.values.json);
   try {
+    io.stderr.write(`${await backendLine(backend)}\n`);
     return await backend.run(async () => {
       const admin = await backend.admin();
       const wanted = parsed.positionals[0];
@@ -36,12 +38,19 @@ export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<numb
         nextToken = wanted && !found ? page.nextToken : undefined;
       } while (nextToken);
       if (!executionArn) {
-        throw new CliError(
-          wanted
-            ? `no rollout named ${JSON.stringify(wanted)} on ${backend.description}`
-            : `no rollouts yet on ${backend.description}`,
-          wanted ? ExitCodes.badInput : ExitCodes.rolloutFailed,
+        if (wanted) {
+          throw new CliError(
+            `no rollout named ${JSON.stringify(wanted)} on ${backend.description}`,
+            ExitCodes.badInput,
+          );
+        }
+        // Nothing has run yet: a fact, not a failure.
+        io.stdout.write(
+          json
+            ? `${JSON.stringify({ rollouts: 0, backend: backend.description })}\n`
+            : `No rollouts yet on ${backend.description}. Start one with \`stackfleet rollout\`.\n`,
         );
+        return ExitCodes.ok;
       }
       const execution = await backend.sfn.send(new DescribeExecutionCommand({ executionArn }));
       const rolloutId = execution.name ?? wanted ?? '';
@@ -63,7 +72,7 @@ export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<numb
           io.stdout.write(`${JSON.stringify({ ...reportJson(report), progress }, null, 2)}\n`);
         } else {
           io.stdout.write(
-            `Rollout ${rolloutId}: RUNNING\n${renderLiveView(progress, { color: false }).join('\n')}\n`,
+            `Rollout ${printable(rolloutId)}: RUNNING\n${renderLiveView(progress, { color: false }).join('\n')}\n`,
           );
         }
         return ExitCodes.ok;
@@ -73,7 +82,7 @@ export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<numb
           ? `${JSON.stringify(reportJson(report), null, 2)}\n`
           : renderSummary(report, { color: shouldColor(io.stdout, io.env) }),
       );
-      return report.status === 'SUCCEEDED' ? ExitCodes.ok : ExitCodes.rolloutFailed;
+      return outcomeExitCode(report);
     });
   } finally {
     await backend.close();

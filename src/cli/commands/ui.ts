@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { openBackend } from '../backend';
-import { CliError, ExitCodes } from '../exit-codes';
+import { backendLine, openBackend } from '../backend';
+import { CliError, ExitCodes, UsageError } from '../exit-codes';
 import { interrupts, untilInterrupted } from '../interrupt';
 import type { Io } from '../main';
 import { integerFlag, type ParsedCommand } from '../options';
@@ -11,11 +13,14 @@ import { integerFlag, type ParsedCommand } from '../options';
  */
 export async function uiCommand(parsed: ParsedCommand, io: Io): Promise<number> {
   const port = integerFlag(parsed.values, 'port', 0, 65535) ?? 0;
+  const exportFile = parsed.values.export === undefined ? undefined : resolve(String(parsed.values.export));
+  if (exportFile !== undefined) checkExportPath(String(parsed.values.export), exportFile);
   const backend = await openBackend(parsed.values, io.env, {
     access: 'read',
     command: 'stackfleet ui',
     stderr: io.stderr,
   });
+  io.stderr.write(`${await backendLine(backend)}\n`);
   const ui = await import('../../ui/server');
   const admin = await backend.run(() => backend.admin());
   const wanted = parsed.positionals[0];
@@ -52,7 +57,7 @@ export async function uiCommand(parsed: ParsedCommand, io: Io): Promise<number> 
         return latest;
       });
     }
-    const file = String(parsed.values.export);
+    const file = exportFile as string;
     await backend.run(() =>
       ui.exportUiHtml({ sfn: backend.sfn, s3: backend.s3, rolloutExecutionArn: rolloutExecutionArn!, file }),
     );
@@ -79,4 +84,25 @@ export async function uiCommand(parsed: ParsedCommand, io: Io): Promise<number> 
     release();
   }
   return ExitCodes.ok;
+}
+
+/** Refuses an export path whose folder is missing (or that is a folder) before anything is read. */
+function checkExportPath(given: string, file: string): void {
+  const folder = dirname(file);
+  let isFolder = false;
+  try {
+    isFolder = statSync(folder).isDirectory();
+  } catch {
+    // missing: refused below
+  }
+  if (!isFolder) {
+    throw new UsageError(`--export: the folder ${folder} does not exist. Received: ${given}`);
+  }
+  try {
+    if (statSync(file).isDirectory()) {
+      throw new UsageError(`--export must name a file, not a folder. Received: ${given}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+  }
 }

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import { AwsError } from '../types';
+import { unrecognizedResourceTypes } from './recognized-types';
 
 /** A template value after parsing: JSON-like, with intrinsics in their long form. */
 export type TemplateValue =
@@ -260,6 +261,13 @@ function checkStructure(raw: Record<string, unknown>, format: 'JSON' | 'YAML'): 
   if (typeof raw.Description === 'string') template.Description = raw.Description;
   if (raw.Metadata !== undefined) template.Metadata = raw.Metadata as TemplateValue;
   if (raw.Transform !== undefined) template.Transform = raw.Transform as TemplateValue;
+  const unrecognized = unrecognizedResourceTypes(
+    Object.values(template.Resources).map((r) => r.Type),
+    template.Transform,
+  );
+  if (unrecognized.length > 0) {
+    throw templateFormatError(`Unrecognized resource types: [${unrecognized.join(', ')}]`);
+  }
   checkReferences(template);
   return template;
 }

@@ -8,6 +8,7 @@ import * as changeSets from '../cfn/changesets';
 import { type OpEnv, opEnv } from '../cfn/common';
 import * as drift from '../cfn/drift';
 import * as stacks from '../cfn/stack-ops';
+import * as templates from '../cfn/template-ops';
 import { AwsError, type Operation, type OperationContext, type ServiceEmulator } from '../types';
 
 type Handler = (env: OpEnv, params: Record<string, unknown>) => unknown;
@@ -24,9 +25,9 @@ const HANDLERS: Record<string, Handler> = {
   ListStackResources: stacks.listStackResources,
   ContinueUpdateRollback: stacks.continueUpdateRollback,
   UpdateTerminationProtection: stacks.updateTerminationProtection,
-  ValidateTemplate: stacks.validateTemplate,
+  ValidateTemplate: templates.validateTemplate,
   GetTemplate: stacks.getTemplate,
-  GetTemplateSummary: stacks.getTemplateSummary,
+  GetTemplateSummary: templates.getTemplateSummary,
   CreateChangeSet: changeSets.createChangeSet,
   DescribeChangeSet: changeSets.describeChangeSet,
   ExecuteChangeSet: changeSets.executeChangeSet,

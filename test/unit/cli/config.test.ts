@@ -99,8 +99,72 @@ describe('rollout config file', () => {
       applyFlags(loaded, { 'failure-tolerance-count': '1', 'failure-tolerance-percent': '5' }),
     ).toThrow(/cannot be used together/);
     expect(() => applyFlags(loaded, { 'max-concurrency': 'x' })).toThrow(
-      /--max-concurrency must be a number\. Received: "x"/,
+      /--max-concurrency must be a whole number from 1 to 10000\. Received: "x"/,
     );
+  });
+
+  it('takes a whole percentage only: ToleratedFailurePercentage is an integer (statelint)', () => {
+    const loaded = loadConfigFile(configFile(valid));
+    expect(() => applyFlags(loaded, { 'failure-tolerance-percent': '2.5' })).toThrow(
+      '--failure-tolerance-percent must be a whole percentage from 0 to 100. Received: "2.5"',
+    );
+    expect(() => applyFlags(loaded, { 'failure-tolerance-percent': '101' })).toThrow(/Received: "101"/);
+    const flagged = applyFlags(loaded, { 'failure-tolerance-percent': '25' });
+    expect(
+      buildRolloutInput(flagged, 'deploy', 'ro-p', { bucket: 'artifacts-bucket', key: 'k' }).failureTolerance,
+    ).toEqual({
+      percent: 25,
+    });
+    const inFile = loadConfigFile(configFile(valid.replace('percent: 10', 'percent: 2.5')));
+    expect(() =>
+      buildRolloutInput(inFile, 'deploy', 'ro-p', { bucket: 'artifacts-bucket', key: 'k' }),
+    ).toThrow('failureTolerance.percent must be a whole percentage from 0 to 100. Received: 2.5');
+  });
+
+  describe('target flags replace that part of the config, never add to it', () => {
+    const config = `${valid.replace(
+      '  organizationalUnits: [r-abcd]',
+      '  organizationalUnits: [r-abcd]\n  accounts: ["333333333333"]\n  includeManagementAccount: true\n  excludeAccounts: ["444444444444"]\n  excludeRegions: [eu-west-1]',
+    )}`;
+    const targetsOf = (values: Record<string, string[] | string>) =>
+      buildRolloutInput(applyFlags(loadConfigFile(configFile(config)), values), 'deploy', 'ro-t', {
+        bucket: 'artifacts-bucket',
+        key: 'k',
+      }).targets;
+
+    it('--accounts replaces the accounts, the OUs and the management account', () => {
+      expect(targetsOf({ accounts: ['200000000001'], regions: ['us-east-1'] })).toMatchObject({
+        accounts: ['200000000001'],
+        organizationalUnits: [],
+        includeManagementAccount: false,
+        regions: ['us-east-1'],
+      });
+    });
+
+    it('--ous replaces the OUs and the explicit accounts', () => {
+      expect(targetsOf({ ous: ['ou-abcd-11111111'] })).toMatchObject({
+        accounts: [],
+        organizationalUnits: ['ou-abcd-11111111'],
+        includeManagementAccount: false,
+      });
+    });
+
+    it("exclusions replace the config's exclusions; untouched parts stay as configured", () => {
+      expect(targetsOf({ 'exclude-accounts': ['555555555555'] })).toMatchObject({
+        accounts: ['333333333333'],
+        organizationalUnits: ['r-abcd'],
+        includeManagementAccount: true,
+        excludeAccounts: ['555555555555'],
+        excludeRegions: ['eu-west-1'],
+      });
+      expect(targetsOf({ 'exclude-regions': ['us-east-1'] }).excludeRegions).toEqual(['us-east-1']);
+    });
+
+    it('names the flag that set a bad value', () => {
+      expect(() => targetsOf({ accounts: ['12ab'] })).toThrow(
+        /targets\.accounts\[0\].*12ab.*\(from --accounts\)/,
+      );
+    });
   });
 
   it('turns drift mode repair on by default', () => {
