@@ -84,7 +84,8 @@ function checkFilter(filter: JsonObject, where: string): void {
   switch (name) {
     case 'prefix':
     case 'suffix':
-      return checkIgnoreCaseOr(value, name, where);
+      checkIgnoreCaseOr(value, name, where);
+      return;
     case 'equals-ignore-case':
       if (typeof value !== 'string')
         throw new InvalidEventPatternError(`"equals-ignore-case" match pattern must be a string at ${where}`);
@@ -98,9 +99,11 @@ function checkFilter(filter: JsonObject, where: string): void {
         throw new InvalidEventPatternError(`Malformed CIDR ${JSON.stringify(value)} at ${where}`);
       return;
     case 'wildcard':
-      return checkWildcard(value, where);
+      checkWildcard(value, where);
+      return;
     case 'numeric':
-      return checkNumeric(value, where);
+      checkNumeric(value, where);
+      return;
     case 'anything-but': {
       if (Array.isArray(value)) {
         if (value.length === 0) throw new InvalidEventPatternError(`Empty "anything-but" list at ${where}`);
@@ -120,7 +123,10 @@ function checkFilter(filter: JsonObject, where: string): void {
           throw new InvalidEventPatternError(
             `Inside anything-but, only prefix, suffix, wildcard or equals-ignore-case may be used at ${where}`,
           );
-        if (innerName === 'wildcard') return checkWildcard(value.wildcard as Json, where);
+        if (innerName === 'wildcard') {
+          checkWildcard(value.wildcard as Json, where);
+          return;
+        }
         const v = value[innerName as string];
         if (typeof v !== 'string' && !(Array.isArray(v) && v.every((x) => typeof x === 'string')))
           throw new InvalidEventPatternError(
