@@ -12,6 +12,8 @@ import { prepareSandbox } from './admin/index';
 import { settleDue } from './cfn/settle-due';
 import { realNow, runWithVirtualTime } from './clock';
 import { actionMappingFor } from './iam/actions/index';
+import { seedScenarioUsers, userArnOf } from './iam/scenario-users';
+import { registeredServices } from './internal-call';
 import { DENIAL_SHAPES, operationIam, principalOf, type RequestFacts } from './iam/authorize';
 import type { DecodedCall, ProtocolCodec, ProtocolErrorCodes } from './protocols/codec';
 import { ec2Codec, ec2ErrorCodes } from './protocols/ec2';
@@ -80,13 +82,27 @@ const SERVICE_NAMES: Record<string, string> = {
   sns: 'SNS',
   states: 'StepFunctions',
   lambda: 'Lambda',
+  events: 'EventBridge',
+  cloudtrail: 'CloudTrail',
+  config: 'ConfigService',
+  iam: 'IAM',
+  dynamodb: 'DynamoDB',
 };
 
 /**
  * Regional services the core refuses in a region the caller's account has not enabled. Global
  * ones (Organizations, S3) are not; CloudFormation and Step Functions check for themselves.
  */
-const REGION_CHECKED_SERVICES = new Set(['sts', 'sns', 'ec2', 'lambda']);
+const REGION_CHECKED_SERVICES = new Set([
+  'sts',
+  'sns',
+  'ec2',
+  'lambda',
+  'events',
+  'cloudtrail',
+  'config',
+  'dynamodb',
+]);
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
@@ -106,6 +122,8 @@ function guessProtocol(request: SandboxRequest): ServiceEmulator['protocol'] {
 interface KeyRecord {
   secret: string;
   accountId: string;
+  /** The IAM user the key belongs to; absent: the account's root. */
+  userName?: string;
 }
 
 export class Sandbox {
@@ -139,7 +157,11 @@ export class Sandbox {
       this.adminCredentials = this.managementCredentials;
     }
     for (const key of world.scenario.accessKeys ?? []) {
-      this.staticKeys.set(key.accessKeyId, { secret: key.secretAccessKey, accountId: key.accountId });
+      this.staticKeys.set(key.accessKeyId, {
+        secret: key.secretAccessKey,
+        accountId: key.accountId,
+        ...(key.userName !== undefined ? { userName: key.userName } : {}),
+      });
     }
   }
 
@@ -158,6 +180,7 @@ export class Sandbox {
     // Organizations made the member accounts, and with each the role it creates there (Organizations
     // User Guide, orgs_manage_accounts_access): the one way in before anything is deployed.
     seedOrganizationAccessRoles(world, world.now());
+    seedScenarioUsers(world, world.now());
     if (options.defaultServices !== false) registerDefaultServices(sandbox);
     return sandbox;
   }
@@ -174,6 +197,8 @@ export class Sandbox {
   /** Adds or replaces the emulator of a service (by signing name). */
   register(service: ServiceEmulator): void {
     this.services.set(service.signingName, service);
+    // Services that act inside the sandbox (EventBridge starting an execution) find each other here.
+    registeredServices(this.world).set(service.signingName, service);
   }
 
   /** The registered emulator for a signing name. */
@@ -364,11 +389,19 @@ export class Sandbox {
     const fixed = this.staticKeys.get(auth.accessKeyId);
     if (fixed) {
       secret = fixed.secret;
-      caller = {
-        accountId: fixed.accountId,
-        accessKeyId: auth.accessKeyId,
-        arn: `arn:aws:iam::${fixed.accountId}:root`,
-      };
+      caller =
+        fixed.userName !== undefined
+          ? {
+              accountId: fixed.accountId,
+              accessKeyId: auth.accessKeyId,
+              arn: userArnOf(this.world, fixed.accountId, fixed.userName),
+              userName: fixed.userName,
+            }
+          : {
+              accountId: fixed.accountId,
+              accessKeyId: auth.accessKeyId,
+              arn: `arn:aws:iam::${fixed.accountId}:root`,
+            };
     } else {
       const session = own(stsState(this.world).sessions, auth.accessKeyId);
       const secrets = session ? sessionSecrets(this.world.scenario.seed, auth.accessKeyId) : undefined;

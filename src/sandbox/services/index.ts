@@ -5,6 +5,7 @@
 import type { ServiceEmulator } from '../types';
 import { createCloudFormationService } from './cloudformation';
 import { createEc2Service } from './ec2';
+import { createEventBridgeService } from './events/service';
 import { createLambdaService } from './lambda';
 import { createOrganizationsService } from './organizations';
 import { createS3Service } from './s3';
@@ -27,4 +28,5 @@ export function registerDefaultServices(sandbox: ServiceRegistry): void {
   sandbox.register(createCloudFormationService());
   sandbox.register(createStepFunctionsService());
   sandbox.register(createLambdaService());
+  sandbox.register(createEventBridgeService());
 }

@@ -5,6 +5,7 @@
  */
 import { cloudFormationActions } from './cloudformation';
 import { ec2Actions } from './ec2';
+import { eventsActions } from './events';
 import { lambdaActions } from './lambda';
 import { organizationsActions } from './organizations';
 import { s3Actions } from './s3';
@@ -24,6 +25,7 @@ const BY_SERVICE: Record<string, ServiceActions> = {
   states: statesActions,
   cloudformation: cloudFormationActions,
   lambda: lambdaActions,
+  events: eventsActions,
 };
 
 /** Adds (or replaces) the mapping of a service, for emulators registered outside the defaults. */
