@@ -41,6 +41,9 @@ export interface InternalCall {
   /** Params as the service's codec would decode them from the wire. */
   params: Record<string, unknown>;
   region: string;
+  /** What CloudTrail records as the caller's agent and address. @default 'sandbox' / '127.0.0.1' */
+  userAgent?: string;
+  sourceIp?: string;
 }
 
 /** Calls an operation as `caller`, authorized as from the wire; throws the operation's AwsError. */
@@ -75,6 +78,8 @@ export async function callInternal(world: SandboxWorld, call: InternalCall): Pro
     world,
     requestId: `1e7e0a1c-0000-4000-8000-${internalCounter.toString(16).padStart(12, '0')}`,
     iam,
+    userAgent: call.userAgent ?? 'sandbox',
+    sourceIp: call.sourceIp ?? '127.0.0.1',
   };
   return operation(call.params, ctx);
 }

@@ -12,9 +12,9 @@ import { prepareSandbox } from './admin/index';
 import { settleDue } from './cfn/settle-due';
 import { realNow, runWithVirtualTime } from './clock';
 import { actionMappingFor } from './iam/actions/index';
+import { DENIAL_SHAPES, operationIam, principalOf, type RequestFacts } from './iam/authorize';
 import { seedScenarioUsers, userArnOf } from './iam/scenario-users';
 import { registeredServices } from './internal-call';
-import { DENIAL_SHAPES, operationIam, principalOf, type RequestFacts } from './iam/authorize';
 import type { DecodedCall, ProtocolCodec, ProtocolErrorCodes } from './protocols/codec';
 import { ec2Codec, ec2ErrorCodes } from './protocols/ec2';
 import { jsonCodec, jsonErrorCodes } from './protocols/json';
@@ -350,6 +350,9 @@ export class Sandbox {
         world: this.world,
         requestId,
         iam,
+        // What CloudTrail records of the request (its userAgent and sourceIPAddress fields).
+        userAgent: request.headers['user-agent'] ?? '',
+        sourceIp: request.headers['x-forwarded-for']?.split(',')[0]?.trim() || '127.0.0.1',
       };
       const result = await operation(call.params, ctx);
       response = codec.encodeResult(result, call as DecodedCall, service, requestId);

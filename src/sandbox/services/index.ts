@@ -4,6 +4,8 @@
  */
 import type { ServiceEmulator } from '../types';
 import { createCloudFormationService } from './cloudformation';
+import { createConfigService } from './cloudtrail/config-service';
+import { createCloudTrailService } from './cloudtrail/service';
 import { createEc2Service } from './ec2';
 import { createEventBridgeService } from './events/service';
 import { createLambdaService } from './lambda';
@@ -29,4 +31,6 @@ export function registerDefaultServices(sandbox: ServiceRegistry): void {
   sandbox.register(createStepFunctionsService());
   sandbox.register(createLambdaService());
   sandbox.register(createEventBridgeService());
+  sandbox.register(createCloudTrailService());
+  sandbox.register(createConfigService());
 }

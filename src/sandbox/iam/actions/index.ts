@@ -4,6 +4,7 @@
  * a unit test checks that every registered operation has one.
  */
 import { cloudFormationActions } from './cloudformation';
+import { cloudTrailActions, configActions } from './cloudtrail';
 import { ec2Actions } from './ec2';
 import { eventsActions } from './events';
 import { lambdaActions } from './lambda';
@@ -26,6 +27,8 @@ const BY_SERVICE: Record<string, ServiceActions> = {
   cloudformation: cloudFormationActions,
   lambda: lambdaActions,
   events: eventsActions,
+  cloudtrail: cloudTrailActions,
+  config: configActions,
 };
 
 /** Adds (or replaces) the mapping of a service, for emulators registered outside the defaults. */

@@ -450,3 +450,18 @@ function toTopic(
   });
   return { ok: true };
 }
+
+/**
+ * Resolves once no event is in flight and no execution runs: an execution an event started may put
+ * more events, and an event may start more executions, so it waits until both are quiet together.
+ */
+export async function whenEventsAndExecutionsSettled(
+  world: SandboxWorld,
+  engine: { whenIdle(): Promise<void>; readonly runningCount: number },
+): Promise<void> {
+  for (;;) {
+    await whenEventsSettled(world);
+    await engine.whenIdle();
+    if (eventsRuntime(world).inFlight.size === 0 && engine.runningCount === 0) return;
+  }
+}
