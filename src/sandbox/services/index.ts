@@ -8,6 +8,7 @@ import { createConfigService } from './cloudtrail/config-service';
 import { createCloudTrailService } from './cloudtrail/service';
 import { createEc2Service } from './ec2';
 import { createEventBridgeService } from './events/service';
+import { createIamService } from './iam';
 import { createLambdaService } from './lambda';
 import { createOrganizationsService } from './organizations';
 import { createS3Service } from './s3';
@@ -33,4 +34,5 @@ export function registerDefaultServices(sandbox: ServiceRegistry): void {
   sandbox.register(createEventBridgeService());
   sandbox.register(createCloudTrailService());
   sandbox.register(createConfigService());
+  sandbox.register(createIamService());
 }

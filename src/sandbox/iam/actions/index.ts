@@ -7,6 +7,7 @@ import { cloudFormationActions } from './cloudformation';
 import { cloudTrailActions, configActions } from './cloudtrail';
 import { ec2Actions } from './ec2';
 import { eventsActions } from './events';
+import { iamActions } from './iam';
 import { lambdaActions } from './lambda';
 import { organizationsActions } from './organizations';
 import { s3Actions } from './s3';
@@ -29,6 +30,7 @@ const BY_SERVICE: Record<string, ServiceActions> = {
   events: eventsActions,
   cloudtrail: cloudTrailActions,
   config: configActions,
+  iam: iamActions,
 };
 
 /** Adds (or replaces) the mapping of a service, for emulators registered outside the defaults. */
