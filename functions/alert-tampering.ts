@@ -14,7 +14,7 @@ interface AlertInput {
   restore?: { restored?: string };
   incident?: { count?: number; duplicate?: boolean };
   containment?: { contained?: string };
-  failures?: Array<{ step: string; Error?: string; Cause?: string }>;
+  failures?: Array<{ step: string; Error?: string; Cause?: string } | null>;
 }
 
 export async function handler(input: AlertInput) {
@@ -23,11 +23,13 @@ export async function handler(input: AlertInput) {
     ...(input.restore?.restored ? { restored: input.restore.restored } : {}),
     ...(input.containment?.contained ? { contained: input.containment.contained } : {}),
     ...(input.incident?.count ? { incidentCount: input.incident.count } : {}),
-    failures: (input.failures ?? []).map((f) => ({
-      step: f.step,
-      error: f.Error ?? 'Error',
-      cause: f.Cause ?? '',
-    })),
+    failures: (input.failures ?? [])
+      .flatMap((f) => (f === null ? [] : [f]))
+      .map((f) => ({
+        step: f.step,
+        error: f.Error ?? 'Error',
+        cause: f.Cause ?? '',
+      })),
   });
   const region = input.topicArn.split(':')[3] ?? process.env.AWS_REGION ?? 'us-east-1';
   const out = await awsClients
