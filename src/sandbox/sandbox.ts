@@ -14,6 +14,8 @@ import { realNow, runWithVirtualTime, type VirtualTimeOptions } from './clock';
 import { WorldPersistence } from './durability';
 import { actionMappingFor } from './iam/actions/index';
 import { DENIAL_SHAPES, operationIam, principalOf, type RequestFacts } from './iam/authorize';
+import { seedScenarioUsers, userArnOf } from './iam/scenario-users';
+import { registeredServices } from './internal-call';
 import { chooseScenario, loadPersisted, type Persisted } from './persistence';
 import type { DecodedCall, ProtocolCodec, ProtocolErrorCodes } from './protocols/codec';
 import { ec2Codec, ec2ErrorCodes } from './protocols/ec2';
@@ -101,13 +103,27 @@ const SERVICE_NAMES: Record<string, string> = {
   sns: 'SNS',
   states: 'StepFunctions',
   lambda: 'Lambda',
+  events: 'EventBridge',
+  cloudtrail: 'CloudTrail',
+  config: 'ConfigService',
+  iam: 'IAM',
+  dynamodb: 'DynamoDB',
 };
 
 /**
  * Regional services the core refuses in a region the caller's account has not enabled. Global
  * ones (Organizations, S3) are not; CloudFormation and Step Functions check for themselves.
  */
-const REGION_CHECKED_SERVICES = new Set(['sts', 'sns', 'ec2', 'lambda']);
+const REGION_CHECKED_SERVICES = new Set([
+  'sts',
+  'sns',
+  'ec2',
+  'lambda',
+  'events',
+  'cloudtrail',
+  'config',
+  'dynamodb',
+]);
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
@@ -127,6 +143,8 @@ function guessProtocol(request: SandboxRequest): ServiceEmulator['protocol'] {
 interface KeyRecord {
   secret: string;
   accountId: string;
+  /** The IAM user the key belongs to; absent: the account's root. */
+  userName?: string;
 }
 
 export class Sandbox {
@@ -174,7 +192,11 @@ export class Sandbox {
       this.adminCredentials = this.managementCredentials;
     }
     for (const key of world.scenario.accessKeys ?? []) {
-      this.staticKeys.set(key.accessKeyId, { secret: key.secretAccessKey, accountId: key.accountId });
+      this.staticKeys.set(key.accessKeyId, {
+        secret: key.secretAccessKey,
+        accountId: key.accountId,
+        ...(key.userName !== undefined ? { userName: key.userName } : {}),
+      });
     }
   }
 
@@ -210,6 +232,7 @@ export class Sandbox {
       // Organizations made the member accounts, and with each the role it creates there (Organizations
       // User Guide, orgs_manage_accounts_access): the one way in before anything is deployed.
       seedOrganizationAccessRoles(world, world.now());
+      seedScenarioUsers(world, world.now());
       if (options.defaultServices !== false) registerDefaultServices(sandbox);
       await sandbox.replay(persisted.journal);
       return sandbox;
@@ -231,6 +254,8 @@ export class Sandbox {
   /** Adds or replaces the emulator of a service (by signing name). */
   register(service: ServiceEmulator): void {
     this.services.set(service.signingName, service);
+    // Services that act inside the sandbox (EventBridge starting an execution) find each other here.
+    registeredServices(this.world).set(service.signingName, service);
   }
 
   /** The registered emulator for a signing name. */
@@ -435,6 +460,9 @@ export class Sandbox {
         world: this.world,
         requestId,
         iam,
+        // What CloudTrail records of the request (its userAgent and sourceIPAddress fields).
+        userAgent: request.headers['user-agent'] ?? '',
+        sourceIp: request.headers['x-forwarded-for']?.split(',')[0]?.trim() || '127.0.0.1',
       };
       const result = await this.persistence.apply(
         service.signingName,
@@ -481,11 +509,19 @@ export class Sandbox {
     const fixed = this.staticKeys.get(auth.accessKeyId);
     if (fixed) {
       secret = fixed.secret;
-      caller = {
-        accountId: fixed.accountId,
-        accessKeyId: auth.accessKeyId,
-        arn: `arn:aws:iam::${fixed.accountId}:root`,
-      };
+      caller =
+        fixed.userName !== undefined
+          ? {
+              accountId: fixed.accountId,
+              accessKeyId: auth.accessKeyId,
+              arn: userArnOf(this.world, fixed.accountId, fixed.userName),
+              userName: fixed.userName,
+            }
+          : {
+              accountId: fixed.accountId,
+              accessKeyId: auth.accessKeyId,
+              arn: `arn:aws:iam::${fixed.accountId}:root`,
+            };
     } else {
       const session = own(stsState(this.world).sessions, auth.accessKeyId);
       const secrets = session ? sessionSecrets(this.world.scenario.seed, auth.accessKeyId) : undefined;
