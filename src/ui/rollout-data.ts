@@ -18,16 +18,17 @@ import {
   type HistoryEvent,
   ListExecutionsCommand,
   ListMapRunsCommand,
-  ListStateMachinesCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { targetExecutionName } from '../core/execution-name';
 import { parseJsonLines } from '../core/plan';
 import { parseFailure } from '../core/summary';
 import { aslToGraph, stateNodeId } from './asl-graph';
+import type { AccountDirectory } from './directory';
 import { RolloutNotFoundError } from './errors';
 import { readCause, readHistory, type StateStatus } from './execution-history';
 import { type LaidOutGraph, layoutGraph } from './layout';
+import { LruMap } from './lru';
 import {
   outcomeFromOutput,
   outcomeFromStatus,
@@ -39,7 +40,6 @@ import {
   type MapRunWire,
   Outcomes,
   type RolloutHeaderWire,
-  type RolloutListItemWire,
   type RolloutWire,
   type TargetDetailWire,
   type TargetRowWire,
@@ -64,58 +64,6 @@ export async function readExecutionHistory(sfn: SFNClient, executionArn: string)
     nextToken = page.nextToken;
   } while (nextToken && events.length < 30000);
   return events;
-}
-
-/** Recent executions of the rollout state machine, newest first. */
-export async function listRollouts(
-  sfn: SFNClient,
-  stateMachineArn: string,
-  max = 50,
-): Promise<RolloutListItemWire[]> {
-  const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: max }));
-  return (page.executions ?? [])
-    .map((e) => {
-      const item: RolloutListItemWire = {
-        executionArn: e.executionArn ?? '',
-        name: e.name ?? '',
-        status: e.status ?? 'UNKNOWN',
-        startDate: ms(e.startDate) ?? 0,
-      };
-      const stop = ms(e.stopDate);
-      if (stop !== undefined) item.stopDate = stop;
-      return item;
-    })
-    .sort((a, b) => b.startDate - a.startDate);
-}
-
-/**
- * The rollout state machine: given, or the one a given execution ran, or the only state machine
- * whose name says "rollout".
- */
-export async function resolveRolloutStateMachine(
-  sfn: SFNClient,
-  options: { rolloutStateMachineArn?: string; rolloutExecutionArn?: string },
-): Promise<string> {
-  if (options.rolloutStateMachineArn) return options.rolloutStateMachineArn;
-  if (options.rolloutExecutionArn) {
-    const d = await sfn.send(new DescribeExecutionCommand({ executionArn: options.rolloutExecutionArn }));
-    if (d.stateMachineArn) return d.stateMachineArn;
-  }
-  const found: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new ListStateMachinesCommand({ maxResults: 1000, nextToken }));
-    for (const sm of page.stateMachines ?? []) {
-      if (/rollout/i.test(sm.name ?? '') && sm.stateMachineArn) found.push(sm.stateMachineArn);
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
-  if (found.length !== 1) {
-    throw new RolloutNotFoundError(
-      `Could not tell which state machine runs rollouts: pass rolloutStateMachineArn or a rollout execution ARN. Received state machines named like "rollout": ${found.length === 0 ? 'none' : found.join(', ')}`,
-    );
-  }
-  return found[0]!;
 }
 
 /** The state machine a rollout's targets run as, and the name its graph is drawn under. */
@@ -179,7 +127,7 @@ export function rolloutModeOf(input: string | undefined): string | undefined {
 export class DefinitionCache {
   private readonly graphs = new Map<string, Promise<{ graph: LaidOutGraph; definition: string }>>();
   /** Mode of each rollout execution read so far (an execution's input never changes). */
-  private readonly modes = new Map<string, string | undefined>();
+  private readonly modes = new LruMap<string, string | undefined>(500);
 
   constructor(private readonly sfn: SFNClient) {}
 
@@ -265,6 +213,9 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
 export class RolloutTracker {
   private readonly targets = new Map<string, TargetRecord>();
   private readonly accounts: string[] = [];
+  private readonly accountNames: string[] = [];
+  private readonly accountOus: string[] = [];
+  private directory: AccountDirectory | undefined;
   private readonly accountIndex = new Map<string, number>();
   private readonly regions: string[] = [];
   private readonly regionIndex = new Map<string, number>();
@@ -293,6 +244,8 @@ export class RolloutTracker {
       /** Reads the plan (targets, skipped) and summary.json from the artifact bucket when given. */
       s3?: S3Client;
       minIntervalMs?: number;
+      /** Account names and OU paths (read before the first target is indexed). */
+      directory?: () => Promise<AccountDirectory>;
       detailBudget?: number;
       detailConcurrency?: number;
     } = {},
@@ -323,6 +276,7 @@ export class RolloutTracker {
   }
 
   private async doRefresh(): Promise<void> {
+    if (!this.directory && this.options.directory) this.directory = await this.options.directory();
     const execution = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn }));
     const defs = await this.definitions.forRollout(this.executionArn, execution);
     const start = ms(execution.startDate) ?? 0;
@@ -415,6 +369,8 @@ export class RolloutTracker {
       statuses,
     };
     if (defs.targetStateMachineArn) header.targetStateMachineArn = defs.targetStateMachineArn;
+    const mode = rolloutModeOf(execution.input);
+    if (mode !== undefined) header.mode = mode;
     const stop = ms(execution.stopDate);
     if (stop !== undefined) header.stopDate = stop;
     if (execution.error) header.error = execution.error;
@@ -615,6 +571,11 @@ export class RolloutTracker {
 
   private upsert(key: string, record: Omit<TargetRecord, 'seq'>): void {
     this.seq++;
+    if (!this.accountIndex.has(record.account)) {
+      const info = this.directory?.accounts.get(record.account);
+      this.accountNames.push(info?.name ?? '');
+      this.accountOus.push(info?.ou ?? '');
+    }
     this.index(this.accounts, this.accountIndex, record.account);
     this.index(this.regions, this.regionIndex, record.region);
     this.index(this.outcomes, this.outcomeIndex, record.outcome);
@@ -656,6 +617,9 @@ export class RolloutTracker {
         reset,
         accountsOffset: a,
         accounts: this.accounts.slice(a),
+        accountNames: this.accountNames.slice(a),
+        accountOus: this.accountOus.slice(a),
+        ...(this.directory?.unavailable ? { directoryUnavailable: this.directory.unavailable } : {}),
         regionsOffset: r,
         regions: this.regions.slice(r),
         outcomesOffset: o,
@@ -664,6 +628,11 @@ export class RolloutTracker {
         rows,
       },
     };
+  }
+
+  /** Counts for the rollout list while a page watches this rollout (undefined before the first read). */
+  liveCounts(): { counts: Record<string, number>; total: number } | undefined {
+    return this.header ? { counts: this.header.counts, total: this.header.total } : undefined;
   }
 
   /** Names of the targets that failed, for exports that carry their details. */
