@@ -65,6 +65,8 @@ interface PageApi {
   version: number;
   matrix?: MatrixView;
   status?: string;
+  /** `performance.now()` once the first rollout data was applied and painted (for npm run bench:ui). */
+  paintedAt?: number;
   /** Names of the rollouts the landing page lists. */
   rollouts?: string[];
   openTarget(account: string, region: string): Promise<void>;
@@ -349,6 +351,12 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
 
   apply(await source.rollout(arn, 0, { a: 0, r: 0, o: 0 }));
   api.ready = true;
+  // The matrix draws in the next frame; the task after that frame runs once it was painted.
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      api.paintedAt = performance.now();
+    }),
+  );
 
   if (config.mode !== 'live' || config.pollMs <= 0) return;
   let quietPolls = 0;
