@@ -49,6 +49,8 @@ export interface UiServerOptions {
 
 export interface UiServer {
   url: string;
+  /** What the server holds in memory (rollouts whose targets it tracks): bounded by `maxTrackedRollouts`. */
+  stats(): { trackedRollouts: number };
   close(): Promise<void>;
 }
 
@@ -212,6 +214,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   origin = `http://${host}:${address.port}`;
   return {
     url: `${origin}/`,
+    stats: () => ({ trackedRollouts: trackers.size }),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections?.();
