@@ -144,6 +144,7 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
   );
   closePanel.addEventListener('click', () => {
     targetPanel.hidden = true;
+    document.body.classList.remove('panel-open');
     selected = undefined;
   });
   document.addEventListener('keydown', (event) => {
@@ -154,6 +155,8 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
   const openCell = async (cell: MatrixCell) => {
     selected = { account: cell.account, region: cell.region };
     targetPanel.hidden = false;
+    // The page makes room for the panel, so the matrix stays visible and clickable beside it.
+    document.body.classList.add('panel-open');
     targetPanel.scrollTop = 0;
     targetPanel.focus({ preventScroll: true });
     await showTarget(cell);

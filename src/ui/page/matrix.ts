@@ -232,6 +232,8 @@ export function createMatrix(onOpen: (cell: MatrixCell) => void): MatrixView {
   });
   scroll.addEventListener('scroll', schedule);
   window.addEventListener('resize', schedule);
+  // The box changes width when the target panel opens or closes beside it.
+  if (typeof ResizeObserver !== 'undefined') new ResizeObserver(schedule).observe(scroll);
 
   return {
     element,

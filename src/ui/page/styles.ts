@@ -54,6 +54,9 @@ header a[data-nav] { color: #1a73e8; text-decoration: none; }
 .target-grid { display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; align-items: start; }
 .target-panel { position: fixed; top: 0; right: 0; bottom: 0; width: min(680px, 55vw); overflow: auto; z-index: 5; border-radius: 0; box-shadow: -4px 0 16px rgba(60,64,67,.25); }
 .target-panel[hidden] { display: none; }
+body.panel-open header.rollout { margin-right: min(680px, 55vw); }
+body.panel-open main.layout { margin-right: min(680px, 55vw); grid-template-columns: minmax(0, 1fr); }
+body.panel-open main.layout > .right { order: -1; }
 table.timeline td:first-child { white-space: nowrap; }
 table.timeline { border-collapse: collapse; width: 100%; font-size: 12px; }
 table.timeline td { padding: 2px 6px; border-bottom: 1px solid #f1f3f4; vertical-align: top; }
