@@ -60,7 +60,13 @@ export async function uiCommand(parsed: ParsedCommand, io: Io): Promise<number> 
     }
     const file = exportFile as string;
     await backend.run(() =>
-      ui.exportUiHtml({ sfn: backend.sfn, s3: backend.s3, rolloutExecutionArn: rolloutExecutionArn!, file }),
+      ui.exportUiHtml({
+        sfn: backend.sfn,
+        s3: backend.s3,
+        organizations: awsClients.organizations({ region: 'us-east-1' }),
+        rolloutExecutionArn: rolloutExecutionArn!,
+        file,
+      }),
     );
     await backend.close();
     io.stdout.write(`${file}\n`);
