@@ -8,10 +8,12 @@ import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { printableDeep } from '../core/printable';
+import { DefinitionCache } from './definitions';
 import { AccountDirectoryCache } from './directory';
 import { pageScript, renderPageHtml } from './page-html';
-import { DefinitionCache, loadTargetDetail, RolloutTracker } from './rollout-data';
+import { RolloutTracker } from './rollout-data';
 import type { PageConfig } from './server';
+import { loadTargetDetail } from './target-detail';
 import type { ExportBundleWire, TargetDetailWire } from './wire';
 
 /** Failed targets whose full history an export carries; the matrix still shows every target. */

@@ -1,6 +1,6 @@
 /**
- * The UI server's reading of Step Functions: rollouts, their map runs, their nested
- * per-target executions and each target's history, all through the public SFN API so the
+ * The UI server's reading of a rollout through Step Functions: its map runs and its nested
+ * per-target executions, all through the public SFN API so the
  * same code serves the sandbox and AWS. Built for 10,000 targets: one paginated
  * ListExecutions per refresh (stopping at the rollout's start), finer outcomes fetched a few
  * hundred at a time and cached once a target is final, and deltas for the page.
@@ -11,11 +11,7 @@ import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
   DescribeMapRunCommand,
-  DescribeStateMachineCommand,
-  DescribeStateMachineForExecutionCommand,
   type ExecutionListItem,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
   ListExecutionsCommand,
   ListMapRunsCommand,
   type SFNClient,
@@ -23,12 +19,12 @@ import {
 import { targetExecutionName } from '../core/execution-name';
 import { parseJsonLines } from '../core/plan';
 import { parseFailure } from '../core/summary';
-import { aslToGraph, stateNodeId } from './asl-graph';
+import { type DefinitionCache, rolloutModeOf } from './definitions';
 import type { AccountDirectory } from './directory';
 import { RolloutNotFoundError } from './errors';
-import { readCause, readHistory, type StateStatus } from './execution-history';
-import { type LaidOutGraph, layoutGraph } from './layout';
-import { LruMap } from './lru';
+import { readCause, readHistory } from './execution-history';
+import { findPlanFacts, type PlanFacts, rolloutIdCandidates } from './plan-facts';
+import { readExecutionHistory, statusesByNode } from './target-detail';
 import {
   outcomeFromOutput,
   outcomeFromStatus,
@@ -36,159 +32,14 @@ import {
   readRolloutSummary,
 } from './targets';
 import {
-  type DefinitionsWire,
   type MapRunWire,
   Outcomes,
   type RolloutHeaderWire,
   type RolloutWire,
-  type TargetDetailWire,
   type TargetRowWire,
 } from './wire';
 
 const ms = (d: Date | undefined): number | undefined => (d ? new Date(d).getTime() : undefined);
-
-/** Reads every page of an execution's history, oldest first (a Standard execution caps at 25,000 events). */
-export async function readExecutionHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn,
-        maxResults: 1000,
-        nextToken,
-        includeExecutionData: true,
-      }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken && events.length < 30000);
-  return events;
-}
-
-/** The state machine a rollout's targets run as, and the name its graph is drawn under. */
-export interface TargetStateMachine {
-  stateMachineArn: string;
-  /** `deploy-target`, `preview-target` or `drift-target`. */
-  machine: string;
-}
-
-/**
- * The per-target state machine a rollout's children ran, read from the rollout definition. The
- * rollout picks it by mode at run time (`StateMachineArn.$`) from the `targetStateMachines` it
- * passes to Validate input, so the rollout's `mode` (from its input) selects the entry. A
- * definition whose Task names one machine in `Parameters.StateMachineArn` (rollouts started
- * before the per-mode machines) runs every mode in that one.
- */
-export function findTargetStateMachine(
-  rolloutDefinition: string,
-  mode: string | undefined,
-): TargetStateMachine | undefined {
-  let fixed: string | undefined;
-  let byMode: Record<string, unknown> | undefined;
-  const visit = (value: unknown) => {
-    if (fixed || !value || typeof value !== 'object') return;
-    const record = value as Record<string, unknown>;
-    if (typeof record.Resource === 'string' && record.Resource.includes(':states:startExecution')) {
-      const params = (record.Parameters ?? record.Arguments) as Record<string, unknown> | undefined;
-      const arn = params?.StateMachineArn;
-      if (typeof arn === 'string' && arn.startsWith('arn:')) {
-        fixed = arn;
-        return;
-      }
-    }
-    const machines = record.targetStateMachines;
-    if (!byMode && machines && typeof machines === 'object') byMode = machines as Record<string, unknown>;
-    for (const v of Object.values(record)) visit(v);
-  };
-  try {
-    visit(JSON.parse(rolloutDefinition));
-  } catch {
-    return undefined;
-  }
-  if (fixed) return { stateMachineArn: fixed, machine: 'deploy-target' };
-  const chosen = mode === undefined ? undefined : byMode?.[mode];
-  if (typeof chosen === 'string' && chosen.startsWith('arn:'))
-    return { stateMachineArn: chosen, machine: `${mode}-target` };
-  return undefined;
-}
-
-/** The `mode` of a rollout execution's input; undefined when the input has none (it was refused). */
-export function rolloutModeOf(input: string | undefined): string | undefined {
-  try {
-    const mode = (JSON.parse(input ?? '{}') as { mode?: unknown }).mode;
-    return typeof mode === 'string' ? mode : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Caches laid-out graphs per state machine: definitions do not change under a running page. */
-export class DefinitionCache {
-  private readonly graphs = new Map<string, Promise<{ graph: LaidOutGraph; definition: string }>>();
-  /** Mode of each rollout execution read so far (an execution's input never changes). */
-  private readonly modes = new LruMap<string, string | undefined>(500);
-
-  constructor(private readonly sfn: SFNClient) {}
-
-  /** Layout of a state machine's definition (by ARN). */
-  graph(stateMachineArn: string, machine: string): Promise<{ graph: LaidOutGraph; definition: string }> {
-    let entry = this.graphs.get(stateMachineArn);
-    if (!entry) {
-      entry = (async () => {
-        const d = await this.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
-        const definition = d.definition ?? '{}';
-        return { graph: await layoutGraph(aslToGraph(definition, machine)), definition };
-      })();
-      entry.catch(() => this.graphs.delete(stateMachineArn));
-      this.graphs.set(stateMachineArn, entry);
-    }
-    return entry;
-  }
-
-  /**
-   * Both graphs of a rollout: its own machine and the per-target machine of its mode (the one
-   * its children run). `execution` (DescribeExecution of the rollout) saves a call when known.
-   */
-  async forRollout(
-    rolloutExecutionArn: string,
-    execution?: { input?: string },
-  ): Promise<DefinitionsWire & { targetStateMachineArn?: string }> {
-    const d = await this.sfn.send(
-      new DescribeStateMachineForExecutionCommand({ executionArn: rolloutExecutionArn }),
-    );
-    const rolloutArn = d.stateMachineArn ?? '';
-    const definition = d.definition ?? '{}';
-    let rollout = this.graphs.get(rolloutArn);
-    if (!rollout) {
-      rollout = layoutGraph(aslToGraph(definition, 'rollout')).then((graph) => ({ graph, definition }));
-      this.graphs.set(rolloutArn, rollout);
-    }
-    const out: DefinitionsWire & { targetStateMachineArn?: string } = { rollout: (await rollout).graph };
-    let target = findTargetStateMachine(definition, undefined);
-    if (!target) {
-      if (!this.modes.has(rolloutExecutionArn)) {
-        const input =
-          execution?.input ??
-          (await this.sfn.send(new DescribeExecutionCommand({ executionArn: rolloutExecutionArn }))).input;
-        this.modes.set(rolloutExecutionArn, rolloutModeOf(input));
-      }
-      target = findTargetStateMachine(definition, this.modes.get(rolloutExecutionArn));
-    }
-    if (target) {
-      out.target = (await this.graph(target.stateMachineArn, target.machine)).graph;
-      out.targetStateMachineArn = target.stateMachineArn;
-    }
-    return out;
-  }
-}
-
-/** Node id -> status for a graph, from a history reading keyed by state name. */
-function statusesByNode(byState: Record<string, StateStatus>): Record<string, StateStatus> {
-  const out: Record<string, StateStatus> = {};
-  for (const [name, status] of Object.entries(byState)) out[stateNodeId(name)] = status;
-  return out;
-}
 
 interface TargetRecord {
   account: string;
@@ -641,110 +492,4 @@ export class RolloutTracker {
       .filter((t) => t.outcome === Outcomes.Failed && t.name)
       .map((t) => t.name);
   }
-}
-
-/** Where the plan put this rollout's files: the output of the state that planned targets. */
-export interface PlanFacts {
-  bucket: string;
-  targetsKey: string;
-  canariesKey: string;
-  skippedKey: string;
-  summaryKey: string;
-  targetCount: number;
-  canaryCount: number;
-  skippedCount: number;
-}
-
-/** Finds the plan facts (`$.plan`) in the rollout history, whichever state wrote them. */
-export function findPlanFacts(events: readonly HistoryEvent[]): PlanFacts | undefined {
-  for (const event of events) {
-    const output = event.stateExitedEventDetails?.output;
-    if (!output?.includes('targetsKey')) continue;
-    try {
-      const parsed = JSON.parse(output) as { plan?: Record<string, unknown> };
-      const p = parsed.plan;
-      if (p && typeof p.bucket === 'string' && typeof p.targetsKey === 'string' && p.targetsKey) {
-        return {
-          bucket: p.bucket,
-          targetsKey: p.targetsKey,
-          canariesKey: String(p.canariesKey ?? ''),
-          skippedKey: String(p.skippedKey ?? ''),
-          summaryKey: String(p.summaryKey ?? ''),
-          targetCount: Number(p.targetCount ?? 0),
-          canaryCount: Number(p.canaryCount ?? 0),
-          skippedCount: Number(p.skippedCount ?? 0),
-        };
-      }
-    } catch {
-      // not JSON: keep looking
-    }
-  }
-  return undefined;
-}
-
-/** Ids a rollout's target names may end with: its execution name, or a rollout id in its input. */
-export function rolloutIdCandidates(execution: { name?: string; input?: string }): string[] {
-  const ids = new Set<string>();
-  if (execution.name) ids.add(execution.name);
-  try {
-    const input = JSON.parse(execution.input ?? '{}') as Record<string, unknown>;
-    for (const v of [input.rolloutId, input.id, (input.rollout as Record<string, unknown> | undefined)?.id]) {
-      if (typeof v === 'string' && v) ids.add(v);
-    }
-  } catch {
-    // input is not JSON: only the name can serve
-  }
-  return [...ids];
-}
-
-/** One target's execution: status, outcome, history read into statuses, timeline and failure. */
-export async function loadTargetDetail(sfn: SFNClient, executionArn: string): Promise<TargetDetailWire> {
-  const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-  const events = await readExecutionHistory(sfn, executionArn);
-  const reading = readHistory(events, d.status);
-  const { outcome, reason } = outcomeFromOutput(d.status, d.output);
-  const parsed = parseTargetExecutionName(d.name ?? '');
-  const detail: TargetDetailWire = {
-    executionArn,
-    name: d.name ?? '',
-    status: d.status ?? 'UNKNOWN',
-    outcome,
-    startDate: ms(d.startDate) ?? 0,
-    statuses: statusesByNode(reading.statuses),
-    retries: reading.retries,
-    timeline: reading.timeline,
-  };
-  if (parsed) {
-    detail.account = parsed.account;
-    detail.region = parsed.region;
-  }
-  const stop = ms(d.stopDate);
-  if (stop !== undefined) detail.stopDate = stop;
-  const failure = reading.failure ? { ...reading.failure } : undefined;
-  if (d.status === 'FAILED' || d.status === 'TIMED_OUT' || d.status === 'ABORTED') {
-    // The same unwrapping the rollout summary uses, so the page and summary.json agree on the reason.
-    const parsed = parseFailure(d.error, d.cause);
-    const merged = { ...(failure ?? {}) };
-    merged.error = parsed.error !== 'Unknown' ? parsed.error : (merged.error ?? d.error ?? 'Unknown');
-    merged.cause = parsed.reason;
-    const r = parsed.failedResource;
-    if (r?.logicalId) {
-      merged.resource = `${r.logicalId}${r.type ? ` (${r.type})` : ''}${r.status ? ` ${r.status}` : ''}`;
-      if (r.statusReason && !merged.cause.includes(r.statusReason))
-        merged.cause = `${merged.cause} (${r.statusReason})`;
-    }
-    detail.failure = merged;
-    detail.reason = merged.cause ?? merged.error ?? reason ?? '';
-  } else {
-    if (failure) detail.failure = failure;
-    if (reason) detail.reason = reason;
-  }
-  if (d.output) {
-    try {
-      detail.output = JSON.parse(d.output);
-    } catch {
-      detail.output = d.output;
-    }
-  }
-  return detail;
 }

@@ -11,8 +11,8 @@ import {
   ListMapRunsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { rolloutModeOf } from './definitions';
 import { LruMap } from './lru';
-import { rolloutModeOf } from './rollout-data';
 import { readRolloutSummary } from './targets';
 import { Outcomes, type RolloutListItemWire } from './wire';
 

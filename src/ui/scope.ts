@@ -6,8 +6,8 @@
  */
 import { DescribeStateMachineCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { TargetModes } from '../core/target-input';
+import { findTargetStateMachine } from './definitions';
 import { ForeignExecutionError, UiRequestError } from './errors';
-import { findTargetStateMachine } from './rollout-data';
 
 const EXECUTION_ARN = /^(arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}):execution:([^:\s]+):([^:\s]+)$/;
 

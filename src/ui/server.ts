@@ -11,13 +11,15 @@ import type { AddressInfo } from 'node:net';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DefinitionCache } from './definitions';
 import { AccountDirectoryCache } from './directory';
 import { ForeignExecutionError, RolloutNotFoundError, UiError, UiRequestError } from './errors';
 import { LruMap } from './lru';
 import { pageScript, renderPageHtml } from './page-html';
-import { DefinitionCache, loadTargetDetail, RolloutTracker } from './rollout-data';
+import { RolloutTracker } from './rollout-data';
 import { RolloutLister } from './rollout-list';
 import { ExecutionScope } from './scope';
+import { loadTargetDetail } from './target-detail';
 
 export interface UiServerOptions {
   sfn: SFNClient;
