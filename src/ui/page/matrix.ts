@@ -91,6 +91,8 @@ export function createMatrix(onOpen: (cell: MatrixCell) => void): MatrixView {
     });
     regionCol = new Map(regions.map((r, i) => [r, i]));
     dirty = false;
+    // Said at once (not on the next frame), so the note and the rows never disagree.
+    empty.hidden = accountCount() > 0 || cells.size === 0;
   };
 
   /** Sizes the box to its content (at most 70% of the window) and the canvas to what it shows. */
@@ -109,7 +111,6 @@ export function createMatrix(onOpen: (cell: MatrixCell) => void): MatrixView {
   const draw = () => {
     frame = 0;
     if (dirty) rebuild();
-    empty.hidden = accountCount() > 0 || cells.size === 0;
     const { rowH, colW, gap } = geometry();
     const { viewH } = size();
     const width = Math.max(LABEL_WIDTH + 40, scroll.clientWidth);
