@@ -10,10 +10,8 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
-  DescribeMapRunCommand,
   type ExecutionListItem,
   ListExecutionsCommand,
-  ListMapRunsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { targetExecutionName } from '../core/execution-name';
@@ -22,22 +20,17 @@ import { parseFailure } from '../core/summary';
 import { type DefinitionCache, rolloutModeOf } from './definitions';
 import type { AccountDirectory } from './directory';
 import { RolloutNotFoundError } from './errors';
-import { readCause, readHistory } from './execution-history';
+import { readCause } from './execution-history';
 import { findPlanFacts, type PlanFacts, rolloutIdCandidates } from './plan-facts';
-import { readExecutionHistory, statusesByNode } from './target-detail';
+import { readMapRuns, rolloutGraphStatuses } from './rollout-progress';
+import { readExecutionHistory } from './target-detail';
 import {
   outcomeFromOutput,
   outcomeFromStatus,
   parseTargetExecutionName,
   readRolloutSummary,
 } from './targets';
-import {
-  type MapRunWire,
-  Outcomes,
-  type RolloutHeaderWire,
-  type RolloutWire,
-  type TargetRowWire,
-} from './wire';
+import { Outcomes, type RolloutHeaderWire, type RolloutWire, type TargetRowWire } from './wire';
 
 const ms = (d: Date | undefined): number | undefined => (d ? new Date(d).getTime() : undefined);
 
@@ -55,6 +48,8 @@ interface TargetRecord {
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
+/** A target that left the running list: ended, its status not read yet. */
+const ENDED = 'ENDED';
 
 /**
  * Keeps one rollout's targets up to date across polls and answers deltas. Refreshes are
@@ -81,6 +76,9 @@ export class RolloutTracker {
   private rolloutIds: string[] = [];
   /** ListExecutions pages the last refresh read. */
   private pagesListed = 0;
+  /** When the last listing of every target execution (not only the running ones) ran. */
+  private lastFullListing = 0;
+  private fullListingPages = 0;
 
   private plan: PlanFacts | undefined;
   private planLoaded = false;
@@ -133,23 +131,7 @@ export class RolloutTracker {
     const start = ms(execution.startDate) ?? 0;
     if (this.rolloutIds.length === 0) this.rolloutIds = rolloutIdCandidates(execution);
 
-    const mapRuns: MapRunWire[] = [];
-    const runs = await this.sfn.send(new ListMapRunsCommand({ executionArn: this.executionArn }));
-    for (const run of runs.mapRuns ?? []) {
-      if (!run.mapRunArn) continue;
-      const d = await this.sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }));
-      const wire: MapRunWire = {
-        mapRunArn: run.mapRunArn,
-        status: d.status ?? 'UNKNOWN',
-        startDate: ms(d.startDate) ?? 0,
-        itemCounts: { ...(d.itemCounts ?? {}) } as Record<string, number>,
-        executionCounts: { ...(d.executionCounts ?? {}) } as Record<string, number>,
-      };
-      const stop = ms(d.stopDate);
-      if (stop !== undefined) wire.stopDate = stop;
-      if (d.maxConcurrency !== undefined) wire.maxConcurrency = d.maxConcurrency;
-      mapRuns.push(wire);
-    }
+    const mapRuns = await readMapRuns(this.sfn, this.executionArn);
 
     const history = await readExecutionHistory(this.sfn, this.executionArn);
     let latest = Math.max(start, ms(execution.stopDate) ?? 0);
@@ -160,23 +142,25 @@ export class RolloutTracker {
     if (defs.targetStateMachineArn) {
       const arn = defs.targetStateMachineArn;
       this.executionPrefix = `${arn.replace(':stateMachine:', ':execution:')}:`;
-      latest = Math.max(latest, await this.listTargets(arn, start, ms(execution.stopDate)));
-    }
-
-    const reading = readHistory(history, execution.status);
-    const statuses = statusesByNode(reading.statuses);
-    // A Distributed Map's item processor runs in child executions: its inner states show the Map's status.
-    for (const node of defs.rollout.nodes) {
-      if (
-        node.parent &&
-        statuses[node.parent] &&
-        !statuses[node.id] &&
-        node.type !== 'Start' &&
-        node.type !== 'End'
-      ) {
-        statuses[node.id] = statuses[node.parent]!;
+      // While the rollout runs, most refreshes list only the running targets (one page at the
+      // concurrencies rollouts use, where all targets are up to ten pages at 10,000): a target that
+      // left that list ended, and is described. A full listing every 15 s (or more, when it is long)
+      // catches targets that started and ended between two refreshes; a final rollout is listed fully.
+      const full =
+        execution.status !== 'RUNNING' ||
+        this.lastFullListing === 0 ||
+        Date.now() - this.lastFullListing >= Math.max(15_000, this.fullListingPages * 2_000);
+      latest = Math.max(
+        latest,
+        await this.listTargets(arn, start, ms(execution.stopDate), full ? undefined : 'RUNNING'),
+      );
+      if (full) {
+        this.lastFullListing = Date.now();
+        this.fullListingPages = this.pagesListed;
       }
     }
+
+    const statuses = rolloutGraphStatuses(history, execution.status, defs.rollout);
 
     let summary: unknown;
     if (execution.status === 'SUCCEEDED' && execution.output) {
@@ -232,15 +216,28 @@ export class RolloutTracker {
     this.finished = TERMINAL.has(execution.status ?? '') && !unsettled;
   }
 
-  /** Pages the target executions newest first, stopping once a page is older than the rollout. */
-  private async listTargets(stateMachineArn: string, rolloutStart: number, rolloutStop: number | undefined) {
+  /**
+   * Pages the target executions newest first, stopping once a page is older than the rollout;
+   * with `statusFilter` RUNNING, only the running ones, and a target no longer among them ended.
+   */
+  private async listTargets(
+    stateMachineArn: string,
+    rolloutStart: number,
+    rolloutStop: number | undefined,
+    statusFilter?: 'RUNNING',
+  ) {
     let nextToken: string | undefined;
     let latest = 0;
     const candidates: ExecutionListItem[] = [];
     this.pagesListed = 0;
     do {
       const page = await this.sfn.send(
-        new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }),
+        new ListExecutionsCommand({
+          stateMachineArn,
+          maxResults: 1000,
+          nextToken,
+          ...(statusFilter ? { statusFilter } : {}),
+        }),
       );
       this.pagesListed++;
       const items = page.executions ?? [];
@@ -263,11 +260,13 @@ export class RolloutTracker {
         );
       });
     }
+    const listedKeys = new Set<string>();
     for (const e of matched) {
       const parsed = parseTargetExecutionName(e.name ?? '');
       if (!parsed) continue;
       latest = Math.max(latest, ms(e.stopDate) ?? 0, ms(e.startDate) ?? 0);
       const key = `${parsed.account}|${parsed.region}`;
+      listedKeys.add(key);
       const status = e.status ?? 'UNKNOWN';
       const existing = this.targets.get(key);
       if (existing && existing.status === status && existing.name === e.name) continue;
@@ -283,6 +282,12 @@ export class RolloutTracker {
         fromSummary: false,
       });
     }
+    if (statusFilter) {
+      // Its row does not change until it is described (readDetails), so no new version is sent.
+      for (const [key, t] of this.targets) {
+        if (t.status === 'RUNNING' && !listedKeys.has(key)) t.status = ENDED;
+      }
+    }
     return latest;
   }
 
@@ -296,7 +301,7 @@ export class RolloutTracker {
   /** Reads output (outcome) or cause (reason) of final targets, a bounded number per refresh. */
   private async readDetails(): Promise<void> {
     const pending = [...this.targets.entries()].filter(
-      ([, t]) => !t.settled && TERMINAL.has(t.status) && t.name,
+      ([, t]) => !t.settled && (TERMINAL.has(t.status) || t.status === ENDED) && t.name,
     );
     const budget = pending.slice(0, this.options.detailBudget ?? 500);
     const concurrency = this.options.detailConcurrency ?? 8;
@@ -310,6 +315,11 @@ export class RolloutTracker {
             new DescribeExecutionCommand({ executionArn: this.executionPrefix + target.name }),
           );
         } catch {
+          continue;
+        }
+        if (!TERMINAL.has(d.status ?? '')) {
+          // Missing from a running list that was not yet consistent: still running.
+          target.status = d.status ?? 'RUNNING';
           continue;
         }
         const { outcome, reason } = outcomeFromOutput(d.status, d.output);
