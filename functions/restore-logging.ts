@@ -52,8 +52,7 @@ export async function handler(input: RestoreInput) {
       };
     }
     const status = await tamperAws.recorderStatus(at, name);
-    const list = (status.ConfigurationRecordersStatus as Array<{ recording?: boolean }> | undefined) ?? [];
-    if (list[0]?.recording === true)
+    if (status.ConfigurationRecordersStatus?.[0]?.recording === true)
       return { restored: `recorder ${name} was already recording`, missing: false, action: 'none' };
     await tamperAws.startRecorder(at, name);
     return {
