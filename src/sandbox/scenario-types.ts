@@ -10,6 +10,11 @@ export interface ScenarioAccount {
   parent?: string;
   /** Execution role present? default true for members. `deny` = exists but refuses AssumeRole. */
   executionRole?: 'present' | 'missing' | 'deny';
+  /**
+   * Whether the bootstrap deploys templates/tamper-responder.yaml here (default present); `missing`
+   * rehearses an account where the tamper response cannot act.
+   */
+  tamperResponder?: 'present' | 'missing';
   /** Opt-in regions enabled for this account (in addition to the default ones). */
   optInRegionsEnabled?: string[];
   /** Status; SUSPENDED accounts are listed but not targeted. */

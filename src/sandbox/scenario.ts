@@ -174,6 +174,7 @@ export function validateScenario(
       'email',
       'parent',
       'executionRole',
+      'tamperResponder',
       'optInRegionsEnabled',
       'status',
       'externalId',
@@ -198,6 +199,11 @@ export function validateScenario(
       acc.executionRole === undefined
         ? 'present'
         : c.oneOf([...p, 'executionRole'], acc.executionRole, ['present', 'missing', 'deny'] as const);
+    if (acc.tamperResponder !== undefined)
+      account.tamperResponder = c.oneOf([...p, 'tamperResponder'], acc.tamperResponder, [
+        'present',
+        'missing',
+      ] as const);
     account.status =
       acc.status === undefined
         ? 'ACTIVE'

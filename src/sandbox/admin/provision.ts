@@ -15,7 +15,12 @@ import {
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { lambdaFunctions, stateMachineFiles, targetStateMachineFiles } from '../../core/functions';
+import {
+  lambdaFunctions,
+  responseStateMachineFiles,
+  stateMachineFiles,
+  targetStateMachineFiles,
+} from '../../core/functions';
 import type { RolloutMode } from '../../core/rollout-input';
 import type { ProvisionedAdmin } from '../../engine/provision';
 import { lambdaState } from '../services/lambda-state';
@@ -158,7 +163,8 @@ function adminFromOutputs(
     ArtifactBucketName: need('ArtifactBucketName'),
     NotificationTopicArn: need('NotificationTopicArn'),
   };
-  for (const sm of stateMachineFiles) substitutions[sm.placeholder] = need(sm.placeholder);
+  for (const sm of [...stateMachineFiles, ...responseStateMachineFiles])
+    substitutions[sm.placeholder] = need(sm.placeholder);
   const deployed = Object.values(lambdaState(world).functions).filter(
     (f) => f.accountId === accountId && f.region === region && f.managedBy?.stackId === stack.StackId,
   );
@@ -176,5 +182,7 @@ function adminFromOutputs(
     artifactBucket: need('ArtifactBucketName'),
     topicArn: need('NotificationTopicArn'),
     substitutions,
+    respondToTamperingStateMachineArn: need('RespondToTamperingStateMachineArn'),
+    incidentTableName: need('IncidentTableName'),
   };
 }

@@ -12,6 +12,12 @@ import { recordApiCall } from './record';
 import { cloudTrailSection, findTrail, type TrailRecord } from './state';
 
 export const CLOUDTRAIL_TARGET_PREFIX = 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101';
+/**
+ * The botocore model's targetPrefix is the long one above (the AWS CLI sends it); the SDK for
+ * JavaScript v3 sends the service shape's name, `CloudTrail_20131101.<Operation>`
+ * (@aws-sdk/client-cloudtrail `serviceTarget`). CloudTrail answers both.
+ */
+export const CLOUDTRAIL_TARGET_ALIASES = ['CloudTrail_20131101'] as const;
 
 function nameOf(params: Record<string, unknown>, field = 'Name'): string {
   const value = params[field];
@@ -74,6 +80,7 @@ export function createCloudTrailService(): ServiceEmulator {
     signingName: 'cloudtrail',
     protocol: 'json',
     targetPrefix: CLOUDTRAIL_TARGET_PREFIX,
+    targetPrefixAliases: CLOUDTRAIL_TARGET_ALIASES,
     operations: {
       GetTrailStatus(params, ctx) {
         const trail = trailOf(ctx, params);
