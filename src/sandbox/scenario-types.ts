@@ -159,6 +159,8 @@ export interface Scenario {
   events?: ScenarioEvents;
   /** Things principals do at given minutes (e.g. a user stops the trail), played by `playScenarioActivity`. */
   activity?: ScenarioActivity[];
+  /** The admin stack's tamper-response settings (CDK context), e.g. `containment: off`. */
+  tamperResponse?: { containment?: 'off' | 'repeat-offenders' | 'always' };
 }
 
 /**

@@ -60,6 +60,7 @@ const TOP = [
   'iam',
   'events',
   'activity',
+  'tamperResponse',
 ] as const;
 
 /**
@@ -332,6 +333,19 @@ export function validateScenario(
   if (top.events !== undefined) scenario.events = validateEvents(c, top.events);
   if (top.activity !== undefined)
     scenario.activity = validateActivity(c, top.activity, accountIds, [...allRegions]);
+  if (top.tamperResponse !== undefined) {
+    const t = c.object(['tamperResponse'], top.tamperResponse, ['containment']);
+    scenario.tamperResponse =
+      t.containment === undefined
+        ? {}
+        : {
+            containment: c.oneOf(['tamperResponse', 'containment'], t.containment, [
+              'off',
+              'repeat-offenders',
+              'always',
+            ] as const),
+          };
+  }
   return scenario;
 }
 

@@ -38,6 +38,7 @@ export interface AdminProvisionOptions {
   organizationRootId?: string;
   executionRoleName?: string;
   stackName?: string;
+  containment?: string;
 }
 
 const SETTLED = /(_COMPLETE|_FAILED)$/;
@@ -83,6 +84,7 @@ export async function provisionAdminStack(
     ...(options.organizationRootId !== undefined ? { organizationRootId: options.organizationRootId } : {}),
     ...(options.executionRoleName !== undefined ? { executionRoleName: options.executionRoleName } : {}),
     ...(options.stackName !== undefined ? { stackName: options.stackName } : {}),
+    ...(options.containment !== undefined ? { containment: options.containment } : {}),
   });
   const digest = createHash('sha256').update(template.body).digest('hex').slice(0, 16);
   const stackName = template.stackName;
