@@ -3,6 +3,7 @@
  * responder role's credentials in the target account (CloudTrail, Config, IAM), or the function's
  * own role for the incident table in the admin account (DynamoDB).
  */
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetTrailStatusCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import {
   DescribeConfigurationRecorderStatusCommand,
@@ -29,6 +30,8 @@ export interface InAccount {
 const IAM_REGION = 'us-east-1';
 
 export const tamperAws = {
+  describeStack: async (at: InAccount, name: string) =>
+    (await awsClients.cloudFormation(at).send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0],
   trailStatus: (at: InAccount, name: string) =>
     awsClients.cloudTrail(at).send(new GetTrailStatusCommand({ Name: name })),
   startLogging: (at: InAccount, name: string) =>

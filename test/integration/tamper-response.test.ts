@@ -23,6 +23,7 @@ import {
   responseExecutions,
   rootOf,
   sessionOf,
+  trailExists,
   trailLogging,
 } from '../helpers/tamper-response';
 import {
@@ -160,6 +161,24 @@ describe('respond-to-tampering on the sandbox', () => {
     const incident = (await incidents(h))[`arn:aws:iam::${OTHER_MEMBER}:root`];
     expect(incident?.count).toBe(1);
     expect(incident?.eventIds).toHaveLength(1);
+    expect(trailLogging(h, OTHER_MEMBER)).toBe(true);
+  });
+
+  it('the trail deleted: the baseline is repaired through drift-target and the trail logs again, nothing else changed', async () => {
+    const before = adminAlerts(h).length;
+    await actAs(h, rootOf(OTHER_MEMBER), 'cloudtrail', 'DeleteTrail', { Name: TRAIL });
+    await settle(h);
+    expect(trailExists(h, OTHER_MEMBER)).toBe(true);
+    expect(trailLogging(h, OTHER_MEMBER)).toBe(true);
+    const alert = adminAlerts(h).slice(before).join('\n');
+    expect(alert).toContain('What:  DeleteTrail on trail StackFleet-baseline');
+    expect(alert).toMatch(
+      /Restored: {2}trail StackFleet-baseline is gone: redeploying the baseline \(template version .+\)/,
+    );
+    expect(alert).not.toContain('Could not be done');
+    // Still forwarding to the admin account: the repair kept the stack's parameters.
+    const again = await stopTrail(h, rootOf(OTHER_MEMBER));
+    expect(again).toContain('What:  StopLogging on trail StackFleet-baseline');
     expect(trailLogging(h, OTHER_MEMBER)).toBe(true);
   });
 

@@ -7,6 +7,7 @@
  * PutEventSelectors "must be called from the Region in which the trail was created"
  * (InvalidHomeRegionException), as the API Reference says of each.
  */
+import { markDrifted } from '../../cfn/faults';
 import { AwsError, type OperationContext, type ServiceEmulator } from '../../types';
 import { recordApiCall } from './record';
 import { cloudTrailSection, findTrail, type TrailRecord } from './state';
@@ -130,6 +131,26 @@ export function createCloudTrailService(): ServiceEmulator {
           requestParameters: { name: nameOf(params) },
         });
         delete cloudTrailSection(ctx.world).trails[trail.arn];
+        // A trail a stack made is now missing from it: drift detection reports it DELETED
+        // (CloudFormation User Guide, using-cfn-stack-drift: "DELETED: the resource has been
+        // deleted"), and a REVERT_DRIFT change set brings it back.
+        if (trail.managedBy) {
+          try {
+            markDrifted(
+              ctx.world,
+              trail.accountId,
+              trail.homeRegion,
+              trail.managedBy.stackId,
+              trail.managedBy.logicalId,
+              {
+                deleted: true,
+                actual: 'null',
+              },
+            );
+          } catch {
+            // The stack itself is gone: nothing to mark.
+          }
+        }
         return {};
       },
       DescribeTrails(params, ctx) {
