@@ -20,7 +20,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { targetStateMachineFiles } from '../../src/core/functions';
+import { graphStateMachineFile, targetStateMachineFiles } from '../../src/core/functions';
 import type { RolloutMode } from '../../src/core/rollout-input';
 import { ArtifactPrefixes, ArtifactStore } from './artifact-store';
 import { RolloutFunctions } from './rollout-functions';
@@ -126,6 +126,8 @@ export class StackFleetAdminStack extends Stack {
   readonly rolloutStateMachine: sfn.StateMachine;
   /** The per-target state machine of each mode; the rollout starts the one of its mode. */
   readonly targetStateMachines: Readonly<Record<RolloutMode, sfn.StateMachine>>;
+  /** The stacks form (issue 17): walks one lane of a target's graph, starting the mode's machine per stack. */
+  readonly walkLaneStateMachine: sfn.StateMachine;
   readonly driftSchedule: scheduler.Schedule;
   readonly failedRolloutsAlarm: cloudwatch.Alarm;
 
@@ -186,6 +188,7 @@ export class StackFleetAdminStack extends Stack {
     this.targetStateMachines = Object.fromEntries(
       targetStateMachineFiles.map((sm) => [sm.mode, machines.byId[sm.id]!]),
     ) as Record<RolloutMode, sfn.StateMachine>;
+    this.walkLaneStateMachine = machines.byId[graphStateMachineFile.id]!;
 
     this.failedRolloutsAlarm = this.addFailureAlarm();
     this.driftSchedule = this.addDriftSchedule(props, executionRoleName);
@@ -198,6 +201,10 @@ export class StackFleetAdminStack extends Stack {
     for (const sm of targetStateMachineFiles) {
       new CfnOutput(this, sm.placeholder, { value: this.targetStateMachines[sm.mode].stateMachineArn });
     }
+    // The stacks form's lane walker (issue 17): the CLI and UI read a graph rollout's lanes through it.
+    new CfnOutput(this, graphStateMachineFile.placeholder, {
+      value: this.walkLaneStateMachine.stateMachineArn,
+    });
     // DeployStackFunctionArn, CheckStackFunctionArn, ...: `rollout --local-engine` runs the state
     // machines on the operator's machine and invokes these functions (as their own roles) through Lambda.
     for (const [placeholder, fn] of Object.entries(this.functions.byPlaceholder)) {

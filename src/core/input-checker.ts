@@ -3,6 +3,8 @@ import {
   type InputIssue,
   type ParameterOverride,
   RolloutLimits,
+  StackCapabilities,
+  type StackCapability,
   type TemplateLocation,
 } from './rollout-input';
 import { isKnownRegion } from './target-input';
@@ -153,16 +155,13 @@ export function parameterText(raw: unknown): string | undefined {
   return undefined;
 }
 
-export function readTemplate(c: Checker, value: unknown): TemplateLocation | undefined {
+export function readTemplate(c: Checker, value: unknown, field = 'template'): TemplateLocation | undefined {
   if (!isPlainObject(value)) {
-    return c.fail(
-      'template',
-      `must be an object with bucket, key and versionId. Received: ${showValue(value)}`,
-    );
+    return c.fail(field, `must be an object with bucket, key and versionId. Received: ${showValue(value)}`);
   }
-  c.unknownFields('template', value, ['bucket', 'key', 'versionId']);
+  c.unknownFields(field, value, ['bucket', 'key', 'versionId']);
   const bucket = c.string(
-    'template.bucket',
+    `${field}.bucket`,
     value.bucket,
     PATTERNS.bucket,
     'an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
@@ -175,7 +174,7 @@ export function readTemplate(c: Checker, value: unknown): TemplateLocation | und
   const key = keyOk
     ? (value.key as string)
     : c.fail(
-        'template.key',
+        `${field}.key`,
         `must be an S3 object key (1-1024 characters, no leading /). Received: ${showValue(value.key)}`,
       );
   let versionId: string | undefined;
@@ -184,7 +183,7 @@ export function readTemplate(c: Checker, value: unknown): TemplateLocation | und
       typeof value.versionId === 'string' && value.versionId.length > 0 && value.versionId.length <= 1024
         ? value.versionId
         : c.fail(
-            'template.versionId',
+            `${field}.versionId`,
             `must be an S3 version id (omit it to use the latest version). Received: ${showValue(value.versionId)}`,
           );
   }
@@ -192,14 +191,14 @@ export function readTemplate(c: Checker, value: unknown): TemplateLocation | und
   return versionId === undefined ? { bucket, key } : { bucket, key, versionId };
 }
 
-export function readTags(c: Checker, value: unknown): Record<string, string> | undefined {
+export function readTags(c: Checker, value: unknown, field = 'tags'): Record<string, string> | undefined {
   if (value === undefined) return {};
   if (!isPlainObject(value))
-    return c.fail('tags', `must be a map of tag keys to values. Received: ${showValue(value)}`);
+    return c.fail(field, `must be a map of tag keys to values. Received: ${showValue(value)}`);
   const entries = Object.entries(value);
   if (entries.length > RolloutLimits.maxTags) {
     return c.fail(
-      'tags',
+      field,
       `must have at most ${RolloutLimits.maxTags} tags (CloudFormation allows 50; stackfleet adds its own). Received: ${entries.length}`,
     );
   }
@@ -212,13 +211,13 @@ export function readTags(c: Checker, value: unknown): Record<string, string> | u
       key.startsWith('stackfleet:')
     ) {
       c.fail(
-        `tags.${key}`,
+        `${field}.${key}`,
         `must be a tag key of 1-128 characters not starting with aws: or stackfleet: (reserved). Received: ${showValue(key)}`,
       );
       continue;
     }
     if (typeof raw !== 'string' || raw.length > 256) {
-      c.fail(`tags.${key}`, `must be a string of at most 256 characters. Received: ${showValue(raw)}`);
+      c.fail(`${field}.${key}`, `must be a string of at most 256 characters. Received: ${showValue(raw)}`);
       continue;
     }
     out[key] = raw;
@@ -226,13 +225,16 @@ export function readTags(c: Checker, value: unknown): Record<string, string> | u
   return out;
 }
 
-export function readOverrides(c: Checker, value: unknown): ParameterOverride[] | undefined {
+export function readOverrides(
+  c: Checker,
+  value: unknown,
+  base = 'parameterOverrides',
+): ParameterOverride[] | undefined {
   if (value === undefined) return [];
-  if (!Array.isArray(value))
-    return c.fail('parameterOverrides', `must be a list. Received: ${showValue(value)}`);
+  if (!Array.isArray(value)) return c.fail(base, `must be a list. Received: ${showValue(value)}`);
   const out: ParameterOverride[] = [];
   value.forEach((raw, index) => {
-    const field = `parameterOverrides[${index}]`;
+    const field = `${base}[${index}]`;
     if (!isPlainObject(raw)) {
       c.fail(
         field,
@@ -271,4 +273,14 @@ export function readOverrides(c: Checker, value: unknown): ParameterOverride[] |
     out.push(override);
   });
   return out;
+}
+
+/** The capabilities a stack acknowledges (`field` is `capabilities` or `stacks[i].capabilities`). */
+export function readCapabilities(c: Checker, field: string, value: unknown): StackCapability[] | undefined {
+  const allowed = Object.values(StackCapabilities) as string[];
+  return c.list(field, value, (f, v) =>
+    typeof v === 'string' && allowed.includes(v)
+      ? (v as StackCapability)
+      : c.fail(f, `must be one of ${allowed.join(', ')}. Received: ${showValue(v)}`),
+  );
 }

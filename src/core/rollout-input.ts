@@ -3,12 +3,15 @@ import {
   Checker,
   isPlainObject,
   PATTERNS,
+  readCapabilities,
   readOverrides,
   readTags,
   readTemplate,
   showValue,
 } from './input-checker';
 import { ROLE_SESSION_PREFIX } from './names';
+import { PER_STACK_TOP_LEVEL_FIELDS, readStacks } from './rollout-stacks';
+import type { StackSpec } from './stack-graph';
 import { MAX_TARGET_TIMEOUT_SECONDS, MAX_USER_TAGS } from './target-input';
 
 export { showValue };
@@ -52,6 +55,8 @@ export const RolloutDefaults = {
   maxConcurrency: 10,
   failureTolerance: { count: 0 },
   timeoutSeconds: 3600,
+  /** A small number: CloudFormation limits the resources in concurrent stack operations per account and region. */
+  maxStacksPerTarget: 3,
 } as const;
 
 /** Limits a request is checked against. */
@@ -66,6 +71,10 @@ export const RolloutLimits = {
   /** CloudFormation's 50 minus the tags stackfleet adds itself. */
   maxTags: MAX_USER_TAGS,
   maxParameters: 200,
+  /** Stacks in one rollout: each target's lanes carry every stack's settings through state. */
+  maxStacks: 50,
+  /** A target's stacks in flight at once. */
+  maxStacksPerTarget: 10,
 } as const;
 
 /** S3 location of the template; `versionId` pins the exact object (resolved to the latest when absent). */
@@ -105,25 +114,49 @@ export interface CanaryTarget {
   region: string;
 }
 
-/** The rollout request after validation, with every default filled in. */
-export interface RolloutInput {
+/** What every rollout request holds, whichever form its stacks take. */
+interface RolloutCommon {
   rolloutId: string;
   mode: RolloutMode;
+  tags: Record<string, string>;
+  executionRoleName: string;
+  externalId?: string;
+  targets: TargetSelection;
+  /** Stacks in flight at once across the rollout (one-template form: targets, one stack each). */
+  maxConcurrency: number;
+  failureTolerance: FailureTolerance;
+  canaries: CanaryTarget[];
+  /** Per stack (and per target in the one-template form). */
+  timeoutSeconds: number;
+  /** Drift mode only: repair drifted targets with drift-aware change sets. */
+  repair: boolean;
+}
+
+/** The one-template form: one stack per target. */
+export interface SingleStackRollout extends RolloutCommon {
   template: TemplateLocation;
   stackName: string;
   parameters: Record<string, string>;
   parameterOverrides: ParameterOverride[];
-  tags: Record<string, string>;
   capabilities: StackCapability[];
-  executionRoleName: string;
-  externalId?: string;
-  targets: TargetSelection;
-  maxConcurrency: number;
-  failureTolerance: FailureTolerance;
-  canaries: CanaryTarget[];
-  timeoutSeconds: number;
-  /** Drift mode only: repair drifted targets with drift-aware change sets. */
-  repair: boolean;
+  stacks?: undefined;
+}
+
+/** The stacks form: a graph of stacks that each target walks on its own. */
+export interface StackGraphRollout extends RolloutCommon {
+  stacks: StackSpec[];
+  /** At most this many of a target's stacks in flight at once (CloudFormation limits concurrent operations per account and region). */
+  maxStacksPerTarget: number;
+  template?: undefined;
+  stackName?: undefined;
+}
+
+/** The rollout request after validation, with every default filled in. */
+export type RolloutInput = SingleStackRollout | StackGraphRollout;
+
+/** Whether a rollout uses the stacks form. */
+export function isStackGraph(input: RolloutInput): input is StackGraphRollout {
+  return input.stacks !== undefined;
 }
 
 /**
@@ -133,8 +166,12 @@ export interface RolloutInput {
 export interface RolloutRequest {
   rolloutId?: string;
   mode: RolloutMode;
-  template: TemplateLocation;
-  stackName: string;
+  /** The one-template form (or `stacks`). */
+  template?: TemplateLocation;
+  stackName?: string;
+  /** The stacks form: see src/core/rollout-stacks.ts. */
+  stacks?: unknown[];
+  maxStacksPerTarget?: number;
   parameters?: Record<string, ParameterValue>;
   parameterOverrides?: Array<{
     accounts?: string[];
@@ -186,6 +223,8 @@ const TOP_LEVEL_FIELDS = [
   'canaries',
   'timeoutSeconds',
   'repair',
+  'stacks',
+  'maxStacksPerTarget',
   // Step Functions adds this when another execution starts the rollout.
   'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
 ] as const;
@@ -319,6 +358,33 @@ function readCanaries(c: Checker, value: unknown): CanaryTarget[] | undefined {
   return out;
 }
 
+/** The one-template form's stack fields (template, stackName, parameters, overrides, capabilities). */
+function readSingleStack(
+  c: Checker,
+  raw: Record<string, unknown>,
+): Omit<SingleStackRollout, keyof RolloutCommon> | undefined {
+  const template = readTemplate(c, raw.template);
+  const stackName = c.string(
+    'stackName',
+    raw.stackName,
+    PATTERNS.stackName,
+    'a stack name: 1-128 letters, digits or hyphens, starting with a letter',
+  );
+  const parameters = c.parameters('parameters', raw.parameters);
+  const parameterOverrides = readOverrides(c, raw.parameterOverrides);
+  const capabilities = readCapabilities(c, 'capabilities', raw.capabilities);
+  if (
+    template === undefined ||
+    stackName === undefined ||
+    parameters === undefined ||
+    parameterOverrides === undefined ||
+    capabilities === undefined
+  ) {
+    return undefined;
+  }
+  return { template, stackName, parameters, parameterOverrides, capabilities };
+}
+
 /**
  * The rollout id for a request without one: the execution name made safe, so scheduled executions
  * (which cannot vary their input) still get a fresh id and fresh child execution names per run.
@@ -369,22 +435,27 @@ export function validateRolloutInput(
       ? (raw.mode as RolloutMode)
       : c.fail('mode', `must be one of ${modes.join(', ')}. Received: ${showValue(raw.mode)}`);
 
-  const template = readTemplate(c, raw.template);
-  const stackName = c.string(
-    'stackName',
-    raw.stackName,
-    PATTERNS.stackName,
-    'a stack name: 1-128 letters, digits or hyphens, starting with a letter',
-  );
-  const parameters = c.parameters('parameters', raw.parameters);
-  const parameterOverrides = readOverrides(c, raw.parameterOverrides);
   const tags = readTags(c, raw.tags);
-  const allowedCapabilities = Object.values(StackCapabilities) as string[];
-  const capabilities = c.list('capabilities', raw.capabilities, (f, v) =>
-    typeof v === 'string' && allowedCapabilities.includes(v)
-      ? (v as StackCapability)
-      : c.fail(f, `must be one of ${allowedCapabilities.join(', ')}. Received: ${showValue(v)}`),
-  );
+  const graph = raw.stacks !== undefined;
+  let single: Omit<SingleStackRollout, keyof RolloutCommon> | undefined;
+  if (graph) {
+    for (const field of PER_STACK_TOP_LEVEL_FIELDS) {
+      if (raw[field] !== undefined) {
+        c.fail(
+          field,
+          `belongs in each entry of stacks when stacks is given. Received: ${showValue(raw[field])}`,
+        );
+      }
+    }
+  } else {
+    single = readSingleStack(c, raw);
+    if (raw.maxStacksPerTarget !== undefined) {
+      c.fail(
+        'maxStacksPerTarget',
+        `only applies to the stacks form (a list of stacks). Received: ${showValue(raw.maxStacksPerTarget)}`,
+      );
+    }
+  }
   const executionRoleName = c.string(
     'executionRoleName',
     raw.executionRoleName,
@@ -401,6 +472,16 @@ export function validateRolloutInput(
     );
   }
   const targets = readTargets(c, raw.targets);
+  const stacks = graph ? readStacks(c, raw.stacks, { tags, targets }) : undefined;
+  const maxStacksPerTarget = graph
+    ? c.integer(
+        'maxStacksPerTarget',
+        raw.maxStacksPerTarget,
+        1,
+        RolloutLimits.maxStacksPerTarget,
+        RolloutDefaults.maxStacksPerTarget,
+      )
+    : undefined;
   const maxConcurrency = c.integer(
     'maxConcurrency',
     raw.maxConcurrency,
@@ -446,12 +527,8 @@ export function validateRolloutInput(
     c.issues.length > 0 ||
     rolloutId === undefined ||
     mode === undefined ||
-    template === undefined ||
-    stackName === undefined ||
-    parameters === undefined ||
-    parameterOverrides === undefined ||
+    (graph ? stacks === undefined || maxStacksPerTarget === undefined : single === undefined) ||
     tags === undefined ||
-    capabilities === undefined ||
     executionRoleName === undefined ||
     targets === undefined ||
     maxConcurrency === undefined ||
@@ -462,15 +539,10 @@ export function validateRolloutInput(
   ) {
     return { issues: c.issues };
   }
-  const input: RolloutInput = {
+  const common: RolloutCommon = {
     rolloutId,
     mode,
-    template,
-    stackName,
-    parameters,
-    parameterOverrides,
     tags,
-    capabilities,
     executionRoleName,
     targets,
     maxConcurrency,
@@ -479,6 +551,10 @@ export function validateRolloutInput(
     timeoutSeconds,
     repair,
   };
+  const input: RolloutInput =
+    stacks && maxStacksPerTarget !== undefined
+      ? { ...common, stacks, maxStacksPerTarget }
+      : { ...common, ...(single as Omit<SingleStackRollout, keyof RolloutCommon>) };
   if (externalId !== undefined) input.externalId = externalId;
   return { input, issues: [] };
 }
