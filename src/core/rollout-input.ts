@@ -10,7 +10,7 @@ import {
   showValue,
 } from './input-checker';
 import { ROLE_SESSION_PREFIX } from './names';
-import { PER_STACK_TOP_LEVEL_FIELDS, readStacks } from './rollout-stacks';
+import { PER_STACK_TOP_LEVEL_FIELDS, readStacks, stackRequestOf } from './rollout-stacks';
 import type { StackSpec } from './stack-graph';
 import { MAX_TARGET_TIMEOUT_SECONDS, MAX_USER_TAGS } from './target-input';
 
@@ -557,6 +557,16 @@ export function validateRolloutInput(
       : { ...common, ...(single as Omit<SingleStackRollout, keyof RolloutCommon>) };
   if (externalId !== undefined) input.externalId = externalId;
   return { input, issues: [] };
+}
+
+/**
+ * The validated input as a request again (the execution input the CLI starts a rollout with):
+ * the same fields, and in the stacks form each stack's output-fed parameters back among its
+ * parameters as `{ fromStack, output }`. Validating it gives the same input.
+ */
+export function rolloutRequestOf(input: RolloutInput): Record<string, unknown> {
+  if (!isStackGraph(input)) return { ...input };
+  return { ...input, stacks: input.stacks.map(stackRequestOf) };
 }
 
 /**

@@ -293,3 +293,13 @@ export function readStacks(
   if (c.issues.length > before) return undefined;
   return stacks;
 }
+
+/**
+ * A stack back in the request's form (output-fed parameters as `{ fromStack, output }` among the
+ * literal ones), so a validated rollout can be sent as an execution's input and read again the
+ * same way by "Validate input".
+ */
+export function stackRequestOf(spec: StackSpec): Record<string, unknown> {
+  const { outputParameters, parameters, ...rest } = spec;
+  return { ...rest, parameters: { ...parameters, ...outputParameters } };
+}

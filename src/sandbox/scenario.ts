@@ -56,6 +56,7 @@ const TOP = [
   'accessKeys',
   'adminAccountId',
   'iam',
+  'cloudFormationQuotas',
 ] as const;
 
 /**
@@ -292,6 +293,20 @@ export function validateScenario(
     scenario.adminAccountId = admin;
   }
   if (top.iam !== undefined) scenario.iam = validateIam(c, top.iam, accountIds);
+  if (top.cloudFormationQuotas !== undefined) {
+    const q = c.object(['cloudFormationQuotas'], top.cloudFormationQuotas, ['concurrentResources']);
+    scenario.cloudFormationQuotas =
+      q.concurrentResources === undefined
+        ? {}
+        : {
+            concurrentResources: c.number(
+              ['cloudFormationQuotas', 'concurrentResources'],
+              q.concurrentResources,
+              1,
+              1_000_000,
+            ),
+          };
+  }
   if (top.accessKeys !== undefined) {
     scenario.accessKeys = c.array(['accessKeys'], top.accessKeys).map((k, i) => {
       const p: Path = ['accessKeys', i];
@@ -369,8 +384,8 @@ export function loadScenarioFile(path: string): Scenario {
   return parseScenario(text, path);
 }
 
-/** The demo organisation's stack name for pre-existing stacks (the rollout's default). */
-export const DEMO_STACK_NAME = 'stackfleet-baseline';
+/** The demo's stack left broken by an earlier attempt: the logging stack of examples/rollout.yaml. */
+export const DEMO_STACK_NAME = 'stackfleet-logging';
 
 /**
  * The built-in demo organisation used when no scenario is given: 30 accounts in nested OUs,
