@@ -146,8 +146,9 @@ export interface Scenario {
    * CloudFormation quotas per account and region (src/sandbox/cfn/quotas.ts has the defaults):
    * `concurrentResources` is "Resources in concurrent stack operations" (DescribeAccountLimits'
    * ConcurrentResourcesLimit); an operation past it is refused with LimitExceededException.
+   * `concurrentResourcesByAccount` gives some accounts their own value (quotas are adjustable per account).
    */
-  cloudFormationQuotas?: { concurrentResources?: number };
+  cloudFormationQuotas?: { concurrentResources?: number; concurrentResourcesByAccount?: Record<string, number> };
   /** Seconds a resource takes, per type; `default` for others. Each is [min, max] or a number. */
   durations: Record<string, number | [number, number]>;
   faults: ScenarioFaults;

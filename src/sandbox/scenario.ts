@@ -294,18 +294,30 @@ export function validateScenario(
   }
   if (top.iam !== undefined) scenario.iam = validateIam(c, top.iam, accountIds);
   if (top.cloudFormationQuotas !== undefined) {
-    const q = c.object(['cloudFormationQuotas'], top.cloudFormationQuotas, ['concurrentResources']);
-    scenario.cloudFormationQuotas =
-      q.concurrentResources === undefined
-        ? {}
-        : {
-            concurrentResources: c.number(
-              ['cloudFormationQuotas', 'concurrentResources'],
-              q.concurrentResources,
-              1,
-              1_000_000,
-            ),
-          };
+    const path: Path = ['cloudFormationQuotas'];
+    const q = c.object(path, top.cloudFormationQuotas, ['concurrentResources', 'concurrentResourcesByAccount']);
+    const quotas: NonNullable<Scenario['cloudFormationQuotas']> = {};
+    if (q.concurrentResources !== undefined)
+      quotas.concurrentResources = c.number([...path, 'concurrentResources'], q.concurrentResources, 1, 1_000_000);
+    if (q.concurrentResourcesByAccount !== undefined) {
+      const byAccount = c.object(
+        [...path, 'concurrentResourcesByAccount'],
+        q.concurrentResourcesByAccount,
+        Object.keys(q.concurrentResourcesByAccount ?? {}),
+      );
+      quotas.concurrentResourcesByAccount = {};
+      for (const [account, value] of Object.entries(byAccount)) {
+        if (!accountIds.has(account))
+          c.fail([...path, 'concurrentResourcesByAccount', account], 'must be one of the organization accounts', account);
+        quotas.concurrentResourcesByAccount[account] = c.number(
+          [...path, 'concurrentResourcesByAccount', account],
+          value,
+          1,
+          1_000_000,
+        );
+      }
+    }
+    scenario.cloudFormationQuotas = quotas;
   }
   if (top.accessKeys !== undefined) {
     scenario.accessKeys = c.array(['accessKeys'], top.accessKeys).map((k, i) => {

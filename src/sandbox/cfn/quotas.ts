@@ -17,11 +17,19 @@ export const DEFAULT_CLOUDFORMATION_QUOTAS = {
   stackOutputs: 200,
 } as const;
 
-/** The scenario's quotas with defaults filled in. */
+/** One account's quotas: the scenario's (that account's own, else everyone's), defaults for the rest. */
 export function cloudFormationQuotas(
   world: SandboxWorld,
+  accountId: string,
 ): Record<keyof typeof DEFAULT_CLOUDFORMATION_QUOTAS, number> {
-  return { ...DEFAULT_CLOUDFORMATION_QUOTAS, ...(world.scenario.cloudFormationQuotas ?? {}) };
+  const scenario = world.scenario.cloudFormationQuotas ?? {};
+  return {
+    ...DEFAULT_CLOUDFORMATION_QUOTAS,
+    concurrentResources:
+      scenario.concurrentResourcesByAccount?.[accountId] ??
+      scenario.concurrentResources ??
+      DEFAULT_CLOUDFORMATION_QUOTAS.concurrentResources,
+  };
 }
 
 /** Resources an operation's events name (its `res` lines). */
@@ -50,7 +58,7 @@ export function admitOperation(
   stack: StackRecord,
   op: Pick<OperationRecord, 'res'>,
 ): void {
-  const limit = cloudFormationQuotas(env.world).concurrentResources;
+  const limit = cloudFormationQuotas(env.world, env.accountId).concurrentResources;
   const running = resourcesInFlight(env.target, env.now, stack);
   const mine = operationResourceCount(op);
   if (running + mine > limit) {
@@ -63,8 +71,8 @@ export function admitOperation(
 }
 
 /** DescribeAccountLimits: the account's quotas in this region (API reference, AccountLimit names). */
-export function describeAccountLimits(env: { world: SandboxWorld }): Record<string, unknown> {
-  const quotas = cloudFormationQuotas(env.world);
+export function describeAccountLimits(env: { world: SandboxWorld; accountId: string }): Record<string, unknown> {
+  const quotas = cloudFormationQuotas(env.world, env.accountId);
   return {
     AccountLimits: [
       { Name: 'StackLimit', Value: quotas.stacks },
