@@ -148,7 +148,10 @@ export interface Scenario {
    * ConcurrentResourcesLimit); an operation past it is refused with LimitExceededException.
    * `concurrentResourcesByAccount` gives some accounts their own value (quotas are adjustable per account).
    */
-  cloudFormationQuotas?: { concurrentResources?: number; concurrentResourcesByAccount?: Record<string, number> };
+  cloudFormationQuotas?: {
+    concurrentResources?: number;
+    concurrentResourcesByAccount?: Record<string, number>;
+  };
   /** Seconds a resource takes, per type; `default` for others. Each is [min, max] or a number. */
   durations: Record<string, number | [number, number]>;
   faults: ScenarioFaults;

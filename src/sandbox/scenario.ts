@@ -295,10 +295,18 @@ export function validateScenario(
   if (top.iam !== undefined) scenario.iam = validateIam(c, top.iam, accountIds);
   if (top.cloudFormationQuotas !== undefined) {
     const path: Path = ['cloudFormationQuotas'];
-    const q = c.object(path, top.cloudFormationQuotas, ['concurrentResources', 'concurrentResourcesByAccount']);
+    const q = c.object(path, top.cloudFormationQuotas, [
+      'concurrentResources',
+      'concurrentResourcesByAccount',
+    ]);
     const quotas: NonNullable<Scenario['cloudFormationQuotas']> = {};
     if (q.concurrentResources !== undefined)
-      quotas.concurrentResources = c.number([...path, 'concurrentResources'], q.concurrentResources, 1, 1_000_000);
+      quotas.concurrentResources = c.number(
+        [...path, 'concurrentResources'],
+        q.concurrentResources,
+        1,
+        1_000_000,
+      );
     if (q.concurrentResourcesByAccount !== undefined) {
       const byAccount = c.object(
         [...path, 'concurrentResourcesByAccount'],
@@ -308,7 +316,11 @@ export function validateScenario(
       quotas.concurrentResourcesByAccount = {};
       for (const [account, value] of Object.entries(byAccount)) {
         if (!accountIds.has(account))
-          c.fail([...path, 'concurrentResourcesByAccount', account], 'must be one of the organization accounts', account);
+          c.fail(
+            [...path, 'concurrentResourcesByAccount', account],
+            'must be one of the organization accounts',
+            account,
+          );
         quotas.concurrentResourcesByAccount[account] = c.number(
           [...path, 'concurrentResourcesByAccount', account],
           value,

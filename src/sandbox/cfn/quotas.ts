@@ -71,7 +71,10 @@ export function admitOperation(
 }
 
 /** DescribeAccountLimits: the account's quotas in this region (API reference, AccountLimit names). */
-export function describeAccountLimits(env: { world: SandboxWorld; accountId: string }): Record<string, unknown> {
+export function describeAccountLimits(env: {
+  world: SandboxWorld;
+  accountId: string;
+}): Record<string, unknown> {
   const quotas = cloudFormationQuotas(env.world, env.accountId);
   return {
     AccountLimits: [
