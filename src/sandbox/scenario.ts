@@ -9,6 +9,7 @@ import { Checker, type Path, ScenarioError } from './scenario-checker';
 import { validateFaults } from './scenario-faults';
 import { validateIam } from './scenario-iam';
 import { validateOrganizationExtras } from './scenario-organization';
+import { validateQuotas } from './scenario-quotas';
 import type { Scenario, ScenarioAccount, ScenarioOu } from './scenario-types';
 
 export { ScenarioError } from './scenario-checker';
@@ -293,44 +294,8 @@ export function validateScenario(
     scenario.adminAccountId = admin;
   }
   if (top.iam !== undefined) scenario.iam = validateIam(c, top.iam, accountIds);
-  if (top.cloudFormationQuotas !== undefined) {
-    const path: Path = ['cloudFormationQuotas'];
-    const q = c.object(path, top.cloudFormationQuotas, [
-      'concurrentResources',
-      'concurrentResourcesByAccount',
-    ]);
-    const quotas: NonNullable<Scenario['cloudFormationQuotas']> = {};
-    if (q.concurrentResources !== undefined)
-      quotas.concurrentResources = c.number(
-        [...path, 'concurrentResources'],
-        q.concurrentResources,
-        1,
-        1_000_000,
-      );
-    if (q.concurrentResourcesByAccount !== undefined) {
-      const byAccount = c.object(
-        [...path, 'concurrentResourcesByAccount'],
-        q.concurrentResourcesByAccount,
-        Object.keys(q.concurrentResourcesByAccount ?? {}),
-      );
-      quotas.concurrentResourcesByAccount = {};
-      for (const [account, value] of Object.entries(byAccount)) {
-        if (!accountIds.has(account))
-          c.fail(
-            [...path, 'concurrentResourcesByAccount', account],
-            'must be one of the organization accounts',
-            account,
-          );
-        quotas.concurrentResourcesByAccount[account] = c.number(
-          [...path, 'concurrentResourcesByAccount', account],
-          value,
-          1,
-          1_000_000,
-        );
-      }
-    }
-    scenario.cloudFormationQuotas = quotas;
-  }
+  if (top.cloudFormationQuotas !== undefined)
+    scenario.cloudFormationQuotas = validateQuotas(c, top.cloudFormationQuotas, accountIds);
   if (top.accessKeys !== undefined) {
     scenario.accessKeys = c.array(['accessKeys'], top.accessKeys).map((k, i) => {
       const p: Path = ['accessKeys', i];
