@@ -109,9 +109,9 @@ test('a correctly signed request with a broken body is refused the way the proto
   expect(res.status).toBe(400);
   expect(JSON.parse(res.body).__type).toBe('SerializationException');
 
-  const lambda = await signed('lambda', { 'content-type': 'application/json' }, '{}');
-  const unknownService = await send('POST', '/', lambda as Record<string, string>, '{}');
-  expect(unknownService.body).toContain('not implemented in the sandbox: lambda');
+  const sqs = await signed('sqs', { 'content-type': 'application/json' }, '{}');
+  const unknownService = await send('POST', '/', sqs as Record<string, string>, '{}');
+  expect(unknownService.body).toContain('not implemented in the sandbox: sqs');
 
   const noAction = await signed(
     'sts',
@@ -181,7 +181,7 @@ describe('scripts/sandbox-serve.ts', () => {
     const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
     proc.kill('SIGTERM');
     await exited;
-    expect(existsSync(join(stateDir, 'meta.json'))).toBe(true);
+    expect(existsSync(join(stateDir, 'stackfleet-sandbox.json'))).toBe(true);
   }, 90_000);
 
   test('refuses a bad flag by name', async () => {

@@ -45,6 +45,7 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs([])).toEqual({
       targets: [1000, 10000],
       policies: ['stackfleet', 'fixed-30s', 'fixed-10s', 'batch'],
+      iam: ['on'],
       json: false,
     });
   });
@@ -57,9 +58,17 @@ describe('parseBenchArgs', () => {
         '--policies',
         'stackfleet,fixed-30s',
         '--concurrency=50',
+        '--iam',
+        'on,off',
         '--json',
       ]),
-    ).toEqual({ targets: [1000], policies: ['stackfleet', 'fixed-30s'], concurrency: 50, json: true });
+    ).toEqual({
+      targets: [1000],
+      policies: ['stackfleet', 'fixed-30s'],
+      concurrency: 50,
+      iam: ['on', 'off'],
+      json: true,
+    });
   });
 
   it('keeps the first version’s bare sizes', () => {
@@ -72,5 +81,8 @@ describe('parseBenchArgs', () => {
     );
     expect(() => parseBenchArgs(['--concurrency', '0'])).toThrow('Received: 0');
     expect(() => parseBenchArgs(['--fast'])).toThrow('unknown option --fast');
+    expect(() => parseBenchArgs(['--iam', 'maybe'])).toThrow(
+      '--iam must be on, off or on,off. Received: maybe',
+    );
   });
 });

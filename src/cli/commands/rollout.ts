@@ -56,7 +56,7 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
       : undefined,
   );
 
-  const backend = await openBackend(values, io.env);
+  const backend = await openBackend(values, io.env, { command: `stackfleet ${command}`, stderr: io.stderr });
   if (configPath === undefined && backend.kind === 'aws') {
     await backend.close();
     throw new UsageError(
