@@ -175,6 +175,18 @@ describe('--help', () => {
     expect(run.stdout).toContain("Target flags replace that part of the config's targets, never add to it");
   });
 
+  it.each(['rollout', 'preview', 'drift'])(
+    'shows the stacks form of the config for %s (issue 17)',
+    (name) => {
+      const run = cli([name, '--help']);
+      expect(run.stdout).toContain('or a graph of stacks');
+      expect(run.stdout).toContain('dependsOn: [logging]');
+      expect(run.stdout).toContain('{ fromStack: logging, output: BucketName }');
+      expect(run.stdout).toContain('maxStacksPerTarget');
+      expect(run.stdout).toContain('N stacks in flight across the rollout');
+    },
+  );
+
   it.each(Object.keys(commandSpecs))('is printed for %s with every option the parser accepts', (name) => {
     const run = cli([name, '--help']);
     expect(run.code).toBe(0);
