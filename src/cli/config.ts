@@ -55,6 +55,20 @@ export function isStacksConfig(config: LoadedConfig): config is StacksConfig {
 /** The demo rollout `npm start` runs on the sandbox when no --config is given. */
 export const DEMO_CONFIG_PATH = resolve(__dirname, '../../examples/rollout.yaml');
 
+/**
+ * The demo in the one-template form: what `--template` or `--stack-name` without --config run on,
+ * since the demo itself is a graph of stacks, each with its own template and stack name.
+ */
+export const DEMO_ONE_TEMPLATE_CONFIG_PATH = resolve(__dirname, '../../examples/one-stack.yaml');
+
+/** The config a command runs: --config, else the demo (in the one-template form when a flag asks for one template). */
+export function configPathFor(values: ParsedCommand['values']): string {
+  if (values.config !== undefined) return String(values.config);
+  return values.template !== undefined || values['stack-name'] !== undefined
+    ? DEMO_ONE_TEMPLATE_CONFIG_PATH
+    : DEMO_CONFIG_PATH;
+}
+
 const S3_URL = /^s3:\/\/([^/]+)\/([^?]+)(?:\?versionId=(.+))?$/;
 
 /** Parses `s3://bucket/key?versionId=v` or a local path; a local file must exist. */

@@ -5,7 +5,8 @@ const rolloutOptions: Record<string, OptionSpec> = {
   config: {
     type: 'string',
     value: 'FILE',
-    description: 'Rollout config (YAML). Default on the sandbox: examples/rollout.yaml (the demo).',
+    description:
+      'Rollout config (YAML). Default on the sandbox: examples/rollout.yaml (the demo), or with --template/--stack-name examples/one-stack.yaml.',
   },
   template: {
     type: 'string',

@@ -202,6 +202,10 @@ export function buildPlan(input: RolloutInput, accounts: ResolvedAccounts, regio
       ...overridesOf(input).map(
         ({ field, override }) => [`${field}.regions`, override.regions ?? []] as [string, string[]],
       ),
+      // The stacks form: a mistyped stack region would leave the stack out where it was meant to run.
+      ...(isStackGraph(input) ? input.stacks : []).map(
+        (stack, i) => [`stacks[${i}].regions`, stack.regions ?? []] as [string, string[]],
+      ),
     ];
     for (const [base, list] of checks) {
       list.forEach((r, index) => {

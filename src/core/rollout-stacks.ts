@@ -164,15 +164,9 @@ function readStack(
     regions = c.list(`${field}.regions`, raw.regions, (f, v) => c.region(f, v));
     if (regions?.length === 0)
       regions = c.fail(`${field}.regions`, 'must name at least one region. Received: []');
-    const rolloutRegions = shared.targets?.regions;
-    regions?.forEach((r, i) => {
-      if (Array.isArray(rolloutRegions) && !rolloutRegions.includes(r)) {
-        c.fail(
-          `${field}.regions[${i}]`,
-          `must be one of the rollout's targets.regions (${rolloutRegions.join(', ')}): a stack's regions only narrow them. Received: ${r}`,
-        );
-      }
-    });
+    // A stack's regions only narrow the rollout's: the stack runs where both reach. A region the
+    // rollout leaves out (`--regions eu-west-1` on a config whose guard stack is us-east-1 only)
+    // is not an error; one the partition lacks is refused by the planner, as override regions are.
   }
   if (
     name === undefined ||
@@ -266,7 +260,7 @@ function checkGraph(c: Checker, stacks: StackSpec[], rawStacks: unknown[]): void
 
 /**
  * Reads `stacks`. `shared` holds what the whole rollout gives every stack (its tags) and its
- * targets, which a stack's `regions` must stay within.
+ * targets (a stack's `regions` and `targets` only narrow them).
  */
 export function readStacks(
   c: Checker,

@@ -105,6 +105,31 @@ describe('the stacks form through the CLI', () => {
     expect(run.stdout).toBe('');
   });
 
+  it("--regions narrows the demo's graph: a stack whose regions it leaves out is not deployed, not refused", () => {
+    const run = runCli([
+      'rollout',
+      ...['--accounts', '200000000001', '--regions', 'eu-west-1', '--json'],
+      ...['--state-dir', join(dir, 'regions-state')],
+    ]);
+    expect(run.stderr).not.toMatch(/stackfleet: /);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as {
+      graph: { byStack: Record<string, Record<string, number>> };
+      targets: Array<{ stack: string; region: string }>;
+    };
+    // account-guard is us-east-1 only (examples/rollout.yaml): it runs nowhere here.
+    expect(doc.graph.byStack).toEqual({
+      logging: { CREATED: 1 },
+      config: { CREATED: 1 },
+      detection: { CREATED: 1 },
+    });
+    expect(doc.targets.map((t) => `${t.stack} ${t.region}`).sort()).toEqual([
+      'config eu-west-1',
+      'detection eu-west-1',
+      'logging eu-west-1',
+    ]);
+  }, 240_000);
+
   it('left no execution started and no template published after the refusals', async () => {
     expect(await savedRollouts(stateDir)).toEqual([firstId]);
     expect(await templates()).toEqual(published);

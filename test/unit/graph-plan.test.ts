@@ -139,6 +139,31 @@ describe('resolveTargets in the stacks form', () => {
     );
   });
 
+  it("runs a stack where its regions and the rollout's meet, so --regions may leave it out (issue 17)", () => {
+    // As `--regions eu-west-1` on the demo, whose guard stack is us-east-1 only.
+    const input = rollout([logging, { ...guard, regions: ['us-east-1', 'eu-west-1'] }], {
+      targets: { organizationalUnits: ['r-root'], regions: ['eu-west-1'] },
+    });
+    const { plan } = resolveTargets(input, org, regions);
+    const west = lanesOf(plan.graph?.targets ?? [], '100000000001', 'eu-west-1');
+    expect(west.map((l) => l.lane.stacks.map((s) => s.name))).toEqual([['logging'], ['guard']]);
+    const onlyEast = rollout([logging, guard], {
+      targets: { organizationalUnits: ['r-root'], regions: ['eu-west-1'] },
+    });
+    const names = (resolveTargets(onlyEast, org, regions).plan.graph?.targets ?? []).flatMap((lanes) =>
+      lanes.flatMap((l) => l.lane.stacks.map((s) => `${l.accountId} ${l.region} ${s.name}`)),
+    );
+    expect(names.filter((n) => n.endsWith(' guard'))).toEqual([]);
+    expect(names.filter((n) => n.endsWith(' logging'))).toHaveLength(3);
+  });
+
+  it("refuses a stack's region the partition lacks, naming the field: it would silently run nowhere there", () => {
+    const input = rollout([logging, { ...guard, regions: ['us-east-1', 'ap-southeast-2'] }]);
+    expect(() => resolveTargets(input, org, regions)).toThrow(
+      'stacks[1].regions[1] must be a region of this partition (eu-west-1, us-east-1). Received: ap-southeast-2',
+    );
+  });
+
   it("refuses a stack's account that the rollout does not reach: its targets only narrow", () => {
     const input = rollout([{ ...logging, targets: { accounts: [MGMT] } }]);
     expect(() => resolveTargets(input, org, regions)).toThrow(

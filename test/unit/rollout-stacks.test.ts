@@ -172,14 +172,6 @@ describe('the stacks form, refused before anything starts, naming the field and 
       '1-24 letters, digits or hyphens',
     ],
     [
-      'a region the rollout does not reach',
-      (r) => {
-        stacksOf(r)[2].regions = ['ap-southeast-2'];
-      },
-      'stacks[2].regions[0]',
-      "must be one of the rollout's targets.regions (eu-west-1, us-east-1): a stack's regions only narrow them. Received: ap-southeast-2",
-    ],
-    [
       'the one-template fields next to stacks',
       (r) => {
         r.template = template('baseline');

@@ -4,7 +4,14 @@ import { shortRolloutId } from '../../core/execution-name';
 import { type RolloutMode, rolloutRequestOf } from '../../core/rollout-input';
 import type { Backend } from '../backend';
 import { backendLine, openBackend } from '../backend';
-import { applyFlags, buildRolloutInput, type LoadedConfig, loadConfigFile, newRolloutId } from '../config';
+import {
+  applyFlags,
+  buildRolloutInput,
+  configPathFor,
+  type LoadedConfig,
+  loadConfigFile,
+  newRolloutId,
+} from '../config';
 import { CliError, ExitCodes, UsageError } from '../exit-codes';
 import { followExecution } from '../follow';
 import type { Io } from '../main';
@@ -45,7 +52,7 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
   }
   const configPath = values.config === undefined ? undefined : String(values.config);
   // Everything the user typed is checked before any connection is made.
-  const config = applyFlags(loadConfigFile(configPath), values);
+  const config = applyFlags(loadConfigFile(configPathFor(values)), values);
   const rolloutId =
     values['rollout-id'] === undefined ? newRolloutId(new Date()) : String(values['rollout-id']);
   buildRolloutInput(config, mode, rolloutId, { bucket: 'validation-placeholder', key: 'template.yaml' });
