@@ -12,6 +12,7 @@ import {
   LaneActions,
   type LaneOutput,
   type LaneStackResult,
+  previewAwaitingInputs,
   resultOfRun,
 } from '../src/core/lane-walk';
 import { secondsBetween } from '../src/core/target-input';
@@ -54,6 +55,8 @@ export interface WalkState {
     startedAt: string;
     inputsFrom?: Record<string, string>;
     pendingInputs?: Record<string, string>;
+    /** Preview: parameters given a placeholder, their dependency's output not existing yet. */
+    placeholders?: string[];
   };
   /** DONE and FAILED: the lane's output (FAILED: also the Fail state's Error and Cause). */
   result?: LaneOutput;
@@ -97,11 +100,13 @@ async function resolveParameters(
   parameters: Record<string, string>;
   inputsFrom: Record<string, string>;
   pendingInputs: Record<string, string>;
+  placeholders: string[];
 }> {
   const settings = item.deployment.stacks[planned.name];
   const parameters = { ...planned.parameters };
   const inputsFrom: Record<string, string> = {};
   const pendingInputs: Record<string, string> = {};
+  const placeholders: string[] = [];
   const outputsByStack = new Map<string, Record<string, string> | undefined>();
   const reader = {
     accountId: item.accountId,
@@ -124,6 +129,7 @@ async function resolveParameters(
     if (item.mode === 'preview' && (outcome === 'CHANGES' || value === undefined)) {
       pendingInputs[parameter] = source;
       parameters[parameter] = value ?? `(from ${source})`;
+      if (value === undefined) placeholders.push(parameter);
       continue;
     }
     if (value === undefined) {
@@ -138,7 +144,7 @@ async function resolveParameters(
     }
     parameters[parameter] = value;
   }
-  return { parameters, inputsFrom, pendingInputs };
+  return { parameters, inputsFrom, pendingInputs, placeholders };
 }
 
 /** The per-stack execution's input: what deploy-target, preview-target and drift-target take. */
@@ -184,7 +190,7 @@ export async function handler(event: NextStackEvent): Promise<WalkState> {
       ...(previous.run.inputsFrom ? { inputsFrom: previous.run.inputsFrom } : {}),
       ...(previous.run.pendingInputs ? { pendingInputs: previous.run.pendingInputs } : {}),
     };
-    const result = resultOfRun(base, event.ran);
+    const result = previewAwaitingInputs(resultOfRun(base, event.ran), previous.run.placeholders ?? []);
     result.startedAt = result.startedAt ?? previous.run.startedAt;
     result.finishedAt = result.finishedAt ?? now.toISOString();
     await record(planned, result);
@@ -246,6 +252,7 @@ export async function handler(event: NextStackEvent): Promise<WalkState> {
           ...(Object.keys(resolved.pendingInputs).length > 0
             ? { pendingInputs: resolved.pendingInputs }
             : {}),
+          ...(resolved.placeholders.length > 0 ? { placeholders: resolved.placeholders } : {}),
         },
       };
     } catch (error) {

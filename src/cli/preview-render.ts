@@ -131,7 +131,12 @@ function renderPreviewOf(
     };
   });
   const groups = groupChanges(targets);
-  const withChanges = groups.reduce((n, g) => n + g.targets.length, 0);
+  // The stacks form: dependants whose inputs come from stacks this preview would create could not
+  // have a change set yet (next-stack.ts, previewAwaitingInputs); they would change all the same.
+  const awaiting = list.filter(
+    (t) => t.outcome === 'CHANGES' && !t.changes?.length && Object.keys(t.pendingInputs ?? {}).length > 0,
+  );
+  const withChanges = groups.reduce((n, g) => n + g.targets.length, 0) + awaiting.length;
   const unchanged = report.targets.filter((t) => t.outcome === 'NO_CHANGE').length;
   const notPreviewed = report.targets.filter((t) => NOT_PREVIEWED.has(t.outcome));
   const lines: string[] = [
@@ -174,6 +179,28 @@ function renderPreviewOf(
         `${plural(pendingUnchanged.length, 'target')} would not change with the current values of ${sources}, which their stack would change: preview again once it is deployed.`,
         100,
       ).map((line) => paint(style, 'yellow', line)),
+    );
+  }
+  if (awaiting.length > 0) {
+    const sources = [
+      ...new Set(
+        awaiting.flatMap((t) =>
+          Object.entries(t.pendingInputs ?? {}).map(([parameter, source]) => `${parameter} (from ${source})`),
+        ),
+      ),
+    ].join(', ');
+    const names = awaiting.map((t) => `${t.accountId} ${t.region}`);
+    lines.push(
+      '',
+      ...wrap(
+        `${plural(awaiting.length, 'target')}: not previewed yet, their parameters ${sources} are known only once the stacks they come from are deployed (preview again afterwards)`,
+        100,
+      ).map((line) => paint(style, 'yellow', line)),
+      paint(
+        style,
+        'gray',
+        `  in ${names.slice(0, named).join(', ')}${names.length > named ? `, +${names.length - named} more` : ''}`,
+      ),
     );
   }
   if (groups.length === 0) return `${lines.join('\n')}\n`;

@@ -182,6 +182,32 @@ export function blockedResult(
   };
 }
 
+/**
+ * A preview's dependant whose change set CloudFormation refused because a parameter fed by a
+ * dependency that is not deployed yet held a placeholder (a KeyArn parameter with an
+ * AllowedPattern refuses `(from logging.KeyArn)`): not a fault of the request, so the stack is
+ * reported as one that would change, with no change list, naming the inputs it waits for.
+ * Anything else the preview was refused for stays FAILED.
+ */
+export function previewAwaitingInputs(
+  failed: LaneStackResult,
+  placeholders: readonly string[],
+): LaneStackResult {
+  const named = placeholders.filter((p) => failed.pendingInputs?.[p] !== undefined);
+  if (failed.outcome !== 'FAILED' || failed.error !== ErrorNames.TemplateInvalid || named.length === 0)
+    return failed;
+  const inputs = named.map((p) => `${p} (from ${failed.pendingInputs?.[p]})`).join(', ');
+  const sources = [...new Set(named.map((p) => String(failed.pendingInputs?.[p]).split('.')[0]))];
+  const { error: _e, failedResource: _f, ...rest } = failed;
+  return {
+    ...rest,
+    outcome: 'CHANGES',
+    reason: clip(
+      `Not previewed yet: its parameters ${inputs} take outputs that ${sources.join(', ')} would create, known only once ${sources.length === 1 ? 'it is' : 'they are'} deployed, and CloudFormation refused a placeholder for them (${failed.reason}). Preview again after deploying ${sources.join(', ')}.`,
+    ),
+  };
+}
+
 /** A stack whose dependency in another lane did not finish within the per-stack timeout. */
 export function dependencyTimedOut(
   base: Pick<LaneStackResult, 'stack' | 'stackName' | 'accountId' | 'region' | 'executionName'>,

@@ -6,6 +6,7 @@ import {
   LaneActions,
   type LaneStackResult,
   MAX_CAUSE_CHARACTERS,
+  previewAwaitingInputs,
   resultOfRun,
 } from '../../src/core/lane-walk';
 
@@ -77,6 +78,32 @@ describe("a stack's execution, as the lane records it", () => {
       reason: 'ConfigRecorder CREATE_FAILED: limit reached',
       failedResource: { logicalId: 'ConfigRecorder' },
     });
+  });
+});
+
+describe('a preview whose dependency is not deployed yet', () => {
+  const refused = done('config', 'FAILED', {
+    error: 'TemplateInvalid',
+    reason:
+      "CloudFormation refused the template or its parameters: Parameter 'KeyArn' must match pattern ^arn:aws[a-z-]*:kms:.+$",
+    pendingInputs: { KeyArn: 'logging.KeyArn', Days: 'logging.Days' },
+  });
+
+  it('reports a change set refused over a placeholder as a stack that would change, naming what it waits for', () => {
+    const result = previewAwaitingInputs(refused, ['KeyArn']);
+    expect(result.outcome).toBe('CHANGES');
+    expect(result.error).toBeUndefined();
+    expect(result.reason).toContain(
+      'Not previewed yet: its parameters KeyArn (from logging.KeyArn) take outputs that logging would create',
+    );
+    expect(result.reason).toContain("Parameter 'KeyArn' must match pattern");
+    expect(result.pendingInputs).toEqual(refused.pendingInputs);
+  });
+
+  it('keeps other failures FAILED: no placeholder was given, or the stack failed for its own reasons', () => {
+    expect(previewAwaitingInputs(refused, [])).toBe(refused);
+    const own = { ...refused, error: 'StackFailed' };
+    expect(previewAwaitingInputs(own, ['KeyArn'])).toBe(own);
   });
 });
 

@@ -184,6 +184,26 @@ describe('the stacks form (issue 17)', () => {
     );
   });
 
+  test('counts a dependant not previewable yet as one that would change, saying what it waits for', () => {
+    const text = renderPreview(
+      graphReport([
+        inStack('logging', target('111111111111', 'eu-west-1', 'CHANGES', [bucket])),
+        {
+          ...inStack('detection', target('111111111111', 'eu-west-1', 'CHANGES')),
+          pendingInputs: { BucketName: 'logging.BucketName' },
+        },
+      ]),
+      plain,
+    );
+    expect(text).toContain(
+      'Preview of stack detection: 1 target would change, 0 would not. Nothing was changed.',
+    );
+    expect(text.replace(/\s+/g, ' ')).toContain(
+      '1 target: not previewed yet, their parameters BucketName (from logging.BucketName) are known only once the stacks they come from are deployed',
+    );
+    expect(text).toContain('  in 111111111111 eu-west-1');
+  });
+
   test("reports each stack's drift apart, leaving out stacks with nothing drifted", () => {
     const trail = { logicalId: 'Trail', type: 'AWS::CloudTrail::Trail', status: 'MODIFIED' };
     const text = renderDrift(
