@@ -10,6 +10,7 @@ import { loadScenarioFile } from '../sandbox/scenario';
 import type { Scenario } from '../sandbox/scenario-types';
 import { CliError, ExitCodes, UsageError } from './exit-codes';
 import type { ParsedCommand } from './options';
+import { trackServerClock } from './server-clock';
 
 /**
  * Where a command runs: the built-in sandbox (in this process, simulated time, state kept on
@@ -252,6 +253,7 @@ function openAwsBackend(region: string, env: NodeJS.ProcessEnv): Backend {
   const cloudFormation = awsClients.cloudFormation({ region });
   const sfn = awsClients.sfn({ region });
   const s3 = awsClients.s3({ region });
+  const serverNow = trackServerClock(sfn);
   let cached: AdminResources | undefined;
   return {
     kind: 'aws',
@@ -284,7 +286,7 @@ function openAwsBackend(region: string, env: NodeJS.ProcessEnv): Backend {
     run: (work) => work(),
     markMetrics() {},
     metrics: () => ({}),
-    now: () => Date.now(),
+    now: serverNow,
     async close() {},
   };
 }

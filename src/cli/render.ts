@@ -38,6 +38,9 @@ export interface RolloutReport {
   durationSeconds?: number;
   error?: string;
   cause?: string;
+  /** Who stopped it with `stackfleet stop` (status STOPPED), and why. */
+  stoppedBy?: string;
+  stopReason?: string;
   metrics: { stateTransitions?: number; cloudFormationCalls?: number; simulatedSeconds?: number };
 }
 
@@ -153,7 +156,16 @@ export function renderSummary(unsafe: RolloutReport, style: Style, options: Summ
       }),
     );
   }
-  if (report.status !== 'SUCCEEDED' && report.status !== 'RUNNING' && report.cause) {
+  if (report.status === 'STOPPED' && report.stoppedBy) {
+    lines.push(
+      '',
+      ...wrap(
+        `${paint(style, 'red', 'Stopped')} by ${report.stoppedBy}${report.stopReason ? `: ${report.stopReason}` : ' (no reason given)'}` +
+          (report.stoppedAt ? ` at ${report.stoppedAt}` : ''),
+        width,
+      ),
+    );
+  } else if (report.status !== 'SUCCEEDED' && report.status !== 'RUNNING' && report.cause) {
     // The cause repeats the failed targets when a summary exists; what comes before them says why.
     const cause = report.cause.split('\nFailed targets:')[0] ?? report.cause;
     const [first = '', ...rest] = cause.split('\n').filter((l) => l.trim());

@@ -12,6 +12,7 @@ import { renderDrift, renderPreview } from '../preview-render';
 import { publishTemplate } from '../publish';
 import { renderSummary, shouldColor } from '../render';
 import { buildReport, outcomeExitCode, readSummaryDocument, reportJson } from '../report';
+import { describeRollout } from '../rollouts';
 import { readTemplateFile } from '../template-file';
 
 /** Modes with a per-target workflow (deploy-target, preview-target, drift-target). */
@@ -84,8 +85,12 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
         }),
       );
       const executionArn = started.executionArn!;
-      if (values['no-follow'] && !backend.simulated) {
-        return { executionArn, final: undefined, admin };
+      if (values['no-follow']) {
+        // On AWS (and a served sandbox, and the local engine's Step Functions API) the rollout
+        // goes on without us. The built-in sandbox runs it in this process, in simulated time:
+        // it runs to its end at once, without the live view, and is read with `status`.
+        if (!backend.simulated) return { executionArn, final: undefined, admin };
+        return { executionArn, final: undefined, admin, ranInProcess: true };
       }
       const final = await followExecution(
         backend,
@@ -96,14 +101,24 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
           live: !json || Boolean(io.stderr.isTTY),
           stderr: io.stderr,
           style,
+          finalCounts: async () => (await readSummaryDocument(backend, admin, rolloutId))?.counts,
         },
       );
       return { executionArn, final, admin };
     });
     if (!result.final) {
+      const ranInProcess = 'ranInProcess' in result;
+      const status = ranInProcess
+        ? ((await backend.run(() => describeRollout(backend, result.executionArn))).status ?? 'UNKNOWN')
+        : 'RUNNING';
+      if (ranInProcess && !json) {
+        io.stderr.write(
+          `The sandbox ran ${rolloutId} to its end in this process (simulated time); \`stackfleet status ${rolloutId}\` shows its summary.\n`,
+        );
+      }
       io.stdout.write(
         json
-          ? `${JSON.stringify({ rolloutId, executionArn: result.executionArn, status: 'RUNNING' })}\n`
+          ? `${JSON.stringify({ rolloutId, executionArn: result.executionArn, status })}\n`
           : `${result.executionArn}\n`,
       );
       return ExitCodes.ok;
