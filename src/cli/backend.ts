@@ -38,6 +38,11 @@ export interface Backend {
   region: string;
   /** True when time is simulated (sandbox): following a rollout costs no real time. */
   simulated: boolean;
+  /**
+   * True when the executions run in this process (the built-in sandbox, the local engine): a
+   * rollout started here ends with the process, so `--no-follow` runs it to its end unwatched.
+   */
+  executionsInProcess?: boolean;
   sfn: SFNClient;
   s3: S3Client;
   cloudFormation: CloudFormationClient;
@@ -205,8 +210,15 @@ export async function openBackend(
       );
     }
     const { openLocalEngineBackend } = await import('./local-engine-backend');
+    const { DEFAULT_LOCAL_ENGINE_DIR } = await import('./local-engine-host');
     backend = await openLocalEngineBackend({
       region: region.region,
+      stateDir: resolve(
+        String(values['state-dir'] ?? env.STACKFLEET_LOCAL_ENGINE_DIR ?? DEFAULT_LOCAL_ENGINE_DIR),
+      ),
+      access: options.access ?? 'write',
+      env,
+      ...(options.stderr ? { stderr: options.stderr } : {}),
       artifactBucket: String(values['artifact-bucket']),
       ...(values['topic-arn'] !== undefined ? { topicArn: String(values['topic-arn']) } : {}),
       ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),

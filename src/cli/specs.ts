@@ -59,7 +59,11 @@ const rolloutOptions: Record<string, OptionSpec> = {
     value: 'ID',
     description: 'Use this rollout id (default: ro-<date>-<time>-<random>).',
   },
-  'no-follow': { type: 'boolean', description: 'Start the rollout and print its id without following it.' },
+  'no-follow': {
+    type: 'boolean',
+    description:
+      'Start the rollout and print its execution ARN without the live view (on AWS it returns at once; the built-in sandbox and --local-engine run it in this process, so it returns at its end).',
+  },
   'local-engine': {
     type: 'boolean',
     description:
@@ -225,6 +229,15 @@ export const commandSpecs: Record<string, CommandSpec> = {
     details: 'Serves a page on 127.0.0.1 that reads the Step Functions API through this process.',
     options: {
       port: { type: 'string', value: 'N', description: 'Port (default: any free port).' },
+      'local-engine': {
+        type: 'boolean',
+        description: 'Show the rollouts the local engine ran (see rollout --local-engine).',
+      },
+      'artifact-bucket': {
+        type: 'string',
+        value: 'BUCKET',
+        description: 'With --local-engine: the bucket the rollouts used.',
+      },
       export: {
         type: 'string',
         value: 'FILE',

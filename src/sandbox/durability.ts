@@ -131,7 +131,12 @@ export class WorldPersistence {
   ): Promise<unknown> {
     const journal = this.journal;
     if (!journal || !isMutatingCall(operation)) return run();
-    if (signingName === 'states') {
+    // Lambda Invoke runs a function whose every call is applied and journaled on its own:
+    // journaling the Invoke too would run the function again on replay, and holding the
+    // one-writer mutex across it deadlocked on the function's first write (an external
+    // `--local-engine` Invoke of "Plan targets" never returned). Like a Step Functions call, it
+    // is answered once a checkpoint holds what it did.
+    if (signingName === 'states' || (signingName === 'lambda' && operation === 'Invoke')) {
       const result = await run();
       if (external) await durably(this.checkpoint());
       return result;

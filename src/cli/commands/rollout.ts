@@ -86,10 +86,10 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
       );
       const executionArn = started.executionArn!;
       if (values['no-follow']) {
-        // On AWS (and a served sandbox, and the local engine's Step Functions API) the rollout
-        // goes on without us. The built-in sandbox runs it in this process, in simulated time:
-        // it runs to its end at once, without the live view, and is read with `status`.
-        if (!backend.simulated) return { executionArn, final: undefined, admin };
+        // On AWS (and a served sandbox) the rollout goes on without us. The built-in sandbox and
+        // the local engine run it in this process (the sandbox in simulated time): it runs to its
+        // end without the live view, and `status` (--follow, from another terminal) reads it.
+        if (!backend.executionsInProcess) return { executionArn, final: undefined, admin };
         return { executionArn, final: undefined, admin, ranInProcess: true };
       }
       const final = await followExecution(
@@ -113,7 +113,7 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
         : 'RUNNING';
       if (ranInProcess && !json) {
         io.stderr.write(
-          `The sandbox ran ${rolloutId} to its end in this process (simulated time); \`stackfleet status ${rolloutId}\` shows its summary.\n`,
+          `${backend.simulated ? 'The sandbox' : 'The local engine'} ran ${rolloutId} to its end in this process${backend.simulated ? ' (simulated time)' : ''}; \`stackfleet status ${rolloutId}\` shows its summary.\n`,
         );
       }
       io.stdout.write(
