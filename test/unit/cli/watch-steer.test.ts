@@ -163,3 +163,31 @@ describe('a served clock at --speed K (ScaledTimeline)', () => {
     expect(t.advance(6000, false)).toBe(1_125_000);
   });
 });
+
+describe("the AWS backend's clock follows the endpoint's Date header", () => {
+  it('reads a served sandbox virtual time ten minutes ahead of this machine', async () => {
+    const { SFNClient, ListStateMachinesCommand } = await import('@aws-sdk/client-sfn');
+    const { trackServerClock } = await import('../../../src/cli/server-clock');
+    const ahead = new Date(Date.now() + 10 * 60_000);
+    ahead.setMilliseconds(0);
+    const client = new SFNClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      requestHandler: {
+        handle: async () => ({
+          response: {
+            statusCode: 200,
+            headers: { 'content-type': 'application/x-amz-json-1.0', date: ahead.toUTCString() },
+            body: Buffer.from('{"stateMachines":[]}'),
+          },
+        }),
+      } as never,
+    });
+    const now = trackServerClock(client);
+    expect(Math.abs(now() - Date.now())).toBeLessThan(5000);
+    await client.send(new ListStateMachinesCommand({}));
+    // Within the second the header carries, plus the time the test took.
+    expect(now() - ahead.getTime()).toBeGreaterThanOrEqual(0);
+    expect(now() - ahead.getTime()).toBeLessThan(5000);
+  });
+});
