@@ -138,8 +138,9 @@ describe('a served sandbox (tiny organisation, a ten-minute trail, --speed 10)',
 
   it('stop mid-rollout stops the rollout and its running target; the summary says STOPPED and by whom', async () => {
     const env = served!.env;
-    // An update of the trail would be quick: a new stack name makes a new ten-minute trail.
-    const started = await runToEnd(
+    // An update of the trail would be quick: a new stack name makes a new ten-minute trail. The
+    // rollout is followed in its own terminal; another one stops it.
+    const rollout = startCli(
       [
         'rollout',
         '--aws',
@@ -149,12 +150,10 @@ describe('a served sandbox (tiny organisation, a ten-minute trail, --speed 10)',
         'stackfleet-baseline-stop',
         '--rollout-id',
         'ro-stop-1',
-        '--no-follow',
       ],
       env,
     );
-    expect(started.code).toBe(ExitCodes.ok);
-    await untilStatus(env, 'ro-stop-1', (d) => d.status === 'RUNNING' && (d.progress?.running ?? 0) > 0);
+    await rollout.waitFor(/0\/1 done, 1 running/);
 
     const stopped = await runToEnd(['stop', 'ro-stop-1', '--aws', '--reason', 'wrong template'], env);
     expect(stopped.code).toBe(ExitCodes.ok);
@@ -180,6 +179,13 @@ describe('a served sandbox (tiny organisation, a ten-minute trail, --speed 10)',
     );
     const child = children.executions?.find((e) => e.name === '888888888888-us-east-1-ro-stop-1');
     expect(child?.status).toBe('ABORTED');
+
+    // The terminal that was following it ends with the same verdict.
+    expect((await rollout.exited).code).toBe(ExitCodes.rolloutFailed);
+    await rollout.closed;
+    expect(rollout.output().stderr).toMatch(/\/1 done, 0 running.* \| STOPPED \d/);
+    expect(rollout.output().stdout).toContain('Rollout ro-stop-1 (deploy): STOPPED');
+    expect(rollout.output().stdout).toContain('Stopped by arn:aws:iam::999999999999:root: wrong template');
 
     const status = await runToEnd(['status', 'ro-stop-1', '--aws'], env);
     expect(status.code).toBe(ExitCodes.rolloutFailed);

@@ -12,7 +12,7 @@ import { renderDrift, renderPreview } from '../preview-render';
 import { publishTemplate } from '../publish';
 import { renderSummary, shouldColor } from '../render';
 import { buildReport, outcomeExitCode, readSummaryDocument, reportJson } from '../report';
-import { describeRollout } from '../rollouts';
+import { describeRollout, mapRunCounts } from '../rollouts';
 import { readTemplateFile } from '../template-file';
 
 /** Modes with a per-target workflow (deploy-target, preview-target, drift-target). */
@@ -124,7 +124,9 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
       return ExitCodes.ok;
     }
     const summary = await backend.run(() => readSummaryDocument(backend, result.admin, rolloutId));
-    const report = buildReport(result.final, summary, { rolloutId, mode });
+    // Stopped from another terminal (`stackfleet stop`): no summary, the Map Runs still count.
+    const counts = summary ? undefined : await backend.run(() => mapRunCounts(backend, result.executionArn));
+    const report = buildReport(result.final, summary, { rolloutId, mode, ...(counts ? { counts } : {}) });
     report.metrics = backend.metrics();
     if (
       report.metrics.simulatedSeconds === undefined &&
