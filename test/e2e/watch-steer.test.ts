@@ -226,3 +226,26 @@ describe('a served sandbox at --speed 60 (the demo organisation)', () => {
     expect(run.stderr).toMatch(/145\/145 done, 0 running, \d+ failed \| .*SKIPPED 25 \| SUCCEEDED/);
   });
 });
+
+describe('--no-follow on the built-in sandbox', () => {
+  it('draws no live view and prints only the execution ARN; the rollout ran in that process and status reads it', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'sf-nofollow-'));
+    const args = ['--state-dir', stateDir, '--scenario', join(ROOT, 'test/fixtures/cli/tiny-scenario.yaml')];
+    const run = await runToEnd([
+      'rollout',
+      '--config',
+      TINY_CONFIG,
+      '--rollout-id',
+      'ro-nf-1',
+      '--no-follow',
+      ...args,
+    ]);
+    expect(run.code).toBe(ExitCodes.ok);
+    expect(run.stdout.trim()).toMatch(/^arn:aws:states:us-east-1:999999999999:execution:[^:\s]+:ro-nf-1$/);
+    expect(run.stderr).not.toMatch(/\[[#-]{24}\]/);
+    expect(run.stderr).toContain('The sandbox ran ro-nf-1 to its end in this process (simulated time)');
+    const status = await runToEnd(['status', 'ro-nf-1', ...args]);
+    expect(status.code).toBe(ExitCodes.ok);
+    expect(status.stdout).toContain('Rollout ro-nf-1 (deploy): SUCCEEDED — 1 target in');
+  });
+});
