@@ -87,6 +87,12 @@ export function decideContainment(input: ContainmentInput): ContainmentDecision 
       return { action: 'none', reason: 'the principal could not be read: nothing to contain safely' };
     case PrincipalKind.IamUser:
     case PrincipalKind.FederatedUser: {
+      if (principal.kind === PrincipalKind.FederatedUser && principal.roleArn?.endsWith(':root'))
+        return {
+          action: 'none',
+          reason:
+            'a federated session of the root user: the root user cannot be contained by a policy: alerted instead',
+        };
       if (!principal.userName || !principal.accountId)
         return { action: 'none', reason: 'the IAM user has no name or account in the event' };
       return {
