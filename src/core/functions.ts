@@ -88,6 +88,7 @@ export const responseStateMachineFiles = [
 export const responsePlaceholders = [
   'IncidentTableName',
   'ContainmentMode',
+  'ContainmentAllowList',
   'ResponderRoleName',
   'BaselineStackName',
   'BaselineTemplateKey',

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { validateAccessKey, validateActivity, validateEvents } from './scenario-activity';
+import { isAllowListEntry } from '../core/tamper/containment';
 import { Checker, type Path, ScenarioError } from './scenario-checker';
 import { validateFaults } from './scenario-faults';
 import { validateIam } from './scenario-iam';
@@ -334,17 +335,22 @@ export function validateScenario(
   if (top.activity !== undefined)
     scenario.activity = validateActivity(c, top.activity, accountIds, [...allRegions]);
   if (top.tamperResponse !== undefined) {
-    const t = c.object(['tamperResponse'], top.tamperResponse, ['containment']);
-    scenario.tamperResponse =
-      t.containment === undefined
-        ? {}
-        : {
-            containment: c.oneOf(['tamperResponse', 'containment'], t.containment, [
-              'off',
-              'repeat-offenders',
-              'always',
-            ] as const),
-          };
+    const t = c.object(['tamperResponse'], top.tamperResponse, ['containment', 'allowList']);
+    scenario.tamperResponse = {};
+    if (t.containment !== undefined)
+      scenario.tamperResponse.containment = c.oneOf(['tamperResponse', 'containment'], t.containment, [
+        'off',
+        'repeat-offenders',
+        'always',
+      ] as const);
+    if (t.allowList !== undefined)
+      scenario.tamperResponse.allowList = c
+        .array(['tamperResponse', 'allowList'], t.allowList)
+        .map((entry, i) => {
+          if (!isAllowListEntry(entry))
+            c.fail(['tamperResponse', 'allowList', i], 'must be an IAM or STS principal ARN pattern', entry);
+          return entry as string;
+        });
   }
   return scenario;
 }
