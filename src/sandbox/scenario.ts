@@ -6,8 +6,8 @@
 
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
-import { validateAccessKey, validateActivity, validateEvents } from './scenario-activity';
 import { isAllowListEntry } from '../core/tamper/containment';
+import { validateAccessKey, validateActivity, validateEvents } from './scenario-activity';
 import { Checker, type Path, ScenarioError } from './scenario-checker';
 import { validateFaults } from './scenario-faults';
 import { validateIam } from './scenario-iam';
