@@ -6,8 +6,12 @@
 
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
-import { isAllowListEntry } from '../core/tamper/containment';
-import { validateAccessKey, validateActivity, validateEvents } from './scenario-activity';
+import {
+  validateAccessKey,
+  validateActivity,
+  validateEvents,
+  validateTamperResponse,
+} from './scenario-activity';
 import { Checker, type Path, ScenarioError } from './scenario-checker';
 import { validateFaults } from './scenario-faults';
 import { validateIam } from './scenario-iam';
@@ -334,24 +338,8 @@ export function validateScenario(
   if (top.events !== undefined) scenario.events = validateEvents(c, top.events);
   if (top.activity !== undefined)
     scenario.activity = validateActivity(c, top.activity, accountIds, [...allRegions]);
-  if (top.tamperResponse !== undefined) {
-    const t = c.object(['tamperResponse'], top.tamperResponse, ['containment', 'allowList']);
-    scenario.tamperResponse = {};
-    if (t.containment !== undefined)
-      scenario.tamperResponse.containment = c.oneOf(['tamperResponse', 'containment'], t.containment, [
-        'off',
-        'repeat-offenders',
-        'always',
-      ] as const);
-    if (t.allowList !== undefined)
-      scenario.tamperResponse.allowList = c
-        .array(['tamperResponse', 'allowList'], t.allowList)
-        .map((entry, i) => {
-          if (!isAllowListEntry(entry))
-            c.fail(['tamperResponse', 'allowList', i], 'must be an IAM or STS principal ARN pattern', entry);
-          return entry as string;
-        });
-  }
+  if (top.tamperResponse !== undefined)
+    scenario.tamperResponse = validateTamperResponse(c, top.tamperResponse);
   return scenario;
 }
 
