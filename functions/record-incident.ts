@@ -1,5 +1,5 @@
 import { tamperAws } from '../src/aws/tamper-clients';
-import { decideContainment, parseContainmentMode } from '../src/core/tamper/containment';
+import { decideContainment, parseAllowList, parseContainmentMode } from '../src/core/tamper/containment';
 import { incidentUpdate } from '../src/core/tamper/incident';
 import type { TamperEvent } from '../src/core/tamper/read-event';
 
@@ -12,11 +12,13 @@ interface RecordInput {
   event: TamperEvent;
   tableName: string;
   containment?: string;
-  allowList?: string[];
+  /** Principal ARN patterns never contained (space-separated in the definition, or a list). */
+  allowList?: string | string[];
 }
 
 export async function handler(input: RecordInput) {
   const mode = parseContainmentMode(input.containment);
+  const allowList = parseAllowList(input.allowList, 'allowList');
   const region = process.env.AWS_REGION ?? input.event.region;
   let count: number;
   try {
@@ -38,7 +40,7 @@ export async function handler(input: RecordInput) {
     mode,
     principal: input.event.principal,
     incidentCount: count,
-    allowList: input.allowList ?? [],
+    allowList,
   });
   return { duplicate: false, count, decision };
 }

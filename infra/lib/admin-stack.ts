@@ -26,7 +26,7 @@ import {
   targetStateMachineFiles,
 } from '../../src/core/functions';
 import type { RolloutMode } from '../../src/core/rollout-input';
-import { CONTAINMENT_MODES, type ContainmentMode } from '../../src/core/tamper/containment';
+import { CONTAINMENT_MODES, type ContainmentMode, parseAllowList } from '../../src/core/tamper/containment';
 import { ArtifactPrefixes, ArtifactStore } from './artifact-store';
 import { RolloutFunctions } from './rollout-functions';
 import { RolloutStateMachines } from './state-machines';
@@ -122,6 +122,12 @@ export interface StackFleetAdminStackProps extends StackProps {
    */
   readonly containment?: ContainmentMode;
   /**
+   * Principal ARN patterns (`*` wildcards) the tamper response never contains, whatever
+   * `containment` says: it records and alerts them, naming the entry that matched.
+   * @default [] (none)
+   */
+  readonly containmentAllowList?: readonly string[];
+  /**
    * Repository root holding functions/ and statemachines/.
    * @default resolved from this source file, not the working directory
    */
@@ -186,6 +192,7 @@ export class StackFleetAdminStack extends Stack {
     if (!(CONTAINMENT_MODES as readonly string[]).includes(containment)) {
       throw new Error(`containment must be one of ${CONTAINMENT_MODES.join(', ')}. Received: ${containment}`);
     }
+    const allowList = parseAllowList(props.containmentAllowList ?? []);
     this.incidents = new IncidentStore(this, 'Incidents', { removalPolicy });
 
     this.functions = new RolloutFunctions(this, 'Functions', {
@@ -212,6 +219,8 @@ export class StackFleetAdminStack extends Stack {
       responseValues: {
         IncidentTableName: this.incidents.table.tableName,
         ContainmentMode: containment,
+        // Space-separated: ARNs hold no spaces, and the value sits inside a JSON string of the definition.
+        ContainmentAllowList: allowList.join(' '),
         ResponderRoleName: TAMPER_RESPONDER_ROLE_NAME,
         BaselineStackName: AdminDefaults.stackName,
         BaselineTemplateKey: AdminDefaults.templateKey,

@@ -1,5 +1,5 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { CONTAINMENT_MODES, type ContainmentMode } from '../../src/core/tamper/containment';
+import { CONTAINMENT_MODES, type ContainmentMode, parseAllowList } from '../../src/core/tamper/containment';
 import type { StackFleetAdminStackProps } from './admin-stack';
 
 /**
@@ -35,6 +35,11 @@ export function adminStackPropsFromContext(get: (key: string) => unknown): {
     }
     props.containment = containment as ContainmentMode;
   }
+  // `-c containmentAllowList="arn:aws:iam::111122223333:role/BreakGlass arn:aws:iam::*:user/ops-*"`
+  // (space-separated) or a JSON array in cdk.json.
+  const allowList = get('containmentAllowList');
+  if (allowList !== undefined && allowList !== null && allowList !== '')
+    props.containmentAllowList = parseAllowList(allowList, 'context containmentAllowList');
   const email = text('notificationEmail');
   if (email) props.notificationEmail = email;
 

@@ -25,6 +25,8 @@ export interface AdminResources {
   topicArn: string;
   /** The tamper response's incident table (absent on an admin stack deployed before it). */
   incidentTableName?: string;
+  /** The tamper response state machine (absent on an admin stack deployed before it). */
+  respondToTamperingStateMachineArn?: string;
 }
 
 export interface BackendMetrics {
@@ -262,6 +264,9 @@ export function adminResourcesFromOutputs(outputs: Record<string, string | undef
     artifactBucket: outputs.ArtifactBucketName!,
     topicArn: outputs.NotificationTopicArn!,
     ...(outputs.IncidentTableName ? { incidentTableName: outputs.IncidentTableName } : {}),
+    ...(outputs.RespondToTamperingStateMachineArn
+      ? { respondToTamperingStateMachineArn: outputs.RespondToTamperingStateMachineArn }
+      : {}),
   };
 }
 

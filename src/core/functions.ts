@@ -103,6 +103,7 @@ export const responseStateMachineFiles = [
 export const responsePlaceholders = [
   'IncidentTableName',
   'ContainmentMode',
+  'ContainmentAllowList',
   'ResponderRoleName',
   'BaselineStackName',
   'BaselineTemplateKey',

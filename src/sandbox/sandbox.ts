@@ -27,7 +27,7 @@ import type { Scenario } from './scenario-types';
 import { serveSandbox } from './server';
 import { registerDefaultServices } from './services/index';
 import { readObjectFromState } from './services/s3';
-import { sessionSecrets, stsState } from './services/sts';
+import { sessionCaller, sessionSecrets, stsState } from './services/sts';
 import {
   checkDeclaredPayload,
   computeSignature,
@@ -548,16 +548,7 @@ export class Sandbox {
         throw new AwsError(codes.expired.code, EXPIRED_TOKEN, codes.expired.status);
       }
       secret = secrets.secretAccessKey;
-      caller = {
-        accountId: session.accountId,
-        accessKeyId: auth.accessKeyId,
-        arn: `arn:aws:sts::${session.accountId}:assumed-role/${session.roleName}/${session.sessionName}`,
-        roleName: session.roleName,
-        sessionName: session.sessionName,
-      };
-      if (session.sourceIdentity !== undefined) caller.sourceIdentity = session.sourceIdentity;
-      if (session.issuedAt !== undefined) caller.issuedAt = session.issuedAt;
-      if (session.sessionPolicies !== undefined) caller.sessionPolicies = session.sessionPolicies;
+      caller = sessionCaller(auth.accessKeyId, session);
     }
     const signedAt = parseAmzDate(request.headers['x-amz-date']);
     if (Number.isNaN(signedAt)) {

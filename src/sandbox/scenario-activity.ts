@@ -3,8 +3,15 @@
  * and its scheduled activity (`activity`: "at minute M, principal P stops the trail in account A,
  * region R"), validated with the field and the value received in every message.
  */
+import { isAllowListEntry } from '../core/tamper/containment';
 import type { Checker, Path } from './scenario-checker';
-import type { ScenarioAccessKey, ScenarioActivity, ScenarioActor, ScenarioEvents } from './scenario-types';
+import type {
+  Scenario,
+  ScenarioAccessKey,
+  ScenarioActivity,
+  ScenarioActor,
+  ScenarioEvents,
+} from './scenario-types';
 
 const ACCOUNT_ID = /^\d{12}$/;
 const NAME = /^[\w+=,.@-]{1,64}$/;
@@ -98,4 +105,23 @@ export function validateActivity(
       activity.name = c.string([...p, 'name'], a.name, /^[\w.+=,@:/-]{1,256}$/, 'a trail or recorder name');
     return activity;
   });
+}
+
+/** The admin stack's tamper-response settings: `containment` and the `allowList` of principal ARN patterns. */
+export function validateTamperResponse(c: Checker, raw: unknown): NonNullable<Scenario['tamperResponse']> {
+  const t = c.object(['tamperResponse'], raw, ['containment', 'allowList']);
+  const out: NonNullable<Scenario['tamperResponse']> = {};
+  if (t.containment !== undefined)
+    out.containment = c.oneOf(['tamperResponse', 'containment'], t.containment, [
+      'off',
+      'repeat-offenders',
+      'always',
+    ] as const);
+  if (t.allowList !== undefined)
+    out.allowList = c.array(['tamperResponse', 'allowList'], t.allowList).map((entry, i) => {
+      if (!isAllowListEntry(entry))
+        c.fail(['tamperResponse', 'allowList', i], 'must be an IAM or STS principal ARN pattern', entry);
+      return entry;
+    });
+  return out;
 }

@@ -170,7 +170,11 @@ export interface Scenario {
   /** Things principals do at given minutes (e.g. a user stops the trail), played by `playScenarioActivity`. */
   activity?: ScenarioActivity[];
   /** The admin stack's tamper-response settings (CDK context), e.g. `containment: off`. */
-  tamperResponse?: { containment?: 'off' | 'repeat-offenders' | 'always' };
+  tamperResponse?: {
+    containment?: 'off' | 'repeat-offenders' | 'always';
+    /** Principal ARN patterns never contained (CDK context `containmentAllowList`). */
+    allowList?: string[];
+  };
 }
 
 /**

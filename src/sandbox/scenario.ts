@@ -6,7 +6,12 @@
 
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
-import { validateAccessKey, validateActivity, validateEvents } from './scenario-activity';
+import {
+  validateAccessKey,
+  validateActivity,
+  validateEvents,
+  validateTamperResponse,
+} from './scenario-activity';
 import { Checker, type Path, ScenarioError } from './scenario-checker';
 import { validateFaults } from './scenario-faults';
 import { validateIam } from './scenario-iam';
@@ -337,19 +342,8 @@ export function validateScenario(
   if (top.events !== undefined) scenario.events = validateEvents(c, top.events);
   if (top.activity !== undefined)
     scenario.activity = validateActivity(c, top.activity, accountIds, [...allRegions]);
-  if (top.tamperResponse !== undefined) {
-    const t = c.object(['tamperResponse'], top.tamperResponse, ['containment']);
-    scenario.tamperResponse =
-      t.containment === undefined
-        ? {}
-        : {
-            containment: c.oneOf(['tamperResponse', 'containment'], t.containment, [
-              'off',
-              'repeat-offenders',
-              'always',
-            ] as const),
-          };
-  }
+  if (top.tamperResponse !== undefined)
+    scenario.tamperResponse = validateTamperResponse(c, top.tamperResponse);
   return scenario;
 }
 

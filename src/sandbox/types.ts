@@ -41,6 +41,11 @@ export interface Caller {
   sourceIdentity?: string;
   /** For IAM users (long-term keys of a user). */
   userName?: string;
+  /**
+   * For federated user sessions (GetFederationToken, `arn:aws:sts::<acct>:federated-user/<name>`):
+   * the caller-specified name and the IAM user that issued it (absent when the root user did).
+   */
+  federatedUser?: { name: string; issuerUserName?: string };
   /** When the session's credentials were issued (virtual ms): `aws:TokenIssueTime`. */
   issuedAt?: number;
   /** Session policies passed to AssumeRole (`Policy`, and the documents of `PolicyArns`), as JSON text. */

@@ -34,11 +34,14 @@ export interface ExecutionScopeOptions {
    * are read from the rollout machine's definition (the machines its Validate step may pick).
    */
   targetStateMachineArns?: readonly string[];
+  /** The tamper response machine (the admin stack's `RespondToTamperingStateMachineArn` output), also one of ours. */
+  responseStateMachineArn?: string;
 }
 
 /** Refuses execution ARNs of other state machines with a message that says whose they are. */
 export class ExecutionScope {
   readonly rolloutStateMachineArn: string;
+  readonly responseStateMachineArn: string | undefined;
   private targets: Promise<Set<string>>;
 
   constructor(
@@ -46,6 +49,7 @@ export class ExecutionScope {
     options: ExecutionScopeOptions,
   ) {
     this.rolloutStateMachineArn = options.rolloutStateMachineArn;
+    this.responseStateMachineArn = options.responseStateMachineArn;
     this.targets = options.targetStateMachineArns
       ? Promise.resolve(new Set(options.targetStateMachineArns))
       : this.readTargetsFromDefinition();
@@ -81,6 +85,28 @@ export class ExecutionScope {
       throw new ForeignExecutionError(
         field,
         `Query parameter ${field} must be an execution of stackfleet's rollout state machine ${this.rolloutStateMachineArn}; this UI serves no other workflow. Received: ${arn}${machine ? ` (an execution of ${machine})` : ''}`,
+      );
+    }
+    return arn;
+  }
+
+  /** The response machine, or a refusal that says how to configure it. */
+  requireResponseMachine(): string {
+    if (this.responseStateMachineArn) return this.responseStateMachineArn;
+    throw new ForeignExecutionError(
+      'responseStateMachineArn',
+      'This UI was started without the tamper response state machine (the admin stack output RespondToTamperingStateMachineArn). Received: none',
+    );
+  }
+
+  /** `value` when it is an execution of the tamper response machine; refuses it otherwise. */
+  requireResponse(field: string, value: string | null): string {
+    const arn = requireExecutionArn(field, value);
+    const machine = stateMachineOfExecution(arn);
+    if (machine !== this.requireResponseMachine()) {
+      throw new ForeignExecutionError(
+        field,
+        `Query parameter ${field} must be an execution of stackfleet's tamper response state machine ${this.responseStateMachineArn}; this UI serves no other workflow. Received: ${arn}${machine ? ` (an execution of ${machine})` : ''}`,
       );
     }
     return arn;

@@ -16,6 +16,7 @@ import { AccountDirectoryCache } from './directory';
 import { ForeignExecutionError, RolloutNotFoundError, UiError, UiRequestError } from './errors';
 import { LruMap } from './lru';
 import { pageScript, renderPageHtml } from './page-html';
+import { listResponses, loadResponseDetail } from './responses';
 import { RolloutTracker } from './rollout-data';
 import { RolloutLister } from './rollout-list';
 import { ExecutionScope } from './scope';
@@ -39,6 +40,8 @@ export interface UiServerOptions {
    * definition when absent.
    */
   targetStateMachineArns?: readonly string[];
+  /** The tamper response machine (admin stack output `RespondToTamperingStateMachineArn`): /api/responses serves its executions. */
+  responseStateMachineArn?: string;
   /** 0 (default) picks any free port. */
   port?: number;
   /** Only loopback: the page proxies credentials-bearing calls. */
@@ -97,6 +100,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const scope = new ExecutionScope(sfn, {
     rolloutStateMachineArn: await rolloutStateMachineOf(options),
     ...(options.targetStateMachineArns ? { targetStateMachineArns: options.targetStateMachineArns } : {}),
+    ...(options.responseStateMachineArn ? { responseStateMachineArn: options.responseStateMachineArn } : {}),
   });
   const definitions = new DefinitionCache(sfn);
   const directory = new AccountDirectoryCache(options.organizations);
@@ -144,6 +148,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       const { rollout, target } = await definitions.forRollout(arn);
       return target ? { rollout, target } : { rollout };
     },
+    '/api/responses': async () => ({ responses: await listResponses(sfn, scope.requireResponseMachine()) }),
+    '/api/response': async (url) =>
+      loadResponseDetail(sfn, scope.requireResponse('arn', url.searchParams.get('arn'))),
     '/api/target': async (url) =>
       loadTargetDetail(sfn, await scope.requireTarget('arn', url.searchParams.get('arn'))),
   };

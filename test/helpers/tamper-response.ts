@@ -112,3 +112,10 @@ export function sessionOf(
 export function rootOf(accountId: string): Caller {
   return { accountId, accessKeyId: `root-${accountId}`, arn: `arn:aws:iam::${accountId}:root` };
 }
+
+/** The baseline's Config recorder in the account and region (CloudFormation names it). */
+export function recorderOf(h: SandboxHarness, accountId: string) {
+  return Object.values(cloudTrailSection(h.sandbox.world).recorders).find(
+    (r) => r.accountId === accountId && r.region === REGION,
+  );
+}

@@ -119,6 +119,31 @@ describe('the rule on the admin bus', () => {
         ?.Properties.DefinitionSubstitutions,
     ).toMatchObject({ ContainmentMode: 'off' });
   });
+
+  it('takes the containment allow-list from the CDK context into the definition, and refuses a bad entry, naming it', () => {
+    const context = (value: unknown) => (k: string) => (k === 'containmentAllowList' ? value : undefined);
+    expect(
+      adminStackPropsFromContext(
+        context('arn:aws:iam::111122223333:role/BreakGlass arn:aws:iam::*:user/ops-*'),
+      ).props.containmentAllowList,
+    ).toEqual(['arn:aws:iam::111122223333:role/BreakGlass', 'arn:aws:iam::*:user/ops-*']);
+    expect(() => adminStackPropsFromContext(context(['BreakGlass']))).toThrow(
+      'context containmentAllowList[0] must be an IAM or STS principal ARN (arn:aws:iam::ACCOUNT:user/NAME, role/NAME, root; * wildcards allowed). Received: "BreakGlass"',
+    );
+    const listed = synth({
+      containmentAllowList: ['arn:aws:iam::111122223333:role/BreakGlass', 'arn:aws:iam::*:user/ops-*'],
+    });
+    expect(
+      listed.resources[
+        listed.stack.getLogicalId(listed.stack.responseStateMachine.node.defaultChild as never)
+      ]?.Properties.DefinitionSubstitutions,
+    ).toMatchObject({
+      ContainmentAllowList: 'arn:aws:iam::111122223333:role/BreakGlass arn:aws:iam::*:user/ops-*',
+    });
+    expect(resources[idOf(stack.responseStateMachine)]?.Properties.DefinitionSubstitutions).toMatchObject({
+      ContainmentAllowList: '',
+    });
+  });
 });
 
 describe("the response functions' roles", () => {

@@ -230,6 +230,19 @@ describe('deciding containment', () => {
     ],
     ['root is never contained', 'always', identities.root, 3, 'none', /root user cannot be contained/],
     [
+      "a root user's federated session is not contained either",
+      'always',
+      {
+        ...identities.federated,
+        sessionContext: {
+          sessionIssuer: { type: 'Root', principalId: A, arn: `arn:aws:iam::${A}:root`, accountId: A },
+        },
+      },
+      3,
+      'none',
+      /federated session of the root user/,
+    ],
+    [
       'a stackfleet role is never contained',
       'always',
       identities.stackfleet,

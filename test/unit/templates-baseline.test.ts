@@ -168,7 +168,19 @@ describe('baseline.yaml', () => {
     expect(tamper).toMatchObject({
       Properties: {
         EventPattern: {
-          detail: { eventName: expect.arrayContaining(['StopLogging', 'DeleteTrail', 'UpdateTrail']) },
+          // Config's calls too (issue 16): source aws.config, eventSource config.amazonaws.com.
+          source: ['aws.cloudtrail', 'aws.config'],
+          detail: {
+            eventSource: ['cloudtrail.amazonaws.com', 'config.amazonaws.com'],
+            eventName: expect.arrayContaining([
+              'StopLogging',
+              'DeleteTrail',
+              'UpdateTrail',
+              'StopConfigurationRecorder',
+              'DeleteConfigurationRecorder',
+              'DeleteDeliveryChannel',
+            ]),
+          },
         },
       },
     });

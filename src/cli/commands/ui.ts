@@ -80,6 +80,10 @@ export async function uiCommand(parsed: ParsedCommand, io: Io): Promise<number> 
     // The API serves executions of these machines only (the admin stack's outputs).
     rolloutStateMachineArn: admin.rolloutStateMachineArn,
     targetStateMachineArns: Object.values(admin.targetStateMachineArns),
+    // The tamper response's executions (/api/responses), when the admin stack has it.
+    ...(admin.respondToTamperingStateMachineArn
+      ? { responseStateMachineArn: admin.respondToTamperingStateMachineArn }
+      : {}),
     ...(rolloutExecutionArn ? { rolloutExecutionArn } : {}),
     port,
   });

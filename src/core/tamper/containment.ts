@@ -46,6 +46,36 @@ export function parseContainmentMode(value: unknown, field = 'containment'): Con
   );
 }
 
+/** An allow-list entry: an IAM or STS principal ARN, `*` wildcards allowed (no spaces: they separate entries). */
+const ALLOW_LIST_ENTRY = /^arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*):[\w+=,.@/*:-]+$/;
+
+export function isAllowListEntry(entry: unknown): entry is string {
+  return typeof entry === 'string' && ALLOW_LIST_ENTRY.test(entry);
+}
+
+/**
+ * Reads the allow-list of principals never contained: an array of ARN patterns, or one string of
+ * them separated by whitespace (how it travels through CDK context and the
+ * state machine definition). Names the field and the entry on a bad one.
+ */
+export function parseAllowList(value: unknown, field = 'containmentAllowList'): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  const entries = Array.isArray(value)
+    ? value
+    : typeof value === 'string'
+      ? value.split(/\s+/).filter((v) => v !== '')
+      : undefined;
+  if (entries === undefined)
+    throw new Error(`${field} must be a list of principal ARN patterns. Received: ${JSON.stringify(value)}`);
+  return entries.map((entry, i) => {
+    if (!isAllowListEntry(entry))
+      throw new Error(
+        `${field}[${i}] must be an IAM or STS principal ARN (arn:aws:iam::ACCOUNT:user/NAME, role/NAME, root; * wildcards allowed). Received: ${JSON.stringify(entry)}`,
+      );
+    return entry;
+  });
+}
+
 function globMatches(pattern: string, value: string): boolean {
   const source = pattern
     .split('*')
@@ -87,6 +117,12 @@ export function decideContainment(input: ContainmentInput): ContainmentDecision 
       return { action: 'none', reason: 'the principal could not be read: nothing to contain safely' };
     case PrincipalKind.IamUser:
     case PrincipalKind.FederatedUser: {
+      if (principal.kind === PrincipalKind.FederatedUser && principal.roleArn?.endsWith(':root'))
+        return {
+          action: 'none',
+          reason:
+            'a federated session of the root user: the root user cannot be contained by a policy: alerted instead',
+        };
       if (!principal.userName || !principal.accountId)
         return { action: 'none', reason: 'the IAM user has no name or account in the event' };
       return {

@@ -156,7 +156,9 @@ export function readPrincipal(identity: unknown, problems: string[]): TamperPrin
     case 'FederatedUser': {
       // GetFederationToken: the session is issued by an IAM user, whose policies bound it.
       const userArn = text(issuer?.arn);
-      const userName = text(issuer?.userName) ?? userArn?.split('/').pop();
+      // The root user may call GetFederationToken too (STS API Reference): its issuer has no user name.
+      const byRoot = text(issuer?.type) === 'Root' || Boolean(userArn?.endsWith(':root'));
+      const userName = byRoot ? undefined : (text(issuer?.userName) ?? userArn?.split('/').pop());
       if (!userArn)
         problems.push(
           'detail.userIdentity.sessionContext.sessionIssuer.arn is missing for a FederatedUser identity',
@@ -168,7 +170,7 @@ export function readPrincipal(identity: unknown, problems: string[]): TamperPrin
         ...(userName ? { userName } : {}),
         ...(userArn ? { roleArn: userArn } : {}),
         key: userArn ?? arn ?? 'federated:unknown',
-        label: `federated user ${arn?.split('/').pop() ?? '(unknown)'} issued by IAM user ${userName ?? '(unknown)'}`,
+        label: `federated user ${arn?.split('/').pop() ?? '(unknown)'} issued by ${byRoot ? `the root user of ${accountId ?? 'an unknown account'}` : `IAM user ${userName ?? '(unknown)'}`}`,
       };
     }
     case 'AWSService': {

@@ -61,6 +61,9 @@ export async function prepareSandbox(
         organizationRootId: scenario.organization.rootId,
         executionRoleName: scenario.executionRoleName,
         ...(scenario.tamperResponse?.containment ? { containment: scenario.tamperResponse.containment } : {}),
+        ...(scenario.tamperResponse?.allowList
+          ? { containmentAllowList: scenario.tamperResponse.allowList }
+          : {}),
       },
     );
     applyScenarioPatches(world, admin);

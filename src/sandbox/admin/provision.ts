@@ -39,6 +39,7 @@ export interface AdminProvisionOptions {
   executionRoleName?: string;
   stackName?: string;
   containment?: string;
+  containmentAllowList?: string[];
 }
 
 const SETTLED = /(_COMPLETE|_FAILED)$/;
@@ -85,6 +86,9 @@ export async function provisionAdminStack(
     ...(options.executionRoleName !== undefined ? { executionRoleName: options.executionRoleName } : {}),
     ...(options.stackName !== undefined ? { stackName: options.stackName } : {}),
     ...(options.containment !== undefined ? { containment: options.containment } : {}),
+    ...(options.containmentAllowList !== undefined
+      ? { containmentAllowList: options.containmentAllowList }
+      : {}),
   });
   const digest = createHash('sha256').update(template.body).digest('hex').slice(0, 16);
   const stackName = template.stackName;

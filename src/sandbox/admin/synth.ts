@@ -33,6 +33,8 @@ export interface AdminSynthContext {
   stackName?: string;
   /** The tamper response's containment setting (infra/lib/context.ts `containment`). */
   containment?: string;
+  /** Principal ARN patterns never contained (infra/lib/context.ts `containmentAllowList`). */
+  containmentAllowList?: string[];
 }
 
 /** A file asset `cdk deploy` publishes before the stack (the state machines' ASL files). */
@@ -131,6 +133,8 @@ export function adminTemplate(options: AdminSynthContext): AdminTemplate {
   if (options.executionRoleName !== undefined) context.executionRoleName = options.executionRoleName;
   if (options.externalId !== undefined) context.externalId = options.externalId;
   if (options.containment !== undefined) context.containment = options.containment;
+  if (options.containmentAllowList !== undefined && options.containmentAllowList.length > 0)
+    context.containmentAllowList = options.containmentAllowList;
   const dir = join(cacheDir(), 'admin-template');
   const file = join(dir, `${cacheKey(context)}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as AdminTemplate;

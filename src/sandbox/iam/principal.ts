@@ -80,6 +80,8 @@ export function resolvePrincipal(world: SandboxWorld, caller: Caller): ResolvedP
   if (caller.sourceIdentity !== undefined) context['aws:SourceIdentity'] = caller.sourceIdentity;
   if (caller.issuedAt !== undefined) context['aws:TokenIssueTime'] = new Date(caller.issuedAt).toISOString();
 
+  if (caller.federatedUser !== undefined) return federatedPrincipal(section, caller, context, management);
+
   if (caller.roleName !== undefined) {
     const role = findRole(section, caller.accountId, caller.roleName);
     const roleArn = role?.arn ?? `arn:aws:iam::${caller.accountId}:role/${caller.roleName}`;
@@ -138,6 +140,53 @@ export function resolvePrincipal(world: SandboxWorld, caller: Caller): ResolvedP
     identityPolicies: [ROOT_POLICY],
     context,
   };
+}
+
+/**
+ * A GetFederationToken session: its identity policies and boundary are the issuing IAM user's
+ * (read at each request, so a deny put on the user denies the session too) and its session
+ * policies the ones passed to GetFederationToken; the evaluator allows only their intersection
+ * and nothing without a session policy (IAM User Guide, id_credentials_temp_control-access_getfederationtoken).
+ * aws:userid is `account:name` (reference_policies_variables, the principal table).
+ */
+function federatedPrincipal(
+  section: IamSection,
+  caller: Caller,
+  context: RequestContextValues,
+  management: boolean,
+): ResolvedPrincipal {
+  const federated = caller.federatedUser as NonNullable<Caller['federatedUser']>;
+  context['aws:PrincipalArn'] = caller.arn;
+  context['aws:PrincipalType'] = 'FederatedUser';
+  context['aws:userid'] = `${caller.accountId}:${federated.name}`;
+  const issuer =
+    federated.issuerUserName === undefined
+      ? undefined
+      : findUser(section, caller.accountId, federated.issuerUserName);
+  const where = `federated user ${caller.arn}`;
+  const resolved: ResolvedPrincipal = {
+    principal: {
+      kind: 'federated-user',
+      arn: caller.arn,
+      accountId: caller.accountId,
+      inManagementAccount: management,
+    },
+    // Issued by root: root's permissions; by a user that no longer exists: nothing.
+    identityPolicies:
+      federated.issuerUserName === undefined
+        ? [ROOT_POLICY]
+        : issuer
+          ? holderPolicies(section, issuer, where)
+          : [],
+    context,
+  };
+  const boundary = issuer ? boundaryOf(section, issuer, where) : undefined;
+  if (boundary) resolved.permissionsBoundary = boundary;
+  if (caller.sessionPolicies && caller.sessionPolicies.length > 0)
+    resolved.sessionPolicies = caller.sessionPolicies.map((text, i) =>
+      parsePolicy(text, `session policy ${i + 1} of ${caller.arn}`),
+    );
+  return resolved;
 }
 
 /**

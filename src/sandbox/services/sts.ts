@@ -11,6 +11,7 @@ import { servicePrincipal } from '../iam/principal';
 import { findManagedPolicy, findRoleByArn, iamSection } from '../iam/state';
 import { AwsError, type Caller, type OperationContext, type ServiceEmulator } from '../types';
 import type { World } from '../world';
+import { getFederationToken } from './sts-federation';
 
 /**
  * A temporary session issued by AssumeRole. Its secret and token are derived from the access
@@ -19,7 +20,10 @@ import type { World } from '../world';
  */
 export interface StsSession {
   accountId: string;
+  /** The role of an AssumeRole session (empty for a federated user session). */
   roleName: string;
+  /** A GetFederationToken session: the federated user's name and the IAM user that issued it. */
+  federatedUser?: { name: string; issuerUserName?: string };
   sessionName: string;
   sourceIdentity?: string;
   /** Virtual epoch ms. */
@@ -57,16 +61,16 @@ export function pruneExpiredSessions(state: StsState, now: number): number {
   return removed;
 }
 
-const NAME_CHARS = /^[\w+=,.@-]*$/;
+export const NAME_CHARS = /^[\w+=,.@-]*$/;
 
-function validationError(field: string, value: string, constraint: string): AwsError {
+export function validationError(field: string, value: string, constraint: string): AwsError {
   return new AwsError(
     'ValidationError',
     `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`,
   );
 }
 
-function checkLength(field: string, value: string, min: number, max: number): void {
+export function checkLength(field: string, value: string, min: number, max: number): void {
   if (value.length < min)
     throw validationError(field, value, `Member must have length greater than or equal to ${min}`);
   if (value.length > max)
@@ -77,7 +81,11 @@ function checkLength(field: string, value: string, min: number, max: number): vo
  * Session policies of an AssumeRole call: the inline `Policy` (at most 2,048 characters, STS API
  * reference AssumeRole "Policy") and the managed policies of `PolicyArns` (at most 10), as JSON text.
  */
-function sessionPoliciesOf(params: Record<string, unknown>, world: World, callerArn: string): string[] {
+export function sessionPoliciesOf(
+  params: Record<string, unknown>,
+  world: World,
+  callerArn: string,
+): string[] {
   const out: string[] = [];
   if (params.Policy !== undefined) {
     const text = String(params.Policy);
@@ -120,7 +128,7 @@ function sessionPoliciesOf(params: Record<string, unknown>, world: World, caller
 }
 
 /** PackedPolicySize: the share (percent) of the packed session policy limit the policies use. */
-function packedPolicySize(policies: string[]): number {
+export function packedPolicySize(policies: string[]): number {
   const size = policies.reduce((n, p) => n + p.replace(/\s+/g, '').length, 0);
   return Math.ceil((size / 2048) * 100);
 }
@@ -131,6 +139,41 @@ function notAuthorized(caller: Caller, roleArn: string): AwsError {
     `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
     403,
   );
+}
+
+/**
+ * A federated user session may call no STS operation but GetCallerIdentity (IAM User Guide,
+ * id_credentials_temp_request, "Compare AWS STS credentials": GetFederationToken sessions "cannot
+ * call AWS STS API operations except GetCallerIdentity").
+ */
+export function federatedStsDenied(caller: Caller, operation: string, resource: string): AwsError {
+  return new AwsError(
+    'AccessDenied',
+    `User: ${caller.arn} is not authorized to perform: sts:${operation} on resource: ${resource}`,
+    403,
+  );
+}
+
+/** The caller a request signed with a session's key is (a role session or a federated user). */
+export function sessionCaller(accessKeyId: string, session: StsSession): Caller {
+  const caller: Caller = session.federatedUser
+    ? {
+        accountId: session.accountId,
+        accessKeyId,
+        arn: `arn:aws:sts::${session.accountId}:federated-user/${session.federatedUser.name}`,
+        federatedUser: { ...session.federatedUser },
+      }
+    : {
+        accountId: session.accountId,
+        accessKeyId,
+        arn: `arn:aws:sts::${session.accountId}:assumed-role/${session.roleName}/${session.sessionName}`,
+        roleName: session.roleName,
+        sessionName: session.sessionName,
+      };
+  if (session.sourceIdentity !== undefined) caller.sourceIdentity = session.sourceIdentity;
+  if (session.issuedAt !== undefined) caller.issuedAt = session.issuedAt;
+  if (session.sessionPolicies !== undefined) caller.sessionPolicies = session.sessionPolicies;
+  return caller;
 }
 
 const secretsCache = new Map<string, { secretAccessKey: string; sessionToken: string }>();
@@ -154,7 +197,7 @@ export function sessionSecrets(
   return secrets;
 }
 
-function issueKeys(
+export function issueKeys(
   world: World,
   state: StsState,
 ): { accessKeyId: string; secretAccessKey: string; sessionToken: string } {
@@ -201,6 +244,7 @@ function assumeRole(params: Record<string, unknown>, ctx: OperationContext) {
       );
     }
   }
+  if (ctx.caller.federatedUser !== undefined) throw federatedStsDenied(ctx.caller, 'AssumeRole', roleArn);
   const chained = ctx.caller.roleName !== undefined;
   if (ctx.caller.sourceIdentity !== undefined) {
     // SourceIdentity survives role chaining and cannot be changed once set.
@@ -372,6 +416,10 @@ export function createStsService(): ServiceEmulator {
     signingName: 'sts',
     protocol: 'query',
     xmlNamespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
-    operations: { AssumeRole: assumeRole, GetCallerIdentity: getCallerIdentity },
+    operations: {
+      AssumeRole: assumeRole,
+      GetCallerIdentity: getCallerIdentity,
+      GetFederationToken: getFederationToken,
+    },
   };
 }

@@ -3,6 +3,8 @@
  * a sandbox bug (it would otherwise be allowed to anyone): the request path refuses it loudly, and
  * a unit test checks that every registered operation has one.
  */
+
+import { AwsError } from '../../types';
 import { cloudFormationActions } from './cloudformation';
 import { cloudTrailActions, configActions } from './cloudtrail';
 import { dynamoDbActions } from './dynamodb';
@@ -43,5 +45,18 @@ export function registerServiceActions(signingName: string, actions: ServiceActi
 /** The mapping of an operation, or undefined when the sandbox has none. */
 export function actionMappingFor(signingName: string, operation: string): ActionMapping | undefined {
   const service = BY_SERVICE[signingName];
-  return service && Object.hasOwn(service, operation) ? service[operation] : undefined;
+  const mapping = service && Object.hasOwn(service, operation) ? service[operation] : undefined;
+  if (!mapping || (signingName !== 'iam' && signingName !== 'sts') || operation === 'GetCallerIdentity')
+    return mapping;
+  // A federated user session cannot call IAM or STS (but GetCallerIdentity): IAM User Guide,
+  // id_credentials_temp_request, "Compare AWS STS credentials".
+  return (params, env) => {
+    if (env.caller.federatedUser !== undefined)
+      throw new AwsError(
+        'AccessDenied',
+        `User: ${env.caller.arn} is not authorized to perform: ${signingName}:${operation} because federated user sessions cannot call ${signingName.toUpperCase()} API operations`,
+        403,
+      );
+    return mapping(params, env);
+  };
 }

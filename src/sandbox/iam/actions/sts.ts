@@ -9,4 +9,11 @@ import type { ServiceActions } from './types';
 export const stsActions: ServiceActions = {
   AssumeRole: () => 'self',
   GetCallerIdentity: () => [],
+  // The federated user's ARN is the resource (IAM User Guide, id_credentials_temp_control-access_getfederationtoken).
+  GetFederationToken: (params, env) => [
+    {
+      action: 'sts:GetFederationToken',
+      resource: `arn:aws:sts::${env.caller.accountId}:federated-user/${String(params.Name ?? '')}`,
+    },
+  ],
 };

@@ -30,6 +30,37 @@ function iso(ms: number): string {
 /** CloudTrail's `userIdentity` of a sandbox caller. */
 export function userIdentityOf(world: SandboxWorld, caller: Caller): Record<string, unknown> {
   const section = iamSection(world);
+  if (caller.federatedUser !== undefined) {
+    // CloudTrail User Guide, cloudtrail-event-reference-user-identity: type FederatedUser, with the
+    // IAM user (or root) that called GetFederationToken as the session issuer.
+    const issuerName = caller.federatedUser.issuerUserName;
+    const issuer = issuerName === undefined ? undefined : findUser(section, caller.accountId, issuerName);
+    return {
+      type: 'FederatedUser',
+      principalId: `${caller.accountId}:${caller.federatedUser.name}`,
+      arn: caller.arn,
+      accountId: caller.accountId,
+      accessKeyId: caller.accessKeyId,
+      sessionContext: {
+        sessionIssuer:
+          issuerName === undefined
+            ? {
+                type: 'Root',
+                principalId: caller.accountId,
+                arn: `arn:aws:iam::${caller.accountId}:root`,
+                accountId: caller.accountId,
+              }
+            : {
+                type: 'IAMUser',
+                principalId: issuer?.userId ?? 'AIDAUNKNOWN',
+                arn: issuer?.arn ?? `arn:aws:iam::${caller.accountId}:user/${issuerName}`,
+                accountId: caller.accountId,
+                userName: issuerName,
+              },
+        attributes: { creationDate: iso(caller.issuedAt ?? world.now()), mfaAuthenticated: 'false' },
+      },
+    };
+  }
   if (caller.roleName !== undefined) {
     const role = findRole(section, caller.accountId, caller.roleName);
     const roleId = role?.roleId ?? 'AROAUNKNOWN';
