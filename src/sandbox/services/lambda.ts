@@ -126,9 +126,8 @@ async function invoke(params: Record<string, unknown>, ctx: OperationContext) {
   const credentials = deployed.credentials;
   if (!credentials) throw new Error(`the sandbox holds no role session for ${record.arn}`);
   try {
-    const result = await runWithAmbientIdentity({ credentials, owner: deployed.owner }, () =>
-      deployed.handler(event, context),
-    );
+    const identity = { credentials, owner: deployed.owner, environment: deployed.environment };
+    const result = await runWithAmbientIdentity(identity, () => deployed.handler(event, context));
     return { headers, body: JSON.stringify(result ?? null) };
   } catch (thrown) {
     const e = thrown as { name?: string; message?: string; stack?: string };
