@@ -26,6 +26,11 @@ export function runWithAmbientIdentity<T>(identity: AmbientIdentity, work: () =>
   return storage.run(identity, work);
 }
 
+/** Runs `work` as no function (timers it makes are not bound to the caller's identity). */
+export function outsideAmbientIdentity<T>(work: () => T): T {
+  return storage.exit(work);
+}
+
 /** The identity of the function running now, if any. */
 export function ambientIdentity(): AmbientIdentity | undefined {
   return storage.getStore();

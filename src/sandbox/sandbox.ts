@@ -10,6 +10,7 @@ import type { ProvisionedAdmin } from '../engine/provision';
 import { seedOrganizationAccessRoles } from './admin/bootstrap';
 import { prepareSandbox } from './admin/index';
 import { settleDue } from './cfn/settle-due';
+import { emitDueStackStatusChanges } from './cfn/stack-events-schedule';
 import { realNow, runWithVirtualTime } from './clock';
 import { actionMappingFor } from './iam/actions/index';
 import { DENIAL_SHAPES, operationIam, principalOf, type RequestFacts } from './iam/authorize';
@@ -292,8 +293,10 @@ export class Sandbox {
           codes.unknownOperation.status,
         );
       }
-      // Stacks whose operations ended take effect before anything reads what they made.
+      // Stacks whose operations ended take effect before anything reads what they made, and
+      // their status change events are sent (when no virtual clock sent them on time).
       settleDue(this.world, this.world.now());
+      emitDueStackStatusChanges(this.world, this.world.now());
       const facts: RequestFacts = {
         region: auth.region,
         now: this.world.now(),

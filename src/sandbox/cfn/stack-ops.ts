@@ -34,6 +34,7 @@ import {
 import { stableUuid } from './resource-types';
 import { checkRules } from './rules';
 import { notePending } from './settle-due';
+import { scheduleStackStatusChanges } from './stack-events-schedule';
 import {
   type CfnSection,
   finalResources,
@@ -160,6 +161,7 @@ export function startCreate(
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   notePending(env.world, stack);
+  scheduleStackStatusChanges(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'CREATE';
 }
 
@@ -199,6 +201,7 @@ export function startImport(
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   notePending(env.world, stack);
+  scheduleStackStatusChanges(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'IMPORT';
 }
 
@@ -262,6 +265,7 @@ export function startUpdate(
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   notePending(env.world, stack);
+  scheduleStackStatusChanges(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'UPDATE';
 }
 
@@ -441,6 +445,7 @@ export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   notePending(env.world, stack);
+  scheduleStackStatusChanges(env.world, stack);
   if (token) stack.tokens[token] = 'DELETE';
   return {};
 }
@@ -477,6 +482,7 @@ export function continueUpdateRollback(env: OpEnv, params: Record<string, unknow
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   notePending(env.world, stack);
+  scheduleStackStatusChanges(env.world, stack);
   if (token) stack.tokens[token] = 'CONTINUE_ROLLBACK';
   return {};
 }
