@@ -14,6 +14,7 @@ import { functionError, isNoUpdatesError, isStackMissingError, isTerminalError }
 import { cfnCall, targetSession } from '../src/aws/target-cfn';
 import { pinnedTemplateResources } from '../src/aws/template-source';
 import { ErrorNames, InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
+import { eventWaitSeconds } from '../src/core/event-wait';
 import { clientRequestToken, type StackOperationKind, StackTagKeys } from '../src/core/names';
 import { firstFailedResource, planStackAction, StackActions } from '../src/core/stack-status';
 import {
@@ -130,12 +131,25 @@ function inProgress(
   reason: string,
   prior?: TemplatePrior,
 ): TargetProgress {
+  const expected = prior && operation === 'CREATE' ? { expectedSeconds: prior.expectedSeconds } : {};
   const wait = nextWaitSeconds({
     elapsedSeconds: 0,
     checks: 0,
     remainingBudgetSeconds: remainingBudget(ctx),
-    ...(prior && operation === 'CREATE' ? { expectedSeconds: prior.expectedSeconds } : {}),
+    ...expected,
   });
+  // With stack events on, "Stack settled?" waits for the operation's event (a task token) this long.
+  const eventWait = ctx.input.stackEvents
+    ? {
+        eventWaitSeconds: eventWaitSeconds({
+          elapsedSeconds: 0,
+          checks: 0,
+          pollSeconds: wait.seconds,
+          remainingBudgetSeconds: remainingBudget(ctx),
+          ...expected,
+        }),
+      }
+    : {};
   return {
     ...base(ctx),
     status: TargetStatuses.InProgress,
@@ -145,6 +159,7 @@ function inProgress(
     operationStartedAt: ctx.now.toISOString(),
     checks: 0,
     waitSeconds: wait.seconds,
+    ...eventWait,
     reason,
     ...(prior ? { expectedSeconds: prior.expectedSeconds, resourceCount: prior.resourceCount } : {}),
   };

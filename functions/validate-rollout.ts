@@ -48,6 +48,8 @@ export interface DeploymentSettings {
   timeoutSeconds: number;
   /** Drift mode: repair drifted targets (always false in other modes). */
   repair: boolean;
+  /** Per-target machines wait for Stack Status Change events (polling stays the fallback). */
+  stackEvents: boolean;
 }
 
 export interface ValidatedRollout {
@@ -193,6 +195,7 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
       externalId: rollout.externalId ?? null,
       timeoutSeconds: rollout.timeoutSeconds,
       repair: rollout.repair,
+      stackEvents: rollout.stackEvents,
     },
     targetStateMachineArn,
   };

@@ -113,6 +113,8 @@ export interface RolloutInput {
   timeoutSeconds: number;
   /** Drift mode only: repair drifted targets with drift-aware change sets. */
   repair: boolean;
+  /** Wait for CloudFormation's Stack Status Change events (forwarded to the admin bus) instead of polling. */
+  stackEvents: boolean;
 }
 
 /**
@@ -147,6 +149,7 @@ export interface RolloutRequest {
   canaries?: CanaryTarget[];
   timeoutSeconds?: number;
   repair?: boolean;
+  stackEvents?: boolean;
 }
 export type ParameterValue = string | number | boolean | Array<string | number | boolean>;
 
@@ -175,6 +178,7 @@ const TOP_LEVEL_FIELDS = [
   'canaries',
   'timeoutSeconds',
   'repair',
+  'stackEvents',
   // Step Functions adds this when another execution starts the rollout.
   'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
 ] as const;
@@ -668,6 +672,7 @@ export function validateRolloutInput(
     RolloutDefaults.timeoutSeconds,
   );
   const repair = c.boolean('repair', raw.repair, false);
+  const stackEvents = c.boolean('stackEvents', raw.stackEvents, false);
   if (repair === true && mode !== undefined && mode !== RolloutModes.drift) {
     c.fail('repair', `only applies to mode drift. Received: repair true with mode ${mode}`);
   }
@@ -708,7 +713,8 @@ export function validateRolloutInput(
     failureTolerance === undefined ||
     canaries === undefined ||
     timeoutSeconds === undefined ||
-    repair === undefined
+    repair === undefined ||
+    stackEvents === undefined
   ) {
     return { issues: c.issues };
   }
@@ -728,6 +734,7 @@ export function validateRolloutInput(
     canaries,
     timeoutSeconds,
     repair,
+    stackEvents,
   };
   if (externalId !== undefined) input.externalId = externalId;
   return { input, issues: [] };
