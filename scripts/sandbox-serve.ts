@@ -1,14 +1,16 @@
 /**
  * Serves the sandbox on 127.0.0.1 for other processes (`AWS_ENDPOINT_URL=http://127.0.0.1:N`,
  * access key `test`/`test`), its clock running K times faster than real time. Prints one line
- * when ready; saves the world every few seconds and on Ctrl-C. (`stackfleet sandbox serve` is
- * the CLI's way to do the same; this script stands in where the CLI is not wanted.)
+ * when ready; a call that changes the world is answered once it is on disk, and the world is
+ * saved whole on Ctrl-C/SIGTERM. (`stackfleet sandbox serve` is the CLI's way to do the same;
+ * this script stands in where the CLI is not wanted.)
  *
  *   tsx scripts/sandbox-serve.ts [--port 4566] [--scenario FILE] [--speed K] [--state DIR] [--reset]
  */
 import '../src/core/polyfills';
-import { realClearInterval, realNow, realSetInterval, startScaledClock } from '../src/sandbox/clock';
+import { realNow } from '../src/sandbox/clock';
 import { Sandbox } from '../src/sandbox/sandbox';
+import { serveDurably } from '../src/sandbox/serving';
 import { DEFAULT_STATE_DIR } from '../src/sandbox/store';
 
 interface ServeArgs {
@@ -79,35 +81,31 @@ async function main(): Promise<void> {
   const sandbox = await Sandbox.open({
     stateDir: args.stateDir,
     reset: args.reset,
+    signingClock: realNow,
+    lock: {
+      command: 'scripts/sandbox-serve.ts',
+      waitMs: 0,
+    },
     ...(args.scenario ? { scenario: args.scenario } : {}),
   });
-  const clock = startScaledClock({ speed: args.speed, startAt: Math.max(sandbox.now(), realNow()) });
-  const server = await sandbox.listen(args.port);
-  let saving: Promise<void> = Promise.resolve();
-  const save = () => {
-    saving = saving
-      .then(() => sandbox.save())
-      .catch((error: unknown) => {
-        process.stderr.write(`sandbox: could not save state: ${(error as Error).message}\n`);
-      });
-    return saving;
-  };
-  const autosave = realSetInterval(save, 3000);
+  const served = await serveDurably(sandbox, { port: args.port, speed: args.speed });
   process.stdout.write(
-    `Sandbox ready at ${server.url} (speed x${args.speed}, ${sandbox.scenario.organization.accounts.length} accounts, state in ${args.stateDir}); use AWS_ENDPOINT_URL=${server.url} with access key test/test\n`,
+    `Sandbox ready at ${served.url} (speed x${args.speed}, ${sandbox.scenario.organization.accounts.length} accounts, state in ${args.stateDir}); use AWS_ENDPOINT_URL=${served.url} with access key test/test\n`,
   );
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    realClearInterval(autosave);
-    await server.close();
-    await save();
-    clock.stop();
-    process.stderr.write('Sandbox stopped; state saved.\n');
+  const stop = (signal: NodeJS.Signals) => {
+    served.stop().then(
+      () => {
+        process.stderr.write('Sandbox stopped; state saved.\n');
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      },
+      (error: unknown) => {
+        process.stderr.write(`sandbox serve: could not save: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
 
 if (require.main === module) {

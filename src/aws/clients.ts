@@ -39,7 +39,11 @@ export type ServiceName =
   | 'ec2'
   | 'sns'
   | 'sfn'
-  | 'lambda';
+  | 'lambda'
+  | 'cloudTrail'
+  | 'configService'
+  | 'iam'
+  | 'dynamodb';
 
 let transport: AwsTransport = {};
 
@@ -222,4 +226,13 @@ export const awsClients = {
   sns: (o: ClientOptions) => cached('sns', o, () => new SNSClient(baseConfig('sns', o))),
   sfn: (o: ClientOptions) => cached('sfn', o, () => new SFNClient(baseConfig('sfn', o))),
   lambda: (o: ClientOptions) => cached('lambda', o, () => new LambdaClient(baseConfig('lambda', o))),
+  /**
+   * A client of a package loaded at run time (src/aws/optional-sdk.ts): same transport, credentials
+   * and cache as the others. `ClientClass` is the package's client constructor.
+   */
+  custom: (
+    service: 'cloudTrail' | 'configService' | 'iam' | 'dynamodb',
+    ClientClass: new (config: Record<string, unknown>) => { send(command: object): Promise<unknown> },
+    o: ClientOptions,
+  ) => cached(service, o, () => new ClientClass(baseConfig(service, o))),
 };

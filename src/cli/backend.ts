@@ -149,7 +149,21 @@ export function sandboxStateDir(values: ParsedCommand['values'], env: NodeJS.Pro
   return resolve(String(values['state-dir'] ?? env.STACKFLEET_SANDBOX_DIR ?? '.stackfleet/sandbox'));
 }
 
-export async function openBackend(values: ParsedCommand['values'], env: NodeJS.ProcessEnv): Promise<Backend> {
+/** What a command does with the sandbox's state folder (ignored against AWS). */
+export interface OpenOptions {
+  /** `read`: never saves and takes no lock (status, ui). Default `write`. */
+  access?: 'read' | 'write';
+  /** This command, as other processes waiting for the state folder are told (`stackfleet rollout`). */
+  command?: string;
+  /** Where a writer says it waits for the state folder. */
+  stderr?: { write(s: string): unknown };
+}
+
+export async function openBackend(
+  values: ParsedCommand['values'],
+  env: NodeJS.ProcessEnv,
+  options: OpenOptions = {},
+): Promise<Backend> {
   const choice = chooseBackend(values, env);
   if (choice.kind === 'sandbox') {
     if (values.region !== undefined && values.region !== SANDBOX_REGION) {
@@ -168,7 +182,9 @@ export async function openBackend(values: ParsedCommand['values'], env: NodeJS.P
     const { openSandboxBackend } = await import('./sandbox-backend');
     const backend = await openSandboxBackend({
       stateDir: sandboxStateDir(values, env),
-      ...(scenario ? { scenario } : {}),
+      ...(scenario ? { scenario, scenarioSource: resolve(String(values.scenario)) } : {}),
+      env,
+      ...options,
     });
     backend.chosenBy = choice.chosenBy;
     return backend;

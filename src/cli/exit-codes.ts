@@ -18,6 +18,10 @@ export const ExitCodes = {
    * EX_SOFTWARE of BSD's sysexits.h ("an internal software error has been detected").
    */
   internalError: 70,
+  /** Stopped by SIGINT (Ctrl-C): 128 + 2, as shells report it. */
+  interrupted: 130,
+  /** Stopped by SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 
@@ -35,6 +39,8 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCodes.unreachable, 'could not reach the engine or AWS (credentials, network, missing admin stack)'],
   [ExitCodes.driftFound, 'drift --fail-on-drift found a target that differs from the request'],
   [ExitCodes.internalError, 'internal error: a defect in stackfleet (please report it, with DEBUG=1 output)'],
+  [ExitCodes.interrupted, 'stopped by SIGINT (Ctrl-C); a sandbox writer saved its world whole first'],
+  [ExitCodes.terminated, 'stopped by SIGTERM; a sandbox writer saved its world whole first'],
 ];
 
 /** An error the runner prints as one line and turns into an exit code (no stack trace). */

@@ -2,6 +2,7 @@
 import '../core/polyfills';
 import { printable } from '../core/printable';
 import { CliError, ExitCodes } from './exit-codes';
+import { interrupts, SIGNAL_EXIT_CODES } from './interrupt';
 import { helpText, parseCommand } from './options';
 import { commandSpecs, mainHelp } from './specs';
 
@@ -108,14 +109,23 @@ export function reportError(error: unknown, io: Io): number {
   return ExitCodes.internalError;
 }
 
-if (require.main === module) {
+/**
+ * Runs the CLI in this process (bin/stackfleet.js and `tsx src/cli/main.ts` both come here), so
+ * SIGINT/SIGTERM reach the command itself: no child is left holding a port or the state folder.
+ */
+export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
   // The SDK's eight-line Node 20 notice would bury the live view; the README says Node 22+ is
   // recommended. Set the variable to "false" to see it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
-  main(process.argv.slice(2), io)
-    .catch((error) => reportError(error, io))
-    .then((code) => {
-      process.exitCode = code;
-    });
+  interrupts.install(io.stderr);
+  const code = await main(argv, io).catch((error) => reportError(error, io));
+  const stoppedBy = interrupts.received;
+  if (stoppedBy) {
+    // Work the signal cut short may still hold timers or sockets: do not wait for it.
+    process.exit(SIGNAL_EXIT_CODES[stoppedBy]);
+  }
+  process.exitCode = code;
 }
+
+if (require.main === module) void runCli();

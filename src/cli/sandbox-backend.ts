@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { awsClients } from '../aws/clients';
 import { seededRandom } from '../core/seeded-random';
 import type { ProvisionedAdmin } from '../engine/provision';
@@ -6,32 +8,88 @@ import { Sandbox } from '../sandbox/sandbox';
 import { ScenarioError } from '../sandbox/scenario';
 import type { Scenario } from '../sandbox/scenario-types';
 import { engineFor } from '../sandbox/services/stepfunctions';
+import type { LockHolder } from '../sandbox/store';
+import { SandboxScenarioConflictError, SandboxStateError } from '../sandbox/store/errors';
 import { type Backend, type BackendMetrics, SANDBOX_REGION } from './backend';
-import { CliError, ExitCodes } from './exit-codes';
+import { CliError, ExitCodes, UsageError } from './exit-codes';
+import { InterruptedError, interrupts } from './interrupt';
 
 /**
  * The sandbox as a backend: the emulator and the local engine run in this process, time is
  * virtual (a rollout of an hour simulates in moments), and the world is saved to `stateDir` when
  * the command ends so the next command (`status`, `preview`, `drift`, `ui`) sees the same stacks.
  * The admin side is provisioned on first use from the same ASL files and substitutions as CDK.
+ *
+ * A writer holds the state folder's lock from open to close, so a second process waits for it
+ * (or gives up, with exit 2) instead of both saving over each other; a reader (`status`, `ui`)
+ * takes no lock and never saves. SIGINT/SIGTERM during a writer's run stop the virtual clock,
+ * let the work in flight settle, and save that world whole (its running executions are closed
+ * as ABORTED when the world is next opened); the command then exits 130/143.
  */
 
-export async function openSandboxBackend(options: {
+/** Seconds a writer waits for another one by default (STACKFLEET_SANDBOX_LOCK_WAIT overrides). */
+export const DEFAULT_LOCK_WAIT_SECONDS = 600;
+
+export type SandboxAccess = 'read' | 'write';
+
+/** How long to wait for the state folder's lock, from STACKFLEET_SANDBOX_LOCK_WAIT (seconds). */
+export function lockWaitMs(env: NodeJS.ProcessEnv): number {
+  const text = env.STACKFLEET_SANDBOX_LOCK_WAIT;
+  if (text === undefined || text === '') return DEFAULT_LOCK_WAIT_SECONDS * 1000;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(seconds)) {
+    throw new UsageError(
+      `STACKFLEET_SANDBOX_LOCK_WAIT must be a number of seconds (0 = do not wait). Received: ${JSON.stringify(text)}`,
+    );
+  }
+  return seconds * 1000;
+}
+
+/** The line a waiting writer prints once per holder. */
+export function waitingLine(dir: string, holder: LockHolder): string {
+  return `stackfleet: waiting for the sandbox in ${dir}, held by pid ${holder.pid} (${holder.command}) since ${holder.since}\n`;
+}
+
+/** Opens the sandbox world, turning state-folder and scenario problems into exit 2. */
+export async function openSandboxWorld(options: {
   stateDir: string;
   scenario?: string | Scenario;
+  /** Where an object `scenario` came from (its file), for messages and the saved world. */
+  scenarioSource?: string;
   reset?: boolean;
-}): Promise<Backend> {
-  let sandbox: Sandbox;
+  access: SandboxAccess;
+  command: string;
+  env: NodeJS.ProcessEnv;
+  stderr: { write(s: string): unknown };
+  signingClock?: () => number;
+}): Promise<Sandbox> {
+  const waitMs = lockWaitMs(options.env);
   try {
-    sandbox = await Sandbox.open({
+    return await Sandbox.open({
       stateDir: options.stateDir,
+      access: options.access,
+      ...(options.access === 'write'
+        ? {
+            lock: {
+              command: options.command,
+              waitMs,
+              onWait: (holder: LockHolder, dir: string) => options.stderr.write(waitingLine(dir, holder)),
+            },
+          }
+        : {}),
       ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
+      ...(options.scenarioSource !== undefined ? { scenarioSource: options.scenarioSource } : {}),
       ...(options.reset ? { reset: true } : {}),
+      ...(options.signingClock ? { signingClock: options.signingClock } : {}),
     });
   } catch (error) {
+    if (error instanceof SandboxScenarioConflictError || error instanceof SandboxStateError) {
+      throw new CliError(error.message, ExitCodes.badInput, { cause: error });
+    }
     const message = (error as Error).message;
-    // Scenario problems are the user's input (ScenarioError names the field); anything else,
-    // whatever its wording, means the sandbox could not start.
+    // Scenario problems are the user's input (ScenarioError names the field; lock and folder
+    // problems were handled above); anything else, whatever its wording, means the sandbox
+    // could not start.
     if (error instanceof ScenarioError) {
       throw new CliError(`--scenario: ${message}`, ExitCodes.badInput, { cause: error });
     }
@@ -43,6 +101,39 @@ export async function openSandboxBackend(options: {
       },
     );
   }
+}
+
+/**
+ * What is in force, for the first line of a command: `scenario /x/small.yaml, kept with the saved
+ * world`, `new world from scenario /x/small.yaml`, `new world from the built-in demo organisation`.
+ */
+export function scenarioNote(sandbox: Sandbox): string {
+  const { scenarioSource, loaded } = sandbox.origin;
+  const label = isAbsolute(scenarioSource) ? `scenario ${scenarioSource}` : scenarioSource;
+  return loaded ? `${label}, kept with the saved world` : `new world from ${label}`;
+}
+
+export async function openSandboxBackend(options: {
+  stateDir: string;
+  scenario?: string | Scenario;
+  scenarioSource?: string;
+  reset?: boolean;
+  access?: SandboxAccess;
+  command?: string;
+  env?: NodeJS.ProcessEnv;
+  stderr?: { write(s: string): unknown };
+}): Promise<Backend> {
+  const access = options.access ?? 'write';
+  const sandbox = await openSandboxWorld({
+    stateDir: options.stateDir,
+    ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
+    ...(options.scenarioSource !== undefined ? { scenarioSource: options.scenarioSource } : {}),
+    ...(options.reset ? { reset: true } : {}),
+    access,
+    command: options.command ?? 'stackfleet',
+    env: options.env ?? process.env,
+    stderr: options.stderr ?? process.stderr,
+  });
   sandbox.connectAws();
   const engine = engineFor(sandbox.world);
   const region = SANDBOX_REGION;
@@ -57,10 +148,19 @@ export async function openSandboxBackend(options: {
     Object.entries(sandbox.world.metrics.calls)
       .filter(([k]) => k.startsWith('cloudformation.'))
       .reduce((sum, [, v]) => sum + v, 0);
+  // A writer stops cleanly on the first signal; a reader has nothing to keep.
+  const release = access === 'write' ? interrupts.hold() : () => undefined;
+  let savedOnInterrupt = false;
+  let closed = false;
+  const saveInterrupted = async () => {
+    await sandbox.save();
+    savedOnInterrupt = true;
+  };
+  const scenarioText = scenarioNote(sandbox);
 
   const backend: Backend = {
     kind: 'sandbox',
-    description: `the sandbox (${sandbox.scenario.organization.accounts.length} accounts, state in ${options.stateDir})`,
+    description: `the sandbox (${sandbox.scenario.organization.accounts.length} accounts, ${scenarioText}, state in ${options.stateDir}${access === 'read' ? ', read-only' : ''})`,
     region,
     simulated: true,
     sfn,
@@ -73,15 +173,31 @@ export async function openSandboxBackend(options: {
       return admin;
     },
     async run(work) {
+      if (access === 'write' && interrupts.signal.aborted) throw interrupts.signal.reason;
       const original = Math.random;
       runs += 1;
       Math.random = seededRandom(`${sandbox.scenario.seed}:${runs}`);
+      const hold = heldAfterSteps(options.env ?? process.env, options.stderr ?? process.stderr);
       try {
-        return await sandbox.runWithVirtualTime(async () => {
-          const result = await work();
-          await engine.whenIdle();
-          return result;
-        });
+        return await sandbox.runWithVirtualTime(
+          async () => {
+            const result = await work();
+            await engine.whenIdle();
+            return result;
+          },
+          access === 'write'
+            ? { signal: interrupts.signal, whileFrozen: saveInterrupted, ...(hold ? hold : {}) }
+            : {},
+        );
+      } catch (error) {
+        if (error instanceof InterruptedError && savedOnInterrupt) {
+          throw new InterruptedError(
+            error.signal,
+            `the sandbox world was saved as it stood (virtual ${new Date(sandbox.now()).toISOString()}); ` +
+              'executions that were running show as ABORTED, and running the command again continues from there',
+          );
+        }
+        throw error;
       } finally {
         Math.random = original;
       }
@@ -101,8 +217,53 @@ export async function openSandboxBackend(options: {
       return { accountId, arn: `arn:aws:iam::${accountId}:root` };
     },
     async close() {
-      await sandbox.save();
+      if (closed) return;
+      closed = true;
+      try {
+        // Readers never write; a writer interrupted mid-run saved already, with the clock stopped.
+        if (access === 'write' && !savedOnInterrupt) await sandbox.save();
+      } finally {
+        await sandbox.close();
+        release();
+      }
     },
   };
   return backend;
+}
+
+/**
+ * Fault injection for the tests of interrupts and of concurrent writers
+ * (`STACKFLEET_SANDBOX_FAULT=hold-after-steps:N`): after N jumps of the virtual clock it stops
+ * moving (the run is then mid-way, the state folder held) and the process says so on stderr, so
+ * a test can act at a known point instead of racing it. The clock moves on once the file named
+ * by STACKFLEET_SANDBOX_FAULT_RELEASE exists.
+ */
+function heldAfterSteps(
+  env: NodeJS.ProcessEnv,
+  stderr: { write(s: string): unknown },
+): { onStep: () => void; hold: () => boolean } | undefined {
+  const m = /^hold-after-steps:(\d+)$/.exec(env.STACKFLEET_SANDBOX_FAULT ?? '');
+  if (!m) return undefined;
+  const limit = Number(m[1]);
+  const releaseFile = env.STACKFLEET_SANDBOX_FAULT_RELEASE;
+  let steps = 0;
+  let said = false;
+  let released = false;
+  return {
+    onStep: () => {
+      steps += 1;
+    },
+    hold: () => {
+      if (steps < limit || released) return false;
+      if (releaseFile && existsSync(releaseFile)) {
+        released = true;
+        return false;
+      }
+      if (!said) {
+        said = true;
+        stderr.write(`sandbox fault injection: virtual clock held after ${limit} steps\n`);
+      }
+      return true;
+    },
+  };
 }

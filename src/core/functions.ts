@@ -56,6 +56,21 @@ export const stateMachineFiles = [
   { id: 'rollout', file: 'statemachines/rollout.asl.json', placeholder: 'RolloutStateMachineArn' },
 ] as const;
 
+/**
+ * The tamper response (issue 16): started by the admin bus rule, not by a rollout. Its functions
+ * (read-tamper-event, restore-logging, record-incident, contain-principal, alert-tampering in
+ * functions/) and its placeholders (IncidentTableName, ContainmentMode, ResponderRoleName,
+ * BaselineStackName, BaselineTemplateKey, ExecutionRoleName) are not yet deployed by the CDK app
+ * nor provisioned by the sandbox: until they are, this list is kept apart from `stateMachineFiles`.
+ */
+export const responseStateMachineFiles = [
+  {
+    id: 'respond-to-tampering',
+    file: 'statemachines/respond-to-tampering.asl.json',
+    placeholder: 'RespondToTamperingStateMachineArn',
+  },
+] as const;
+
 /** Substitutions that are not function or state machine ARNs. */
 export const resourcePlaceholders = ['ArtifactBucketName', 'NotificationTopicArn'] as const;
 

@@ -97,6 +97,15 @@ export interface VirtualTimeOptions {
   startAt?: number;
   /** Called after each jump of the clock, with the new virtual now. */
   onStep?: (virtualNow: number) => void;
+  /**
+   * Interrupts the run: the clock stops moving, work still in flight runs until it waits on the
+   * clock (nothing can change after that), `whileFrozen` runs (to save that world whole), and
+   * the run rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
+  whileFrozen?: () => Promise<void>;
+  /** While this returns true the clock does not move (fault injection for tests of interrupts). */
+  hold?: () => boolean;
 }
 
 /**
@@ -137,8 +146,18 @@ export async function runWithVirtualTime<T>(
     while (!settled) {
       await yieldToEventLoop();
       if (settled) break;
+      if (options.signal?.aborted) {
+        await freeze(options.whileFrozen);
+        outcome = { ok: false, error: options.signal.reason };
+        settled = true;
+        break;
+      }
       if (pendingIo()) {
         idleRounds = 0;
+        continue;
+      }
+      if (options.hold?.()) {
+        await new Promise((resolve) => realSetTimeout(resolve, 2));
         continue;
       }
       if (clock.countTimers() === 0) {
@@ -159,6 +178,7 @@ export async function runWithVirtualTime<T>(
       }
       options.onStep?.(clock.now);
     }
+    // An interrupted run's work never settles (it waits on timers that will not fire): not awaited.
     if (outcome?.ok !== false) await run;
   } finally {
     clock.uninstall();
@@ -167,6 +187,16 @@ export async function runWithVirtualTime<T>(
   if (!outcome) throw new Error('virtual time ended before the work settled');
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
+}
+
+/** Lets in-flight work run until it waits on the (stopped) clock, then runs `whileFrozen`. */
+async function freeze(whileFrozen: (() => Promise<void>) | undefined): Promise<void> {
+  let quiet = 0;
+  while (quiet < 3) {
+    await yieldToEventLoop();
+    quiet = pendingIo() ? 0 : quiet + 1;
+  }
+  await whileFrozen?.();
 }
 
 /** A clock that runs K times faster than real time (for `sandbox serve --speed K`). */

@@ -11,21 +11,24 @@ import { seedOrganizationAccessRoles } from './admin/bootstrap';
 import { prepareSandbox } from './admin/index';
 import { settleDue } from './cfn/settle-due';
 import { emitDueStackStatusChanges } from './cfn/stack-events-schedule';
-import { realNow, runWithVirtualTime } from './clock';
+import { realNow, runWithVirtualTime, type VirtualTimeOptions } from './clock';
+import { WorldPersistence } from './durability';
 import { actionMappingFor } from './iam/actions/index';
 import { DENIAL_SHAPES, operationIam, principalOf, type RequestFacts } from './iam/authorize';
+import { seedScenarioUsers, userArnOf } from './iam/scenario-users';
+import { registeredServices } from './internal-call';
+import { chooseScenario, loadPersisted, type Persisted } from './persistence';
 import type { DecodedCall, ProtocolCodec, ProtocolErrorCodes } from './protocols/codec';
 import { ec2Codec, ec2ErrorCodes } from './protocols/ec2';
 import { jsonCodec, jsonErrorCodes } from './protocols/json';
 import { queryCodec, queryErrorCodes } from './protocols/query';
 import { restJsonCodec, restJsonErrorCodes } from './protocols/rest-json';
 import { restXmlCodec, restXmlErrorCodes } from './protocols/rest-xml';
-import { demoScenario, loadScenarioFile, validateScenario } from './scenario';
 import type { Scenario } from './scenario-types';
 import { serveSandbox } from './server';
 import { registerDefaultServices } from './services/index';
 import { readObjectFromState } from './services/s3';
-import { pruneExpiredSessions, sessionSecrets, stsState } from './services/sts';
+import { sessionSecrets, stsState } from './services/sts';
 import {
   checkDeclaredPayload,
   computeSignature,
@@ -35,7 +38,8 @@ import {
   type SigV4Authorization,
   verifyStreamingPayload,
 } from './sigv4';
-import { DEFAULT_STATE_DIR, SandboxStore } from './store';
+import { DEFAULT_STATE_DIR, type LockHolder, SandboxStore } from './store';
+import { type JournalEntry, replayedRequest } from './store/journal';
 import { createInProcessHandler, type InProcessHandler } from './transport';
 import {
   AwsError,
@@ -61,6 +65,25 @@ export interface SandboxOptions {
    * (the clock the in-process SDK signs with, fake under virtual or scaled time).
    */
   signingClock?: () => number;
+  /** Where an object `scenario` came from (its file), for messages and the saved world. */
+  scenarioSource?: string;
+  /** `read`: the world is loaded and never saved (no lock, nothing written). Default `write`. */
+  access?: 'read' | 'write';
+  /**
+   * Hold the folder's writer lock from open to `close()`, so no other process writes the world
+   * meanwhile: one that tries waits up to `waitMs`, calling `onWait` when it starts waiting.
+   */
+  lock?: { command: string; waitMs: number; onWait?: (holder: LockHolder, dir: string) => void };
+}
+
+/** What `open` found and decided about the folder. */
+export interface SandboxOrigin {
+  /** Where the scenario in force came from (a file, "the built-in demo organisation", ...). */
+  scenarioSource: string;
+  /** True when the world was loaded from the state folder; false for a new (or reset) world. */
+  loaded: boolean;
+  /** Calls replayed from `sandbox serve`'s journal. */
+  replayed: number;
 }
 
 const CODECS: Record<ServiceEmulator['protocol'], { codec: ProtocolCodec; codes: ProtocolErrorCodes }> = {
@@ -81,13 +104,27 @@ const SERVICE_NAMES: Record<string, string> = {
   sns: 'SNS',
   states: 'StepFunctions',
   lambda: 'Lambda',
+  events: 'EventBridge',
+  cloudtrail: 'CloudTrail',
+  config: 'ConfigService',
+  iam: 'IAM',
+  dynamodb: 'DynamoDB',
 };
 
 /**
  * Regional services the core refuses in a region the caller's account has not enabled. Global
  * ones (Organizations, S3) are not; CloudFormation and Step Functions check for themselves.
  */
-const REGION_CHECKED_SERVICES = new Set(['sts', 'sns', 'ec2', 'lambda']);
+const REGION_CHECKED_SERVICES = new Set([
+  'sts',
+  'sns',
+  'ec2',
+  'lambda',
+  'events',
+  'cloudtrail',
+  'config',
+  'dynamodb',
+]);
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
@@ -107,6 +144,8 @@ function guessProtocol(request: SandboxRequest): ServiceEmulator['protocol'] {
 interface KeyRecord {
   secret: string;
   accountId: string;
+  /** The IAM user the key belongs to; absent: the account's root. */
+  userName?: string;
 }
 
 export class Sandbox {
@@ -120,12 +159,26 @@ export class Sandbox {
   private throttleCounter = 0;
   private readonly reportedBugs = new Set<string>();
   private readonly signingClock: () => number;
+  /** The state folder's side: saves, and `sandbox serve`'s journal and checkpoints. */
+  readonly persistence: WorldPersistence;
+  readonly origin: SandboxOrigin;
 
   private constructor(
     readonly world: World,
-    private readonly store: SandboxStore | undefined,
+    store: SandboxStore | undefined,
     options: SandboxOptions,
+    origin: SandboxOrigin,
+    persisted: Pick<Persisted, 'generation' | 'journalBases' | 'reset'>,
   ) {
+    this.persistence = new WorldPersistence(
+      world,
+      store,
+      options.access ?? 'write',
+      origin.scenarioSource,
+      persisted.generation,
+      persisted,
+    );
+    this.origin = origin;
     this.signingClock = options.signingClock ?? (() => Date.now());
     world.setObjectReader(readObjectFromState);
     this.staticKeys.set('test', {
@@ -140,27 +193,54 @@ export class Sandbox {
       this.adminCredentials = this.managementCredentials;
     }
     for (const key of world.scenario.accessKeys ?? []) {
-      this.staticKeys.set(key.accessKeyId, { secret: key.secretAccessKey, accountId: key.accountId });
+      this.staticKeys.set(key.accessKeyId, {
+        secret: key.secretAccessKey,
+        accountId: key.accountId,
+        ...(key.userName !== undefined ? { userName: key.userName } : {}),
+      });
     }
   }
 
-  /** Opens (or creates) the sandbox world; see `SandboxOptions`. */
+  /**
+   * Opens (or creates) the sandbox world; see `SandboxOptions`. Refuses a state folder that holds
+   * files the sandbox did not write, and a scenario other than the one a saved world was made from.
+   */
   static async open(options: SandboxOptions = {}): Promise<Sandbox> {
     const stateDir = options.stateDir === undefined ? DEFAULT_STATE_DIR : options.stateDir;
-    const store = stateDir === null ? undefined : new SandboxStore(resolve(stateDir));
-    if (store && options.reset) await store.reset();
-    const loaded = store ? await store.load() : { sections: {} as Record<string, unknown> };
-    let scenario: Scenario;
-    if (typeof options.scenario === 'string') scenario = loadScenarioFile(options.scenario);
-    else if (options.scenario) scenario = validateScenario(options.scenario, 'scenario object');
-    else scenario = loaded.meta?.scenario ?? demoScenario();
-    const world = new World(scenario, loaded.sections, loaded.meta?.clock ?? 0);
-    const sandbox = new Sandbox(world, store, options);
-    // Organizations made the member accounts, and with each the role it creates there (Organizations
-    // User Guide, orgs_manage_accounts_access): the one way in before anything is deployed.
-    seedOrganizationAccessRoles(world, world.now());
-    if (options.defaultServices !== false) registerDefaultServices(sandbox);
-    return sandbox;
+    if (options.access === 'read' && options.reset) throw new Error('Sandbox.open: reset needs write access');
+    const store =
+      stateDir === null
+        ? undefined
+        : new SandboxStore(resolve(stateDir), options.lock ? { command: options.lock.command } : {});
+    try {
+      const lock = options.lock;
+      if (store && lock && options.access !== 'read') {
+        await store.acquire({
+          waitMs: lock.waitMs,
+          command: lock.command,
+          ...(lock.onWait ? { onWait: (holder: LockHolder) => lock.onWait?.(holder, store.dir) } : {}),
+        });
+      }
+      const persisted = await loadPersisted(store, Boolean(options.reset));
+      const chosen = chooseScenario(options.scenario, persisted.meta, store?.dir, options.scenarioSource);
+      const world = new World(chosen.scenario, persisted.sections, persisted.meta?.clock ?? 0);
+      const origin = {
+        scenarioSource: chosen.source,
+        loaded: chosen.saved,
+        replayed: persisted.journal.length,
+      };
+      const sandbox = new Sandbox(world, store, options, origin, persisted);
+      // Organizations made the member accounts, and with each the role it creates there (Organizations
+      // User Guide, orgs_manage_accounts_access): the one way in before anything is deployed.
+      seedOrganizationAccessRoles(world, world.now());
+      seedScenarioUsers(world, world.now());
+      if (options.defaultServices !== false) registerDefaultServices(sandbox);
+      await sandbox.replay(persisted.journal);
+      return sandbox;
+    } catch (error) {
+      store?.release();
+      throw error;
+    }
   }
 
   get scenario(): Scenario {
@@ -175,6 +255,8 @@ export class Sandbox {
   /** Adds or replaces the emulator of a service (by signing name). */
   register(service: ServiceEmulator): void {
     this.services.set(service.signingName, service);
+    // Services that act inside the sandbox (EventBridge starting an execution) find each other here.
+    registeredServices(this.world).set(service.signingName, service);
   }
 
   /** The registered emulator for a signing name. */
@@ -205,10 +287,14 @@ export class Sandbox {
     return prepareSandbox(this.world, { region, managementCredentials: this.managementCredentials });
   }
 
-  /** Runs `work` under virtual time starting from this world's clock. */
+  /**
+   * Runs `work` under virtual time starting from this world's clock. With `signal`, an abort
+   * stops the clock, lets in-flight work settle on it, runs `whileFrozen` on that still world
+   * (to save it whole) and rejects with the signal's reason.
+   */
   async runWithVirtualTime<T>(
     work: () => Promise<T>,
-    options: { onStep?: (virtualNow: number) => void } = {},
+    options: Omit<VirtualTimeOptions, 'startAt'> = {},
   ): Promise<T> {
     let end = 0;
     try {
@@ -230,23 +316,72 @@ export class Sandbox {
     }
   }
 
-  /** Persists the world (only what changed) under the store's lock; no-op for a memory-only sandbox. */
-  async save(): Promise<void> {
-    if (!this.store) return;
-    pruneExpiredSessions(stsState(this.world), this.world.now());
-    await this.store.save(
-      { version: 1, clock: this.world.now(), scenario: this.world.scenario },
-      this.world.state,
-    );
+  /** The state folder (undefined for a memory-only sandbox). */
+  get stateDir(): string | undefined {
+    return this.persistence.dir;
+  }
+
+  /**
+   * Persists the world as a new generation (parts that did not change are not rewritten) under
+   * the writer lock; no-op for a memory-only sandbox. The world must not change meanwhile: call
+   * it when the work is idle (`persistence.checkpoint` is for a live world).
+   */
+  save(): Promise<void> {
+    return this.persistence.save();
+  }
+
+  /** Stops journaling and releases the writer lock (nothing is saved: call `save` first). */
+  close(): Promise<void> {
+    return this.persistence.close();
+  }
+
+  /** Applies journaled calls again, in order, as the callers recorded made them at their times. */
+  private async replay(entries: JournalEntry[]): Promise<void> {
+    let last = 0;
+    for (const entry of entries) {
+      const service = this.services.get(entry.service);
+      if (!service) continue;
+      const request = replayedRequest(entry);
+      const call = CODECS[service.protocol].codec.decode(request, service);
+      const operation = own(service.operations, call.operation);
+      if (!operation) continue;
+      // As on the request path: stacks that had ended took effect, and the caller's IAM applies
+      // (an AssumeRole replays its trust decision).
+      settleDue(this.world, entry.at);
+      const ctx: OperationContext = {
+        caller: entry.caller,
+        region: entry.region,
+        now: () => entry.at,
+        world: this.world,
+        requestId: entry.requestId,
+        iam: operationIam(
+          this.world,
+          principalOf(this.world, entry.caller),
+          { region: entry.region, now: entry.at },
+          DENIAL_SHAPES[service.signingName] ?? { code: 'AccessDenied', status: 403 },
+        ),
+      };
+      try {
+        await operation(call.params, ctx);
+      } catch {
+        // It failed the same way when it was first applied.
+      }
+      last = Math.max(last, entry.at);
+    }
+    if (last > this.world.now()) this.world.advance(last - this.world.now());
   }
 
   /** Serves this sandbox over HTTP on 127.0.0.1. */
   listen(port: number): Promise<{ url: string; close(): Promise<void> }> {
-    return serveSandbox(this, port);
+    return serveSandbox({ handle: (request) => this.handle(request, { external: true }) }, port);
   }
 
-  /** Answers one request; never throws (every failure is an AWS-style error response). */
-  async handle(request: SandboxRequest): Promise<SandboxResponse> {
+  /**
+   * Answers one request; never throws (every failure is an AWS-style error response).
+   * `external`: the request came from another process (over HTTP), so a write is acknowledged
+   * only once durable when journaling.
+   */
+  async handle(request: SandboxRequest, options: { external?: boolean } = {}): Promise<SandboxResponse> {
     this.requestCounter += 1;
     const requestId = `5b1e0c2a-0000-4000-8000-${this.requestCounter.toString(16).padStart(12, '0')}`;
     let protocol = guessProtocol(request);
@@ -328,8 +463,18 @@ export class Sandbox {
         world: this.world,
         requestId,
         iam,
+        // What CloudTrail records of the request (its userAgent and sourceIPAddress fields).
+        userAgent: request.headers['user-agent'] ?? '',
+        sourceIp: request.headers['x-forwarded-for']?.split(',')[0]?.trim() || '127.0.0.1',
       };
-      const result = await operation(call.params, ctx);
+      const result = await this.persistence.apply(
+        service.signingName,
+        call.operation,
+        () => operation(call.params, ctx),
+        ctx,
+        request,
+        options.external === true,
+      );
       response = codec.encodeResult(result, call as DecodedCall, service, requestId);
     } catch (error) {
       if (!(error instanceof AwsError)) this.reportBug(error);
@@ -367,11 +512,19 @@ export class Sandbox {
     const fixed = this.staticKeys.get(auth.accessKeyId);
     if (fixed) {
       secret = fixed.secret;
-      caller = {
-        accountId: fixed.accountId,
-        accessKeyId: auth.accessKeyId,
-        arn: `arn:aws:iam::${fixed.accountId}:root`,
-      };
+      caller =
+        fixed.userName !== undefined
+          ? {
+              accountId: fixed.accountId,
+              accessKeyId: auth.accessKeyId,
+              arn: userArnOf(this.world, fixed.accountId, fixed.userName),
+              userName: fixed.userName,
+            }
+          : {
+              accountId: fixed.accountId,
+              accessKeyId: auth.accessKeyId,
+              arn: `arn:aws:iam::${fixed.accountId}:root`,
+            };
     } else {
       const session = own(stsState(this.world).sessions, auth.accessKeyId);
       const secrets = session ? sessionSecrets(this.world.scenario.seed, auth.accessKeyId) : undefined;

@@ -168,5 +168,46 @@ export interface Scenario {
    * Extra long-term access keys the sandbox accepts, each acting as the root of an account
    * (`test`/`test` is always the management account). Lets people give tools other identities.
    */
-  accessKeys?: Array<{ accessKeyId: string; secretAccessKey: string; accountId: string }>;
+  accessKeys?: ScenarioAccessKey[];
+  /** EventBridge delivery timing and at-least-once duplicates. */
+  events?: ScenarioEvents;
+  /** Things principals do at given minutes (e.g. a user stops the trail), played by `playScenarioActivity`. */
+  activity?: ScenarioActivity[];
+}
+
+/**
+ * A long-term access key. Without `userName` it acts as the account's root; with one, as that IAM
+ * user (created at open when missing, with `policy` as its inline policy `scenario`).
+ */
+export interface ScenarioAccessKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+  userName?: string;
+  /** Inline policy document of the user (JSON object), when the scenario creates it. */
+  policy?: Record<string, unknown>;
+}
+
+export interface ScenarioEvents {
+  /** Milliseconds from an event on a bus to each target. @default 500 */
+  deliveryDelayMs?: number;
+  /** Milliseconds from a recorded API call to its CloudTrail event on the default bus. @default 30000 */
+  cloudTrailDelayMs?: number;
+  /** Fraction (0..1) of deliveries made twice (EventBridge delivers at least once). @default 0 */
+  duplicateRate?: number;
+}
+
+/** Who acts in a scheduled activity. */
+export type ScenarioActor = { user: string } | { role: string; sessionName?: string } | { root: true };
+
+/** "At minute M, principal P does `action` in account A, region R." */
+export interface ScenarioActivity {
+  atMinute: number;
+  account: string;
+  region: string;
+  as: ScenarioActor;
+  /** A CloudTrail or Config call: StopLogging, DeleteTrail, StopConfigurationRecorder ... */
+  action: string;
+  /** The trail or recorder name. @default the baseline's (StackFleet-baseline / default) */
+  name?: string;
 }

@@ -3,8 +3,10 @@
  * validated field by field, because a typo in a scenario would otherwise show up much later as
  * a confusing rollout result. Errors name the field path, the value received and the line.
  */
+
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
+import { validateAccessKey, validateActivity, validateEvents } from './scenario-activity';
 import { Checker, type Path, ScenarioError } from './scenario-checker';
 import { validateFaults } from './scenario-faults';
 import { validateIam } from './scenario-iam';
@@ -56,6 +58,8 @@ const TOP = [
   'accessKeys',
   'adminAccountId',
   'iam',
+  'events',
+  'activity',
 ] as const;
 
 /**
@@ -295,14 +299,14 @@ export function validateScenario(
   if (top.accessKeys !== undefined) {
     scenario.accessKeys = c.array(['accessKeys'], top.accessKeys).map((k, i) => {
       const p: Path = ['accessKeys', i];
-      const key = c.object(p, k, ['accessKeyId', 'secretAccessKey', 'accountId']);
+      const key = c.object(p, k, ['accessKeyId', 'secretAccessKey', 'accountId', 'userName', 'policy']);
       const accountId = c.string(
         [...p, 'accountId'],
         typeof key.accountId === 'number' ? String(key.accountId) : key.accountId,
         ACCOUNT_ID,
         '12 digits',
       );
-      return {
+      return validateAccessKey(c, p, key, {
         accessKeyId: c.string(
           [...p, 'accessKeyId'],
           key.accessKeyId,
@@ -316,9 +320,12 @@ export function validateScenario(
           'a secret of 1-128 characters',
         ),
         accountId,
-      };
+      });
     });
   }
+  if (top.events !== undefined) scenario.events = validateEvents(c, top.events);
+  if (top.activity !== undefined)
+    scenario.activity = validateActivity(c, top.activity, accountIds, [...allRegions]);
   return scenario;
 }
 

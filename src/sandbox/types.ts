@@ -77,6 +77,10 @@ export interface OperationContext {
    * CloudFormation's PassRole and TemplateURL reads): the caller's principal and the request's facts.
    */
   iam: OperationIam;
+  /** The request's User-Agent (CloudTrail's `userAgent`); internal calls name themselves. */
+  userAgent?: string;
+  /** Where the request came from (CloudTrail's `sourceIPAddress`). */
+  sourceIp?: string;
 }
 
 /** The caller as IAM sees it, and checks in the calling service's denial shape. */

@@ -29,7 +29,7 @@ it('AWS credentials and config in HOME do not switch a plain command away from t
   expect(rollout.code).toBe(0);
   const { rolloutId } = JSON.parse(rollout.stdout) as { rolloutId: string };
   expect(rollout.stderr.split('\n')[0]).toMatch(
-    /^Backend: the sandbox \(2 accounts, state in .*\.stackfleet\/sandbox\); admin account 999999999999, region us-east-1$/,
+    /^Backend: the sandbox \(2 accounts, new world from scenario \S+tiny-scenario\.yaml, state in .*\.stackfleet\/sandbox\); admin account 999999999999, region us-east-1$/,
   );
 
   const status = runCli(['status'], env, project);

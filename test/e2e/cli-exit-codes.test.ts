@@ -7,7 +7,8 @@ import { FIXTURES, isolatedHome, ROOT, runCli } from '../helpers/cli-process';
 /**
  * One test per row of the exit-code table (src/cli/exit-codes.ts, README "Exit codes"), each
  * with the CLI as a process. The rows for "preview incomplete" (1) and drift found (4) on a
- * richer organisation are in cli-readonly.test.ts.
+ * richer organisation are in cli-readonly.test.ts; SIGINT (130) and SIGTERM (143) are in
+ * signals.test.ts.
  */
 const dir = mkdtempSync(join(tmpdir(), 'sf-e2e-exit-'));
 const state = (name: string) => ['--state-dir', join(dir, name)];
@@ -20,7 +21,7 @@ const TINY = [
 ];
 
 it('the table has exactly these rows', () => {
-  expect(EXIT_CODE_TABLE.map(([code]) => code)).toEqual([0, 1, 2, 3, 4, 70]);
+  expect(EXIT_CODE_TABLE.map(([code]) => code)).toEqual([0, 1, 2, 3, 4, 70, 130, 143]);
 });
 
 describe('exit codes', () => {

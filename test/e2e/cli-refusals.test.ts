@@ -44,7 +44,7 @@ describe('target flags replace the config selection', () => {
     expect(doc.targets.map((t) => `${t.accountId} ${t.region}`)).toEqual(['200000000001 us-east-1']);
     const [backend, targets, resolved] = run.stderr.split('\n');
     expect(backend).toBe(
-      `Backend: the sandbox (30 accounts, state in ${stateDir}); admin account 111122223333, region us-east-1`,
+      `Backend: the sandbox (30 accounts, new world from the built-in demo organisation, state in ${stateDir}); admin account 111122223333, region us-east-1`,
     );
     expect(targets).toBe(
       'Targets: accounts 200000000001 (from --accounts); regions us-east-1 (from --regions)',

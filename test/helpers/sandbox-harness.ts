@@ -28,6 +28,7 @@ import type { ProvisionedAdmin } from '../../src/engine/provision';
 import type { StoredExecution } from '../../src/engine/types';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import type { Scenario } from '../../src/sandbox/scenario-types';
+import { whenEventsAndExecutionsSettled } from '../../src/sandbox/services/events/delivery';
 import { engineFor } from '../../src/sandbox/services/stepfunctions';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -141,7 +142,8 @@ export async function openSandboxHarness(options: HarnessOptions = {}): Promise<
       // until every execution it started has finished: nothing is left stranded for the next.
       return await sandbox.runWithVirtualTime(async () => {
         const result = await work();
-        await engine.whenIdle();
+        // Events in flight (EventBridge deliveries, CloudTrail records) and what they start.
+        await whenEventsAndExecutionsSettled(sandbox.world, engine);
         return result;
       });
     } finally {

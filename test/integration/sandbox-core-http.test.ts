@@ -181,7 +181,7 @@ describe('scripts/sandbox-serve.ts', () => {
     const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
     proc.kill('SIGTERM');
     await exited;
-    expect(existsSync(join(stateDir, 'meta.json'))).toBe(true);
+    expect(existsSync(join(stateDir, 'stackfleet-sandbox.json'))).toBe(true);
   }, 90_000);
 
   test('refuses a bad flag by name', async () => {

@@ -1,6 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { lambdaFunctions, stateMachineFiles, targetStateMachineFiles } from '../../src/core/functions';
+import {
+  lambdaFunctions,
+  responseStateMachineFiles,
+  stateMachineFiles,
+  targetStateMachineFiles,
+} from '../../src/core/functions';
 
 // asl-validator ships no type declarations; this is the shape of its export.
 const validator = require('asl-validator') as (definition: unknown) => {
@@ -77,7 +82,9 @@ const FAILURE_STATES = [
 
 describe('state machines', () => {
   it('include every registered file: the rollout and a per-target workflow per mode', () => {
-    expect(files.sort()).toEqual(stateMachineFiles.map((sm) => basename(sm.file)).sort());
+    expect(files.sort()).toEqual(
+      [...stateMachineFiles, ...responseStateMachineFiles].map((sm) => basename(sm.file)).sort(),
+    );
     expect(targetStateMachineFiles.map((sm) => sm.mode)).toEqual(['deploy', 'preview', 'drift']);
   });
 

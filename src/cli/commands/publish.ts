@@ -15,7 +15,11 @@ export async function publishCommand(parsed: ParsedCommand, io: Io): Promise<num
   if (!file) throw new UsageError('publish needs a template file. Usage: stackfleet publish FILE');
   const path = resolve(file);
   const body = readTemplateFile(path, 'publish FILE');
-  const backend = await openBackend(parsed.values, io.env);
+  const backend = await openBackend(parsed.values, io.env, {
+    access: 'write',
+    command: 'stackfleet publish',
+    stderr: io.stderr,
+  });
   try {
     io.stderr.write(`${await backendLine(backend)}\n`);
     const published = await backend.run(async () => {

@@ -46,7 +46,7 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
       ? readTemplateFile(config.template.path, config.flagged?.template ?? 'template')
       : undefined;
 
-  const backend = await openBackend(values, io.env);
+  const backend = await openBackend(values, io.env, { command: `stackfleet ${command}`, stderr: io.stderr });
   if (configPath === undefined && backend.kind === 'aws') {
     await backend.close();
     throw new UsageError(

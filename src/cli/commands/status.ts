@@ -12,7 +12,11 @@ import { buildReport, outcomeExitCode, readSummaryDocument, reportJson } from '.
 
 /** `status [ROLLOUT]`: the most recent rollout, or the one named; progress while it runs. */
 export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<number> {
-  const backend = await openBackend(parsed.values, io.env);
+  const backend = await openBackend(parsed.values, io.env, {
+    access: 'read',
+    command: 'stackfleet status',
+    stderr: io.stderr,
+  });
   const json = Boolean(parsed.values.json);
   try {
     io.stderr.write(`${await backendLine(backend)}\n`);

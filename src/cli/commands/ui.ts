@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { backendLine, openBackend } from '../backend';
 import { CliError, ExitCodes, UsageError } from '../exit-codes';
+import { interrupts, untilInterrupted } from '../interrupt';
 import type { Io } from '../main';
 import { integerFlag, type ParsedCommand } from '../options';
 
@@ -14,7 +15,11 @@ export async function uiCommand(parsed: ParsedCommand, io: Io): Promise<number> 
   const port = integerFlag(parsed.values, 'port', 0, 65535) ?? 0;
   const exportFile = parsed.values.export === undefined ? undefined : resolve(String(parsed.values.export));
   if (exportFile !== undefined) checkExportPath(String(parsed.values.export), exportFile);
-  const backend = await openBackend(parsed.values, io.env);
+  const backend = await openBackend(parsed.values, io.env, {
+    access: 'read',
+    command: 'stackfleet ui',
+    stderr: io.stderr,
+  });
   io.stderr.write(`${await backendLine(backend)}\n`);
   const ui = await import('../../ui/server');
   const admin = await backend.run(() => backend.admin());
@@ -69,12 +74,15 @@ export async function uiCommand(parsed: ParsedCommand, io: Io): Promise<number> 
   });
   io.stdout.write(`${server.url}\n`);
   io.stderr.write('Serving the rollout view; press Ctrl-C to stop.\n');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
-  await server.close();
-  await backend.close();
+  // Stops on SIGINT/SIGTERM: closes the port, saves nothing (a reader), exits 130/143.
+  const release = interrupts.hold();
+  try {
+    await untilInterrupted();
+    await server.close();
+    await backend.close();
+  } finally {
+    release();
+  }
   return ExitCodes.ok;
 }
 

@@ -4,7 +4,11 @@
  */
 import type { ServiceEmulator } from '../types';
 import { createCloudFormationService } from './cloudformation';
+import { createConfigService } from './cloudtrail/config-service';
+import { createCloudTrailService } from './cloudtrail/service';
 import { createEc2Service } from './ec2';
+import { createEventBridgeService } from './events/service';
+import { createIamService } from './iam';
 import { createLambdaService } from './lambda';
 import { createOrganizationsService } from './organizations';
 import { createS3Service } from './s3';
@@ -27,4 +31,8 @@ export function registerDefaultServices(sandbox: ServiceRegistry): void {
   sandbox.register(createCloudFormationService());
   sandbox.register(createStepFunctionsService());
   sandbox.register(createLambdaService());
+  sandbox.register(createEventBridgeService());
+  sandbox.register(createCloudTrailService());
+  sandbox.register(createConfigService());
+  sandbox.register(createIamService());
 }

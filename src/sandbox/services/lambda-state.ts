@@ -23,6 +23,11 @@ export interface LambdaFunctionRecord {
 
 export interface LambdaState {
   functions: Record<string, LambdaFunctionRecord>;
+  /**
+   * Resource-based policy statements per function ARN, by statement id (AddPermission,
+   * `AWS::Lambda::Permission`): who else may invoke it (events.amazonaws.com for a rule's target).
+   */
+  permissions?: Record<string, Record<string, string>>;
 }
 
 export function lambdaState(world: Pick<SandboxWorld, 'section'>): LambdaState {
@@ -31,6 +36,41 @@ export function lambdaState(world: Pick<SandboxWorld, 'section'>): LambdaState {
 
 export function putFunction(world: Pick<SandboxWorld, 'section'>, record: LambdaFunctionRecord): void {
   lambdaState(world).functions[record.arn] = record;
+}
+
+/** Adds a statement (JSON text) to a function's resource-based policy. */
+export function putFunctionPermission(
+  world: Pick<SandboxWorld, 'section'>,
+  functionArn: string,
+  sid: string,
+  statement: string,
+): void {
+  const state = lambdaState(world);
+  state.permissions ??= {};
+  state.permissions[functionArn] = { ...(state.permissions[functionArn] ?? {}), [sid]: statement };
+}
+
+export function deleteFunctionPermission(
+  world: Pick<SandboxWorld, 'section'>,
+  functionArn: string,
+  sid: string,
+): void {
+  const statements = lambdaState(world).permissions?.[functionArn];
+  if (statements) delete statements[sid];
+}
+
+/** The function's resource-based policy as JSON text (GetPolicy), if it has statements. */
+export function functionPolicyOf(
+  world: Pick<SandboxWorld, 'section'>,
+  functionArn: string,
+): string | undefined {
+  const statements = lambdaState(world).permissions?.[functionArn];
+  if (!statements || Object.keys(statements).length === 0) return undefined;
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Id: 'default',
+    Statement: Object.entries(statements).map(([Sid, text]) => ({ Sid, ...(JSON.parse(text) as object) })),
+  });
 }
 
 export function deleteFunction(world: Pick<SandboxWorld, 'section'>, arn: string): void {

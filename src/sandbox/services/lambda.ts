@@ -141,6 +141,28 @@ async function invoke(params: Record<string, unknown>, ctx: OperationContext) {
   }
 }
 
+/**
+ * Runs a deployed function as its execution role for an asynchronous invoker inside the sandbox
+ * (an EventBridge rule's target): resolves with the result, rejects with what the function threw
+ * or a message naming why Lambda could not run it.
+ */
+export async function runDeployedFunction(
+  world: World,
+  arn: string,
+  event: unknown,
+  requestId: string,
+): Promise<unknown> {
+  const record = findFunction(world, arn);
+  if (!record) throw new AwsError('ResourceNotFoundException', `Function not found: ${arn}`, 404);
+  const deployed = runnerOf(world).deployedFunction(record.arn);
+  if ('error' in deployed) throw apiError(deployed);
+  const credentials = deployed.credentials;
+  if (!credentials) throw new Error(`the sandbox holds no role session for ${record.arn}`);
+  return runWithAmbientIdentity({ credentials, owner: deployed.owner }, () =>
+    deployed.handler(event, lambdaContext(record.arn, record.name, requestId)),
+  );
+}
+
 export function createLambdaService(): ServiceEmulator {
   return {
     signingName: 'lambda',

@@ -59,6 +59,38 @@ function findTopic(state: SnsState, arn: unknown) {
   return topic;
 }
 
+/**
+ * Keeps a message published to a topic (by Publish, or by a service such as EventBridge delivering
+ * to a topic target, which authorizes on its own) and returns its MessageId.
+ */
+export function recordSnsMessage(
+  world: { section<T extends object>(name: string, init: () => T): T; now(): number },
+  input: {
+    topicArn: string;
+    message: string;
+    publisher: string;
+    subject?: string;
+    attributes?: Record<string, string>;
+  },
+): string {
+  const state = snsState(world);
+  state.counter += 1;
+  const hex = state.counter.toString(16).padStart(12, '0');
+  const messageId = `5a7d1e0c-0000-4000-8000-${hex}`;
+  const record: SnsMessage = {
+    messageId,
+    topicArn: input.topicArn,
+    message: input.message,
+    publishedAt: world.now(),
+    publisher: input.publisher,
+  };
+  if (input.subject !== undefined) record.subject = input.subject;
+  if (input.attributes !== undefined) record.attributes = input.attributes;
+  state.messages.push(record);
+  if (state.messages.length > MAX_MESSAGES) state.messages.splice(0, state.messages.length - MAX_MESSAGES);
+  return messageId;
+}
+
 export function createSnsService(): ServiceEmulator {
   return {
     signingName: 'sns',
@@ -136,29 +168,21 @@ export function createSnsService(): ServiceEmulator {
         if (Buffer.byteLength(message) > 262_144) {
           throw new AwsError('InvalidParameter', 'Invalid parameter: Message too long');
         }
-        state.counter += 1;
-        const hex = state.counter.toString(16).padStart(12, '0');
-        const messageId = `5a7d1e0c-0000-4000-8000-${hex}`;
-        const record: SnsMessage = {
-          messageId,
-          topicArn: String(arn),
-          message,
-          publishedAt: ctx.now(),
-          publisher: ctx.caller.accountId,
-        };
-        if (typeof p.Subject === 'string') record.subject = p.Subject;
+        const attributes: Record<string, string> = {};
         if (p.MessageAttributes && typeof p.MessageAttributes === 'object') {
-          const attributes: Record<string, string> = {};
           for (const [k, v] of Object.entries(
             p.MessageAttributes as Record<string, { StringValue?: string }>,
           )) {
             if (v && typeof v.StringValue === 'string') attributes[k] = v.StringValue;
           }
-          record.attributes = attributes;
         }
-        state.messages.push(record);
-        if (state.messages.length > MAX_MESSAGES)
-          state.messages.splice(0, state.messages.length - MAX_MESSAGES);
+        const messageId = recordSnsMessage(ctx.world, {
+          topicArn: String(arn),
+          message,
+          publisher: ctx.caller.accountId,
+          ...(typeof p.Subject === 'string' ? { subject: p.Subject } : {}),
+          ...(p.MessageAttributes && typeof p.MessageAttributes === 'object' ? { attributes } : {}),
+        });
         return { MessageId: messageId };
       },
     },

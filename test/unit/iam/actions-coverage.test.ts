@@ -16,7 +16,20 @@ describe('IAM mappings of the sandbox operations', () => {
 
   beforeAll(async () => {
     sandbox = await Sandbox.open({ stateDir: null });
-    for (const name of ['sts', 'cloudformation', 's3', 'ec2', 'organizations', 'sns', 'states']) {
+    for (const name of [
+      'sts',
+      'cloudformation',
+      's3',
+      'ec2',
+      'organizations',
+      'sns',
+      'states',
+      'events',
+      'cloudtrail',
+      'config',
+      'iam',
+      'dynamodb',
+    ]) {
       const service = sandbox.service(name);
       if (service) services.push(service);
     }

@@ -24,6 +24,7 @@
 import type { AuthorizationSpec } from '../../iam/authorize';
 import { decide } from '../../iam/authorize';
 import { servicePrincipal } from '../../iam/principal';
+import { cloudTrailSection, type TrailRecord } from '../../services/cloudtrail/state';
 import { type HandlerFailure, passRole, type ResourceProvider, str, tagContext } from './types';
 
 export const CLOUDTRAIL_SERVICE = 'cloudtrail.amazonaws.com';
@@ -153,6 +154,42 @@ export const trailProvider: ResourceProvider = {
       if (!writes) return invalid('Access denied. Check the permissions for your role.');
     }
     return undefined;
+  },
+  apply(props, ref) {
+    const arn = trailArn(ref.region, ref.accountId, ref.physicalId);
+    const trails = cloudTrailSection(ref.world).trails;
+    const previous = trails[arn];
+    const flag = (v: unknown, fallback: boolean) => (v === undefined ? fallback : v === true || v === 'true');
+    const isLogging = flag(props.IsLogging, false);
+    const trail: TrailRecord = {
+      name: ref.physicalId,
+      arn,
+      accountId: ref.accountId,
+      homeRegion: ref.region,
+      isMultiRegion: flag(props.IsMultiRegionTrail, false),
+      includeGlobalServiceEvents: flag(props.IncludeGlobalServiceEvents, true),
+      logFileValidation: flag(props.EnableLogFileValidation, false),
+      s3BucketName: str(props.S3BucketName) ?? '',
+      isLogging,
+      managedBy: { stackId: ref.stackId, logicalId: ref.logicalId },
+    };
+    for (const [field, prop] of [
+      ['s3KeyPrefix', 'S3KeyPrefix'],
+      ['kmsKeyId', 'KMSKeyId'],
+      ['cloudWatchLogsLogGroupArn', 'CloudWatchLogsLogGroupArn'],
+      ['cloudWatchLogsRoleArn', 'CloudWatchLogsRoleArn'],
+    ] as const) {
+      const value = str(props[prop]);
+      if (value) trail[field] = value;
+    }
+    if (props.EventSelectors !== undefined) trail.eventSelectors = JSON.stringify(props.EventSelectors);
+    // IsLogging is applied with StartLogging/StopLogging: the time stays when it does not change.
+    if (isLogging) trail.startLoggingTime = previous?.isLogging ? previous.startLoggingTime : ref.now;
+    else if (previous?.isLogging) trail.stopLoggingTime = ref.now;
+    trails[arn] = trail;
+  },
+  remove(_props, ref) {
+    delete cloudTrailSection(ref.world).trails[trailArn(ref.region, ref.accountId, ref.physicalId)];
   },
   reads(_props, ref) {
     const arn = trailArn(ref.region, ref.accountId, ref.physicalId);

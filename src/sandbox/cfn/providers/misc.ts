@@ -7,6 +7,7 @@
 import type { AuthorizationSpec } from '../../iam/authorize';
 import { decide } from '../../iam/authorize';
 import { servicePrincipal } from '../../iam/principal';
+import { cloudTrailSection, recorderKey } from '../../services/cloudtrail/state';
 import { passRole, type ResourceProvider, str, tagContext } from './types';
 
 function simple(
@@ -102,7 +103,7 @@ export const logGroupProvider: ResourceProvider = {
   },
 };
 
-export const configRecorderProvider = simple(
+const configRecorderCalls = simple(
   'AWS::Config::ConfigurationRecorder',
   'Config',
   400,
@@ -118,20 +119,55 @@ export const configRecorderProvider = simple(
   (props) => passRole(str(props.RoleARN), 'config.amazonaws.com'),
 );
 
+/** The recorder lands in the Config state the API reads (src/sandbox/services/cloudtrail/state.ts). */
+export const configRecorderProvider: ResourceProvider = {
+  ...configRecorderCalls,
+  apply(props, ref) {
+    const section = cloudTrailSection(ref.world);
+    const key = recorderKey(ref.accountId, ref.region, ref.physicalId);
+    section.recorders[key] = {
+      name: ref.physicalId,
+      accountId: ref.accountId,
+      region: ref.region,
+      roleArn: str(props.RoleARN) ?? '',
+      // CloudFormation starts the recorder once the delivery channel exists (AWS::Config::ConfigurationRecorder).
+      recording: section.recorders[key]?.recording ?? true,
+      managedBy: { stackId: ref.stackId, logicalId: ref.logicalId },
+    };
+  },
+  remove(_props, ref) {
+    delete cloudTrailSection(ref.world).recorders[recorderKey(ref.accountId, ref.region, ref.physicalId)];
+  },
+};
+
 /** A recorder's id: stable per account, region and name (AWS assigns one at creation). */
-function recorderId(r: { accountId: string; region: string; physicalId: string }): string {
+export function recorderId(r: { accountId: string; region: string; physicalId: string }): string {
   let h = 0;
   for (const c of `${r.accountId}/${r.region}/${r.physicalId}`)
     h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
   return h.toString(36).padStart(8, '0').slice(0, 8);
 }
 
-export const deliveryChannelProvider = simple('AWS::Config::DeliveryChannel', 'Config', 400, () => '*', {
-  create: 'config:PutDeliveryChannel',
-  update: 'config:PutDeliveryChannel',
-  delete: 'config:DeleteDeliveryChannel',
-  read: ['config:DescribeDeliveryChannels'],
-});
+export const deliveryChannelProvider: ResourceProvider = {
+  ...simple('AWS::Config::DeliveryChannel', 'Config', 400, () => '*', {
+    create: 'config:PutDeliveryChannel',
+    update: 'config:PutDeliveryChannel',
+    delete: 'config:DeleteDeliveryChannel',
+    read: ['config:DescribeDeliveryChannels'],
+  }),
+  apply(props, ref) {
+    cloudTrailSection(ref.world).channels[recorderKey(ref.accountId, ref.region, ref.physicalId)] = {
+      name: ref.physicalId,
+      accountId: ref.accountId,
+      region: ref.region,
+      s3BucketName: str(props.S3BucketName) ?? '',
+      managedBy: { stackId: ref.stackId, logicalId: ref.logicalId },
+    };
+  },
+  remove(_props, ref) {
+    delete cloudTrailSection(ref.world).channels[recorderKey(ref.accountId, ref.region, ref.physicalId)];
+  },
+};
 
 export const configRuleProvider = simple(
   'AWS::Config::ConfigRule',

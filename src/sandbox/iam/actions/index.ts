@@ -4,7 +4,10 @@
  * a unit test checks that every registered operation has one.
  */
 import { cloudFormationActions } from './cloudformation';
+import { cloudTrailActions, configActions } from './cloudtrail';
 import { ec2Actions } from './ec2';
+import { eventsActions } from './events';
+import { iamActions } from './iam';
 import { lambdaActions } from './lambda';
 import { organizationsActions } from './organizations';
 import { s3Actions } from './s3';
@@ -24,6 +27,10 @@ const BY_SERVICE: Record<string, ServiceActions> = {
   states: statesActions,
   cloudformation: cloudFormationActions,
   lambda: lambdaActions,
+  events: eventsActions,
+  cloudtrail: cloudTrailActions,
+  config: configActions,
+  iam: iamActions,
 };
 
 /** Adds (or replaces) the mapping of a service, for emulators registered outside the defaults. */

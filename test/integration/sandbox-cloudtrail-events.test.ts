@@ -1,0 +1,128 @@
+/**
+ * The tampering event's path on the sandbox, as the baseline and the admin stack wire it: a call
+ * to CloudTrail's StopLogging is recorded with the caller's userIdentity (CloudTrail User Guide,
+ * cloudtrail-event-reference-user-identity) and reaches the member's default bus as "AWS API Call
+ * via CloudTrail" (EventBridge User Guide, eb-service-event-cloudtrail); the baseline's
+ * CloudTrailTamperingRule alerts the member's topic and forwards it with its role to the admin
+ * account's default bus, whose policy lets the organisation in (eb-cross-account); the admin
+ * stack's rule then acts on it.
+ */
+
+import { cloudTrailSection } from '../../src/sandbox/services/cloudtrail/state';
+import { eventsDeliveries } from '../../src/sandbox/services/events/delivery';
+import { eventsSection, putBusPolicyStatement } from '../../src/sandbox/services/events-state';
+import { readSnsMessages } from '../../src/sandbox/services/sns';
+import type { SandboxHarness } from '../helpers/sandbox-harness';
+import {
+  ADMIN,
+  actAs,
+  MEMBER,
+  mallory,
+  openTamperWorld,
+  REGION,
+  settle,
+  TRAIL,
+} from '../helpers/tamper-world';
+
+describe('CloudTrail tampering events through EventBridge on the sandbox', () => {
+  let h: SandboxHarness;
+
+  beforeAll(async () => {
+    h = await openTamperWorld();
+  });
+
+  it('records mallory stopping the trail and delivers the event to the member topic and the admin bus', async () => {
+    const trail = Object.values(cloudTrailSection(h.sandbox.world).trails).find(
+      (t) => t.accountId === MEMBER,
+    );
+    expect(trail).toMatchObject({ name: TRAIL, isLogging: true, homeRegion: REGION });
+    await actAs(h, mallory, 'cloudtrail', 'StopLogging', { Name: TRAIL });
+    expect(trail?.isLogging).toBe(false);
+    await settle(h);
+
+    const deliveries = eventsDeliveries(h.sandbox.world);
+    const forwarded = deliveries.find(
+      (d) => d.targetArn === `arn:aws:events:${REGION}:${ADMIN}:event-bus/default`,
+    );
+    expect(forwarded).toMatchObject({ outcome: 'delivered' });
+    const memberAlert = readSnsMessages(h.sandbox.world).find((m) => m.topicArn.includes(`:${MEMBER}:`));
+    const event = JSON.parse(memberAlert?.message ?? '{}');
+    expect(event).toMatchObject({
+      source: 'aws.cloudtrail',
+      'detail-type': 'AWS API Call via CloudTrail',
+      account: MEMBER,
+      region: REGION,
+      detail: {
+        eventSource: 'cloudtrail.amazonaws.com',
+        eventName: 'StopLogging',
+        sourceIPAddress: '203.0.113.7',
+        userAgent: 'aws-cli/2.x',
+        requestParameters: { name: TRAIL },
+        userIdentity: { type: 'IAMUser', userName: 'mallory', arn: mallory.arn, accountId: MEMBER },
+      },
+    });
+    expect(event.detail.userIdentity.principalId).toMatch(/^AIDA[0-9A-F]{17}$/);
+    // The admin stack's rule on its default bus received the same event (same id) from the member.
+    const adminRule = Object.values(eventsSection(h.sandbox.world).rules).find(
+      (r) => r.accountId === ADMIN && r.eventPattern?.includes('StopLogging'),
+    );
+    expect(
+      deliveries.filter((d) => d.ruleArn === adminRule?.arn && d.eventId === event.id).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('records nothing once no trail logs: a second call while stopped makes no event', async () => {
+    const before = eventsDeliveries(h.sandbox.world).length;
+    await actAs(h, mallory, 'cloudtrail', 'StopLogging', { Name: TRAIL });
+    await settle(h);
+    expect(eventsDeliveries(h.sandbox.world).length).toBe(before);
+  });
+
+  it('refuses a user whose policies do not allow StopLogging, in AWS words', async () => {
+    await expect(
+      actAs(
+        h,
+        {
+          ...mallory,
+          accessKeyId: 'AKIANOBODY',
+          userName: 'nobody',
+          arn: `arn:aws:iam::${MEMBER}:user/nobody`,
+        },
+        'cloudtrail',
+        'StopLogging',
+        { Name: TRAIL },
+      ),
+    ).rejects.toThrow(
+      /is not authorized to perform: cloudtrail:StopLogging on resource: arn:aws:cloudtrail:eu-west-1:222222222222:trail\/StackFleet-baseline/,
+    );
+  });
+
+  it('drops the forwarded event when the admin bus policy does not let the organisation in', async () => {
+    await actAs(h, mallory, 'cloudtrail', 'StartLogging', { Name: TRAIL });
+    const bus = `arn:aws:events:${REGION}:${ADMIN}:event-bus/default`;
+    const policies = eventsSection(h.sandbox.world).busPolicies;
+    const saved = policies[bus];
+    delete policies[bus];
+    putBusPolicyStatement(h.sandbox.world, bus, {
+      sid: 'OnlyAnotherOrg',
+      statement: JSON.stringify({
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: bus,
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-someoneelse' } },
+      }),
+    });
+    try {
+      await actAs(h, mallory, 'cloudtrail', 'StopLogging', { Name: TRAIL });
+      await settle(h);
+      const last = eventsDeliveries(h.sandbox.world)
+        .filter((d) => d.targetArn === bus)
+        .pop();
+      expect(last).toMatchObject({ outcome: 'failed' });
+      expect(last?.detail).toMatch(/is not authorized to perform: events:PutEvents on resource/);
+    } finally {
+      if (saved) policies[bus] = saved;
+    }
+  });
+});
