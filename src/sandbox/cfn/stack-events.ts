@@ -5,15 +5,20 @@
  * its reason, and the ClientRequestToken of the operation ("all events that are initiated by a
  * given stack operation are assigned the same client request token").
  *
- * `emitStackStatusChange` is the hook the sandbox's EventBridge will take over (its PutEvents for
- * the account's default bus); until then it appends to a queue per account and region in the
- * world and tells in-memory listeners. Each entry says when it reaches the bus (`deliverAt`).
+ * `emitStackStatusChange` puts each event on the default bus of its account and region
+ * (putEventOnBus, the sandbox's EventBridge) when it reaches the bus (`deliverAt`): the rules of
+ * that bus match it and send it on (a baseline's forwarding rule to the admin bus, eb-cross-account).
+ * AWS's own "Events from AWS services" are sent to the default bus only (EventBridge User Guide,
+ * eb-service-event). In-memory listeners see every event as it is emitted (tests, the benchmark).
  * Scenarios can lose, delay, duplicate and reorder these events (`faults.stackEvents`), which is
  * what stackfleet's waiting must survive: it never depends on an event arriving.
  *
  * When the events happen is stack-events-schedule.ts's business.
  */
+import { outsideAmbientIdentity } from '../../aws/ambient-identity';
 import type { StackEventFaultRule } from '../scenario-types';
+import { type EventEnvelope, eventsRuntime, putEventOnBus } from '../services/events/delivery';
+import { eventBusArn } from '../services/events-state';
 import type { SandboxWorld } from '../types';
 import { stableUuid } from './resource-types';
 
@@ -54,27 +59,19 @@ export interface StackEventCounts {
   duplicated: number;
   delayed: number;
   reordered: number;
-  /** Dropped from a full queue (oldest first). */
-  dropped: number;
 }
 
 interface StackEventsSection {
   version: 1;
-  /** By `account/region`, in the order they were queued. */
-  queues: Record<string, QueuedStackEvent[]>;
   counts: StackEventCounts;
 }
-
-/** Per account and region, a queue keeps at most this many events nobody has taken. */
-export const MAX_QUEUED_STACK_EVENTS = 1000;
 
 const SECTION = 'cloudformation-events';
 
 function section(world: SandboxWorld): StackEventsSection {
   return world.section<StackEventsSection>(SECTION, () => ({
     version: 1,
-    queues: {},
-    counts: { emitted: 0, lost: 0, duplicated: 0, delayed: 0, reordered: 0, dropped: 0 },
+    counts: { emitted: 0, lost: 0, duplicated: 0, delayed: 0, reordered: 0 },
   }));
 }
 
@@ -82,7 +79,7 @@ export type StackEventListener = (entry: QueuedStackEvent) => void;
 const listeners = new WeakMap<SandboxWorld, Set<StackEventListener>>();
 
 /**
- * Calls `listener` for every event queued from now on (in-memory; the benchmark's direct delivery
+ * Calls `listener` for every event emitted from now on (in-memory; the benchmark's direct delivery
  * and tests use it). Returns the function that stops listening.
  */
 export function onStackStatusChange(world: SandboxWorld, listener: StackEventListener): () => void {
@@ -96,44 +93,31 @@ export function onStackStatusChange(world: SandboxWorld, listener: StackEventLis
 }
 
 /**
- * The hook: one event reaches the default bus of its account and region at `deliverAt`. For now
- * it is queued in the world and handed to listeners; the EventBridge emulator takes it over.
+ * One event reaches the default bus of its account and region at `deliverAt`: at once when that
+ * time has come, else on a timer (virtual time), tracked as in flight so a harness waits for it.
  */
 export function emitStackStatusChange(world: SandboxWorld, entry: QueuedStackEvent): void {
-  const s = section(world);
-  const key = `${entry.event.account}/${entry.event.region}`;
-  const queue = s.queues[key] ?? [];
-  s.queues[key] = queue;
-  queue.push(entry);
-  if (queue.length > MAX_QUEUED_STACK_EVENTS) {
-    queue.splice(0, queue.length - MAX_QUEUED_STACK_EVENTS);
-    s.counts.dropped += 1;
-  }
   for (const listener of listeners.get(world) ?? []) listener(entry);
-}
-
-/** The events queued for an account and region (oldest first), without taking them. */
-export function queuedStackEvents(
-  world: SandboxWorld,
-  accountId: string,
-  region: string,
-): readonly QueuedStackEvent[] {
-  return section(world).queues[`${accountId}/${region}`] ?? [];
-}
-
-/** Takes the events of an account and region that have reached the bus by `now`, in delivery order. */
-export function takeDueStackEvents(
-  world: SandboxWorld,
-  accountId: string,
-  region: string,
-  now: number,
-): QueuedStackEvent[] {
-  const s = section(world);
-  const key = `${accountId}/${region}`;
-  const queue = s.queues[key] ?? [];
-  const due = queue.filter((e) => e.deliverAt <= now).sort((a, b) => a.deliverAt - b.deliverAt);
-  s.queues[key] = queue.filter((e) => e.deliverAt > now);
-  return due;
+  const bus = eventBusArn(entry.event.account, entry.event.region);
+  const put = () => {
+    putEventOnBus(world, bus, entry.event as unknown as EventEnvelope);
+  };
+  const wait = entry.deliverAt - world.now();
+  if (wait <= 0) {
+    put();
+    return;
+  }
+  const runtime = eventsRuntime(world);
+  const flight: Promise<void> = outsideAmbientIdentity(
+    () =>
+      new Promise<void>((resolve) => {
+        // A world on a hand-moved clock (unit tests) must not keep the process alive for it.
+        (setTimeout(resolve, wait) as { unref?: () => void }).unref?.();
+      }),
+  )
+    .then(put)
+    .finally(() => runtime.inFlight.delete(flight));
+  runtime.inFlight.add(flight);
 }
 
 export function stackEventCounts(world: SandboxWorld): Readonly<StackEventCounts> {

@@ -158,7 +158,9 @@ export async function runDeployedFunction(
   if ('error' in deployed) throw apiError(deployed);
   const credentials = deployed.credentials;
   if (!credentials) throw new Error(`the sandbox holds no role session for ${record.arn}`);
-  return runWithAmbientIdentity({ credentials, owner: deployed.owner }, () =>
+  // As Lambda runs it: its configured environment plus AWS_REGION (as engine-identity.ts does).
+  const environment = { AWS_REGION: record.region, ...record.environment };
+  return runWithAmbientIdentity({ credentials, owner: deployed.owner, environment }, () =>
     deployed.handler(event, lambdaContext(record.arn, record.name, requestId)),
   );
 }
