@@ -21,6 +21,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { targetStateMachineFiles } from '../../src/core/functions';
+import { CLIENT_REQUEST_TOKEN_PREFIX } from '../../src/core/names';
 import type { RolloutMode } from '../../src/core/rollout-input';
 import { ArtifactPrefixes, ArtifactStore } from './artifact-store';
 import { RolloutFunctions } from './rollout-functions';
@@ -190,6 +191,7 @@ export class StackFleetAdminStack extends Stack {
     this.failedRolloutsAlarm = this.addFailureAlarm();
     this.driftSchedule = this.addDriftSchedule(props, executionRoleName);
     this.addTamperingEventIntake(organizationId);
+    this.addStackEventIntake();
 
     new CfnOutput(this, 'ArtifactBucketName', { value: this.artifacts.bucket.bucketName });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.topic.topicArn });
@@ -286,6 +288,50 @@ export class StackFleetAdminStack extends Stack {
       enabled,
     });
     return schedule;
+  }
+
+  /**
+   * Stack events (issue 19): the targets' baselines forward CloudFormation's Stack Status Change
+   * events (CloudFormation User Guide, event-detail-stack-status-change) to this account's default
+   * bus, which admits the organisation only (the bus policy of addTamperingEventIntake). A rule
+   * sends the final ones of operations stackfleet started to Match stack event, which answers the
+   * waiting "Wait for stack event" task. Only the stack-event functions may answer tasks, and only
+   * the deploy-target and drift-target machines' (the Step Functions API authorizes SendTask* on the state machine).
+   * The grant is a policy of its own: the machine names the register function, whose role policy
+   * would otherwise have to exist before the machine it names (a dependency cycle).
+   */
+  private addStackEventIntake(): void {
+    const match = this.functions.byId['match-stack-event'];
+    const register = this.functions.byId['register-stack-wait'];
+    const rule = new events.Rule(this, 'StackStatusChangesInOrganization', {
+      description:
+        'Final CloudFormation Stack Status Change events of stackfleet operations (forwarded by the baseline).',
+      eventPattern: {
+        source: ['aws.cloudformation'],
+        detailType: ['CloudFormation Stack Status Change'],
+        detail: {
+          // Every operation stackfleet starts carries a ClientRequestToken (src/core/names.ts).
+          'client-request-token': [{ prefix: CLIENT_REQUEST_TOKEN_PREFIX }],
+          // In-progress statuses end in _IN_PROGRESS, but an update's cleanup is already usable.
+          'status-details': {
+            status: [{ 'anything-but': { suffix: '_IN_PROGRESS' } }, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'],
+          },
+        },
+      },
+    });
+    rule.addTarget(new eventsTargets.LambdaFunction(match, { retryAttempts: 4 }));
+    // Deploy and drift (its convergence) wait for stack events; preview starts no operation.
+    const waiting = [this.targetStateMachines.deploy, this.targetStateMachines.drift];
+    new iam.Policy(this, 'AnswerStackWaits', {
+      roles: [match.role!, register.role!],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'AnswerDeployTargetTasks',
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: waiting.map((machine) => machine.stateMachineArn),
+        }),
+      ],
+    });
   }
 
   /**

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { type LambdaFunctionId, lambdaFunctions } from '../../src/core/functions';
+import { STACK_WAIT_BUCKET_VARIABLE } from '../../src/core/stack-waits';
 import { ArtifactPrefixes } from './artifact-store';
 import { acknowledgeNag, nagRef } from './nag';
 import { pascalCase } from './names';
@@ -36,6 +37,8 @@ interface FunctionAccess {
   readonly artifacts?: 'templates' | 'read' | 'readWrite';
   /** Also reads published templates (with `readWrite`: the planner orders targets by the template). */
   readonly readsTemplates?: boolean;
+  /** Reads, writes and deletes stack-wait records under stack-waits/ (the stack-event token store). */
+  readonly stackWaits?: boolean;
   readonly timeout: Duration;
   readonly memorySize: number;
 }
@@ -85,6 +88,21 @@ const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
   'preview-changes': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
   'detect-drift': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
   'repair-drift': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
+  // Stack events (issue 19): both meet in the token store; both read a failed operation's events
+  // in the target (its reason) as the execution role. SendTaskSuccess/Failure on the deploy-target
+  // machine is granted by the admin stack once the machine exists (infra/lib/admin-stack.ts).
+  'register-stack-wait': {
+    targetAccess: true,
+    stackWaits: true,
+    timeout: Duration.seconds(30),
+    memorySize: 256,
+  },
+  'match-stack-event': {
+    targetAccess: true,
+    stackWaits: true,
+    timeout: Duration.seconds(30),
+    memorySize: 256,
+  },
   'summarize-rollout': {
     targetAccess: false,
     artifacts: 'readWrite',
@@ -172,6 +190,7 @@ export class RolloutFunctions extends Construct {
         environment: {
           NODE_OPTIONS: '--enable-source-maps',
           STACKFLEET_ARTIFACT_BUCKET: props.artifactBucket.bucketName,
+          ...(access.stackWaits ? { [STACK_WAIT_BUCKET_VARIABLE]: props.artifactBucket.bucketName } : {}),
         },
         bundling: {
           forceDockerBundling: false,
@@ -250,6 +269,30 @@ function grantAccess(
     );
   }
   const bucket = props.artifactBucket;
+  if (access.stackWaits) {
+    // Conditional writes and deletes (If-None-Match / If-Match); an ETag-conditional delete also
+    // needs s3:GetObject (S3 User Guide, conditional-deletes).
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'StackWaitRecords',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [bucket.arnForObjects(`${ArtifactPrefixes.stackWaits}*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListStackWaits',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+      }),
+    );
+    bucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    acknowledgeNag(
+      role,
+      'One record per watched stack operation under stack-waits/, keyed by stack id and token, unknown at deploy time.',
+      `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/${ArtifactPrefixes.stackWaits}*]`,
+    );
+  }
   if (!access.artifacts) return;
   // Unconditional ListBucket on our own bucket: without it S3 answers a missing key with 403
   // instead of 404, and the functions tell "not there yet" from "refused" by that code.

@@ -26,6 +26,8 @@ export function placeholdersIn(definition: string): string[] {
  * without a deliberate, narrow grant here.
  */
 export const GrantedIntegrations = [
+  // Callback tasks invoke a function of the registry: InvokeTaskFunctions below covers them.
+  'lambda:invoke.waitForTaskToken',
   's3:getObject',
   's3:putObject',
   'sns:publish',

@@ -22,6 +22,7 @@ import {
   type EventRecord,
   isExpired,
   parseStackWaitRecord,
+  STACK_WAIT_BUCKET_VARIABLE,
   type StackStatusFacts,
   type StackWaitRecord,
   stackWaitKey,
@@ -30,9 +31,6 @@ import {
 import { functionEnvironment } from './ambient-identity';
 import { awsErrorCode } from './aws-errors';
 import { awsClients } from './clients';
-
-/** The environment variable naming the stack-wait bucket (set by the CDK app on both functions). */
-export const STACK_WAIT_BUCKET_VARIABLE = 'STACKFLEET_STACK_WAIT_BUCKET';
 
 /** The bucket of the token store, read once per call from the function's environment. */
 export function stackWaitBucket(): string {

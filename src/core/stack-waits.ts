@@ -16,6 +16,9 @@ import { InvalidInputError } from './errors';
 import { classifyStackStatus, StackPhases } from './stack-status';
 import type { TargetProgress } from './target-input';
 
+/** The environment variable naming the stack-wait bucket (set by the CDK app on both functions). */
+export const STACK_WAIT_BUCKET_VARIABLE = 'STACKFLEET_STACK_WAIT_BUCKET';
+
 /** Key prefix in the stack-wait bucket (its lifecycle rule expires what is under it). */
 export const STACK_WAIT_PREFIX = 'stack-waits/';
 

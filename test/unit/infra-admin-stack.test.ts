@@ -365,9 +365,9 @@ describe('state machines', () => {
   });
 
   it.each([
-    ['deploy', ['deploy-stack', 'check-stack']],
+    ['deploy', ['deploy-stack', 'check-stack', 'register-stack-wait']],
     ['preview', ['preview-changes']],
-    ['drift', ['detect-drift', 'repair-drift', 'check-stack', 'deploy-stack']],
+    ['drift', ['detect-drift', 'repair-drift', 'check-stack', 'deploy-stack', 'register-stack-wait']],
   ] as const)('lets the %s per-target machine invoke only the functions of its mode: %j', (mode, ids) => {
     const statements = statementsOf(logicalId(stack.targetStateMachines[mode].role as never));
     const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));

@@ -1,0 +1,84 @@
+/**
+ * Stack events (issue 19): the baseline forwards its stacks' "CloudFormation Stack Status Change"
+ * events (CloudFormation User Guide, event-detail-stack-status-change) to the admin bus
+ * (EventBridge User Guide, eb-cross-account), the admin rule hands the final ones to Match stack
+ * event, which completes the waiting "Wait for stack event" task (SendTaskSuccess). Polling is the
+ * fallback: with every event lost (faults.stackEvents) the rollout ends the same, one look later.
+ */
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { RolloutSummaryDocument } from '../../src/core/summary';
+import type { Scenario } from '../../src/sandbox/scenario-types';
+import { eventsDeliveries } from '../../src/sandbox/services/events/delivery';
+import { openSandboxHarness, type RunResult, type SandboxHarness } from '../helpers/sandbox-harness';
+import { ADMIN, REGION, tamperScenario } from '../helpers/tamper-world';
+
+jest.setTimeout(300_000);
+
+function request(h: SandboxHarness, rolloutId: string, stackEvents: boolean, alertEmail = '') {
+  return {
+    rolloutId,
+    mode: 'deploy',
+    stackName: 'stackfleet-baseline',
+    executionRoleName: 'StackFleetExecution',
+    template: h.template,
+    capabilities: ['CAPABILITY_NAMED_IAM'],
+    parameters: { HomeRegion: REGION, AdminAccountId: ADMIN, AdminRegion: REGION, AlertEmail: alertEmail },
+    targets: { organizationalUnits: ['ou-tp01-members0'], regions: [REGION] },
+    stackEvents,
+  };
+}
+
+async function targets(h: SandboxHarness, run: RunResult): Promise<RolloutSummaryDocument['targets']> {
+  const output = run.output as { summaryBucket: string; summaryKey: string };
+  const got = await h.virtual(() =>
+    h.s3.send(new GetObjectCommand({ Bucket: output.summaryBucket, Key: output.summaryKey })),
+  );
+  return (JSON.parse(await (got.Body?.transformToString() ?? '{}')) as RolloutSummaryDocument).targets;
+}
+
+async function open(extra: Partial<Scenario> = {}): Promise<SandboxHarness> {
+  // Each resource takes 20 s, so a stack's operation spans several of today's polls.
+  return openSandboxHarness({
+    scenario: tamperScenario({ durations: { default: 20 }, ...extra }),
+    region: REGION,
+  });
+}
+
+describe('a rollout that waits for stack events', () => {
+  test("notices an update's end from its forwarded event, with no DescribeStacks poll", async () => {
+    const h = await open();
+    const first = await h.runRollout(request(h, 'se-create', true));
+    expect(first.status).toBe('SUCCEEDED');
+    // The create's own end: the forwarding rule is part of the stack, so it may or may not see it.
+    const update = await h.runRollout(request(h, 'se-update', true, 'ops@example.com'));
+    expect(update.status).toBe('SUCCEEDED');
+    const results = await targets(h, update);
+    expect(results).toHaveLength(2);
+    for (const t of results) {
+      expect(t.outcome).toBe('UPDATED');
+      expect(t.reason).toMatch(/noticed from its Stack Status Change event after 0 checks$/);
+      // Noticed when it happened: well before the polling policy's first look.
+      expect(t.durationSeconds).toBeLessThan(30);
+    }
+    // Forwarded across accounts to the admin bus, then to the matching function.
+    const forwarded = eventsDeliveries(h.sandbox.world).filter(
+      (d) =>
+        d.targetArn === `arn:aws:events:${REGION}:${ADMIN}:event-bus/default` && d.outcome === 'delivered',
+    );
+    expect(forwarded.length).toBeGreaterThan(0);
+    const matched = eventsDeliveries(h.sandbox.world).filter((d) => d.targetArn.includes(':function:'));
+    expect(matched.length).toBeGreaterThan(0);
+    expect(matched.every((d) => d.outcome === 'delivered')).toBe(true);
+  });
+
+  test('with every event lost it falls back to polling and ends the same', async () => {
+    const h = await open({ faults: { stackEvents: [{ lose: 1 }] } } as Partial<Scenario>);
+    expect((await h.runRollout(request(h, 'se-create', true))).status).toBe('SUCCEEDED');
+    const update = await h.runRollout(request(h, 'se-update', true, 'ops@example.com'));
+    expect(update.status).toBe('SUCCEEDED');
+    for (const t of await targets(h, update)) {
+      expect(t.outcome).toBe('UPDATED');
+      expect(t.reason).toMatch(/updated \(UPDATE_COMPLETE\S*\) in \d+ s after [1-9]\d* checks?$/);
+    }
+  });
+});
