@@ -134,6 +134,9 @@ export interface TaskCallbacks {
   send(token: string, outcome: StackWaitOutcome): Promise<'sent' | 'closed'>;
 }
 
+// Step Functions API Reference, SendTaskSuccess / SendTaskFailure "Errors": TaskTimedOut ("The task
+// token has either expired or the task associated with the token has already been closed"),
+// InvalidToken, TaskDoesNotExist. Each means nobody waits on this token any more.
 const CLOSED = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 
 export function sfnTaskCallbacks(region: string): TaskCallbacks {

@@ -25,13 +25,17 @@ function request(h: SandboxHarness, rolloutId: string, stackEvents: boolean, ale
     parameters: { HomeRegion: REGION, AdminAccountId: ADMIN, AdminRegion: REGION, AlertEmail: alertEmail },
     targets: { organizationalUnits: ['ou-tp01-members0'], regions: [REGION] },
     stackEvents,
+    // Every target runs to its own end, failed or not.
+    failureTolerance: { percent: 100 },
   };
 }
 
+/** Every target's result, from the rollout's summary.json (written whether it succeeded or not). */
 async function targets(h: SandboxHarness, run: RunResult): Promise<RolloutSummaryDocument['targets']> {
-  const output = run.output as { summaryBucket: string; summaryKey: string };
+  const rolloutId = (JSON.parse(run.execution.input ?? '{}') as { rolloutId: string }).rolloutId;
+  const bucket = h.admin?.artifactBucket ?? '';
   const got = await h.virtual(() =>
-    h.s3.send(new GetObjectCommand({ Bucket: output.summaryBucket, Key: output.summaryKey })),
+    h.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `rollouts/${rolloutId}/summary.json` })),
   );
   return (JSON.parse(await (got.Body?.transformToString() ?? '{}')) as RolloutSummaryDocument).targets;
 }
@@ -80,5 +84,54 @@ describe('a rollout that waits for stack events', () => {
       expect(t.outcome).toBe('UPDATED');
       expect(t.reason).toMatch(/updated \(UPDATE_COMPLETE\S*\) in \d+ s after [1-9]\d* checks?$/);
     }
+  });
+
+  test('a failed update is told from its event with the same first failed resource polling finds', async () => {
+    const runFailing = async (stackEvents: boolean) => {
+      const h = await open();
+      expect((await h.runRollout(request(h, 'se-create', stackEvents))).status).toBe('SUCCEEDED');
+      // The update adds the e-mail subscription; the sandbox fails it in every member.
+      (h.sandbox.world.scenario.faults as Scenario['faults']).resourceFailures = [
+        { logicalId: 'AlertsEmailSubscription', reason: 'Invalid parameter: Email address' },
+      ];
+      const run = await h.runRollout(request(h, 'se-update', stackEvents, 'ops@example.com'));
+      const matched = eventsDeliveries(h.sandbox.world).filter(
+        (d) => d.targetArn.includes(':function:') && d.outcome === 'delivered',
+      );
+      return { run, failures: (await targets(h, run)).filter((t) => t.outcome === 'FAILED'), matched };
+    };
+    const events = await runFailing(true);
+    const polled = await runFailing(false);
+    expect(events.failures).toHaveLength(2);
+    expect(events.matched.length).toBeGreaterThan(0);
+    for (const t of events.failures) {
+      expect(t.reason).toBe(
+        'AlertsEmailSubscription (AWS::SNS::Subscription) CREATE_FAILED: Invalid parameter: Email address',
+      );
+    }
+    expect(events.failures.map((t) => [t.accountId, t.reason, t.error])).toEqual(
+      polled.failures.map((t) => [t.accountId, t.reason, t.error]),
+    );
+    // Told when it happened, not at the next poll.
+    const slowest = (rs: typeof events.failures) =>
+      Math.max(...rs.map((t) => Date.parse(t.finishedAt ?? '') - Date.parse(t.startedAt ?? '')));
+    expect(slowest(events.failures)).toBeLessThan(slowest(polled.failures));
+  });
+
+  test('duplicated and delayed events change nothing but speed', async () => {
+    const h = await open({
+      faults: { stackEvents: [{ duplicate: 1, delaySeconds: [0, 20] }] },
+    } as Partial<Scenario>);
+    expect((await h.runRollout(request(h, 'se-create', true))).status).toBe('SUCCEEDED');
+    const update = await h.runRollout(request(h, 'se-update', true, 'ops@example.com'));
+    expect(update.status).toBe('SUCCEEDED');
+    for (const t of await targets(h, update)) {
+      expect(t.outcome).toBe('UPDATED');
+      expect(t.reason).toMatch(/noticed from its Stack Status Change event after 0 checks$/);
+    }
+    const answered = eventsDeliveries(h.sandbox.world).filter((d) => d.targetArn.includes(':function:'));
+    // Every copy reached the function and none made it fail (a second answer is a no-op).
+    expect(answered.length).toBeGreaterThan(2);
+    expect(answered.filter((d) => d.outcome === 'failed')).toEqual([]);
   });
 });
