@@ -7,10 +7,12 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { RolloutSummaryDocument } from '../../src/core/summary';
+import { deleteStackOutOfBand } from '../../src/sandbox/cfn/faults';
+import { onStackStatusChange, stackEventCounts } from '../../src/sandbox/cfn/stack-events';
 import type { Scenario } from '../../src/sandbox/scenario-types';
 import { eventsDeliveries } from '../../src/sandbox/services/events/delivery';
 import { openSandboxHarness, type RunResult, type SandboxHarness } from '../helpers/sandbox-harness';
-import { ADMIN, REGION, tamperScenario } from '../helpers/tamper-world';
+import { ADMIN, MEMBER, REGION, tamperScenario } from '../helpers/tamper-world';
 
 jest.setTimeout(300_000);
 
@@ -133,5 +135,54 @@ describe('a rollout that waits for stack events', () => {
     // Every copy reached the function and none made it fail (a second answer is a no-op).
     expect(answered.length).toBeGreaterThan(2);
     expect(answered.filter((d) => d.outcome === 'failed')).toEqual([]);
+  });
+
+  test('an event later than the wait changes nothing: the check polls, the late event is a no-op', async () => {
+    // Longer than the update's event wait (EVENT_UPDATE_SECONDS, 120 s).
+    const h = await open({ faults: { stackEvents: [{ delaySeconds: 200 }] } } as Partial<Scenario>);
+    expect((await h.runRollout(request(h, 'se-create', true))).status).toBe('SUCCEEDED');
+    const update = await h.runRollout(request(h, 'se-update', true, 'ops@example.com'));
+    expect(update.status).toBe('SUCCEEDED');
+    expect(stackEventCounts(h.sandbox.world).delayed).toBeGreaterThan(0);
+    for (const t of await targets(h, update)) {
+      expect(t.reason).toMatch(/updated \(UPDATE_COMPLETE\S*\) in \d+ s after 1 check$/);
+    }
+    const answered = eventsDeliveries(h.sandbox.world).filter((d) => d.targetArn.includes(':function:'));
+    expect(answered.length).toBeGreaterThan(0);
+    expect(answered.filter((d) => d.outcome === 'failed')).toEqual([]);
+  });
+
+  test('out-of-order events: whichever end arrives first completes the wait', async () => {
+    const h = await open({ faults: { stackEvents: [{ reorder: 1 }] } } as Partial<Scenario>);
+    expect((await h.runRollout(request(h, 'se-create', true))).status).toBe('SUCCEEDED');
+    const update = await h.runRollout(request(h, 'se-update', true, 'ops@example.com'));
+    expect(update.status).toBe('SUCCEEDED');
+    expect(stackEventCounts(h.sandbox.world).reordered).toBeGreaterThan(0);
+    for (const t of await targets(h, update)) {
+      expect(t.outcome).toBe('UPDATED');
+      expect(t.reason).toMatch(/noticed from its Stack Status Change event after 0 checks$/);
+    }
+  });
+
+  test('a stack deleted by hand while its update is awaited: the wait times out and the check says so', async () => {
+    const h = await open();
+    expect((await h.runRollout(request(h, 'se-create', true))).status).toBe('SUCCEEDED');
+    // The deletion's DELETE_COMPLETE has no stackfleet token: the admin rule does not pass it on.
+    let deleted = false;
+    onStackStatusChange(h.sandbox.world, (entry) => {
+      const e = entry.event;
+      if (deleted || e.account !== MEMBER || e.detail['status-details'].status !== 'UPDATE_IN_PROGRESS')
+        return;
+      deleted = true;
+      queueMicrotask(() => deleteStackOutOfBand(h.sandbox.world, MEMBER, REGION, 'stackfleet-baseline'));
+    });
+    const update = await h.runRollout(request(h, 'se-update', true, 'ops@example.com'));
+    expect(deleted).toBe(true);
+    const results = await targets(h, update);
+    const member = results.find((t) => t.accountId === MEMBER);
+    expect(member?.outcome).toBe('FAILED');
+    expect(member?.reason).toMatch(/stackfleet-baseline/);
+    expect(member?.reason).not.toMatch(/noticed from its Stack Status Change event/);
+    expect(results.find((t) => t.accountId !== MEMBER)?.outcome).toBe('UPDATED');
   });
 });
