@@ -48,6 +48,8 @@ interface Watch {
   readonly checks: number;
   readonly expectedSeconds?: number;
   readonly resourceCount?: number;
+  /** This check follows a "Wait for stack event" that timed out (its Catch left `$.eventWait`). */
+  readonly afterEventTimeout: boolean;
 }
 
 function watchFrom(event: unknown): Watch {
@@ -67,6 +69,8 @@ function watchFrom(event: unknown): Watch {
     checks: previous.checks ?? 0,
     ...(typeof previous.expectedSeconds === 'number' ? { expectedSeconds: previous.expectedSeconds } : {}),
     ...(typeof previous.resourceCount === 'number' ? { resourceCount: previous.resourceCount } : {}),
+    afterEventTimeout:
+      (event as { eventWait?: { Error?: unknown } } | null)?.eventWait?.Error === 'States.Timeout',
   };
 }
 
@@ -136,6 +140,9 @@ async function check(
       now,
       checks,
       'check',
+      // Only a check that follows a timed-out event wait runs with events on: the end came and
+      // its event did not (lost, or no forwarding rule in this region).
+      watch.afterEventTimeout,
     );
   }
 

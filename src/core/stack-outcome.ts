@@ -27,7 +27,7 @@ export interface WatchedProgress {
 
 /**
  * SUCCEEDED with the target's result. `checks` counts the polls made (0 when the event came
- * first); `noticedBy` says how the end was seen.
+ * first); `noticedBy` says how the end was seen; `eventMissed` that an event was awaited in vain.
  */
 export function succeededProgress(
   watch: WatchedProgress,
@@ -35,6 +35,7 @@ export function succeededProgress(
   now: Date,
   checks: number,
   noticedBy: 'check' | 'event',
+  eventMissed = false,
 ): TargetProgress {
   const created = watch.operation === 'CREATE';
   const elapsed = secondsBetween(watch.operationStartedAt, now);
@@ -70,6 +71,7 @@ export function succeededProgress(
       finishedAt: now.toISOString(),
       durationSeconds: secondsBetween(watch.startedAt, now),
       checks,
+      ...(eventMissed ? { stackEventMissed: true as const } : {}),
     },
   };
 }

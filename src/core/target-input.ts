@@ -393,6 +393,11 @@ export interface TargetResult {
   readonly finishedAt: string;
   readonly durationSeconds: number;
   readonly checks: number;
+  /**
+   * The rollout waited for this operation's Stack Status Change event and none came before the
+   * wait ran out: polling noticed the end (a lost event, or no forwarding rule in the region).
+   */
+  readonly stackEventMissed?: true;
 }
 
 /** Parsed into the Fail state's Cause (as a JSON string) of a target that failed. */

@@ -63,6 +63,7 @@ describe('a rollout that waits for stack events', () => {
     for (const t of results) {
       expect(t.outcome).toBe('UPDATED');
       expect(t.reason).toMatch(/noticed from its Stack Status Change event after 0 checks$/);
+      expect(t.stackEventMissed).toBeUndefined();
       // Noticed when it happened: well before the polling policy's first look.
       expect(t.durationSeconds).toBeLessThan(30);
     }
@@ -184,5 +185,26 @@ describe('a rollout that waits for stack events', () => {
     expect(member?.reason).toMatch(/stackfleet-baseline/);
     expect(member?.reason).not.toMatch(/noticed from its Stack Status Change event/);
     expect(results.find((t) => t.accountId !== MEMBER)?.outcome).toBe('UPDATED');
+  });
+
+  test('no forwarder in the region: polling notices every end and the summary says so once', async () => {
+    const h = await open();
+    // The baseline without AdminAccountId has no forwarding rule (and no forwarder role).
+    const local = (rolloutId: string, alertEmail: string) => {
+      const r = request(h, rolloutId, true, alertEmail);
+      return { ...r, parameters: { HomeRegion: REGION, AlertEmail: alertEmail } };
+    };
+    expect((await h.runRollout(local('se-create', ''))).status).toBe('SUCCEEDED');
+    const update = await h.runRollout(local('se-update', 'ops@example.com'));
+    expect(update.status).toBe('SUCCEEDED');
+    for (const t of await targets(h, update)) {
+      expect(t.outcome).toBe('UPDATED');
+      expect(t.stackEventMissed).toBe(true);
+    }
+    const text = (update.output as { text: string }).text;
+    const lines = text.split('\n').filter((l) => l.startsWith('Stack events:'));
+    expect(lines).toEqual([
+      `Stack events: no Stack Status Change event reached the admin bus for 2 targets (regions: ${REGION}); polling noticed their ends. Is the baseline deployed there with AdminAccountId (its forwarding rule)?`,
+    ]);
   });
 });
