@@ -10,6 +10,7 @@ import { functionEnvironment } from '../src/aws/ambient-identity';
 import { answerStackWait } from '../src/aws/stack-wait-answer';
 import {
   type MatchResult,
+  markEventsFlowing,
   matchStackEvent,
   s3StackWaitStore,
   sfnTaskCallbacks,
@@ -26,11 +27,15 @@ export async function handler(event: unknown): Promise<MatchResult> {
   const facts = parseStackStatusEvent(event);
   if (!isFinal(facts)) return { result: 'ignored', why: `${facts.status} is not the end of an operation` };
   const region = adminRegion();
-  return matchStackEvent(
-    s3StackWaitStore(stackWaitBucket(), region),
+  const bucket = stackWaitBucket();
+  const result = await matchStackEvent(
+    s3StackWaitStore(bucket, region),
     sfnTaskCallbacks(region),
     facts,
     now,
     (waiter) => answerStackWait(waiter, facts.status, facts.reason, now),
   );
+  // Events of this region reach the admin bus: Deploy stack may now wait long for them there.
+  await markEventsFlowing(bucket, region, facts.stackId.split(':')[3] ?? '', now);
+  return result;
 }

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { type LambdaFunctionId, lambdaFunctions } from '../../src/core/functions';
-import { STACK_WAIT_BUCKET_VARIABLE } from '../../src/core/stack-waits';
+import { EVENTS_FLOWING_PREFIX, STACK_WAIT_BUCKET_VARIABLE } from '../../src/core/stack-waits';
 import { ArtifactPrefixes } from './artifact-store';
 import { acknowledgeNag, nagRef } from './nag';
 import { pascalCase } from './names';
@@ -39,6 +39,8 @@ interface FunctionAccess {
   readonly readsTemplates?: boolean;
   /** Reads, writes and deletes stack-wait records under stack-waits/ (the stack-event token store). */
   readonly stackWaits?: boolean;
+  /** Reads only the per-region "events flowing" markers under stack-waits/_events-flowing/. */
+  readonly readsEventsFlowing?: boolean;
   readonly timeout: Duration;
   readonly memorySize: number;
 }
@@ -49,9 +51,11 @@ interface FunctionAccess {
  */
 const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
   // Also reads the template it deploys (to estimate the create time) with its own identity.
+  // With stack events on, also reads whether the region's events reach the admin bus (event-wait.ts).
   'deploy-stack': {
     targetAccess: true,
     artifacts: 'templates',
+    readsEventsFlowing: true,
     timeout: Duration.minutes(2),
     memorySize: 512,
   },
@@ -190,7 +194,9 @@ export class RolloutFunctions extends Construct {
         environment: {
           NODE_OPTIONS: '--enable-source-maps',
           STACKFLEET_ARTIFACT_BUCKET: props.artifactBucket.bucketName,
-          ...(access.stackWaits ? { [STACK_WAIT_BUCKET_VARIABLE]: props.artifactBucket.bucketName } : {}),
+          ...(access.stackWaits || access.readsEventsFlowing
+            ? { [STACK_WAIT_BUCKET_VARIABLE]: props.artifactBucket.bucketName }
+            : {}),
         },
         bundling: {
           forceDockerBundling: false,
@@ -291,6 +297,21 @@ function grantAccess(
       role,
       'One record per watched stack operation under stack-waits/, keyed by stack id and token, unknown at deploy time.',
       `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/${ArtifactPrefixes.stackWaits}*]`,
+    );
+  }
+  if (access.readsEventsFlowing) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadEventsFlowingMarkers',
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(`${EVENTS_FLOWING_PREFIX}*`)],
+      }),
+    );
+    bucket.encryptionKey?.grant(role, 'kms:Decrypt');
+    acknowledgeNag(
+      role,
+      'One small marker per region under stack-waits/_events-flowing/; read-only.',
+      `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/${EVENTS_FLOWING_PREFIX}*]`,
     );
   }
   if (!access.artifacts) return;

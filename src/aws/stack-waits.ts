@@ -20,6 +20,8 @@ import { StackFleetError, TransientError } from '../core/errors';
 import {
   EVENT_RECORD_SECONDS,
   type EventRecord,
+  eventsFlowingAt,
+  eventsFlowingKey,
   isExpired,
   parseStackWaitRecord,
   STACK_WAIT_BUCKET_VARIABLE,
@@ -122,6 +124,45 @@ export function s3StackWaitStore(bucket: string, region: string): StackWaitStore
       }
     },
   };
+}
+
+/** Notes that a forwarded event of `region` came now (Deploy stack reads it: eventsFlowingKey). */
+export async function markEventsFlowing(
+  bucket: string,
+  adminRegion: string,
+  region: string,
+  now: Date,
+): Promise<void> {
+  const key = eventsFlowingKey(region);
+  try {
+    await awsClients.s3({ region: adminRegion }).send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: JSON.stringify({ lastEventAt: now.toISOString() }),
+        ContentType: 'application/json',
+      }),
+    );
+  } catch (error) {
+    throw storeError('PutObject', key, error);
+  }
+}
+
+/** Whether forwarded events of `region` came lately; false when unknown or unreadable (poll as usual). */
+export async function eventsFlowing(
+  bucket: string,
+  adminRegion: string,
+  region: string,
+  now: Date,
+): Promise<boolean> {
+  try {
+    const answer = await awsClients
+      .s3({ region: adminRegion })
+      .send(new GetObjectCommand({ Bucket: bucket, Key: eventsFlowingKey(region) }));
+    return eventsFlowingAt(await answer.Body?.transformToString(), now);
+  } catch {
+    return false;
+  }
 }
 
 /** How a waiting task is answered. */

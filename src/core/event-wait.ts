@@ -14,6 +14,8 @@
  * - After a check, the polling policy's next look already aims just past the projected finish
  *   from the events: wait that long for the event, so a lost event costs nothing over polling.
  * Updates have no prior: the first wait is EVENT_UPDATE_SECONDS.
+ * Where no event of the region came lately (no forwarder yet, or all lost), every wait is the
+ * poll's: events can then only make a target faster, never slower than polling.
  */
 import { MIN_WAIT_SECONDS } from './wait-policy';
 
@@ -37,12 +39,18 @@ export interface EventWaitContext {
   readonly pollSeconds: number;
   /** Seconds left before the per-target timeout. */
   readonly remainingBudgetSeconds?: number;
+  /**
+   * Whether forwarded events of the target's region reached the admin bus lately (Match stack
+   * event's marker). When not, the first wait is the poll's: an event still ends it early, and
+   * without events the target runs exactly as polling does. @default true
+   */
+  readonly eventsFlowing?: boolean;
 }
 
 /** Whole seconds for "Wait for stack event"'s TimeoutSecondsPath (at least 1, as Step Functions requires). */
 export function eventWaitSeconds(context: EventWaitContext): number {
   let seconds: number;
-  if (context.checks > 0) seconds = context.pollSeconds;
+  if (context.checks > 0 || context.eventsFlowing === false) seconds = context.pollSeconds;
   else if (context.expectedSeconds !== undefined)
     seconds = EVENT_FIRST_SHARE * context.expectedSeconds + EVENT_MARGIN_SECONDS - context.elapsedSeconds;
   else seconds = EVENT_UPDATE_SECONDS;

@@ -22,6 +22,36 @@ export const STACK_WAIT_BUCKET_VARIABLE = 'STACKFLEET_STACK_WAIT_BUCKET';
 /** Key prefix in the stack-wait bucket (its lifecycle rule expires what is under it). */
 export const STACK_WAIT_PREFIX = 'stack-waits/';
 
+/**
+ * Where Match stack event notes, per region, when a forwarded event of that region last came:
+ * Deploy stack waits long for a first event only where events are known to flow (a region with
+ * no forwarder, or every event lost, then costs nothing over polling).
+ */
+export const EVENTS_FLOWING_PREFIX = `${STACK_WAIT_PREFIX}_events-flowing/`;
+/** A region counts as flowing this long after its last forwarded event. */
+export const EVENTS_FLOWING_SECONDS = 6 * 3600;
+
+export function eventsFlowingKey(region: string): string {
+  if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) {
+    throw new InvalidInputError(
+      'region',
+      `region must be a region name such as eu-west-1. Received: ${region}`,
+    );
+  }
+  return `${EVENTS_FLOWING_PREFIX}${region}.json`;
+}
+
+/** Whether a marker's text says events of its region came within EVENTS_FLOWING_SECONDS of `now`. */
+export function eventsFlowingAt(text: string | undefined, now: Date): boolean {
+  if (!text) return false;
+  try {
+    const at = Date.parse((JSON.parse(text) as { lastEventAt?: string }).lastEventAt ?? '');
+    return Number.isFinite(at) && now.getTime() - at < EVENTS_FLOWING_SECONDS * 1000;
+  } catch {
+    return false;
+  }
+}
+
 /** A waiter outlives its task's TimeoutSeconds by this much, then counts as gone. */
 export const WAITER_GRACE_SECONDS = 300;
 /** An event nobody waited for is kept this long for a registration of its operation. */

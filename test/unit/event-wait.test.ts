@@ -5,6 +5,7 @@ import {
   eventWaitSeconds,
   MAX_EVENT_WAIT_SECONDS,
 } from '../../src/core/event-wait';
+import { eventsFlowingAt, eventsFlowingKey } from '../../src/core/stack-waits';
 import { MIN_WAIT_SECONDS } from '../../src/core/wait-policy';
 
 describe('eventWaitSeconds: how long "Wait for stack event" waits before Check stack polls', () => {
@@ -18,6 +19,11 @@ describe('eventWaitSeconds: how long "Wait for stack event" waits before Check s
       'the first wait counts the seconds already spent',
       { elapsedSeconds: 30, checks: 0, expectedSeconds: 100, pollSeconds: 10 },
       Math.ceil(EVENT_FIRST_SHARE * 100 + EVENT_MARGIN_SECONDS - 30),
+    ],
+    [
+      "where the region's events have not been seen lately, the first wait is the poll's",
+      { elapsedSeconds: 0, checks: 0, expectedSeconds: 100, pollSeconds: 60, eventsFlowing: false },
+      60,
     ],
     [
       'an update (no prior) waits the fixed update wait',
@@ -56,5 +62,28 @@ describe('eventWaitSeconds: how long "Wait for stack event" waits before Check s
     ],
   ])('%s', (_name, context, expected) => {
     expect(eventWaitSeconds(context)).toBe(expected);
+  });
+});
+
+describe('eventsFlowingAt: whether a region counts as having its events forwarded', () => {
+  const now = new Date('2026-12-02T06:00:00Z');
+  it.each([
+    ['an event an hour ago', JSON.stringify({ lastEventAt: '2026-12-02T05:00:00Z' }), true],
+    [
+      'the last event longer ago than EVENTS_FLOWING_SECONDS',
+      JSON.stringify({ lastEventAt: '2026-12-01T23:00:00Z' }),
+      false,
+    ],
+    ['no marker', undefined, false],
+    ['a marker that is not JSON', 'garbage', false],
+    ['a marker without a time', '{}', false],
+  ])('%s', (_name, text, flowing) => {
+    expect(eventsFlowingAt(text, now)).toBe(flowing);
+  });
+  it('refuses a key for something that is not a region', () => {
+    expect(() => eventsFlowingKey('../x')).toThrow(
+      'region must be a region name such as eu-west-1. Received: ../x',
+    );
+    expect(eventsFlowingKey('eu-west-1')).toBe('stack-waits/_events-flowing/eu-west-1.json');
   });
 });
