@@ -177,7 +177,11 @@ export async function openSandboxBackend(options: {
       const original = Math.random;
       runs += 1;
       Math.random = seededRandom(`${sandbox.scenario.seed}:${runs}`);
-      const hold = heldAfterSteps(options.env ?? process.env, options.stderr ?? process.stderr);
+      const hold = heldAfterSteps(
+        options.env ?? process.env,
+        options.stderr ?? process.stderr,
+        () => engine.runningCount > 0,
+      );
       try {
         return await sandbox.runWithVirtualTime(
           async () => {
@@ -233,14 +237,20 @@ export async function openSandboxBackend(options: {
 
 /**
  * Fault injection for the tests of interrupts and of concurrent writers
- * (`STACKFLEET_SANDBOX_FAULT=hold-after-steps:N`): after N jumps of the virtual clock it stops
- * moving (the run is then mid-way, the state folder held) and the process says so on stderr, so
- * a test can act at a known point instead of racing it. The clock moves on once the file named
- * by STACKFLEET_SANDBOX_FAULT_RELEASE exists.
+ * (`STACKFLEET_SANDBOX_FAULT=hold-after-steps:N`): after N jumps of the virtual clock taken while
+ * a Step Functions execution runs in this sandbox, the clock stops moving (the rollout is then
+ * mid-way, the state folder held) and the process says so on stderr, so a test can act at a known
+ * point instead of racing it. Only those jumps count because a new world is prepared in the same
+ * run first (members bootstrapped and the admin stack deployed through CloudFormation, which takes
+ * many jumps and starts no execution): N is then counted from the rollout's StartExecution,
+ * whatever the preparation took. Jumps happen only when all work is idle, so the point reached is
+ * the same on a fast or a slow machine. The clock moves on once the file named by
+ * STACKFLEET_SANDBOX_FAULT_RELEASE exists.
  */
 function heldAfterSteps(
   env: NodeJS.ProcessEnv,
   stderr: { write(s: string): unknown },
+  executionsRunning: () => boolean,
 ): { onStep: () => void; hold: () => boolean } | undefined {
   const m = /^hold-after-steps:(\d+)$/.exec(env.STACKFLEET_SANDBOX_FAULT ?? '');
   if (!m) return undefined;
@@ -251,7 +261,7 @@ function heldAfterSteps(
   let released = false;
   return {
     onStep: () => {
-      steps += 1;
+      if (executionsRunning()) steps += 1;
     },
     hold: () => {
       if (steps < limit || released) return false;
@@ -261,7 +271,7 @@ function heldAfterSteps(
       }
       if (!said) {
         said = true;
-        stderr.write(`sandbox fault injection: virtual clock held after ${limit} steps\n`);
+        stderr.write(`sandbox fault injection: virtual clock held after ${limit} steps of the rollout\n`);
       }
       return true;
     },

@@ -136,6 +136,15 @@ export class WorldPersistence {
       if (external) await durably(this.checkpoint());
       return result;
     }
+    if (signingName === 'lambda' && operation === 'Invoke') {
+      // An invocation changes nothing itself: the function's own calls come back into this
+      // sandbox and each is journaled as it is made (and replayed in that order). Holding the
+      // write lock across the invocation would deadlock on the function's first write; the answer
+      // still waits until everything the function wrote is on disk.
+      const result = await run();
+      if (external) await durably(journal.drain());
+      return result;
+    }
     const release = await this.mutex.lock();
     const at = ctx.now();
     // The same clock reading for the whole call, here and when it is replayed.

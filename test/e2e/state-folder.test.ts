@@ -20,6 +20,7 @@ import {
   TEST_TIMEOUT_MS,
   TINY_SCENARIO,
 } from '../helpers/cli-live';
+import { rolloutStateMachineArn } from '../helpers/sandbox-state';
 
 const work = mkdtempSync(join(tmpdir(), 'sf-e2e-state-'));
 const stateDir = join(work, 'state');
@@ -47,17 +48,22 @@ function config(name: string, retentionDays: number): string {
 /** The saved world, read the way `status` reads it (read-only). */
 async function savedWorld() {
   const sandbox = await Sandbox.open({ stateDir, access: 'read' });
-  const store = sandbox.world.state.stepfunctions as EngineStore;
-  const rollouts = Object.values(store.executions)
-    .filter((e) => e.stateMachineArn.endsWith(':stateMachine:stackfleet-rollout'))
+  const store = sandbox.world.state.stepfunctions as EngineStore | undefined;
+  // The admin stack's rollout state machine (its name is CloudFormation's).
+  const rollout = rolloutStateMachineArn(sandbox);
+  const rollouts = Object.values(store?.executions ?? {})
+    .filter((e) => e.stateMachineArn === rollout)
     .map((e) => ({ name: e.name, status: e.status }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   const target = cfnSection(sandbox.world).targets[TARGET];
-  const stacks = Object.values(target?.stacks ?? {}).map((s) => ({
-    stackId: s.stackId,
-    status: stackStatusAt(s, sandbox.now()).status,
-    retention: (s.pending?.config ?? s.config).parameters.LogRetentionDays,
-  }));
+  // The baseline's stack; the member also holds the sandbox's StackFleetBootstrap (its execution role).
+  const stacks = Object.values(target?.stacks ?? {})
+    .filter((s) => s.stackName === 'stackfleet-baseline')
+    .map((s) => ({
+      stackId: s.stackId,
+      status: stackStatusAt(s, sandbox.now()).status,
+      retention: (s.pending?.config ?? s.config).parameters.LogRetentionDays,
+    }));
   await sandbox.close();
   return {
     rollouts,

@@ -39,7 +39,7 @@ export async function savedExecutions(stateDir: string): Promise<ExecutionFact[]
  * stack the sandbox deployed from the CDK app (its name is CloudFormation's), or undefined before
  * the admin stack exists.
  */
-function rolloutStateMachineArn(sandbox: Sandbox): string | undefined {
+export function rolloutStateMachineArn(sandbox: Sandbox): string | undefined {
   const now = sandbox.now();
   for (const target of Object.values(cfnSection(sandbox.world).targets)) {
     for (const stack of Object.values(target.stacks)) {
