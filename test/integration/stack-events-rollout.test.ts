@@ -207,4 +207,18 @@ describe('a rollout that waits for stack events', () => {
       `Stack events: no Stack Status Change event reached the admin bus for 2 targets (regions: ${REGION}); polling noticed their ends. Is the baseline deployed there with AdminAccountId (its forwarding rule)?`,
     ]);
   });
+
+  test('an event that crosses the registration (instant stacks, instant delivery) is not lost', async () => {
+    // Every resource takes no time and EventBridge delivers at once: the update's end can reach
+    // Match stack event before "Wait for stack event" has filed its token, or just after.
+    const h = await open({ durations: { default: 0 }, events: { deliveryDelayMs: 0 } } as Partial<Scenario>);
+    expect((await h.runRollout(request(h, 'se-create', true))).status).toBe('SUCCEEDED');
+    const update = await h.runRollout(request(h, 'se-update', true, 'ops@example.com'));
+    expect(update.status).toBe('SUCCEEDED');
+    for (const t of await targets(h, update)) {
+      expect(t.reason).toMatch(/noticed from its Stack Status Change event after 0 checks$/);
+      // A lost crossing would wait out the update's event wait (120 s) and poll.
+      expect(t.durationSeconds).toBeLessThan(60);
+    }
+  });
 });
