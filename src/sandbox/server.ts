@@ -93,7 +93,10 @@ export async function serveSandbox(
         query: parseQueryString(q < 0 ? '' : url.slice(q + 1)),
         headers,
         body,
-        secure: false,
+        // The loopback listener stands in for a service's HTTPS endpoint: the SDK reaches AWS only
+        // over TLS, so the same call made to AWS carries aws:SecureTransport true, and a bucket
+        // policy that denies plain HTTP (the admin stack's enforceSSL) must let it in here too.
+        secure: true,
       });
       const payload = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
       const out = { ...answer.headers };

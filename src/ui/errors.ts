@@ -32,3 +32,17 @@ export class PageBuildError extends UiError {
     this.name = 'PageBuildError';
   }
 }
+
+/**
+ * An execution ARN of a state machine that is not stackfleet's: the API answers 403 and reads
+ * nothing about it (its input may hold another workload's secrets).
+ */
+export class ForeignExecutionError extends UiError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ForeignExecution';
+  }
+}

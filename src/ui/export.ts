@@ -4,12 +4,16 @@
  */
 import '../core/polyfills';
 import { writeFile } from 'node:fs/promises';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { printableDeep } from '../core/printable';
+import { DefinitionCache } from './definitions';
+import { AccountDirectoryCache } from './directory';
 import { pageScript, renderPageHtml } from './page-html';
-import { DefinitionCache, loadTargetDetail, RolloutTracker } from './rollout-data';
+import { RolloutTracker } from './rollout-data';
 import type { PageConfig } from './server';
+import { loadTargetDetail } from './target-detail';
 import type { ExportBundleWire, TargetDetailWire } from './wire';
 
 /** Failed targets whose full history an export carries; the matrix still shows every target. */
@@ -19,6 +23,8 @@ export interface ExportUiOptions {
   sfn: SFNClient;
   /** Reads the plan and summary.json from the artifact bucket (exact outcomes without a call per target). */
   s3?: S3Client;
+  /** Account names and OU paths for the matrix; without it the export shows account ids. */
+  organizations?: OrganizationsClient;
   rolloutExecutionArn: string;
   file: string;
 }
@@ -28,10 +34,13 @@ export async function buildExportBundle(
   sfn: SFNClient,
   rolloutExecutionArn: string,
   s3?: S3Client,
+  organizations?: OrganizationsClient,
 ): Promise<ExportBundleWire> {
   const definitions = new DefinitionCache(sfn);
+  const directory = new AccountDirectoryCache(organizations);
   const tracker = new RolloutTracker(sfn, rolloutExecutionArn, definitions, {
     detailBudget: 100000,
+    directory: () => directory.get(),
     ...(s3 ? { s3 } : {}),
   });
   await tracker.refresh(true);
@@ -54,7 +63,9 @@ export async function buildExportBundle(
 export async function exportUiHtml(options: ExportUiOptions): Promise<void> {
   // Reasons, names and outputs came from AWS: the page shows them as text, and a person may
   // also read the file in a terminal, so they are made printable like everything the CLI prints.
-  const data = printableDeep(await buildExportBundle(options.sfn, options.rolloutExecutionArn, options.s3));
+  const data = printableDeep(
+    await buildExportBundle(options.sfn, options.rolloutExecutionArn, options.s3, options.organizations),
+  );
   const config: PageConfig = { mode: 'static', rolloutExecutionArn: options.rolloutExecutionArn, pollMs: 0 };
   const html = renderPageHtml({
     config,

@@ -1,6 +1,6 @@
 /**
- * The UI server's reading of Step Functions: rollouts, their map runs, their nested
- * per-target executions and each target's history, all through the public SFN API so the
+ * The UI server's reading of a rollout through Step Functions: its map runs and its nested
+ * per-target executions, all through the public SFN API so the
  * same code serves the sandbox and AWS. Built for 10,000 targets: one paginated
  * ListExecutions per refresh (stopping at the rollout's start), finer outcomes fetched a few
  * hundred at a time and cached once a target is final, and deltas for the page.
@@ -10,237 +10,29 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
-  DescribeMapRunCommand,
-  DescribeStateMachineCommand,
-  DescribeStateMachineForExecutionCommand,
   type ExecutionListItem,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
   ListExecutionsCommand,
-  ListMapRunsCommand,
-  ListStateMachinesCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { targetExecutionName } from '../core/execution-name';
 import { parseJsonLines } from '../core/plan';
 import { parseFailure } from '../core/summary';
-import { aslToGraph, stateNodeId } from './asl-graph';
+import { type DefinitionCache, rolloutModeOf } from './definitions';
+import type { AccountDirectory } from './directory';
 import { RolloutNotFoundError } from './errors';
-import { readCause, readHistory, type StateStatus } from './execution-history';
-import { type LaidOutGraph, layoutGraph } from './layout';
+import { readCause } from './execution-history';
+import { findPlanFacts, type PlanFacts, rolloutIdCandidates } from './plan-facts';
+import { readMapRuns, rolloutGraphStatuses } from './rollout-progress';
+import { readExecutionHistory } from './target-detail';
 import {
   outcomeFromOutput,
   outcomeFromStatus,
   parseTargetExecutionName,
   readRolloutSummary,
 } from './targets';
-import {
-  type DefinitionsWire,
-  type MapRunWire,
-  Outcomes,
-  type RolloutHeaderWire,
-  type RolloutListItemWire,
-  type RolloutWire,
-  type TargetDetailWire,
-  type TargetRowWire,
-} from './wire';
+import { Outcomes, type RolloutHeaderWire, type RolloutWire, type TargetRowWire } from './wire';
 
 const ms = (d: Date | undefined): number | undefined => (d ? new Date(d).getTime() : undefined);
-
-/** Reads every page of an execution's history, oldest first (a Standard execution caps at 25,000 events). */
-export async function readExecutionHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn,
-        maxResults: 1000,
-        nextToken,
-        includeExecutionData: true,
-      }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken && events.length < 30000);
-  return events;
-}
-
-/** Recent executions of the rollout state machine, newest first. */
-export async function listRollouts(
-  sfn: SFNClient,
-  stateMachineArn: string,
-  max = 50,
-): Promise<RolloutListItemWire[]> {
-  const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: max }));
-  return (page.executions ?? [])
-    .map((e) => {
-      const item: RolloutListItemWire = {
-        executionArn: e.executionArn ?? '',
-        name: e.name ?? '',
-        status: e.status ?? 'UNKNOWN',
-        startDate: ms(e.startDate) ?? 0,
-      };
-      const stop = ms(e.stopDate);
-      if (stop !== undefined) item.stopDate = stop;
-      return item;
-    })
-    .sort((a, b) => b.startDate - a.startDate);
-}
-
-/**
- * The rollout state machine: given, or the one a given execution ran, or the only state machine
- * whose name says "rollout".
- */
-export async function resolveRolloutStateMachine(
-  sfn: SFNClient,
-  options: { rolloutStateMachineArn?: string; rolloutExecutionArn?: string },
-): Promise<string> {
-  if (options.rolloutStateMachineArn) return options.rolloutStateMachineArn;
-  if (options.rolloutExecutionArn) {
-    const d = await sfn.send(new DescribeExecutionCommand({ executionArn: options.rolloutExecutionArn }));
-    if (d.stateMachineArn) return d.stateMachineArn;
-  }
-  const found: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new ListStateMachinesCommand({ maxResults: 1000, nextToken }));
-    for (const sm of page.stateMachines ?? []) {
-      if (/rollout/i.test(sm.name ?? '') && sm.stateMachineArn) found.push(sm.stateMachineArn);
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
-  if (found.length !== 1) {
-    throw new RolloutNotFoundError(
-      `Could not tell which state machine runs rollouts: pass rolloutStateMachineArn or a rollout execution ARN. Received state machines named like "rollout": ${found.length === 0 ? 'none' : found.join(', ')}`,
-    );
-  }
-  return found[0]!;
-}
-
-/** The state machine a rollout's targets run as, and the name its graph is drawn under. */
-export interface TargetStateMachine {
-  stateMachineArn: string;
-  /** `deploy-target`, `preview-target` or `drift-target`. */
-  machine: string;
-}
-
-/**
- * The per-target state machine a rollout's children ran, read from the rollout definition. The
- * rollout picks it by mode at run time (`StateMachineArn.$`) from the `targetStateMachines` it
- * passes to Validate input, so the rollout's `mode` (from its input) selects the entry. A
- * definition whose Task names one machine in `Parameters.StateMachineArn` (rollouts started
- * before the per-mode machines) runs every mode in that one.
- */
-export function findTargetStateMachine(
-  rolloutDefinition: string,
-  mode: string | undefined,
-): TargetStateMachine | undefined {
-  let fixed: string | undefined;
-  let byMode: Record<string, unknown> | undefined;
-  const visit = (value: unknown) => {
-    if (fixed || !value || typeof value !== 'object') return;
-    const record = value as Record<string, unknown>;
-    if (typeof record.Resource === 'string' && record.Resource.includes(':states:startExecution')) {
-      const params = (record.Parameters ?? record.Arguments) as Record<string, unknown> | undefined;
-      const arn = params?.StateMachineArn;
-      if (typeof arn === 'string' && arn.startsWith('arn:')) {
-        fixed = arn;
-        return;
-      }
-    }
-    const machines = record.targetStateMachines;
-    if (!byMode && machines && typeof machines === 'object') byMode = machines as Record<string, unknown>;
-    for (const v of Object.values(record)) visit(v);
-  };
-  try {
-    visit(JSON.parse(rolloutDefinition));
-  } catch {
-    return undefined;
-  }
-  if (fixed) return { stateMachineArn: fixed, machine: 'deploy-target' };
-  const chosen = mode === undefined ? undefined : byMode?.[mode];
-  if (typeof chosen === 'string' && chosen.startsWith('arn:'))
-    return { stateMachineArn: chosen, machine: `${mode}-target` };
-  return undefined;
-}
-
-/** The `mode` of a rollout execution's input; undefined when the input has none (it was refused). */
-export function rolloutModeOf(input: string | undefined): string | undefined {
-  try {
-    const mode = (JSON.parse(input ?? '{}') as { mode?: unknown }).mode;
-    return typeof mode === 'string' ? mode : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Caches laid-out graphs per state machine: definitions do not change under a running page. */
-export class DefinitionCache {
-  private readonly graphs = new Map<string, Promise<{ graph: LaidOutGraph; definition: string }>>();
-  /** Mode of each rollout execution read so far (an execution's input never changes). */
-  private readonly modes = new Map<string, string | undefined>();
-
-  constructor(private readonly sfn: SFNClient) {}
-
-  /** Layout of a state machine's definition (by ARN). */
-  graph(stateMachineArn: string, machine: string): Promise<{ graph: LaidOutGraph; definition: string }> {
-    let entry = this.graphs.get(stateMachineArn);
-    if (!entry) {
-      entry = (async () => {
-        const d = await this.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
-        const definition = d.definition ?? '{}';
-        return { graph: await layoutGraph(aslToGraph(definition, machine)), definition };
-      })();
-      entry.catch(() => this.graphs.delete(stateMachineArn));
-      this.graphs.set(stateMachineArn, entry);
-    }
-    return entry;
-  }
-
-  /**
-   * Both graphs of a rollout: its own machine and the per-target machine of its mode (the one
-   * its children run). `execution` (DescribeExecution of the rollout) saves a call when known.
-   */
-  async forRollout(
-    rolloutExecutionArn: string,
-    execution?: { input?: string },
-  ): Promise<DefinitionsWire & { targetStateMachineArn?: string }> {
-    const d = await this.sfn.send(
-      new DescribeStateMachineForExecutionCommand({ executionArn: rolloutExecutionArn }),
-    );
-    const rolloutArn = d.stateMachineArn ?? '';
-    const definition = d.definition ?? '{}';
-    let rollout = this.graphs.get(rolloutArn);
-    if (!rollout) {
-      rollout = layoutGraph(aslToGraph(definition, 'rollout')).then((graph) => ({ graph, definition }));
-      this.graphs.set(rolloutArn, rollout);
-    }
-    const out: DefinitionsWire & { targetStateMachineArn?: string } = { rollout: (await rollout).graph };
-    let target = findTargetStateMachine(definition, undefined);
-    if (!target) {
-      if (!this.modes.has(rolloutExecutionArn)) {
-        const input =
-          execution?.input ??
-          (await this.sfn.send(new DescribeExecutionCommand({ executionArn: rolloutExecutionArn }))).input;
-        this.modes.set(rolloutExecutionArn, rolloutModeOf(input));
-      }
-      target = findTargetStateMachine(definition, this.modes.get(rolloutExecutionArn));
-    }
-    if (target) {
-      out.target = (await this.graph(target.stateMachineArn, target.machine)).graph;
-      out.targetStateMachineArn = target.stateMachineArn;
-    }
-    return out;
-  }
-}
-
-/** Node id -> status for a graph, from a history reading keyed by state name. */
-function statusesByNode(byState: Record<string, StateStatus>): Record<string, StateStatus> {
-  const out: Record<string, StateStatus> = {};
-  for (const [name, status] of Object.entries(byState)) out[stateNodeId(name)] = status;
-  return out;
-}
 
 interface TargetRecord {
   account: string;
@@ -256,6 +48,8 @@ interface TargetRecord {
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
+/** A target that left the running list: ended, its status not read yet. */
+const ENDED = 'ENDED';
 
 /**
  * Keeps one rollout's targets up to date across polls and answers deltas. Refreshes are
@@ -265,6 +59,9 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
 export class RolloutTracker {
   private readonly targets = new Map<string, TargetRecord>();
   private readonly accounts: string[] = [];
+  private readonly accountNames: string[] = [];
+  private readonly accountOus: string[] = [];
+  private directory: AccountDirectory | undefined;
   private readonly accountIndex = new Map<string, number>();
   private readonly regions: string[] = [];
   private readonly regionIndex = new Map<string, number>();
@@ -279,6 +76,9 @@ export class RolloutTracker {
   private rolloutIds: string[] = [];
   /** ListExecutions pages the last refresh read. */
   private pagesListed = 0;
+  /** When the last listing of every target execution (not only the running ones) ran. */
+  private lastFullListing = 0;
+  private fullListingPages = 0;
 
   private plan: PlanFacts | undefined;
   private planLoaded = false;
@@ -293,6 +93,8 @@ export class RolloutTracker {
       /** Reads the plan (targets, skipped) and summary.json from the artifact bucket when given. */
       s3?: S3Client;
       minIntervalMs?: number;
+      /** Account names and OU paths (read before the first target is indexed). */
+      directory?: () => Promise<AccountDirectory>;
       detailBudget?: number;
       detailConcurrency?: number;
     } = {},
@@ -323,28 +125,13 @@ export class RolloutTracker {
   }
 
   private async doRefresh(): Promise<void> {
+    if (!this.directory && this.options.directory) this.directory = await this.options.directory();
     const execution = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn }));
     const defs = await this.definitions.forRollout(this.executionArn, execution);
     const start = ms(execution.startDate) ?? 0;
     if (this.rolloutIds.length === 0) this.rolloutIds = rolloutIdCandidates(execution);
 
-    const mapRuns: MapRunWire[] = [];
-    const runs = await this.sfn.send(new ListMapRunsCommand({ executionArn: this.executionArn }));
-    for (const run of runs.mapRuns ?? []) {
-      if (!run.mapRunArn) continue;
-      const d = await this.sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }));
-      const wire: MapRunWire = {
-        mapRunArn: run.mapRunArn,
-        status: d.status ?? 'UNKNOWN',
-        startDate: ms(d.startDate) ?? 0,
-        itemCounts: { ...(d.itemCounts ?? {}) } as Record<string, number>,
-        executionCounts: { ...(d.executionCounts ?? {}) } as Record<string, number>,
-      };
-      const stop = ms(d.stopDate);
-      if (stop !== undefined) wire.stopDate = stop;
-      if (d.maxConcurrency !== undefined) wire.maxConcurrency = d.maxConcurrency;
-      mapRuns.push(wire);
-    }
+    const mapRuns = await readMapRuns(this.sfn, this.executionArn);
 
     const history = await readExecutionHistory(this.sfn, this.executionArn);
     let latest = Math.max(start, ms(execution.stopDate) ?? 0);
@@ -355,23 +142,25 @@ export class RolloutTracker {
     if (defs.targetStateMachineArn) {
       const arn = defs.targetStateMachineArn;
       this.executionPrefix = `${arn.replace(':stateMachine:', ':execution:')}:`;
-      latest = Math.max(latest, await this.listTargets(arn, start, ms(execution.stopDate)));
-    }
-
-    const reading = readHistory(history, execution.status);
-    const statuses = statusesByNode(reading.statuses);
-    // A Distributed Map's item processor runs in child executions: its inner states show the Map's status.
-    for (const node of defs.rollout.nodes) {
-      if (
-        node.parent &&
-        statuses[node.parent] &&
-        !statuses[node.id] &&
-        node.type !== 'Start' &&
-        node.type !== 'End'
-      ) {
-        statuses[node.id] = statuses[node.parent]!;
+      // While the rollout runs, most refreshes list only the running targets (one page at the
+      // concurrencies rollouts use, where all targets are up to ten pages at 10,000): a target that
+      // left that list ended, and is described. A full listing every 15 s (or more, when it is long)
+      // catches targets that started and ended between two refreshes; a final rollout is listed fully.
+      const full =
+        execution.status !== 'RUNNING' ||
+        this.lastFullListing === 0 ||
+        Date.now() - this.lastFullListing >= Math.max(15_000, this.fullListingPages * 2_000);
+      latest = Math.max(
+        latest,
+        await this.listTargets(arn, start, ms(execution.stopDate), full ? undefined : 'RUNNING'),
+      );
+      if (full) {
+        this.lastFullListing = Date.now();
+        this.fullListingPages = this.pagesListed;
       }
     }
+
+    const statuses = rolloutGraphStatuses(history, execution.status, defs.rollout);
 
     let summary: unknown;
     if (execution.status === 'SUCCEEDED' && execution.output) {
@@ -415,6 +204,8 @@ export class RolloutTracker {
       statuses,
     };
     if (defs.targetStateMachineArn) header.targetStateMachineArn = defs.targetStateMachineArn;
+    const mode = rolloutModeOf(execution.input);
+    if (mode !== undefined) header.mode = mode;
     const stop = ms(execution.stopDate);
     if (stop !== undefined) header.stopDate = stop;
     if (execution.error) header.error = execution.error;
@@ -425,15 +216,28 @@ export class RolloutTracker {
     this.finished = TERMINAL.has(execution.status ?? '') && !unsettled;
   }
 
-  /** Pages the target executions newest first, stopping once a page is older than the rollout. */
-  private async listTargets(stateMachineArn: string, rolloutStart: number, rolloutStop: number | undefined) {
+  /**
+   * Pages the target executions newest first, stopping once a page is older than the rollout;
+   * with `statusFilter` RUNNING, only the running ones, and a target no longer among them ended.
+   */
+  private async listTargets(
+    stateMachineArn: string,
+    rolloutStart: number,
+    rolloutStop: number | undefined,
+    statusFilter?: 'RUNNING',
+  ) {
     let nextToken: string | undefined;
     let latest = 0;
     const candidates: ExecutionListItem[] = [];
     this.pagesListed = 0;
     do {
       const page = await this.sfn.send(
-        new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }),
+        new ListExecutionsCommand({
+          stateMachineArn,
+          maxResults: 1000,
+          nextToken,
+          ...(statusFilter ? { statusFilter } : {}),
+        }),
       );
       this.pagesListed++;
       const items = page.executions ?? [];
@@ -456,11 +260,13 @@ export class RolloutTracker {
         );
       });
     }
+    const listedKeys = new Set<string>();
     for (const e of matched) {
       const parsed = parseTargetExecutionName(e.name ?? '');
       if (!parsed) continue;
       latest = Math.max(latest, ms(e.stopDate) ?? 0, ms(e.startDate) ?? 0);
       const key = `${parsed.account}|${parsed.region}`;
+      listedKeys.add(key);
       const status = e.status ?? 'UNKNOWN';
       const existing = this.targets.get(key);
       if (existing && existing.status === status && existing.name === e.name) continue;
@@ -476,6 +282,12 @@ export class RolloutTracker {
         fromSummary: false,
       });
     }
+    if (statusFilter) {
+      // Its row does not change until it is described (readDetails), so no new version is sent.
+      for (const [key, t] of this.targets) {
+        if (t.status === 'RUNNING' && !listedKeys.has(key)) t.status = ENDED;
+      }
+    }
     return latest;
   }
 
@@ -489,7 +301,7 @@ export class RolloutTracker {
   /** Reads output (outcome) or cause (reason) of final targets, a bounded number per refresh. */
   private async readDetails(): Promise<void> {
     const pending = [...this.targets.entries()].filter(
-      ([, t]) => !t.settled && TERMINAL.has(t.status) && t.name,
+      ([, t]) => !t.settled && (TERMINAL.has(t.status) || t.status === ENDED) && t.name,
     );
     const budget = pending.slice(0, this.options.detailBudget ?? 500);
     const concurrency = this.options.detailConcurrency ?? 8;
@@ -503,6 +315,11 @@ export class RolloutTracker {
             new DescribeExecutionCommand({ executionArn: this.executionPrefix + target.name }),
           );
         } catch {
+          continue;
+        }
+        if (!TERMINAL.has(d.status ?? '')) {
+          // Missing from a running list that was not yet consistent: still running.
+          target.status = d.status ?? 'RUNNING';
           continue;
         }
         const { outcome, reason } = outcomeFromOutput(d.status, d.output);
@@ -615,6 +432,11 @@ export class RolloutTracker {
 
   private upsert(key: string, record: Omit<TargetRecord, 'seq'>): void {
     this.seq++;
+    if (!this.accountIndex.has(record.account)) {
+      const info = this.directory?.accounts.get(record.account);
+      this.accountNames.push(info?.name ?? '');
+      this.accountOus.push(info?.ou ?? '');
+    }
     this.index(this.accounts, this.accountIndex, record.account);
     this.index(this.regions, this.regionIndex, record.region);
     this.index(this.outcomes, this.outcomeIndex, record.outcome);
@@ -656,6 +478,9 @@ export class RolloutTracker {
         reset,
         accountsOffset: a,
         accounts: this.accounts.slice(a),
+        accountNames: this.accountNames.slice(a),
+        accountOus: this.accountOus.slice(a),
+        ...(this.directory?.unavailable ? { directoryUnavailable: this.directory.unavailable } : {}),
         regionsOffset: r,
         regions: this.regions.slice(r),
         outcomesOffset: o,
@@ -666,116 +491,15 @@ export class RolloutTracker {
     };
   }
 
+  /** Counts for the rollout list while a page watches this rollout (undefined before the first read). */
+  liveCounts(): { counts: Record<string, number>; total: number } | undefined {
+    return this.header ? { counts: this.header.counts, total: this.header.total } : undefined;
+  }
+
   /** Names of the targets that failed, for exports that carry their details. */
   failedTargetNames(): string[] {
     return [...this.targets.values()]
       .filter((t) => t.outcome === Outcomes.Failed && t.name)
       .map((t) => t.name);
   }
-}
-
-/** Where the plan put this rollout's files: the output of the state that planned targets. */
-export interface PlanFacts {
-  bucket: string;
-  targetsKey: string;
-  canariesKey: string;
-  skippedKey: string;
-  summaryKey: string;
-  targetCount: number;
-  canaryCount: number;
-  skippedCount: number;
-}
-
-/** Finds the plan facts (`$.plan`) in the rollout history, whichever state wrote them. */
-export function findPlanFacts(events: readonly HistoryEvent[]): PlanFacts | undefined {
-  for (const event of events) {
-    const output = event.stateExitedEventDetails?.output;
-    if (!output?.includes('targetsKey')) continue;
-    try {
-      const parsed = JSON.parse(output) as { plan?: Record<string, unknown> };
-      const p = parsed.plan;
-      if (p && typeof p.bucket === 'string' && typeof p.targetsKey === 'string' && p.targetsKey) {
-        return {
-          bucket: p.bucket,
-          targetsKey: p.targetsKey,
-          canariesKey: String(p.canariesKey ?? ''),
-          skippedKey: String(p.skippedKey ?? ''),
-          summaryKey: String(p.summaryKey ?? ''),
-          targetCount: Number(p.targetCount ?? 0),
-          canaryCount: Number(p.canaryCount ?? 0),
-          skippedCount: Number(p.skippedCount ?? 0),
-        };
-      }
-    } catch {
-      // not JSON: keep looking
-    }
-  }
-  return undefined;
-}
-
-/** Ids a rollout's target names may end with: its execution name, or a rollout id in its input. */
-export function rolloutIdCandidates(execution: { name?: string; input?: string }): string[] {
-  const ids = new Set<string>();
-  if (execution.name) ids.add(execution.name);
-  try {
-    const input = JSON.parse(execution.input ?? '{}') as Record<string, unknown>;
-    for (const v of [input.rolloutId, input.id, (input.rollout as Record<string, unknown> | undefined)?.id]) {
-      if (typeof v === 'string' && v) ids.add(v);
-    }
-  } catch {
-    // input is not JSON: only the name can serve
-  }
-  return [...ids];
-}
-
-/** One target's execution: status, outcome, history read into statuses, timeline and failure. */
-export async function loadTargetDetail(sfn: SFNClient, executionArn: string): Promise<TargetDetailWire> {
-  const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-  const events = await readExecutionHistory(sfn, executionArn);
-  const reading = readHistory(events, d.status);
-  const { outcome, reason } = outcomeFromOutput(d.status, d.output);
-  const parsed = parseTargetExecutionName(d.name ?? '');
-  const detail: TargetDetailWire = {
-    executionArn,
-    name: d.name ?? '',
-    status: d.status ?? 'UNKNOWN',
-    outcome,
-    startDate: ms(d.startDate) ?? 0,
-    statuses: statusesByNode(reading.statuses),
-    retries: reading.retries,
-    timeline: reading.timeline,
-  };
-  if (parsed) {
-    detail.account = parsed.account;
-    detail.region = parsed.region;
-  }
-  const stop = ms(d.stopDate);
-  if (stop !== undefined) detail.stopDate = stop;
-  const failure = reading.failure ? { ...reading.failure } : undefined;
-  if (d.status === 'FAILED' || d.status === 'TIMED_OUT' || d.status === 'ABORTED') {
-    // The same unwrapping the rollout summary uses, so the page and summary.json agree on the reason.
-    const parsed = parseFailure(d.error, d.cause);
-    const merged = { ...(failure ?? {}) };
-    merged.error = parsed.error !== 'Unknown' ? parsed.error : (merged.error ?? d.error ?? 'Unknown');
-    merged.cause = parsed.reason;
-    const r = parsed.failedResource;
-    if (r?.logicalId) {
-      merged.resource = `${r.logicalId}${r.type ? ` (${r.type})` : ''}${r.status ? ` ${r.status}` : ''}`;
-      if (r.statusReason && !merged.cause.includes(r.statusReason))
-        merged.cause = `${merged.cause} (${r.statusReason})`;
-    }
-    detail.failure = merged;
-    detail.reason = merged.cause ?? merged.error ?? reason ?? '';
-  } else {
-    if (failure) detail.failure = failure;
-    if (reason) detail.reason = reason;
-  }
-  if (d.output) {
-    try {
-      detail.output = JSON.parse(d.output);
-    } catch {
-      detail.output = d.output;
-    }
-  }
-  return detail;
 }

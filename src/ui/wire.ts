@@ -16,13 +16,52 @@ export const Outcomes = {
   Updated: 'UPDATED',
   NoChange: 'NO_CHANGE',
   NotStarted: 'NOT_STARTED',
-  Repaired: 'REPAIRED',
+  Aborted: 'ABORTED',
+  /** Preview: deploying would change resources. */
+  Changes: 'CHANGES',
+  InSync: 'IN_SYNC',
+  DriftRepaired: 'DRIFT_REPAIRED',
   Drifted: 'DRIFTED',
-  Previewed: 'PREVIEWED',
+  Missing: 'MISSING',
+  Outdated: 'OUTDATED',
+  Inoperable: 'INOPERABLE',
   Skipped: 'SKIPPED',
   Failed: 'FAILED',
 } as const;
 export type Outcome = (typeof Outcomes)[keyof typeof Outcomes];
+
+/** Outcomes every mode shows while it runs or when it stops early. */
+const common = [
+  Outcomes.Pending,
+  Outcomes.InProgress,
+  Outcomes.Succeeded,
+  Outcomes.Failed,
+  Outcomes.Skipped,
+  Outcomes.NotStarted,
+  Outcomes.Aborted,
+];
+
+/**
+ * The outcomes a target of each mode can end in (src/core/summary.ts TargetOutcomes,
+ * src/core/changes.ts PreviewOutcomes, src/core/drift.ts DriftOutcomes; a drift target that
+ * converges ends like a deploy target), in the order the legend lists them.
+ */
+export const outcomesByMode: Record<string, readonly string[]> = {
+  deploy: [Outcomes.Created, Outcomes.Updated, Outcomes.NoChange, ...common],
+  preview: [Outcomes.Changes, Outcomes.NoChange, ...common],
+  drift: [
+    Outcomes.InSync,
+    Outcomes.DriftRepaired,
+    Outcomes.Drifted,
+    Outcomes.Missing,
+    Outcomes.Outdated,
+    Outcomes.Inoperable,
+    Outcomes.Created,
+    Outcomes.Updated,
+    Outcomes.NoChange,
+    ...common,
+  ],
+};
 
 /** Colours per outcome; chosen so failed stands out and in-progress reads as "moving". */
 export const outcomeColours: Record<string, string> = {
@@ -33,13 +72,15 @@ export const outcomeColours: Record<string, string> = {
   UPDATED: '#1f7a8c',
   NO_CHANGE: '#a7d9b2',
   NOT_STARTED: '#bdc1c6',
-  REPAIRED: '#8e6bd6',
+  ABORTED: '#7f3a33',
+  CHANGES: '#6aa9c9',
+  IN_SYNC: '#8fd19e',
+  DRIFT_REPAIRED: '#8e6bd6',
   DRIFTED: '#e0a526',
   // Drift with repair false: not as requested and left as found.
   OUTDATED: '#d4892a',
   MISSING: '#c9a227',
   INOPERABLE: '#b8651b',
-  PREVIEWED: '#6aa9c9',
   SKIPPED: '#9aa0a6',
   FAILED: '#d93025',
 };
@@ -68,8 +109,13 @@ export interface RolloutListItemWire {
   executionArn: string;
   name: string;
   status: string;
+  /** `deploy`, `preview` or `drift`, from the execution's input. */
+  mode?: string;
   startDate: number;
   stopDate?: number;
+  /** The summary's counts once finished; the map runs' item counts while running. */
+  counts?: Record<string, number>;
+  total?: number;
 }
 
 export interface RolloutHeaderWire {
@@ -77,6 +123,8 @@ export interface RolloutHeaderWire {
   name: string;
   status: string;
   stateMachineArn: string;
+  /** `deploy`, `preview` or `drift` (from the input); the legend lists the outcomes of this mode. */
+  mode?: string;
   /** The per-target state machine (of the rollout's mode) the map run's items start. */
   targetStateMachineArn?: string;
   startDate: number;
@@ -110,6 +158,11 @@ export interface TargetsDeltaWire {
   /** Entries appended to the account/region/outcome tables after the offsets the page sent. */
   accountsOffset: number;
   accounts: string[];
+  /** Account names and OU paths, parallel to `accounts` ('' when Organizations did not say). */
+  accountNames: string[];
+  accountOus: string[];
+  /** Why names and OUs are missing, when they are. */
+  directoryUnavailable?: string;
   regionsOffset: number;
   regions: string[];
   outcomesOffset: number;

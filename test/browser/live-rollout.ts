@@ -4,13 +4,15 @@
  * clock the loop is held for STEP_MS of real time, without blocking the event loop, so the page
  * polls a rollout that is really in progress. Run by test/browser/ui.test.ts:
  *   node --import tsx test/browser/live-rollout.ts
- * Prints one JSON line `{"url","executionArn"}` once the rollout started, `{"done":...}` when it ended.
- * Once the first target has started, the clock stops until a line `go` arrives on stdin, so the
- * test can open the page before any target finishes.
+ * Prints `{"url"}` once the UI serves, then waits for a line `start` on stdin before it starts the
+ * rollout (so a page can be open before the rollout exists), prints `{"executionArn"}` once it
+ * started and `{"done":...}` when it ended. Once the first target has started, the clock stops
+ * until a line `go` arrives on stdin, so the test can look at the page before any target finishes.
  */
 import '../../src/core/polyfills';
 import * as path from 'node:path';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { awsClients } from '../../src/aws/clients';
 import { loadScenarioFile } from '../../src/sandbox/scenario';
 import { pageScript } from '../../src/ui/page-html';
 import { startUiServer } from '../../src/ui/server';
@@ -20,6 +22,10 @@ const STEP_MS = Number(process.env.STEP_MS ?? 60);
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 let released = false;
+let startRequested: () => void = () => undefined;
+const startLine = new Promise<void>((resolve) => {
+  startRequested = resolve;
+});
 
 /**
  * Holds the virtual clock for `ms` of real time (and until `go` arrived): a chain of immediates
@@ -39,16 +45,21 @@ function hold(ms: number, gated: () => boolean): void {
 async function main(): Promise<void> {
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk: string) => {
+    if (chunk.includes('start')) startRequested();
     if (chunk.includes('go')) released = true;
   });
   const scenario = loadScenarioFile(path.join(__dirname, '../../src/sandbox/scenarios/small.yaml'));
   const h = await openSandboxHarness({ scenario });
   await pageScript();
+  // Only the rollout machine is given: the per-target machines are read from its definition.
   const ui = await startUiServer({
     sfn: h.sfn,
     s3: h.s3,
+    organizations: awsClients.organizations({ region: 'us-east-1' }),
     rolloutStateMachineArn: h.admin!.rolloutStateMachineArn,
   });
+  process.stdout.write(`${JSON.stringify({ url: ui.url })}\n`);
+  await startLine;
   const name = 'live-ui-1';
   const deployTarget = h.admin!.deployTargetStateMachineArn;
   const targetStarted = () =>
@@ -75,7 +86,7 @@ async function main(): Promise<void> {
           }),
         }),
       );
-      process.stdout.write(`${JSON.stringify({ url: ui.url, executionArn: started.executionArn })}\n`);
+      process.stdout.write(`${JSON.stringify({ executionArn: started.executionArn })}\n`);
       await h.engine.waitForExecution(started.executionArn!);
       await h.engine.whenIdle();
     },

@@ -10,9 +10,11 @@ import { createInterface } from 'node:readline';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import type { Page } from 'playwright-core';
+import { awsClients } from '../../src/aws/clients';
 import { exportUiHtml } from '../../src/ui/export';
 import { startUiServer, type UiServer } from '../../src/ui/server';
 import { outcomeColours } from '../../src/ui/wire';
+import { FOREIGN_SECRET, runForeignWorkflow } from '../helpers/foreign-workflow';
 import { openSandboxHarness, type RunResult, type SandboxHarness } from '../helpers/sandbox-harness';
 import { type Browser, describeWithChromium, launchChromium, TEST_OUTPUT } from './chromium';
 
@@ -111,7 +113,12 @@ describeWithChromium('execution graph view of a finished sandbox rollout', () =>
     );
     summary = JSON.parse((await object.Body?.transformToString()) ?? '{}');
     failures = summary.targets.filter((t) => t.outcome === 'FAILED') as typeof failures;
-    ui = await startUiServer({ sfn: harness.sfn, s3: harness.s3, rolloutExecutionArn: result.executionArn });
+    ui = await startUiServer({
+      sfn: harness.sfn,
+      s3: harness.s3,
+      organizations: awsClients.organizations({ region: 'us-east-1' }),
+      rolloutExecutionArn: result.executionArn,
+    });
     browser = await launchChromium();
     page = await openPage(browser, ui.url);
   }, 300_000);
@@ -209,6 +216,50 @@ describeWithChromium('execution graph view of a finished sandbox rollout', () =>
     }
   });
 
+  it("shows a clicked target's panel in view, wherever the page was scrolled", async () => {
+    const failure = failures[failures.length - 1]!;
+    const point = await locateCell(page, failure.accountId, failure.region);
+    await page.mouse.click(point.x, point.y);
+    await page.waitForFunction(
+      (t) => document.querySelector('#target-panel h3')?.textContent?.includes(t),
+      `${failure.accountId} · ${failure.region}`,
+    );
+    const seen = await page.evaluate(() => {
+      const panel = document.getElementById('target-panel')!;
+      const r = panel.getBoundingClientRect();
+      const title = panel.querySelector('h3')!.getBoundingClientRect();
+      const atTitle = document.elementFromPoint(title.left + 5, title.top + title.height / 2);
+      return {
+        inView:
+          r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth && r.width > 300,
+        titleInView: title.top >= 0 && title.bottom <= innerHeight,
+        titleOnTop: panel.contains(atTitle),
+      };
+    });
+    expect(seen).toEqual({ inView: true, titleInView: true, titleOnTop: true });
+    await page.screenshot({ path: path.join(TEST_OUTPUT, 'ui-target-panel.png') });
+    await page.click('#target-panel button.close');
+    expect(await page.isVisible('#target-panel')).toBe(false);
+  });
+
+  it("refuses another workload's execution: the page says why and shows none of it", async () => {
+    const foreign = await runForeignWorkflow(harness);
+    const refused = await browser.context.newPage();
+    await refused.goto(`${ui.url}?rollout=${encodeURIComponent(foreign)}`);
+    await refused.waitForFunction(() => window.stackfleetUi?.ready === true);
+    const text = (await refused.textContent('[role="alert"]')) ?? '';
+    expect(text).toContain('ForeignExecution');
+    expect(text).toContain(`Received: ${foreign}`);
+    expect(await refused.content()).not.toContain(FOREIGN_SECRET);
+    const api = await refused.evaluate(async (arn) => {
+      const res = await fetch(`/api/target?arn=${encodeURIComponent(arn)}`);
+      return { status: res.status, body: await res.text() };
+    }, foreign);
+    expect(api.status).toBe(403);
+    expect(api.body).not.toContain(FOREIGN_SECRET);
+    await refused.close();
+  });
+
   it('takes the screenshot for the README', async () => {
     // Show a target whose failure names the CloudFormation resource, when the rollout has one.
     const shown =
@@ -230,8 +281,12 @@ describeWithChromium('execution graph view of a finished sandbox rollout', () =>
     });
     try {
       const list = await openPage(browser, listing.url);
-      const item = list.locator('.rollout-list li', { hasText: 'ui-browser-1' });
-      expect(await item.textContent()).toContain(result.status);
+      const item = list.locator('tr[data-rollout="ui-browser-1"]');
+      expect(await item.getAttribute('data-status')).toBe(result.status);
+      expect(await item.locator('[data-field="mode"]').textContent()).toBe('deploy');
+      expect(await item.locator('[data-field="counts"]').textContent()).toContain(
+        `FAILED ${failures.length}`,
+      );
       await item.click();
       await list.waitForURL(/\?rollout=/);
       await list.waitForFunction(
@@ -282,7 +337,7 @@ describeWithChromium('execution graph view of a running sandbox rollout', () => 
     child?.kill();
   });
 
-  it('updates the matrix while the rollout runs', async () => {
+  it('lists a rollout started after the page loaded, and repaints its cells while it runs', async () => {
     // The rollout runs in its own process so its virtual clock never touches Playwright's timers.
     child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'live-rollout.ts')], {
       cwd: ROOT,
@@ -290,71 +345,82 @@ describeWithChromium('execution graph view of a running sandbox rollout', () => 
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout! });
-    const first = new Promise<{ url: string; executionArn: string }>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`live-rollout exited with ${code}`)));
-      lines.on('line', (line) => {
-        if (!line.startsWith('{')) return;
-        const message = JSON.parse(line) as Record<string, unknown>;
-        if (typeof message.url === 'string') resolve(message as { url: string; executionArn: string });
-      });
+    const messages: Array<Record<string, unknown>> = [];
+    const waiters: Array<() => void> = [];
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      messages.push(JSON.parse(line) as Record<string, unknown>);
+      for (const wake of waiters.splice(0)) wake();
     });
-    const { url, executionArn } = await first;
+    const message = <T>(key: string) =>
+      new Promise<T>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`live-rollout exited with ${code}`)));
+        const look = () => {
+          const found = messages.find((m) => key in m);
+          if (found) resolve(found[key] as T);
+          else waiters.push(look);
+        };
+        look();
+      });
+    const url = await message<string>('url');
     browser = await launchChromium();
-    const page = await openPage(browser, `${url}?rollout=${encodeURIComponent(executionArn)}`);
+
+    // The landing page, open before the rollout exists.
+    const page = await openPage(browser, url);
+    expect(await page.evaluate(() => window.stackfleetUi.rollouts)).not.toContain('live-ui-1');
+    child.stdin!.write('start\n');
+    const executionArn = await message<string>('executionArn');
+
+    // It appears without a reload, with its mode and status, and opens on click.
+    await page.waitForFunction(() => window.stackfleetUi.rollouts?.includes('live-ui-1'), undefined, {
+      timeout: 120_000,
+    });
+    const row = page.locator('tr[data-rollout="live-ui-1"]');
+    expect(await row.getAttribute('data-status')).toBe('RUNNING');
+    expect(await row.locator('[data-field="mode"]').textContent()).toBe('deploy');
+    await row.click();
+    await page.waitForURL(/\?rollout=/);
+    expect(decodeURIComponent(new URL(page.url()).searchParams.get('rollout') ?? '')).toBe(executionArn);
+    await page.waitForFunction(() => window.stackfleetUi?.ready === true && !!window.stackfleetUi.matrix);
 
     type Cell = { account: string; region: string; outcome: string };
-    const read = () =>
-      page.evaluate(() => ({
-        status: window.stackfleetUi.status,
-        cells: window.stackfleetUi.matrix!.cells() as Cell[],
-      }));
-    const unfinished = (c: Cell) => c.outcome === 'PENDING' || c.outcome === 'IN_PROGRESS';
-    const log = (text: string) => {
-      if (process.env.STACKFLEET_DEBUG_BROWSER) process.stderr.write(`[live] ${text}\n`);
-    };
-    log('page ready');
-    const deadline = Date.now() + 150_000;
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-    // A target the page shows as not finished while the rollout runs...
-    let watched: Cell | undefined;
-    while (!watched && Date.now() < deadline) {
-      const now = await read();
-      expect([now.status, now.cells.length]).toEqual([
-        now.status === undefined ? undefined : 'RUNNING',
-        now.cells.length,
-      ]);
-      // The target that is running now (held there until `go`) finishes first.
-      watched = now.cells.find((c) => c.outcome === 'IN_PROGRESS');
-      if (!watched) await sleep(100);
-    }
-    expect(watched).toBeDefined();
-    const { account, region } = watched!;
+    // A target the page shows running while the rollout runs (the clock holds it there until `go`)...
+    const watched = (await (
+      await page.waitForFunction(
+        () => window.stackfleetUi.matrix!.cells().find((c) => c.outcome === 'IN_PROGRESS'),
+        undefined,
+        { timeout: 120_000 },
+      )
+    ).jsonValue()) as Cell;
+    expect(await page.evaluate(() => window.stackfleetUi.status)).toBe('RUNNING');
+    const { account, region } = watched;
     const before = await pixelAt(page, await locateCell(page, account, region));
-    expect(before).toBe(outcomeColours[watched!.outcome]);
+    expect(before).toBe(outcomeColours.IN_PROGRESS);
     await page.screenshot({ path: path.join(TEST_OUTPUT, 'ui-live-before.png'), fullPage: true });
-    // Let the rollout's clock run.
-    log(`watching ${account} ${region}; go`);
     child.stdin!.write('go\n');
 
     // ...turns into a final outcome, repainted, while the rollout is still running.
-    let changed: { status?: string; cell?: Cell } | undefined;
-    while (!changed && Date.now() < deadline) {
-      const now = await read();
-      const cell = now.cells.find((c) => c.account === account && c.region === region);
-      if (cell && !unfinished(cell)) changed = { status: now.status, cell };
-      else await sleep(100);
-    }
-    log(`changed: ${JSON.stringify(changed)}`);
-    expect(changed?.status).toBe('RUNNING');
+    const changed = (await (
+      await page.waitForFunction(
+        ([a, r]) => {
+          const cell = window.stackfleetUi.matrix!.cell(a!, r!);
+          return cell && cell.outcome !== 'IN_PROGRESS' && cell.outcome !== 'PENDING'
+            ? { outcome: cell.outcome, status: window.stackfleetUi.status }
+            : undefined;
+        },
+        [account, region],
+        { timeout: 120_000 },
+      )
+    ).jsonValue()) as { outcome: string; status: string };
+    expect(changed.status).toBe('RUNNING');
     const after = await pixelAt(page, await locateCell(page, account, region));
-    expect(after).toBe(outcomeColours[changed!.cell!.outcome]);
+    expect(after).toBe(outcomeColours[changed.outcome]);
     expect(after).not.toBe(before);
     await page.screenshot({ path: path.join(TEST_OUTPUT, 'ui-live-after.png'), fullPage: true });
 
     // The header counts it too: progress and the outcome's chip.
     const progress = (await page.textContent('[data-field="progress"]')) ?? '';
     expect(Number(progress.split(' / ')[0])).toBeGreaterThanOrEqual(1);
-    expect(await page.locator(`header .chip[data-outcome="${changed!.cell!.outcome}"]`).count()).toBe(1);
+    expect(await page.locator(`header .chip[data-outcome="${changed.outcome}"]`).count()).toBe(1);
   }, 360_000);
 });

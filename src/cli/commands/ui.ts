@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { awsClients } from '../../aws/clients';
 import { backendLine, openBackend } from '../backend';
 import { CliError, ExitCodes, UsageError } from '../exit-codes';
 import { interrupts, untilInterrupted } from '../interrupt';
@@ -59,7 +60,13 @@ export async function uiCommand(parsed: ParsedCommand, io: Io): Promise<number> 
     }
     const file = exportFile as string;
     await backend.run(() =>
-      ui.exportUiHtml({ sfn: backend.sfn, s3: backend.s3, rolloutExecutionArn: rolloutExecutionArn!, file }),
+      ui.exportUiHtml({
+        sfn: backend.sfn,
+        s3: backend.s3,
+        organizations: awsClients.organizations({ region: 'us-east-1' }),
+        rolloutExecutionArn: rolloutExecutionArn!,
+        file,
+      }),
     );
     await backend.close();
     io.stdout.write(`${file}\n`);
@@ -68,7 +75,11 @@ export async function uiCommand(parsed: ParsedCommand, io: Io): Promise<number> 
   const server = await ui.startUiServer({
     sfn: backend.sfn,
     s3: backend.s3,
+    // Account names and OUs for the matrix (Organizations is a global service answered in us-east-1).
+    organizations: awsClients.organizations({ region: 'us-east-1' }),
+    // The API serves executions of these machines only (the admin stack's outputs).
     rolloutStateMachineArn: admin.rolloutStateMachineArn,
+    targetStateMachineArns: Object.values(admin.targetStateMachineArns),
     ...(rolloutExecutionArn ? { rolloutExecutionArn } : {}),
     port,
   });

@@ -11,10 +11,12 @@ import type {
   RolloutWire,
   TargetDetailWire,
 } from '../wire';
-import { Outcomes, outcomeColours, unknownOutcomeColour } from '../wire';
+import { Outcomes, outcomeColours, outcomesByMode, unknownOutcomeColour } from '../wire';
 import { formatCount, formatDuration, h } from './dom';
 import { type GraphView, renderGraph } from './graph-view';
+import { showRolloutList } from './list-view';
 import { createMatrix, type MatrixCell, type MatrixView } from './matrix';
+import { createToolbar } from './toolbar';
 
 interface PageConfig {
   mode: 'live' | 'static';
@@ -63,6 +65,10 @@ interface PageApi {
   version: number;
   matrix?: MatrixView;
   status?: string;
+  /** `performance.now()` once the first rollout data was applied and painted (for npm run bench:ui). */
+  paintedAt?: number;
+  /** Names of the rollouts the landing page lists. */
+  rollouts?: string[];
   openTarget(account: string, region: string): Promise<void>;
 }
 
@@ -90,40 +96,16 @@ async function main(): Promise<void> {
   const config = readJsonElement<PageConfig>('stackfleet-config') ?? { mode: 'live', pollMs: 1000 };
   const data = readJsonElement<ExportBundleWire>('stackfleet-data');
   const source = config.mode === 'static' && data ? staticSource(data) : liveSource;
-  const fromQuery = new URLSearchParams(location.search).get('rollout') ?? undefined;
-  const arn = fromQuery ?? config.rolloutExecutionArn ?? data?.rollout.rollout.executionArn;
+  const query = new URLSearchParams(location.search);
+  const fromQuery = query.get('rollout') ?? undefined;
+  const arn = query.has('rollouts')
+    ? undefined
+    : (fromQuery ?? config.rolloutExecutionArn ?? data?.rollout.rollout.executionArn);
   if (!arn) {
-    await showRolloutList(root, source);
+    await showRolloutList(root, () => source.rollouts(), config.mode === 'live' ? config.pollMs : 0, api);
     return;
   }
   await showRollout(root, source, arn, config);
-}
-
-async function showRolloutList(root: HTMLElement, source: DataSource) {
-  const rollouts = await source.rollouts();
-  const list = h('ul', { class: 'rollout-list' });
-  for (const r of rollouts) {
-    const item = h(
-      'li',
-      {},
-      h('span', { class: `badge ${r.status}` }, r.status),
-      ` ${r.name} `,
-      h('span', { class: 'muted' }, new Date(r.startDate).toISOString()),
-    );
-    item.addEventListener('click', () => {
-      location.search = `?rollout=${encodeURIComponent(r.executionArn)}`;
-    });
-    list.append(item);
-  }
-  root.replaceChildren(
-    h('header', { class: 'rollout' }, h('div', { class: 'title' }, h('h1', {}, 'stackfleet rollouts'))),
-    h(
-      'main',
-      { style: 'padding:12px 16px' },
-      h('section', { class: 'panel' }, rollouts.length ? list : 'No rollouts yet.'),
-    ),
-  );
-  api.ready = true;
 }
 
 async function showRollout(root: HTMLElement, source: DataSource, arn: string, config: PageConfig) {
@@ -144,17 +126,39 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
     h('p', { class: 'muted' }, 'Click a cell to open that target’s execution.'),
   );
   const timeline = h('div', { class: 'timeline-box' });
+  const closePanel = h('button', { type: 'button', class: 'close', 'aria-label': 'Close' }, 'Close');
+  // A side panel over the page: wherever the cell clicked was, its target is in view.
   const targetPanel = h(
-    'section',
-    { class: 'panel target-panel', id: 'target-panel' },
+    'aside',
+    {
+      class: 'panel target-panel',
+      id: 'target-panel',
+      hidden: '',
+      tabindex: -1,
+      'aria-label': 'Target execution',
+    },
+    closePanel,
     h('h2', {}, 'Target execution'),
     targetInfo,
     h('div', { class: 'target-grid' }, targetGraph?.element ?? h('div'), timeline),
   );
+  closePanel.addEventListener('click', () => {
+    targetPanel.hidden = true;
+    document.body.classList.remove('panel-open');
+    selected = undefined;
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !targetPanel.hidden) closePanel.click();
+  });
 
   let selected: { account: string; region: string } | undefined;
   const openCell = async (cell: MatrixCell) => {
     selected = { account: cell.account, region: cell.region };
+    targetPanel.hidden = false;
+    // The page makes room for the panel, so the matrix stays visible and clickable beside it.
+    document.body.classList.add('panel-open');
+    targetPanel.scrollTop = 0;
+    targetPanel.focus({ preventScroll: true });
     await showTarget(cell);
   };
   const matrix = createMatrix((cell) => {
@@ -166,7 +170,15 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
     if (cell) await openCell(cell);
   };
 
-  const legend = h('div', { class: 'chips', 'aria-label': 'Outcome legend' });
+  const directoryNote = h('p', { class: 'muted', 'data-field': 'directory', hidden: '' });
+  const toolbar = createToolbar((state) => {
+    matrix.filter(state);
+    showCount();
+  });
+  const showCount = () => {
+    const shown = matrix.rows().filter((r) => r.kind === 'account').length;
+    toolbar.setShown(shown, new Set(matrix.cells().map((c) => c.account)).size);
+  };
   root.replaceChildren(
     header,
     h(
@@ -179,8 +191,9 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
         h(
           'section',
           { class: 'panel matrix-panel' },
-          h('h2', {}, 'Targets (accounts × regions)'),
-          legend,
+          h('h2', {}, 'Targets (accounts × regions, by OU)'),
+          toolbar.element,
+          directoryNote,
           matrix.element,
           h('h2', { style: 'margin-top:8px' }, 'Failed targets'),
           failedList,
@@ -274,6 +287,15 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
       outcomes.length = t.outcomesOffset;
     }
     accounts.splice(t.accountsOffset, t.accounts.length, ...t.accounts);
+    t.accounts.forEach((account, i) => {
+      const name = t.accountNames?.[i] ?? '';
+      const ou = t.accountOus?.[i] ?? '';
+      if (name || ou) matrix.label(account, { name, ou });
+    });
+    if (t.directoryUnavailable) {
+      directoryNote.hidden = false;
+      directoryNote.textContent = `Account names and OUs are not shown: ${t.directoryUnavailable}.`;
+    }
     regions.splice(t.regionsOffset, t.regions.length, ...t.regions);
     outcomes.splice(t.outcomesOffset, t.outcomes.length, ...t.outcomes);
     executionPrefix = t.executionPrefix;
@@ -295,7 +317,9 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
     api.version = version;
     lastHeader = wire.rollout;
     api.status = wire.rollout.status;
-    renderHeader(header, wire.rollout, legend);
+    renderHeader(header, wire.rollout, config.mode === 'live');
+    toolbar.setLegend(wire.rollout.mode, outcomes);
+    showCount();
     rolloutGraph.setStatuses(wire.rollout.statuses);
     if (selected) {
       const cell = matrix.cell(selected.account, selected.region);
@@ -330,6 +354,12 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
 
   apply(await source.rollout(arn, 0, { a: 0, r: 0, o: 0 }));
   api.ready = true;
+  // The matrix draws in the next frame; the task after that frame runs once it was painted.
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      api.paintedAt = performance.now();
+    }),
+  );
 
   if (config.mode !== 'live' || config.pollMs <= 0) return;
   let quietPolls = 0;
@@ -398,22 +428,10 @@ function mapRunNote(
   return `${c.succeeded ?? 0}/${c.total ?? 0} done${c.failed ? `, ${c.failed} failed` : ''}`;
 }
 
-function renderHeader(header: HTMLElement, r: RolloutHeaderWire, legend: HTMLElement) {
+function renderHeader(header: HTMLElement, r: RolloutHeaderWire, live: boolean) {
   const elapsed = (r.stopDate ?? r.now) - r.startDate;
   const pct = r.total > 0 ? Math.round((r.done / r.total) * 100) : 0;
-  const order = [
-    Outcomes.Created,
-    Outcomes.Updated,
-    Outcomes.NoChange,
-    Outcomes.Repaired,
-    Outcomes.Succeeded,
-    Outcomes.Previewed,
-    Outcomes.Drifted,
-    Outcomes.Skipped,
-    Outcomes.Failed,
-    Outcomes.InProgress,
-    Outcomes.Pending,
-  ] as string[];
+  const order = (r.mode && outcomesByMode[r.mode]) || Object.keys(outcomeColours);
   const keys = Object.keys(r.counts).sort((a, b) => {
     const ia = order.indexOf(a);
     const ib = order.indexOf(b);
@@ -443,7 +461,9 @@ function renderHeader(header: HTMLElement, r: RolloutHeaderWire, legend: HTMLEle
     h(
       'div',
       { class: 'title' },
+      live ? h('a', { href: '?rollouts', 'data-nav': 'rollouts' }, '← All rollouts') : '',
       h('h1', {}, `Rollout ${r.name}`),
+      r.mode ? h('span', { class: 'badge mode', 'data-field': 'mode' }, r.mode) : '',
       h('span', { class: `badge ${r.status}`, 'data-rollout-status': r.status }, r.status),
       h('span', { class: 'muted', 'data-field': 'elapsed' }, `elapsed ${formatDuration(elapsed)}`),
       h(
@@ -458,11 +478,6 @@ function renderHeader(header: HTMLElement, r: RolloutHeaderWire, legend: HTMLEle
     r.error
       ? h('div', { class: 'error-box', style: 'padding:4px 0' }, `${r.error}${r.cause ? `: ${r.cause}` : ''}`)
       : '',
-  );
-  legend.replaceChildren(
-    ...Object.entries(outcomeColours).map(([k, c]) =>
-      h('span', { class: 'chip' }, h('i', { style: `background:${c}` }), k),
-    ),
   );
 }
 

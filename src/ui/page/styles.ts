@@ -34,7 +34,14 @@ main.layout { display: grid; grid-template-columns: minmax(320px, 540px) minmax(
 .graph .edge.catch text { fill: #b06000; }
 .graph .legend { display: flex; gap: 8px; flex-wrap: wrap; font-size: 11px; margin-top: 4px; }
 .right { display: grid; gap: 12px; min-width: 0; }
-.matrix-scroll { position: relative; overflow: auto; border: 1px solid #eceff1; }
+.matrix-scroll { position: relative; overflow-x: hidden; overflow-y: auto; border: 1px solid #eceff1; }
+.matrix-toolbar { display: grid; gap: 6px; margin-bottom: 6px; }
+.matrix-toolbar .filters { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
+.matrix-toolbar button { border: 1px solid #dadce0; background: #fff; border-radius: 12px; padding: 2px 10px; cursor: pointer; font: inherit; font-size: 12px; }
+.matrix-toolbar button[aria-pressed="true"] { background: #e8f0fe; border-color: #1a73e8; color: #174ea6; }
+.matrix-toolbar input[type=search] { min-width: 240px; padding: 3px 8px; border: 1px solid #dadce0; border-radius: 4px; font: inherit; }
+.badge.mode { background: #5f6368; }
+header a[data-nav] { color: #1a73e8; text-decoration: none; }
 .matrix-scroll canvas { position: sticky; top: 0; left: 0; display: block; }
 .matrix-tip { position: fixed; pointer-events: none; background: #202124; color: #fff; padding: 4px 8px; border-radius: 4px; font-size: 12px; max-width: 420px; z-index: 10; white-space: pre-wrap; }
 .failed-list { margin: 6px 0 0; padding: 0; list-style: none; max-height: 180px; overflow: auto; }
@@ -45,13 +52,21 @@ main.layout { display: grid; grid-template-columns: minmax(320px, 540px) minmax(
 .target-panel .failure dt { font-weight: 600; }
 .target-panel .failure dd { margin: 0 0 4px; }
 .target-grid { display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; align-items: start; }
-.target-panel { grid-column: 1 / -1; }
+.target-panel { position: fixed; top: 0; right: 0; bottom: 0; width: min(680px, 55vw); overflow: auto; z-index: 5; border-radius: 0; box-shadow: -4px 0 16px rgba(60,64,67,.25); }
+.target-panel[hidden] { display: none; }
+body.panel-open header.rollout { margin-right: min(680px, 55vw); }
+body.panel-open main.layout { margin-right: min(680px, 55vw); grid-template-columns: minmax(0, 1fr); }
+body.panel-open main.layout > .right { order: -1; }
 table.timeline td:first-child { white-space: nowrap; }
 table.timeline { border-collapse: collapse; width: 100%; font-size: 12px; }
 table.timeline td { padding: 2px 6px; border-bottom: 1px solid #f1f3f4; vertical-align: top; }
 table.timeline tr.failure td { color: #a50e0e; }
 table.timeline tr.retry td { color: #b06000; }
 table.timeline tr.wait td { color: #5f6368; }
-.rollout-list li { cursor: pointer; padding: 3px 0; }
+table.rollout-list { border-collapse: collapse; width: 100%; }
+table.rollout-list th { text-align: left; font-weight: 600; border-bottom: 1px solid #dadce0; padding: 4px 8px; }
+table.rollout-list td { padding: 4px 8px; border-bottom: 1px solid #f1f3f4; vertical-align: middle; }
+table.rollout-list tbody tr { cursor: pointer; }
+table.rollout-list tbody tr:hover { background: #f1f3f4; }
 button.close { float: right; border: 1px solid #dadce0; background: #fff; border-radius: 4px; cursor: pointer; }
 `;

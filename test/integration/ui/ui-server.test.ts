@@ -3,15 +3,19 @@
  * reads, how it refuses bad requests, and that a finished rollout costs no further API calls.
  */
 import * as path from 'node:path';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { awsClients } from '../../../src/aws/clients';
 import { loadScenarioFile } from '../../../src/sandbox/scenario';
 import { startUiServer, type UiServer } from '../../../src/ui/server';
 import type { RolloutListItemWire, RolloutWire, TargetDetailWire } from '../../../src/ui/wire';
+import { FOREIGN_SECRET, runForeignWorkflow } from '../../helpers/foreign-workflow';
 import { openSandboxHarness, type RunResult, type SandboxHarness } from '../../helpers/sandbox-harness';
 
 describe('UI server API', () => {
   let harness: SandboxHarness;
   let result: RunResult;
   let ui: UiServer;
+  let foreignArn: string;
   const get = async <T>(p: string, headers: Record<string, string> = {}) => {
     const res = await fetch(new URL(p, ui.url), { headers });
     return { status: res.status, body: (await res.json().catch(() => undefined)) as T };
@@ -38,10 +42,13 @@ describe('UI server API', () => {
       },
       'ui-api-1',
     );
+    foreignArn = await runForeignWorkflow(harness);
     ui = await startUiServer({
       sfn: harness.sfn,
       s3: harness.s3,
+      organizations: awsClients.organizations({ region: 'us-east-1' }),
       rolloutStateMachineArn: harness.admin!.rolloutStateMachineArn,
+      targetStateMachineArns: Object.values(harness.admin!.targetStateMachineArns),
     });
   }, 300_000);
 
@@ -49,10 +56,64 @@ describe('UI server API', () => {
     await ui?.close();
   });
 
-  it('lists rollouts', async () => {
+  it('lists rollouts with their mode, status and the summary counts', async () => {
     const { status, body } = await get<{ rollouts: RolloutListItemWire[] }>('/api/rollouts');
     expect(status).toBe(200);
-    expect(body.rollouts.map((r) => [r.name, r.status])).toContainEqual(['ui-api-1', result.status]);
+    const listed = body.rollouts.find((r) => r.name === 'ui-api-1');
+    const summary = JSON.parse(
+      (await harness.sfn.send(new DescribeExecutionCommand({ executionArn: result.executionArn }))).output ??
+        '{}',
+    ) as { counts: Record<string, number>; total: number };
+    expect(listed).toMatchObject({ status: result.status, mode: 'deploy', total: summary.total });
+    expect(listed?.counts).toEqual(summary.counts);
+    expect(listed?.counts?.FAILED).toBeGreaterThan(0);
+  });
+
+  it('names each account and its OU path from Organizations', async () => {
+    const { body } = await get<RolloutWire>(`/api/rollout?arn=${encodeURIComponent(result.executionArn)}`);
+    const t = body.targets;
+    const of = (id: string) => {
+      const i = t.accounts.indexOf(id);
+      return [t.accountNames[i], t.accountOus[i]];
+    };
+    // src/sandbox/scenarios/small.yaml: app-prod sits in Workloads/Prod, audit in Security.
+    expect(of('333333333333')).toEqual(['app-prod', 'Root/Workloads/Prod']);
+    expect(of('222222222222')).toEqual(['audit', 'Root/Security']);
+    expect(t.directoryUnavailable).toBeUndefined();
+  });
+
+  it("refuses another workload's execution (readable with the same credentials) without reading it", async () => {
+    // The UI's credentials can read it: the refusal is the UI's, not IAM's.
+    const direct = await harness.sfn.send(new DescribeExecutionCommand({ executionArn: foreignArn }));
+    expect(direct.input).toContain(FOREIGN_SECRET);
+    const calls = stepFunctionsCalls();
+    for (const route of ['/api/target', '/api/rollout', '/api/definitions']) {
+      const res = await fetch(new URL(`${route}?arn=${encodeURIComponent(foreignArn)}`, ui.url));
+      const text = await res.text();
+      expect([route, res.status]).toEqual([route, 403]);
+      expect(text).not.toContain(FOREIGN_SECRET);
+      const body = JSON.parse(text) as { error: string; message: string };
+      expect(body.error).toBe('ForeignExecution');
+      expect(body.message).toContain(`Received: ${foreignArn}`);
+      expect(body.message).toContain(':stateMachine:payroll-export');
+    }
+    expect(stepFunctionsCalls()).toBe(calls);
+  });
+
+  it('refuses a target execution asked for as a rollout, and the rollout asked for as a target', async () => {
+    const first = await get<RolloutWire>(`/api/rollout?arn=${encodeURIComponent(result.executionArn)}`);
+    const targetArn = first.body.targets.executionPrefix + first.body.targets.rows[0]![3];
+    const asRollout = await get<{ error: string; message: string }>(
+      `/api/rollout?arn=${encodeURIComponent(targetArn)}`,
+    );
+    expect(asRollout.status).toBe(403);
+    expect(asRollout.body.message).toContain(
+      `must be an execution of stackfleet's rollout state machine ${harness.admin!.rolloutStateMachineArn}`,
+    );
+    const asTarget = await get<{ error: string }>(
+      `/api/target?arn=${encodeURIComponent(result.executionArn)}`,
+    );
+    expect([asTarget.status, asTarget.body.error]).toEqual([403, 'ForeignExecution']);
   });
 
   it('sends every target once, then only changes, and stops calling Step Functions once the rollout is final', async () => {
@@ -116,11 +177,17 @@ describe('UI server API', () => {
     expect(since.body.message).toContain('since must be a non-negative integer. Received: -1');
   });
 
-  it('answers a missing execution with 404', async () => {
-    const missing = result.executionArn.replace(/ui-api-1$/, 'no-such-rollout');
-    const { status, body } = await get<{ error: string }>(`/api/target?arn=${encodeURIComponent(missing)}`);
-    expect(status).toBe(404);
-    expect(body.error).toBe('ExecutionDoesNotExist');
+  it('answers a missing execution with 404 and does not remember it', async () => {
+    const tracked = ui.stats().trackedRollouts;
+    expect(tracked).toBeGreaterThan(0);
+    for (let i = 0; i < 20; i++) {
+      const missing = result.executionArn.replace(/ui-api-1$/, `no-such-rollout-${i}`);
+      const { status, body } = await get<{ error: string }>(
+        `/api/rollout?arn=${encodeURIComponent(missing)}`,
+      );
+      expect([status, body.error]).toEqual([404, 'ExecutionDoesNotExist']);
+    }
+    expect(ui.stats().trackedRollouts).toBe(tracked);
   });
 
   it('refuses requests addressed to another host name (DNS rebinding)', async () => {

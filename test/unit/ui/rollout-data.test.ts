@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stateMachineFiles, substituteDefinition } from '../../../src/core/functions';
-import { findTargetStateMachine, rolloutModeOf } from '../../../src/ui/rollout-data';
+import { findTargetStateMachine, rolloutModeOf } from '../../../src/ui/definitions';
 
 /** The real rollout definition with every placeholder filled the way provisioning fills it. */
 const rolloutText = readFileSync(path.join(__dirname, '../../../statemachines/rollout.asl.json'), 'utf8');
