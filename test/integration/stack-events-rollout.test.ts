@@ -6,11 +6,16 @@
  * fallback: with every event lost (faults.stackEvents) the rollout ends the same, one look later.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { clientRequestToken } from '../../src/core/names';
 import type { RolloutSummaryDocument } from '../../src/core/summary';
 import { deleteStackOutOfBand } from '../../src/sandbox/cfn/faults';
 import { onStackStatusChange, stackEventCounts } from '../../src/sandbox/cfn/stack-events';
 import type { Scenario } from '../../src/sandbox/scenario-types';
-import { eventsDeliveries } from '../../src/sandbox/services/events/delivery';
+import {
+  type EventEnvelope,
+  eventsDeliveries,
+  putEventOnBus,
+} from '../../src/sandbox/services/events/delivery';
 import { openSandboxHarness, type RunResult, type SandboxHarness } from '../helpers/sandbox-harness';
 import { ADMIN, MEMBER, REGION, tamperScenario } from '../helpers/tamper-world';
 
@@ -220,5 +225,39 @@ describe('a rollout that waits for stack events', () => {
       // A lost crossing would wait out the update's event wait (120 s) and poll.
       expect(t.durationSeconds).toBeLessThan(60);
     }
+  });
+
+  test("an older operation's event arriving while the update is awaited changes nothing", async () => {
+    const h = await open();
+    expect((await h.runRollout(request(h, 'se-create', true))).status).toBe('SUCCEEDED');
+    // As the update starts, the create's end shows up again on the admin bus (a late redelivery).
+    let injected = false;
+    onStackStatusChange(h.sandbox.world, (entry) => {
+      const e = entry.event;
+      if (injected || e.account !== MEMBER || e.detail['status-details'].status !== 'UPDATE_IN_PROGRESS')
+        return;
+      injected = true;
+      const old: EventEnvelope = {
+        ...(e as unknown as EventEnvelope),
+        id: 'old-operation-redelivered',
+        detail: {
+          ...e.detail,
+          'status-details': { status: 'CREATE_COMPLETE', 'status-reason': '' },
+          'client-request-token': clientRequestToken('create', 'se-create', MEMBER, REGION),
+        },
+      };
+      queueMicrotask(() =>
+        putEventOnBus(h.sandbox.world, `arn:aws:events:${REGION}:${ADMIN}:event-bus/default`, old),
+      );
+    });
+    const update = await h.runRollout(request(h, 'se-update', true, 'ops@example.com'));
+    expect(injected).toBe(true);
+    const member = (await targets(h, update)).find((t) => t.accountId === MEMBER);
+    expect(member?.outcome).toBe('UPDATED');
+    expect(member?.reason).toMatch(
+      /updated \(UPDATE_COMPLETE\S*\) in \d+ s noticed from its Stack Status Change event after 0 checks$/,
+    );
+    const old = eventsDeliveries(h.sandbox.world).filter((d) => d.eventId === 'old-operation-redelivered');
+    expect(old.map((d) => d.outcome)).toEqual(['delivered']);
   });
 });
