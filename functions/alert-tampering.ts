@@ -12,16 +12,23 @@ interface AlertInput {
   event: TamperEvent;
   topicArn: string;
   restore?: { restored?: string };
-  incident?: { count?: number; duplicate?: boolean };
+  incident?: { count?: number; duplicate?: boolean; decision?: { action?: string; reason?: string } };
   containment?: { contained?: string };
   failures?: Array<{ step: string; Error?: string; Cause?: string } | null>;
 }
 
 export async function handler(input: AlertInput) {
+  // Not contained on purpose (first offence, root, a stackfleet role, containment off): say why.
+  const decision = input.incident?.decision;
+  const contained =
+    input.containment?.contained ??
+    (decision?.action === 'none' && decision.reason && decision.reason !== 'not recorded'
+      ? `nothing: ${decision.reason}`
+      : undefined);
   const { subject, message } = composeAlert({
     event: input.event,
     ...(input.restore?.restored ? { restored: input.restore.restored } : {}),
-    ...(input.containment?.contained ? { contained: input.containment.contained } : {}),
+    ...(contained ? { contained } : {}),
     ...(input.incident?.count ? { incidentCount: input.incident.count } : {}),
     failures: (input.failures ?? [])
       .flatMap((f) => (f === null ? [] : [f]))

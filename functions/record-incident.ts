@@ -24,8 +24,7 @@ export async function handler(input: RecordInput) {
       region,
       incidentUpdate(input.tableName, input.event, new Date().toISOString()),
     );
-    const attributes = out.Attributes as { incidentCount?: { N?: string } } | undefined;
-    count = Number(attributes?.incidentCount?.N ?? 1);
+    count = Number(out.Attributes?.incidentCount?.N ?? 1);
   } catch (error) {
     if ((error as { name?: string }).name === 'ConditionalCheckFailedException')
       return {

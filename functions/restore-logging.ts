@@ -1,6 +1,7 @@
 import { assumeExecutionRole } from '../src/aws/assume-role';
 import { tamperAws } from '../src/aws/tamper-clients';
 import { InvalidInputError } from '../src/core/errors';
+import { StackTagKeys } from '../src/core/names';
 import type { TamperEvent } from '../src/core/tamper/read-event';
 
 /**
@@ -13,6 +14,32 @@ interface RestoreInput {
   event: TamperEvent;
   responderRoleName: string;
   externalId?: string;
+  /** Where the baseline comes from, to redeploy it when the trail or recorder is gone. */
+  baseline?: { stackName: string; bucket: string; key: string };
+}
+
+/**
+ * What drift-target needs to bring a deleted trail or recorder back with a REVERT_DRIFT change
+ * set: the template version the stack runs (its `stackfleet:template-version` tag, the S3 version
+ * id the rollout pinned) and the parameter values it runs with, so the repair changes nothing else.
+ * A plain update with the same template would fix nothing (CloudFormation: "No updates are to be
+ * performed"). Undefined when the stack is not there to read.
+ */
+async function redeployPlan(
+  at: { region: string; credentials: Awaited<ReturnType<typeof assumeExecutionRole>> },
+  baseline: NonNullable<RestoreInput['baseline']>,
+) {
+  const stack = await tamperAws.describeStack(at, baseline.stackName).catch(() => undefined);
+  const version = stack?.Tags?.find((t) => t.Key === StackTagKeys.TemplateVersion)?.Value;
+  if (!stack || !version) return null;
+  const bucketRegion = process.env.AWS_REGION ?? at.region;
+  return {
+    templateUrl: `https://${baseline.bucket}.s3.${bucketRegion}.amazonaws.com/${baseline.key}?versionId=${encodeURIComponent(version)}`,
+    templateVersion: version,
+    parameters: Object.fromEntries(
+      (stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']),
+    ),
+  };
 }
 
 export async function handler(input: RestoreInput) {
@@ -24,12 +51,13 @@ export async function handler(input: RestoreInput) {
     );
   const name = event.target.name;
   if (event.target.kind !== 'trail' && event.target.kind !== 'recorder')
-    return { restored: 'nothing to restore', missing: false, action: 'none' };
+    return { restored: 'nothing to restore', missing: false, action: 'none', redeploy: null };
   if (!name)
     return {
       restored: `nothing restored: the event names no ${event.target.kind}`,
       missing: false,
       action: 'none',
+      redeploy: null,
     };
   const credentials = await assumeExecutionRole({
     accountId: event.account,
@@ -43,32 +71,53 @@ export async function handler(input: RestoreInput) {
     if (event.target.kind === 'trail') {
       const status = await tamperAws.trailStatus(at, name);
       if (status.IsLogging === true)
-        return { restored: `trail ${name} was already logging`, missing: false, action: 'none' };
+        return {
+          restored: `trail ${name} was already logging`,
+          missing: false,
+          action: 'none',
+          redeploy: null,
+        };
       await tamperAws.startLogging(at, name);
       return {
         restored: `trail ${name} logging again (StartLogging)`,
         missing: false,
         action: 'StartLogging',
+        redeploy: null,
       };
     }
     const status = await tamperAws.recorderStatus(at, name);
-    const list = (status.ConfigurationRecordersStatus as Array<{ recording?: boolean }> | undefined) ?? [];
-    if (list[0]?.recording === true)
-      return { restored: `recorder ${name} was already recording`, missing: false, action: 'none' };
+    if (status.ConfigurationRecordersStatus?.[0]?.recording === true)
+      return {
+        restored: `recorder ${name} was already recording`,
+        missing: false,
+        action: 'none',
+        redeploy: null,
+      };
     await tamperAws.startRecorder(at, name);
     return {
       restored: `recorder ${name} recording again (StartConfigurationRecorder)`,
       missing: false,
       action: 'StartConfigurationRecorder',
+      redeploy: null,
     };
   } catch (error) {
     const code = (error as { name?: string }).name;
-    if (code === 'TrailNotFoundException' || code === 'NoSuchConfigurationRecorderException')
+    if (code === 'TrailNotFoundException' || code === 'NoSuchConfigurationRecorderException') {
+      const redeploy = input.baseline ? await redeployPlan(at, input.baseline) : null;
+      if (!redeploy)
+        return {
+          restored: `nothing restored: ${event.target.kind} ${name} is gone and the baseline stack ${input.baseline?.stackName ?? '(not configured)'} could not be read to redeploy it`,
+          missing: false,
+          action: 'none',
+          redeploy: null,
+        };
       return {
-        restored: `${event.target.kind} ${name} is gone: redeploying the baseline`,
+        restored: `${event.target.kind} ${name} is gone: redeploying the baseline (template version ${redeploy.templateVersion})`,
         missing: true,
         action: 'redeploy',
+        redeploy,
       };
+    }
     throw error;
   }
 }

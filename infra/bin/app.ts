@@ -10,6 +10,7 @@
  *   driftScheduleEnabled true|false (default false)
  *   driftSchedule        Scheduler expression, default rate(1 day)
  *   notificationEmail    subscribed to summaries and alarms
+ *   containment          off | repeat-offenders | always (default repeat-offenders): the tamper response
  *   logRetentionDays     e.g. 365
  *   stackName            default StackFleetAdmin
  *   nag                  false to skip the cdk-nag AwsSolutions checks

@@ -20,12 +20,18 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { targetStateMachineFiles } from '../../src/core/functions';
+import {
+  responseStateMachineFiles,
+  TAMPER_RESPONDER_ROLE_NAME,
+  targetStateMachineFiles,
+} from '../../src/core/functions';
 import { CLIENT_REQUEST_TOKEN_PREFIX } from '../../src/core/names';
 import type { RolloutMode } from '../../src/core/rollout-input';
+import { CONTAINMENT_MODES, type ContainmentMode } from '../../src/core/tamper/containment';
 import { ArtifactPrefixes, ArtifactStore } from './artifact-store';
 import { RolloutFunctions } from './rollout-functions';
 import { RolloutStateMachines } from './state-machines';
+import { addTamperResponseRule, IncidentStore } from './tamper-response';
 
 /** Defaults shared with the CLI's config and the bootstrap template. */
 export const AdminDefaults = {
@@ -33,6 +39,7 @@ export const AdminDefaults = {
   stackName: 'stackfleet-baseline',
   templateKey: `${ArtifactPrefixes.templates}baseline.yaml`,
   driftScheduleExpression: 'rate(1 day)',
+  containment: 'repeat-offenders',
 } as const;
 
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
@@ -109,6 +116,13 @@ export interface StackFleetAdminStackProps extends StackProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
+   * Whether the tamper response contains the principal behind a tampering event: never, from
+   * the second incident of that principal on (the original design), or on every incident.
+   * Root, the stackfleet roles and AWS services are never contained.
+   * @default 'repeat-offenders'
+   */
+  readonly containment?: ContainmentMode;
+  /**
    * Repository root holding functions/ and statemachines/.
    * @default resolved from this source file, not the working directory
    */
@@ -129,6 +143,9 @@ export class StackFleetAdminStack extends Stack {
   readonly targetStateMachines: Readonly<Record<RolloutMode, sfn.StateMachine>>;
   readonly driftSchedule: scheduler.Schedule;
   readonly failedRolloutsAlarm: cloudwatch.Alarm;
+  /** The tamper response: incidents (DynamoDB) and the state machine the bus rule starts. */
+  readonly incidents: IncidentStore;
+  readonly responseStateMachine: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: StackFleetAdminStackProps = {}) {
     super(scope, id, props);
@@ -164,11 +181,20 @@ export class StackFleetAdminStack extends Stack {
       });
     }
 
+    const containment = props.containment ?? AdminDefaults.containment;
+    if (!(CONTAINMENT_MODES as readonly string[]).includes(containment)) {
+      throw new Error(`containment must be one of ${CONTAINMENT_MODES.join(', ')}. Received: ${containment}`);
+    }
+    this.incidents = new IncidentStore(this, 'Incidents', { removalPolicy });
+
     this.functions = new RolloutFunctions(this, 'Functions', {
       projectRoot,
       artifactBucket: this.artifacts.bucket,
       executionRoleName,
       organizationId,
+      incidentTable: this.incidents.table,
+      topic: this.topic,
+      topicKey: this.artifacts.key,
       ...(props.runtime ? { runtime: props.runtime } : {}),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       logRemovalPolicy: removalPolicy,
@@ -182,8 +208,17 @@ export class StackFleetAdminStack extends Stack {
       key: this.artifacts.key,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       logRemovalPolicy: removalPolicy,
+      responseValues: {
+        IncidentTableName: this.incidents.table.tableName,
+        ContainmentMode: containment,
+        ResponderRoleName: TAMPER_RESPONDER_ROLE_NAME,
+        BaselineStackName: AdminDefaults.stackName,
+        BaselineTemplateKey: AdminDefaults.templateKey,
+        ExecutionRoleName: executionRoleName,
+      },
     });
     this.rolloutStateMachine = machines.byId.rollout!;
+    this.responseStateMachine = machines.byId['respond-to-tampering']!;
     this.targetStateMachines = Object.fromEntries(
       targetStateMachineFiles.map((sm) => [sm.mode, machines.byId[sm.id]!]),
     ) as Record<RolloutMode, sfn.StateMachine>;
@@ -206,6 +241,10 @@ export class StackFleetAdminStack extends Stack {
       new CfnOutput(this, placeholder, { value: fn.functionArn });
     }
     new CfnOutput(this, 'DriftScheduleName', { value: this.driftSchedule.scheduleName });
+    for (const sm of responseStateMachineFiles) {
+      new CfnOutput(this, sm.placeholder, { value: this.responseStateMachine.stateMachineArn });
+    }
+    new CfnOutput(this, 'IncidentTableName', { value: this.incidents.table.tableName });
   }
 
   /** Failed or timed-out rollouts page whoever reads the notification topic. */
@@ -336,7 +375,7 @@ export class StackFleetAdminStack extends Stack {
 
   /**
    * Target baselines forward CloudTrail tampering events to this account's default bus in their
-   * home region. Accept them from the organisation only and send them to the notification topic.
+   * home region. Accept them from the organisation only and start the tamper response on each.
    */
   private addTamperingEventIntake(organizationId: string): void {
     new events.CfnEventBusPolicy(this, 'OrganizationPutsSecurityEvents', {
@@ -351,28 +390,7 @@ export class StackFleetAdminStack extends Stack {
         Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId } },
       },
     });
-    const rule = new events.Rule(this, 'CloudTrailTamperingInOrganization', {
-      description: 'CloudTrail stopped, deleted or changed in a target account (forwarded by the baseline).',
-      eventPattern: {
-        source: ['aws.cloudtrail'],
-        detailType: ['AWS API Call via CloudTrail'],
-        detail: {
-          eventName: [
-            'StopLogging',
-            'DeleteTrail',
-            'UpdateTrail',
-            'PutEventSelectors',
-            'PutInsightSelectors',
-          ],
-        },
-      },
-    });
-    rule.addTarget(new eventsTargets.SnsTopic(this.topic));
-    this.artifacts.key.grant(
-      new iam.ServicePrincipal('events.amazonaws.com'),
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
-    );
+    addTamperResponseRule(this, this.responseStateMachine);
   }
 }
 

@@ -1,4 +1,5 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { CONTAINMENT_MODES, type ContainmentMode } from '../../src/core/tamper/containment';
 import type { StackFleetAdminStackProps } from './admin-stack';
 
 /**
@@ -25,6 +26,15 @@ export function adminStackPropsFromContext(get: (key: string) => unknown): {
   if (roleName) props.executionRoleName = roleName;
   const externalId = text('externalId');
   if (externalId) props.externalId = externalId;
+  const containment = text('containment');
+  if (containment !== undefined) {
+    if (!(CONTAINMENT_MODES as readonly string[]).includes(containment)) {
+      throw new Error(
+        `context containment must be one of ${CONTAINMENT_MODES.join(', ')}. Received: ${containment}`,
+      );
+    }
+    props.containment = containment as ContainmentMode;
+  }
   const email = text('notificationEmail');
   if (email) props.notificationEmail = email;
 

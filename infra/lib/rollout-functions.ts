@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { type LambdaFunctionId, lambdaFunctions } from '../../src/core/functions';
+import { type LambdaFunctionId, lambdaFunctions, TAMPER_RESPONDER_ROLE_NAME } from '../../src/core/functions';
 import { EVENTS_FLOWING_PREFIX, STACK_WAIT_BUCKET_VARIABLE } from '../../src/core/stack-waits';
 import { ArtifactPrefixes } from './artifact-store';
 import { acknowledgeNag, nagRef } from './nag';
@@ -21,6 +24,11 @@ import { pascalCase } from './names';
 export const TARGET_ACCESS_ROLE_PATH = '/stackfleet/target-access/';
 /** IAM path of the other stackfleet roles (easy to find, never trusted by targets). */
 export const ADMIN_ROLE_PATH = '/stackfleet/';
+/**
+ * IAM path of the tamper-response roles that assume the responder role in targets
+ * (templates/tamper-responder.yaml trusts exactly this path, and never the deployers').
+ */
+export const TAMPER_RESPONSE_ROLE_PATH = '/stackfleet/tamper-response/';
 
 /** What one function may do besides writing its own logs and traces. */
 interface FunctionAccess {
@@ -41,6 +49,12 @@ interface FunctionAccess {
   readonly stackWaits?: boolean;
   /** Reads only the per-region "events flowing" markers under stack-waits/_events-flowing/. */
   readonly readsEventsFlowing?: boolean;
+  /** Assumes the tamper responder role in target accounts (and no execution role). */
+  readonly responder?: boolean;
+  /** Records incidents: UpdateItem on the incident table, with its key. */
+  readonly recordsIncidents?: boolean;
+  /** Publishes to the notification topic, with its key. */
+  readonly publishes?: boolean;
   readonly timeout: Duration;
   readonly memorySize: number;
 }
@@ -113,6 +127,23 @@ const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
     timeout: Duration.minutes(10),
     memorySize: 1024,
   },
+  // The tamper response: reading the event is pure; restoring and containing act in the target as
+  // the responder role; recording writes one item; the alert publishes one message.
+  'read-tamper-event': { targetAccess: false, timeout: Duration.seconds(30), memorySize: 256 },
+  'restore-logging': { targetAccess: false, responder: true, timeout: Duration.minutes(1), memorySize: 256 },
+  'record-incident': {
+    targetAccess: false,
+    recordsIncidents: true,
+    timeout: Duration.seconds(30),
+    memorySize: 256,
+  },
+  'contain-principal': {
+    targetAccess: false,
+    responder: true,
+    timeout: Duration.minutes(1),
+    memorySize: 256,
+  },
+  'alert-tampering': { targetAccess: false, publishes: true, timeout: Duration.seconds(30), memorySize: 256 },
 };
 
 export interface RolloutFunctionsProps {
@@ -123,6 +154,11 @@ export interface RolloutFunctionsProps {
   readonly executionRoleName: string;
   /** Only roles in this organisation may be assumed (aws:ResourceOrgID). */
   readonly organizationId: string;
+  /** The incident table the tamper response records into. */
+  readonly incidentTable: dynamodb.ITable;
+  /** The notification topic and its key (the tamper alert publishes there). */
+  readonly topic: sns.ITopic;
+  readonly topicKey: kms.IKey;
   /**
    * Lambda runtime. Node 22 or 24: both run the esbuild bundle (target node22).
    * @default lambda.Runtime.NODEJS_24_X
@@ -169,7 +205,11 @@ export class RolloutFunctions extends Construct {
       const constructId = pascalCase(entry.id);
       const role = new iam.Role(this, `${constructId}Role`, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        path: access.targetAccess ? TARGET_ACCESS_ROLE_PATH : ADMIN_ROLE_PATH,
+        path: access.targetAccess
+          ? TARGET_ACCESS_ROLE_PATH
+          : access.responder
+            ? TAMPER_RESPONSE_ROLE_PATH
+            : ADMIN_ROLE_PATH,
         description: `stackfleet ${entry.id} function`,
       });
       const logGroup = new logs.LogGroup(this, `${constructId}Logs`, {
@@ -245,6 +285,7 @@ function grantAccess(
       `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${props.executionRoleName}]`,
     );
   }
+  grantTamperResponse(role, access, props);
   if (access.organization) {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -357,5 +398,42 @@ function grantAccess(
       'Manifests, results and summaries are keyed by rollout id under rollouts/, unknown at deploy time.',
       `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/${ArtifactPrefixes.rollouts}*]`,
     );
+  }
+}
+
+/** The tamper response's grants: the responder role in the organisation, the table, the topic. */
+function grantTamperResponse(role: iam.Role, access: FunctionAccess, props: RolloutFunctionsProps): void {
+  const stack = Stack.of(role);
+  if (access.responder) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeTamperResponderInOrganization',
+        actions: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        resources: [`arn:${stack.partition}:iam::*:role/${TAMPER_RESPONDER_ROLE_NAME}`],
+        conditions: { StringEquals: { 'aws:ResourceOrgID': props.organizationId } },
+      }),
+    );
+    acknowledgeNag(
+      role,
+      'Tampering happens in any account of the organisation, unknown at deploy time: the account is a wildcard, the role name is fixed and aws:ResourceOrgID keeps it inside the organisation.',
+      `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${TAMPER_RESPONDER_ROLE_NAME}]`,
+    );
+  }
+  if (access.recordsIncidents) {
+    // One conditional UpdateItem per event (src/core/tamper/incident.ts); DynamoDB uses the
+    // table's key on the caller's behalf (DynamoDB Developer Guide, encryption.usagenotes).
+    props.incidentTable.grant(role, 'dynamodb:UpdateItem');
+    props.incidentTable.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+  }
+  if (access.publishes) {
+    // Not topic.grantPublish: it grants kms:GenerateDataKey* on the key; the alert needs one action.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishTamperAlert',
+        actions: ['sns:Publish'],
+        resources: [props.topic.topicArn],
+      }),
+    );
+    props.topicKey.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 }

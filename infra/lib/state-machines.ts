@@ -9,7 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { stateMachineFiles } from '../../src/core/functions';
+import { responseStateMachineFiles, stateMachineFiles } from '../../src/core/functions';
 import { ArtifactPrefixes } from './artifact-store';
 import { acknowledgeNag, nagRef } from './nag';
 import { pascalCase } from './names';
@@ -26,7 +26,9 @@ export function placeholdersIn(definition: string): string[] {
  * without a deliberate, narrow grant here.
  */
 export const GrantedIntegrations = [
-  // Callback tasks invoke a function of the registry: InvokeTaskFunctions below covers them.
+  // Granted with the functions the definition names (InvokeTaskFunctions): their unqualified ARNs.
+  'lambda:invoke',
+  // Callback tasks invoke a function of the registry the same way: InvokeTaskFunctions covers them.
   'lambda:invoke.waitForTaskToken',
   's3:getObject',
   's3:putObject',
@@ -68,6 +70,12 @@ export interface RolloutStateMachinesProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * The tamper response's own substitutions (`responsePlaceholders`): with them the
+   * respond-to-tampering machine is deployed after the rollout's machines.
+   * @default the response is not deployed
+   */
+  readonly responseValues?: Record<string, string>;
 }
 
 /**
@@ -76,7 +84,7 @@ export interface RolloutStateMachinesProps {
  * automatic grants: each role gets exactly what its file's Task states call.
  */
 export class RolloutStateMachines extends Construct {
-  /** By registry id (`deploy-target`, `preview-target`, `drift-target`, `rollout`). */
+  /** By registry id (`deploy-target`, `preview-target`, `drift-target`, `rollout`, `respond-to-tampering`). */
   readonly byId: Record<string, sfn.StateMachine>;
 
   constructor(scope: Construct, id: string, props: RolloutStateMachinesProps) {
@@ -86,13 +94,15 @@ export class RolloutStateMachines extends Construct {
     const values: Record<string, string> = {
       ArtifactBucketName: props.artifactBucket.bucketName,
       NotificationTopicArn: props.topic.topicArn,
+      ...(props.responseValues ?? {}),
     };
     for (const [placeholder, fn] of Object.entries(props.functionsByPlaceholder)) {
       values[placeholder] = fn.functionArn;
     }
     const machinesByPlaceholder: Record<string, sfn.StateMachine> = {};
 
-    for (const entry of stateMachineFiles) {
+    const files = [...stateMachineFiles, ...(props.responseValues ? responseStateMachineFiles : [])];
+    for (const entry of files) {
       const file = join(props.projectRoot, entry.file);
       if (!existsSync(file)) {
         throw new Error(

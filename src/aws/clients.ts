@@ -1,5 +1,9 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -226,13 +230,12 @@ export const awsClients = {
   sns: (o: ClientOptions) => cached('sns', o, () => new SNSClient(baseConfig('sns', o))),
   sfn: (o: ClientOptions) => cached('sfn', o, () => new SFNClient(baseConfig('sfn', o))),
   lambda: (o: ClientOptions) => cached('lambda', o, () => new LambdaClient(baseConfig('lambda', o))),
-  /**
-   * A client of a package loaded at run time (src/aws/optional-sdk.ts): same transport, credentials
-   * and cache as the others. `ClientClass` is the package's client constructor.
-   */
-  custom: (
-    service: 'cloudTrail' | 'configService' | 'iam' | 'dynamodb',
-    ClientClass: new (config: Record<string, unknown>) => { send(command: object): Promise<unknown> },
-    o: ClientOptions,
-  ) => cached(service, o, () => new ClientClass(baseConfig(service, o))),
+  // The tamper response (issue 16): the responder role's calls in a target account, the incident table.
+  cloudTrail: (o: ClientOptions) =>
+    cached('cloudTrail', o, () => new CloudTrailClient(baseConfig('cloudTrail', o))),
+  configService: (o: ClientOptions) =>
+    cached('configService', o, () => new ConfigServiceClient(baseConfig('configService', o))),
+  /** IAM is global: its endpoint is in us-east-1 whatever region the caller works in. */
+  iam: (o: ClientOptions) => cached('iam', o, () => new IAMClient(baseConfig('iam', o))),
+  dynamodb: (o: ClientOptions) => cached('dynamodb', o, () => new DynamoDBClient(baseConfig('dynamodb', o))),
 };

@@ -1,81 +1,65 @@
 /**
- * The AWS calls of the tamper response, through the real SDK clients (loaded at run time, see
- * optional-sdk.ts) with the responder role's credentials in the target account, or the function's
- * own role for the incident table in the admin account.
+ * The AWS calls of the tamper response, through the SDK clients of src/aws/clients.ts: the
+ * responder role's credentials in the target account (CloudTrail, Config, IAM), or the function's
+ * own role for the incident table in the admin account (DynamoDB).
  */
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetTrailStatusCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import {
+  DescribeConfigurationRecorderStatusCommand,
+  StartConfigurationRecorderCommand,
+} from '@aws-sdk/client-config-service';
+import {
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+  type ScanCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { awsClients } from './clients';
-import { commandOf, loadSdk } from './optional-sdk';
-
-type Client = { send(command: object): Promise<unknown> };
-type ClientClass = new (config: Record<string, unknown>) => Client;
-
-const PACKAGES = {
-  cloudTrail: '@aws-sdk/client-cloudtrail',
-  configService: '@aws-sdk/client-config-service',
-  iam: '@aws-sdk/client-iam',
-  dynamodb: '@aws-sdk/client-dynamodb',
-} as const;
-const CLIENTS = {
-  cloudTrail: 'CloudTrailClient',
-  configService: 'ConfigServiceClient',
-  iam: 'IAMClient',
-  dynamodb: 'DynamoDBClient',
-} as const;
-
-async function send(
-  service: keyof typeof PACKAGES,
-  command: string,
-  input: Record<string, unknown>,
-  where: { region: string; credentials?: AwsCredentialIdentity },
-): Promise<Record<string, unknown>> {
-  const mod = loadSdk(PACKAGES[service]);
-  const ClientClass = commandOf(mod, PACKAGES[service], CLIENTS[service]) as unknown as ClientClass;
-  const Command = commandOf(mod, PACKAGES[service], command);
-  const client = awsClients.custom(service, ClientClass, {
-    region: where.region,
-    ...(where.credentials ? { credentials: where.credentials } : {}),
-  });
-  return (await client.send(new Command(input))) as Record<string, unknown>;
-}
 
 export interface InAccount {
   region: string;
   credentials: AwsCredentialIdentity;
 }
 
+/** IAM's one endpoint is in us-east-1 (IAM User Guide, "AWS Identity and Access Management endpoints"). */
+const IAM_REGION = 'us-east-1';
+
 export const tamperAws = {
+  describeStack: async (at: InAccount, name: string) =>
+    (await awsClients.cloudFormation(at).send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0],
   trailStatus: (at: InAccount, name: string) =>
-    send('cloudTrail', 'GetTrailStatusCommand', { Name: name }, at),
+    awsClients.cloudTrail(at).send(new GetTrailStatusCommand({ Name: name })),
   startLogging: (at: InAccount, name: string) =>
-    send('cloudTrail', 'StartLoggingCommand', { Name: name }, at),
+    awsClients.cloudTrail(at).send(new StartLoggingCommand({ Name: name })),
   recorderStatus: (at: InAccount, name: string) =>
-    send(
-      'configService',
-      'DescribeConfigurationRecorderStatusCommand',
-      { ConfigurationRecorderNames: [name] },
-      at,
-    ),
+    awsClients
+      .configService(at)
+      .send(new DescribeConfigurationRecorderStatusCommand({ ConfigurationRecorderNames: [name] })),
   startRecorder: (at: InAccount, name: string) =>
-    send('configService', 'StartConfigurationRecorderCommand', { ConfigurationRecorderName: name }, at),
+    awsClients
+      .configService(at)
+      .send(new StartConfigurationRecorderCommand({ ConfigurationRecorderName: name })),
   putUserPolicy: (at: InAccount, userName: string, policyName: string, document: string) =>
-    send(
-      'iam',
-      'PutUserPolicyCommand',
-      { UserName: userName, PolicyName: policyName, PolicyDocument: document },
-      { ...at, region: 'us-east-1' },
-    ),
+    awsClients
+      .iam({ ...at, region: IAM_REGION })
+      .send(
+        new PutUserPolicyCommand({ UserName: userName, PolicyName: policyName, PolicyDocument: document }),
+      ),
   putRolePolicy: (at: InAccount, roleName: string, policyName: string, document: string) =>
-    send(
-      'iam',
-      'PutRolePolicyCommand',
-      { RoleName: roleName, PolicyName: policyName, PolicyDocument: document },
-      { ...at, region: 'us-east-1' },
-    ),
-  updateItem: (region: string, input: Record<string, unknown>) =>
-    send('dynamodb', 'UpdateItemCommand', input, { region }),
-  query: (region: string, input: Record<string, unknown>) =>
-    send('dynamodb', 'QueryCommand', input, { region }),
-  scan: (region: string, input: Record<string, unknown>) =>
-    send('dynamodb', 'ScanCommand', input, { region }),
+    awsClients
+      .iam({ ...at, region: IAM_REGION })
+      .send(
+        new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: document }),
+      ),
+  updateItem: (region: string, input: UpdateItemCommandInput) =>
+    awsClients.dynamodb({ region }).send(new UpdateItemCommand(input)),
+  query: (region: string, input: QueryCommandInput) =>
+    awsClients.dynamodb({ region }).send(new QueryCommand(input)),
+  scan: (region: string, input: ScanCommandInput) =>
+    awsClients.dynamodb({ region }).send(new ScanCommand(input)),
 };

@@ -22,6 +22,8 @@ export interface AdminResources {
   targetStateMachineArns: Record<RolloutMode, string>;
   artifactBucket: string;
   topicArn: string;
+  /** The tamper response's incident table (absent on an admin stack deployed before it). */
+  incidentTableName?: string;
 }
 
 export interface BackendMetrics {
@@ -53,6 +55,8 @@ export interface Backend {
   callerIdentity(): Promise<{ accountId: string; arn: string }>;
   /** Which input chose the backend (see chooseBackend), for the first line. */
   chosenBy?: string;
+  /** The sandbox itself, for sandbox-only commands (`sandbox tamper`); absent on AWS. */
+  sandbox?: import('../sandbox/sandbox').Sandbox;
   /** Where the region came from on AWS (see resolveAwsRegion), for the first line. */
   regionSource?: string;
   close(): Promise<void>;
@@ -244,6 +248,7 @@ export function adminResourcesFromOutputs(outputs: Record<string, string | undef
     ) as Record<RolloutMode, string>,
     artifactBucket: outputs.ArtifactBucketName!,
     topicArn: outputs.NotificationTopicArn!,
+    ...(outputs.IncidentTableName ? { incidentTableName: outputs.IncidentTableName } : {}),
   };
 }
 

@@ -47,7 +47,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return (await import('./commands/status')).statusCommand(parsed, io);
     case 'publish':
       return (await import('./commands/publish')).publishCommand(parsed, io);
+    case 'incidents':
+      return (await import('./commands/incidents')).incidentsCommand(parsed, io);
     case 'sandbox':
+      if (parsed.positionals[0] === 'tamper')
+        return (await import('./commands/sandbox-tamper')).sandboxTamperCommand(parsed, io);
       return (await import('./commands/sandbox')).sandboxCommand(parsed, io);
     case 'ui':
       return (await import('./commands/ui')).uiCommand(parsed, io);

@@ -160,6 +160,7 @@ export async function openSandboxBackend(options: {
 
   const backend: Backend = {
     kind: 'sandbox',
+    sandbox,
     description: `the sandbox (${sandbox.scenario.organization.accounts.length} accounts, ${scenarioText}, state in ${options.stateDir}${access === 'read' ? ', read-only' : ''})`,
     region,
     simulated: true,

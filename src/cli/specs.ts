@@ -149,16 +149,47 @@ export const commandSpecs: Record<string, CommandSpec> = {
     },
     positionals: ['FILE'],
   },
+  incidents: {
+    name: 'incidents',
+    summary: 'list the tampering incidents the response recorded, per principal',
+    usage: 'stackfleet incidents [--json]',
+    details:
+      "Reads the admin stack's incident table (DynamoDB): one line per principal with its incident count,\n" +
+      'last event, account, region and time, most incidents first.',
+    options: {},
+  },
   sandbox: {
     name: 'sandbox',
-    summary: 'run the sandbox cloud on loopback, or reset its saved state',
-    usage: 'stackfleet sandbox serve [--port N] [--speed K] [--scenario FILE] | stackfleet sandbox reset',
+    summary: 'run the sandbox cloud on loopback, reset its saved state, or rehearse tampering in it',
+    usage:
+      'stackfleet sandbox serve [--port N] [--speed K] [--scenario FILE] | stackfleet sandbox reset |\n' +
+      '       stackfleet sandbox tamper --account ID [--region R] [--as root|USER] [--action StopLogging|DeleteTrail]',
     details:
       'serve: the emulator on http://127.0.0.1:N for other tools (AWS_ENDPOINT_URL=http://127.0.0.1:N,\n' +
       'credentials test/test), prepared first: members bootstrapped, the admin stack deployed;\n' +
       'its clock runs K times faster than real time.\n' +
-      'reset: forget every stack, bucket and execution of the sandbox and start over.',
+      'reset: forget every stack, bucket and execution of the sandbox and start over.\n' +
+      "tamper: a principal (the account's root, or an IAM user of the scenario's accessKeys) calls\n" +
+      'CloudTrail on the baseline trail; the event takes the real path to respond-to-tampering, and\n' +
+      'the command prints what the response did (its alert). Roll the baseline out first.',
     options: {
+      account: { type: 'string', value: 'ID', description: 'tamper: the member account.' },
+      region: { type: 'string', value: 'REGION', description: 'tamper: the region (default us-east-1).' },
+      as: {
+        type: 'string',
+        value: 'PRINCIPAL',
+        description: "tamper: root (default) or a scenario user's name.",
+      },
+      action: {
+        type: 'string',
+        value: 'ACTION',
+        description: 'tamper: StopLogging (default) or DeleteTrail.',
+      },
+      trail: {
+        type: 'string',
+        value: 'NAME',
+        description: 'tamper: the trail (default StackFleet-baseline).',
+      },
       port: {
         type: 'string',
         value: 'N',

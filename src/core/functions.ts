@@ -32,6 +32,20 @@ export const lambdaFunctions = [
     entry: 'functions/match-stack-event.ts',
     placeholder: 'MatchStackEventFunctionArn',
   },
+  // The tamper response (issue 16): respond-to-tampering's Task states.
+  {
+    id: 'read-tamper-event',
+    entry: 'functions/read-tamper-event.ts',
+    placeholder: 'ReadTamperEventFunctionArn',
+  },
+  { id: 'restore-logging', entry: 'functions/restore-logging.ts', placeholder: 'RestoreLoggingFunctionArn' },
+  { id: 'record-incident', entry: 'functions/record-incident.ts', placeholder: 'RecordIncidentFunctionArn' },
+  {
+    id: 'contain-principal',
+    entry: 'functions/contain-principal.ts',
+    placeholder: 'ContainPrincipalFunctionArn',
+  },
+  { id: 'alert-tampering', entry: 'functions/alert-tampering.ts', placeholder: 'AlertTamperingFunctionArn' },
 ] as const;
 
 export type LambdaFunctionId = (typeof lambdaFunctions)[number]['id'];
@@ -69,11 +83,10 @@ export const stateMachineFiles = [
 ] as const;
 
 /**
- * The tamper response (issue 16): started by the admin bus rule, not by a rollout. Its functions
- * (read-tamper-event, restore-logging, record-incident, contain-principal, alert-tampering in
- * functions/) and its placeholders (IncidentTableName, ContainmentMode, ResponderRoleName,
- * BaselineStackName, BaselineTemplateKey, ExecutionRoleName) are not yet deployed by the CDK app
- * nor provisioned by the sandbox: until they are, this list is kept apart from `stateMachineFiles`.
+ * The tamper response (issue 16): started by the admin bus rule that receives the tampering events
+ * the baselines forward, not by a rollout, so it is kept apart from `stateMachineFiles` (whose
+ * machines a rollout starts). Deployed after them: it redeploys a baseline through deploy-target.
+ * Besides function and state machine ARNs it uses `responsePlaceholders`.
  */
 export const responseStateMachineFiles = [
   {
@@ -82,6 +95,19 @@ export const responseStateMachineFiles = [
     placeholder: 'RespondToTamperingStateMachineArn',
   },
 ] as const;
+
+/** The response's own substitutions (the admin stack fills them; see infra/lib/tamper-response.ts). */
+export const responsePlaceholders = [
+  'IncidentTableName',
+  'ContainmentMode',
+  'ResponderRoleName',
+  'BaselineStackName',
+  'BaselineTemplateKey',
+  'ExecutionRoleName',
+] as const;
+
+/** The role templates/tamper-responder.yaml makes in every member (its `RoleName`). */
+export const TAMPER_RESPONDER_ROLE_NAME = 'StackFleetTamperResponder';
 
 /** Substitutions that are not function or state machine ARNs. */
 export const resourcePlaceholders = ['ArtifactBucketName', 'NotificationTopicArn'] as const;

@@ -52,6 +52,9 @@ export interface ProvisionedAdmin {
   topicArn: string;
   /** Every `${Placeholder}` value used, for callers that provision further definitions. */
   substitutions: Record<string, string>;
+  /** The tamper response (issue 16), where the admin stack deploys it. */
+  respondToTamperingStateMachineArn?: string;
+  incidentTableName?: string;
 }
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');

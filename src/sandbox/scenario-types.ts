@@ -10,6 +10,11 @@ export interface ScenarioAccount {
   parent?: string;
   /** Execution role present? default true for members. `deny` = exists but refuses AssumeRole. */
   executionRole?: 'present' | 'missing' | 'deny';
+  /**
+   * Whether the bootstrap deploys templates/tamper-responder.yaml here (default present); `missing`
+   * rehearses an account where the tamper response cannot act.
+   */
+  tamperResponder?: 'present' | 'missing';
   /** Opt-in regions enabled for this account (in addition to the default ones). */
   optInRegionsEnabled?: string[];
   /** Status; SUSPENDED accounts are listed but not targeted. */
@@ -173,6 +178,8 @@ export interface Scenario {
   events?: ScenarioEvents;
   /** Things principals do at given minutes (e.g. a user stops the trail), played by `playScenarioActivity`. */
   activity?: ScenarioActivity[];
+  /** The admin stack's tamper-response settings (CDK context), e.g. `containment: off`. */
+  tamperResponse?: { containment?: 'off' | 'repeat-offenders' | 'always' };
 }
 
 /**

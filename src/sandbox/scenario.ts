@@ -60,6 +60,7 @@ const TOP = [
   'iam',
   'events',
   'activity',
+  'tamperResponse',
 ] as const;
 
 /**
@@ -174,6 +175,7 @@ export function validateScenario(
       'email',
       'parent',
       'executionRole',
+      'tamperResponder',
       'optInRegionsEnabled',
       'status',
       'externalId',
@@ -198,6 +200,11 @@ export function validateScenario(
       acc.executionRole === undefined
         ? 'present'
         : c.oneOf([...p, 'executionRole'], acc.executionRole, ['present', 'missing', 'deny'] as const);
+    if (acc.tamperResponder !== undefined)
+      account.tamperResponder = c.oneOf([...p, 'tamperResponder'], acc.tamperResponder, [
+        'present',
+        'missing',
+      ] as const);
     account.status =
       acc.status === undefined
         ? 'ACTIVE'
@@ -326,6 +333,19 @@ export function validateScenario(
   if (top.events !== undefined) scenario.events = validateEvents(c, top.events);
   if (top.activity !== undefined)
     scenario.activity = validateActivity(c, top.activity, accountIds, [...allRegions]);
+  if (top.tamperResponse !== undefined) {
+    const t = c.object(['tamperResponse'], top.tamperResponse, ['containment']);
+    scenario.tamperResponse =
+      t.containment === undefined
+        ? {}
+        : {
+            containment: c.oneOf(['tamperResponse', 'containment'], t.containment, [
+              'off',
+              'repeat-offenders',
+              'always',
+            ] as const),
+          };
+  }
   return scenario;
 }
 

@@ -110,6 +110,8 @@ export interface ServiceEmulator {
   xmlNamespace?: string;
   /** For json protocols: the X-Amz-Target prefix, e.g. `AWSStepFunctions`. */
   targetPrefix?: string;
+  /** Other prefixes the service answers to (CloudTrail: the SDK v3's short service target). */
+  targetPrefixAliases?: readonly string[];
   operations: Record<string, Operation>;
   /**
    * For the rest-json protocol: the operation and params of a request from its method and path

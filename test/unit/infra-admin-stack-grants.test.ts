@@ -176,7 +176,7 @@ describe('the notification topic accepts what publishes to it', () => {
 
   // Its own topic policy replaces the default one SNS gives a topic, so the failure alarm needs
   // a statement (Amazon SNS developer guide, access control case examples: CloudWatch alarms).
-  it('lets the failure alarm publish (CloudWatch, limited to that alarm), and EventBridge for forwarded tampering', () => {
+  it('lets the failure alarm publish (CloudWatch, limited to that alarm); EventBridge no longer (the tamper response alerts)', () => {
     const cloudWatch = statements.find(
       (s) => (s.Principal as { Service?: string }).Service === 'cloudwatch.amazonaws.com',
     );
@@ -184,19 +184,17 @@ describe('the notification topic accepts what publishes to it', () => {
     expect(text(conditionKey(cloudWatch, 'ArnLike', 'aws:SourceArn'))).toBe(
       `<${id(stack.failedRolloutsAlarm)}.Arn>`,
     );
+    // Forwarded tampering events start the response (its alert function publishes as its own role).
     expect(
       statements.some((s) => (s.Principal as { Service?: string }).Service === 'events.amazonaws.com'),
-    ).toBe(true);
+    ).toBe(false);
   });
 
-  it('lets both services use the topic key', () => {
+  it('lets CloudWatch use the topic key, and not EventBridge any more', () => {
     const keyPolicy = statementsIn(props(id(stack.artifacts.key)).KeyPolicy);
-    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
-      const statement = keyPolicy.find((s) => (s.Principal as { Service?: string }).Service === service);
-      expect({ service, actions: statement?.Action }).toEqual({
-        service,
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      });
-    }
+    const byService = (service: string) =>
+      keyPolicy.find((s) => (s.Principal as { Service?: string }).Service === service);
+    expect(byService('cloudwatch.amazonaws.com')?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(byService('events.amazonaws.com')).toBeUndefined();
   });
 });

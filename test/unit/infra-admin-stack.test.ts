@@ -263,7 +263,8 @@ describe('state machines', () => {
   const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
 
   it('deploys the registry files with X-Ray, full logging without execution data, and a log retention', () => {
-    expect(machines).toHaveLength(stateMachineFiles.length);
+    // The rollout's machines and the tamper response (infra-tamper-response.test.ts).
+    expect(machines).toHaveLength(stateMachineFiles.length + 1);
     for (const [, machine] of machines) {
       expect(machine.Properties.DefinitionS3Location).toBeDefined();
       expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });

@@ -24,7 +24,7 @@ export async function sandboxCommand(parsed: ParsedCommand, io: Io): Promise<num
   if (action === 'reset') return reset(stateDir, io);
   if (action !== 'serve') {
     throw new UsageError(
-      `sandbox needs an action: serve or reset. Received: ${action === undefined ? '(nothing)' : action}`,
+      `sandbox needs an action: serve, reset or tamper. Received: ${action === undefined ? '(nothing)' : action}`,
     );
   }
   const port = integerFlag(parsed.values, 'port', 0, 65535) ?? 4566;

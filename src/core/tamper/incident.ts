@@ -6,11 +6,12 @@
  * different events for the same principal at once both count). A ConditionalCheckFailedException
  * means this event was already recorded: the response ends there.
  */
+import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { TamperEvent } from './read-event';
 
 export const INCIDENT_KEY = 'principal';
 
-export function incidentUpdate(table: string, event: TamperEvent, nowIso: string): Record<string, unknown> {
+export function incidentUpdate(table: string, event: TamperEvent, nowIso: string): UpdateItemCommandInput {
   const entry = {
     M: {
       eventId: { S: event.eventId },

@@ -2,7 +2,8 @@
  * Bootstraps the organisation's member accounts as docs/real-aws.md tells an operator to: the
  * management account reaches each member through the role Organizations created there
  * (OrganizationAccountAccessRole) and deploys templates/execution-role.yaml as the stack
- * `StackFleetBootstrap`, through the sandbox's CloudFormation with the real SDK. The execution
+ * `StackFleetBootstrap` (and templates/tamper-responder.yaml as `StackFleetTamperResponder`, the
+ * role the tamper response acts through), through the sandbox's CloudFormation with the real SDK. The execution
  * role stackfleet assumes is therefore the template's role, with the template's trust and
  * permissions. Scenario accounts marked `executionRole: missing` are left without it; `deny`
  * accounts get it with a trust policy someone later closed (an explicit Deny added).
@@ -18,6 +19,8 @@ import type { SandboxWorld } from '../types';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const BOOTSTRAP_STACK_NAME = 'StackFleetBootstrap';
+/** The stack of templates/tamper-responder.yaml in each member (issue 16). */
+export const TAMPER_RESPONDER_STACK_NAME = 'StackFleetTamperResponder';
 export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';
 
 /**
@@ -85,6 +88,7 @@ export async function bootstrapMemberAccounts(
 ): Promise<void> {
   const scenario = world.scenario;
   const body = readFileSync(resolve(REPO_ROOT, 'templates', 'execution-role.yaml'), 'utf8');
+  const responder = readFileSync(resolve(REPO_ROOT, 'templates', 'tamper-responder.yaml'), 'utf8');
   const members = scenario.organization.accounts.filter(
     (a) => a.id !== scenario.organization.managementAccountId && (a.executionRole ?? 'present') !== 'missing',
   );
@@ -93,6 +97,7 @@ export async function bootstrapMemberAccounts(
   const deployed: Array<{
     accountId: string;
     credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+    stackName: string;
   }> = [];
   for (let i = 0; i < members.length; i += limit) {
     await Promise.all(
@@ -112,32 +117,44 @@ export async function bootstrapMemberAccounts(
           sessionToken: c.SessionToken,
         };
         const cfn = awsClients.cloudFormation({ region: options.region, credentials });
-        try {
-          await cfn.send(
-            new CreateStackCommand({
-              StackName: BOOTSTRAP_STACK_NAME,
-              TemplateBody: body,
-              Capabilities: ['CAPABILITY_NAMED_IAM'],
-              Parameters: bootstrapParameters(scenario, options.adminAccountId, account.id),
-            }),
-          );
-        } catch (error) {
-          if ((error as { name?: string }).name !== 'AlreadyExistsException') throw error;
+        const stacks = [
+          {
+            StackName: BOOTSTRAP_STACK_NAME,
+            TemplateBody: body,
+            Parameters: bootstrapParameters(scenario, options.adminAccountId, account.id),
+          },
+        ];
+        // The tamper response's role, a template of its own (docs: the operator deploys both).
+        if ((account.tamperResponder ?? 'present') === 'present')
+          stacks.push({
+            StackName: TAMPER_RESPONDER_STACK_NAME,
+            TemplateBody: responder,
+            Parameters: [
+              { ParameterKey: 'AdminAccountId', ParameterValue: options.adminAccountId },
+              { ParameterKey: 'OrganizationId', ParameterValue: scenario.organization.id },
+            ],
+          });
+        for (const stack of stacks) {
+          try {
+            await cfn.send(new CreateStackCommand({ ...stack, Capabilities: ['CAPABILITY_NAMED_IAM'] }));
+          } catch (error) {
+            if ((error as { name?: string }).name !== 'AlreadyExistsException') throw error;
+          }
+          deployed.push({ accountId: account.id, credentials, stackName: stack.StackName });
         }
-        deployed.push({ accountId: account.id, credentials });
       }),
     );
   }
   // Wait for every stack to settle (minutes of virtual time under the sandbox clock).
-  for (const { accountId, credentials } of deployed) {
+  for (const { accountId, credentials, stackName } of deployed) {
     const cfn = awsClients.cloudFormation({ region: options.region, credentials });
     for (;;) {
-      const out = await cfn.send(new DescribeStacksCommand({ StackName: BOOTSTRAP_STACK_NAME }));
+      const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
       const status = out.Stacks?.[0]?.StackStatus ?? '';
       if (status === 'CREATE_COMPLETE' || status === 'UPDATE_COMPLETE') break;
       if (/(FAILED|ROLLBACK_COMPLETE)$/.test(status)) {
         throw new Error(
-          `The bootstrap stack in ${accountId} did not deploy: ${status} ${out.Stacks?.[0]?.StackStatusReason ?? ''}`,
+          `The bootstrap stack ${stackName} in ${accountId} did not deploy: ${status} ${out.Stacks?.[0]?.StackStatusReason ?? ''}`,
         );
       }
       await sleep(15_000);

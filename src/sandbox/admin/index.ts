@@ -60,6 +60,7 @@ export async function prepareSandbox(
         organizationId: scenario.organization.id,
         organizationRootId: scenario.organization.rootId,
         executionRoleName: scenario.executionRoleName,
+        ...(scenario.tamperResponse?.containment ? { containment: scenario.tamperResponse.containment } : {}),
       },
     );
     applyScenarioPatches(world, admin);

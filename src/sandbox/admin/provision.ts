@@ -15,7 +15,12 @@ import {
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { lambdaFunctions, stateMachineFiles, targetStateMachineFiles } from '../../core/functions';
+import {
+  lambdaFunctions,
+  responseStateMachineFiles,
+  stateMachineFiles,
+  targetStateMachineFiles,
+} from '../../core/functions';
 import type { RolloutMode } from '../../core/rollout-input';
 import type { ProvisionedAdmin } from '../../engine/provision';
 import { lambdaState } from '../services/lambda-state';
@@ -33,6 +38,7 @@ export interface AdminProvisionOptions {
   organizationRootId?: string;
   executionRoleName?: string;
   stackName?: string;
+  containment?: string;
 }
 
 const SETTLED = /(_COMPLETE|_FAILED)$/;
@@ -78,6 +84,7 @@ export async function provisionAdminStack(
     ...(options.organizationRootId !== undefined ? { organizationRootId: options.organizationRootId } : {}),
     ...(options.executionRoleName !== undefined ? { executionRoleName: options.executionRoleName } : {}),
     ...(options.stackName !== undefined ? { stackName: options.stackName } : {}),
+    ...(options.containment !== undefined ? { containment: options.containment } : {}),
   });
   const digest = createHash('sha256').update(template.body).digest('hex').slice(0, 16);
   const stackName = template.stackName;
@@ -158,7 +165,8 @@ function adminFromOutputs(
     ArtifactBucketName: need('ArtifactBucketName'),
     NotificationTopicArn: need('NotificationTopicArn'),
   };
-  for (const sm of stateMachineFiles) substitutions[sm.placeholder] = need(sm.placeholder);
+  for (const sm of [...stateMachineFiles, ...responseStateMachineFiles])
+    substitutions[sm.placeholder] = need(sm.placeholder);
   const deployed = Object.values(lambdaState(world).functions).filter(
     (f) => f.accountId === accountId && f.region === region && f.managedBy?.stackId === stack.StackId,
   );
@@ -176,5 +184,7 @@ function adminFromOutputs(
     artifactBucket: need('ArtifactBucketName'),
     topicArn: need('NotificationTopicArn'),
     substitutions,
+    respondToTamperingStateMachineArn: need('RespondToTamperingStateMachineArn'),
+    incidentTableName: need('IncidentTableName'),
   };
 }

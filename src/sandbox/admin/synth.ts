@@ -31,6 +31,8 @@ export interface AdminSynthContext {
   executionRoleName?: string;
   externalId?: string;
   stackName?: string;
+  /** The tamper response's containment setting (infra/lib/context.ts `containment`). */
+  containment?: string;
 }
 
 /** A file asset `cdk deploy` publishes before the stack (the state machines' ASL files). */
@@ -128,6 +130,7 @@ export function adminTemplate(options: AdminSynthContext): AdminTemplate {
   if (options.organizationRootId !== undefined) context.organizationRootId = options.organizationRootId;
   if (options.executionRoleName !== undefined) context.executionRoleName = options.executionRoleName;
   if (options.externalId !== undefined) context.externalId = options.externalId;
+  if (options.containment !== undefined) context.containment = options.containment;
   const dir = join(cacheDir(), 'admin-template');
   const file = join(dir, `${cacheKey(context)}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as AdminTemplate;

@@ -164,7 +164,9 @@ export function applyStackEffects(world: SandboxWorld, stack: StackRecord, from:
     const was = before[id];
     const samePhysical = exists(was) && was.physicalId === r.physicalId;
     const previous = samePhysical ? beforeProps[id] : undefined;
-    if (previous && sameValue(previous, afterProps[id])) continue;
+    // Unchanged and not repaired: nothing to do. A repaired (reverted) resource is made to match
+    // its template again, even when the template did not change (a trail deleted out of band).
+    if (previous && sameValue(previous, afterProps[id]) && !from.repaired?.includes(id)) continue;
     guarded(r.type, () =>
       providerFor(r.type)?.apply?.(afterProps[id] ?? {}, ref(id, r.physicalId, stack.config), previous),
     );

@@ -197,6 +197,14 @@ const TYPES: Record<string, TypeInfo> = {
     replaceOn: ['Name', 'GroupName'],
   },
   'AWS::Events::EventBusPolicy': { ref: 'id', replaceOn: ['StatementId', 'EventBusName'] },
+  'AWS::DynamoDB::Table': {
+    nameProperty: 'TableName',
+    maxNameLength: 255,
+    ref: 'name',
+    arn: (p) => `arn:${p.partition}:dynamodb:${p.region}:${p.account}:table/${p.name}`,
+    replaceOn: ['TableName', 'KeySchema'],
+    driftSupported: true,
+  },
 };
 
 const DEFAULT_INFO: TypeInfo = { ref: 'id' };

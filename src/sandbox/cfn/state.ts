@@ -419,6 +419,8 @@ export interface SettledFrom {
   resources: Record<string, ResourceRecord>;
   /** When the operation ended. */
   at: number;
+  /** Resources whose drift the operation repaired: their template takes effect again. */
+  repaired?: string[];
 }
 
 /** Called once per settled operation, after the fold (src/sandbox/cfn/effects.ts registers it). */
@@ -445,7 +447,12 @@ export function settleStack(target: TargetState, stack: StackRecord, t: number, 
   const lastOp = stack.ops[stack.ops.length - 1];
   const from: SettledFrom | undefined =
     world && settledHook && lastOp
-      ? { config: stack.config, resources: resourcesAt(stack, lastOp.startedAt - 1), at: pending.at }
+      ? {
+          config: stack.config,
+          resources: resourcesAt(stack, lastOp.startedAt - 1),
+          at: pending.at,
+          repaired: [...pending.repairedDrift],
+        }
       : undefined;
   stack.pending = undefined;
   stack.status = pending.status;

@@ -51,7 +51,11 @@ export const jsonCodec: ProtocolCodec = {
     const dot = target.lastIndexOf('.');
     const prefix = target.slice(0, dot);
     const operation = target.slice(dot + 1);
-    if (dot < 0 || operation === '' || (service.targetPrefix && prefix !== service.targetPrefix)) {
+    const known =
+      !service.targetPrefix ||
+      prefix === service.targetPrefix ||
+      (service.targetPrefixAliases ?? []).includes(prefix);
+    if (dot < 0 || operation === '' || !known) {
       throw new AwsError(
         'UnknownOperationException',
         `Unknown X-Amz-Target. Received: ${target || '(none)'}`,

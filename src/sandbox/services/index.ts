@@ -6,6 +6,7 @@ import type { ServiceEmulator } from '../types';
 import { createCloudFormationService } from './cloudformation';
 import { createConfigService } from './cloudtrail/config-service';
 import { createCloudTrailService } from './cloudtrail/service';
+import { createDynamoDbService } from './dynamodb/service';
 import { createEc2Service } from './ec2';
 import { createEventBridgeService } from './events/service';
 import { createIamService } from './iam';
@@ -35,4 +36,5 @@ export function registerDefaultServices(sandbox: ServiceRegistry): void {
   sandbox.register(createCloudTrailService());
   sandbox.register(createConfigService());
   sandbox.register(createIamService());
+  sandbox.register(createDynamoDbService());
 }

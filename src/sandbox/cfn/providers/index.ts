@@ -5,6 +5,7 @@
  */
 import { trailProvider } from './cloudtrail';
 import { functionProvider, permissionProvider, stateMachineProvider } from './compute';
+import { tableProvider } from './dynamodb';
 import { busPolicyProvider, ruleProvider } from './events';
 import { managedPolicyProvider, policyProvider, roleProvider } from './iam';
 import { aliasProvider, keyProvider } from './kms';
@@ -46,6 +47,7 @@ const PROVIDERS: ReadonlyMap<string, ResourceProvider> = new Map(
     scheduleProvider,
     alarmProvider,
     detectorProvider,
+    tableProvider,
   ].map((p) => [p.type, p]),
 );
 

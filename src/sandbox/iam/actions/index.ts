@@ -5,6 +5,7 @@
  */
 import { cloudFormationActions } from './cloudformation';
 import { cloudTrailActions, configActions } from './cloudtrail';
+import { dynamoDbActions } from './dynamodb';
 import { ec2Actions } from './ec2';
 import { eventsActions } from './events';
 import { iamActions } from './iam';
@@ -31,6 +32,7 @@ const BY_SERVICE: Record<string, ServiceActions> = {
   cloudtrail: cloudTrailActions,
   config: configActions,
   iam: iamActions,
+  dynamodb: dynamoDbActions,
 };
 
 /** Adds (or replaces) the mapping of a service, for emulators registered outside the defaults. */

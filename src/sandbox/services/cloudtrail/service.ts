@@ -7,11 +7,18 @@
  * PutEventSelectors "must be called from the Region in which the trail was created"
  * (InvalidHomeRegionException), as the API Reference says of each.
  */
+import { markDrifted } from '../../cfn/faults';
 import { AwsError, type OperationContext, type ServiceEmulator } from '../../types';
 import { recordApiCall } from './record';
 import { cloudTrailSection, findTrail, type TrailRecord } from './state';
 
 export const CLOUDTRAIL_TARGET_PREFIX = 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101';
+/**
+ * The botocore model's targetPrefix is the long one above (the AWS CLI sends it); the SDK for
+ * JavaScript v3 sends the service shape's name, `CloudTrail_20131101.<Operation>`
+ * (@aws-sdk/client-cloudtrail `serviceTarget`). CloudTrail answers both.
+ */
+export const CLOUDTRAIL_TARGET_ALIASES = ['CloudTrail_20131101'] as const;
 
 function nameOf(params: Record<string, unknown>, field = 'Name'): string {
   const value = params[field];
@@ -74,6 +81,7 @@ export function createCloudTrailService(): ServiceEmulator {
     signingName: 'cloudtrail',
     protocol: 'json',
     targetPrefix: CLOUDTRAIL_TARGET_PREFIX,
+    targetPrefixAliases: CLOUDTRAIL_TARGET_ALIASES,
     operations: {
       GetTrailStatus(params, ctx) {
         const trail = trailOf(ctx, params);
@@ -123,6 +131,26 @@ export function createCloudTrailService(): ServiceEmulator {
           requestParameters: { name: nameOf(params) },
         });
         delete cloudTrailSection(ctx.world).trails[trail.arn];
+        // A trail a stack made is now missing from it: drift detection reports it DELETED
+        // (CloudFormation User Guide, using-cfn-stack-drift: "DELETED: the resource has been
+        // deleted"), and a REVERT_DRIFT change set brings it back.
+        if (trail.managedBy) {
+          try {
+            markDrifted(
+              ctx.world,
+              trail.accountId,
+              trail.homeRegion,
+              trail.managedBy.stackId,
+              trail.managedBy.logicalId,
+              {
+                deleted: true,
+                actual: 'null',
+              },
+            );
+          } catch {
+            // The stack itself is gone: nothing to mark.
+          }
+        }
         return {};
       },
       DescribeTrails(params, ctx) {

@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isolatedHome } from '../helpers/cli-process';
+
+/**
+ * `stackfleet sandbox tamper` and `stackfleet incidents` as a user runs them (separate processes,
+ * state kept in a temporary folder): the baseline rolled out forwarding to the admin account, the
+ * account's root stops the trail, the response restores it and alerts, and `incidents` lists it.
+ */
+const ROOT = resolve(__dirname, '..', '..');
+const SMALL = join(ROOT, 'src/sandbox/scenarios/small.yaml');
+
+function cli(args: string[]) {
+  const result = spawnSync(
+    process.execPath,
+    [require.resolve('tsx/cli'), join(ROOT, 'src/cli/main.ts'), ...args],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...isolatedHome() },
+      timeout: 300_000,
+    },
+  );
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('rehearsing tampering from the CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sf-e2e-tamper-'));
+  const stateDir = join(dir, 'state');
+  const config = join(dir, 'rollout.yaml');
+  writeFileSync(
+    config,
+    [
+      `template: ${join(ROOT, 'templates/baseline.yaml')}`,
+      'stackName: stackfleet-baseline',
+      'parameters: { HomeRegion: us-east-1, AdminAccountId: "111111111111", AdminRegion: us-east-1 }',
+      'capabilities: [CAPABILITY_NAMED_IAM]',
+      'executionRoleName: StackFleetExecution',
+      'externalId: stackfleet-small-demo',
+      'targets: { accounts: ["222222222222"], regions: [us-east-1] }',
+      '',
+    ].join('\n'),
+  );
+
+  it('refuses a bad account or action, naming the flag and the value', () => {
+    const bad = cli(['sandbox', 'tamper', '--account', '12', '--state-dir', stateDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--account must be a 12-digit account id. Received: "12"');
+    const action = cli([
+      'sandbox',
+      'tamper',
+      '--account',
+      '222222222222',
+      '--action',
+      'Nope',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(action.stderr).toContain('--action must be one of StopLogging, DeleteTrail. Received: "Nope"');
+  });
+
+  it('stops the trail as the root user, the response restores it, and incidents lists the principal', () => {
+    const rollout = cli([
+      'rollout',
+      '--json',
+      '--scenario',
+      SMALL,
+      '--config',
+      config,
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(rollout.stderr).not.toMatch(/internal error/);
+    expect(JSON.parse(rollout.stdout).status).toBe('SUCCEEDED');
+
+    const tamper = cli([
+      'sandbox',
+      'tamper',
+      '--account',
+      '222222222222',
+      '--as',
+      'root',
+      '--json',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(tamper.stderr).not.toMatch(/internal error/);
+    expect(tamper.code).toBe(0);
+    const rehearsal = JSON.parse(tamper.stdout);
+    expect(rehearsal).toMatchObject({
+      principal: 'arn:aws:iam::222222222222:root',
+      action: 'StopLogging',
+      responses: [{ status: 'SUCCEEDED' }],
+      trailLogging: true,
+    });
+    expect(rehearsal.alerts[0]).toContain(
+      'Restored:  trail StackFleet-baseline logging again (StartLogging)',
+    );
+
+    const listed = cli(['incidents', '--json', '--state-dir', stateDir]);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).incidents).toEqual([
+      expect.objectContaining({
+        principal: 'arn:aws:iam::222222222222:root',
+        count: 1,
+        lastEventName: 'StopLogging',
+      }),
+    ]);
+    const human = cli(['incidents', '--state-dir', stateDir]);
+    expect(human.stdout).toMatch(/^COUNT {2}PRINCIPAL/);
+    expect(human.stdout).toContain('the root user of 222222222222');
+  });
+});
