@@ -10,8 +10,11 @@
  * that bus match it and send it on (a baseline's forwarding rule to the admin bus, eb-cross-account).
  * AWS's own "Events from AWS services" are sent to the default bus only (EventBridge User Guide,
  * eb-service-event). In-memory listeners see every event as it is emitted (tests, the benchmark).
- * Scenarios can lose, delay, duplicate and reorder these events (`faults.stackEvents`), which is
- * what stackfleet's waiting must survive: it never depends on an event arriving.
+ * CloudFormation sends them with "durable" delivery, at least once (EventBridge User Guide,
+ * eb-service-event-delivery-level), so copies happen; a rule's target can still miss one once its
+ * retries run out, and a forwarding rule may not exist yet. Scenarios can lose, delay, duplicate
+ * and reorder these events (`faults.stackEvents`), which is what stackfleet's waiting must
+ * survive: it never depends on an event arriving.
  *
  * When the events happen is stack-events-schedule.ts's business.
  */
