@@ -3,8 +3,10 @@ import { awsClients } from '../src/aws/clients';
 import { type FactsOptions, readOrganization, readRegions } from '../src/aws/organization-facts';
 import { errorCode, withRetries } from '../src/aws/retry';
 import { InvalidInputError } from '../src/core/errors';
+import { type PlannedLane, stackParametersFor } from '../src/core/graph-plan';
 import {
   fanOutFor,
+  fanOutItems,
   orderLongestFirst,
   type PlannedTarget,
   resolveAccounts,
@@ -12,7 +14,13 @@ import {
   rolloutKeys,
   toJsonLines,
 } from '../src/core/plan';
-import type { RolloutInput } from '../src/core/rollout-input';
+import {
+  isStackGraph,
+  type RolloutInput,
+  type SingleStackRollout,
+  type StackGraphRollout,
+} from '../src/core/rollout-input';
+import { criticalPathSeconds, type StackSpec } from '../src/core/stack-graph';
 import { readTemplateResources, templatePrior } from '../src/core/wait-policy';
 
 /**
@@ -46,9 +54,14 @@ export interface PlanFacts {
   canaryResultsPrefix: string;
   summaryKey: string;
   executionKey: string;
+  /** The stacks form: where lanes leave the results of stacks other lanes wait for. */
+  stackResultsPrefix: string;
   accountCount: number;
+  /** Items of the main fan-out: targets, or in the stacks form lanes (see `graph`). */
   targetCount: number;
   canaryCount: number;
+  /** The stacks form: the fan-outs run each target's lanes through the lane walker. */
+  graph: boolean;
   skippedCount: number;
   /** Accounts whose execution role could not be assumed to list their regions. */
   unreachableAccountCount: number;
@@ -133,44 +146,56 @@ async function claimRolloutId(
   );
 }
 
-/** The planning itself, with tunable retry timing (the handler uses the defaults). */
-/**
- * Orders the targets by the template's expected create time for each (its conditions and the
- * target's parameters decide which resources exist there). Without the template, plan order.
- */
-async function longestFirst(rollout: RolloutInput, targets: PlannedTarget[]): Promise<PlannedTarget[]> {
-  let body: string | undefined;
+/** A template body from S3, or undefined (logged) when it cannot be read: estimates are only for ordering. */
+async function templateBody(template: { bucket: string; key: string; versionId?: string }) {
   try {
     const s3 = awsClients.s3({ region: process.env.AWS_REGION ?? 'us-east-1' });
     const out = await s3.send(
       new GetObjectCommand({
-        Bucket: rollout.template.bucket,
-        Key: rollout.template.key,
-        ...(rollout.template.versionId ? { VersionId: rollout.template.versionId } : {}),
+        Bucket: template.bucket,
+        Key: template.key,
+        ...(template.versionId ? { VersionId: template.versionId } : {}),
       }),
     );
-    body = await out?.Body?.transformToString();
+    return await out?.Body?.transformToString();
   } catch (error) {
-    console.warn(
-      `Plan targets: could not read the template to order targets longest-first: ${String(error)}`,
-    );
+    console.warn(`Plan targets: could not read the template to estimate stack times: ${String(error)}`);
+    return undefined;
   }
+}
+
+/** Expected create seconds of a template in one target (its conditions and parameters decide which resources exist). */
+function estimateSeconds(
+  body: string | undefined,
+  target: { accountId: string; region: string; parameters: Record<string, string> },
+): number {
+  if (!body) return 0;
+  try {
+    return templatePrior(readTemplateResources(body, target)).expectedSeconds;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Orders the targets by the template's expected create time for each. Without the template,
+ * plan order.
+ */
+async function longestFirst(rollout: SingleStackRollout, targets: PlannedTarget[]): Promise<PlannedTarget[]> {
+  const body = await templateBody(rollout.template);
   if (!body) return targets;
-  const template = body;
-  const estimate = (t: PlannedTarget) => {
-    try {
-      return templatePrior(
-        readTemplateResources(template, {
-          region: t.region,
-          accountId: t.accountId,
-          parameters: t.parameters,
-        }),
-      ).expectedSeconds;
-    } catch {
-      return 0;
-    }
-  };
-  return orderLongestFirst(targets, estimate);
+  return orderLongestFirst(targets, (t) => estimateSeconds(body, t));
+}
+
+/** Each stack's expected seconds in a target, from its template (the stacks form). */
+async function stackEstimator(rollout: StackGraphRollout) {
+  const bodies = new Map<string, string | undefined>();
+  for (const stack of rollout.stacks) bodies.set(stack.name, await templateBody(stack.template));
+  return (stack: StackSpec, target: PlannedTarget) =>
+    estimateSeconds(bodies.get(stack.name), {
+      ...target,
+      parameters: stackParametersFor(stack, target.accountId, target.region),
+    });
 }
 
 export async function planTargets(event: PlanTargetsEvent, options: PlanOptions = {}): Promise<PlanFacts> {
@@ -180,20 +205,38 @@ export async function planTargets(event: PlanTargetsEvent, options: PlanOptions 
   const org = await readOrganization(rollout, options);
   const accounts = resolveAccounts(rollout.targets, org);
   const regions = await readRegions(rollout, accounts.accountIds, options);
-  const { plan } = resolveTargets(rollout, org, regions);
+  const estimate = isStackGraph(rollout) ? await stackEstimator(rollout) : undefined;
+  const { plan } = resolveTargets(rollout, org, regions, estimate);
   const fanOut = fanOutFor(rollout, plan);
-  const targets = await longestFirst(rollout, fanOut.targets);
+  if (fanOut.lanes && estimate && isStackGraph(rollout)) {
+    // Longest critical path first, each target's lanes kept together (they start together).
+    const path = (lanes: PlannedLane[]) => {
+      const first = lanes[0] as PlannedLane;
+      const target = { accountId: first.accountId, region: first.region, parameters: {}, executionName: '' };
+      const here = new Set(lanes.flatMap((l) => l.lane.stacks.map((s) => s.name)));
+      const stacks = rollout.stacks.filter((s) => here.has(s.name));
+      return criticalPathSeconds(stacks, (name) => {
+        const spec = stacks.find((s) => s.name === name);
+        return spec ? estimate(spec, target) : 0;
+      });
+    };
+    fanOut.lanes.targets = orderLongestFirst(fanOut.lanes.targets, path);
+  } else if (!isStackGraph(rollout)) {
+    fanOut.targets = await longestFirst(rollout, fanOut.targets);
+  }
+  const items = fanOutItems(fanOut);
 
-  await putJsonLines(bucket, keys.targetsKey, targets, options);
-  await putJsonLines(bucket, keys.canariesKey, fanOut.canaries, options);
+  await putJsonLines(bucket, keys.targetsKey, items.targets, options);
+  await putJsonLines(bucket, keys.canariesKey, items.canaries, options);
   await putJsonLines(bucket, keys.skippedKey, plan.skipped, options);
 
   return {
     bucket,
     ...keys,
     accountCount: accounts.accountIds.length,
-    targetCount: fanOut.targets.length,
-    canaryCount: fanOut.canaries.length,
+    targetCount: items.targets.length,
+    canaryCount: items.canaries.length,
+    graph: fanOut.lanes !== undefined,
     skippedCount: plan.skipped.length,
     unreachableAccountCount: Object.keys(regions.unreachableAccounts).length,
     maxConcurrency: rollout.maxConcurrency,

@@ -1,6 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { awsClients } from '../src/aws/clients';
 import { ThrottledError, TransientError } from '../src/core/errors';
+import type { PlannedLane } from '../src/core/graph-plan';
+import { laneResultsFromEntry } from '../src/core/graph-summary';
 import { type PlannedTarget, parseJsonLines, rolloutKeys, type SkippedTarget } from '../src/core/plan';
 import { summarizePlanFailure } from '../src/core/plan-failure';
 import type { RolloutInput } from '../src/core/rollout-input';
@@ -40,7 +42,7 @@ export interface SummarizeRolloutEvent {
   bucket: string;
   /** The rollout's state: `rollout`, `plan`, and whichever fan-out results or caught errors exist. */
   state: {
-    rollout: Pick<RolloutInput, 'rolloutId' | 'mode'>;
+    rollout: Pick<RolloutInput, 'rolloutId' | 'mode'> & { stacks?: Array<{ name: string }> };
     /** Absent when planning failed (then `planError` holds why). */
     plan?: PlanFacts;
     planError?: CaughtError;
@@ -152,12 +154,16 @@ async function readResults(
   bucket: string,
   prefix: string,
   phase: TargetResult['phase'],
-  run?: MapRunOutput,
+  run: MapRunOutput | undefined,
+  graph: boolean,
 ): Promise<TargetResult[]> {
   const results: TargetResult[] = [];
   for (const key of await resultFileKeys(s3, bucket, prefix, run)) {
-    for (const entry of parseResultFile(await readText(s3, bucket, key)))
-      results.push(targetResultFromEntry(entry, phase));
+    for (const entry of parseResultFile(await readText(s3, bucket, key))) {
+      // The stacks form: each entry is a lane walker's, standing for its stacks.
+      if (graph) results.push(...laneResultsFromEntry(entry, phase));
+      else results.push(targetResultFromEntry(entry, phase));
+    }
   }
   return results;
 }
@@ -177,17 +183,28 @@ export async function handler(event: SummarizeRolloutEvent): Promise<RolloutSumm
   }
   const s3 = awsClients.s3({ region: functionRegion() });
 
-  const targets = parseJsonLines<PlannedTarget>(await readText(s3, bucket, plan.targetsKey, true));
-  const canaries = parseJsonLines<PlannedTarget>(await readText(s3, bucket, plan.canariesKey, true));
+  const graph = plan.graph === true;
+  const targetItems = parseJsonLines<PlannedTarget>(await readText(s3, bucket, plan.targetsKey, true));
+  const canaryItems = parseJsonLines<PlannedTarget>(await readText(s3, bucket, plan.canariesKey, true));
   const skipped = parseJsonLines<SkippedTarget>(await readText(s3, bucket, plan.skippedKey, true));
   const results = [
     ...(plan.canaryCount > 0
-      ? await readResults(s3, bucket, plan.canaryResultsPrefix, 'canary', state.canaryRun)
+      ? await readResults(s3, bucket, plan.canaryResultsPrefix, 'canary', state.canaryRun, graph)
       : []),
     ...(plan.targetCount > 0
-      ? await readResults(s3, bucket, plan.resultsPrefix, 'main', state.deployRun)
+      ? await readResults(s3, bucket, plan.resultsPrefix, 'main', state.deployRun, graph)
       : []),
   ];
+  // The stacks form: the manifests hold lanes; the summary plans one entry per (target, stack).
+  const lanes = graph
+    ? {
+        targets: targetItems as unknown as PlannedLane[],
+        canaries: canaryItems as unknown as PlannedLane[],
+        ...(state.rollout.stacks ? { stacks: state.rollout.stacks.map((s) => s.name) } : {}),
+      }
+    : undefined;
+  const targets = graph ? [] : targetItems;
+  const canaries = graph ? [] : canaryItems;
   const stops: FanOutStop[] = [];
   if (state.canaryError)
     stops.push({
@@ -213,6 +230,7 @@ export async function handler(event: SummarizeRolloutEvent): Promise<RolloutSumm
     results,
     stops,
     generatedAt: new Date().toISOString(),
+    ...(lanes ? { lanes } : {}),
   });
   await send(`PutObject s3://${bucket}/${plan.summaryKey}`, () =>
     s3.send(

@@ -1,14 +1,21 @@
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import type { GetTemplateSummaryCommandOutput } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { awsClients } from '../src/aws/clients';
-import { checkTargets, checkTemplateFits, summarizeTemplate } from '../src/aws/rollout-checks';
+import { checkTargets, checkTemplateFits, summarizeTemplate, throwIssues } from '../src/aws/rollout-checks';
 import { InvalidInputError, StackFleetError, ThrottledError, TransientError } from '../src/core/errors';
 import {
+  isStackGraph,
   parseRolloutInput,
   type RolloutInput,
   type RolloutMode,
   rolloutIdFromExecutionName,
+  type SingleStackRollout,
+  type StackGraphRollout,
+  type TemplateLocation,
 } from '../src/core/rollout-input';
-import { MAX_TEMPLATE_BYTES, templateUrl } from '../src/core/template-checks';
+import type { OutputReference, StackSpec } from '../src/core/stack-graph';
+import { MAX_TEMPLATE_BYTES, outputIssues, templateIssues, templateUrl } from '../src/core/template-checks';
+import { templateOutputKeys } from '../src/core/wait-policy';
 
 /**
  * "Validate input": refuses a bad rollout request with InvalidInput naming the field, before any
@@ -28,9 +35,10 @@ export interface ValidateRolloutEvent {
   executionName?: string;
   /**
    * The per-target state machine of each mode, as the rollout definition substitutes them
-   * (`${DeployTargetStateMachineArn}` ...). The rollout starts the one its mode names.
+   * (`${DeployTargetStateMachineArn}` ...), and `graph`, the lane walker of the stacks form
+   * (`${WalkStacksStateMachineArn}`). The rollout starts the one its mode (and form) names.
    */
-  targetStateMachines: Record<RolloutMode, string>;
+  targetStateMachines: Record<RolloutMode, string> & { graph?: string };
 }
 
 /** The fields every child execution shares (the deploy-target input minus per-target fields). */
@@ -52,9 +60,36 @@ export interface DeploymentSettings {
   stackEvents: boolean;
 }
 
+/**
+ * The stacks form: what every lane shares. Each stack's settings by name (its pinned template,
+ * tags, capabilities, dependencies and output-fed parameters); the lane item adds the target's
+ * literal parameters. `stackStateMachineArn` is the mode's per-stack machine the lanes start.
+ */
+export interface GraphDeploymentSettings {
+  rolloutId: string;
+  mode: RolloutInput['mode'];
+  executionRoleName: string;
+  externalId: string | null;
+  timeoutSeconds: number;
+  repair: boolean;
+  stackStateMachineArn: string;
+  stacks: Record<
+    string,
+    {
+      stackName: string;
+      templateUrl: string;
+      templateVersion: string;
+      tags: Record<string, string>;
+      capabilities: string[];
+      dependsOn: string[];
+      outputParameters: Record<string, OutputReference>;
+    }
+  >;
+}
+
 export interface ValidatedRollout {
   rollout: RolloutInput;
-  deployment: DeploymentSettings;
+  deployment: DeploymentSettings | GraphDeploymentSettings;
   /** The state machine every target of this rollout runs as (the one of its mode). */
   targetStateMachineArn: string;
 }
@@ -75,7 +110,7 @@ const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine
  */
 export function targetStateMachineFor(
   targetStateMachines: Partial<Record<string, unknown>> | undefined,
-  mode: RolloutMode,
+  mode: RolloutMode | 'graph',
 ): string {
   const arn = targetStateMachines?.[mode];
   if (typeof arn !== 'string' || !STATE_MACHINE_ARN.test(arn)) {
@@ -94,14 +129,18 @@ function statusCode(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
 
-export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRollout> {
-  const defaultId = event.executionName ? rolloutIdFromExecutionName(event.executionName) : undefined;
-  const rollout = parseRolloutInput(event.request, defaultId);
-  const targetStateMachineArn = targetStateMachineFor(event.targetStateMachines, rollout.mode);
-  const { bucket, key, versionId } = rollout.template;
+/**
+ * Checks one template object exists and fits, and pins its version: the one asked for, else the
+ * latest at validation time (the per-stack workflows refuse unpinned template URLs, so an
+ * unversioned bucket is refused here, early). `field` is `template` or `stacks[i].template`.
+ */
+async function pinTemplate(
+  location: TemplateLocation,
+  field: string,
+): Promise<{ url: string; version: string; summary: GetTemplateSummaryCommandOutput }> {
+  const { bucket, key, versionId } = location;
   const region = functionRegion();
   const where = `s3://${bucket}/${key}${versionId ? ` (version ${versionId})` : ''}`;
-
   let head: { VersionId?: string; ETag?: string; ContentLength?: number };
   try {
     head = await awsClients
@@ -117,24 +156,24 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
       name === 'NoSuchVersion' ||
       code === 404
     ) {
-      const field = versionId ? 'template.versionId' : 'template.key';
+      const at = versionId ? `${field}.versionId` : `${field}.key`;
       throw new InvalidInputError(
-        field,
-        `${field} must name an existing template object; ${where} was not found. Received: ${versionId ?? key}`,
+        at,
+        `${at} must name an existing template object; ${where} was not found. Received: ${versionId ?? key}`,
         { cause: error },
       );
     }
     if (name === 'Forbidden' || name === 'AccessDenied' || code === 403) {
       throw new InvalidInputError(
-        'template.bucket',
-        `template.bucket must be readable by stackfleet; reading ${where} was denied. Received: ${bucket}`,
+        `${field}.bucket`,
+        `${field}.bucket must be readable by stackfleet; reading ${where} was denied. Received: ${bucket}`,
         { cause: error },
       );
     }
     if (name === 'BadRequest' || code === 400) {
       throw new InvalidInputError(
-        'template.versionId',
-        `template.versionId is not a valid version of ${bucket}/${key}. Received: ${versionId ?? '(none)'}`,
+        `${field}.versionId`,
+        `${field}.versionId is not a valid version of ${bucket}/${key}. Received: ${versionId ?? '(none)'}`,
         { cause: error },
       );
     }
@@ -149,38 +188,113 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
   }
   if (typeof head.ContentLength === 'number' && head.ContentLength > MAX_TEMPLATE_BYTES) {
     throw new InvalidInputError(
-      'template.key',
-      `template.key must be a template of at most ${MAX_TEMPLATE_BYTES} bytes (CloudFormation's limit). Received: ${where} of ${head.ContentLength} bytes`,
+      `${field}.key`,
+      `${field}.key must be a template of at most ${MAX_TEMPLATE_BYTES} bytes (CloudFormation's limit). Received: ${where} of ${head.ContentLength} bytes`,
     );
   }
-  // Pin the version: the one asked for, else the latest at validation time. The deploy-target
-  // workflow refuses unpinned template URLs, so an unversioned bucket is refused here, early.
-  const pinnedVersion =
-    versionId ?? (head.VersionId && head.VersionId !== 'null' ? head.VersionId : undefined);
-  if (!pinnedVersion) {
+  const version = versionId ?? (head.VersionId && head.VersionId !== 'null' ? head.VersionId : undefined);
+  if (!version) {
     throw new InvalidInputError(
-      'template.bucket',
-      `template.bucket must have versioning enabled so every target deploys the same template version; ${where} has no version id. Received: ${bucket}`,
+      `${field}.bucket`,
+      `${field}.bucket must have versioning enabled so every target deploys the same template version; ${where} has no version id. Received: ${bucket}`,
     );
   }
-  const url = templateUrl(bucket, key, region, pinnedVersion);
+  const url = templateUrl(bucket, key, region, version);
   const summary = await summarizeTemplate(
     awsClients.cloudFormation({ region }),
     { TemplateURL: url },
-    'template',
-    `${where} (version ${pinnedVersion})`,
+    field,
+    `${where} (version ${version})`,
   );
-  checkTemplateFits(summary, rollout);
+  return { url, version, summary };
+}
+
+/** The declared Outputs of a pinned template (read from S3), for checking fromStack references. */
+async function declaredOutputs(location: TemplateLocation, version: string): Promise<string[] | undefined> {
+  try {
+    const answer = await awsClients
+      .s3({ region: functionRegion() })
+      .send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key, VersionId: version }));
+    const body = await answer.Body?.transformToString('utf-8');
+    return body === undefined ? undefined : templateOutputKeys(body);
+  } catch (error) {
+    // HeadObject just found it; a template that cannot be parsed here was accepted by CloudFormation.
+    console.warn(
+      `Validate input: could not read the Outputs of s3://${location.bucket}/${location.key}: ${String(error)}`,
+    );
+    return undefined;
+  }
+}
+
+/** Checks every stack of the stacks form and builds the settings its lanes share. */
+async function validateGraph(
+  rollout: StackGraphRollout,
+  stackStateMachineArn: string,
+): Promise<{ rollout: StackGraphRollout; deployment: GraphDeploymentSettings }> {
+  const pinned: StackSpec[] = [];
+  const stacks: GraphDeploymentSettings['stacks'] = {};
+  const outputs = new Map<string, string[] | undefined>();
+  for (const [i, stack] of rollout.stacks.entries()) {
+    const field = `stacks[${i}].template`;
+    const { url, version, summary } = await pinTemplate(stack.template, field);
+    throwIssues(templateIssues(summary, stack, undefined, `stacks[${i}].`));
+    outputs.set(stack.name, await declaredOutputs(stack.template, version));
+    pinned.push({ ...stack, template: { ...stack.template, versionId: version } });
+    stacks[stack.name] = {
+      stackName: stack.stackName,
+      templateUrl: url,
+      templateVersion: version,
+      tags: stack.tags,
+      capabilities: stack.capabilities,
+      dependsOn: stack.dependsOn,
+      outputParameters: stack.outputParameters,
+    };
+  }
+  throwIssues(outputIssues(rollout.stacks, (name) => outputs.get(name)));
+  return {
+    rollout: { ...rollout, stacks: pinned },
+    deployment: {
+      rolloutId: rollout.rolloutId,
+      mode: rollout.mode,
+      executionRoleName: rollout.executionRoleName,
+      externalId: rollout.externalId ?? null,
+      timeoutSeconds: rollout.timeoutSeconds,
+      repair: rollout.repair,
+      stackStateMachineArn,
+      stacks,
+    },
+  };
+}
+
+async function checkTargetsIfAllowed(rollout: RolloutInput): Promise<void> {
   // Per-account enabled regions are Plan targets' to ask; what is checked here needs no role.
   try {
-    await checkTargets(rollout, { region, perAccount: false });
+    await checkTargets(rollout, { region: functionRegion(), perAccount: false });
   } catch (error) {
     // An admin account that may not list the organisation (not the management account nor a
     // delegated administrator) cannot check targets here; Plan targets meets the same refusal,
     // and its Catch summarizes and notifies it with what to do about it.
     if (!organizationRefused(error)) throw error;
   }
-  const normalised: RolloutInput = { ...rollout, template: { bucket, key, versionId: pinnedVersion } };
+}
+
+export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRollout> {
+  const defaultId = event.executionName ? rolloutIdFromExecutionName(event.executionName) : undefined;
+  const rollout = parseRolloutInput(event.request, defaultId);
+  const modeMachine = targetStateMachineFor(event.targetStateMachines, rollout.mode);
+  if (isStackGraph(rollout)) {
+    const graphMachine = targetStateMachineFor(event.targetStateMachines, 'graph');
+    const checked = await validateGraph(rollout, modeMachine);
+    await checkTargetsIfAllowed(checked.rollout);
+    return { ...checked, targetStateMachineArn: graphMachine };
+  }
+  const { url, version, summary } = await pinTemplate(rollout.template, 'template');
+  checkTemplateFits(summary, rollout);
+  await checkTargetsIfAllowed(rollout);
+  const normalised: SingleStackRollout = {
+    ...rollout,
+    template: { ...rollout.template, versionId: version },
+  };
   return {
     rollout: normalised,
     deployment: {
@@ -188,7 +302,7 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
       mode: rollout.mode,
       stackName: rollout.stackName,
       templateUrl: url,
-      templateVersion: pinnedVersion,
+      templateVersion: version,
       tags: rollout.tags,
       capabilities: rollout.capabilities,
       executionRoleName: rollout.executionRoleName,
@@ -197,7 +311,7 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
       repair: rollout.repair,
       stackEvents: rollout.stackEvents,
     },
-    targetStateMachineArn,
+    targetStateMachineArn: modeMachine,
   };
 }
 

@@ -9,6 +9,7 @@
  *   npm run bench                                             # 1,000 and 10,000 targets, every policy
  *   npm run bench -- --targets 1000 --policies stackfleet,fixed-30s
  *   npm run bench -- --targets 1000,10000 --concurrency 100 --json
+ *   npm run bench -- --graph                                  # the 5-stack graph (issue 17)
  *
  * Progress goes to stderr, the table (or `--json`) to stdout. The script starts itself again with
  * `BENCH_NODE_FLAGS` (a larger V8 young generation) unless they are already given.
@@ -26,6 +27,7 @@ import type { StoredExecution } from '../src/engine/types';
 import { cfnSection } from '../src/sandbox/cfn/state';
 import { findRoleByArn, iamSection, putRole } from '../src/sandbox/iam/state';
 import { openSandboxHarness, type SandboxHarness } from '../test/helpers/sandbox-harness';
+import { graphBenchMain } from './bench/graph-run';
 import { type BenchWorld, benchWorld } from './bench/scenario';
 import {
   countingFactor,
@@ -465,6 +467,8 @@ function table(runs: BenchRun[]): string {
 }
 
 async function main(): Promise<void> {
+  // The stacks form's scenario (issue 17) has its own orders and figures: scripts/bench/graph-run.ts.
+  if (process.argv[2] === '--graph') return graphBenchMain(process.argv.slice(3));
   const options = parseBenchArgs(process.argv.slice(2));
   const runs: BenchRun[] = [];
   for (const targets of options.targets) {

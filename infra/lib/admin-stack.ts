@@ -21,6 +21,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
+  graphStateMachineFile,
   responseStateMachineFiles,
   TAMPER_RESPONDER_ROLE_NAME,
   targetStateMachineFiles,
@@ -141,6 +142,8 @@ export class StackFleetAdminStack extends Stack {
   readonly rolloutStateMachine: sfn.StateMachine;
   /** The per-target state machine of each mode; the rollout starts the one of its mode. */
   readonly targetStateMachines: Readonly<Record<RolloutMode, sfn.StateMachine>>;
+  /** The stacks form (issue 17): walks one lane of a target's graph, starting the mode's machine per stack. */
+  readonly walkLaneStateMachine: sfn.StateMachine;
   readonly driftSchedule: scheduler.Schedule;
   readonly failedRolloutsAlarm: cloudwatch.Alarm;
   /** The tamper response: incidents (DynamoDB) and the state machine the bus rule starts. */
@@ -222,6 +225,7 @@ export class StackFleetAdminStack extends Stack {
     this.targetStateMachines = Object.fromEntries(
       targetStateMachineFiles.map((sm) => [sm.mode, machines.byId[sm.id]!]),
     ) as Record<RolloutMode, sfn.StateMachine>;
+    this.walkLaneStateMachine = machines.byId[graphStateMachineFile.id]!;
 
     this.failedRolloutsAlarm = this.addFailureAlarm();
     this.driftSchedule = this.addDriftSchedule(props, executionRoleName);
@@ -235,6 +239,10 @@ export class StackFleetAdminStack extends Stack {
     for (const sm of targetStateMachineFiles) {
       new CfnOutput(this, sm.placeholder, { value: this.targetStateMachines[sm.mode].stateMachineArn });
     }
+    // The stacks form's lane walker (issue 17): the CLI and UI read a graph rollout's lanes through it.
+    new CfnOutput(this, graphStateMachineFile.placeholder, {
+      value: this.walkLaneStateMachine.stateMachineArn,
+    });
     // DeployStackFunctionArn, CheckStackFunctionArn, ...: `rollout --local-engine` runs the state
     // machines on the operator's machine and invokes these functions (as their own roles) through Lambda.
     for (const [placeholder, fn] of Object.entries(this.functions.byPlaceholder)) {

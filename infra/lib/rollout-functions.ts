@@ -121,6 +121,14 @@ const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
     timeout: Duration.seconds(30),
     memorySize: 256,
   },
+  // Reads a finished dependency's outputs in the target (DescribeStacks as the execution role) and
+  // reads/writes the small per-stack results lanes of one target share under rollouts/.
+  'next-stack': {
+    targetAccess: true,
+    artifacts: 'readWrite',
+    timeout: Duration.minutes(2),
+    memorySize: 512,
+  },
   'summarize-rollout': {
     targetAccess: false,
     artifacts: 'readWrite',

@@ -182,8 +182,12 @@ export class RolloutStateMachines extends Construct {
         calls('states:startExecution') ||
         calls('states:startExecution.sync') ||
         calls('states:startExecution.sync:2');
-      // The rollout names every per-target machine (Validate input picks one by mode at run time).
-      const children = used.map((name) => machinesByPlaceholder[name]).filter((m) => m !== undefined);
+      // The rollout names every per-target machine (Validate input picks one by mode at run time);
+      // walk-lane starts the one its input names, so the registry lists those (startsAtRunTime).
+      const runTime: readonly string[] = 'startsAtRunTime' in entry ? entry.startsAtRunTime : [];
+      const children = [...new Set([...used, ...runTime])]
+        .map((name) => machinesByPlaceholder[name])
+        .filter((m) => m !== undefined);
       if (children.length > 0 && startsChildren) grantStartSyncExecution(role, children, stack);
       if (calls('s3:getObject') || calls('s3:putObject')) {
         grantDistributedMapData(role, props.artifactBucket, props.key);

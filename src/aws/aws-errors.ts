@@ -177,6 +177,15 @@ export function mapCloudFormationError(error: unknown, target: CallTarget): Erro
     );
   }
   if (code === 'LimitExceededException') {
+    // The quota on resources in concurrent stack operations (CloudFormation User Guide, "Understand
+    // CloudFormation quotas") frees up as other operations in the account and region finish, so
+    // it is retried like a busy stack; other account limits (the number of stacks) are not.
+    if (/concurrent/i.test(message)) {
+      return new StackBusyError(
+        `${where}: CloudFormation's limit on resources in concurrent stack operations is reached in this account and region (other stacks are being deployed there): ${message}`,
+        { cause: error },
+      );
+    }
     return new StackFailedError(`${where}: an account limit stops the stack: ${message}`, { cause: error });
   }
   return error instanceof Error ? error : new Error(message);

@@ -14,7 +14,7 @@ import {
   resolveTargets,
 } from '../core/plan';
 import type { InputIssue, RolloutInput } from '../core/rollout-input';
-import { type TargetParameters, templateIssues } from '../core/template-checks';
+import { type StackParameterRequest, type TargetParameters, templateIssues } from '../core/template-checks';
 import { type FactsOptions, readOrganization, readRegions } from './organization-facts';
 import { withRetries } from './retry';
 
@@ -77,10 +77,11 @@ export async function summarizeTemplate(
 /** Refuses a request its template cannot satisfy (see src/core/template-checks.ts). */
 export function checkTemplateFits(
   summary: GetTemplateSummaryCommandOutput,
-  rollout: RolloutInput,
+  stack: StackParameterRequest,
   targets?: readonly TargetParameters[],
+  prefix = '',
 ): void {
-  throwIssues(templateIssues(summary, rollout, targets));
+  throwIssues(templateIssues(summary, stack, targets, prefix));
 }
 
 /** The resolved targets with the facts they came from. */

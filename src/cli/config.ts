@@ -17,23 +17,57 @@ import { listFlag, type ParsedCommand } from './options';
  * artifact bucket first. Flags override the file. Every error names the field and the value.
  */
 
+type TemplateLocation = { bucket: string; key: string; versionId?: string };
+
 /** Where the template comes from. */
 export type TemplateSource =
   | { kind: 'file'; path: string }
   | { kind: 's3'; bucket: string; key: string; versionId?: string };
 
-export interface LoadedConfig {
-  /** The request without `template` resolved (see `template`). */
+interface ConfigBase {
+  /** The request without its templates resolved (see `template`, `stackTemplates`). */
   request: Record<string, unknown>;
-  template: TemplateSource;
   /** Where the config came from, for messages. */
   source: string;
   /** Request fields a command-line flag set instead of the file (field -> flag), for messages. */
   flagged?: Record<string, string>;
 }
 
+/** The one-template form: `template` and `stackName`. */
+export interface TemplateConfig extends ConfigBase {
+  template: TemplateSource;
+  stackTemplates?: undefined;
+}
+
+/** The stacks form: each entry of `request.stacks` lacks its `template`, which is here at the same index. */
+export interface StacksConfig extends ConfigBase {
+  stackTemplates: TemplateSource[];
+  template?: undefined;
+}
+
+export type LoadedConfig = TemplateConfig | StacksConfig;
+
+/** Whether a config uses the stacks form. */
+export function isStacksConfig(config: LoadedConfig): config is StacksConfig {
+  return config.stackTemplates !== undefined;
+}
+
 /** The demo rollout `npm start` runs on the sandbox when no --config is given. */
 export const DEMO_CONFIG_PATH = resolve(__dirname, '../../examples/rollout.yaml');
+
+/**
+ * The demo in the one-template form: what `--template` or `--stack-name` without --config run on,
+ * since the demo itself is a graph of stacks, each with its own template and stack name.
+ */
+export const DEMO_ONE_TEMPLATE_CONFIG_PATH = resolve(__dirname, '../../examples/one-stack.yaml');
+
+/** The config a command runs: --config, else the demo (in the one-template form when a flag asks for one template). */
+export function configPathFor(values: ParsedCommand['values']): string {
+  if (values.config !== undefined) return String(values.config);
+  return values.template !== undefined || values['stack-name'] !== undefined
+    ? DEMO_ONE_TEMPLATE_CONFIG_PATH
+    : DEMO_CONFIG_PATH;
+}
 
 const S3_URL = /^s3:\/\/([^/]+)\/([^?]+)(?:\?versionId=(.+))?$/;
 
@@ -96,11 +130,42 @@ export function loadConfigFile(path: string | undefined): LoadedConfig {
       );
     }
   }
+  if (request.stacks !== undefined) return loadStacksConfig(request, file);
   if (request.template === undefined)
-    throw new UsageError(`template is required in ${file}. Received: (nothing)`);
+    throw new UsageError(
+      `template (or stacks, a list of stacks) is required in ${file}. Received: (nothing)`,
+    );
   const template = parseTemplateSource(request.template, dirname(file));
   delete request.template;
   return { request, template, source: file };
+}
+
+/** The stacks form: every stack's template resolved against the config's folder. */
+function loadStacksConfig(request: Record<string, unknown>, file: string): StacksConfig {
+  if (request.template !== undefined) {
+    throw new UsageError(
+      `template belongs in each entry of stacks when stacks is given (${file}). Received: ${showValue(request.template)}`,
+    );
+  }
+  if (!Array.isArray(request.stacks) || request.stacks.length === 0) {
+    throw new UsageError(
+      `stacks must be a list of at least one stack in ${file}. Received: ${showValue(request.stacks)}`,
+    );
+  }
+  const stackTemplates: TemplateSource[] = [];
+  const stacks = request.stacks.map((entry: unknown, i: number) => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new UsageError(
+        `stacks[${i}] must be a mapping with name, stackName and template (${file}). Received: ${showValue(entry)}`,
+      );
+    }
+    const { template, ...rest } = entry as Record<string, unknown>;
+    if (template === undefined)
+      throw new UsageError(`stacks[${i}].template is required in ${file}. Received: (nothing)`);
+    stackTemplates.push(parseTemplateSource(template, dirname(file), `stacks[${i}].template`));
+    return rest;
+  });
+  return { request: { ...request, stacks }, stackTemplates, source: file };
 }
 
 /**
@@ -131,7 +196,16 @@ function wholeNumberFlag(values: ParsedCommand['values'], flag: string, min: num
 }
 
 /** Applies command-line flags over the config file's values (see TARGET_FLAG_FIELDS). */
-export function applyFlags(config: LoadedConfig, values: ParsedCommand['values']): LoadedConfig {
+export function applyFlags<C extends LoadedConfig>(config: C, values: ParsedCommand['values']): C {
+  if (isStacksConfig(config)) {
+    for (const flag of ['template', 'stack-name'] as const) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(
+          `--${flag} applies to the one-template form; ${config.source} lists stacks, each with its own ${flag === 'template' ? 'template' : 'stackName'}. Received: --${flag} ${String(values[flag])}`,
+        );
+      }
+    }
+  }
   const request = structuredClone(config.request);
   const targets = { ...((request.targets as Record<string, unknown> | undefined) ?? {}) };
   const flagged: Record<string, string> = { ...config.flagged };
@@ -175,6 +249,7 @@ export function applyFlags(config: LoadedConfig, values: ParsedCommand['values']
   if (values['external-id'] !== undefined) request.externalId = values['external-id'];
   if (values['no-repair'] === true) request.repair = false;
 
+  if (isStacksConfig(config)) return { ...config, request, flagged };
   if (values.template !== undefined) flagged.template = '--template';
   const template =
     values.template !== undefined
@@ -212,15 +287,24 @@ export function buildRolloutInput(
   config: LoadedConfig,
   mode: RolloutMode,
   rolloutId: string,
-  template: { bucket: string; key: string; versionId?: string },
+  template: TemplateLocation | readonly TemplateLocation[],
 ): RolloutInput {
   const raw: Record<string, unknown> = {
     executionRoleName: 'StackFleetExecution',
     ...config.request,
     rolloutId,
     mode,
-    template,
   };
+  if (isStacksConfig(config)) {
+    // One location per stack (a placeholder until its template is published).
+    const locations = Array.isArray(template) ? template : config.stackTemplates.map(() => template);
+    raw.stacks = (config.request.stacks as Array<Record<string, unknown>>).map((stack, i) => ({
+      ...stack,
+      template: locations[i] ?? locations[0],
+    }));
+  } else {
+    raw.template = Array.isArray(template) ? template[0] : template;
+  }
   if (mode === 'drift' && raw.repair === undefined) raw.repair = true;
   if (mode !== 'drift') delete raw.repair;
   const { input, issues } = validateRolloutInput(raw);

@@ -10,6 +10,8 @@ import type { TargetReport } from './render';
 
 export interface FailureGroup {
   error: string;
+  /** The stacks form: the stack that failed in each of these targets. */
+  stack?: string;
   /** "ConfigRecorder (AWS::Config::ConfigurationRecorder) CREATE_FAILED", or undefined. */
   resource?: string;
   reason: string;
@@ -52,8 +54,15 @@ export function groupFailures(targets: readonly TargetReport[]): FailureGroup[] 
     const error = printable(t.error ?? 'Failed');
     const resource = resourceOf(t);
     const reason = reasonOf(t);
-    const key = JSON.stringify([error, resource, reason]);
-    const group = groups.get(key) ?? { error, ...(resource ? { resource } : {}), reason, targets: [] };
+    const stack = t.stack ? printable(t.stack) : undefined;
+    const key = JSON.stringify([stack, error, resource, reason]);
+    const group = groups.get(key) ?? {
+      error,
+      ...(stack ? { stack } : {}),
+      ...(resource ? { resource } : {}),
+      reason,
+      targets: [],
+    };
     group.targets.push({ accountId: t.accountId, region: t.region });
     groups.set(key, group);
   }
@@ -121,7 +130,10 @@ export function renderFailureGroups(
   const lines: string[] = [];
   for (const group of groups.slice(0, maxGroups)) {
     const count = `${group.targets.length} target${group.targets.length === 1 ? '' : 's'}`;
-    lines.push(`  ${count}: ${paintError(group.error)}${group.resource ? ` in ${group.resource}` : ''}`);
+    const stack = group.stack ? `, stack ${group.stack}` : '';
+    lines.push(
+      `  ${count}${stack}: ${paintError(group.error)}${group.resource ? ` in ${group.resource}` : ''}`,
+    );
     lines.push(...wrap(group.reason, width, '    '));
     const names = group.targets
       .slice()

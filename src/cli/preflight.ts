@@ -1,20 +1,38 @@
 import type { GetTemplateSummaryCommandOutput } from '@aws-sdk/client-cloudformation';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   type CheckedTargets,
   checkTargets,
   checkTemplateFits,
   summarizeTemplate,
+  throwIssues,
 } from '../aws/rollout-checks';
 import { InvalidInputError } from '../core/errors';
 import { type FanOut, fanOutFor, needsPerAccountRegions, rolloutKeys } from '../core/plan';
-import type { RolloutInput, RolloutMode } from '../core/rollout-input';
-import { MAX_TEMPLATE_BODY_BYTES, templateUrl } from '../core/template-checks';
+import {
+  isStackGraph,
+  type RolloutInput,
+  type RolloutMode,
+  type TemplateLocation,
+} from '../core/rollout-input';
+import {
+  MAX_TEMPLATE_BODY_BYTES,
+  outputIssues,
+  type TargetParameters,
+  templateUrl,
+} from '../core/template-checks';
+import { templateOutputKeys } from '../core/wait-policy';
 import type { AdminResources, Backend } from './backend';
-import { buildRolloutInput, fieldOrigin, type LoadedConfig } from './config';
+import {
+  buildRolloutInput,
+  fieldOrigin,
+  isStacksConfig,
+  type LoadedConfig,
+  type TemplateSource,
+} from './config';
 import { UsageError } from './exit-codes';
-import { describeResolution, describeSelection } from './selection';
+import { describeGraph, describeResolution, describeSelection } from './selection';
 
 /**
  * Everything that can be checked before an execution starts, checked before anything is
@@ -29,8 +47,8 @@ export interface PreflightResult {
   input: RolloutInput;
   checked: CheckedTargets;
   fanOut: FanOut;
-  /** The template's facts, when CloudFormation could be asked before publishing. */
-  summary?: GetTemplateSummaryCommandOutput;
+  /** Each template's facts (request order), when CloudFormation could be asked before publishing. */
+  summaries: Array<GetTemplateSummaryCommandOutput | undefined>;
   /** "Targets: ..." and "Resolved: ..." for stderr. */
   lines: string[];
 }
@@ -75,11 +93,34 @@ async function checkRolloutIdIsNew(
   );
 }
 
+/** One template of the request: the one-template form's, or a stack's (`field` is `stacks[i].template`). */
+export interface TemplateEntry {
+  field: string;
+  source: TemplateSource;
+  /** A local file's bytes (read, size-bounded). */
+  body?: Buffer;
+}
+
+/** The templates of a config, in request order, with the field each is refused under. */
+export function templateEntries(
+  config: LoadedConfig,
+  bodies: readonly (Buffer | undefined)[] = [],
+): TemplateEntry[] {
+  const sources = isStacksConfig(config) ? config.stackTemplates : [config.template];
+  return sources.map((source, i) => ({
+    field: isStacksConfig(config) ? `stacks[${i}].template` : (fieldOrigin(config, 'template') ?? 'template'),
+    source,
+    ...(bodies[i] ? { body: bodies[i] } : {}),
+  }));
+}
+
 /** Checks an s3:// template exists (and is versioned) and returns the URL CloudFormation reads. */
-async function s3TemplateUrl(backend: Backend, config: LoadedConfig): Promise<string> {
-  if (config.template.kind !== 's3') throw new Error('s3TemplateUrl needs an s3:// template');
-  const { bucket, key, versionId } = config.template;
-  const field = fieldOrigin(config, 'template') ?? 'template';
+async function s3TemplateUrl(
+  backend: Backend,
+  source: Extract<TemplateSource, { kind: 's3' }>,
+  field: string,
+): Promise<string> {
+  const { bucket, key, versionId } = source;
   const where = `s3://${bucket}/${key}${versionId ? `?versionId=${versionId}` : ''}`;
   let head: { VersionId?: string };
   try {
@@ -112,10 +153,83 @@ async function s3TemplateUrl(backend: Backend, config: LoadedConfig): Promise<st
   return templateUrl(bucket, key, backend.region, pinned);
 }
 
+/** A template as the checks need it: where it is (a placeholder until published), its summary and Outputs when known. */
+interface CheckedTemplate {
+  location: TemplateLocation;
+  summary?: GetTemplateSummaryCommandOutput;
+  outputs?: string[];
+}
+
+async function checkTemplateEntry(backend: Backend, admin: AdminResources, entry: TemplateEntry) {
+  const out: CheckedTemplate = {
+    location: { bucket: admin.artifactBucket, key: 'templates/preflight.yaml' },
+  };
+  if (entry.source.kind === 's3') {
+    const url = await s3TemplateUrl(backend, entry.source, entry.field);
+    out.summary = await summarizeTemplate(backend.cloudFormation, { TemplateURL: url }, entry.field, url);
+    const { kind: _kind, ...s3 } = entry.source;
+    out.location = s3;
+    try {
+      const object = await backend.s3.send(
+        new GetObjectCommand({
+          Bucket: s3.bucket,
+          Key: s3.key,
+          ...(s3.versionId ? { VersionId: s3.versionId } : {}),
+        }),
+      );
+      const text = await object.Body?.transformToString('utf8');
+      if (text !== undefined) out.outputs = templateOutputKeys(text);
+    } catch {
+      // Outputs are checked again by "Validate input", which reads the object as the admin functions.
+    }
+  } else if (entry.body) {
+    if (entry.body.length <= MAX_TEMPLATE_BODY_BYTES) {
+      out.summary = await summarizeTemplate(
+        backend.cloudFormation,
+        { TemplateBody: entry.body.toString('utf8') },
+        entry.field,
+        entry.source.path,
+      );
+    }
+    try {
+      out.outputs = templateOutputKeys(entry.body.toString('utf8'));
+    } catch {
+      // CloudFormation's own check (ValidateTemplate) reports a template it cannot read.
+    }
+  }
+  return out;
+}
+
+/** Each stack's targets with the parameters it gets there (the stacks form), for the required-parameter check. */
+function stackTargets(fanOut: FanOut, stack: string): TargetParameters[] {
+  const lanes = [...(fanOut.lanes?.canaries ?? []), ...(fanOut.lanes?.targets ?? [])].flat();
+  return lanes.flatMap((l) =>
+    l.lane.stacks
+      .filter((s) => s.name === stack)
+      .map((s) => ({ accountId: l.accountId, region: l.region, parameters: s.parameters })),
+  );
+}
+
+/** Every template against the request: parameters, capabilities, and (the stacks form) the outputs fromStack reads. */
+function checkTemplatesFit(input: RolloutInput, templates: readonly CheckedTemplate[], fanOut: FanOut): void {
+  if (!isStackGraph(input)) {
+    const summary = templates[0]?.summary;
+    if (summary) checkTemplateFits(summary, input, [...fanOut.canaries, ...fanOut.targets]);
+    return;
+  }
+  input.stacks.forEach((stack, i) => {
+    const summary = templates[i]?.summary;
+    if (summary) checkTemplateFits(summary, stack, stackTargets(fanOut, stack.name), `stacks[${i}].`);
+  });
+  throwIssues(
+    outputIssues(input.stacks, (name) => templates[input.stacks.findIndex((s) => s.name === name)]?.outputs),
+  );
+}
+
 /**
- * Runs every check (inside `backend.run`). `body` is the local template's bytes (already read,
- * size-bounded); templates over CloudFormation's TemplateBody limit are asked about after
- * publishing (see `checkPublishedTemplate`).
+ * Runs every check (inside `backend.run`). `bodies` are the local templates' bytes (already read,
+ * size-bounded), one per template entry; templates over CloudFormation's TemplateBody limit are
+ * asked about after publishing (see `checkPublishedTemplate`).
  */
 export async function preflight(
   backend: Backend,
@@ -123,30 +237,19 @@ export async function preflight(
   config: LoadedConfig,
   mode: RolloutMode,
   rolloutId: string,
-  body: Buffer | undefined,
+  bodies: readonly (Buffer | undefined)[],
 ): Promise<PreflightResult> {
   try {
     await checkRolloutIdIsNew(backend, admin, rolloutId);
-    const templateField = fieldOrigin(config, 'template') ?? 'template';
-    let summary: GetTemplateSummaryCommandOutput | undefined;
-    let location = {
-      bucket: admin.artifactBucket,
-      key: 'templates/preflight.yaml',
-    } as RolloutInput['template'];
-    if (config.template.kind === 's3') {
-      const url = await s3TemplateUrl(backend, config);
-      summary = await summarizeTemplate(backend.cloudFormation, { TemplateURL: url }, templateField, url);
-      const { kind: _kind, ...s3 } = config.template;
-      location = s3;
-    } else if (body && body.length <= MAX_TEMPLATE_BODY_BYTES) {
-      summary = await summarizeTemplate(
-        backend.cloudFormation,
-        { TemplateBody: body.toString('utf8') },
-        templateField,
-        config.template.path,
-      );
-    }
-    const input = buildRolloutInput(config, mode, rolloutId, location);
+    const templates: CheckedTemplate[] = [];
+    for (const entry of templateEntries(config, bodies))
+      templates.push(await checkTemplateEntry(backend, admin, entry));
+    const input = buildRolloutInput(
+      config,
+      mode,
+      rolloutId,
+      templates.map((t) => t.location),
+    );
     // Each account's enabled regions are read as its execution role. The sandbox's CLI acts as
     // the admin functions do; on AWS the operator is not trusted by the execution roles (and
     // AccessDenied in every account's CloudTrail would alarm someone), so Plan targets reads them.
@@ -159,17 +262,19 @@ export async function preflight(
         `targets reach no account x region of the organisation (${checked.plan.skipped.length} skipped), so nothing would be deployed. Received: ${describeSelection(input.targets, config.flagged).slice('Targets: '.length)}`,
       );
     }
-    if (summary) checkTemplateFits(summary, input, targets);
+    checkTemplatesFit(input, templates, fanOut);
     const lines = [
       describeSelection(input.targets, config.flagged),
       ...describeResolution(checked.accounts, checked.plan, fanOut, checked.regions.unreachableAccounts),
+      ...(isStackGraph(input) ? describeGraph(input, fanOut) : []),
     ];
     if (!perAccount && needsPerAccountRegions(input.targets, checked.regions)) {
       lines.push(
         '  note: opt-in regions are in play and each account\'s enabled regions are read by "Plan targets"; targets in a region an account has not enabled will be SKIPPED',
       );
     }
-    return { input, checked, fanOut, ...(summary ? { summary } : {}), lines };
+    const summaries = templates.map((t) => t.summary);
+    return { input, checked, fanOut, summaries, lines };
   } catch (error) {
     throw asUsageError(error, config);
   }
@@ -180,13 +285,19 @@ export async function checkPublishedTemplate(
   backend: Backend,
   config: LoadedConfig,
   result: PreflightResult,
+  index: number,
   url: string,
 ): Promise<void> {
-  if (result.summary) return;
+  if (result.summaries[index]) return;
   try {
-    const field = fieldOrigin(config, 'template') ?? 'template';
-    const summary = await summarizeTemplate(backend.cloudFormation, { TemplateURL: url }, field, url);
-    checkTemplateFits(summary, result.input, [...result.fanOut.canaries, ...result.fanOut.targets]);
+    const entry = templateEntries(config)[index] as TemplateEntry;
+    const summary = await summarizeTemplate(backend.cloudFormation, { TemplateURL: url }, entry.field, url);
+    const { input, fanOut } = result;
+    if (!isStackGraph(input)) checkTemplateFits(summary, input, [...fanOut.canaries, ...fanOut.targets]);
+    else {
+      const stack = input.stacks[index];
+      if (stack) checkTemplateFits(summary, stack, stackTargets(fanOut, stack.name), `stacks[${index}].`);
+    }
   } catch (error) {
     throw asUsageError(error, config);
   }

@@ -78,6 +78,45 @@ export function renderPreview(
   options: PreviewRenderOptions = {},
 ): string {
   const report = printableDeep(unsafe);
+  if (!report.graph) return renderPreviewOf(report.targets, style, options, 'Preview');
+  // The stacks form: each stack's change sets apart, in the request's order.
+  return report.graph.stacks
+    .map((stack) =>
+      renderPreviewOf(
+        report.targets.filter((t) => t.stack === stack),
+        style,
+        options,
+        `Preview of stack ${stack}`,
+      ),
+    )
+    .join('\n');
+}
+
+/**
+ * Parameters a group's targets take from a dependency that would change or be created: their
+ * values are known only once it is deployed, so they read `(from logging.BucketName)`.
+ */
+function pendingLine(group: ChangeGroup, byTarget: Map<string, TargetReport>): string | undefined {
+  const pending = new Map<string, string>();
+  for (const t of group.targets) {
+    for (const [parameter, source] of Object.entries(
+      byTarget.get(`${t.accountId} ${t.region}`)?.pendingInputs ?? {},
+    ))
+      pending.set(parameter, source);
+  }
+  if (pending.size === 0) return undefined;
+  const shown = [...pending].map(([parameter, source]) => `${parameter} (from ${source})`).join(', ');
+  return `  parameters known once their stack is deployed: ${shown}`;
+}
+
+function renderPreviewOf(
+  list: readonly TargetReport[],
+  style: Style,
+  options: PreviewRenderOptions,
+  title: string,
+): string {
+  const report = { targets: list };
+  const byTarget = new Map(list.map((t) => [`${t.accountId} ${t.region}`, t]));
   const named = options.namedTargets ?? 3;
   const maxGroups = options.maxGroups ?? 20;
   const targets = report.targets.map((t) => {
@@ -92,14 +131,19 @@ export function renderPreview(
     };
   });
   const groups = groupChanges(targets);
-  const withChanges = groups.reduce((n, g) => n + g.targets.length, 0);
+  // The stacks form: dependants whose inputs come from stacks this preview would create could not
+  // have a change set yet (next-stack.ts, previewAwaitingInputs); they would change all the same.
+  const awaiting = list.filter(
+    (t) => t.outcome === 'CHANGES' && !t.changes?.length && Object.keys(t.pendingInputs ?? {}).length > 0,
+  );
+  const withChanges = groups.reduce((n, g) => n + g.targets.length, 0) + awaiting.length;
   const unchanged = report.targets.filter((t) => t.outcome === 'NO_CHANGE').length;
   const notPreviewed = report.targets.filter((t) => NOT_PREVIEWED.has(t.outcome));
   const lines: string[] = [
     paint(
       style,
       'bold',
-      `Preview: ${plural(withChanges, 'target')} would change, ${unchanged} would not` +
+      `${title}: ${plural(withChanges, 'target')} would change, ${unchanged} would not` +
         (notPreviewed.length > 0 ? `, ${notPreviewed.length} could not be previewed` : '') +
         '. Nothing was changed.',
     ),
@@ -116,6 +160,48 @@ export function renderPreview(
       .join(', ');
     const warning = `!! ${plural(notPreviewed.length, 'target')} could not be previewed (${why}; the reasons are listed with the failed targets), so this preview is incomplete.`;
     lines.push(...wrap(warning, 100).map((line) => paint(style, 'red', line)));
+  }
+  // A dependant that reads an output its dependency would change is previewed with today's value:
+  // "would not change" is then only as good as that value, so say which parameters are pending.
+  const pendingUnchanged = list.filter(
+    (t) => t.outcome === 'NO_CHANGE' && Object.keys(t.pendingInputs ?? {}).length > 0,
+  );
+  if (pendingUnchanged.length > 0) {
+    const sources = [
+      ...new Set(
+        pendingUnchanged.flatMap((t) =>
+          Object.entries(t.pendingInputs ?? {}).map(([parameter, source]) => `${parameter} (from ${source})`),
+        ),
+      ),
+    ].join(', ');
+    lines.push(
+      ...wrap(
+        `${plural(pendingUnchanged.length, 'target')} would not change with the current values of ${sources}, which their stack would change: preview again once it is deployed.`,
+        100,
+      ).map((line) => paint(style, 'yellow', line)),
+    );
+  }
+  if (awaiting.length > 0) {
+    const sources = [
+      ...new Set(
+        awaiting.flatMap((t) =>
+          Object.entries(t.pendingInputs ?? {}).map(([parameter, source]) => `${parameter} (from ${source})`),
+        ),
+      ),
+    ].join(', ');
+    const names = awaiting.map((t) => `${t.accountId} ${t.region}`);
+    lines.push(
+      '',
+      ...wrap(
+        `${plural(awaiting.length, 'target')}: not previewed yet, their parameters ${sources} are known only once the stacks they come from are deployed (preview again afterwards)`,
+        100,
+      ).map((line) => paint(style, 'yellow', line)),
+      paint(
+        style,
+        'gray',
+        `  in ${names.slice(0, named).join(', ')}${names.length > named ? `, +${names.length - named} more` : ''}`,
+      ),
+    );
   }
   if (groups.length === 0) return `${lines.join('\n')}\n`;
 
@@ -152,6 +238,8 @@ export function renderPreview(
         lines.push(`  ... and ${group.changeCount - group.changes.length} more changes (see --json)`);
       }
     }
+    const pending = pendingLine(group, byTarget);
+    if (pending) lines.push(paint(style, 'yellow', pending));
     lines.push(paint(style, 'gray', `  in ${targetList(group, named)}`));
   }
   if (groups.length > maxGroups) {
@@ -183,6 +271,28 @@ function describeDriftedEntry(d: DriftedEntry): string {
  */
 export function renderDrift(unsafe: RolloutReport, style: Style, options: PreviewRenderOptions = {}): string {
   const report = printableDeep(unsafe);
+  if (!report.graph) return renderDriftOf(report.targets, style, options, 'Drift');
+  // The stacks form: each stack's findings apart (one target appears once per stack), in the request's order.
+  return report.graph.stacks
+    .map((stack) =>
+      renderDriftOf(
+        report.targets.filter((t) => t.stack === stack),
+        style,
+        options,
+        `Drift of stack ${stack}`,
+      ),
+    )
+    .filter((text) => text !== '')
+    .join('\n');
+}
+
+function renderDriftOf(
+  list: readonly TargetReport[],
+  style: Style,
+  options: PreviewRenderOptions,
+  title: string,
+): string {
+  const report = { targets: list };
   const named = options.namedTargets ?? 3;
   const maxGroups = options.maxGroups ?? 20;
   const groups = new Map<string, { outcome: string; drifted: DriftedEntry[]; targets: string[] }>();
@@ -208,7 +318,7 @@ export function renderDrift(unsafe: RolloutReport, style: Style, options: Previe
     paint(
       style,
       'bold',
-      `Drift: ${plural(repaired, 'target')} repaired, ${reported} drifted and left as found` +
+      `${title}: ${plural(repaired, 'target')} repaired, ${reported} drifted and left as found` +
         (differing.length > 0 ? `, ${differing.length} not as requested and left as found` : '') +
         '.',
     ),

@@ -4,10 +4,13 @@
  */
 import { printable, printableDeep } from '../core/printable';
 import { renderFailureGroups, wrap } from './failures-render';
+import { type GraphCounts, renderBlocked, renderGraphCounts } from './graph-render';
 
 export interface TargetReport {
   accountId: string;
   region: string;
+  /** The stacks form: which stack of the graph. */
+  stack?: string;
   stackName: string;
   outcome: string;
   reason?: string;
@@ -24,6 +27,10 @@ export interface TargetReport {
   }>;
   /** Drift mode: drifted resources. */
   drifted?: Array<{ logicalId: string; type?: string; status?: string }>;
+  /** BLOCKED: the dependency that failed in this target. */
+  blockedBy?: string;
+  /** Preview: parameters whose values come from a dependency that would change (`stack.Output`). */
+  pendingInputs?: Record<string, string>;
 }
 
 export interface RolloutReport {
@@ -39,6 +46,8 @@ export interface RolloutReport {
   error?: string;
   cause?: string;
   metrics: { stateTransitions?: number; cloudFormationCalls?: number; simulatedSeconds?: number };
+  /** The stacks form: outcomes per stack, and targets by their worst stack's outcome. */
+  graph?: GraphCounts;
 }
 
 export interface Style {
@@ -53,6 +62,7 @@ function paint(style: Style, color: keyof typeof codes, text: string): string {
 /** Colour per outcome, so failures stand out in a long table. */
 export function outcomeColor(outcome: string): keyof typeof codes {
   if (outcome === 'FAILED' || outcome === 'ABORTED' || outcome === 'TIMED_OUT') return 'red';
+  if (outcome === 'BLOCKED') return 'yellow';
   if (outcome === 'SKIPPED' || outcome === 'DRIFTED') return 'yellow';
   if (outcome === 'NO_CHANGE' || outcome === 'IN_SYNC') return 'gray';
   return 'green';
@@ -77,6 +87,7 @@ export function formatDuration(seconds: number | undefined): string {
 /** Outcomes in a stable order: failures first, then changes, then no-ops. */
 const ORDER = [
   'FAILED',
+  'BLOCKED',
   'CREATED',
   'UPDATED',
   'DRIFT_REPAIRED',
@@ -129,22 +140,42 @@ export interface SummaryOptions {
 export function renderSummary(unsafe: RolloutReport, style: Style, options: SummaryOptions = {}): string {
   const report = printableDeep(unsafe);
   const width = options.width ?? 100;
-  const total = Object.values(report.counts).reduce((a, b) => a + b, 0);
+  const graph = report.graph;
+  const total = graph
+    ? Object.values(graph.targetCounts).reduce((a, b) => a + b, 0)
+    : Object.values(report.counts).reduce((a, b) => a + b, 0);
   const statusColor = report.status === 'SUCCEEDED' ? 'green' : report.status === 'RUNNING' ? 'blue' : 'red';
+  const stacks = graph ? `, ${graph.stacks.length} stack${graph.stacks.length === 1 ? '' : 's'}` : '';
   const lines = [
     `${paint(style, 'bold', `Rollout ${report.rolloutId}`)} (${report.mode}): ${paint(style, statusColor, report.status)}` +
-      ` — ${total} target${total === 1 ? '' : 's'} in ${formatDuration(report.durationSeconds)}` +
+      ` — ${total} target${total === 1 ? '' : 's'}${stacks} in ${formatDuration(report.durationSeconds)}` +
       (report.metrics.simulatedSeconds !== undefined ? ' (simulated)' : ''),
     '',
   ];
-  const countRows = [['OUTCOME', 'TARGETS']];
-  for (const outcome of orderedOutcomes(report.counts))
-    countRows.push([outcome, String(report.counts[outcome])]);
-  lines.push(...table(countRows, style, (row, col) => (col === 0 ? outcomeColor(row[0] ?? '') : undefined)));
+  if (graph) {
+    // The stacks form: one row per stack, then targets by their worst stack.
+    lines.push(
+      ...(() => {
+        const rows = renderGraphCounts(graph, orderedOutcomes);
+        const header = rows[0] ?? [];
+        return table(rows, style, (row, col) =>
+          col > 0 && row[col] !== '-' ? outcomeColor(header[col] ?? '') : undefined,
+        );
+      })(),
+    );
+  } else {
+    const countRows = [['OUTCOME', 'TARGETS']];
+    for (const outcome of orderedOutcomes(report.counts))
+      countRows.push([outcome, String(report.counts[outcome])]);
+    lines.push(
+      ...table(countRows, style, (row, col) => (col === 0 ? outcomeColor(row[0] ?? '') : undefined)),
+    );
+  }
 
   const failed = report.targets.filter((t) => t.outcome === 'FAILED');
   if (failed.length > 0) {
-    lines.push('', paint(style, 'bold', `Failed targets (${failed.length}), grouped by error and reason:`));
+    const what = graph ? 'stacks' : 'targets';
+    lines.push('', paint(style, 'bold', `Failed ${what} (${failed.length}), grouped by error and reason:`));
     lines.push(
       ...renderFailureGroups(failed, {
         width,
@@ -152,6 +183,18 @@ export function renderSummary(unsafe: RolloutReport, style: Style, options: Summ
         paintError: (t) => paint(style, 'red', t),
       }),
     );
+  }
+  const blocked = report.targets.filter((t) => t.outcome === 'BLOCKED');
+  if (blocked.length > 0) {
+    lines.push(
+      '',
+      paint(
+        style,
+        'bold',
+        `Blocked stacks (${blocked.length}): not started because a dependency failed in the same target:`,
+      ),
+    );
+    lines.push(...renderBlocked(blocked, width));
   }
   if (report.status !== 'SUCCEEDED' && report.status !== 'RUNNING' && report.cause) {
     // The cause repeats the failed targets when a summary exists; what comes before them says why.

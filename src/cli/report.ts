@@ -48,9 +48,12 @@ export function buildReport(
     const report: TargetReport = {
       accountId: t.accountId,
       region: t.region,
+      ...(t.stack ? { stack: t.stack } : {}),
       stackName: t.stackName ?? '',
       outcome: t.outcome,
     };
+    if (t.blockedBy !== undefined) report.blockedBy = t.blockedBy;
+    if (t.pendingInputs !== undefined) report.pendingInputs = t.pendingInputs;
     if (t.reason !== undefined) report.reason = t.reason;
     if (t.error !== undefined) report.error = t.error;
     if (t.failedResource !== undefined) report.failedResource = t.failedResource;
@@ -68,6 +71,7 @@ export function buildReport(
     targets,
     metrics: {},
   };
+  if (summary?.graph) report.graph = summary.graph;
   if (execution.startDate) report.startedAt = execution.startDate.toISOString();
   if (execution.stopDate) report.stoppedAt = execution.stopDate.toISOString();
   if (started !== undefined) report.durationSeconds = ((stopped ?? Date.now()) - started) / 1000;
@@ -88,6 +92,7 @@ export function reportJson(report: RolloutReport) {
     durationSeconds: report.durationSeconds,
     ...(report.error ? { error: report.error, cause: report.cause } : {}),
     counts: report.counts,
+    ...(report.graph ? { graph: report.graph } : {}),
     targets: report.targets,
     metrics: report.metrics,
   };

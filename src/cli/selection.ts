@@ -1,5 +1,5 @@
 import type { FanOut, ResolvedAccounts, RolloutPlan, SkippedTarget } from '../core/plan';
-import { ALL_ENABLED_REGIONS, type TargetSelection } from '../core/rollout-input';
+import { ALL_ENABLED_REGIONS, type StackGraphRollout, type TargetSelection } from '../core/rollout-input';
 
 /**
  * The lines that say, before anything starts, what a rollout will reach: the selection as asked
@@ -84,4 +84,25 @@ export function describeResolution(
     lines.push(`  note: no target in ${plural(idle.length, 'account')} (${listed(idle)})`);
   }
   return lines;
+}
+
+/**
+ * The stacks form, before anything starts: the graph as chains of dependencies, where stacks are
+ * narrowed, and how many of a target's stacks run at once. "Stacks: logging -> config ->
+ * detection, account-guard (regions us-east-1); 149 lanes, at most 3 stacks of a target at once".
+ */
+export function describeGraph(input: StackGraphRollout, fanOut: FanOut): string[] {
+  const shown = input.stacks.map((s) => {
+    const deps = s.dependsOn.length > 0 ? ` (after ${s.dependsOn.join(', ')})` : '';
+    const narrowed = [
+      s.regions ? `regions ${listed(s.regions)}` : '',
+      s.targets ? 'some accounts' : '',
+    ].filter(Boolean);
+    return `${s.name}${deps}${narrowed.length > 0 ? ` [${narrowed.join('; ')}]` : ''}`;
+  });
+  const lanes = [...(fanOut.lanes?.canaries ?? []), ...(fanOut.lanes?.targets ?? [])].flat().length;
+  return [
+    `Stacks: ${shown.join(', ')}`,
+    `  ${plural(lanes, 'lane')} (a target's stacks in dependency order; at most ${input.maxStacksPerTarget} of a target's at once, at most ${input.maxConcurrency} stacks in flight)`,
+  ];
 }

@@ -5,12 +5,14 @@ const rolloutOptions: Record<string, OptionSpec> = {
   config: {
     type: 'string',
     value: 'FILE',
-    description: 'Rollout config (YAML). Default on the sandbox: examples/rollout.yaml (the demo).',
+    description:
+      'Rollout config (YAML). Default on the sandbox: examples/rollout.yaml (the demo), or with --template/--stack-name examples/one-stack.yaml.',
   },
   template: {
     type: 'string',
     value: 'FILE|S3URL',
-    description: 'Template: a local file (published first) or s3://bucket/key?versionId=.',
+    description:
+      'Template: a local file (published first) or s3://bucket/key?versionId=. The one-template form only.',
   },
   accounts: {
     type: 'string',
@@ -45,14 +47,23 @@ const rolloutOptions: Record<string, OptionSpec> = {
     multiple: true,
     description: "Leave these regions out. Replaces the config's excludeRegions.",
   },
-  'max-concurrency': { type: 'string', value: 'N', description: 'At most N targets at once.' },
+  'max-concurrency': {
+    type: 'string',
+    value: 'N',
+    description:
+      'At most N targets at once (with stacks in the config: N stacks in flight across the rollout).',
+  },
   'failure-tolerance-count': { type: 'string', value: 'N', description: 'Tolerate up to N failed targets.' },
   'failure-tolerance-percent': {
     type: 'string',
     value: 'P',
     description: 'Tolerate up to P% failed targets (a whole percentage, 0-100).',
   },
-  'stack-name': { type: 'string', value: 'NAME', description: 'Stack name in every target.' },
+  'stack-name': {
+    type: 'string',
+    value: 'NAME',
+    description: 'Stack name in every target. The one-template form only.',
+  },
   'external-id': { type: 'string', value: 'ID', description: 'ExternalId the execution roles require.' },
   'rollout-id': {
     type: 'string',
@@ -79,6 +90,22 @@ const rolloutOptions: Record<string, OptionSpec> = {
   },
 };
 
+/** The config file's two forms (shown in each rollout command's help). */
+const CONFIG_FORMS =
+  'The config holds one template (template:, stackName:) or a graph of stacks, each deployed in every\n' +
+  'target it reaches, after its dependencies there have succeeded (the demo, examples/rollout.yaml):\n' +
+  '  stacks:\n' +
+  '    - { name: logging, stackName: sf-logging, template: stacks/logging.yaml }\n' +
+  '    - name: config\n' +
+  '      stackName: sf-config\n' +
+  '      template: stacks/config.yaml\n' +
+  '      dependsOn: [logging]              # fromStack parameters count as dependencies too\n' +
+  '      parameters: { BucketName: { fromStack: logging, output: BucketName } }\n' +
+  "      regions: [us-east-1]              # optional: narrows the rollout's targets\n" +
+  '  maxStacksPerTarget: 3                 # stacks of one account and region in flight at once\n' +
+  'A stack whose dependency failed in a target is BLOCKED there; the rest of that target goes on.\n' +
+  'The summary groups outcomes by stack, with each target counted by its worst stack.';
+
 /** How target flags combine with the config's `targets` (shown in each rollout command's help). */
 const TARGET_FLAGS_RULE =
   "Target flags replace that part of the config's targets, never add to it: --accounts and --ous\n" +
@@ -90,13 +117,13 @@ const TARGET_FLAGS_RULE =
 export const commandSpecs: Record<string, CommandSpec> = {
   rollout: {
     name: 'rollout',
-    summary: 'start a rollout of the baseline stack and follow it to the end',
+    summary: 'start a rollout of the baseline (one stack or a graph of stacks) and follow it to the end',
     usage: 'stackfleet rollout [--config FILE] [flags]',
     details:
       'Creates or updates the stack in every targeted account x region through the rollout state machine.\n' +
       'On the built-in sandbox cloud (the default) it runs in simulated time; --aws or --profile runs it against AWS.\n' +
       'Progress goes to stderr; the summary (or --json document) to stdout.\n\n' +
-      TARGET_FLAGS_RULE,
+      `${CONFIG_FORMS}\n\n${TARGET_FLAGS_RULE}`,
     options: rolloutOptions,
   },
   preview: {
@@ -106,7 +133,7 @@ export const commandSpecs: Record<string, CommandSpec> = {
     details:
       'Creates a change set per target, reports its changes, and deletes it. Nothing changes in any target.\n' +
       'Every target is previewed, whatever the failure tolerance; the summary says which could not be and why.\n\n' +
-      TARGET_FLAGS_RULE,
+      `${CONFIG_FORMS}\n\n${TARGET_FLAGS_RULE}`,
     options: rolloutOptions,
   },
   drift: {
@@ -117,7 +144,7 @@ export const commandSpecs: Record<string, CommandSpec> = {
       'Stacks that are missing, failed, or differ from the request (template version, parameters, tags) are\n' +
       'deployed; drifted stacks are repaired with drift-aware change sets. With --no-repair nothing is changed,\n' +
       'ever: outcomes are IN_SYNC, DRIFTED, OUTDATED, MISSING or INOPERABLE.\n\n' +
-      TARGET_FLAGS_RULE,
+      `${CONFIG_FORMS}\n\n${TARGET_FLAGS_RULE}`,
     options: {
       ...rolloutOptions,
       'no-repair': {

@@ -18,6 +18,8 @@ export const ErrorNames = {
   CanaryFailed: 'CanaryFailed',
   /** Rollout state machine Fail state: the targets could not be planned, so none started. */
   PlanFailed: 'PlanFailed',
+  /** The stacks form: a dependency finished without the output a `fromStack` parameter reads. */
+  OutputMissing: 'OutputMissing',
 } as const;
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
 
@@ -112,5 +114,13 @@ export class TransientError extends StackFleetError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = ErrorNames.TransientError;
+  }
+}
+
+/** The stacks form: a dependency's stack has no output a dependant's `fromStack` parameter reads. */
+export class OutputMissingError extends StackFleetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = ErrorNames.OutputMissing;
   }
 }

@@ -67,3 +67,30 @@ export function targetExecutionName(accountId: string, region: string, rolloutId
   const room = Math.min(SHORT_ROLLOUT_ID_MAX_LENGTH, EXECUTION_NAME_MAX_LENGTH - head.length);
   return `${head}${shortRolloutId(rolloutId, Math.max(8, room))}`.slice(0, EXECUTION_NAME_MAX_LENGTH);
 }
+
+/**
+ * A stack's execution in the stacks form: `<account>-<region>-<part>-<short rollout id>`, where the
+ * part is the stack's name (or `lane<n>` for the execution that walks a lane of the target's
+ * stacks), so the console lists a target's executions together. Within 80 characters: stack names
+ * are at most 24 (src/core/rollout-stacks.ts), and the rollout part shrinks (keeping its hash).
+ */
+export function stackExecutionName(
+  accountId: string,
+  region: string,
+  part: string,
+  rolloutId: string,
+): string {
+  const head = `${sanitizeNamePart(accountId)}-${sanitizeNamePart(region)}-${sanitizeNamePart(part)}-`;
+  const room = Math.min(SHORT_ROLLOUT_ID_MAX_LENGTH, EXECUTION_NAME_MAX_LENGTH - head.length);
+  return `${head}${shortRolloutId(rolloutId, Math.max(8, room))}`.slice(0, EXECUTION_NAME_MAX_LENGTH);
+}
+
+/** The execution that walks lane `index` (0-based) of a target's stacks. */
+export function laneExecutionName(
+  accountId: string,
+  region: string,
+  index: number,
+  rolloutId: string,
+): string {
+  return stackExecutionName(accountId, region, `lane${index + 1}`, rolloutId);
+}

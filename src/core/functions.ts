@@ -46,6 +46,8 @@ export const lambdaFunctions = [
     placeholder: 'ContainPrincipalFunctionArn',
   },
   { id: 'alert-tampering', entry: 'functions/alert-tampering.ts', placeholder: 'AlertTamperingFunctionArn' },
+  // The stacks form (issue 17): walk-lane's "Next stack" reads dependencies' results and outputs.
+  { id: 'next-stack', entry: 'functions/next-stack.ts', placeholder: 'NextStackFunctionArn' },
 ] as const;
 
 export type LambdaFunctionId = (typeof lambdaFunctions)[number]['id'];
@@ -76,9 +78,22 @@ export const targetStateMachineFiles = [
   },
 ] as const;
 
+/**
+ * The stacks form (issue 17): walks one lane of a target's stack graph, starting the mode's
+ * per-stack machine (one of `targetStateMachineFiles`, named in its input) for each stack.
+ * `startsAtRunTime` lists the machines it may start without naming them in its definition.
+ */
+export const graphStateMachineFile = {
+  id: 'walk-lane',
+  file: 'statemachines/walk-lane.asl.json',
+  placeholder: 'WalkLaneStateMachineArn',
+  startsAtRunTime: targetStateMachineFiles.map((m) => m.placeholder),
+} as const;
+
 /** State machine files, in deployment order (the rollout needs the per-target machines' ARNs). */
 export const stateMachineFiles = [
   ...targetStateMachineFiles,
+  graphStateMachineFile,
   { id: 'rollout', file: 'statemachines/rollout.asl.json', placeholder: 'RolloutStateMachineArn' },
 ] as const;
 

@@ -1,11 +1,15 @@
 import { InvalidInputError } from './errors';
 import { targetExecutionName } from './execution-name';
+import { type PlannedLane, planLanes, stackAccounts } from './graph-plan';
 import {
   ALL_ENABLED_REGIONS,
   type FailureTolerance,
+  isStackGraph,
   type RolloutInput,
+  type SingleStackRollout,
   type TargetSelection,
 } from './rollout-input';
+import type { StackSpec } from './stack-graph';
 
 /**
  * Pure target resolution: which account x region pairs a rollout reaches, with which parameters and
@@ -66,6 +70,8 @@ export interface RolloutPlan {
   targets: PlannedTarget[];
   canaries: PlannedTarget[];
   skipped: SkippedTarget[];
+  /** The stacks form: each target's lanes (the fan-outs' items), in the order of `targets`/`canaries`. */
+  graph?: { targets: PlannedLane[][]; canaries: PlannedLane[][] };
 }
 
 function byAccountThenRegion(
@@ -156,7 +162,7 @@ export function needsPerAccountRegions(
 
 /** Parameters for one target: the rollout's, then each matching override in order (later wins). */
 export function parametersFor(
-  input: Pick<RolloutInput, 'parameters' | 'parameterOverrides'>,
+  input: Pick<SingleStackRollout, 'parameters' | 'parameterOverrides'>,
   accountId: string,
   region: string,
 ): Record<string, string> {
@@ -193,8 +199,12 @@ export function buildPlan(input: RolloutInput, accounts: ResolvedAccounts, regio
     // A mistyped exclusion or override region would deploy what it meant to leave out or change.
     const checks: Array<[string, readonly string[]]> = [
       ['targets.excludeRegions', selection.excludeRegions],
-      ...input.parameterOverrides.map(
-        (o, i) => [`parameterOverrides[${i}].regions`, o.regions ?? []] as [string, string[]],
+      ...overridesOf(input).map(
+        ({ field, override }) => [`${field}.regions`, override.regions ?? []] as [string, string[]],
+      ),
+      // The stacks form: a mistyped stack region would leave the stack out where it was meant to run.
+      ...(isStackGraph(input) ? input.stacks : []).map(
+        (stack, i) => [`stacks[${i}].regions`, stack.regions ?? []] as [string, string[]],
       ),
     ];
     for (const [base, list] of checks) {
@@ -233,7 +243,8 @@ export function buildPlan(input: RolloutInput, accounts: ResolvedAccounts, regio
       all.push({
         accountId,
         region,
-        parameters: parametersFor(input, accountId, region),
+        // The stacks form: each lane stack gets its own (src/core/graph-plan.ts).
+        parameters: isStackGraph(input) ? {} : parametersFor(input, accountId, region),
         executionName: targetExecutionName(accountId, region, input.rolloutId),
       });
     }
@@ -268,17 +279,50 @@ export function resolveTargets(
   input: RolloutInput,
   org: OrganizationView,
   regions: RegionView,
+  estimate?: (stack: StackSpec, target: PlannedTarget) => number,
 ): { accounts: ResolvedAccounts; plan: RolloutPlan } {
   const known = new Set(org.accounts.map((a) => a.id));
-  input.parameterOverrides.forEach((override, i) => {
+  for (const { field: base, override } of overridesOf(input)) {
     (override.accounts ?? []).forEach((id, j) => {
       if (known.has(id)) return;
-      const field = `parameterOverrides[${i}].accounts[${j}]`;
+      const field = `${base}.accounts[${j}]`;
       throw new InvalidInputError(field, `${field} must be an account of the organisation. Received: ${id}`);
     });
-  });
+  }
   const accounts = resolveAccounts(input.targets, org);
-  return { accounts, plan: buildPlan(input, accounts, regions) };
+  const plan = buildPlan(input, accounts, regions);
+  if (isStackGraph(input)) {
+    const narrowed = stackAccounts(input, accounts.accountIds, org, accountsUnder);
+    const targets = planLanes(input, plan.targets, narrowed, estimate);
+    const canaries = planLanes(input, plan.canaries, narrowed, estimate);
+    canaries.skipped.forEach((s) => {
+      const index = input.canaries.findIndex((c) => c.accountId === s.accountId && c.region === s.region);
+      const field = `canaries[${index}]`;
+      throw new InvalidInputError(
+        field,
+        `${field} must run at least one stack. Received: ${s.accountId} ${s.region}`,
+      );
+    });
+    const run = new Set(targets.lanes.map((l) => key(l[0] as PlannedLane)));
+    plan.targets = plan.targets.filter((t) => run.has(key(t)));
+    plan.skipped = [...plan.skipped, ...targets.skipped].sort(byAccountThenRegion);
+    plan.graph = { targets: targets.lanes, canaries: canaries.lanes };
+  }
+  return { accounts, plan };
+}
+
+const key = (t: { accountId: string; region: string }) => `${t.accountId}/${t.region}`;
+
+/** Every parameter override of the request with its field (the stacks form: each stack's). */
+function overridesOf(input: RolloutInput) {
+  if (!isStackGraph(input))
+    return input.parameterOverrides.map((override, i) => ({ field: `parameterOverrides[${i}]`, override }));
+  return input.stacks.flatMap((stack, s) =>
+    stack.parameterOverrides.map((override, i) => ({
+      field: `stacks[${s}].parameterOverrides[${i}]`,
+      override,
+    })),
+  );
 }
 
 /**
@@ -299,8 +343,16 @@ export function toleranceFor(
 export interface FanOut {
   targets: PlannedTarget[];
   canaries: PlannedTarget[];
+  /** The stacks form: the fan-outs' items are lanes (each target's, in target order). */
+  lanes?: { targets: PlannedLane[][]; canaries: PlannedLane[][] };
   toleratedFailureCount: number;
   toleratedFailurePercentage: number;
+}
+
+/** The items each fan-out reads from S3: targets, or (the stacks form) every target's lanes. */
+export function fanOutItems(fanOut: FanOut): { targets: unknown[]; canaries: unknown[] } {
+  if (!fanOut.lanes) return { targets: fanOut.targets, canaries: fanOut.canaries };
+  return { targets: fanOut.lanes.targets.flat(), canaries: fanOut.lanes.canaries.flat() };
 }
 
 /**
@@ -310,19 +362,31 @@ export interface FanOut {
  * not be. Other modes deploy canaries first and stop past the request's tolerance.
  */
 export function fanOutFor(input: Pick<RolloutInput, 'mode' | 'failureTolerance'>, plan: RolloutPlan): FanOut {
+  const graph = plan.graph;
   if (input.mode === 'preview') {
     const targets = [...plan.canaries, ...plan.targets].sort(byAccountThenRegion);
+    const lanes = graph && {
+      targets: [...graph.canaries, ...graph.targets].sort((a, b) =>
+        byAccountThenRegion(a[0] as PlannedLane, b[0] as PlannedLane),
+      ),
+      canaries: [],
+    };
+    const items = lanes ? lanes.targets.flat().length : targets.length;
     return {
       targets,
       canaries: [],
-      toleratedFailureCount: targets.length,
+      ...(lanes ? { lanes } : {}),
+      toleratedFailureCount: items,
       toleratedFailurePercentage: 100,
     };
   }
+  // The Map counts failed items: targets, or in the stacks form lanes (a lane fails when one of its stacks fails).
+  const items = graph ? graph.targets.flat().length : plan.targets.length;
   return {
     targets: plan.targets,
     canaries: plan.canaries,
-    ...toleranceFor(input.failureTolerance, plan.targets.length),
+    ...(graph ? { lanes: { targets: graph.targets, canaries: graph.canaries } } : {}),
+    ...toleranceFor(input.failureTolerance, items),
   };
 }
 
@@ -337,6 +401,8 @@ export function rolloutKeys(rolloutId: string) {
     resultsPrefix: `${base}/results`,
     canaryResultsPrefix: `${base}/canary-results`,
     summaryKey: `${base}/summary.json`,
+    /** The stacks form: results of stacks another lane waits for, `<prefix>/<account>/<region>/<stack>.json`. */
+    stackResultsPrefix: `${base}/stack-results`,
     /** Which execution owns this rollout id; a second execution with the same id is refused. */
     executionKey: `${base}/execution.json`,
   } as const;

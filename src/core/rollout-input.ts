@@ -1,6 +1,20 @@
 import { InvalidInputError } from './errors';
+import {
+  Checker,
+  isPlainObject,
+  PATTERNS,
+  readCapabilities,
+  readOverrides,
+  readTags,
+  readTemplate,
+  showValue,
+} from './input-checker';
 import { ROLE_SESSION_PREFIX } from './names';
-import { isKnownRegion, MAX_TARGET_TIMEOUT_SECONDS, MAX_USER_TAGS } from './target-input';
+import { PER_STACK_TOP_LEVEL_FIELDS, readStacks, stackRequestOf } from './rollout-stacks';
+import type { StackSpec } from './stack-graph';
+import { MAX_TARGET_TIMEOUT_SECONDS, MAX_USER_TAGS } from './target-input';
+
+export { showValue };
 
 /**
  * The rollout request: what an operator (CLI YAML, console, schedule) asks the rollout state machine
@@ -41,6 +55,8 @@ export const RolloutDefaults = {
   maxConcurrency: 10,
   failureTolerance: { count: 0 },
   timeoutSeconds: 3600,
+  /** A small number: CloudFormation limits the resources in concurrent stack operations per account and region. */
+  maxStacksPerTarget: 3,
 } as const;
 
 /** Limits a request is checked against. */
@@ -55,6 +71,10 @@ export const RolloutLimits = {
   /** CloudFormation's 50 minus the tags stackfleet adds itself. */
   maxTags: MAX_USER_TAGS,
   maxParameters: 200,
+  /** Stacks in one rollout: each target's lanes carry every stack's settings through state. */
+  maxStacks: 50,
+  /** A target's stacks in flight at once. */
+  maxStacksPerTarget: 10,
 } as const;
 
 /** S3 location of the template; `versionId` pins the exact object (resolved to the latest when absent). */
@@ -94,27 +114,51 @@ export interface CanaryTarget {
   region: string;
 }
 
-/** The rollout request after validation, with every default filled in. */
-export interface RolloutInput {
+/** What every rollout request holds, whichever form its stacks take. */
+interface RolloutCommon {
   rolloutId: string;
   mode: RolloutMode;
-  template: TemplateLocation;
-  stackName: string;
-  parameters: Record<string, string>;
-  parameterOverrides: ParameterOverride[];
   tags: Record<string, string>;
-  capabilities: StackCapability[];
   executionRoleName: string;
   externalId?: string;
   targets: TargetSelection;
+  /** Stacks in flight at once across the rollout (one-template form: targets, one stack each). */
   maxConcurrency: number;
   failureTolerance: FailureTolerance;
   canaries: CanaryTarget[];
+  /** Per stack (and per target in the one-template form). */
   timeoutSeconds: number;
   /** Drift mode only: repair drifted targets with drift-aware change sets. */
   repair: boolean;
   /** Wait for CloudFormation's Stack Status Change events (forwarded to the admin bus) instead of polling. */
   stackEvents: boolean;
+}
+
+/** The one-template form: one stack per target. */
+export interface SingleStackRollout extends RolloutCommon {
+  template: TemplateLocation;
+  stackName: string;
+  parameters: Record<string, string>;
+  parameterOverrides: ParameterOverride[];
+  capabilities: StackCapability[];
+  stacks?: undefined;
+}
+
+/** The stacks form: a graph of stacks that each target walks on its own. */
+export interface StackGraphRollout extends RolloutCommon {
+  stacks: StackSpec[];
+  /** At most this many of a target's stacks in flight at once (CloudFormation limits concurrent operations per account and region). */
+  maxStacksPerTarget: number;
+  template?: undefined;
+  stackName?: undefined;
+}
+
+/** The rollout request after validation, with every default filled in. */
+export type RolloutInput = SingleStackRollout | StackGraphRollout;
+
+/** Whether a rollout uses the stacks form. */
+export function isStackGraph(input: RolloutInput): input is StackGraphRollout {
+  return input.stacks !== undefined;
 }
 
 /**
@@ -124,8 +168,12 @@ export interface RolloutInput {
 export interface RolloutRequest {
   rolloutId?: string;
   mode: RolloutMode;
-  template: TemplateLocation;
-  stackName: string;
+  /** The one-template form (or `stacks`). */
+  template?: TemplateLocation;
+  stackName?: string;
+  /** The stacks form: see src/core/rollout-stacks.ts. */
+  stacks?: unknown[];
+  maxStacksPerTarget?: number;
   parameters?: Record<string, ParameterValue>;
   parameterOverrides?: Array<{
     accounts?: string[];
@@ -179,6 +227,8 @@ const TOP_LEVEL_FIELDS = [
   'timeoutSeconds',
   'repair',
   'stackEvents',
+  'stacks',
+  'maxStacksPerTarget',
   // Step Functions adds this when another execution starts the rollout.
   'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
 ] as const;
@@ -190,267 +240,6 @@ const TARGET_FIELDS = [
   'regions',
   'excludeRegions',
 ] as const;
-
-const PATTERNS = {
-  rolloutId: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-  accountId: /^\d{12}$/,
-  organizationalUnit: /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
-  region: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/,
-  bucket: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-  stackName: /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
-  parameterKey: /^[A-Za-z0-9]{1,255}$/,
-  roleName: /^[\w+=,.@-]{1,64}$/,
-  externalId: /^[\w+=,.@:/-]{2,1224}$/,
-} as const;
-
-/** Shows a received value in a message: strings as they are, anything else as JSON, never too long. */
-export function showValue(value: unknown): string {
-  if (value === undefined) return '(nothing)';
-  const text = typeof value === 'string' ? (value === '' ? '""' : value) : JSON.stringify(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Collects issues while reading a request; each reader returns the normalised value or undefined. */
-class Checker {
-  readonly issues: InputIssue[] = [];
-
-  fail(field: string, message: string): undefined {
-    this.issues.push({ field, message: `${field} ${message}` });
-    return undefined;
-  }
-
-  string(field: string, value: unknown, pattern: RegExp, rule: string): string | undefined {
-    if (typeof value !== 'string' || !pattern.test(value)) {
-      const hint = typeof value === 'number' ? ' (quote it so YAML keeps it a string)' : '';
-      return this.fail(field, `must be ${rule}${hint}. Received: ${showValue(value)}`);
-    }
-    return value;
-  }
-
-  accountId(field: string, value: unknown): string | undefined {
-    return this.string(field, value, PATTERNS.accountId, 'an account id of 12 digits');
-  }
-
-  region(field: string, value: unknown): string | undefined {
-    if (typeof value === 'string' && PATTERNS.region.test(value) && !isKnownRegion(value)) {
-      return this.fail(
-        field,
-        `must be an AWS region stackfleet knows, such as eu-west-1. Received: ${value}`,
-      );
-    }
-    return this.string(field, value, PATTERNS.region, 'an AWS region name such as eu-west-1');
-  }
-
-  list<T>(field: string, value: unknown, read: (f: string, v: unknown) => T | undefined): T[] | undefined {
-    if (value === undefined) return [];
-    if (!Array.isArray(value)) return this.fail(field, `must be a list. Received: ${showValue(value)}`);
-    const out: T[] = [];
-    value.forEach((item, index) => {
-      const read1 = read(`${field}[${index}]`, item);
-      if (read1 !== undefined && !out.includes(read1)) out.push(read1);
-    });
-    return out;
-  }
-
-  integer(field: string, value: unknown, min: number, max: number, fallback?: number): number | undefined {
-    if (value === undefined && fallback !== undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      return this.fail(
-        field,
-        `must be a whole number between ${min} and ${max}. Received: ${showValue(value)}`,
-      );
-    }
-    return value;
-  }
-
-  boolean(field: string, value: unknown, fallback: boolean): boolean | undefined {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'boolean')
-      return this.fail(field, `must be true or false. Received: ${showValue(value)}`);
-    return value;
-  }
-
-  unknownFields(field: string, value: Record<string, unknown>, allowed: readonly string[]): void {
-    for (const key of Object.keys(value)) {
-      if (!allowed.includes(key)) {
-        // An empty or odd key would vanish in the path ("template."): show it quoted.
-        const shown = key === '' || /[\s.[\]"]/.test(key) ? JSON.stringify(key) : key;
-        const where = field ? `${field}.${shown}` : shown;
-        this.fail(
-          where,
-          `is not a known field (known: ${allowed.filter((a) => !a.startsWith('AWS_')).join(', ')}).`,
-        );
-      }
-    }
-  }
-
-  parameters(field: string, value: unknown): Record<string, string> | undefined {
-    if (value === undefined) return {};
-    if (!isPlainObject(value)) {
-      return this.fail(field, `must be a map of parameter names to values. Received: ${showValue(value)}`);
-    }
-    const entries = Object.entries(value);
-    if (entries.length > RolloutLimits.maxParameters) {
-      return this.fail(
-        field,
-        `must have at most ${RolloutLimits.maxParameters} parameters. Received: ${entries.length}`,
-      );
-    }
-    const out: Record<string, string> = {};
-    for (const [key, raw] of entries) {
-      if (!PATTERNS.parameterKey.test(key)) {
-        this.fail(
-          `${field}.${key}`,
-          `is not a valid parameter name (letters and digits only). Received: ${showValue(key)}`,
-        );
-        continue;
-      }
-      const text = parameterText(raw);
-      if (text === undefined) {
-        this.fail(
-          `${field}.${key}`,
-          `must be a string, number, boolean or list of them. Received: ${showValue(raw)}`,
-        );
-        continue;
-      }
-      out[key] = text;
-    }
-    return out;
-  }
-}
-
-function parameterText(raw: unknown): string | undefined {
-  if (typeof raw === 'string') return raw;
-  if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
-  if (Array.isArray(raw) && raw.every((item) => ['string', 'number', 'boolean'].includes(typeof item))) {
-    return raw.map(String).join(',');
-  }
-  return undefined;
-}
-
-function readTemplate(c: Checker, value: unknown): TemplateLocation | undefined {
-  if (!isPlainObject(value)) {
-    return c.fail(
-      'template',
-      `must be an object with bucket, key and versionId. Received: ${showValue(value)}`,
-    );
-  }
-  c.unknownFields('template', value, ['bucket', 'key', 'versionId']);
-  const bucket = c.string(
-    'template.bucket',
-    value.bucket,
-    PATTERNS.bucket,
-    'an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
-  );
-  const keyOk =
-    typeof value.key === 'string' &&
-    value.key.length >= 1 &&
-    value.key.length <= 1024 &&
-    !value.key.startsWith('/');
-  const key = keyOk
-    ? (value.key as string)
-    : c.fail(
-        'template.key',
-        `must be an S3 object key (1-1024 characters, no leading /). Received: ${showValue(value.key)}`,
-      );
-  let versionId: string | undefined;
-  if (value.versionId !== undefined) {
-    versionId =
-      typeof value.versionId === 'string' && value.versionId.length > 0 && value.versionId.length <= 1024
-        ? value.versionId
-        : c.fail(
-            'template.versionId',
-            `must be an S3 version id (omit it to use the latest version). Received: ${showValue(value.versionId)}`,
-          );
-  }
-  if (bucket === undefined || key === undefined) return undefined;
-  return versionId === undefined ? { bucket, key } : { bucket, key, versionId };
-}
-
-function readTags(c: Checker, value: unknown): Record<string, string> | undefined {
-  if (value === undefined) return {};
-  if (!isPlainObject(value))
-    return c.fail('tags', `must be a map of tag keys to values. Received: ${showValue(value)}`);
-  const entries = Object.entries(value);
-  if (entries.length > RolloutLimits.maxTags) {
-    return c.fail(
-      'tags',
-      `must have at most ${RolloutLimits.maxTags} tags (CloudFormation allows 50; stackfleet adds its own). Received: ${entries.length}`,
-    );
-  }
-  const out: Record<string, string> = {};
-  for (const [key, raw] of entries) {
-    if (
-      key.length < 1 ||
-      key.length > 128 ||
-      key.toLowerCase().startsWith('aws:') ||
-      key.startsWith('stackfleet:')
-    ) {
-      c.fail(
-        `tags.${key}`,
-        `must be a tag key of 1-128 characters not starting with aws: or stackfleet: (reserved). Received: ${showValue(key)}`,
-      );
-      continue;
-    }
-    if (typeof raw !== 'string' || raw.length > 256) {
-      c.fail(`tags.${key}`, `must be a string of at most 256 characters. Received: ${showValue(raw)}`);
-      continue;
-    }
-    out[key] = raw;
-  }
-  return out;
-}
-
-function readOverrides(c: Checker, value: unknown): ParameterOverride[] | undefined {
-  if (value === undefined) return [];
-  if (!Array.isArray(value))
-    return c.fail('parameterOverrides', `must be a list. Received: ${showValue(value)}`);
-  const out: ParameterOverride[] = [];
-  value.forEach((raw, index) => {
-    const field = `parameterOverrides[${index}]`;
-    if (!isPlainObject(raw)) {
-      c.fail(
-        field,
-        `must be an object with accounts and/or regions and parameters. Received: ${showValue(raw)}`,
-      );
-      return;
-    }
-    c.unknownFields(field, raw, ['accounts', 'regions', 'parameters']);
-    if (raw.accounts === undefined && raw.regions === undefined) {
-      c.fail(
-        field,
-        `must name accounts, regions or both (use parameters for values that apply everywhere). Received: ${showValue(raw)}`,
-      );
-      return;
-    }
-    const accounts =
-      raw.accounts === undefined
-        ? undefined
-        : c.list(`${field}.accounts`, raw.accounts, (f, v) => c.accountId(f, v));
-    const regions =
-      raw.regions === undefined
-        ? undefined
-        : c.list(`${field}.regions`, raw.regions, (f, v) => c.region(f, v));
-    if (raw.parameters === undefined) {
-      c.fail(
-        `${field}.parameters`,
-        `must be a map of parameter names to values. Received: ${showValue(raw.parameters)}`,
-      );
-      return;
-    }
-    const parameters = c.parameters(`${field}.parameters`, raw.parameters);
-    if (parameters === undefined) return;
-    const override: ParameterOverride = { parameters };
-    if (accounts) override.accounts = accounts;
-    if (regions) override.regions = regions;
-    out.push(override);
-  });
-  return out;
-}
 
 function readTargets(c: Checker, value: unknown): TargetSelection | undefined {
   if (!isPlainObject(value)) {
@@ -573,6 +362,33 @@ function readCanaries(c: Checker, value: unknown): CanaryTarget[] | undefined {
   return out;
 }
 
+/** The one-template form's stack fields (template, stackName, parameters, overrides, capabilities). */
+function readSingleStack(
+  c: Checker,
+  raw: Record<string, unknown>,
+): Omit<SingleStackRollout, keyof RolloutCommon> | undefined {
+  const template = readTemplate(c, raw.template);
+  const stackName = c.string(
+    'stackName',
+    raw.stackName,
+    PATTERNS.stackName,
+    'a stack name: 1-128 letters, digits or hyphens, starting with a letter',
+  );
+  const parameters = c.parameters('parameters', raw.parameters);
+  const parameterOverrides = readOverrides(c, raw.parameterOverrides);
+  const capabilities = readCapabilities(c, 'capabilities', raw.capabilities);
+  if (
+    template === undefined ||
+    stackName === undefined ||
+    parameters === undefined ||
+    parameterOverrides === undefined ||
+    capabilities === undefined
+  ) {
+    return undefined;
+  }
+  return { template, stackName, parameters, parameterOverrides, capabilities };
+}
+
 /**
  * The rollout id for a request without one: the execution name made safe, so scheduled executions
  * (which cannot vary their input) still get a fresh id and fresh child execution names per run.
@@ -623,22 +439,27 @@ export function validateRolloutInput(
       ? (raw.mode as RolloutMode)
       : c.fail('mode', `must be one of ${modes.join(', ')}. Received: ${showValue(raw.mode)}`);
 
-  const template = readTemplate(c, raw.template);
-  const stackName = c.string(
-    'stackName',
-    raw.stackName,
-    PATTERNS.stackName,
-    'a stack name: 1-128 letters, digits or hyphens, starting with a letter',
-  );
-  const parameters = c.parameters('parameters', raw.parameters);
-  const parameterOverrides = readOverrides(c, raw.parameterOverrides);
   const tags = readTags(c, raw.tags);
-  const allowedCapabilities = Object.values(StackCapabilities) as string[];
-  const capabilities = c.list('capabilities', raw.capabilities, (f, v) =>
-    typeof v === 'string' && allowedCapabilities.includes(v)
-      ? (v as StackCapability)
-      : c.fail(f, `must be one of ${allowedCapabilities.join(', ')}. Received: ${showValue(v)}`),
-  );
+  const graph = raw.stacks !== undefined;
+  let single: Omit<SingleStackRollout, keyof RolloutCommon> | undefined;
+  if (graph) {
+    for (const field of PER_STACK_TOP_LEVEL_FIELDS) {
+      if (raw[field] !== undefined) {
+        c.fail(
+          field,
+          `belongs in each entry of stacks when stacks is given. Received: ${showValue(raw[field])}`,
+        );
+      }
+    }
+  } else {
+    single = readSingleStack(c, raw);
+    if (raw.maxStacksPerTarget !== undefined) {
+      c.fail(
+        'maxStacksPerTarget',
+        `only applies to the stacks form (a list of stacks). Received: ${showValue(raw.maxStacksPerTarget)}`,
+      );
+    }
+  }
   const executionRoleName = c.string(
     'executionRoleName',
     raw.executionRoleName,
@@ -655,6 +476,16 @@ export function validateRolloutInput(
     );
   }
   const targets = readTargets(c, raw.targets);
+  const stacks = graph ? readStacks(c, raw.stacks, { tags, targets }) : undefined;
+  const maxStacksPerTarget = graph
+    ? c.integer(
+        'maxStacksPerTarget',
+        raw.maxStacksPerTarget,
+        1,
+        RolloutLimits.maxStacksPerTarget,
+        RolloutDefaults.maxStacksPerTarget,
+      )
+    : undefined;
   const maxConcurrency = c.integer(
     'maxConcurrency',
     raw.maxConcurrency,
@@ -701,12 +532,8 @@ export function validateRolloutInput(
     c.issues.length > 0 ||
     rolloutId === undefined ||
     mode === undefined ||
-    template === undefined ||
-    stackName === undefined ||
-    parameters === undefined ||
-    parameterOverrides === undefined ||
+    (graph ? stacks === undefined || maxStacksPerTarget === undefined : single === undefined) ||
     tags === undefined ||
-    capabilities === undefined ||
     executionRoleName === undefined ||
     targets === undefined ||
     maxConcurrency === undefined ||
@@ -718,15 +545,10 @@ export function validateRolloutInput(
   ) {
     return { issues: c.issues };
   }
-  const input: RolloutInput = {
+  const common: RolloutCommon = {
     rolloutId,
     mode,
-    template,
-    stackName,
-    parameters,
-    parameterOverrides,
     tags,
-    capabilities,
     executionRoleName,
     targets,
     maxConcurrency,
@@ -736,8 +558,22 @@ export function validateRolloutInput(
     repair,
     stackEvents,
   };
+  const input: RolloutInput =
+    stacks && maxStacksPerTarget !== undefined
+      ? { ...common, stacks, maxStacksPerTarget }
+      : { ...common, ...(single as Omit<SingleStackRollout, keyof RolloutCommon>) };
   if (externalId !== undefined) input.externalId = externalId;
   return { input, issues: [] };
+}
+
+/**
+ * The validated input as a request again (the execution input the CLI starts a rollout with):
+ * the same fields, and in the stacks form each stack's output-fed parameters back among its
+ * parameters as `{ fromStack, output }`. Validating it gives the same input.
+ */
+export function rolloutRequestOf(input: RolloutInput): Record<string, unknown> {
+  if (!isStackGraph(input)) return { ...input };
+  return { ...input, stacks: input.stacks.map(stackRequestOf) };
 }
 
 /**

@@ -7,6 +7,8 @@ import {
   parseFailure,
   str,
 } from './failure-cause';
+import type { PlannedLane } from './graph-plan';
+import { type GraphRollup, plannedStacks, rollUp } from './graph-summary';
 import type { PlannedTarget, SkippedTarget } from './plan';
 
 export { type FailedResource, type ParsedFailure, parseFailure };
@@ -32,6 +34,8 @@ export const TargetOutcomes = {
    * aborts the running children of a failed Map Run). Its stack operation may still be running.
    */
   ABORTED: 'ABORTED',
+  /** The stacks form: not started because a dependency failed in the same target. */
+  BLOCKED: 'BLOCKED',
 } as const;
 
 /** How the rollout as a whole ended. */
@@ -68,6 +72,8 @@ export interface MapRunResultEntry {
 export interface TargetResult {
   accountId: string;
   region: string;
+  /** The stacks form: which stack of the graph (absent for the one-template form and SKIPPED targets). */
+  stack?: string;
   outcome: string;
   /** `canary` targets ran before the others. */
   phase: 'canary' | 'main' | 'plan';
@@ -93,6 +99,12 @@ export interface TargetResult {
   driftedTruncated?: boolean;
   /** Stack events: the end was noticed by polling after its awaited event did not come. */
   stackEventMissed?: boolean;
+  /** BLOCKED: the dependency that failed in this target. */
+  blockedBy?: string;
+  /** Parameters read from dependencies' outputs: parameter -> `stack.Output`. */
+  inputsFrom?: Record<string, string>;
+  /** Preview: parameters whose value comes from a dependency that would change: `(from stack.Output)`. */
+  pendingInputs?: Record<string, string>;
 }
 
 /** A resource change of a preview target (src/core/changes.ts `ResourceChange`). */
@@ -142,6 +154,8 @@ export function missedEventsLine(targets: readonly TargetResult[]): string | und
 export interface FailedTarget {
   accountId: string;
   region: string;
+  /** The stacks form: the stack that failed. */
+  stack?: string;
   error: string;
   reason: string;
   failedResource?: FailedResource;
@@ -170,6 +184,8 @@ export interface RolloutSummary {
   stoppedBy?: { stage: FanOutStop['stage'] | 'plan'; error: string; reason: string };
   summaryBucket: string;
   summaryKey: string;
+  /** The stacks form: outcome counts per stack and targets by their worst stack (summary.json also lists each target). */
+  graph?: Omit<GraphRollup, 'targets'>;
   /** SNS subject: ASCII, at most 100 characters. */
   subject: string;
   /** Readable multi-line text (used as the Fail cause). */
@@ -179,7 +195,10 @@ export interface RolloutSummary {
 /** summary.json: the small summary plus every target. */
 export interface RolloutSummaryDocument extends RolloutSummary {
   generatedAt?: string;
+  /** One entry per target, or in the stacks form per (target, stack) plus skipped targets. */
   targets: TargetResult[];
+  /** The stacks form: each target's worst outcome and every stack's. */
+  graphTargets?: GraphRollup['targets'];
 }
 
 /** The planned target an item processor worked on, from its Input (`{target, deployment}`). */
@@ -307,9 +326,12 @@ export interface SummaryInput {
   results: TargetResult[];
   stops: FanOutStop[];
   generatedAt?: string;
+  /** The stacks form: the fan-outs' lanes (then `targets`/`canaries` are the planned targets). */
+  lanes?: { targets: PlannedLane[]; canaries: PlannedLane[]; stacks?: string[] };
 }
 
-const key = (t: { accountId: string; region: string }) => `${t.accountId}/${t.region}`;
+const key = (t: { accountId: string; region: string; stack?: string }) =>
+  `${t.accountId}/${t.region}${t.stack ? `/${t.stack}` : ''}`;
 
 function stopReason(stop: FanOutStop): string {
   const parsed = parseFailure(stop.error, stop.cause);
@@ -325,7 +347,7 @@ function describeFailure(f: FailedTarget): string {
   const resource = f.failedResource
     ? ` [${[f.failedResource.logicalId, f.failedResource.type, f.failedResource.status].filter(Boolean).join(' ')}]`
     : '';
-  return `${f.accountId} ${f.region}: ${f.error} - ${f.reason}${resource}`;
+  return `${f.accountId} ${f.region}${f.stack ? ` ${f.stack}` : ''}: ${f.error} - ${f.reason}${resource}`;
 }
 
 /**
@@ -346,10 +368,16 @@ export function summarizeRollout(input: SummaryInput): RolloutSummaryDocument {
       : 'Not started: no result was recorded for this target.';
 
   const targets: TargetResult[] = [];
-  const planned: Array<[PlannedTarget, TargetResult['phase']]> = [
-    ...input.canaries.map((t) => [t, 'canary'] as [PlannedTarget, TargetResult['phase']]),
-    ...input.targets.map((t) => [t, 'main'] as [PlannedTarget, TargetResult['phase']]),
-  ];
+  type Planned = Pick<PlannedTarget, 'accountId' | 'region' | 'executionName'> & { stack?: string };
+  const planned: Array<[Planned, TargetResult['phase']]> = input.lanes
+    ? [
+        ...plannedStacks(input.lanes.canaries).map((t) => [t, 'canary'] as [Planned, TargetResult['phase']]),
+        ...plannedStacks(input.lanes.targets).map((t) => [t, 'main'] as [Planned, TargetResult['phase']]),
+      ]
+    : [
+        ...input.canaries.map((t) => [t, 'canary'] as [Planned, TargetResult['phase']]),
+        ...input.targets.map((t) => [t, 'main'] as [Planned, TargetResult['phase']]),
+      ];
   const plannedKeys = new Set<string>();
   for (const [target, phase] of planned) {
     plannedKeys.add(key(target));
@@ -360,6 +388,7 @@ export function summarizeRollout(input: SummaryInput): RolloutSummaryDocument {
         : {
             accountId: target.accountId,
             region: target.region,
+            ...(target.stack ? { stack: target.stack } : {}),
             phase,
             outcome: TargetOutcomes.NOT_STARTED,
             reason: notStartedReason,
@@ -395,6 +424,7 @@ export function summarizeRollout(input: SummaryInput): RolloutSummaryDocument {
       const f: FailedTarget = {
         accountId: t.accountId,
         region: t.region,
+        ...(t.stack ? { stack: t.stack } : {}),
         error: t.error ?? 'Unknown',
         reason: t.reason ?? 'No reason recorded.',
         phase: t.phase,
@@ -421,9 +451,18 @@ export function summarizeRollout(input: SummaryInput): RolloutSummaryDocument {
     )
     .map(([outcome, n]) => `${n} ${outcome}`)
     .join(', ');
-  const lines = [
-    `Rollout ${input.rolloutId} (${input.mode}) ${status}: ${targets.length} targets - ${countText}.`,
-  ];
+  const rollup = input.lanes ? rollUp(targets, input.lanes.stacks) : undefined;
+  const lines = rollup
+    ? [
+        `Rollout ${input.rolloutId} (${input.mode}) ${status}: ${rollup.targets.length} targets, ${rollup.stacks.length} stacks - ${countText} (per target and stack).`,
+        ...rollup.stacks.map(
+          (stack) =>
+            `  ${stack}: ${Object.entries(rollup.byStack[stack] ?? {})
+              .map(([o, n]) => `${n} ${o}`)
+              .join(', ')}`,
+        ),
+      ]
+    : [`Rollout ${input.rolloutId} (${input.mode}) ${status}: ${targets.length} targets - ${countText}.`];
   if (stop) lines.push(stopReason(stop));
   const aborted = targets.filter((t) => t.outcome === TargetOutcomes.ABORTED);
   if (aborted.length > 0) {
@@ -464,12 +503,17 @@ export function summarizeRollout(input: SummaryInput): RolloutSummaryDocument {
   if (stop) {
     summary.stoppedBy = { stage: stop.stage, error: stop.error, reason: stopReason(stop) };
   }
+  if (rollup) {
+    const { targets: graphTargets, ...counted } = rollup;
+    summary.graph = counted;
+    summary.graphTargets = graphTargets;
+  }
   if (input.generatedAt) summary.generatedAt = input.generatedAt;
   return summary;
 }
 
 /** The summary without the per-target list (what the state machine carries and publishes). */
 export function smallSummary(document: RolloutSummaryDocument): RolloutSummary {
-  const { targets: _targets, generatedAt: _generatedAt, ...small } = document;
+  const { targets: _targets, generatedAt: _generatedAt, graphTargets: _graphTargets, ...small } = document;
   return small;
 }

@@ -1,4 +1,5 @@
-import type { InputIssue, RolloutInput } from './rollout-input';
+import type { InputIssue, ParameterOverride } from './rollout-input';
+import type { OutputReference, StackSpec } from './stack-graph';
 
 /**
  * What a rollout asks of its template, checked before any execution starts (by the CLI) and
@@ -36,6 +37,39 @@ export interface TemplateSummaryLike {
   readonly ResourceTypes?: readonly string[];
 }
 
+/** What one stack of a request sets: the one-template form's fields, or one entry of `stacks`. */
+export interface StackParameterRequest {
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly parameterOverrides: readonly ParameterOverride[];
+  readonly capabilities: readonly string[];
+  /** Parameters whose values come from other stacks' outputs (the stacks form). */
+  readonly outputParameters?: Readonly<Record<string, OutputReference>>;
+}
+
+/**
+ * `fromStack` references to outputs their stack's template does not declare. `outputsOf` gives a
+ * stack's declared Outputs (undefined when its template could not be read, then not checked).
+ * CloudFormation would only tell in the target, after the dependency was deployed.
+ */
+export function outputIssues(
+  stacks: readonly Pick<StackSpec, 'name' | 'outputParameters'>[],
+  outputsOf: (name: string) => readonly string[] | undefined,
+): InputIssue[] {
+  const issues: InputIssue[] = [];
+  stacks.forEach((stack, i) => {
+    for (const [parameter, ref] of Object.entries(stack.outputParameters)) {
+      const declared = outputsOf(ref.fromStack);
+      if (!declared || declared.includes(ref.output)) continue;
+      const field = `stacks[${i}].parameters.${parameter}.output`;
+      issues.push({
+        field,
+        message: `${field} must be an output the template of ${ref.fromStack} declares (${declared.length > 0 ? declared.join(', ') : 'it declares none'}). Received: ${ref.output}`,
+      });
+    }
+  });
+  return issues;
+}
+
 /** A planned target's account, region and effective parameters. */
 export interface TargetParameters {
   readonly accountId: string;
@@ -60,8 +94,9 @@ function sample(targets: readonly TargetParameters[], max = 3): string {
  */
 export function templateIssues(
   summary: TemplateSummaryLike,
-  rollout: Pick<RolloutInput, 'parameters' | 'parameterOverrides' | 'capabilities'>,
+  rollout: StackParameterRequest,
   targets?: readonly TargetParameters[],
+  prefix = '',
 ): InputIssue[] {
   const issues: InputIssue[] = [];
   const declared = new Map((summary.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p]));
@@ -72,18 +107,23 @@ export function templateIssues(
   );
   if (missingCapabilities.length > 0) {
     issues.push({
-      field: 'capabilities',
+      field: `${prefix}capabilities`,
       message:
-        `capabilities must include ${missingCapabilities.join(', ')}: ${summary.CapabilitiesReason ?? 'the template needs it'} ` +
+        `${prefix}capabilities must include ${missingCapabilities.join(', ')}: ${summary.CapabilitiesReason ?? 'the template needs it'} ` +
         `(CloudFormation refuses the stack otherwise: "Requires capabilities : [${missingCapabilities.join(', ')}]"). ` +
         `Received: [${rollout.capabilities.join(', ')}]`,
     });
   }
 
+  const fromOutputs = Object.fromEntries(
+    Object.entries(rollout.outputParameters ?? {}).map(([k, r]) => [k, `${r.fromStack}.${r.output}`]),
+  );
   const sources: Array<[string, Readonly<Record<string, string>>]> = [
-    ['parameters', rollout.parameters],
+    [`${prefix}parameters`, rollout.parameters],
+    [`${prefix}parameters`, fromOutputs],
     ...rollout.parameterOverrides.map(
-      (o, i) => [`parameterOverrides[${i}].parameters`, o.parameters] as [string, Record<string, string>],
+      (o, i) =>
+        [`${prefix}parameterOverrides[${i}].parameters`, o.parameters] as [string, Record<string, string>],
     ),
   ];
   for (const [field, values] of sources) {
@@ -97,7 +137,8 @@ export function templateIssues(
         continue;
       }
       const allowed = decl.ParameterConstraints?.AllowedValues;
-      if (allowed && allowed.length > 0) {
+      // A value from another stack's outputs is known only in the target, when that stack has finished.
+      if (allowed && allowed.length > 0 && values !== fromOutputs) {
         const list = decl.ParameterType?.includes('List') ? value.split(',').map((v) => v.trim()) : [value];
         const bad = list.find((v) => !allowed.includes(v));
         if (bad !== undefined) {
@@ -113,20 +154,21 @@ export function templateIssues(
   for (const name of names) {
     const decl = declared.get(name);
     if (decl?.DefaultValue !== undefined) continue;
+    if (fromOutputs[name] !== undefined) continue;
     if (targets) {
       const lacking = targets.filter((t) => t.parameters[name] === undefined);
       if (lacking.length === 0) continue;
       issues.push({
-        field: `parameters.${name}`,
-        message: `parameters.${name} must be set: the template declares ${name} without a Default, and ${lacking.length} target${lacking.length === 1 ? '' : 's'} would get no value (${sample(lacking)}). Received: (nothing)`,
+        field: `${prefix}parameters.${name}`,
+        message: `${prefix}parameters.${name} must be set: the template declares ${name} without a Default, and ${lacking.length} target${lacking.length === 1 ? '' : 's'} would get no value (${sample(lacking)}). Received: (nothing)`,
       });
     } else if (
       rollout.parameters[name] === undefined &&
       !rollout.parameterOverrides.some((o) => o.parameters[name] !== undefined)
     ) {
       issues.push({
-        field: `parameters.${name}`,
-        message: `parameters.${name} must be set: the template declares ${name} without a Default. Received: (nothing)`,
+        field: `${prefix}parameters.${name}`,
+        message: `${prefix}parameters.${name} must be set: the template declares ${name} without a Default. Received: (nothing)`,
       });
     }
   }

@@ -507,6 +507,11 @@ function parseTemplateCached(body: string): Record<string, unknown> {
   return parsed;
 }
 
+/** The logical ids of the template's Outputs (YAML or JSON body), for checking `fromStack` references. */
+export function templateOutputKeys(body: string): string[] {
+  return Object.keys(asRecord(parseTemplateCached(body).Outputs));
+}
+
 export function readTemplateResources(
   body: string,
   context: TemplateContext,

@@ -166,6 +166,16 @@ export interface Scenario {
   adminAccountId?: string;
   /** IAM of the sandbox. */
   iam?: ScenarioIam;
+  /**
+   * CloudFormation quotas per account and region (src/sandbox/cfn/quotas.ts has the defaults):
+   * `concurrentResources` is "Resources in concurrent stack operations" (DescribeAccountLimits'
+   * ConcurrentResourcesLimit); an operation past it is refused with LimitExceededException.
+   * `concurrentResourcesByAccount` gives some accounts their own value (quotas are adjustable per account).
+   */
+  cloudFormationQuotas?: {
+    concurrentResources?: number;
+    concurrentResourcesByAccount?: Record<string, number>;
+  };
   /** Seconds a resource takes, per type; `default` for others. Each is [min, max] or a number. */
   durations: Record<string, number | [number, number]>;
   faults: ScenarioFaults;

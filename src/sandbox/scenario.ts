@@ -11,6 +11,7 @@ import { Checker, type Path, ScenarioError } from './scenario-checker';
 import { validateFaults } from './scenario-faults';
 import { validateIam } from './scenario-iam';
 import { validateOrganizationExtras } from './scenario-organization';
+import { validateQuotas } from './scenario-quotas';
 import type { Scenario, ScenarioAccount, ScenarioOu } from './scenario-types';
 
 export { ScenarioError } from './scenario-checker';
@@ -58,6 +59,7 @@ const TOP = [
   'accessKeys',
   'adminAccountId',
   'iam',
+  'cloudFormationQuotas',
   'events',
   'activity',
   'tamperResponse',
@@ -303,6 +305,8 @@ export function validateScenario(
     scenario.adminAccountId = admin;
   }
   if (top.iam !== undefined) scenario.iam = validateIam(c, top.iam, accountIds);
+  if (top.cloudFormationQuotas !== undefined)
+    scenario.cloudFormationQuotas = validateQuotas(c, top.cloudFormationQuotas, accountIds);
   if (top.accessKeys !== undefined) {
     scenario.accessKeys = c.array(['accessKeys'], top.accessKeys).map((k, i) => {
       const p: Path = ['accessKeys', i];
@@ -396,8 +400,8 @@ export function loadScenarioFile(path: string): Scenario {
   return parseScenario(text, path);
 }
 
-/** The demo organisation's stack name for pre-existing stacks (the rollout's default). */
-export const DEMO_STACK_NAME = 'stackfleet-baseline';
+/** The demo's stack left broken by an earlier attempt: the logging stack of examples/rollout.yaml. */
+export const DEMO_STACK_NAME = 'stackfleet-logging';
 
 /**
  * The built-in demo organisation used when no scenario is given: 30 accounts in nested OUs,

@@ -27,7 +27,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const TERMINAL = ['CREATED', 'UPDATED', 'NO_CHANGE', 'FAILED', 'SKIPPED'];
+const TERMINAL = ['CREATED', 'UPDATED', 'NO_CHANGE', 'FAILED', 'BLOCKED', 'SKIPPED'];
 
 describe('stackfleet rollout on the sandbox demo organisation', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'sf-e2e-demo-'));
@@ -38,10 +38,13 @@ describe('stackfleet rollout on the sandbox demo organisation', () => {
     targets: Array<{
       accountId: string;
       region: string;
+      stack?: string;
       stackName: string;
       outcome: string;
       reason?: string;
+      blockedBy?: string;
     }>;
+    graph: { stacks: string[]; byStack: Record<string, Record<string, number>> };
     metrics: Record<string, number>;
   };
 
@@ -70,11 +73,33 @@ describe('stackfleet rollout on the sandbox demo organisation', () => {
     expect(doc.metrics.stateTransitions).toBeGreaterThan(0);
   });
 
+  it("deploys the demo's graph of stacks: a failed stack leaves only its dependants there BLOCKED", () => {
+    expect(doc.graph.stacks).toEqual(['logging', 'config', 'detection', 'account-guard']);
+    const outcome = (t: { accountId: string; region: string }, stack: string) =>
+      doc.targets.find((o) => o.accountId === t.accountId && o.region === t.region && o.stack === stack)
+        ?.outcome;
+    const blocked = doc.targets.filter((t) => t.outcome === 'BLOCKED');
+    expect(blocked.length).toBeGreaterThan(0);
+    for (const t of blocked) {
+      // The stack it names failed in that same target.
+      expect(t.blockedBy).toBeDefined();
+      expect(outcome(t, t.blockedBy as string)).toBe('FAILED');
+    }
+    // Where logging failed but the account could be entered, account-guard (no dependency) went on.
+    const loggingFailedHome = doc.targets.filter(
+      (t) => t.stack === 'logging' && t.outcome === 'FAILED' && t.region === 'us-east-1',
+    );
+    expect(loggingFailedHome.some((t) => outcome(t, 'account-guard') === 'CREATED')).toBe(true);
+  });
+
   it('reports the finished rollout with status, from the saved sandbox state', () => {
     const run = cli(['status', doc.rolloutId, '--state-dir', stateDir]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Rollout ${doc.rolloutId} (deploy): SUCCEEDED`);
-    expect(run.stdout).toMatch(/CREATED\s+\d+/);
+    // The demo is a graph of stacks: a row per stack, then the targets by their worst stack.
+    expect(run.stdout).toMatch(/^STACK\s+FAILED\s+BLOCKED\s+CREATED/m);
+    expect(run.stdout).toMatch(/^detection\s+[-\d]+\s+\d+\s+\d+/m);
+    expect(run.stdout).toMatch(/^targets \(worst stack\)\s+\d+/m);
     const json = JSON.parse(cli(['status', '--json', '--state-dir', stateDir]).stdout);
     expect(json.rolloutId).toBe(doc.rolloutId);
     expect(json.counts).toEqual(doc.counts);
@@ -174,6 +199,18 @@ describe('--help', () => {
     expect(run.stdout).toContain("Replaces the config's accounts and organizationalUnits.");
     expect(run.stdout).toContain("Target flags replace that part of the config's targets, never add to it");
   });
+
+  it.each(['rollout', 'preview', 'drift'])(
+    'shows the stacks form of the config for %s (issue 17)',
+    (name) => {
+      const run = cli([name, '--help']);
+      expect(run.stdout).toContain('or a graph of stacks');
+      expect(run.stdout).toContain('dependsOn: [logging]');
+      expect(run.stdout).toContain('{ fromStack: logging, output: BucketName }');
+      expect(run.stdout).toContain('maxStacksPerTarget');
+      expect(run.stdout).toContain('N stacks in flight across the rollout');
+    },
+  );
 
   it.each(Object.keys(commandSpecs))('is printed for %s with every option the parser accepts', (name) => {
     const run = cli([name, '--help']);

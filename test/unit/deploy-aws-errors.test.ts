@@ -79,6 +79,12 @@ describe('CloudFormation errors as stackfleet errors', () => {
       'may not call UpdateStack',
     ],
     [cfnError('LimitExceededException', 'Limit on the number of stacks'), 'StackFailed', 'account limit'],
+    // The concurrent-resources quota frees up as other operations finish: retried as StackBusy.
+    [
+      cfnError('LimitExceededException', 'Limit exceeded for resources in concurrent stack operations'),
+      'StackBusy',
+      'concurrent stack operations',
+    ],
   ])('%s becomes %s', (error, name, message) => {
     const mapped = mapCloudFormationError(error, target);
     expect(mapped.name).toBe(name);

@@ -135,8 +135,11 @@ describe('the rollout state machine role has what the Step Functions guide lists
     const started = rolloutGrants
       .filter((g) => g.actions.includes('states:StartExecution'))
       .flatMap((g) => g.resources);
+    // Its own map run children, each mode's per-target machine, and the stacks form's lane walker.
     expect(started.sort()).toEqual(
-      [rollout, ...Object.values(stack.targetStateMachines)].map((m) => `<${id(m)}>`).sort(),
+      [rollout, ...Object.values(stack.targetStateMachines), stack.walkLaneStateMachine]
+        .map((m) => `<${id(m)}>`)
+        .sort(),
     );
     const objects = rolloutGrants.filter((g) =>
       g.actions.some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'),
@@ -145,11 +148,45 @@ describe('the rollout state machine role has what the Step Functions guide lists
   });
 });
 
+describe('the walk-lane state machine role (the stacks form)', () => {
+  const walker = stack.walkLaneStateMachine;
+  const grants = grantsOf(id(walker.role as never));
+
+  it("starts, describes and stops each mode's per-stack machine (.sync:2), which its input names at run time", () => {
+    for (const machine of Object.values(stack.targetStateMachines)) {
+      expect(allows(grants, 'states:StartExecution', `<${id(machine)}>`)).toBe(true);
+      const executions = `arn:${accountRegion}:execution:<${id(machine)}.Name>:*`;
+      expect(allows(grants, 'states:DescribeExecution', executions)).toBe(true);
+      expect(allows(grants, 'states:StopExecution', executions)).toBe(true);
+    }
+    const started = grants
+      .filter((g) => g.actions.includes('states:StartExecution'))
+      .flatMap((g) => g.resources);
+    expect(started.sort()).toEqual(
+      Object.values(stack.targetStateMachines)
+        .map((m) => `<${id(m)}>`)
+        .sort(),
+    );
+  });
+
+  it('invokes only the Next stack function and touches no bucket (lanes share results through that function)', () => {
+    const invoked = grants
+      .filter((g) => g.actions.includes('lambda:InvokeFunction'))
+      .flatMap((g) => g.resources);
+    expect(invoked).toEqual([`<${id(stack.functions.byId['next-stack'])}.Arn>`]);
+    expect(grants.some((g) => g.actions.some((a) => a.startsWith('s3:')))).toBe(false);
+  });
+});
+
 describe('roles Step Functions and EventBridge Scheduler assume', () => {
   const trustOf = (roleId: string) => statementsIn(props(roleId).AssumeRolePolicyDocument);
 
   it("let Step Functions assume a state machine role only for this account's state machines (confused deputy prevention)", () => {
-    for (const machine of [rollout, ...Object.values(stack.targetStateMachines)]) {
+    for (const machine of [
+      rollout,
+      ...Object.values(stack.targetStateMachines),
+      stack.walkLaneStateMachine,
+    ]) {
       const [statement] = trustOf(id(machine.role as never));
       expect(statement?.Principal).toEqual({ Service: 'states.amazonaws.com' });
       expect(text(conditionKey(statement, 'ArnLike', 'aws:SourceArn'))).toBe(

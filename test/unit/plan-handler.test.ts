@@ -163,6 +163,8 @@ describe('plan-targets handler', () => {
       canaryResultsPrefix: 'rollouts/r1/canary-results',
       summaryKey: 'rollouts/r1/summary.json',
       executionKey: 'rollouts/r1/execution.json',
+      stackResultsPrefix: 'rollouts/r1/stack-results',
+      graph: false,
       accountCount: 2,
       targetCount: 4,
       canaryCount: 0,

@@ -19,7 +19,12 @@ import {
   toJsonLines,
   toleranceFor,
 } from '../../src/core/plan';
-import { parseRolloutInput, type RolloutInput, type TargetSelection } from '../../src/core/rollout-input';
+import {
+  parseRolloutInput,
+  type RolloutInput,
+  type SingleStackRollout,
+  type TargetSelection,
+} from '../../src/core/rollout-input';
 
 const MGMT = '000000000001';
 /**
@@ -150,8 +155,11 @@ describe('resolveAccounts', () => {
   });
 });
 
-function rollout(partial: Record<string, unknown> = {}, targets: Record<string, unknown> = {}): RolloutInput {
-  return parseRolloutInput({
+function rollout(
+  partial: Record<string, unknown> = {},
+  targets: Record<string, unknown> = {},
+): SingleStackRollout {
+  return <SingleStackRollout>parseRolloutInput({
     rolloutId: 'r-2026-11-27',
     mode: 'deploy',
     template: { bucket: 'bucket1', key: 'baseline.yaml', versionId: 'v1' },

@@ -136,3 +136,90 @@ describe('renderDrift', () => {
     expect(renderDrift(report([target('333333333333', 'eu-west-1', 'IN_SYNC')]), plain)).toBe('');
   });
 });
+
+describe('the stacks form (issue 17)', () => {
+  const bucket = { action: 'Add', logicalId: 'Bucket', type: 'AWS::S3::Bucket' };
+  const rule = { action: 'Add', logicalId: 'Rule', type: 'AWS::Config::ConfigRule' };
+  function graphReport(targets: TargetReport[]): RolloutReport {
+    return {
+      ...report(targets),
+      graph: { stacks: ['logging', 'detection'], byStack: {}, targetCounts: {} },
+    };
+  }
+  const inStack = (stack: string, t: TargetReport): TargetReport => ({ ...t, stack, stackName: stack });
+
+  test("previews each stack's change sets apart, a dependant's pending inputs named after their source", () => {
+    const text = renderPreview(
+      graphReport([
+        inStack('logging', target('111111111111', 'eu-west-1', 'CHANGES', [bucket])),
+        inStack('logging', target('222222222222', 'eu-west-1', 'CHANGES', [bucket])),
+        {
+          ...inStack('detection', target('111111111111', 'eu-west-1', 'CHANGES', [rule])),
+          pendingInputs: { BucketName: 'logging.BucketName' },
+        },
+        {
+          ...inStack('detection', target('222222222222', 'eu-west-1', 'NO_CHANGE')),
+          pendingInputs: { BucketName: 'logging.BucketName' },
+        },
+      ]),
+      plain,
+    );
+    const lines = text.split('\n');
+    // Both targets appear once per stack: counted in their stack's section, not merged across stacks.
+    expect(lines).toContain(
+      'Preview of stack logging: 2 targets would change, 0 would not. Nothing was changed.',
+    );
+    expect(lines).toContain(
+      'Preview of stack detection: 1 target would change, 1 would not. Nothing was changed.',
+    );
+    expect(lines.indexOf('2 targets: Add AWS::S3::Bucket Bucket')).toBeGreaterThan(-1);
+    const detection = lines.findIndex((l) => l.startsWith('Preview of stack detection'));
+    expect(detection).toBeGreaterThan(lines.indexOf('2 targets: Add AWS::S3::Bucket Bucket'));
+    expect(lines.slice(detection)).toContain(
+      '  parameters known once their stack is deployed: BucketName (from logging.BucketName)',
+    );
+    // The unchanged dependant is warned about: its preview used today's output.
+    expect(text).toContain(
+      '1 target would not change with the current values of BucketName (from logging.BucketName)',
+    );
+  });
+
+  test('counts a dependant not previewable yet as one that would change, saying what it waits for', () => {
+    const text = renderPreview(
+      graphReport([
+        inStack('logging', target('111111111111', 'eu-west-1', 'CHANGES', [bucket])),
+        {
+          ...inStack('detection', target('111111111111', 'eu-west-1', 'CHANGES')),
+          pendingInputs: { BucketName: 'logging.BucketName' },
+        },
+      ]),
+      plain,
+    );
+    expect(text).toContain(
+      'Preview of stack detection: 1 target would change, 0 would not. Nothing was changed.',
+    );
+    expect(text.replace(/\s+/g, ' ')).toContain(
+      '1 target: not previewed yet, their parameters BucketName (from logging.BucketName) are known only once the stacks they come from are deployed',
+    );
+    expect(text).toContain('  in 111111111111 eu-west-1');
+  });
+
+  test("reports each stack's drift apart, leaving out stacks with nothing drifted", () => {
+    const trail = { logicalId: 'Trail', type: 'AWS::CloudTrail::Trail', status: 'MODIFIED' };
+    const text = renderDrift(
+      graphReport([
+        { ...inStack('logging', target('111111111111', 'eu-west-1', 'DRIFT_REPAIRED')), drifted: [trail] },
+        inStack('detection', target('111111111111', 'eu-west-1', 'IN_SYNC')),
+      ]),
+      plain,
+    );
+    expect(text.split('\n')).toEqual([
+      'Drift of stack logging: 1 target repaired, 0 drifted and left as found.',
+      '',
+      '1 target (repaired):',
+      '  Trail (AWS::CloudTrail::Trail) MODIFIED',
+      '  in 111111111111 eu-west-1',
+      '',
+    ]);
+  });
+});

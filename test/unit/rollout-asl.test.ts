@@ -73,6 +73,7 @@ describe('statemachines/rollout.asl.json', () => {
         'DeployTargetStateMachineArn',
         'PreviewTargetStateMachineArn',
         'DriftTargetStateMachineArn',
+        'WalkLaneStateMachineArn',
         'ArtifactBucketName',
         'NotificationTopicArn',
       ]),
@@ -94,8 +95,8 @@ describe('statemachines/rollout.asl.json', () => {
     expect(raw).not.toContain('{%');
   });
 
-  test('both fan-outs are Distributed Maps reading JSON Lines from S3 and writing results to S3', () => {
-    for (const name of ['Deploy canaries', 'Deploy targets']) {
+  test('every fan-out is a Distributed Map reading JSON Lines from S3 and writing results to S3', () => {
+    for (const name of ['Deploy canaries', 'Deploy targets', 'Deploy canary lanes', 'Deploy target lanes']) {
       const map = definition.States[name];
       expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
       expect(map.ItemReader).toMatchObject({
@@ -116,16 +117,51 @@ describe('statemachines/rollout.asl.json', () => {
       expect(map.MaxConcurrencyPath).toBe('$.plan.maxConcurrency');
     }
     expect(definition.States['Deploy canaries'].ToleratedFailureCount).toBe(0);
-    expect(definition.States['Deploy targets']).toMatchObject({
-      ToleratedFailureCountPath: '$.plan.toleratedFailureCount',
-      ToleratedFailurePercentagePath: '$.plan.toleratedFailurePercentage',
+    expect(definition.States['Deploy canary lanes'].ToleratedFailureCount).toBe(0);
+    for (const name of ['Deploy targets', 'Deploy target lanes']) {
+      expect(definition.States[name]).toMatchObject({
+        ToleratedFailureCountPath: '$.plan.toleratedFailureCount',
+        ToleratedFailurePercentagePath: '$.plan.toleratedFailurePercentage',
+      });
+    }
+  });
+
+  test('the stacks form fans out lanes: each item walks one lane of a target as a named walk-lane execution', () => {
+    for (const name of ['Deploy canary lanes', 'Deploy target lanes']) {
+      const processor = definition.States[name].ItemProcessor;
+      const task = processor.States[processor.StartAt];
+      expect(task.Resource).toBe('arn:aws:states:::states:startExecution.sync:2');
+      expect(task.Parameters['StateMachineArn.$']).toBe('$.targetStateMachineArn');
+      expect(task.Parameters['Name.$']).toBe('$.target.executionName');
+      expect(task.Parameters.Input).toEqual({
+        'rolloutId.$': '$.deployment.rolloutId',
+        'mode.$': '$.deployment.mode',
+        'accountId.$': '$.target.accountId',
+        'region.$': '$.target.region',
+        'lane.$': '$.target.lane',
+        'deployment.$': '$.deployment',
+        'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
+      });
+    }
+    // The planner's `graph` fact routes, once per rollout, to the lane fan-outs.
+    expect(definition.States['Any canaries?'].Choices[0]).toEqual({
+      And: [
+        { Variable: '$.plan.canaryCount', NumericGreaterThan: 0 },
+        { Variable: '$.plan.graph', BooleanEquals: true },
+      ],
+      Next: 'Deploy canary lanes',
     });
+    expect(definition.States['Any targets?'].Choices[0].Next).toBe('Deploy target lanes');
+    expect(definition.States['Deploy canary lanes'].Next).toBe('Any targets?');
+    expect(definition.States['Deploy target lanes'].Next).toBe('Summarize');
   });
 
   test('Validate input is given the per-target machine of every mode, to pick one for the whole rollout', () => {
     const machines = definition.States['Validate input'].Parameters.targetStateMachines;
-    expect(Object.keys(machines).sort()).toEqual(Object.values(RolloutModes).sort());
+    // Every mode's, and the stacks form's lane walker (which starts the mode's machine per stack).
+    expect(Object.keys(machines).sort()).toEqual([...Object.values(RolloutModes), 'graph'].sort());
     for (const sm of targetStateMachineFiles) expect(machines[sm.mode]).toBe(values[sm.placeholder]);
+    expect(machines.graph).toBe(values.WalkLaneStateMachineArn);
     // The choice is made once: no Choice state in the parent or the item processor reads the mode.
     const byMode = allStates(definition.States).filter(([, s]) =>
       (s.Choices ?? []).some((c: Any) => JSON.stringify(c).includes('mode')),
@@ -134,6 +170,7 @@ describe('statemachines/rollout.asl.json', () => {
   });
 
   test('each item runs the chosen per-target workflow as a named, linked nested execution with the full child input', () => {
+    // The one-template form's fan-outs (the stacks form's are checked above).
     for (const name of ['Deploy canaries', 'Deploy targets']) {
       const processor = definition.States[name].ItemProcessor;
       const task = processor.States[processor.StartAt];
@@ -178,7 +215,13 @@ describe('statemachines/rollout.asl.json', () => {
   });
 
   test('a planning failure or a fan-out that stops is caught and still summarized and notified', () => {
-    for (const name of ['Plan targets', 'Deploy canaries', 'Deploy targets']) {
+    for (const name of [
+      'Plan targets',
+      'Deploy canaries',
+      'Deploy targets',
+      'Deploy canary lanes',
+      'Deploy target lanes',
+    ]) {
       const catchers = definition.States[name].Catch;
       expect(catchers).toHaveLength(1);
       expect(catchers[0].ErrorEquals).toEqual(['States.ALL']);
@@ -227,11 +270,17 @@ describe('statemachines/rollout.asl.json', () => {
 
   test('the parent history is independent of the number of targets: no inline Map, no per-target state', () => {
     const states = allStates(definition.States);
-    // Only the two Distributed Maps iterate, and they keep item results out of the parent (ResultWriter).
+    // Only the Distributed Maps iterate (over targets, or in the stacks form over lanes: the number of
+    // stacks changes the items, not the parent's states), and they keep item results out of the parent.
     const maps = states.filter(([, s]) => s.Type === 'Map');
-    expect(maps.map(([n]) => n).sort()).toEqual(['Deploy canaries', 'Deploy targets']);
+    expect(maps.map(([n]) => n).sort()).toEqual([
+      'Deploy canaries',
+      'Deploy canary lanes',
+      'Deploy target lanes',
+      'Deploy targets',
+    ]);
     expect(maps.every(([, s]) => s.ResultWriter && !s.ItemsPath)).toBe(true);
     // Top-level states form a fixed path: at most one visit each.
-    expect(Object.keys(definition.States)).toHaveLength(14);
+    expect(Object.keys(definition.States)).toHaveLength(16);
   });
 });

@@ -5,6 +5,7 @@ import {
   RolloutDefaults,
   RolloutLimits,
   rolloutIdFromExecutionName,
+  type SingleStackRollout,
   validateRolloutInput,
 } from '../../src/core/rollout-input';
 
@@ -535,7 +536,7 @@ describe('validateRolloutInput: every refusal names the field and shows what it 
 
 describe('parseRolloutInput', () => {
   test('fills defaults and normalises parameter values to strings', () => {
-    const input = parseRolloutInput({
+    const input = <SingleStackRollout>parseRolloutInput({
       rolloutId: 'r1',
       mode: 'deploy',
       template: { bucket: 'bucket1', key: 'baseline.yaml' },

@@ -87,6 +87,16 @@ test.each([
     `${base}faults:\n  preexistingStacks:\n    - { account: "222222222222", region: us-east-1, stackName: s, status: DELETE_COMPLETE }\n`,
     'faults.preexistingStacks[0].status must be one of ROLLBACK_COMPLETE',
   ],
+  [
+    'a CloudFormation quota for an account that is not in the organization',
+    `${base}cloudFormationQuotas:\n  concurrentResourcesByAccount: { "333333333333": 10 }\n`,
+    'cloudFormationQuotas.concurrentResourcesByAccount.333333333333 must be one of the organization accounts',
+  ],
+  [
+    'a CloudFormation quota of zero',
+    `${base}cloudFormationQuotas:\n  concurrentResources: 0\n`,
+    'cloudFormationQuotas.concurrentResources must be',
+  ],
   ['YAML that does not parse', 'organization: [unclosed', 'not valid YAML (line 1)'],
   ['an alias with no anchor', 'organization: *nowhere\n', 'not valid YAML'],
 ])('refuses %s, naming the field', (_name, text, message) => {

@@ -1,13 +1,28 @@
+import { basename } from 'node:path';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { shortRolloutId } from '../../core/execution-name';
-import type { RolloutMode } from '../../core/rollout-input';
+import { type RolloutMode, rolloutRequestOf } from '../../core/rollout-input';
+import type { Backend } from '../backend';
 import { backendLine, openBackend } from '../backend';
-import { applyFlags, buildRolloutInput, loadConfigFile, newRolloutId } from '../config';
+import {
+  applyFlags,
+  buildRolloutInput,
+  configPathFor,
+  type LoadedConfig,
+  loadConfigFile,
+  newRolloutId,
+} from '../config';
 import { CliError, ExitCodes, UsageError } from '../exit-codes';
 import { followExecution } from '../follow';
 import type { Io } from '../main';
 import type { ParsedCommand } from '../options';
-import { checkPublishedTemplate, preflight } from '../preflight';
+import {
+  checkPublishedTemplate,
+  type PreflightResult,
+  preflight,
+  type TemplateEntry,
+  templateEntries,
+} from '../preflight';
 import { renderDrift, renderPreview } from '../preview-render';
 import { publishTemplate } from '../publish';
 import { renderSummary, shouldColor } from '../render';
@@ -37,14 +52,16 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
   }
   const configPath = values.config === undefined ? undefined : String(values.config);
   // Everything the user typed is checked before any connection is made.
-  const config = applyFlags(loadConfigFile(configPath), values);
+  const config = applyFlags(loadConfigFile(configPathFor(values)), values);
   const rolloutId =
     values['rollout-id'] === undefined ? newRolloutId(new Date()) : String(values['rollout-id']);
   buildRolloutInput(config, mode, rolloutId, { bucket: 'validation-placeholder', key: 'template.yaml' });
-  const body =
-    config.template.kind === 'file'
-      ? readTemplateFile(config.template.path, config.flagged?.template ?? 'template')
-      : undefined;
+  const entries = templateEntries(config);
+  const bodies = entries.map((entry) =>
+    entry.source.kind === 'file'
+      ? readTemplateFile(entry.source.path, config.flagged?.template ?? entry.field)
+      : undefined,
+  );
 
   const backend = await openBackend(values, io.env, { command: `stackfleet ${command}`, stderr: io.stderr });
   if (configPath === undefined && backend.kind === 'aws') {
@@ -58,29 +75,24 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
     io.stderr.write(`${await backendLine(backend)}\n`);
     const result = await backend.run(async () => {
       const admin = await backend.admin();
-      const checked = await preflight(backend, admin, config, mode, rolloutId, body);
+      const checked = await preflight(backend, admin, config, mode, rolloutId, bodies);
       io.stderr.write(`${checked.lines.join('\n')}\n`);
-      let template = checked.input.template;
-      if (config.template.kind === 'file' && body) {
-        const published = await publishTemplate(backend, admin.artifactBucket, {
-          path: config.template.path,
-          body,
-        });
-        await checkPublishedTemplate(backend, config, checked, published.url);
-        template = {
-          bucket: published.bucket,
-          key: published.key,
-          ...(published.versionId ? { versionId: published.versionId } : {}),
-        };
-      }
-      const input = buildRolloutInput(config, mode, rolloutId, template);
+      const locations = await publishTemplates(
+        backend,
+        admin.artifactBucket,
+        config,
+        checked,
+        entries,
+        bodies,
+      );
+      const input = buildRolloutInput(config, mode, rolloutId, locations);
       if (!json) io.stderr.write(`Starting ${mode} ${rolloutId}\n`);
       backend.markMetrics();
       const started = await backend.sfn.send(
         new StartExecutionCommand({
           stateMachineArn: admin.rolloutStateMachineArn,
           name: rolloutId,
-          input: JSON.stringify(input),
+          input: JSON.stringify(rolloutRequestOf(input)),
         }),
       );
       const executionArn = started.executionArn!;
@@ -134,4 +146,54 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
   } finally {
     await backend.close();
   }
+}
+
+/**
+ * Publishes each local template (a stack's, or the one template) to the artifact bucket and
+ * returns every template's location in request order. Stacks whose files share a name but not a
+ * path get keys under their stack's name, so re-publishing the same bytes keeps each version.
+ */
+async function publishTemplates(
+  backend: Backend,
+  bucket: string,
+  config: LoadedConfig,
+  checked: PreflightResult,
+  entries: readonly TemplateEntry[],
+  bodies: readonly (Buffer | undefined)[],
+): Promise<Array<{ bucket: string; key: string; versionId?: string }>> {
+  const input = checked.input;
+  const fileNames = entries.map((e) => (e.source.kind === 'file' ? basename(e.source.path) : ''));
+  const locations: Array<{ bucket: string; key: string; versionId?: string }> = [];
+  for (const [i, entry] of entries.entries()) {
+    const placed = input.stacks ? input.stacks[i]?.template : input.template;
+    const body = bodies[i];
+    if (entry.source.kind !== 'file' || !body) {
+      if (placed) locations.push(placed);
+      continue;
+    }
+    const path = entry.source.path;
+    const clash = entries.some(
+      (other, j) =>
+        j !== i &&
+        fileNames[j] === fileNames[i] &&
+        other.source.kind === 'file' &&
+        other.source.path !== path,
+    );
+    const stackName = input.stacks?.[i]?.name;
+    const published = await publishTemplate(
+      backend,
+      bucket,
+      { path, body },
+      {
+        ...(clash && stackName ? { key: `templates/${stackName}/${basename(path)}` } : {}),
+      },
+    );
+    await checkPublishedTemplate(backend, config, checked, i, published.url);
+    locations.push({
+      bucket: published.bucket,
+      key: published.key,
+      ...(published.versionId ? { versionId: published.versionId } : {}),
+    });
+  }
+  return locations;
 }

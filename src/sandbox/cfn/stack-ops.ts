@@ -31,6 +31,7 @@ import {
   scheduleImport,
   scheduleUpdate,
 } from './plan';
+import { admitOperation } from './quotas';
 import { stableUuid } from './resource-types';
 import { checkRules } from './rules';
 import { notePending } from './settle-due';
@@ -157,6 +158,7 @@ export function startCreate(
     onFailure: options.onFailure,
     ...(options.changeSetId ? { changeSetId: options.changeSetId } : {}),
   });
+  admitOperation(env, stack, scheduled.op);
   stack.config = options.config;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
@@ -196,6 +198,7 @@ export function startImport(
       changeSetId: options.changeSetId,
     },
   );
+  admitOperation(env, stack, scheduled.op);
   if (stack.status === 'REVIEW_IN_PROGRESS') stack.config = options.config;
   else stack.lastUpdatedAt = env.now;
   stack.ops.push(scheduled.op);
@@ -261,6 +264,7 @@ export function startUpdate(
     ...(options.changeSetId ? { changeSetId: options.changeSetId } : {}),
     ...(options.revertDrift ? { revertDrift: options.revertDrift } : {}),
   });
+  admitOperation(env, stack, scheduled.op);
   stack.lastUpdatedAt = env.now;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
@@ -441,6 +445,7 @@ export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record
     retain,
     template ? typedParameters(template, stack.config.parameters) : {},
   );
+  admitOperation(env, stack, scheduled.op);
   stack.deletedAt = env.now;
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
@@ -479,6 +484,7 @@ export function continueUpdateRollback(env: OpEnv, params: Record<string, unknow
     },
     skip,
   );
+  admitOperation(env, stack, scheduled.op);
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   notePending(env.world, stack);
@@ -551,7 +557,12 @@ export function describeStack(env: OpEnv, stack: StackRecord): Record<string, un
   if (stack.lastUpdatedAt !== undefined) out.LastUpdatedTime = new Date(stack.lastUpdatedAt);
   if (reason !== undefined) out.StackStatusReason = reason;
   if (config.capabilities.length > 0) out.Capabilities = config.capabilities;
-  if (!running && stack.outputs.length > 0) out.Outputs = stack.outputs;
+  // In UPDATE_COMPLETE_CLEANUP_IN_PROGRESS "the stack has been updated and is usable" (CloudFormation
+  // User Guide, stack status codes): its outputs are the update's, though old resources still go.
+  const outputs =
+    running && status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' ? stack.pending?.outputs : undefined;
+  if (outputs && outputs.length > 0) out.Outputs = outputs;
+  else if (!running && stack.outputs.length > 0) out.Outputs = stack.outputs;
   if (config.roleARN) out.RoleARN = config.roleARN;
   if (config.timeoutInMinutes !== undefined) out.TimeoutInMinutes = config.timeoutInMinutes;
   return out;

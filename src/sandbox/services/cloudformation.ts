@@ -7,6 +7,7 @@
 import * as changeSets from '../cfn/changesets';
 import { type OpEnv, opEnv } from '../cfn/common';
 import * as drift from '../cfn/drift';
+import * as quotas from '../cfn/quotas';
 import '../cfn/effects';
 import * as stacks from '../cfn/stack-ops';
 import * as templates from '../cfn/template-ops';
@@ -38,6 +39,7 @@ const HANDLERS: Record<string, Handler> = {
   DescribeStackDriftDetectionStatus: drift.describeStackDriftDetectionStatus,
   DescribeStackResourceDrifts: drift.describeStackResourceDrifts,
   DetectStackResourceDrift: drift.detectStackResourceDrift,
+  DescribeAccountLimits: quotas.describeAccountLimits,
 };
 
 function wrap(handler: Handler): Operation {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import {
   applyFlags,
   buildRolloutInput,
+  configPathFor,
+  isStacksConfig,
   loadConfigFile,
   newRolloutId,
   parseTemplateSource,
@@ -185,5 +187,25 @@ describe('rollout config file', () => {
   it('makes sortable rollout ids that are valid execution names', () => {
     const id = newRolloutId(new Date('2026-11-27T12:34:56Z'), () => 0.5);
     expect(id).toMatch(/^ro-20261127-123456-[0-9a-z]{4}$/);
+  });
+});
+
+describe('the default config (issue 17: the demo is a graph of stacks)', () => {
+  it('is the four-stack demo, or the demo as one stack when --template or --stack-name asks for one template', () => {
+    const demo = loadConfigFile(configPathFor({}));
+    expect(isStacksConfig(demo)).toBe(true);
+    const withTemplate = applyFlags(loadConfigFile(configPathFor({ template: 'baseline.yaml' })), {
+      template: join(dir, 'baseline.yaml'),
+    });
+    expect(isStacksConfig(withTemplate)).toBe(false);
+    expect(withTemplate.template).toEqual({ kind: 'file', path: join(dir, 'baseline.yaml') });
+    expect(isStacksConfig(loadConfigFile(configPathFor({ 'stack-name': 'mine' })))).toBe(false);
+    expect(configPathFor({ config: 'mine.yaml', template: 'x.yaml' })).toBe('mine.yaml');
+  });
+
+  it('refuses --template against a config that lists stacks, naming the flag', () => {
+    expect(() => applyFlags(loadConfigFile(configPathFor({})), { template: 'x.yaml' })).toThrow(
+      '--template applies to the one-template form',
+    );
   });
 });

@@ -37,6 +37,7 @@ type Params = Record<string, unknown>;
 
 /** Operations authorized on `*` (no resource type in the reference). */
 const UNSCOPED = new Set([
+  'DescribeAccountLimits',
   'ListStacks',
   'ValidateTemplate',
   'DescribeStackDriftDetectionStatus',
@@ -212,6 +213,7 @@ const OPERATIONS = [
   'DescribeStackDriftDetectionStatus',
   'DescribeStackResourceDrifts',
   'DetectStackResourceDrift',
+  'DescribeAccountLimits',
 ];
 
 /** The request path's mapping (src/sandbox/iam/actions/index.ts) of every CloudFormation operation. */
