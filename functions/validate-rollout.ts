@@ -72,6 +72,8 @@ export interface GraphDeploymentSettings {
   externalId: string | null;
   timeoutSeconds: number;
   repair: boolean;
+  /** Each stack's per-stack machine waits for its Stack Status Change events (polling the fallback). */
+  stackEvents: boolean;
   stackStateMachineArn: string;
   stacks: Record<
     string,
@@ -260,6 +262,7 @@ async function validateGraph(
       externalId: rollout.externalId ?? null,
       timeoutSeconds: rollout.timeoutSeconds,
       repair: rollout.repair,
+      stackEvents: rollout.stackEvents,
       stackStateMachineArn,
       stacks,
     },
