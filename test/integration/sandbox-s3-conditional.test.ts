@@ -96,7 +96,10 @@ it('deletes with If-Match only the version it names, and asks s3:GetObject of a 
     const session = await awsClients
       .sts({ region: h.region })
       .send(
-        new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/delete-only`, RoleSessionName: 'deleter' }),
+        new AssumeRoleCommand({
+          RoleArn: `arn:aws:iam::${account}:role/delete-only`,
+          RoleSessionName: 'deleter',
+        }),
       );
     const c = session.Credentials;
     const deleteOnly: S3Client = awsClients.s3({

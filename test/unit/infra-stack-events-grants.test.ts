@@ -51,7 +51,7 @@ describe('stack events in the admin stack', () => {
     const machines = [stack.targetStateMachines.deploy, stack.targetStateMachines.drift].map((m) => ({
       Ref: stack.getLogicalId(m.node.defaultChild as never),
     }));
-    expect((statements[0]?.Resource as unknown[]).map(ref).sort()).toEqual(machines.map(ref).sort());
+    expect(((statements[0]?.Resource ?? []) as unknown[]).map(ref).sort()).toEqual(machines.map(ref).sort());
   });
 
   it('sends Match stack event only the final status events of operations with a stackfleet token', () => {
