@@ -10,6 +10,7 @@ import { loadScenarioFile } from '../sandbox/scenario';
 import type { Scenario } from '../sandbox/scenario-types';
 import { CliError, ExitCodes, UsageError } from './exit-codes';
 import type { ParsedCommand } from './options';
+import { trackServerClock } from './server-clock';
 
 /**
  * Where a command runs: the built-in sandbox (in this process, simulated time, state kept on
@@ -39,6 +40,11 @@ export interface Backend {
   region: string;
   /** True when time is simulated (sandbox): following a rollout costs no real time. */
   simulated: boolean;
+  /**
+   * True when the executions run in this process (the built-in sandbox, the local engine): a
+   * rollout started here ends with the process, so `--no-follow` runs it to its end unwatched.
+   */
+  executionsInProcess?: boolean;
   sfn: SFNClient;
   s3: S3Client;
   cloudFormation: CloudFormationClient;
@@ -208,8 +214,15 @@ export async function openBackend(
       );
     }
     const { openLocalEngineBackend } = await import('./local-engine-backend');
+    const { DEFAULT_LOCAL_ENGINE_DIR } = await import('./local-engine-host');
     backend = await openLocalEngineBackend({
       region: region.region,
+      stateDir: resolve(
+        String(values['state-dir'] ?? env.STACKFLEET_LOCAL_ENGINE_DIR ?? DEFAULT_LOCAL_ENGINE_DIR),
+      ),
+      access: options.access ?? 'write',
+      env,
+      ...(options.stderr ? { stderr: options.stderr } : {}),
       artifactBucket: String(values['artifact-bucket']),
       ...(values['topic-arn'] !== undefined ? { topicArn: String(values['topic-arn']) } : {}),
       ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
@@ -257,6 +270,7 @@ function openAwsBackend(region: string, env: NodeJS.ProcessEnv): Backend {
   const cloudFormation = awsClients.cloudFormation({ region });
   const sfn = awsClients.sfn({ region });
   const s3 = awsClients.s3({ region });
+  const serverNow = trackServerClock(sfn);
   let cached: AdminResources | undefined;
   return {
     kind: 'aws',
@@ -289,7 +303,7 @@ function openAwsBackend(region: string, env: NodeJS.ProcessEnv): Backend {
     run: (work) => work(),
     markMetrics() {},
     metrics: () => ({}),
-    now: () => Date.now(),
+    now: serverNow,
     async close() {},
   };
 }

@@ -2,12 +2,16 @@ import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
   DescribeMapRunCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
   ListExecutionsCommand,
   ListMapRunsCommand,
 } from '@aws-sdk/client-sfn';
 import { realNow } from '../sandbox/clock';
 import type { Backend } from './backend';
 import { type Progress, renderLiveView, type Style } from './render';
+import { rolloutFactsFromHistory } from './rollout-phase';
+import { isStoppedByStackfleet } from './stop-cause';
 
 /**
  * Follows a rollout execution until it ends, drawing the live view on stderr: redrawn in place on
@@ -22,13 +26,39 @@ export interface FollowOptions {
   pollSeconds?: number;
   /** Minimum real milliseconds between redraws. */
   redrawMs?: number;
+  /**
+   * The outcome counts of the finished rollout (its summary document), so the last line shows the
+   * same figures as the summary printed after it. Undefined when there is no summary.
+   */
+  finalCounts?: () => Promise<Record<string, number> | undefined>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Every event of an execution's history (a rollout's own history is small: Map Runs are apart). */
+async function historyOf(backend: Backend, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await backend.sfn.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        nextToken,
+        maxResults: 1000,
+        includeExecutionData: true,
+      }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
+}
+
 /**
- * Where a rollout stands, from DescribeMapRun counts and its target executions: those of
- * `targetStateMachineArn`, the per-target machine of the rollout's mode.
+ * Where a rollout stands: the phase and the plan's counts from the rollout's own history
+ * (src/cli/rollout-phase.ts), the targets' progress from DescribeMapRun counts, and a few target
+ * executions of `targetStateMachineArn`, the per-target machine of the rollout's mode. Targets the
+ * plan skipped count as done (SKIPPED), as the summary counts them.
  */
 export async function readProgress(
   backend: Backend,
@@ -37,6 +67,7 @@ export async function readProgress(
   startedAt: number,
   rolloutShortName: string,
 ): Promise<Progress> {
+  const facts = rolloutFactsFromHistory(await historyOf(backend, executionArn));
   const progress: Progress = {
     total: 0,
     done: 0,
@@ -46,21 +77,32 @@ export async function readProgress(
     inProgress: [],
     recentFailures: [],
     elapsedSeconds: Math.max(0, (backend.now() - startedAt) / 1000),
-    phase: 'planning',
+    phase: facts.phase,
   };
+  const add = (key: string, n: number | undefined) => {
+    if (n) progress.counts[key] = (progress.counts[key] ?? 0) + n;
+  };
+  let mapTotal = 0;
   const runs = await backend.sfn.send(new ListMapRunsCommand({ executionArn }));
   for (const run of runs.mapRuns ?? []) {
     const d = await backend.sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }));
     const c = d.itemCounts;
     if (!c) continue;
-    progress.total += c.total ?? 0;
+    mapTotal += c.total ?? 0;
     progress.done += (c.succeeded ?? 0) + (c.failed ?? 0) + (c.aborted ?? 0) + (c.timedOut ?? 0);
-    progress.failed += (c.failed ?? 0) + (c.timedOut ?? 0) + (c.aborted ?? 0);
+    progress.failed += (c.failed ?? 0) + (c.timedOut ?? 0);
     progress.running += c.running ?? 0;
-    progress.counts.SUCCEEDED = (progress.counts.SUCCEEDED ?? 0) + (c.succeeded ?? 0);
-    progress.counts.FAILED =
-      (progress.counts.FAILED ?? 0) + (c.failed ?? 0) + (c.timedOut ?? 0) + (c.aborted ?? 0);
-    progress.phase = d.status === 'RUNNING' ? 'deploying' : 'summarizing';
+    add('SUCCEEDED', c.succeeded);
+    add('FAILED', (c.failed ?? 0) + (c.timedOut ?? 0));
+    add('ABORTED', c.aborted);
+  }
+  if (facts.plan) {
+    const { targetCount, canaryCount, skippedCount } = facts.plan;
+    progress.total = Math.max(mapTotal, targetCount + canaryCount) + skippedCount;
+    progress.done += skippedCount;
+    add('SKIPPED', skippedCount);
+  } else {
+    progress.total = mapTotal;
   }
   if (progress.running > 0) {
     const running = await backend.sfn.send(
@@ -143,9 +185,17 @@ export async function followExecution(
     );
     if (d.status !== 'RUNNING') {
       if (d.stopDate) progress.elapsedSeconds = (d.stopDate.getTime() - startedAt) / 1000;
-      progress.phase = d.status ?? 'done';
+      progress.phase = isStoppedByStackfleet(d) ? 'STOPPED' : (d.status ?? 'done');
       progress.running = 0;
       progress.inProgress = [];
+      const counts = await options.finalCounts?.();
+      if (counts && Object.keys(counts).length > 0) {
+        const total = Object.values(counts).reduce((a, b) => a + b, 0);
+        progress.counts = Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+        progress.total = total;
+        progress.done = total;
+        progress.failed = counts.FAILED ?? 0;
+      }
       draw(progress, true);
       return d;
     }

@@ -12,10 +12,7 @@ import {
 import type { RolloutMode } from '../core/rollout-input';
 import { stateMachineArn } from '../engine/arns';
 import { createOrUpdateStateMachine } from '../engine/provision';
-import { remoteEngineIdentity } from '../engine/remote-identity';
-import { Sandbox } from '../sandbox/sandbox';
 import type { Scenario } from '../sandbox/scenario-types';
-import { attachEngine, createStepFunctionsService } from '../sandbox/services/stepfunctions';
 import {
   ADMIN_STACK_NAME,
   type AdminResources,
@@ -24,6 +21,7 @@ import {
   callerIdentity,
 } from './backend';
 import { CliError, ExitCodes } from './exit-codes';
+import { localEngineDir, openLocalEngineHost } from './local-engine-host';
 
 /**
  * `--local-engine`: the state machines run on this machine (the local engine, reached through the
@@ -115,21 +113,31 @@ export async function openLocalEngineBackend(options: {
   artifactBucket: string;
   topicArn?: string;
   endpoint?: string;
+  /** Where the local engine keeps its executions (see src/cli/local-engine-host.ts). */
+  stateDir: string;
+  /** `read` for status, list and ui: they never write the executions. Default `write`. */
+  access?: 'read' | 'write';
+  env?: NodeJS.ProcessEnv;
+  stderr?: { write(s: string): unknown };
 }): Promise<Backend> {
   const region = options.region;
   configureAws({});
   const who = await callerIdentity(region);
   // The deployed state machines are read on AWS; from here on Step Functions is the local engine.
   const deployedSfn = awsClients.sfn({ region });
-  const host = await Sandbox.open({
-    stateDir: null,
-    defaultServices: false,
-    scenario: hostScenario(who.accountId, region),
+  const scenario = hostScenario(who.accountId, region);
+  const host = await openLocalEngineHost({
+    dir: localEngineDir(options.stateDir, who.accountId, region),
+    scenario,
+    access: options.access ?? 'write',
+    env: options.env ?? process.env,
+    stderr: options.stderr ?? process.stderr,
   });
-  host.register(createStepFunctionsService());
-  const engine = attachEngine(host.world, remoteEngineIdentity());
+  // The host world's management account is the caller's: its static test keys act as it.
   configureAws({
-    services: { sfn: { requestHandler: host.requestHandler(), credentials: { ...host.adminCredentials } } },
+    services: {
+      sfn: { requestHandler: host.handler, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+    },
   });
   const sfn = awsClients.sfn({ region });
   const s3 = awsClients.s3({ region });
@@ -140,6 +148,7 @@ export async function openLocalEngineBackend(options: {
     description: `the local engine against AWS (${region}${options.endpoint ? `, endpoint ${options.endpoint}` : ''})`,
     region,
     simulated: false,
+    executionsInProcess: true,
     sfn,
     s3,
     cloudFormation,
@@ -185,17 +194,18 @@ export async function openLocalEngineBackend(options: {
     },
     async run(work) {
       const result = await work();
-      await engine.whenIdle();
+      // A writer runs its executions to their end; a reader only reads them.
+      if ((options.access ?? 'write') === 'write') await host.engine().whenIdle();
       return result;
     },
     markMetrics() {},
     metrics() {
       let transitions = 0;
-      for (const e of Object.values(engine.store.executions)) transitions += e.stateTransitions;
+      for (const e of Object.values(host.engine().store.executions)) transitions += e.stateTransitions;
       return { stateTransitions: transitions };
     },
     now: () => Date.now(),
     callerIdentity: async () => who,
-    async close() {},
+    close: () => host.close(),
   };
 }

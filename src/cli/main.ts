@@ -45,6 +45,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return (await import('./commands/rollout')).rolloutCommand(command, parsed, io);
     case 'status':
       return (await import('./commands/status')).statusCommand(parsed, io);
+    case 'list':
+      return (await import('./commands/list')).listCommand(parsed, io);
+    case 'stop':
+      return (await import('./commands/stop')).stopCommand(parsed, io);
     case 'publish':
       return (await import('./commands/publish')).publishCommand(parsed, io);
     case 'incidents':

@@ -45,7 +45,8 @@ export const globalOptions: Record<string, OptionSpec> = {
   'state-dir': {
     type: 'string',
     value: 'DIR',
-    description: 'Where the sandbox keeps its state between commands (default .stackfleet/sandbox).',
+    description:
+      'Where the sandbox keeps its state between commands (default .stackfleet/sandbox); with --local-engine, where the local engine keeps its executions (default .stackfleet/local-engine).',
   },
   profile: {
     type: 'string',

@@ -45,6 +45,9 @@ export interface RolloutReport {
   durationSeconds?: number;
   error?: string;
   cause?: string;
+  /** Who stopped it with `stackfleet stop` (status STOPPED), and why. */
+  stoppedBy?: string;
+  stopReason?: string;
   metrics: { stateTransitions?: number; cloudFormationCalls?: number; simulatedSeconds?: number };
   /** The stacks form: outcomes per stack, and targets by their worst stack's outcome. */
   graph?: GraphCounts;
@@ -196,7 +199,16 @@ export function renderSummary(unsafe: RolloutReport, style: Style, options: Summ
     );
     lines.push(...renderBlocked(blocked, width));
   }
-  if (report.status !== 'SUCCEEDED' && report.status !== 'RUNNING' && report.cause) {
+  if (report.status === 'STOPPED' && report.stoppedBy) {
+    lines.push(
+      '',
+      ...wrap(
+        `${paint(style, 'red', 'Stopped')} by ${report.stoppedBy}${report.stopReason ? `: ${report.stopReason}` : ' (no reason given)'}` +
+          (report.stoppedAt ? ` at ${report.stoppedAt}` : ''),
+        width,
+      ),
+    );
+  } else if (report.status !== 'SUCCEEDED' && report.status !== 'RUNNING' && report.cause) {
     // The cause repeats the failed targets when a summary exists; what comes before them says why.
     const cause = report.cause.split('\nFailed targets:')[0] ?? report.cause;
     const [first = '', ...rest] = cause.split('\n').filter((l) => l.trim());

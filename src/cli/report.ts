@@ -7,6 +7,7 @@ import type { AdminResources, Backend } from './backend';
 import { type ExitCode, ExitCodes } from './exit-codes';
 import { driftFound, previewIncomplete } from './preview-render';
 import type { RolloutReport, TargetReport } from './render';
+import { parseStopCause } from './stop-cause';
 
 /**
  * Builds what the user is shown at the end from what the rollout wrote: the execution's status and
@@ -38,7 +39,7 @@ export async function readSummaryDocument(
 export function buildReport(
   execution: DescribeExecutionCommandOutput,
   unsafeSummary: RolloutSummaryDocument | undefined,
-  fallback: { rolloutId: string; mode: string },
+  fallback: { rolloutId: string; mode: string; counts?: Record<string, number> },
 ): RolloutReport {
   const summary = unsafeSummary === undefined ? undefined : printableDeep(unsafeSummary);
   const started = execution.startDate?.getTime();
@@ -62,12 +63,14 @@ export function buildReport(
     if (Array.isArray(extra.drifted)) report.drifted = extra.drifted as TargetReport['drifted'];
     return report;
   });
+  const stop = parseStopCause(execution);
   const report: RolloutReport = {
     rolloutId: summary?.rolloutId ?? fallback.rolloutId,
     mode: summary?.mode ?? fallback.mode,
-    status: execution.status ?? 'UNKNOWN',
+    // STOPPED, not ABORTED, when `stackfleet stop` stopped it: a person did, on purpose.
+    status: stop ? 'STOPPED' : (execution.status ?? 'UNKNOWN'),
     executionArn: printable(execution.executionArn ?? ''),
-    counts: summary?.counts ?? {},
+    counts: summary?.counts ?? fallback.counts ?? {},
     targets,
     metrics: {},
   };
@@ -77,6 +80,10 @@ export function buildReport(
   if (started !== undefined) report.durationSeconds = ((stopped ?? Date.now()) - started) / 1000;
   if (execution.error) report.error = printable(execution.error);
   if (execution.cause) report.cause = printable(execution.cause, { multiline: true });
+  if (stop) {
+    report.stoppedBy = printable(stop.by);
+    if (stop.reason !== undefined) report.stopReason = printable(stop.reason);
+  }
   return report;
 }
 
@@ -91,6 +98,7 @@ export function reportJson(report: RolloutReport) {
     stoppedAt: report.stoppedAt,
     durationSeconds: report.durationSeconds,
     ...(report.error ? { error: report.error, cause: report.cause } : {}),
+    ...(report.stoppedBy ? { stoppedBy: report.stoppedBy, stopReason: report.stopReason ?? null } : {}),
     counts: report.counts,
     ...(report.graph ? { graph: report.graph } : {}),
     targets: report.targets,

@@ -164,6 +164,7 @@ export async function openSandboxBackend(options: {
     description: `the sandbox (${sandbox.scenario.organization.accounts.length} accounts, ${scenarioText}, state in ${options.stateDir}${access === 'read' ? ', read-only' : ''})`,
     region,
     simulated: true,
+    executionsInProcess: true,
     sfn,
     s3,
     cloudFormation,

@@ -70,7 +70,11 @@ const rolloutOptions: Record<string, OptionSpec> = {
     value: 'ID',
     description: 'Use this rollout id (default: ro-<date>-<time>-<random>).',
   },
-  'no-follow': { type: 'boolean', description: 'Start the rollout and print its id without following it.' },
+  'no-follow': {
+    type: 'boolean',
+    description:
+      'Start the rollout and print its execution ARN without the live view (on AWS it returns at once; the built-in sandbox and --local-engine run it in this process, so it returns at its end).',
+  },
   'local-engine': {
     type: 'boolean',
     description:
@@ -160,10 +164,60 @@ export const commandSpecs: Record<string, CommandSpec> = {
   },
   status: {
     name: 'status',
-    summary: 'show where a running or past rollout stands',
-    usage: 'stackfleet status [ROLLOUT_ID] [--json]',
-    details: 'Without an id, shows the most recent rollout.',
-    options: {},
+    summary: 'show where a running or past rollout stands, or follow it live (--follow)',
+    usage: 'stackfleet status [ROLLOUT_ID] [--follow] [--json]',
+    details:
+      'Without an id, shows the most recent rollout. --follow draws the live view of a running rollout until it\n' +
+      'ends and then prints its summary, from any terminal: it reads only the Step Functions API (AWS, a served\n' +
+      'sandbox with --aws and AWS_ENDPOINT_URL, or the local engine). Ctrl-C stops following, not the rollout.',
+    options: {
+      follow: {
+        type: 'boolean',
+        description: 'Follow a running rollout to its end (the live view on stderr).',
+      },
+      'no-follow': { type: 'boolean', description: 'Show where it stands now and return (the default).' },
+      'local-engine': {
+        type: 'boolean',
+        description: 'Read the rollouts the local engine ran (see rollout --local-engine).',
+      },
+      'artifact-bucket': {
+        type: 'string',
+        value: 'BUCKET',
+        description: 'With --local-engine: the bucket the rollout used (its summary is there).',
+      },
+    },
+    positionals: ['ROLLOUT_ID'],
+  },
+  list: {
+    name: 'list',
+    summary: 'list rollouts, newest first: mode, status, target counts, start and duration',
+    usage: 'stackfleet list [--max N] [--json]',
+    details:
+      "Counts are the summary's outcomes; for a running or stopped rollout (no summary), its targets by state.",
+    options: {
+      max: { type: 'string', value: 'N', description: `At most N rollouts (default 20, up to 1000).` },
+      'local-engine': {
+        type: 'boolean',
+        description: 'List the rollouts the local engine ran (see rollout --local-engine).',
+      },
+      'artifact-bucket': {
+        type: 'string',
+        value: 'BUCKET',
+        description: 'With --local-engine: the bucket the rollouts used.',
+      },
+    },
+  },
+  stop: {
+    name: 'stop',
+    summary: 'stop a running rollout and its running target executions',
+    usage: 'stackfleet stop ROLLOUT_ID [--reason TEXT]',
+    details:
+      'StopExecution of the rollout, then of each of its target executions still running. Stack operations\n' +
+      'already started are not cancelled: CloudFormation finishes them; the output lists those targets.\n' +
+      'status, list and the summary then show the rollout as STOPPED, by whom and why.',
+    options: {
+      reason: { type: 'string', value: 'TEXT', description: 'Why it is stopped (shown with the rollout).' },
+    },
     positionals: ['ROLLOUT_ID'],
   },
   publish: {
@@ -233,6 +287,15 @@ export const commandSpecs: Record<string, CommandSpec> = {
     details: 'Serves a page on 127.0.0.1 that reads the Step Functions API through this process.',
     options: {
       port: { type: 'string', value: 'N', description: 'Port (default: any free port).' },
+      'local-engine': {
+        type: 'boolean',
+        description: 'Show the rollouts the local engine ran (see rollout --local-engine).',
+      },
+      'artifact-bucket': {
+        type: 'string',
+        value: 'BUCKET',
+        description: 'With --local-engine: the bucket the rollouts used.',
+      },
       export: {
         type: 'string',
         value: 'FILE',

@@ -209,14 +209,46 @@ export interface ScaledClock {
 }
 
 /**
- * Installs fake timers whose time advances `speed` times faster than real time, driven by a
- * real interval; timers due in between fire in order with microtasks flushed between them.
- * A speed of 1 still fakes the timers so the sandbox's persisted clock can continue.
+ * Where a scaled clock's virtual time should be after real time moved on: `speed` virtual
+ * milliseconds per real one while the sandbox is idle, but only one while it is busy answering a
+ * call (a function running, a request being handled). The emulator computes far slower than AWS
+ * answers: at --speed 60 a planner that takes 5 real seconds would otherwise spend 5 virtual
+ * minutes, past its function timeout, and a function running a real minute would outlive the
+ * one-hour credentials it assumed (ExpiredToken). Waits still pass K times faster.
+ */
+export class ScaledTimeline {
+  private virtual: number;
+  private lastReal: number;
+
+  constructor(
+    readonly speed: number,
+    startAt: number,
+    realStart: number,
+  ) {
+    this.virtual = startAt;
+    this.lastReal = realStart;
+  }
+
+  /** The virtual now at real time `realNow`, given whether the sandbox was busy since the last call. */
+  advance(realNow: number, busy: boolean): number {
+    const elapsed = Math.max(0, realNow - this.lastReal);
+    this.lastReal = realNow;
+    this.virtual += elapsed * (busy ? 1 : this.speed);
+    return this.virtual;
+  }
+}
+
+/**
+ * Installs fake timers whose time advances `speed` times faster than real time (at real time
+ * while `busy()` says calls are being answered, see ScaledTimeline), driven by a real interval;
+ * timers due in between fire in order with microtasks flushed between them. A speed of 1 still
+ * fakes the timers so the sandbox's persisted clock can continue.
  */
 export function startScaledClock(options: {
   speed: number;
   startAt?: number;
   resolutionMs?: number;
+  busy?: () => boolean;
 }): ScaledClock {
   const { speed } = options;
   if (!(speed > 0) || !Number.isFinite(speed)) {
@@ -234,11 +266,11 @@ export function startScaledClock(options: {
   globalThis.Date = virtualDate(clock);
   bindTimersToAmbientIdentity();
   active = 'scaled';
-  const realStart = realNow();
+  const timeline = new ScaledTimeline(speed, startAt, realNow());
   let busy = false;
   const interval = realSetInterval(() => {
+    const target = timeline.advance(realNow(), options.busy?.() ?? false);
     if (busy) return;
-    const target = startAt + (realNow() - realStart) * speed;
     const delta = Math.floor(target - clock.now);
     if (delta <= 0) return;
     busy = true;

@@ -138,9 +138,11 @@ export class WorldPersistence {
     }
     if (signingName === 'lambda' && operation === 'Invoke') {
       // An invocation changes nothing itself: the function's own calls come back into this
-      // sandbox and each is journaled as it is made (and replayed in that order). Holding the
-      // write lock across the invocation would deadlock on the function's first write; the answer
-      // still waits until everything the function wrote is on disk.
+      // sandbox and each is applied and journaled as it is made (and replayed in that order), so
+      // journaling the Invoke too would run the function twice on replay. Holding the write lock
+      // across it deadlocked on the function's first write (an external `--local-engine` Invoke
+      // of "Plan targets" never returned). The answer waits until all it wrote is on disk; a
+      // whole checkpoint per invocation would cost seconds on a large world.
       const result = await run();
       if (external) await durably(journal.drain());
       return result;

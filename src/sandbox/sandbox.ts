@@ -382,6 +382,22 @@ export class Sandbox {
    * only once durable when journaling.
    */
   async handle(request: SandboxRequest, options: { external?: boolean } = {}): Promise<SandboxResponse> {
+    this.inFlight += 1;
+    try {
+      return await this.answer(request, options);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  /** Calls being answered now (a function's calls nest inside its Invoke): a served clock slows down meanwhile. */
+  get callsInFlight(): number {
+    return this.inFlight;
+  }
+
+  private inFlight = 0;
+
+  private async answer(request: SandboxRequest, options: { external?: boolean }): Promise<SandboxResponse> {
     this.requestCounter += 1;
     const requestId = `5b1e0c2a-0000-4000-8000-${this.requestCounter.toString(16).padStart(12, '0')}`;
     let protocol = guessProtocol(request);

@@ -30,7 +30,11 @@ export async function serveDurably(
   await sandbox.persistence.startJournal();
   sandbox.connectAws();
   const engine = engineFor(sandbox.world);
-  const clock = startScaledClock({ speed: options.speed, startAt: Math.max(sandbox.now(), realNow()) });
+  const clock = startScaledClock({
+    speed: options.speed,
+    startAt: Math.max(sandbox.now(), realNow()),
+    busy: () => sandbox.callsInFlight > 0,
+  });
   let server: { url: string; port?: number; close(): Promise<void> };
   try {
     server = await sandbox.listen(options.port);

@@ -27,6 +27,7 @@ import { renderDrift, renderPreview } from '../preview-render';
 import { publishTemplate } from '../publish';
 import { renderSummary, shouldColor } from '../render';
 import { buildReport, outcomeExitCode, readSummaryDocument, reportJson } from '../report';
+import { describeRollout, mapRunCounts } from '../rollouts';
 import { readTemplateFile } from '../template-file';
 
 /** Modes with a per-target workflow (deploy-target, preview-target, drift-target). */
@@ -96,8 +97,12 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
         }),
       );
       const executionArn = started.executionArn!;
-      if (values['no-follow'] && !backend.simulated) {
-        return { executionArn, final: undefined, admin };
+      if (values['no-follow']) {
+        // On AWS (and a served sandbox) the rollout goes on without us. The built-in sandbox and
+        // the local engine run it in this process (the sandbox in simulated time): it runs to its
+        // end without the live view, and `status` (--follow, from another terminal) reads it.
+        if (!backend.executionsInProcess) return { executionArn, final: undefined, admin };
+        return { executionArn, final: undefined, admin, ranInProcess: true };
       }
       const final = await followExecution(
         backend,
@@ -108,20 +113,32 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
           live: !json || Boolean(io.stderr.isTTY),
           stderr: io.stderr,
           style,
+          finalCounts: async () => (await readSummaryDocument(backend, admin, rolloutId))?.counts,
         },
       );
       return { executionArn, final, admin };
     });
     if (!result.final) {
+      const ranInProcess = 'ranInProcess' in result;
+      const status = ranInProcess
+        ? ((await backend.run(() => describeRollout(backend, result.executionArn))).status ?? 'UNKNOWN')
+        : 'RUNNING';
+      if (ranInProcess && !json) {
+        io.stderr.write(
+          `${backend.simulated ? 'The sandbox' : 'The local engine'} ran ${rolloutId} to its end in this process${backend.simulated ? ' (simulated time)' : ''}; \`stackfleet status ${rolloutId}\` shows its summary.\n`,
+        );
+      }
       io.stdout.write(
         json
-          ? `${JSON.stringify({ rolloutId, executionArn: result.executionArn, status: 'RUNNING' })}\n`
+          ? `${JSON.stringify({ rolloutId, executionArn: result.executionArn, status })}\n`
           : `${result.executionArn}\n`,
       );
       return ExitCodes.ok;
     }
     const summary = await backend.run(() => readSummaryDocument(backend, result.admin, rolloutId));
-    const report = buildReport(result.final, summary, { rolloutId, mode });
+    // Stopped from another terminal (`stackfleet stop`): no summary, the Map Runs still count.
+    const counts = summary ? undefined : await backend.run(() => mapRunCounts(backend, result.executionArn));
+    const report = buildReport(result.final, summary, { rolloutId, mode, ...(counts ? { counts } : {}) });
     report.metrics = backend.metrics();
     if (
       report.metrics.simulatedSeconds === undefined &&

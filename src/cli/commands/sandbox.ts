@@ -1,5 +1,4 @@
 import type { ProvisionedAdmin } from '../../engine/provision';
-import { realNow } from '../../sandbox/clock';
 import { serveDurably } from '../../sandbox/serving';
 import { SandboxStore } from '../../sandbox/store';
 import { SandboxStateError } from '../../sandbox/store/errors';
@@ -43,7 +42,9 @@ export async function sandboxCommand(parsed: ParsedCommand, io: Io): Promise<num
     command: 'stackfleet sandbox serve',
     env: io.env,
     stderr: io.stderr,
-    signingClock: realNow,
+    // Signatures are checked against the served (virtual) clock and real time, and the Date
+    // header says the virtual time, so a follower's elapsed time and the SDK's clock-skew
+    // correction agree with the clock the served engine and STS use.
   });
   const release = interrupts.hold();
   try {

@@ -1,17 +1,24 @@
-import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { shortRolloutId } from '../../core/execution-name';
 import { printable } from '../../core/printable';
-import { isRolloutMode, type RolloutMode } from '../../core/rollout-input';
 import { backendLine, openBackend } from '../backend';
-import { CliError, ExitCodes } from '../exit-codes';
-import { readProgress } from '../follow';
+import { ExitCodes, UsageError } from '../exit-codes';
+import { followExecution, readProgress } from '../follow';
 import type { Io } from '../main';
 import type { ParsedCommand } from '../options';
 import { renderLiveView, renderSummary, shouldColor } from '../render';
 import { buildReport, outcomeExitCode, readSummaryDocument, reportJson } from '../report';
+import { describeRollout, findRollout, latestRollout, mapRunCounts, modeOf } from '../rollouts';
 
-/** `status [ROLLOUT]`: the most recent rollout, or the one named; progress while it runs. */
+/**
+ * `status [ROLLOUT] [--follow]`: the most recent rollout, or the one named. A running one shows
+ * where it stands; with --follow the live view follows it to its end (from any terminal: it reads
+ * only the Step Functions API) and then prints the summary, as `rollout` does.
+ */
 export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<number> {
+  if (parsed.values.follow && parsed.values['no-follow']) {
+    throw new UsageError('--follow and --no-follow cannot be used together. Received: both');
+  }
+  const follow = Boolean(parsed.values.follow);
   const backend = await openBackend(parsed.values, io.env, {
     access: 'read',
     command: 'stackfleet status',
@@ -23,27 +30,10 @@ export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<numb
     return await backend.run(async () => {
       const admin = await backend.admin();
       const wanted = parsed.positionals[0];
-      let executionArn: string | undefined;
-      let nextToken: string | undefined;
-      do {
-        const page = await backend.sfn.send(
-          new ListExecutionsCommand({
-            stateMachineArn: admin.rolloutStateMachineArn,
-            nextToken,
-            maxResults: 100,
-          }),
-        );
-        const found = wanted ? page.executions?.find((e) => e.name === wanted) : page.executions?.[0];
-        if (found) executionArn = found.executionArn;
-        nextToken = wanted && !found ? page.nextToken : undefined;
-      } while (nextToken);
+      const executionArn = wanted
+        ? await findRollout(backend, admin, wanted)
+        : await latestRollout(backend, admin);
       if (!executionArn) {
-        if (wanted) {
-          throw new CliError(
-            `no rollout named ${JSON.stringify(wanted)} on ${backend.description}`,
-            ExitCodes.badInput,
-          );
-        }
         // Nothing has run yet: a fact, not a failure.
         io.stdout.write(
           json
@@ -52,18 +42,34 @@ export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<numb
         );
         return ExitCodes.ok;
       }
-      const execution = await backend.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      let execution = await describeRollout(backend, executionArn);
       const rolloutId = execution.name ?? wanted ?? '';
-      const input = JSON.parse(execution.input ?? '{}') as { mode?: string };
       // A request refused for its mode started no targets; any machine's list then finds none.
-      const targetMode: RolloutMode = isRolloutMode(input.mode) ? input.mode : 'deploy';
+      const targetMode = modeOf(execution);
+      const targetMachine = admin.targetStateMachineArns[targetMode];
+      if (execution.status === 'RUNNING' && follow) {
+        if (!json)
+          io.stderr.write(`Following ${printable(rolloutId)} (Ctrl-C stops following, not the rollout)\n`);
+        execution = await followExecution(backend, targetMachine, executionArn, shortRolloutId(rolloutId), {
+          live: !json || Boolean(io.stderr.isTTY),
+          stderr: io.stderr,
+          style: { color: shouldColor(io.stderr, io.env) },
+          finalCounts: async () => (await readSummaryDocument(backend, admin, rolloutId))?.counts,
+        });
+      }
       const summary =
         execution.status === 'RUNNING' ? undefined : await readSummaryDocument(backend, admin, rolloutId);
-      const report = buildReport(execution, summary, { rolloutId, mode: input.mode ?? 'deploy' });
+      // A stopped rollout wrote no summary: its Map Runs still count what its targets did.
+      const counts = summary ? undefined : await mapRunCounts(backend, executionArn);
+      const report = buildReport(execution, summary, {
+        rolloutId,
+        mode: targetMode,
+        ...(counts ? { counts } : {}),
+      });
       if (execution.status === 'RUNNING') {
         const progress = await readProgress(
           backend,
-          admin.targetStateMachineArns[targetMode],
+          targetMachine,
           executionArn,
           execution.startDate?.getTime() ?? backend.now(),
           shortRolloutId(rolloutId),
@@ -72,7 +78,8 @@ export async function statusCommand(parsed: ParsedCommand, io: Io): Promise<numb
           io.stdout.write(`${JSON.stringify({ ...reportJson(report), progress }, null, 2)}\n`);
         } else {
           io.stdout.write(
-            `Rollout ${printable(rolloutId)}: RUNNING\n${renderLiveView(progress, { color: false }).join('\n')}\n`,
+            `Rollout ${printable(rolloutId)}: RUNNING\n${renderLiveView(progress, { color: false }).join('\n')}\n` +
+              `(stackfleet status ${printable(rolloutId)} --follow follows it to its end)\n`,
           );
         }
         return ExitCodes.ok;

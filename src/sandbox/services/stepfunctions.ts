@@ -40,13 +40,19 @@ export function engineFor(world: SandboxWorld): LocalEngine {
  * local engine of `--local-engine`, whose functions and permissions are those of another cloud
  * (src/engine/remote-identity.ts).
  */
-export function attachEngine(world: SandboxWorld, identity: EngineIdentity): LocalEngine {
+export function attachEngine(
+  world: SandboxWorld,
+  identity: EngineIdentity,
+  options: { abortOrphans?: boolean } = {},
+): LocalEngine {
   if (world.extensions[STEP_FUNCTIONS_EXTENSION] !== undefined) {
     throw new Error('attachEngine: this world already has its Step Functions engine');
   }
   const store = world.section<EngineStore>(STEP_FUNCTIONS_EXTENSION, emptyStore);
   const engine = new LocalEngine({ store, seed: world.scenario.seed, now: () => world.now(), identity });
-  engine.abortOrphans();
+  // A reader of a world another process is running (status --local-engine) must see its
+  // executions RUNNING, not close them.
+  if (options.abortOrphans !== false) engine.abortOrphans();
   world.extensions[STEP_FUNCTIONS_EXTENSION] = engine;
   return engine;
 }
