@@ -93,14 +93,12 @@ it('deletes with If-Match only the version it names, and asks s3:GetObject of a 
   const answers = await h.virtual(async () => {
     const key = 'waits/b.json';
     const put = await h.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'b' }));
-    const session = await awsClients
-      .sts({ region: h.region })
-      .send(
-        new AssumeRoleCommand({
-          RoleArn: `arn:aws:iam::${account}:role/delete-only`,
-          RoleSessionName: 'deleter',
-        }),
-      );
+    const session = await awsClients.sts({ region: h.region }).send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${account}:role/delete-only`,
+        RoleSessionName: 'deleter',
+      }),
+    );
     const c = session.Credentials;
     const deleteOnly: S3Client = awsClients.s3({
       region: h.region,
