@@ -2,22 +2,21 @@ import {
   type CloudFormationClient,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
-  type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { functionError, isStackMissingError, isTerminalError } from '../src/aws/aws-errors';
+import { describeOperationFailure } from '../src/aws/stack-failure';
 import { cfnCall, targetSession } from '../src/aws/target-cfn';
 import { pinnedTemplateResources } from '../src/aws/template-source';
 import { ErrorNames, InvalidInputError } from '../src/core/errors';
+import { eventWaitSeconds } from '../src/core/event-wait';
+import { succeededProgress } from '../src/core/stack-outcome';
 import {
   classifyStackStatus,
-  firstFailedResource,
   observedResources,
   operationEvents,
   readStackStatusFromEvents,
   resourceProgress,
-  type StackEventLike,
   StackPhases,
-  stackLevelReason,
 } from '../src/core/stack-status';
 import {
   carryConvergeReason,
@@ -26,7 +25,6 @@ import {
   previousProgress,
   secondsBetween,
   type TargetInput,
-  TargetOutcomes,
   type TargetProgress,
   TargetStatuses,
   targetIdentity,
@@ -41,9 +39,6 @@ import { nextWaitSeconds, projectCreateFinishSeconds, type TemplateResource } fr
  * event of the stack. On failure it pages back to the first failed resource of this operation.
  */
 
-/** Pages read back through the events to find the first failure of a long operation. */
-const MAX_EVENT_PAGES = 5;
-
 interface Watch {
   readonly stackId: string;
   readonly operation: WatchedOperation;
@@ -53,6 +48,8 @@ interface Watch {
   readonly checks: number;
   readonly expectedSeconds?: number;
   readonly resourceCount?: number;
+  /** This check follows a "Wait for stack event" that timed out (its Catch left `$.eventWait`). */
+  readonly afterEventTimeout: boolean;
 }
 
 function watchFrom(event: unknown): Watch {
@@ -72,28 +69,9 @@ function watchFrom(event: unknown): Watch {
     checks: previous.checks ?? 0,
     ...(typeof previous.expectedSeconds === 'number' ? { expectedSeconds: previous.expectedSeconds } : {}),
     ...(typeof previous.resourceCount === 'number' ? { resourceCount: previous.resourceCount } : {}),
+    afterEventTimeout:
+      (event as { eventWait?: { Error?: unknown } } | null)?.eventWait?.Error === 'States.Timeout',
   };
-}
-
-/** Events of our operation, paging back (on failure only) until its start is seen. */
-async function allOperationEvents(
-  cfn: CloudFormationClient,
-  input: TargetInput,
-  watch: Watch,
-  firstPage: { events: StackEvent[]; nextToken?: string },
-): Promise<StackEventLike[]> {
-  const events = [...firstPage.events];
-  let nextToken = firstPage.nextToken;
-  for (let page = 1; page < MAX_EVENT_PAGES && nextToken; page++) {
-    if (operationEvents(events, input.stackName, watch.clientRequestToken).startSeen) break;
-    const token = nextToken;
-    const answer = await cfnCall(input, 'DescribeStackEvents', () =>
-      cfn.send(new DescribeStackEventsCommand({ StackName: watch.stackId, NextToken: token })),
-    );
-    events.push(...(answer.StackEvents ?? []));
-    nextToken = answer.NextToken;
-  }
-  return operationEvents(events, input.stackName, watch.clientRequestToken).events;
 }
 
 async function check(
@@ -145,49 +123,35 @@ async function check(
   const durationSeconds = secondsBetween(watch.startedAt, now);
 
   if (phase === StackPhases.Succeeded) {
-    const created = watch.operation === 'CREATE';
-    const reason = `Stack ${input.stackName} ${created ? 'created' : 'updated'} (${current.status}) in ${elapsed} s after ${checks} check${checks === 1 ? '' : 's'}`;
-    return {
-      ...base,
-      ...watched,
-      status: TargetStatuses.Succeeded,
-      waitSeconds: 0,
-      reason,
-      result: {
+    return succeededProgress(
+      {
         accountId: input.accountId,
         region: input.region,
         stackName: input.stackName,
-        stackId: watch.stackId,
-        outcome: created ? TargetOutcomes.Created : TargetOutcomes.Updated,
-        reason,
         startedAt: watch.startedAt,
-        finishedAt: now.toISOString(),
-        durationSeconds,
-        checks,
+        stackId: watch.stackId,
+        operation: watch.operation,
+        ...(watch.clientRequestToken ? { clientRequestToken: watch.clientRequestToken } : {}),
+        operationStartedAt: watch.operationStartedAt,
+        ...(watch.expectedSeconds === undefined ? {} : { expectedSeconds: watch.expectedSeconds }),
+        ...(watch.resourceCount === undefined ? {} : { resourceCount: watch.resourceCount }),
       },
-    };
+      current.status,
+      now,
+      checks,
+      'check',
+      // Only a check that follows a timed-out event wait runs with events on: the end came and
+      // its event did not (lost, or no forwarding rule in this region).
+      watch.afterEventTimeout,
+    );
   }
 
   if (phase === StackPhases.Failed) {
-    const opEvents = await allOperationEvents(cfn, input, watch, {
+    const failure = await describeOperationFailure(cfn, input, watch, current, {
       events,
       ...(page.NextToken ? { nextToken: page.NextToken } : {}),
     });
-    const failed = firstFailedResource(opEvents, input.stackName);
-    const stackReason = stackLevelReason(opEvents, input.stackName) ?? current.reason;
-    const reason = failed
-      ? `${failed.logicalId} (${failed.type}) ${failed.status}: ${failed.statusReason}`
-      : `Stack ${input.stackName} ended in ${current.status}: ${stackReason ?? 'CloudFormation gave no reason'}`;
-    return failedProgress(
-      base,
-      ErrorNames.StackFailed,
-      {
-        reason,
-        stackStatus: current.status,
-        ...(failed ? { failedResource: failed } : {}),
-      },
-      watched,
-    );
+    return failedProgress(base, ErrorNames.StackFailed, failure, watched);
   }
 
   const budget = input.timeoutSeconds - durationSeconds;
@@ -226,6 +190,16 @@ async function check(
     ...watched,
     status: TargetStatuses.InProgress,
     waitSeconds: wait.seconds,
+    ...(input.stackEvents
+      ? {
+          eventWaitSeconds: eventWaitSeconds({
+            elapsedSeconds: elapsed,
+            checks,
+            pollSeconds: wait.seconds,
+            remainingBudgetSeconds: budget,
+          }),
+        }
+      : {}),
     reason: `Stack ${input.stackName} is ${current.status} after ${elapsed} s (${wait.basis}); expected to finish at about ${wait.expectedFinishSeconds} s`,
   };
 }

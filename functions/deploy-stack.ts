@@ -10,12 +10,16 @@ import {
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { functionEnvironment } from '../src/aws/ambient-identity';
 import { functionError, isNoUpdatesError, isStackMissingError, isTerminalError } from '../src/aws/aws-errors';
+import { eventsFlowing } from '../src/aws/stack-waits';
 import { cfnCall, targetSession } from '../src/aws/target-cfn';
 import { pinnedTemplateResources } from '../src/aws/template-source';
 import { ErrorNames, InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
+import { eventWaitSeconds } from '../src/core/event-wait';
 import { clientRequestToken, type StackOperationKind, StackTagKeys } from '../src/core/names';
 import { firstFailedResource, planStackAction, StackActions } from '../src/core/stack-status';
+import { STACK_WAIT_BUCKET_VARIABLE } from '../src/core/stack-waits';
 import {
   carryConvergeReason,
   cloudFormationRoleArn,
@@ -52,6 +56,8 @@ interface Context {
   readonly previous: Partial<TargetProgress> | undefined;
   readonly startedAt: string;
   readonly now: Date;
+  /** Stack events on: whether forwarded events of the target's region came lately (event-wait.ts). */
+  readonly eventsFlowing: boolean;
 }
 
 function base(ctx: Context) {
@@ -130,12 +136,26 @@ function inProgress(
   reason: string,
   prior?: TemplatePrior,
 ): TargetProgress {
+  const expected = prior && operation === 'CREATE' ? { expectedSeconds: prior.expectedSeconds } : {};
   const wait = nextWaitSeconds({
     elapsedSeconds: 0,
     checks: 0,
     remainingBudgetSeconds: remainingBudget(ctx),
-    ...(prior && operation === 'CREATE' ? { expectedSeconds: prior.expectedSeconds } : {}),
+    ...expected,
   });
+  // With stack events on, "Stack settled?" waits for the operation's event (a task token) this long.
+  const eventWait = ctx.input.stackEvents
+    ? {
+        eventWaitSeconds: eventWaitSeconds({
+          elapsedSeconds: 0,
+          checks: 0,
+          pollSeconds: wait.seconds,
+          remainingBudgetSeconds: remainingBudget(ctx),
+          eventsFlowing: ctx.eventsFlowing,
+          ...expected,
+        }),
+      }
+    : {};
   return {
     ...base(ctx),
     status: TargetStatuses.InProgress,
@@ -145,6 +165,7 @@ function inProgress(
     operationStartedAt: ctx.now.toISOString(),
     checks: 0,
     waitSeconds: wait.seconds,
+    ...eventWait,
     reason,
     ...(prior ? { expectedSeconds: prior.expectedSeconds, resourceCount: prior.resourceCount } : {}),
   };
@@ -378,6 +399,18 @@ async function deploy(ctx: Context): Promise<TargetProgress> {
 }
 
 /** Lambda entry point; the state input is the deploy-target input plus the previous `stack` progress. */
+/** Reads Match stack event's marker for the region (admin bucket); false when it cannot be read. */
+async function eventsFlowingIn(region: string, now: Date): Promise<boolean> {
+  const bucket = functionEnvironment(STACK_WAIT_BUCKET_VARIABLE);
+  if (!bucket) return false;
+  return eventsFlowing(
+    bucket,
+    functionEnvironment('AWS_REGION') ?? process.env.AWS_REGION ?? region,
+    region,
+    now,
+  );
+}
+
 export async function handler(event: unknown): Promise<TargetProgress> {
   const now = new Date();
   const previous = previousProgress(event);
@@ -393,7 +426,11 @@ export async function handler(event: unknown): Promise<TargetProgress> {
       );
     }
     const { cfn, credentials } = await targetSession(input);
-    return carryConvergeReason(previous, await deploy({ input, cfn, credentials, previous, startedAt, now }));
+    const flowing = input.stackEvents ? await eventsFlowingIn(input.region, now) : false;
+    return carryConvergeReason(
+      previous,
+      await deploy({ input, cfn, credentials, previous, startedAt, now, eventsFlowing: flowing }),
+    );
   } catch (error) {
     if (!isTerminalError(error)) throw functionError(error, targetIdentity(event));
     const stackId = previous?.stackId;

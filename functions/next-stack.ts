@@ -167,6 +167,7 @@ function stackInput(event: NextStackEvent, planned: PlannedLaneStack, parameters
     externalId: deployment.externalId,
     timeoutSeconds: deployment.timeoutSeconds,
     repair: deployment.repair,
+    stackEvents: deployment.stackEvents,
     AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: event.executionId,
   };
 }

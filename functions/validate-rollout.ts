@@ -56,6 +56,8 @@ export interface DeploymentSettings {
   timeoutSeconds: number;
   /** Drift mode: repair drifted targets (always false in other modes). */
   repair: boolean;
+  /** Per-target machines wait for Stack Status Change events (polling stays the fallback). */
+  stackEvents: boolean;
 }
 
 /**
@@ -70,6 +72,8 @@ export interface GraphDeploymentSettings {
   externalId: string | null;
   timeoutSeconds: number;
   repair: boolean;
+  /** Each stack's per-stack machine waits for its Stack Status Change events (polling the fallback). */
+  stackEvents: boolean;
   stackStateMachineArn: string;
   stacks: Record<
     string,
@@ -258,6 +262,7 @@ async function validateGraph(
       externalId: rollout.externalId ?? null,
       timeoutSeconds: rollout.timeoutSeconds,
       repair: rollout.repair,
+      stackEvents: rollout.stackEvents,
       stackStateMachineArn,
       stacks,
     },
@@ -307,6 +312,7 @@ export async function handler(event: ValidateRolloutEvent): Promise<ValidatedRol
       externalId: rollout.externalId ?? null,
       timeoutSeconds: rollout.timeoutSeconds,
       repair: rollout.repair,
+      stackEvents: rollout.stackEvents,
     },
     targetStateMachineArn: modeMachine,
   };

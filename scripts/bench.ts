@@ -83,6 +83,8 @@ export interface BenchRun {
   noticeLagSecondsP95: number;
   /** How many times the sandbox counted one CloudFormation call (figures are divided by it). */
   cfnCountingFactor: number;
+  /** Share of Stack Status Change events the scenario lost (`--lose-events`). */
+  lostEventsShare: number;
 }
 
 /** Measures how many times the sandbox counts one CloudFormation call (it was 2 when written). */
@@ -102,6 +104,7 @@ async function provisionPolicy(
   const admin = h.admin;
   if (!admin) throw new Error('bench needs a provisioned admin account');
   const spec = POLICY_SPECS[policy];
+  // stackfleet-events runs the real machines too: only the rollout input differs (stackEvents).
   if (spec.fixedWaitSeconds === undefined)
     return { rollout: admin.rolloutStateMachineArn, deployTarget: admin.deployTargetStateMachineArn };
   const roleArn = await benchVariantRole(h);
@@ -246,9 +249,16 @@ export async function benchRun(
   policy: BenchPolicy,
   concurrency: number,
   iam: 'on' | 'off' = 'on',
+  loseEvents = 0,
 ): Promise<BenchRun> {
   const world: BenchWorld = benchWorld(targets);
-  const scenario = iam === 'on' ? world.scenario : { ...world.scenario, iam: { enforce: false } };
+  // faults.stackEvents: the share of Stack Status Change events lost on their way (every policy
+  // runs the same world; only stackfleet-events listens to them).
+  const withFaults =
+    loseEvents > 0
+      ? { ...world.scenario, faults: { ...world.scenario.faults, stackEvents: [{ lose: loseEvents }] } }
+      : world.scenario;
+  const scenario = iam === 'on' ? withFaults : { ...withFaults, iam: { enforce: false } };
   const h = await openSandboxHarness({ scenario });
   const factor = await calibrateCfnCounting(h);
   const { rollout, deployTarget } = await provisionPolicy(h, policy);
@@ -259,7 +269,10 @@ export async function benchRun(
     stackName,
     executionRoleName: world.scenario.executionRoleName,
     template,
-    parameters: world.parameters,
+    // Every policy deploys the same stacks: the baseline forwarding to the admin account (its
+    // stack status events reach the admin bus; only stackfleet-events waits for them).
+    parameters: { ...world.parameters, AdminAccountId: h.accountId, AdminRegion: h.region },
+    ...(POLICY_SPECS[policy].stackEvents ? { stackEvents: true } : {}),
     parameterOverrides: world.parameterOverrides,
     capabilities: ['CAPABILITY_NAMED_IAM'],
     maxConcurrency: concurrency,
@@ -337,6 +350,7 @@ export async function benchRun(
     noticeLagSecondsMedian: round(median(lags), 1),
     noticeLagSecondsP95: round(quantile(lags, 0.95), 1),
     cfnCountingFactor: factor,
+    lostEventsShare: loseEvents,
   };
 }
 
@@ -352,6 +366,8 @@ export interface BenchOptions {
   concurrency?: number;
   /** IAM evaluation on, off, or both side by side (issue 14: its cost must stay within 15% of wall time). */
   iam: Array<'on' | 'off'>;
+  /** Shares of Stack Status Change events lost, each a run of its own (issue 19). @default [0] */
+  loseEvents: number[];
   json: boolean;
 }
 
@@ -361,6 +377,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     targets: [1000, 10000],
     policies: [...BENCH_POLICIES],
     iam: ['on'],
+    loseEvents: [0],
     json: false,
   };
   const wholeList = (flag: string, text: string | undefined): number[] => {
@@ -388,11 +405,19 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       if (modes.length === 0 || modes.some((m) => m !== 'on' && m !== 'off'))
         throw new Error(`--iam must be on, off or on,off. Received: ${text || '(nothing)'}`);
       options.iam = modes as Array<'on' | 'off'>;
+    } else if (flag === '--lose-events') {
+      const text = value() ?? '';
+      const shares = text.split(',').map((v) => Number(v.trim()));
+      if (!text || shares.some((v) => !(v >= 0 && v <= 1)))
+        throw new Error(
+          `--lose-events must be shares between 0 and 1, comma-separated. Received: ${text || '(nothing)'}`,
+        );
+      options.loseEvents = shares;
     } else if (/^[1-9]\d*$/.test(arg))
       bare.push(Number(arg)); // the first version's `npm run bench -- 250 2000`
     else
       throw new Error(
-        `unknown option ${arg}: use --targets N[,N], --policies ${BENCH_POLICIES.join(',')}, --concurrency N, --iam on[,off], --json`,
+        `unknown option ${arg}: use --targets N[,N], --policies ${BENCH_POLICIES.join(',')}, --concurrency N, --iam on[,off], --lose-events S[,S], --json`,
       );
   }
   if (bare.length) options.targets = bare;
@@ -404,6 +429,7 @@ function table(runs: BenchRun[]): string {
     'targets',
     'policy',
     'iam',
+    'lost',
     'conc',
     'makespan s',
     'bound s',
@@ -421,6 +447,7 @@ function table(runs: BenchRun[]): string {
     String(r.targets),
     r.policy,
     r.iam,
+    r.lostEventsShare.toString(),
     String(r.concurrency),
     r.makespanSeconds.toFixed(0),
     r.lowerBoundSeconds.toFixed(0),
@@ -448,14 +475,16 @@ async function main(): Promise<void> {
     const concurrency = options.concurrency ?? Math.max(1, Math.round(targets / 10));
     for (const policy of options.policies) {
       for (const iam of options.iam) {
-        process.stderr.write(
-          `bench: ${targets} targets, policy ${policy}, IAM ${iam}, concurrency ${concurrency}...\n`,
-        );
-        const run = await benchRun(targets, policy, concurrency, iam);
-        process.stderr.write(
-          `bench:   makespan ${run.makespanSeconds}s (bound ${run.lowerBoundSeconds}s), ${run.transitionsPerTargetMedian} transitions, ${run.cfnCallsPerTargetMedian} CFN calls per target, wall ${run.wallSeconds}s\n`,
-        );
-        runs.push(run);
+        for (const lose of options.loseEvents) {
+          process.stderr.write(
+            `bench: ${targets} targets, policy ${policy}, IAM ${iam}, events lost ${lose}, concurrency ${concurrency}...\n`,
+          );
+          const run = await benchRun(targets, policy, concurrency, iam, lose);
+          process.stderr.write(
+            `bench:   makespan ${run.makespanSeconds}s (bound ${run.lowerBoundSeconds}s), ${run.transitionsPerTargetMedian} transitions, ${run.cfnCallsPerTargetMedian} CFN calls per target, wall ${run.wallSeconds}s\n`,
+          );
+          runs.push(run);
+        }
       }
     }
   }

@@ -11,6 +11,7 @@ import {
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -25,6 +26,7 @@ import {
   TAMPER_RESPONDER_ROLE_NAME,
   targetStateMachineFiles,
 } from '../../src/core/functions';
+import { CLIENT_REQUEST_TOKEN_PREFIX } from '../../src/core/names';
 import type { RolloutMode } from '../../src/core/rollout-input';
 import { CONTAINMENT_MODES, type ContainmentMode, parseAllowList } from '../../src/core/tamper/containment';
 import { ArtifactPrefixes, ArtifactStore } from './artifact-store';
@@ -237,6 +239,7 @@ export class StackFleetAdminStack extends Stack {
     this.failedRolloutsAlarm = this.addFailureAlarm();
     this.driftSchedule = this.addDriftSchedule(props, executionRoleName);
     this.addTamperingEventIntake(organizationId);
+    this.addStackEventIntake();
 
     new CfnOutput(this, 'ArtifactBucketName', { value: this.artifacts.bucket.bucketName });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.topic.topicArn });
@@ -341,6 +344,50 @@ export class StackFleetAdminStack extends Stack {
       enabled,
     });
     return schedule;
+  }
+
+  /**
+   * Stack events (issue 19): the targets' baselines forward CloudFormation's Stack Status Change
+   * events (CloudFormation User Guide, event-detail-stack-status-change) to this account's default
+   * bus, which admits the organisation only (the bus policy of addTamperingEventIntake). A rule
+   * sends the final ones of operations stackfleet started to Match stack event, which answers the
+   * waiting "Wait for stack event" task. Only the stack-event functions may answer tasks, and only
+   * the deploy-target and drift-target machines' (the Step Functions API authorizes SendTask* on the state machine).
+   * The grant is a policy of its own: the machine names the register function, whose role policy
+   * would otherwise have to exist before the machine it names (a dependency cycle).
+   */
+  private addStackEventIntake(): void {
+    const match = this.functions.byId['match-stack-event'];
+    const register = this.functions.byId['register-stack-wait'];
+    const rule = new events.Rule(this, 'StackStatusChangesInOrganization', {
+      description:
+        'Final CloudFormation Stack Status Change events of stackfleet operations (forwarded by the baseline).',
+      eventPattern: {
+        source: ['aws.cloudformation'],
+        detailType: ['CloudFormation Stack Status Change'],
+        detail: {
+          // Every operation stackfleet starts carries a ClientRequestToken (src/core/names.ts).
+          'client-request-token': [{ prefix: CLIENT_REQUEST_TOKEN_PREFIX }],
+          // In-progress statuses end in _IN_PROGRESS, but an update's cleanup is already usable.
+          'status-details': {
+            status: [{ 'anything-but': { suffix: '_IN_PROGRESS' } }, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'],
+          },
+        },
+      },
+    });
+    rule.addTarget(new eventsTargets.LambdaFunction(match, { retryAttempts: 4 }));
+    // Deploy and drift (its convergence) wait for stack events; preview starts no operation.
+    const waiting = [this.targetStateMachines.deploy, this.targetStateMachines.drift];
+    new iam.Policy(this, 'AnswerStackWaits', {
+      roles: [match.role!, register.role!],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'AnswerDeployTargetTasks',
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: waiting.map((machine) => machine.stateMachineArn),
+        }),
+      ],
+    });
   }
 
   /**

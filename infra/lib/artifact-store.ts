@@ -11,6 +11,11 @@ export const ArtifactPrefixes = {
   templates: 'templates/',
   /** Per-rollout manifests, Distributed Map results and summaries. */
   rollouts: 'rollouts/',
+  /**
+   * The stack-event token store (src/core/stack-waits.ts STACK_WAIT_PREFIX): one small object per
+   * watched stack operation, removed when used; the lifecycle rule removes what was not.
+   */
+  stackWaits: 'stack-waits/',
 } as const;
 
 export interface ArtifactStoreProps {
@@ -84,6 +89,12 @@ export class ArtifactStore extends Construct {
         {
           noncurrentVersionExpiration: Duration.days(props.noncurrentVersionRetentionDays ?? 365),
           abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+        // Records expire in hours (their expiresAt, checked by every reader); leftovers go after a day.
+        {
+          prefix: ArtifactPrefixes.stackWaits,
+          expiration: Duration.days(1),
+          noncurrentVersionExpiration: Duration.days(1),
         },
       ],
       removalPolicy,

@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { type LambdaFunctionId, lambdaFunctions, TAMPER_RESPONDER_ROLE_NAME } from '../../src/core/functions';
+import { EVENTS_FLOWING_PREFIX, STACK_WAIT_BUCKET_VARIABLE } from '../../src/core/stack-waits';
 import { ArtifactPrefixes } from './artifact-store';
 import { acknowledgeNag, nagRef } from './nag';
 import { pascalCase } from './names';
@@ -44,6 +45,10 @@ interface FunctionAccess {
   readonly artifacts?: 'templates' | 'read' | 'readWrite';
   /** Also reads published templates (with `readWrite`: the planner orders targets by the template). */
   readonly readsTemplates?: boolean;
+  /** Reads, writes and deletes stack-wait records under stack-waits/ (the stack-event token store). */
+  readonly stackWaits?: boolean;
+  /** Reads only the per-region "events flowing" markers under stack-waits/_events-flowing/. */
+  readonly readsEventsFlowing?: boolean;
   /** Assumes the tamper responder role in target accounts (and no execution role). */
   readonly responder?: boolean;
   /** Records incidents: UpdateItem on the incident table, with its key. */
@@ -60,9 +65,11 @@ interface FunctionAccess {
  */
 const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
   // Also reads the template it deploys (to estimate the create time) with its own identity.
+  // With stack events on, also reads whether the region's events reach the admin bus (event-wait.ts).
   'deploy-stack': {
     targetAccess: true,
     artifacts: 'templates',
+    readsEventsFlowing: true,
     timeout: Duration.minutes(2),
     memorySize: 512,
   },
@@ -99,6 +106,21 @@ const functionAccess: Record<LambdaFunctionId, FunctionAccess> = {
   'preview-changes': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
   'detect-drift': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
   'repair-drift': { targetAccess: true, timeout: Duration.minutes(2), memorySize: 512 },
+  // Stack events (issue 19): both meet in the token store; both read a failed operation's events
+  // in the target (its reason) as the execution role. SendTaskSuccess/Failure on the deploy-target
+  // machine is granted by the admin stack once the machine exists (infra/lib/admin-stack.ts).
+  'register-stack-wait': {
+    targetAccess: true,
+    stackWaits: true,
+    timeout: Duration.seconds(30),
+    memorySize: 256,
+  },
+  'match-stack-event': {
+    targetAccess: true,
+    stackWaits: true,
+    timeout: Duration.seconds(30),
+    memorySize: 256,
+  },
   // Reads a finished dependency's outputs in the target (DescribeStacks as the execution role) and
   // reads/writes the small per-stack results lanes of one target share under rollouts/.
   'next-stack': {
@@ -220,6 +242,9 @@ export class RolloutFunctions extends Construct {
         environment: {
           NODE_OPTIONS: '--enable-source-maps',
           STACKFLEET_ARTIFACT_BUCKET: props.artifactBucket.bucketName,
+          ...(access.stackWaits || access.readsEventsFlowing
+            ? { [STACK_WAIT_BUCKET_VARIABLE]: props.artifactBucket.bucketName }
+            : {}),
         },
         bundling: {
           forceDockerBundling: false,
@@ -299,6 +324,45 @@ function grantAccess(
     );
   }
   const bucket = props.artifactBucket;
+  if (access.stackWaits) {
+    // Conditional writes and deletes (If-None-Match / If-Match); an ETag-conditional delete also
+    // needs s3:GetObject (S3 User Guide, conditional-deletes).
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'StackWaitRecords',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [bucket.arnForObjects(`${ArtifactPrefixes.stackWaits}*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListStackWaits',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+      }),
+    );
+    bucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    acknowledgeNag(
+      role,
+      'One record per watched stack operation under stack-waits/, keyed by stack id and token, unknown at deploy time.',
+      `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/${ArtifactPrefixes.stackWaits}*]`,
+    );
+  }
+  if (access.readsEventsFlowing) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadEventsFlowingMarkers',
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(`${EVENTS_FLOWING_PREFIX}*`)],
+      }),
+    );
+    bucket.encryptionKey?.grant(role, 'kms:Decrypt');
+    acknowledgeNag(
+      role,
+      'One small marker per region under stack-waits/_events-flowing/; read-only.',
+      `AwsSolutions::AwsSolutions-IAM5[Resource::${nagRef(bucket)}/${EVENTS_FLOWING_PREFIX}*]`,
+    );
+  }
   if (!access.artifacts) return;
   // Unconditional ListBucket on our own bucket: without it S3 answers a missing key with 403
   // instead of 404, and the functions tell "not there yet" from "refused" by that code.

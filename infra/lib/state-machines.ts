@@ -28,6 +28,8 @@ export function placeholdersIn(definition: string): string[] {
 export const GrantedIntegrations = [
   // Granted with the functions the definition names (InvokeTaskFunctions): their unqualified ARNs.
   'lambda:invoke',
+  // Callback tasks invoke a function of the registry the same way: InvokeTaskFunctions covers them.
+  'lambda:invoke.waitForTaskToken',
   's3:getObject',
   's3:putObject',
   'sns:publish',

@@ -5,7 +5,7 @@
  */
 
 /** The policies the benchmark knows, by the names issue 9 gives them. */
-export const BENCH_POLICIES = ['stackfleet', 'fixed-30s', 'fixed-10s', 'batch'] as const;
+export const BENCH_POLICIES = ['stackfleet', 'stackfleet-events', 'fixed-30s', 'fixed-10s', 'batch'] as const;
 export type BenchPolicy = (typeof BENCH_POLICIES)[number];
 
 /** How a policy waits between status checks and how it schedules targets. */
@@ -14,11 +14,14 @@ export interface PolicySpec {
   fixedWaitSeconds?: number;
   /** True when targets start in batches that each run to completion before the next. */
   batches: boolean;
+  /** True when the rollout waits for Stack Status Change events (issue 19), polling as the fallback. */
+  stackEvents?: boolean;
 }
 
 /** What each policy means (see docs/benchmarks.md for where the reference figures come from). */
 export const POLICY_SPECS: Record<BenchPolicy, PolicySpec> = {
   stackfleet: { batches: false },
+  'stackfleet-events': { batches: false, stackEvents: true },
   'fixed-30s': { fixedWaitSeconds: 30, batches: false },
   'fixed-10s': { fixedWaitSeconds: 10, batches: false },
   batch: { fixedWaitSeconds: 1, batches: true },

@@ -12,6 +12,11 @@ export interface AmbientIdentity {
   credentials: AwsCredentialIdentity;
   /** Who runs: the function name, so per-function caches (warm module scope on AWS) stay per function. */
   owner: string;
+  /**
+   * The function's environment variables as Lambda sets them (the deployed function's
+   * configuration); `functionEnvironment` reads them, process.env on AWS.
+   */
+  environment?: Readonly<Record<string, string>>;
 }
 
 const storage = new AsyncLocalStorage<AmbientIdentity>();
@@ -19,6 +24,11 @@ const storage = new AsyncLocalStorage<AmbientIdentity>();
 /** Runs `work` as `identity`: every client made inside without credentials uses the identity's. */
 export function runWithAmbientIdentity<T>(identity: AmbientIdentity, work: () => T): T {
   return storage.run(identity, work);
+}
+
+/** Runs `work` as no function (timers it makes are not bound to the caller's identity). */
+export function outsideAmbientIdentity<T>(work: () => T): T {
+  return storage.exit(work);
 }
 
 /** The identity of the function running now, if any. */
@@ -35,4 +45,14 @@ export function bindToAmbientIdentity<F extends (...args: never[]) => unknown>(c
   const identity = storage.getStore();
   if (identity === undefined) return callback;
   return ((...args: never[]) => storage.run(identity, () => callback(...args))) as F;
+}
+
+/**
+ * An environment variable of the function running now: its configured environment under the
+ * local engine and the sandbox (every function runs in one process there), process.env on AWS.
+ */
+export function functionEnvironment(name: string): string | undefined {
+  const environment = storage.getStore()?.environment;
+  if (environment && Object.hasOwn(environment, name)) return environment[name];
+  return process.env[name];
 }

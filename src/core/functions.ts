@@ -20,6 +20,18 @@ export const lambdaFunctions = [
   { id: 'preview-changes', entry: 'functions/preview-changes.ts', placeholder: 'PreviewChangesFunctionArn' },
   { id: 'detect-drift', entry: 'functions/detect-drift.ts', placeholder: 'DetectDriftFunctionArn' },
   { id: 'repair-drift', entry: 'functions/repair-drift.ts', placeholder: 'RepairDriftFunctionArn' },
+  // Stack events (issue 19): "Wait for stack event" files its task token; the admin bus rule's
+  // target answers it when the forwarded Stack Status Change event comes.
+  {
+    id: 'register-stack-wait',
+    entry: 'functions/register-stack-wait.ts',
+    placeholder: 'RegisterStackWaitFunctionArn',
+  },
+  {
+    id: 'match-stack-event',
+    entry: 'functions/match-stack-event.ts',
+    placeholder: 'MatchStackEventFunctionArn',
+  },
   // The tamper response (issue 16): respond-to-tampering's Task states.
   {
     id: 'read-tamper-event',

@@ -67,6 +67,7 @@ function fromLaneStack(s: LaneStackResult, phase: TargetResult['phase']): Target
     'drifted',
     'driftedCount',
     'driftedTruncated',
+    'stackEventMissed',
   ] as const;
   for (const field of copy) {
     if (s[field] !== undefined) (result as unknown as Record<string, unknown>)[field] = s[field];

@@ -61,6 +61,8 @@ export interface LaneStackResult {
   drifted?: unknown[];
   driftedCount?: number;
   driftedTruncated?: boolean;
+  /** Stack events: its end was noticed by polling after the awaited event did not come. */
+  stackEventMissed?: boolean;
 }
 
 /** The lane walker's output (Succeed) and, as JSON, its Fail Cause. */
@@ -113,6 +115,7 @@ export function resultOfRun(
       if (value) result[field] = value;
     }
     if (typeof output.durationSeconds === 'number') result.durationSeconds = output.durationSeconds;
+    if (output.stackEventMissed === true) result.stackEventMissed = true;
     for (const field of FINDINGS) {
       if (output[field] !== undefined) (result as unknown as Record<string, unknown>)[field] = output[field];
     }

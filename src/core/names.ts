@@ -48,6 +48,9 @@ export type StackOperationKind = 'create' | 'recreate' | 'update' | 'delete' | '
 
 const TOKEN_MAX = 128;
 
+/** Every ClientRequestToken stackfleet sends starts so (the admin bus rule matches its operations' events by it). */
+export const CLIENT_REQUEST_TOKEN_PREFIX = 'sf-';
+
 /**
  * ClientRequestToken for one operation of one rollout on one target: `sf-<kind>-<rollout>-<account>-<region>`,
  * limited to CloudFormation's 128 `[a-zA-Z0-9-]`. A token that would be longer keeps its start
@@ -59,7 +62,7 @@ export function clientRequestToken(
   accountId: string,
   region: string,
 ): string {
-  const raw = `sf-${kind}-${rolloutId}-${accountId}-${region}`;
+  const raw = `${CLIENT_REQUEST_TOKEN_PREFIX}${kind}-${rolloutId}-${accountId}-${region}`;
   const clean = raw.replace(/[^a-zA-Z0-9-]/g, '-');
   if (clean.length <= TOKEN_MAX) return clean;
   const hash = createHash('sha256').update(raw).digest('hex').slice(0, 16);

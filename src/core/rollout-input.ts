@@ -130,6 +130,8 @@ interface RolloutCommon {
   timeoutSeconds: number;
   /** Drift mode only: repair drifted targets with drift-aware change sets. */
   repair: boolean;
+  /** Wait for CloudFormation's Stack Status Change events (forwarded to the admin bus) instead of polling. */
+  stackEvents: boolean;
 }
 
 /** The one-template form: one stack per target. */
@@ -195,6 +197,7 @@ export interface RolloutRequest {
   canaries?: CanaryTarget[];
   timeoutSeconds?: number;
   repair?: boolean;
+  stackEvents?: boolean;
 }
 export type ParameterValue = string | number | boolean | Array<string | number | boolean>;
 
@@ -223,6 +226,7 @@ const TOP_LEVEL_FIELDS = [
   'canaries',
   'timeoutSeconds',
   'repair',
+  'stackEvents',
   'stacks',
   'maxStacksPerTarget',
   // Step Functions adds this when another execution starts the rollout.
@@ -499,6 +503,7 @@ export function validateRolloutInput(
     RolloutDefaults.timeoutSeconds,
   );
   const repair = c.boolean('repair', raw.repair, false);
+  const stackEvents = c.boolean('stackEvents', raw.stackEvents, false);
   if (repair === true && mode !== undefined && mode !== RolloutModes.drift) {
     c.fail('repair', `only applies to mode drift. Received: repair true with mode ${mode}`);
   }
@@ -535,7 +540,8 @@ export function validateRolloutInput(
     failureTolerance === undefined ||
     canaries === undefined ||
     timeoutSeconds === undefined ||
-    repair === undefined
+    repair === undefined ||
+    stackEvents === undefined
   ) {
     return { issues: c.issues };
   }
@@ -550,6 +556,7 @@ export function validateRolloutInput(
     canaries,
     timeoutSeconds,
     repair,
+    stackEvents,
   };
   const input: RolloutInput =
     stacks && maxStacksPerTarget !== undefined

@@ -97,6 +97,8 @@ export interface TargetResult {
   drifted?: DriftedResourceEntry[];
   driftedCount?: number;
   driftedTruncated?: boolean;
+  /** Stack events: the end was noticed by polling after its awaited event did not come. */
+  stackEventMissed?: boolean;
   /** BLOCKED: the dependency that failed in this target. */
   blockedBy?: string;
   /** Parameters read from dependencies' outputs: parameter -> `stack.Output`. */
@@ -133,6 +135,19 @@ function copyFindings(output: Json, result: TargetResult): void {
   if (Array.isArray(output.drifted)) result.drifted = output.drifted as DriftedResourceEntry[];
   if (typeof output.driftedCount === 'number') result.driftedCount = output.driftedCount;
   if (output.driftedTruncated === true) result.driftedTruncated = true;
+  if (output.stackEventMissed === true) result.stackEventMissed = true;
+}
+
+/**
+ * One line when awaited Stack Status Change events did not come (issue 19): the rollout ended the
+ * same by polling, but an operator should know, once, where the forwarding is missing or lossy.
+ */
+export function missedEventsLine(targets: readonly TargetResult[]): string | undefined {
+  const missed = targets.filter((t) => t.stackEventMissed);
+  if (missed.length === 0) return undefined;
+  const regions = [...new Set(missed.map((t) => t.region))].sort();
+  const n = missed.length;
+  return `Stack events: no Stack Status Change event reached the admin bus for ${n} target${n === 1 ? '' : 's'} (regions: ${regions.join(', ')}); polling noticed ${n === 1 ? 'its end' : 'their ends'}. Is the baseline deployed there with AdminAccountId (its forwarding rule)?`;
 }
 
 /** A failed target as listed in the summary. */
@@ -461,6 +476,8 @@ export function summarizeRollout(input: SummaryInput): RolloutSummaryDocument {
     if (allFailures.length > TEXT_FAILURES)
       lines.push(`  ... and ${allFailures.length - TEXT_FAILURES} more`);
   }
+  const missedEvents = missedEventsLine(targets);
+  if (missedEvents) lines.push(missedEvents);
   lines.push(`Full summary: s3://${input.summaryBucket}/${input.summaryKey}`);
 
   const failed = counts.FAILED ?? 0;

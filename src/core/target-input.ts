@@ -95,6 +95,11 @@ export interface TargetInput {
   readonly externalId?: string;
   /** Per-target timeout. @default 3600 */
   readonly timeoutSeconds: number;
+  /**
+   * Wait for the stack's Stack Status Change event (a task token) instead of polling; polling stays
+   * the fallback when no event comes. @default false
+   */
+  readonly stackEvents: boolean;
 }
 
 export const DEFAULT_TARGET_TIMEOUT_SECONDS = 3600;
@@ -330,6 +335,9 @@ export function parseTargetInput(input: unknown): TargetInput {
     );
   }
 
+  const stackEvents = raw.stackEvents ?? false;
+  if (typeof stackEvents !== 'boolean') refuse('stackEvents', 'must be true or false', stackEvents);
+
   return {
     rolloutId,
     mode: mode as TargetMode,
@@ -345,6 +353,7 @@ export function parseTargetInput(input: unknown): TargetInput {
     ...(cloudFormationRoleName === undefined ? {} : { cloudFormationRoleName }),
     ...(externalId === undefined ? {} : { externalId }),
     timeoutSeconds: timeoutRaw,
+    stackEvents,
   };
 }
 
@@ -384,6 +393,11 @@ export interface TargetResult {
   readonly finishedAt: string;
   readonly durationSeconds: number;
   readonly checks: number;
+  /**
+   * The rollout waited for this operation's Stack Status Change event and none came before the
+   * wait ran out: polling noticed the end (a lost event, or no forwarding rule in the region).
+   */
+  readonly stackEventMissed?: true;
 }
 
 /** Parsed into the Fail state's Cause (as a JSON string) of a target that failed. */
@@ -418,6 +432,11 @@ export interface TargetProgress {
   readonly checks: number;
   /** Seconds for the next Wait (IN_PROGRESS and WAITING). */
   readonly waitSeconds: number;
+  /**
+   * IN_PROGRESS with stack events on: how long "Wait for stack event" waits for the operation's
+   * event before Check stack polls (src/core/event-wait.ts). Absent: poll with waitSeconds.
+   */
+  readonly eventWaitSeconds?: number;
   readonly stackStatus?: string;
   readonly reason: string;
   /** Creates only: seconds the template's slowest chain of resources should take (the wait policy's prior). */

@@ -3,12 +3,15 @@
  * memory only (the file on disk stays the single source of truth):
  * - Tasks without TimeoutSeconds get AWS's "no timeout" instead of the package's 60 s;
  * - a Distributed Map becomes a Task bound to the engine's map-run implementation;
+ * - a callback Task (`.waitForTaskToken`) keeps no timeout of its own in the package: the engine
+ *   times it (callback-tasks.ts), with TimeoutSecondsPath / HeartbeatSecondsPath (reference paths
+ *   into the state's effective input) folded into its Parameters, where the package evaluates paths;
  * - every Task resource is classified so the engine can bind it to an in-process handler.
  * Prepared definitions are cached by their text: parsing and validating once is what keeps
  * 10,000 child executions cheap.
  */
 
-import { EngineError } from './errors';
+import { EngineError, StateTaskError } from './errors';
 import { StateMachine } from './local-stepfunctions';
 import type { Json } from './payload';
 
@@ -35,6 +38,7 @@ export type TaskKind =
   | { kind: 'startExecution'; mode: 'async' | 'sync' | 'sync2' }
   | { kind: 'snsPublish' }
   | { kind: 'distributedMap' }
+  | { kind: 'callback'; resourceType: string; resource: string }
   | { kind: 'unsupported'; resource: string };
 
 export interface TaskBinding {
@@ -42,6 +46,8 @@ export interface TaskBinding {
   resource: string;
   task: TaskKind;
   timeoutSeconds: number;
+  /** Callback tasks: how the engine times them. */
+  callback?: CallbackSpec;
 }
 
 export interface DistributedMapSpec {
@@ -82,9 +88,112 @@ export function classifyResource(resource: string): TaskKind {
       return { kind: 'snsPublish' };
     case DISTRIBUTED_MAP_RESOURCE:
       return { kind: 'distributedMap' };
-    default:
-      return { kind: 'unsupported', resource };
+    default: {
+      const callback = CALLBACK_RESOURCES[resource];
+      return callback ? { kind: 'callback', ...callback } : { kind: 'unsupported', resource };
+    }
   }
+}
+
+/** The integrations the engine runs with a task token. */
+const CALLBACK_RESOURCES: Record<string, { resourceType: string; resource: string }> = {
+  'arn:aws:states:::lambda:invoke.waitForTaskToken': {
+    resourceType: 'lambda',
+    resource: 'invoke.waitForTaskToken',
+  },
+};
+
+/** How a callback state times out, as its definition says. */
+export interface CallbackSpec {
+  readonly resourceType: string;
+  readonly resource: string;
+  readonly timeoutSeconds?: number;
+  readonly timeoutSecondsPath?: string;
+  readonly heartbeatSeconds?: number;
+  readonly heartbeatSecondsPath?: string;
+}
+
+const WRAPPED = '__stackfleetCallbackParameters';
+const TIMEOUT = '__stackfleetTimeoutSeconds';
+const HEARTBEAT = '__stackfleetHeartbeatSeconds';
+
+/**
+ * The state as the package sees it (no timeout of its own; paths folded into Parameters) and the
+ * spec the engine times it by. Refuses, as CreateStateMachine does, a HeartbeatSeconds that is not
+ * smaller than TimeoutSeconds (Amazon States Language, Task state: "HeartbeatSeconds ... MUST be
+ * smaller than TimeoutSeconds").
+ */
+export function rewriteCallbackState(
+  name: string,
+  original: Record<string, Json>,
+  integration: { resourceType: string; resource: string },
+): { state: Record<string, Json>; spec: CallbackSpec } {
+  const state = { ...original };
+  const spec: CallbackSpec = {
+    ...integration,
+    ...(typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {}),
+    ...(typeof state.TimeoutSecondsPath === 'string' ? { timeoutSecondsPath: state.TimeoutSecondsPath } : {}),
+    ...(typeof state.HeartbeatSeconds === 'number' ? { heartbeatSeconds: state.HeartbeatSeconds } : {}),
+    ...(typeof state.HeartbeatSecondsPath === 'string'
+      ? { heartbeatSecondsPath: state.HeartbeatSecondsPath }
+      : {}),
+  };
+  if (
+    spec.heartbeatSeconds !== undefined &&
+    spec.timeoutSeconds !== undefined &&
+    spec.heartbeatSeconds >= spec.timeoutSeconds
+  ) {
+    throw new EngineError(
+      'InvalidDefinition',
+      `Invalid State Machine Definition: HeartbeatSeconds must be smaller than TimeoutSeconds in state '${name}'. Received: HeartbeatSeconds ${spec.heartbeatSeconds}, TimeoutSeconds ${spec.timeoutSeconds}`,
+    );
+  }
+  delete state.TimeoutSecondsPath;
+  delete state.HeartbeatSeconds;
+  delete state.HeartbeatSecondsPath;
+  state.TimeoutSeconds = LOCAL_MAX_TIMEOUT_SECONDS;
+  if (spec.timeoutSecondsPath !== undefined || spec.heartbeatSecondsPath !== undefined) {
+    state.Parameters = {
+      ...('Parameters' in original ? { [WRAPPED]: original.Parameters } : { [`${WRAPPED}.$`]: '$' }),
+      ...(spec.timeoutSecondsPath !== undefined ? { [`${TIMEOUT}.$`]: spec.timeoutSecondsPath } : {}),
+      ...(spec.heartbeatSecondsPath !== undefined ? { [`${HEARTBEAT}.$`]: spec.heartbeatSecondsPath } : {}),
+    };
+  }
+  return { state, spec };
+}
+
+function positiveInteger(stateName: string, field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new StateTaskError(
+      'States.Runtime',
+      `The value of ${field} in state '${stateName}' must be a positive integer. Received: ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/** The parameters the integration gets and the task's timeouts, from the processed input. */
+export function callbackTimeouts(
+  stateName: string,
+  spec: CallbackSpec,
+  input: Json,
+): { parameters: Json; timeoutSeconds: number; heartbeatSeconds?: number } {
+  const wrapped = spec.timeoutSecondsPath !== undefined || spec.heartbeatSecondsPath !== undefined;
+  const parameters = wrapped ? input?.[WRAPPED] : input;
+  const timeoutSeconds =
+    spec.timeoutSecondsPath !== undefined
+      ? positiveInteger(stateName, 'TimeoutSecondsPath', input?.[TIMEOUT])
+      : (spec.timeoutSeconds ?? LOCAL_MAX_TIMEOUT_SECONDS);
+  const heartbeatSeconds =
+    spec.heartbeatSecondsPath !== undefined
+      ? positiveInteger(stateName, 'HeartbeatSecondsPath', input?.[HEARTBEAT])
+      : spec.heartbeatSeconds;
+  const bounded = Math.min(timeoutSeconds, LOCAL_MAX_TIMEOUT_SECONDS);
+  return {
+    parameters,
+    timeoutSeconds: bounded,
+    ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds: Math.min(heartbeatSeconds, bounded) }),
+  };
 }
 
 function isDistributedMap(state: Json): boolean {
@@ -152,14 +261,19 @@ function rewriteStates(
       });
     }
     if (state.Type === 'Task') {
-      if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+      const task = classifyResource(String(state.Resource));
+      let callback: CallbackSpec | undefined;
+      if (task.kind === 'callback') {
+        ({ state, spec: callback } = rewriteCallbackState(name, state, task));
+      } else if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
         state.TimeoutSeconds = LOCAL_MAX_TIMEOUT_SECONDS;
       }
       into.tasks.set(name, {
         stateName: name,
         resource: state.Resource,
-        task: classifyResource(String(state.Resource)),
-        timeoutSeconds: state.TimeoutSeconds ?? LOCAL_MAX_TIMEOUT_SECONDS,
+        task,
+        timeoutSeconds: callback?.timeoutSeconds ?? state.TimeoutSeconds ?? LOCAL_MAX_TIMEOUT_SECONDS,
+        ...(callback ? { callback } : {}),
       });
     }
     out[name] = state;

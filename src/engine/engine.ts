@@ -10,7 +10,6 @@ import './jsonpath-shim';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { runWithAmbientIdentity } from '../aws/ambient-identity';
 import { awsClients, currentAwsTransport } from '../aws/clients';
 import {
   assertValidName,
@@ -19,13 +18,23 @@ import {
   deterministicUuid,
   parseStateMachineArn,
 } from './arns';
-import { type PreparedDefinition, prepareDefinition, type TaskBinding } from './definition';
+import { runCallbackTask } from './callback-tasks';
+import { callbackTimeouts, type PreparedDefinition, prepareDefinition, type TaskBinding } from './definition';
 import { runDistributedMap } from './distributed-map';
 import { EngineError, StateTaskError } from './errors';
 import { createStateContext, HistoryRecorder, type StateContext } from './history';
-import { type DeployedFunction, type EngineIdentity, isDenial } from './identity';
-import { type LambdaContext, type LambdaHandler, resolveRegisteredFunction } from './lambda-binding';
+import { type EngineIdentity, isDenial } from './identity';
+import type { LambdaHandler } from './lambda-binding';
+import {
+  callFunction,
+  type FunctionInterceptor,
+  type FunctionRunner,
+  invokeLambdaTask,
+  invokeResponse,
+  MAX_PAYLOAD_BYTES,
+} from './lambda-invoke';
 import type { Json } from './payload';
+import { type TaskContext, TaskTokens } from './task-tokens';
 import {
   type EngineStore,
   ExecutionStatus,
@@ -35,8 +44,7 @@ import {
   type StoredStateMachine,
 } from './types';
 
-/** Payload limit of a state's input/output on AWS (256 KiB). */
-export const MAX_PAYLOAD_BYTES = 262144;
+export { type FunctionInterceptor, MAX_PAYLOAD_BYTES } from './lambda-invoke';
 
 export interface EngineOptions {
   /** Persisted records (the sandbox passes its world section); a fresh in-memory store otherwise. */
@@ -145,13 +153,6 @@ export function describeForTask(child: StoredExecution, mode: 'sync' | 'sync2'):
   return out;
 }
 
-/** A test's wrapper around a function's handler (LocalEngine.interceptFunction). */
-export type FunctionInterceptor = (
-  // biome-ignore lint/suspicious/noExplicitAny: Lambda events are whatever the function takes
-  event: any,
-  real: (event: unknown) => Promise<unknown>,
-) => unknown;
-
 export class LocalEngine implements EngineInternals {
   readonly store: EngineStore;
   private readonly live = new Map<string, LiveExecution>();
@@ -164,13 +165,29 @@ export class LocalEngine implements EngineInternals {
   private readonly s3Clients = new Map<string, S3Client>();
   private readonly clock: () => number;
   private readonly identity: EngineIdentity | undefined;
+  /** Task tokens of the callback tasks waiting in this process (task-tokens.ts). */
+  private readonly tokens: TaskTokens;
+  /** How Tasks run functions (lambda-invoke.ts). */
+  private readonly runner: FunctionRunner;
 
   constructor(options: EngineOptions = {}) {
     this.identity = options.identity;
     this.store = options.store ?? emptyStore();
     this.seed = String(options.seed ?? 'stackfleet');
+    this.tokens = new TaskTokens(
+      this.seed,
+      () => this.nextId(),
+      (arn) => Object.hasOwn(this.store.executions, arn),
+    );
     this.clock = options.now ?? (() => Date.now());
     for (const [name, fn] of Object.entries(options.functions ?? {})) this.functions.set(name, fn);
+    this.runner = {
+      functions: this.functions,
+      interceptors: this.interceptors,
+      identity: this.identity,
+      nextId: () => this.nextId(),
+      denialFor: (execution, action, resource) => this.denialFor(execution, action, resource),
+    };
   }
 
   now(): number {
@@ -396,6 +413,7 @@ export class LocalEngine implements EngineInternals {
           cause: `The execution reached the maximum number of history events (25000). Execution: ${execution.executionArn}`,
         }),
     );
+    const taskContext = this.tokens.contextFor(execution.executionArn);
     const context = {
       Execution: {
         Id: execution.executionArn,
@@ -405,6 +423,8 @@ export class LocalEngine implements EngineInternals {
       },
       StateMachine: stateMachine,
       State: stateContext,
+      // `$$.Task.Token`: issued for the callback task whose Parameters read it.
+      Task: taskContext.object,
     };
     const live: LiveExecution = {
       execution,
@@ -412,7 +432,7 @@ export class LocalEngine implements EngineInternals {
       stop,
       done: undefined as unknown as Promise<StoredExecution>,
     };
-    const handlers = this.bindTasks(prepared, execution, recorder, live, context);
+    const handlers = this.bindTasks(prepared, execution, recorder, live, context, taskContext);
     const options = {
       stateMachineOptions: undefined,
       runOptions: {
@@ -441,6 +461,7 @@ export class LocalEngine implements EngineInternals {
     (live as { done: Promise<StoredExecution> }).done = outcome.then((o) => {
       if (timer !== undefined) clearTimeout(timer);
       this.finish(execution, o, recorder);
+      this.tokens.closeExecution(execution.executionArn);
       if (o.kind !== 'succeeded' && o.kind !== 'failed') {
         for (const child of children)
           this.stopExecution(
@@ -705,13 +726,82 @@ export class LocalEngine implements EngineInternals {
     recorder: HistoryRecorder,
     live: LiveExecution,
     context: Record<string, unknown>,
+    taskContext: TaskContext,
   ): Record<string, (input: Json) => Promise<Json>> {
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const binding of prepared.tasks.values()) {
-      handlers[binding.stateName] = (input: Json) =>
-        this.runTask(binding, input, prepared, execution, recorder, live, context);
+      handlers[binding.stateName] = (input: Json) => {
+        // Synchronously, right after the package evaluated this state's Parameters: a token they read is this task's.
+        const token = taskContext.take();
+        if (binding.callback) return this.runCallback(binding, input, execution, recorder, token);
+        return this.runTask(binding, input, prepared, execution, recorder, live, context);
+      };
     }
     return handlers;
+  }
+
+  /** A `.waitForTaskToken` task (callback-tasks.ts): the integration gets the token, then the task waits for it. */
+  private async runCallback(
+    binding: TaskBinding,
+    input: Json,
+    execution: StoredExecution,
+    recorder: HistoryRecorder,
+    issued: string | undefined,
+  ): Promise<Json> {
+    const spec = binding.callback as NonNullable<TaskBinding['callback']>;
+    const token = issued ?? this.tokens.issue(execution.executionArn);
+    const { parameters, timeoutSeconds, heartbeatSeconds } = callbackTimeouts(binding.stateName, spec, input);
+    const fnArn = String(parameters?.FunctionName ?? '');
+    const region =
+      fnArn.split(':')[3] || parseStateMachineArn(this.machineOf(execution).stateMachineArn).region;
+    return runCallbackTask({
+      tokens: this.tokens,
+      token,
+      execution,
+      recorder,
+      stateName: binding.stateName,
+      spec,
+      region,
+      parameters,
+      timeoutSeconds,
+      ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
+      start: async () => {
+        const name = fnArn.includes(':') ? (fnArn.split(':')[6] ?? fnArn) : fnArn;
+        const { output, requestId } = await callFunction(
+          this.runner,
+          fnArn,
+          name,
+          parameters?.Payload ?? {},
+          binding,
+          execution,
+        );
+        return invokeResponse(output, requestId);
+      },
+    });
+  }
+
+  /** SendTaskSuccess: `output` is JSON text (InvalidOutput otherwise). */
+  sendTaskSuccess(token: string, output: string): void {
+    let value: Json;
+    try {
+      value = JSON.parse(output);
+    } catch (error) {
+      throw new EngineError(
+        'InvalidOutput',
+        `Invalid Output: 'output' must be JSON text. Received: ${output.slice(0, 200)} (${(error as Error).message})`,
+      );
+    }
+    this.tokens.succeed(token, value);
+  }
+
+  /** SendTaskFailure. */
+  sendTaskFailure(token: string, error?: string, cause?: string): void {
+    this.tokens.fail(token, error, cause);
+  }
+
+  /** SendTaskHeartbeat. */
+  sendTaskHeartbeat(token: string): void {
+    this.tokens.heartbeat(token);
   }
 
   private async runTask(
@@ -726,7 +816,8 @@ export class LocalEngine implements EngineInternals {
     const task = binding.task;
     switch (task.kind) {
       case 'lambda':
-        return this.invokeLambda(
+        return invokeLambdaTask(
+          this.runner,
           task.functionArn,
           task.functionName,
           input,
@@ -738,7 +829,16 @@ export class LocalEngine implements EngineInternals {
       case 'lambdaInvoke': {
         const fnArn = String(input?.FunctionName ?? '');
         const name = fnArn.includes(':') ? (fnArn.split(':')[6] ?? fnArn) : fnArn;
-        return this.invokeLambda(fnArn, name, input?.Payload ?? {}, recorder, binding, true, execution);
+        return invokeLambdaTask(
+          this.runner,
+          fnArn,
+          name,
+          input?.Payload ?? {},
+          recorder,
+          binding,
+          true,
+          execution,
+        );
       }
       case 'startExecution':
         return this.startNested(task.mode, input, execution, recorder, live, binding);
@@ -764,138 +864,6 @@ export class LocalEngine implements EngineInternals {
           false,
         );
     }
-  }
-
-  private resolveFunction(functionName: string): LambdaHandler | undefined {
-    return this.functions.get(functionName) ?? resolveRegisteredFunction(functionName);
-  }
-
-  private async invokeLambda(
-    functionArn: string,
-    functionName: string,
-    payload: Json,
-    recorder: HistoryRecorder,
-    binding: TaskBinding,
-    viaInvoke: boolean,
-    execution: StoredExecution,
-  ): Promise<Json> {
-    const inputText = jsonText(payload);
-    if (viaInvoke) {
-      recorder.add('TaskScheduled', {
-        taskScheduledEventDetails: {
-          resourceType: 'lambda',
-          resource: 'invoke',
-          region: functionArn.split(':')[3] ?? '',
-          $parameters: payload,
-        },
-      });
-      recorder.add('TaskStarted', {
-        taskStartedEventDetails: { resourceType: 'lambda', resource: 'invoke' },
-      });
-    } else {
-      recorder.add('LambdaFunctionScheduled', {
-        lambdaFunctionScheduledEventDetails: {
-          resource: functionArn,
-          $input: payload,
-          inputDetails: { truncated: false },
-          timeoutInSeconds: binding.timeoutSeconds,
-        },
-      });
-      recorder.add('LambdaFunctionStarted');
-    }
-    const fail = (error: string, cause: string): StateTaskError => {
-      if (viaInvoke) {
-        recorder.add('TaskFailed', {
-          taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error, cause },
-        });
-      } else {
-        recorder.add('LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: { error, cause } });
-      }
-      return taskError(error, cause);
-    };
-    let handler = this.resolveFunction(functionName);
-    let deployed: DeployedFunction | undefined;
-    if (this.identity && !this.functions.has(functionName)) {
-      // As on AWS: the state machine's role must be allowed to invoke it, and it runs as its own role.
-      const denied = this.denialFor(execution, 'lambda:InvokeFunction', functionArn);
-      if (denied) throw fail('Lambda.AWSLambdaException', denied.cause);
-      const found = this.identity.deployedFunction(functionArn);
-      if (isDenial(found)) throw fail(found.error, found.cause);
-      deployed = found;
-      handler = found.handler;
-    }
-    const intercept = this.interceptors.get(functionName);
-    if (handler && intercept) {
-      const real = handler;
-      handler = (event, context) => intercept(event, async (e) => real(e, context));
-    }
-    if (!handler) {
-      throw fail(
-        'Lambda.ResourceNotFoundException',
-        `Function not found: ${functionArn}. The local engine binds ${'stackfleet-<id>'} names from src/core/functions.ts and names given to registerFunction().`,
-      );
-    }
-    const lambdaContext: LambdaContext = {
-      functionName,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: functionArn,
-      memoryLimitInMB: '256',
-      awsRequestId: this.nextId(),
-      logGroupName: `/aws/lambda/${functionName}`,
-      logStreamName: 'local',
-      callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => 900000,
-    };
-    let result: unknown;
-    try {
-      const run = handler;
-      const credentials = deployed?.credentials;
-      result =
-        deployed && credentials
-          ? await runWithAmbientIdentity({ credentials, owner: deployed.owner }, () =>
-              run(JSON.parse(inputText), lambdaContext),
-            )
-          : await run(JSON.parse(inputText), lambdaContext);
-    } catch (thrown) {
-      const e = thrown as { name?: string; message?: string };
-      const errorType = typeof e?.name === 'string' && e.name ? e.name : 'Error';
-      const errorMessage = typeof e?.message === 'string' ? e.message : String(thrown);
-      // The Lambda Node.js runtime reports errors as this JSON; Step Functions puts it in Cause.
-      throw fail(
-        errorType,
-        JSON.stringify({ errorType, errorMessage, trace: [`${errorType}: ${errorMessage}`] }),
-      );
-    }
-    const outputText = jsonText(result);
-    if (Buffer.byteLength(outputText) > MAX_PAYLOAD_BYTES) {
-      throw fail(
-        'States.DataLimitExceeded',
-        `The state/task '${binding.stateName}' returned a result with a size exceeding the maximum number of bytes service limit.`,
-      );
-    }
-    const output = JSON.parse(outputText);
-    if (viaInvoke) {
-      const wrapped = {
-        ExecutedVersion: '$LATEST',
-        Payload: output,
-        SdkHttpMetadata: { HttpStatusCode: 200 },
-        SdkResponseMetadata: { RequestId: lambdaContext.awsRequestId },
-        StatusCode: 200,
-      };
-      recorder.add('TaskSucceeded', {
-        taskSucceededEventDetails: {
-          resourceType: 'lambda',
-          resource: 'invoke',
-          $output: wrapped,
-          outputDetails: { truncated: false },
-        },
-      });
-      return wrapped;
-    }
-    recorder.add('LambdaFunctionSucceeded', {
-      lambdaFunctionSucceededEventDetails: { $output: output, outputDetails: { truncated: false } },
-    });
-    return output;
   }
 
   private async startNested(

@@ -15,6 +15,9 @@ export const EngineErrorCodes = {
   ResourceNotFound: 'ResourceNotFound',
   ValidationException: 'ValidationException',
   InvalidToken: 'InvalidToken',
+  TaskTimedOut: 'TaskTimedOut',
+  TaskDoesNotExist: 'TaskDoesNotExist',
+  InvalidOutput: 'InvalidOutput',
 } as const;
 export type EngineErrorCode = (typeof EngineErrorCodes)[keyof typeof EngineErrorCodes];
 

@@ -130,9 +130,10 @@ export class HistoryRecorder {
     name: string,
     type: string,
     _input: Json,
-    error: { name?: string; message?: string },
+    error: { name?: string; message?: string; recordedInHistory?: boolean },
   ): void {
-    if (type === 'Task' && error?.name === 'States.Timeout') {
+    // Callback tasks record their own TaskTimedOut (callback-tasks.ts); the package's timeouts do not.
+    if (type === 'Task' && error?.name === 'States.Timeout' && !error.recordedInHistory) {
       this.add('TaskTimedOut', {
         taskTimedOutEventDetails: {
           resourceType: 'task',

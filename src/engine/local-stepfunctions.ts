@@ -68,6 +68,30 @@ const CLONE_JSON: [string, string] = [
   ].join('\n'),
 ];
 
+/**
+ * Callback tasks time out in the engine's own timers (src/engine/task-tokens.ts), and AWS's
+ * `States.TaskFailed` wildcard must still skip those timeouts: the package tells a timeout from
+ * other errors by `instanceof` its StatesTimeoutError, which it does not export. Appending an
+ * export is all this edit does. The two below make a Retrier or Catcher on `States.Timeout` match
+ * `States.HeartbeatTimeout` too, since AWS defines States.Timeout as "a Task state either ran
+ * longer than the TimeoutSeconds value, or failed to send a heartbeat for a period longer than
+ * the HeartbeatSeconds value" (Step Functions Developer Guide, concepts-error-handling).
+ */
+const TIMEOUT_EXPORT = '\nmodule.exports.StatesTimeoutError = StatesTimeoutError;\n';
+const HEARTBEAT_MATCHES: Array<[string, string]> = [
+  [
+    'const isErrorMatch = retrierError === error.name;',
+    'const isErrorMatch = retrierError === error.name || (retrierError === "States.Timeout" && error.name === "States.HeartbeatTimeout");',
+  ],
+  [
+    'const isErrorMatch = catcherError === error.name;',
+    'const isErrorMatch = catcherError === error.name || (catcherError === "States.Timeout" && error.name === "States.HeartbeatTimeout");',
+  ],
+];
+
+/** Whether a Retrier or Catcher on States.Timeout also matches States.HeartbeatTimeout (the package's source was as expected). */
+export let heartbeatTimeoutMatchesTimeout = false;
+
 /** Whether the package's state input copy is the loop version (false: its source was not as expected). */
 export let fastCloneJson = false;
 
@@ -87,6 +111,11 @@ function load(): PackageExports {
     source = source.replace(CLONE_JSON[0], CLONE_JSON[1]);
     fastCloneJson = true;
   }
+  if (HEARTBEAT_MATCHES.every(([from]) => source.includes(from))) {
+    for (const [from, to] of HEARTBEAT_MATCHES) source = source.replace(from, to);
+    heartbeatTimeoutMatchesTimeout = true;
+  }
+  source += TIMEOUT_EXPORT;
   const mod = { exports: {} as PackageExports };
   // The module's own `require` is ours, so under jest its dependencies (jsonpath-plus, p-limit)
   // come from the same registry as everything else, shims included.
@@ -99,5 +128,12 @@ function load(): PackageExports {
 const pkg = load();
 
 export const StateMachine = pkg.StateMachine;
+/**
+ * The package's `States.Timeout` error class when its source was loaded with the edits above;
+ * undefined otherwise (callback timeouts are then plain errors named States.Timeout, which the
+ * `States.TaskFailed` wildcard would wrongly match).
+ */
+export const StatesTimeoutError = (pkg as unknown as { StatesTimeoutError?: new () => Error })
+  .StatesTimeoutError;
 export type StateMachine = Package.StateMachine;
 export const ExecutionError = pkg.ExecutionError;

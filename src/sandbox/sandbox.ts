@@ -10,6 +10,7 @@ import type { ProvisionedAdmin } from '../engine/provision';
 import { seedOrganizationAccessRoles } from './admin/bootstrap';
 import { prepareSandbox } from './admin/index';
 import { settleDue } from './cfn/settle-due';
+import { emitDueStackStatusChanges } from './cfn/stack-events-schedule';
 import { realNow, runWithVirtualTime, type VirtualTimeOptions } from './clock';
 import { WorldPersistence } from './durability';
 import { actionMappingFor } from './iam/actions/index';
@@ -443,8 +444,10 @@ export class Sandbox {
           codes.unknownOperation.status,
         );
       }
-      // Stacks whose operations ended take effect before anything reads what they made.
+      // Stacks whose operations ended take effect before anything reads what they made, and
+      // their status change events are sent (when no virtual clock sent them on time).
       settleDue(this.world, this.world.now());
+      emitDueStackStatusChanges(this.world, this.world.now());
       const facts: RequestFacts = {
         region: auth.region,
         now: this.world.now(),

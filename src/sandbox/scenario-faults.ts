@@ -3,7 +3,7 @@
  * attempts and drift, each naming accounts and regions the scenario has.
  */
 import type { Checker, Path } from './scenario-checker';
-import type { ScenarioFaults } from './scenario-types';
+import type { ScenarioFaults, StackEventFaultRule } from './scenario-types';
 
 const ACCOUNT_ID = /^\d{12}$/;
 
@@ -15,7 +15,13 @@ export function validateFaults(
   regions: Set<string>,
 ): ScenarioFaults {
   if (raw === undefined || raw === null) return {};
-  const f = c.object(['faults'], raw, ['throttle', 'resourceFailures', 'preexistingStacks', 'drift']);
+  const f = c.object(['faults'], raw, [
+    'throttle',
+    'resourceFailures',
+    'preexistingStacks',
+    'drift',
+    'stackEvents',
+  ]);
   const faults: ScenarioFaults = {};
   const accountsIn = (path: Path, value: unknown): string[] =>
     c.array(path, value).map((a, i) => {
@@ -143,6 +149,30 @@ export function validateFaults(
       if (dr.accounts !== undefined) out.accounts = accountsIn([...p, 'accounts'], dr.accounts);
       if (dr.regions !== undefined) out.regions = regionsIn([...p, 'regions'], dr.regions);
       if (dr.property !== undefined) out.property = c.string([...p, 'property'], dr.property);
+      return out;
+    });
+  }
+  if (f.stackEvents !== undefined) {
+    faults.stackEvents = c.array(['faults', 'stackEvents'], f.stackEvents).map((r, i) => {
+      const p: Path = ['faults', 'stackEvents', i];
+      const rule = c.object(p, r, ['accounts', 'regions', 'lose', 'duplicate', 'reorder', 'delaySeconds']);
+      const out: StackEventFaultRule = {};
+      if (rule.accounts !== undefined) out.accounts = accountsIn([...p, 'accounts'], rule.accounts);
+      if (rule.regions !== undefined) out.regions = regionsIn([...p, 'regions'], rule.regions);
+      for (const odds of ['lose', 'duplicate', 'reorder'] as const) {
+        if (rule[odds] !== undefined) out[odds] = c.number([...p, odds], rule[odds], 0, 1);
+      }
+      if (rule.delaySeconds !== undefined) {
+        const d = rule.delaySeconds;
+        if (Array.isArray(d)) {
+          if (d.length !== 2) c.fail([...p, 'delaySeconds'], 'must be a number or [min, max]', d);
+          const low = c.number([...p, 'delaySeconds', 0], d[0], 0, 86_400);
+          const high = c.number([...p, 'delaySeconds', 1], d[1], low, 86_400);
+          out.delaySeconds = [low, high];
+        } else {
+          out.delaySeconds = c.number([...p, 'delaySeconds'], d, 0, 86_400);
+        }
+      }
       return out;
     });
   }

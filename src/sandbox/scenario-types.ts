@@ -80,6 +80,25 @@ export interface ScenarioFaults {
   }>;
   /** Resources reported as drifted by drift detection. */
   drift?: Array<{ accounts?: string[]; regions?: string[]; logicalId: string; property?: string }>;
+  /**
+   * What happens to CloudFormation's Stack Status Change events on their way to the bus
+   * (src/sandbox/cfn/stack-events.ts): the first rule naming an event's account and region applies.
+   */
+  stackEvents?: StackEventFaultRule[];
+}
+
+/** Odds (0..1) drawn per event, and delays, for the Stack Status Change events of some targets. */
+export interface StackEventFaultRule {
+  accounts?: string[];
+  regions?: string[];
+  /** The event never reaches the bus. */
+  lose?: number;
+  /** The event reaches the bus twice (a second later, same id). */
+  duplicate?: number;
+  /** The event reaches the bus only after the operation's next status change (when it has one). */
+  reorder?: number;
+  /** Extra seconds before it reaches the bus: a number, or [min, max] drawn per event. */
+  delaySeconds?: number | [number, number];
 }
 
 /** How strictly the sandbox plays IAM, and deliberate breakage of the provisioned policies. */

@@ -114,7 +114,9 @@ describe('state machines', () => {
         expect({ name, comment: Boolean(state.Comment) }).toEqual({ name, comment: true });
         expect(name).toMatch(/^[A-Z][a-z]+( [a-zA-Z-]+)*\??$/);
         if (state.Type === 'Task') {
-          expect({ name, timeout: Boolean(state.TimeoutSeconds) }).toEqual({ name, timeout: true });
+          // A callback task's timeout comes from the state (its event wait): TimeoutSecondsPath.
+          const timeout = Boolean(state.TimeoutSeconds) || Boolean(state.TimeoutSecondsPath);
+          expect({ name, timeout }).toEqual({ name, timeout: true });
         }
       }
     });
@@ -128,8 +130,13 @@ describe('state machines', () => {
         expect(states['Check stack'].Resource).toBe(placeholder('CheckStackFunctionArn'));
       const registered = new Set<string>(lambdaFunctions.map((f) => placeholder(f.placeholder)));
       for (const [name, state] of Object.entries(states)) {
+        // A callback task (.waitForTaskToken) names its function in Parameters.FunctionName.
+        const bound =
+          state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken'
+            ? String((state as { Parameters?: { FunctionName?: unknown } }).Parameters?.FunctionName ?? '')
+            : (state.Resource ?? '');
         if (state.Type === 'Task')
-          expect({ name, registered: registered.has(state.Resource ?? '') }).toEqual({
+          expect({ name, registered: registered.has(bound) }).toEqual({
             name,
             registered: true,
           });
@@ -189,8 +196,9 @@ describe('state machines', () => {
           });
         }
       }
-      // The failure states in preview and drift, and the deploy states again in drift.
-      expect(shared).toBe(FAILURE_STATES.length * 2 + 6);
+      // The failure states in preview and drift, and the deploy states again in drift (with
+      // "Wait for stack event": drift's convergence waits for stack events too).
+      expect(shared).toBe(FAILURE_STATES.length * 2 + 7);
     });
   });
 });

@@ -44,8 +44,9 @@ describe('parseBenchArgs', () => {
   it('defaults to 1,000 and 10,000 targets with every policy', () => {
     expect(parseBenchArgs([])).toEqual({
       targets: [1000, 10000],
-      policies: ['stackfleet', 'fixed-30s', 'fixed-10s', 'batch'],
+      policies: ['stackfleet', 'stackfleet-events', 'fixed-30s', 'fixed-10s', 'batch'],
       iam: ['on'],
+      loseEvents: [0],
       json: false,
     });
   });
@@ -60,6 +61,8 @@ describe('parseBenchArgs', () => {
         '--concurrency=50',
         '--iam',
         'on,off',
+        '--lose-events',
+        '0,0.1,1',
         '--json',
       ]),
     ).toEqual({
@@ -67,8 +70,15 @@ describe('parseBenchArgs', () => {
       policies: ['stackfleet', 'fixed-30s'],
       concurrency: 50,
       iam: ['on', 'off'],
+      loseEvents: [0, 0.1, 1],
       json: true,
     });
+  });
+
+  it.each(['-0.5', '2', 'some', ''])('refuses --lose-events %j naming the flag', (value) => {
+    expect(() => parseBenchArgs(['--lose-events', value])).toThrow(
+      `--lose-events must be shares between 0 and 1, comma-separated. Received: ${value || '(nothing)'}`,
+    );
   });
 
   it('keeps the first version’s bare sizes', () => {

@@ -80,9 +80,16 @@ describe('splitIntoBatches', () => {
 });
 
 describe('policies', () => {
-  it('are the four of issue 9, with the reference waits', () => {
-    expect([...BENCH_POLICIES]).toEqual(['stackfleet', 'fixed-30s', 'fixed-10s', 'batch']);
+  it("are the four of issue 9 with the reference waits, and issue 19's stack events", () => {
+    expect([...BENCH_POLICIES]).toEqual([
+      'stackfleet',
+      'stackfleet-events',
+      'fixed-30s',
+      'fixed-10s',
+      'batch',
+    ]);
     expect(POLICY_SPECS.stackfleet.fixedWaitSeconds).toBeUndefined();
+    expect(POLICY_SPECS['stackfleet-events']).toEqual({ batches: false, stackEvents: true });
     expect(POLICY_SPECS['fixed-30s'].fixedWaitSeconds).toBe(30);
     expect(POLICY_SPECS['fixed-10s'].fixedWaitSeconds).toBe(10);
     expect(POLICY_SPECS.batch).toEqual({ fixedWaitSeconds: 1, batches: true });
@@ -94,7 +101,7 @@ describe('policies', () => {
 
   it('refuses an unknown policy naming the flag and the value', () => {
     expect(() => parsePolicies('stackfleet,fixed-5s')).toThrow(
-      '--policies must be a list of stackfleet, fixed-30s, fixed-10s, batch. Received: fixed-5s',
+      '--policies must be a list of stackfleet, stackfleet-events, fixed-30s, fixed-10s, batch. Received: fixed-5s',
     );
     expect(() => parsePolicies(' , ')).toThrow('--policies must name at least one');
   });

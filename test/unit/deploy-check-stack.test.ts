@@ -164,6 +164,38 @@ describe('Check stack', () => {
     },
   );
 
+  it.each([
+    ['after a timed-out "Wait for stack event"', { Error: 'States.Timeout', Cause: 'timed out' }, true],
+    [
+      'after the event wait failed otherwise (not a missed event)',
+      { Error: 'Lambda.ServiceException' },
+      undefined,
+    ],
+    ['with no event wait before it', undefined, undefined],
+  ])('a success found %s says whether the awaited event was missed', async (_name, eventWait, missed) => {
+    cfn
+      .on(DescribeStackEventsCommand)
+      .resolves({ StackEvents: [stackEvent('UPDATE_COMPLETE', 1), stackEvent('UPDATE_IN_PROGRESS', 60)] });
+    const out = await handler({
+      ...state(62, { operation: 'UPDATE', checks: 0 }),
+      stackEvents: true,
+      ...(eventWait ? { eventWait } : {}),
+    });
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.result?.stackEventMissed).toBe(missed);
+  });
+
+  it('with stack events on, an operation still running gets an event wait at least as long as the poll', async () => {
+    cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [stackEvent('UPDATE_IN_PROGRESS', 60)],
+    });
+    const out = await handler({ ...state(62, { operation: 'UPDATE', checks: 1 }), stackEvents: true });
+    expect(out.status).toBe('IN_PROGRESS');
+    expect(out.eventWaitSeconds).toBe(out.waitSeconds);
+    const polled = await handler(state(62, { operation: 'UPDATE', checks: 1 }));
+    expect(polled.eventWaitSeconds).toBeUndefined();
+  });
+
   it('a failed create names the first failed resource of this operation, not cancelled or later ones', async () => {
     cfn.on(DescribeStackEventsCommand).resolves({
       StackEvents: [

@@ -215,16 +215,25 @@ describe('functions', () => {
     }
   });
 
-  it.each(['deploy-stack', 'check-stack'] as const)(
-    'lets %s read published templates (the wait policy reads them) and nothing else in the bucket',
-    (id) => {
+  it.each([
+    ['check-stack', []],
+    // With stack events on, Deploy stack also reads whether the region's events flow (event-wait.ts).
+    ['deploy-stack', ['/stack-waits/_events-flowing/*']],
+  ] as const)(
+    'lets %s read published templates (the wait policy reads them) and nothing else in the bucket but %j',
+    (id, markers) => {
       const statements = statementsOf(logicalId(stack.functions.byId[id].role as never));
       const s3 = statements.filter((s) =>
         actionsOf(s).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'),
       );
-      expect(s3).toHaveLength(1);
-      expect(s3[0]?.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
-      expect(JSON.stringify(s3[0]?.Resource)).toContain('/templates/*');
+      const templates = s3.filter((s) => JSON.stringify(s.Resource).includes('/templates/*'));
+      expect(templates).toHaveLength(1);
+      expect(templates[0]?.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+      const others = s3.filter((s) => !templates.includes(s));
+      expect(others.map((s) => s.Action)).toEqual(markers.map(() => 's3:GetObject'));
+      expect(others.map((s) => JSON.stringify(s.Resource))).toEqual(
+        markers.map((m) => expect.stringContaining(m)),
+      );
     },
   );
 
@@ -366,9 +375,9 @@ describe('state machines', () => {
   });
 
   it.each([
-    ['deploy', ['deploy-stack', 'check-stack']],
+    ['deploy', ['deploy-stack', 'check-stack', 'register-stack-wait']],
     ['preview', ['preview-changes']],
-    ['drift', ['detect-drift', 'repair-drift', 'check-stack', 'deploy-stack']],
+    ['drift', ['detect-drift', 'repair-drift', 'check-stack', 'deploy-stack', 'register-stack-wait']],
   ] as const)('lets the %s per-target machine invoke only the functions of its mode: %j', (mode, ids) => {
     const statements = statementsOf(logicalId(stack.targetStateMachines[mode].role as never));
     const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));

@@ -195,6 +195,7 @@ describe('statemachines/rollout.asl.json', () => {
           'externalId',
           'timeoutSeconds',
           'repair',
+          'stackEvents',
           'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
         ].sort(),
       );

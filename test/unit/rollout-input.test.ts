@@ -506,6 +506,14 @@ describe('validateRolloutInput: every refusal names the field and shows what it 
       'repair',
       'must be true or false',
     ],
+    [
+      'stack events flag as a number',
+      (r) => {
+        r.stackEvents = 1;
+      },
+      'stackEvents',
+      'must be true or false',
+    ],
   ];
 
   test.each(cases)('%s', (_name, change, field, fragment) => {

@@ -108,6 +108,7 @@ describe('validate-rollout handler', () => {
       externalId: null,
       timeoutSeconds: 3600,
       repair: false,
+      stackEvents: false,
     });
     expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toMatchObject({
       Bucket: 'stackfleet-artifacts',

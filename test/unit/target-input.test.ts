@@ -23,7 +23,11 @@ describe('deploy-target input', () => {
         'arn:aws:states:us-east-1:111111111111:execution:rollout:ro-1',
       stack: { status: 'IN_PROGRESS' },
     });
-    expect(parsed).toEqual({ ...valid, cloudFormationRoleName: 'StackFleetCloudFormation' });
+    expect(parsed).toEqual({
+      ...valid,
+      cloudFormationRoleName: 'StackFleetCloudFormation',
+      stackEvents: false,
+    });
     expect(parsed).not.toHaveProperty('stack');
   });
 
@@ -34,10 +38,17 @@ describe('deploy-target input', () => {
     expect(parsed.tags).toEqual({});
     expect(parsed.capabilities).toEqual([]);
     expect(parsed.timeoutSeconds).toBe(3600);
+    expect(parsed.stackEvents).toBe(false);
     expect(parsed).not.toHaveProperty('externalId');
   });
 
   it.each([
+    [
+      'stack events flag as a string',
+      { stackEvents: 'yes' },
+      'stackEvents',
+      'stackEvents must be true or false. Received: yes',
+    ],
     [
       'malformed account id',
       { accountId: '12ab' },

@@ -23,6 +23,7 @@ import { type GivenParameter, resolveParameters, ssmParameter } from './paramete
 import { durationOr, planStack, type ResourceDiff, sameValue } from './plan';
 import { stableUuid } from './resource-types';
 import { checkRules } from './rules';
+import { scheduleStackStatusChanges } from './stack-events-schedule';
 import {
   checkCapabilities,
   newStackRecord,
@@ -385,6 +386,8 @@ export function createChangeSet(env: OpEnv, params: Record<string, unknown>): Re
   if (clientToken) record.clientToken = clientToken;
   if (imports) record.imports = imports;
   env.target.changeSets[id] = record;
+  // A new stack (REVIEW_IN_PROGRESS) exists from here on: CloudFormation reports its first status.
+  if (isNewStack) scheduleStackStatusChanges(env.world, stack);
   return { Id: id, StackId: stack.stackId };
 }
 

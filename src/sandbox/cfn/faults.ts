@@ -9,6 +9,7 @@ import type { ResourceDrift } from './drift-types';
 import { partitionOf } from './intrinsics';
 import type { PlanEnv } from './plan';
 import { stableUuid } from './resource-types';
+import { scheduleStackStatusChanges } from './stack-events-schedule';
 import {
   type CfnSection,
   cfnSection,
@@ -283,6 +284,7 @@ export function deleteStackOutOfBand(
   };
   stack.deletedAt = now;
   settleStack(targetOf(s, accountId, region), stack, now, world);
+  scheduleStackStatusChanges(world, stack);
 }
 
 /** Puts a stack in a status directly (for tests of status handling): the stack settles there now. */
@@ -324,4 +326,5 @@ export function forceStackStatus(
   );
   stack.status = status;
   stack.statusReason = reason;
+  scheduleStackStatusChanges(world, stack);
 }

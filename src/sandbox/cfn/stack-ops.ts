@@ -35,6 +35,7 @@ import { admitOperation } from './quotas';
 import { stableUuid } from './resource-types';
 import { checkRules } from './rules';
 import { notePending } from './settle-due';
+import { scheduleStackStatusChanges } from './stack-events-schedule';
 import {
   type CfnSection,
   finalResources,
@@ -162,6 +163,7 @@ export function startCreate(
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   notePending(env.world, stack);
+  scheduleStackStatusChanges(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'CREATE';
 }
 
@@ -202,6 +204,7 @@ export function startImport(
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   notePending(env.world, stack);
+  scheduleStackStatusChanges(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'IMPORT';
 }
 
@@ -266,6 +269,7 @@ export function startUpdate(
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   notePending(env.world, stack);
+  scheduleStackStatusChanges(env.world, stack);
   if (options.token) stack.tokens[options.token] = 'UPDATE';
 }
 
@@ -446,6 +450,7 @@ export function deleteStack(env: OpEnv, params: Record<string, unknown>): Record
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   notePending(env.world, stack);
+  scheduleStackStatusChanges(env.world, stack);
   if (token) stack.tokens[token] = 'DELETE';
   return {};
 }
@@ -483,6 +488,7 @@ export function continueUpdateRollback(env: OpEnv, params: Record<string, unknow
   stack.ops.push(scheduled.op);
   stack.pending = scheduled.pending;
   notePending(env.world, stack);
+  scheduleStackStatusChanges(env.world, stack);
   if (token) stack.tokens[token] = 'CONTINUE_ROLLBACK';
   return {};
 }

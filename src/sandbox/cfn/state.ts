@@ -114,6 +114,8 @@ export interface OperationRecord {
   phases: Array<[number, number, string?]>;
   /** Free-text reasons and overriding physical ids the events refer to. */
   texts?: string[];
+  /** How many of `phases` were sent as Stack Status Change events (stack-events-schedule.ts); absent: none are. */
+  emitted?: number;
 }
 
 /**

@@ -126,9 +126,8 @@ async function invoke(params: Record<string, unknown>, ctx: OperationContext) {
   const credentials = deployed.credentials;
   if (!credentials) throw new Error(`the sandbox holds no role session for ${record.arn}`);
   try {
-    const result = await runWithAmbientIdentity({ credentials, owner: deployed.owner }, () =>
-      deployed.handler(event, context),
-    );
+    const identity = { credentials, owner: deployed.owner, environment: deployed.environment };
+    const result = await runWithAmbientIdentity(identity, () => deployed.handler(event, context));
     return { headers, body: JSON.stringify(result ?? null) };
   } catch (thrown) {
     const e = thrown as { name?: string; message?: string; stack?: string };
@@ -159,7 +158,9 @@ export async function runDeployedFunction(
   if ('error' in deployed) throw apiError(deployed);
   const credentials = deployed.credentials;
   if (!credentials) throw new Error(`the sandbox holds no role session for ${record.arn}`);
-  return runWithAmbientIdentity({ credentials, owner: deployed.owner }, () =>
+  // As Lambda runs it: its configured environment plus AWS_REGION (as engine-identity.ts does).
+  const environment = { AWS_REGION: record.region, ...record.environment };
+  return runWithAmbientIdentity({ credentials, owner: deployed.owner, environment }, () =>
     deployed.handler(event, lambdaContext(record.arn, record.name, requestId)),
   );
 }

@@ -60,6 +60,54 @@ function findVersion(bucket: S3Bucket, name: string, key: string, versionId: unk
   return latest;
 }
 
+/**
+ * The current version's ETag-based preconditions of a write or delete (S3 User Guide,
+ * conditional-writes and conditional-deletes; they apply to the current version only):
+ * `If-None-Match: *` writes only where no object is; `If-Match: <etag>` (or `*`) only over an
+ * object that is there with that ETag. Not met: 412 PreconditionFailed; `If-Match` where there is
+ * no object: 404 NoSuchKey. Another `If-None-Match` value is a feature S3 does not have.
+ */
+function checkPreconditions(
+  bucket: S3Bucket,
+  name: string,
+  key: string,
+  headers: Record<string, string>,
+  allowIfNoneMatch: boolean,
+): void {
+  const current = own(bucket.objects, key)?.[0];
+  const exists = current !== undefined && !current.deleteMarker;
+  const noneMatch = headers['if-none-match'];
+  if (noneMatch !== undefined && allowIfNoneMatch) {
+    if (noneMatch.trim() !== '*') {
+      throw new AwsError(
+        'NotImplemented',
+        `A header you provided implies functionality that is not implemented. Received: If-None-Match: ${noneMatch}`,
+        501,
+      );
+    }
+    if (exists) {
+      throw new AwsError(
+        'PreconditionFailed',
+        `At least one of the pre-conditions you specified did not hold. Received: If-None-Match: * on s3://${name}/${key}, which exists`,
+        412,
+      );
+    }
+  }
+  const match = headers['if-match'];
+  if (match === undefined) return;
+  if (!exists) {
+    throw new AwsError('NoSuchKey', `The specified key does not exist. Received: s3://${name}/${key}`, 404);
+  }
+  const unquote = (tag: string) => tag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+  if (match.trim() !== '*' && unquote(match) !== unquote(current.etag)) {
+    throw new AwsError(
+      'PreconditionFailed',
+      `At least one of the pre-conditions you specified did not hold. Received: If-Match: ${match}, current ETag ${current.etag}`,
+      412,
+    );
+  }
+}
+
 /** The headers of a stored object; its checksum only when the reader asked for it (`x-amz-checksum-mode: ENABLED`). */
 function objectHeaders(
   v: S3ObjectVersion,
@@ -115,6 +163,7 @@ export const objectOperations: Record<string, Operation> = {
     const body = p.Body as Buffer;
     const headers = p.Headers as Record<string, string>;
     const state = s3State(ctx.world);
+    checkPreconditions(bucket, String(p.Bucket), key, headers, true);
     checkContentMd5(headers, body);
     const declared = declaredChecksum(headers, (p.Trailers ?? {}) as Record<string, string>, body);
     const { encryption, context } = requestEncryption(headers, bucket);
@@ -169,6 +218,7 @@ export const objectOperations: Record<string, Operation> = {
     const bucket = bucketFor(ctx, p.Bucket);
     const key = keyOf(p);
     const state = s3State(ctx.world);
+    checkPreconditions(bucket, String(p.Bucket), key, (p.Headers ?? {}) as Record<string, string>, false);
     const versions = own(bucket.objects, key) ?? [];
     if (p.versionId !== undefined && p.versionId !== null) {
       const index = versions.findIndex((v) => v.versionId === p.versionId);

@@ -72,6 +72,26 @@ function str(params: Record<string, unknown>, field: string, required = true): s
   return value;
 }
 
+/** A string member no longer than the API's length constraint (ValidationException otherwise). */
+function bounded(
+  params: Record<string, unknown>,
+  field: string,
+  max: number,
+  required: boolean,
+): string | undefined {
+  const value = str(params, field, required);
+  if (value !== undefined && (value.length > max || (required && value.length < 1))) {
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length between ${required ? 1 : 0} and ${max}. Received: ${value.length} characters`,
+    );
+  }
+  return value;
+}
+
+/** Length constraints of the SendTask* members (Step Functions API Reference, SendTaskSuccess / SendTaskFailure). */
+const TASK_LIMITS = { taskToken: 2048, output: 262144, error: 256, cause: 32768 } as const;
+
 function wrap<T>(fn: () => T): T {
   try {
     return fn();
@@ -349,6 +369,32 @@ export function createStepFunctionsService(): ServiceEmulator {
             executionCounts: { ...m.executionCounts },
             redriveCount: 0,
           };
+        }),
+      // The callback pattern: a task waiting for its token completes (task-tokens.ts says what each
+      // state of the token answers: TaskTimedOut, InvalidToken, TaskDoesNotExist).
+      SendTaskSuccess: (params, ctx: OperationContext) =>
+        wrap(() => {
+          const token = bounded(params, 'taskToken', TASK_LIMITS.taskToken, true) as string;
+          const output = bounded(params, 'output', TASK_LIMITS.output, true) as string;
+          engineFor(ctx.world).sendTaskSuccess(token, output);
+          return {};
+        }),
+      SendTaskFailure: (params, ctx: OperationContext) =>
+        wrap(() => {
+          const token = bounded(params, 'taskToken', TASK_LIMITS.taskToken, true) as string;
+          engineFor(ctx.world).sendTaskFailure(
+            token,
+            bounded(params, 'error', TASK_LIMITS.error, false),
+            bounded(params, 'cause', TASK_LIMITS.cause, false),
+          );
+          return {};
+        }),
+      SendTaskHeartbeat: (params, ctx: OperationContext) =>
+        wrap(() => {
+          engineFor(ctx.world).sendTaskHeartbeat(
+            bounded(params, 'taskToken', TASK_LIMITS.taskToken, true) as string,
+          );
+          return {};
         }),
       ListMapRuns: (params, ctx: OperationContext) =>
         wrap(() => {

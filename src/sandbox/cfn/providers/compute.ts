@@ -7,7 +7,12 @@
  */
 import type { AuthorizationSpec } from '../../iam/authorize';
 import { handlerIdOf } from '../../services/lambda-handlers';
-import { deleteFunction, putFunction } from '../../services/lambda-state';
+import {
+  deleteFunction,
+  deleteFunctionPermission,
+  putFunction,
+  putFunctionPermission,
+} from '../../services/lambda-state';
 import { engineFor } from '../../services/stepfunctions';
 import type { PlanView } from '../plan-view';
 import { passRole, type ResourceProvider, str, tagContext } from './types';
@@ -148,5 +153,60 @@ export const stateMachineProvider: ResourceProvider = {
   },
   reads(_props, ref) {
     return [{ action: 'states:DescribeStateMachine', resource: ref.physicalId }];
+  },
+};
+
+/** A Permission's function as an ARN (FunctionName takes a name, a full or a partial ARN). */
+function permissionFunctionArn(props: Record<string, unknown>, accountId: string, region: string): string {
+  const name = str(props.FunctionName) ?? '';
+  if (name.startsWith('arn:')) return name.split(':').slice(0, 7).join(':');
+  return functionArnOf(accountId, region, name.split(':').pop() ?? name);
+}
+
+/** Permission's Principal: a service, an account id, an ARN or `*`. */
+function permissionPrincipal(principal: string): unknown {
+  if (principal === '*') return '*';
+  if (/^\d{12}$/.test(principal)) return { AWS: `arn:aws:iam::${principal}:root` };
+  if (principal.startsWith('arn:')) return { AWS: principal };
+  return { Service: principal };
+}
+
+/**
+ * AWS::Lambda::Permission: a statement of the function's resource-based policy (AddPermission),
+ * what lets a service such as EventBridge invoke it (EventBridge User Guide, eb-use-resource-based:
+ * "lambda:InvokeFunction" for events.amazonaws.com, with the rule as AWS:SourceArn).
+ */
+export const permissionProvider: ResourceProvider = {
+  type: 'AWS::Lambda::Permission',
+  service: 'Lambda',
+  deniedStatus: 403,
+  deleteNeedsProperties: true,
+  calls(phase, props, ref) {
+    const arn = permissionFunctionArn(props, ref.accountId, ref.region);
+    return [
+      { action: phase === 'delete' ? 'lambda:RemovePermission' : 'lambda:AddPermission', resource: arn },
+    ];
+  },
+  apply(props, ref) {
+    const principal = str(props.Principal) ?? '';
+    const conditions: Record<string, Record<string, string>> = {};
+    if (str(props.SourceArn)) conditions.ArnLike = { 'AWS:SourceArn': str(props.SourceArn) as string };
+    if (str(props.SourceAccount))
+      conditions.StringEquals = { 'AWS:SourceAccount': str(props.SourceAccount) as string };
+    const statement = {
+      Effect: 'Allow',
+      Principal: permissionPrincipal(principal),
+      Action: str(props.Action) ?? 'lambda:InvokeFunction',
+      Resource: permissionFunctionArn(props, ref.accountId, ref.region),
+      ...(Object.keys(conditions).length > 0 ? { Condition: conditions } : {}),
+    };
+    putFunctionPermission(ref.world, statement.Resource, ref.physicalId, JSON.stringify(statement));
+  },
+  remove(props, ref) {
+    deleteFunctionPermission(
+      ref.world,
+      permissionFunctionArn(props, ref.accountId, ref.region),
+      ref.physicalId,
+    );
   },
 };

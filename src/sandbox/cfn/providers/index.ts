@@ -4,7 +4,7 @@
  * with no checks and no effect (documented: the sandbox knows nothing of what it would need).
  */
 import { trailProvider } from './cloudtrail';
-import { functionProvider, stateMachineProvider } from './compute';
+import { functionProvider, permissionProvider, stateMachineProvider } from './compute';
 import { tableProvider } from './dynamodb';
 import { busPolicyProvider, ruleProvider } from './events';
 import { managedPolicyProvider, policyProvider, roleProvider } from './iam';
@@ -42,6 +42,7 @@ const PROVIDERS: ReadonlyMap<string, ResourceProvider> = new Map(
     deliveryChannelProvider,
     configRuleProvider,
     functionProvider,
+    permissionProvider,
     stateMachineProvider,
     scheduleProvider,
     alarmProvider,

@@ -107,13 +107,20 @@ export const s3Actions: ServiceActions = {
     onBucket(env, 's3:AbortMultipartUpload', str(params.Bucket), str(params.Key)),
   ListParts: (params, env) =>
     onBucket(env, 's3:ListMultipartUploadParts', str(params.Bucket), str(params.Key)),
-  DeleteObject: (params, env) =>
-    onBucket(
+  DeleteObject: (params, env) => {
+    const specs = onBucket(
       env,
       params.VersionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion',
       str(params.Bucket),
       str(params.Key),
-    ),
+    );
+    // A delete conditional on an ETag also reads the object (S3 User Guide, conditional-deletes:
+    // "you must have the s3:DeleteObject and s3:GetObject permissions").
+    const match = ((params.Headers ?? {}) as Record<string, string>)['if-match'];
+    if (match !== undefined && match.trim() !== '*' && specs.length > 0)
+      specs.push(...onBucket(env, 's3:GetObject', str(params.Bucket), str(params.Key)));
+    return specs;
+  },
   // DeleteObjects checks s3:DeleteObject per key inside the operation (S3 answers per-key errors).
   DeleteObjects: bucketAction('s3:DeleteObject'),
   PutObjectTagging: (params, env) =>
