@@ -165,10 +165,18 @@ export async function openLocalEngineBackend(options: {
         NotificationTopicArn: topicArn,
       };
       for (const sm of stateMachineFiles) substitutions[sm.placeholder] = localArn(sm.id);
-      const deployedArn = (sm: (typeof stateMachineFiles)[number]) =>
-        sm.id === 'rollout'
-          ? deployed.rolloutStateMachineArn
-          : deployed.targetStateMachineArns[(sm as (typeof targetStateMachineFiles)[number]).mode];
+      const deployedArn = (sm: (typeof stateMachineFiles)[number]): string => {
+        if (sm.id === 'rollout') return deployed.rolloutStateMachineArn;
+        if ('mode' in sm) return deployed.targetStateMachineArns[sm.mode];
+        // The stacks form's walk-lane machine: an output of its own (infra/lib/admin-stack.ts).
+        const arn = outputs[sm.placeholder];
+        if (!arn)
+          throw new CliError(
+            `the admin stack ${ADMIN_STACK_NAME} lacks output ${sm.placeholder}; it was deployed by an older stackfleet. Deploy it again with \`npm run deploy-admin\``,
+            ExitCodes.unreachable,
+          );
+        return arn;
+      };
       const arns: Record<string, string> = {};
       for (const sm of stateMachineFiles) {
         const definition = substituteDefinition(
