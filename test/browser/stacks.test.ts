@@ -113,6 +113,17 @@ describeWithChromium('a graph-of-stacks rollout in the UI', () => {
     // The drawing has a box per stack.
     await expect(page.locator('#target-panel svg.stack-graph g[data-stack]').count()).resolves.toBe(4);
 
+    // With the matrix on `rule`, the target's cell is the blocked stack, which never ran: the panel
+    // says why instead of looking for an execution.
+    await page.locator('[data-field="stack-select"]').selectOption('rule');
+    await page.waitForFunction(() =>
+      document.querySelector('#target-panel h3')?.textContent?.includes('· rule'),
+    );
+    await expect(page.locator('#target-panel .target-info').textContent()).resolves.toContain(
+      'its dependency group failed',
+    );
+    await expect(page.locator('#target-panel .stack-list li').count()).resolves.toBe(4);
+
     // Clicking a stack opens its own execution.
     await page.locator('#target-panel .stack-list li[data-stack="topic"]').click();
     await page.waitForFunction(() =>

@@ -20,6 +20,8 @@ import { createMatrix, type MatrixCell, type MatrixView } from './matrix';
 import { createStackSelector, renderTargetStacks, StackCells } from './stacks-view';
 import { createToolbar } from './toolbar';
 
+const NEVER_RAN = new Set(['BLOCKED', Outcomes.NotStarted]);
+
 interface PageConfig {
   mode: 'live' | 'static';
   rolloutExecutionArn?: string;
@@ -237,7 +239,8 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
       `${cell.account} · ${cell.region}${cell.stack ? ` · ${cell.stack}` : ''} `,
       outcomeBadge(cell.outcome),
     );
-    if (!cell.name || cell.outcome === Outcomes.Pending) {
+    // A BLOCKED or NOT_STARTED stack has an execution name in the plan but never ran.
+    if (!cell.name || cell.outcome === Outcomes.Pending || NEVER_RAN.has(cell.outcome)) {
       const text =
         cell.outcome === Outcomes.Pending
           ? 'Not started yet.'
