@@ -27,6 +27,8 @@ export const Outcomes = {
   Inoperable: 'INOPERABLE',
   Skipped: 'SKIPPED',
   Failed: 'FAILED',
+  /** The stacks form: not started in a target because a dependency failed there. */
+  Blocked: 'BLOCKED',
 } as const;
 export type Outcome = (typeof Outcomes)[keyof typeof Outcomes];
 
@@ -83,6 +85,8 @@ export const outcomeColours: Record<string, string> = {
   INOPERABLE: '#b8651b',
   SKIPPED: '#9aa0a6',
   FAILED: '#d93025',
+  // Failed because of another stack: red, but lighter than the failure it comes from.
+  BLOCKED: '#f28b82',
 };
 export const unknownOutcomeColour = '#c58af9';
 

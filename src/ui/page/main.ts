@@ -20,7 +20,7 @@ import { createMatrix, type MatrixCell, type MatrixView } from './matrix';
 import { createStackSelector, renderTargetStacks, StackCells } from './stacks-view';
 import { createToolbar } from './toolbar';
 
-const NEVER_RAN = new Set(['BLOCKED', Outcomes.NotStarted]);
+const NEVER_RAN = new Set<string>([Outcomes.Blocked, Outcomes.NotStarted]);
 
 interface PageConfig {
   mode: 'live' | 'static';

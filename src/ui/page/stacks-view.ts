@@ -3,7 +3,8 @@
  * outcome", the server's per-target row, or one stack's rows), and the target panel's list and
  * small drawing of the target's graph of stacks with each stack's outcome.
  */
-import { outcomeColours, type StackWire, unknownOutcomeColour } from '../wire';
+import { letsDependantsStart } from '../../core/lane-walk';
+import { Outcomes, outcomeColours, type StackWire, unknownOutcomeColour } from '../wire';
 import { h, s } from './dom';
 import type { MatrixCell } from './matrix';
 
@@ -68,16 +69,12 @@ function blockedBy(
 ): string | undefined {
   for (const d of stack.dependsOn) {
     const o = outcomeOf(d);
-    if (o === 'BLOCKED' && depth < graph.size) {
+    if (o === Outcomes.Blocked && depth < graph.size) {
       const dep = graph.get(d);
       return (dep && blockedBy(dep, graph, outcomeOf, depth + 1)) ?? d;
     }
-    if (
-      o &&
-      o !== 'BLOCKED' &&
-      !/^(CREATED|UPDATED|NO_CHANGE|IN_SYNC|DRIFT_REPAIRED|CHANGES|SUCCEEDED)$/.test(o)
-    )
-      return d;
+    // The lane walker's own rule for what stops a dependant (src/core/lane-walk.ts).
+    if (o && !letsDependantsStart(o)) return d;
   }
   return undefined;
 }
@@ -103,7 +100,7 @@ export function renderTargetStacks(
   for (const stack of stacks) {
     const cell = cellOf(stack.name);
     const outcome = cell?.outcome ?? 'NOT_PLANNED';
-    const by = outcome === 'BLOCKED' ? blockedBy(stack, graph, outcomeOf) : undefined;
+    const by = outcome === Outcomes.Blocked ? blockedBy(stack, graph, outcomeOf) : undefined;
     const li = h(
       'li',
       {
