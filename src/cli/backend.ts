@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsClients, configureAws } from '../aws/clients';
-import { targetStateMachineFiles } from '../core/functions';
+import { graphStateMachineFile, targetStateMachineFiles } from '../core/functions';
 import type { RolloutMode } from '../core/rollout-input';
 import { loadScenarioFile } from '../sandbox/scenario';
 import type { Scenario } from '../sandbox/scenario-types';
@@ -21,6 +21,8 @@ export interface AdminResources {
   rolloutStateMachineArn: string;
   /** The per-target state machine of each mode: a rollout's children run the one of its mode. */
   targetStateMachineArns: Record<RolloutMode, string>;
+  /** The stacks form's lane walker (walk-lane); absent on an admin stack deployed before it. */
+  walkLaneStateMachineArn?: string;
   artifactBucket: string;
   topicArn: string;
   /** The tamper response's incident table (absent on an admin stack deployed before it). */
@@ -261,6 +263,9 @@ export function adminResourcesFromOutputs(outputs: Record<string, string | undef
     targetStateMachineArns: Object.fromEntries(
       targetStateMachineFiles.map((sm) => [sm.mode, outputs[sm.placeholder]!]),
     ) as Record<RolloutMode, string>,
+    ...(outputs[graphStateMachineFile.placeholder]
+      ? { walkLaneStateMachineArn: outputs[graphStateMachineFile.placeholder]! }
+      : {}),
     artifactBucket: outputs.ArtifactBucketName!,
     topicArn: outputs.NotificationTopicArn!,
     ...(outputs.IncidentTableName ? { incidentTableName: outputs.IncidentTableName } : {}),

@@ -14,7 +14,7 @@ import {
   ListExecutionsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { targetExecutionName } from '../core/execution-name';
+import { stackExecutionName, targetExecutionName } from '../core/execution-name';
 import { parseJsonLines } from '../core/plan';
 import { parseFailure } from '../core/summary';
 import { type DefinitionCache, rolloutModeOf } from './definitions';
@@ -23,29 +23,18 @@ import { RolloutNotFoundError } from './errors';
 import { readCause } from './execution-history';
 import { findPlanFacts, type PlanFacts, rolloutIdCandidates } from './plan-facts';
 import { readMapRuns, rolloutGraphStatuses } from './rollout-progress';
+import { rolloutStacksOf, stackOfExecution } from './stack-targets';
 import { readExecutionHistory } from './target-detail';
+import { keyOf, TargetTable } from './target-table';
 import {
   outcomeFromOutput,
   outcomeFromStatus,
   parseTargetExecutionName,
   readRolloutSummary,
 } from './targets';
-import { Outcomes, type RolloutHeaderWire, type RolloutWire, type TargetRowWire } from './wire';
+import { Outcomes, type RolloutHeaderWire, type RolloutWire } from './wire';
 
 const ms = (d: Date | undefined): number | undefined => (d ? new Date(d).getTime() : undefined);
-
-interface TargetRecord {
-  account: string;
-  region: string;
-  name: string;
-  status: string;
-  outcome: string;
-  reason: string;
-  seq: number;
-  /** True once the output/cause of a final execution was read (it never changes after). */
-  settled: boolean;
-  fromSummary: boolean;
-}
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
 /** A target that left the running list: ended, its status not read yet. */
@@ -57,17 +46,7 @@ const ENDED = 'ENDED';
  * multiply the API calls.
  */
 export class RolloutTracker {
-  private readonly targets = new Map<string, TargetRecord>();
-  private readonly accounts: string[] = [];
-  private readonly accountNames: string[] = [];
-  private readonly accountOus: string[] = [];
-  private directory: AccountDirectory | undefined;
-  private readonly accountIndex = new Map<string, number>();
-  private readonly regions: string[] = [];
-  private readonly regionIndex = new Map<string, number>();
-  private readonly outcomes: string[] = [];
-  private readonly outcomeIndex = new Map<string, number>();
-  private seq = 0;
+  private readonly targets = new TargetTable();
   private header: RolloutHeaderWire | undefined;
   private inFlight: Promise<void> | undefined;
   private lastRefresh = 0;
@@ -84,6 +63,7 @@ export class RolloutTracker {
   private planLoaded = false;
   private summaryDocumentLoaded = false;
   private readonly plannedNames = new Set<string>();
+  private stacksRead = false;
 
   constructor(
     private readonly sfn: SFNClient,
@@ -125,11 +105,16 @@ export class RolloutTracker {
   }
 
   private async doRefresh(): Promise<void> {
-    if (!this.directory && this.options.directory) this.directory = await this.options.directory();
+    if (!this.targets.directory && this.options.directory)
+      this.targets.directory = await this.options.directory();
     const execution = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn }));
     const defs = await this.definitions.forRollout(this.executionArn, execution);
     const start = ms(execution.startDate) ?? 0;
     if (this.rolloutIds.length === 0) this.rolloutIds = rolloutIdCandidates(execution);
+    if (!this.stacksRead) {
+      this.targets.stacks = rolloutStacksOf(execution.input);
+      this.stacksRead = true;
+    }
 
     const mapRuns = await readMapRuns(this.sfn, this.executionArn);
 
@@ -178,17 +163,22 @@ export class RolloutTracker {
 
     const counts: Record<string, number> = {};
     let done = 0;
-    for (const t of this.targets.values()) {
+    let targetCount = 0;
+    // Counts are per target: a stacks-form target counts once, by its worst stack.
+    for (const t of this.targets.targetRows()) {
+      targetCount++;
       counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;
       if (t.outcome !== Outcomes.InProgress && t.outcome !== Outcomes.Pending) done++;
     }
-    const planned = Math.max(
-      mapRuns.reduce((sum, r) => sum + (r.itemCounts.total ?? 0), 0),
-      this.plan ? this.plan.targetCount + this.plan.canaryCount + this.plan.skippedCount : 0,
-    );
-    const total = Math.max(planned, this.targets.size);
-    if (total > this.targets.size)
-      counts[Outcomes.Pending] = (counts[Outcomes.Pending] ?? 0) + total - this.targets.size;
+    // The stacks form's map items are lanes, not targets: its planned targets are all indexed.
+    const planned = this.targets.stacks
+      ? 0
+      : Math.max(
+          mapRuns.reduce((sum, r) => sum + (r.itemCounts.total ?? 0), 0),
+          this.plan ? this.plan.targetCount + this.plan.canaryCount + this.plan.skippedCount : 0,
+        );
+    const total = Math.max(planned, targetCount);
+    if (total > targetCount) counts[Outcomes.Pending] = (counts[Outcomes.Pending] ?? 0) + total - targetCount;
 
     const header: RolloutHeaderWire = {
       executionArn: this.executionArn,
@@ -211,8 +201,9 @@ export class RolloutTracker {
     if (execution.error) header.error = execution.error;
     if (execution.cause) header.cause = readCause(execution.cause).cause ?? execution.cause;
     if (summary !== undefined) header.summary = summary;
+    if (this.targets.stacks) header.stacks = this.targets.stacks;
     this.header = header;
-    const unsettled = [...this.targets.values()].some((t) => !t.settled);
+    const unsettled = [...this.targets.records.values()].some((t) => !t.settled);
     this.finished = TERMINAL.has(execution.status ?? '') && !unsettled;
   }
 
@@ -264,17 +255,21 @@ export class RolloutTracker {
     for (const e of matched) {
       const parsed = parseTargetExecutionName(e.name ?? '');
       if (!parsed) continue;
+      const graph = this.targets.stacks;
+      const stack = graph ? stackOfExecution(e.name ?? '', parsed, graph, this.rolloutIds) : '';
+      if (stack === undefined) continue;
       latest = Math.max(latest, ms(e.stopDate) ?? 0, ms(e.startDate) ?? 0);
-      const key = `${parsed.account}|${parsed.region}`;
+      const key = keyOf(parsed.account, parsed.region, stack);
       listedKeys.add(key);
       const status = e.status ?? 'UNKNOWN';
       const existing = this.targets.get(key);
       if (existing && existing.status === status && existing.name === e.name) continue;
       if (existing?.fromSummary && TERMINAL.has(status)) continue;
-      this.upsert(key, {
+      this.targets.upsert(key, {
         account: parsed.account,
         region: parsed.region,
         name: e.name ?? '',
+        stack,
         status,
         outcome: outcomeFromStatus(status),
         reason: '',
@@ -284,7 +279,7 @@ export class RolloutTracker {
     }
     if (statusFilter) {
       // Its row does not change until it is described (readDetails), so no new version is sent.
-      for (const [key, t] of this.targets) {
+      for (const [key, t] of this.targets.records) {
         if (t.status === 'RUNNING' && !listedKeys.has(key)) t.status = ENDED;
       }
     }
@@ -295,12 +290,18 @@ export class RolloutTracker {
     if (this.plannedNames.has(name)) return true;
     const parsed = parseTargetExecutionName(name);
     if (!parsed) return false;
+    const stacks = this.targets.stacks;
+    if (stacks) {
+      return this.rolloutIds.some((id) =>
+        stacks.some((s) => stackExecutionName(parsed.account, parsed.region, s.name, id) === name),
+      );
+    }
     return this.rolloutIds.some((id) => targetExecutionName(parsed.account, parsed.region, id) === name);
   }
 
   /** Reads output (outcome) or cause (reason) of final targets, a bounded number per refresh. */
   private async readDetails(): Promise<void> {
-    const pending = [...this.targets.entries()].filter(
+    const pending = [...this.targets.records.entries()].filter(
       ([, t]) => !t.settled && (TERMINAL.has(t.status) || t.status === ENDED) && t.name,
     );
     const budget = pending.slice(0, this.options.detailBudget ?? 500);
@@ -325,7 +326,7 @@ export class RolloutTracker {
         const { outcome, reason } = outcomeFromOutput(d.status, d.output);
         let why = reason ?? '';
         if (outcome === Outcomes.Failed) why = target.reason || parseFailure(d.error, d.cause).reason;
-        this.upsert(key, {
+        this.targets.upsert(key, {
           ...target,
           status: d.status ?? target.status,
           outcome,
@@ -354,22 +355,24 @@ export class RolloutTracker {
     for (const t of targets) {
       const account = String(t.accountId ?? '');
       const region = String(t.region ?? '');
-      const name = typeof t.executionName === 'string' ? t.executionName : '';
       if (!account || !region) continue;
       regions.add(region);
-      if (name) this.plannedNames.add(name);
-      const key = `${account}|${region}`;
-      if (this.targets.has(key)) continue;
-      this.upsert(key, {
-        account,
-        region,
-        name,
-        status: 'PLANNED',
-        outcome: Outcomes.Pending,
-        reason: '',
-        settled: false,
-        fromSummary: false,
-      });
+      for (const { stack, name } of plannedExecutions(t)) {
+        if (name) this.plannedNames.add(name);
+        const key = keyOf(account, region, stack);
+        if (this.targets.has(key)) continue;
+        this.targets.upsert(key, {
+          account,
+          region,
+          name,
+          stack,
+          status: 'PLANNED',
+          outcome: Outcomes.Pending,
+          reason: '',
+          settled: false,
+          fromSummary: false,
+        });
+      }
     }
     for (const t of skipped) {
       const account = String(t.accountId ?? '');
@@ -378,10 +381,11 @@ export class RolloutTracker {
       // A whole skipped account (`*`) shows in every planned region's column.
       for (const r of region === '*' ? [...regions] : [region]) {
         if (!account || !r) continue;
-        this.upsert(`${account}|${r}`, {
+        this.targets.upsert(keyOf(account, r), {
           account,
           region: r,
           name: '',
+          stack: '',
           status: 'SKIPPED',
           outcome: Outcomes.Skipped,
           reason,
@@ -412,15 +416,20 @@ export class RolloutTracker {
   private applySummary(summary: unknown, complete = false): void {
     for (const entry of readRolloutSummary(summary).targets) {
       if (entry.region === '*') continue;
-      const key = `${entry.account}|${entry.region}`;
+      // The stacks form: one entry per (target, stack); a target's own row is derived from them
+      // (the summary's graphTargets say the same), except a skipped target's, which has no stack.
+      const stack = this.targets.stacks ? entry.stack : '';
+      if (stack === undefined && entry.outcome !== Outcomes.Skipped) continue;
+      const key = keyOf(entry.account, entry.region, stack);
       const existing = this.targets.get(key);
       const outcome = entry.outcome ?? existing?.outcome ?? Outcomes.Pending;
       const reason = entry.reason ?? existing?.reason ?? '';
       if (existing && existing.outcome === outcome && existing.reason === reason) continue;
-      this.upsert(key, {
+      this.targets.upsert(key, {
         account: entry.account,
         region: entry.region,
         name: existing?.name || entry.name || '',
+        stack: stack ?? '',
         status: existing?.status ?? 'UNKNOWN',
         outcome,
         reason,
@@ -430,65 +439,10 @@ export class RolloutTracker {
     }
   }
 
-  private upsert(key: string, record: Omit<TargetRecord, 'seq'>): void {
-    this.seq++;
-    if (!this.accountIndex.has(record.account)) {
-      const info = this.directory?.accounts.get(record.account);
-      this.accountNames.push(info?.name ?? '');
-      this.accountOus.push(info?.ou ?? '');
-    }
-    this.index(this.accounts, this.accountIndex, record.account);
-    this.index(this.regions, this.regionIndex, record.region);
-    this.index(this.outcomes, this.outcomeIndex, record.outcome);
-    this.targets.set(key, { ...record, seq: this.seq });
-  }
-
-  private index(table: string[], index: Map<string, number>, value: string): number {
-    let i = index.get(value);
-    if (i === undefined) {
-      i = table.length;
-      table.push(value);
-      index.set(value, i);
-    }
-    return i;
-  }
-
   /** Rows changed after `since` (all rows when `since` is 0), plus table entries the page lacks. */
   snapshot(since = 0, offsets: { accounts?: number; regions?: number; outcomes?: number } = {}): RolloutWire {
     if (!this.header) throw new RolloutNotFoundError(`Rollout ${this.executionArn} has not been read yet.`);
-    const reset = since <= 0 || since > this.seq;
-    const rows: TargetRowWire[] = [];
-    for (const t of this.targets.values()) {
-      if (!reset && t.seq <= since) continue;
-      rows.push([
-        this.accountIndex.get(t.account)!,
-        this.regionIndex.get(t.region)!,
-        this.outcomeIndex.get(t.outcome)!,
-        t.name,
-        t.reason,
-      ]);
-    }
-    const a = reset ? 0 : Math.min(offsets.accounts ?? 0, this.accounts.length);
-    const r = reset ? 0 : Math.min(offsets.regions ?? 0, this.regions.length);
-    const o = reset ? 0 : Math.min(offsets.outcomes ?? 0, this.outcomes.length);
-    return {
-      rollout: this.header,
-      targets: {
-        version: this.seq,
-        reset,
-        accountsOffset: a,
-        accounts: this.accounts.slice(a),
-        accountNames: this.accountNames.slice(a),
-        accountOus: this.accountOus.slice(a),
-        ...(this.directory?.unavailable ? { directoryUnavailable: this.directory.unavailable } : {}),
-        regionsOffset: r,
-        regions: this.regions.slice(r),
-        outcomesOffset: o,
-        outcomes: this.outcomes.slice(o),
-        executionPrefix: this.executionPrefix,
-        rows,
-      },
-    };
+    return { rollout: this.header, targets: this.targets.delta(since, offsets, this.executionPrefix) };
   }
 
   /** Counts for the rollout list while a page watches this rollout (undefined before the first read). */
@@ -498,8 +452,27 @@ export class RolloutTracker {
 
   /** Names of the targets that failed, for exports that carry their details. */
   failedTargetNames(): string[] {
-    return [...this.targets.values()]
-      .filter((t) => t.outcome === Outcomes.Failed && t.name)
-      .map((t) => t.name);
+    // A stacks-form target's own row names its worst stack's execution, listed once.
+    return [
+      ...new Set(
+        [...this.targets.records.values()]
+          .filter((t) => t.outcome === Outcomes.Failed && t.name)
+          .map((t) => t.name),
+      ),
+    ];
   }
+}
+
+/** The executions a plan line starts: one per stack of a stacks-form lane, else the target's own. */
+function plannedExecutions(line: Record<string, unknown>): Array<{ stack: string; name: string }> {
+  const lane = line.lane as { stacks?: unknown } | undefined;
+  if (lane && Array.isArray(lane.stacks)) {
+    return (lane.stacks as Array<Record<string, unknown>>)
+      .filter((s) => typeof s.name === 'string' && s.name)
+      .map((s) => ({
+        stack: s.name as string,
+        name: typeof s.executionName === 'string' ? s.executionName : '',
+      }));
+  }
+  return [{ stack: '', name: typeof line.executionName === 'string' ? line.executionName : '' }];
 }

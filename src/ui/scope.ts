@@ -1,6 +1,7 @@
 /**
  * Which executions the UI's API may read: those of stackfleet's own state machines, the rollout
- * machine and the per-target machines its definition starts (one per mode). The server holds
+ * machine and the per-target machines its definition starts (one per mode, and the stacks form's
+ * lane walker, walk-lane, listed under `graph`). The server holds
  * credentials that can usually read every workflow of the account; without this, a page (or
  * anything on loopback) could ask for another workload's execution and read its input.
  */
@@ -30,7 +31,8 @@ export interface ExecutionScopeOptions {
   /** The rollout state machine (the admin stack's `RolloutStateMachineArn` output). */
   rolloutStateMachineArn: string;
   /**
-   * The per-target machines (the admin stack's `*TargetStateMachineArn` outputs). When absent they
+   * The per-target machines (the admin stack's `*TargetStateMachineArn` outputs and its
+   * `WalkLaneStateMachineArn`). When absent they
    * are read from the rollout machine's definition (the machines its Validate step may pick).
    */
   targetStateMachineArns?: readonly string[];
@@ -65,7 +67,8 @@ export class ExecutionScope {
       new DescribeStateMachineCommand({ stateMachineArn: this.rolloutStateMachineArn }),
     );
     const found = new Set<string>();
-    for (const mode of TargetModes) {
+    // `graph`: the lane walker the stacks form fans out (statemachines/rollout.asl.json's Validate input).
+    for (const mode of [...TargetModes, 'graph']) {
       const target = findTargetStateMachine(d.definition ?? '{}', mode);
       if (target) found.add(target.stateMachineArn);
     }

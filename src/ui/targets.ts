@@ -90,6 +90,8 @@ export interface SummaryTarget {
   error?: string;
   /** The deploy-target execution name, when the summary records it. */
   name?: string;
+  /** The stacks form: which stack of the target this entry is. */
+  stack?: string;
 }
 
 /**
@@ -146,5 +148,6 @@ function summaryTarget(item: unknown, arrayKey: string): SummaryTarget | undefin
   const error = r.error ?? r.Error;
   if (typeof error === 'string') entry.error = error;
   if (typeof r.executionName === 'string' && r.executionName) entry.name = r.executionName;
+  if (typeof r.stack === 'string' && r.stack) entry.stack = r.stack;
   return entry;
 }

@@ -27,6 +27,8 @@ export const Outcomes = {
   Inoperable: 'INOPERABLE',
   Skipped: 'SKIPPED',
   Failed: 'FAILED',
+  /** The stacks form: not started in a target because a dependency failed there. */
+  Blocked: 'BLOCKED',
 } as const;
 export type Outcome = (typeof Outcomes)[keyof typeof Outcomes];
 
@@ -83,6 +85,8 @@ export const outcomeColours: Record<string, string> = {
   INOPERABLE: '#b8651b',
   SKIPPED: '#9aa0a6',
   FAILED: '#d93025',
+  // Failed because of another stack: red, but lighter than the failure it comes from.
+  BLOCKED: '#f28b82',
 };
 export const unknownOutcomeColour = '#c58af9';
 
@@ -142,13 +146,22 @@ export interface RolloutHeaderWire {
   statuses: Record<string, StateStatus>;
   /** The rollout execution's output (the summary) once it finished. */
   summary?: unknown;
+  /** The stacks form: the request's stacks in graph order (absent for one template). */
+  stacks?: StackWire[];
+}
+
+/** One stack of a stacks-form request and the stacks it depends on. */
+export interface StackWire {
+  name: string;
+  dependsOn: string[];
 }
 
 /**
- * One target row: [account index, region index, outcome index, execution name, reason].
- * The execution ARN is `executionPrefix + name`.
+ * One target row: [account index, region index, outcome index, execution name, reason, stack].
+ * The execution ARN is `executionPrefix + name`. In the stacks form a target has one row per
+ * stack (the stack's name last) and one without a stack: its worst stack's outcome.
  */
-export type TargetRowWire = [number, number, number, string, string];
+export type TargetRowWire = [number, number, number, string, string, string?];
 
 export interface TargetsDeltaWire {
   /** Pass back as `since` to receive only later changes. */

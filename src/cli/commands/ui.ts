@@ -79,7 +79,11 @@ export async function uiCommand(parsed: ParsedCommand, io: Io): Promise<number> 
     organizations: awsClients.organizations({ region: 'us-east-1' }),
     // The API serves executions of these machines only (the admin stack's outputs).
     rolloutStateMachineArn: admin.rolloutStateMachineArn,
-    targetStateMachineArns: Object.values(admin.targetStateMachineArns),
+    // The stacks form's lane walker is stackfleet's too: its executions are served as well.
+    targetStateMachineArns: [
+      ...Object.values(admin.targetStateMachineArns),
+      ...(admin.walkLaneStateMachineArn ? [admin.walkLaneStateMachineArn] : []),
+    ],
     // The tamper response's executions (/api/responses), when the admin stack has it.
     ...(admin.respondToTamperingStateMachineArn
       ? { responseStateMachineArn: admin.respondToTamperingStateMachineArn }

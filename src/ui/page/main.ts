@@ -11,12 +11,16 @@ import type {
   RolloutWire,
   TargetDetailWire,
 } from '../wire';
-import { Outcomes, outcomeColours, outcomesByMode, unknownOutcomeColour } from '../wire';
+import { Outcomes, outcomeColours, unknownOutcomeColour } from '../wire';
 import { formatCount, formatDuration, h } from './dom';
 import { type GraphView, renderGraph } from './graph-view';
+import { renderHeader } from './header-view';
 import { showRolloutList } from './list-view';
 import { createMatrix, type MatrixCell, type MatrixView } from './matrix';
+import { createStackSelector, renderTargetStacks, StackCells } from './stacks-view';
 import { createToolbar } from './toolbar';
+
+const NEVER_RAN = new Set<string>([Outcomes.Blocked, Outcomes.NotStarted]);
 
 interface PageConfig {
   mode: 'live' | 'static';
@@ -170,6 +174,13 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
     if (cell) await openCell(cell);
   };
 
+  // The stacks form: the matrix shows one stack, or each target's worst ('' = the server's target row).
+  const stackCells = new StackCells();
+  const stackSelector = createStackSelector((stack) => {
+    matrix.replace(stackCells.of(stack));
+    showCount();
+    if (selected) api.openTarget(selected.account, selected.region).catch(() => undefined);
+  });
   const directoryNote = h('p', { class: 'muted', 'data-field': 'directory', hidden: '' });
   const toolbar = createToolbar((state) => {
     matrix.filter(state);
@@ -192,6 +203,7 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
           'section',
           { class: 'panel matrix-panel' },
           h('h2', {}, 'Targets (accounts × regions, by OU)'),
+          stackSelector.element,
           toolbar.element,
           directoryNote,
           matrix.element,
@@ -210,29 +222,41 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
   let executionPrefix = '';
   const failed = new Map<string, MatrixCell>();
 
+  // A stacks-form target's graph of stacks, above the execution of the stack shown.
+  const stacksOf = (cell: MatrixCell): Node | string =>
+    lastHeader?.stacks
+      ? renderTargetStacks(
+          lastHeader.stacks,
+          (stack) => stackCells.get(stack, cell.account, cell.region),
+          (c) => openCell(c).catch((e) => showError(targetInfo, e, 'this target')),
+          cell.stack,
+        )
+      : '';
   const showTarget = async (cell: MatrixCell) => {
     const title = h(
       'h3',
       { style: 'margin:4px 0' },
-      `${cell.account} · ${cell.region} `,
+      `${cell.account} · ${cell.region}${cell.stack ? ` · ${cell.stack}` : ''} `,
       outcomeBadge(cell.outcome),
     );
-    if (!cell.name || cell.outcome === Outcomes.Pending) {
+    // A BLOCKED or NOT_STARTED stack has an execution name in the plan but never ran.
+    if (!cell.name || cell.outcome === Outcomes.Pending || NEVER_RAN.has(cell.outcome)) {
       const text =
         cell.outcome === Outcomes.Pending
           ? 'Not started yet.'
           : cell.reason || 'This target has no execution.';
-      targetInfo.replaceChildren(title, h('p', {}, text));
+      targetInfo.replaceChildren(title, stacksOf(cell), h('p', {}, text));
       targetGraph?.setStatuses({});
       timeline.replaceChildren();
       return;
     }
-    targetInfo.replaceChildren(title, h('p', { class: 'muted' }, 'Loading execution…'));
+    targetInfo.replaceChildren(title, stacksOf(cell), h('p', { class: 'muted' }, 'Loading execution…'));
     const detail = await source.target(cell.name, executionPrefix + cell.name);
     if (selected?.account !== cell.account || selected.region !== cell.region) return;
     if (!detail) {
       targetInfo.replaceChildren(
         title,
+        stacksOf(cell),
         cell.reason ? failureBox({ cause: cell.reason }) : h('span'),
         h('p', { class: 'muted' }, 'This export does not carry the history of this target.'),
       );
@@ -247,7 +271,13 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
     const outcome = detail.outcome === Outcomes.Succeeded && cell.outcome ? cell.outcome : detail.outcome;
     const took = (detail.stopDate ?? lastHeader?.now ?? detail.startDate) - detail.startDate;
     const parts: Array<Node | string> = [
-      h('h3', { style: 'margin:4px 0' }, `${cell.account} · ${cell.region} `, outcomeBadge(outcome)),
+      h(
+        'h3',
+        { style: 'margin:4px 0' },
+        `${cell.account} · ${cell.region}${cell.stack ? ` · ${cell.stack}` : ''} `,
+        outcomeBadge(outcome),
+      ),
+      stacksOf(cell),
       h('div', { class: 'muted' }, `${detail.name} · ${detail.status} · ${formatDuration(took)}`),
     ];
     const failure =
@@ -299,20 +329,28 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
     regions.splice(t.regionsOffset, t.regions.length, ...t.regions);
     outcomes.splice(t.outcomesOffset, t.outcomes.length, ...t.outcomes);
     executionPrefix = t.executionPrefix;
-    const cells: MatrixCell[] = t.rows.map(([a, r, o, name, reason]) => ({
+    const all: MatrixCell[] = t.rows.map(([a, r, o, name, reason, stack]) => ({
       account: accounts[a] ?? '?',
       region: regions[r] ?? '?',
       outcome: outcomes[o] ?? '?',
       name,
       reason,
+      ...(stack ? { stack } : {}),
     }));
-    matrix.update(cells);
-    for (const c of cells) {
+    if (t.reset) stackCells.clear();
+    stackCells.add(all);
+    stackSelector.setStacks(wire.rollout.stacks);
+    const shownStack = stackSelector.value();
+    const cells = all.filter((c) => (c.stack ?? '') === shownStack);
+    if (t.reset) matrix.replace(cells);
+    else matrix.update(cells);
+    // Failed targets: each target's own row (its worst stack's in the stacks form).
+    for (const c of all.filter((x) => !x.stack)) {
       const key = `${c.account}|${c.region}`;
       if (c.outcome === Outcomes.Failed) failed.set(key, c);
       else failed.delete(key);
     }
-    if (cells.some((c) => c.outcome === Outcomes.Failed) || t.reset) renderFailed();
+    if (all.some((c) => c.outcome === Outcomes.Failed) || t.reset) renderFailed();
     version = t.version;
     api.version = version;
     lastHeader = wire.rollout;
@@ -323,7 +361,7 @@ async function showRollout(root: HTMLElement, source: DataSource, arn: string, c
     rolloutGraph.setStatuses(wire.rollout.statuses);
     if (selected) {
       const cell = matrix.cell(selected.account, selected.region);
-      if (cell && cells.some((c) => c.account === cell.account && c.region === cell.region)) {
+      if (cell && all.some((c) => c.account === cell.account && c.region === cell.region)) {
         showTarget(cell).catch(() => undefined);
       }
     }
@@ -426,59 +464,6 @@ function mapRunNote(
   if (!run) return undefined;
   const c = run.itemCounts;
   return `${c.succeeded ?? 0}/${c.total ?? 0} done${c.failed ? `, ${c.failed} failed` : ''}`;
-}
-
-function renderHeader(header: HTMLElement, r: RolloutHeaderWire, live: boolean) {
-  const elapsed = (r.stopDate ?? r.now) - r.startDate;
-  const pct = r.total > 0 ? Math.round((r.done / r.total) * 100) : 0;
-  const order = (r.mode && outcomesByMode[r.mode]) || Object.keys(outcomeColours);
-  const keys = Object.keys(r.counts).sort((a, b) => {
-    const ia = order.indexOf(a);
-    const ib = order.indexOf(b);
-    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
-  });
-  const chips = h('div', { class: 'chips', 'aria-label': 'Counts per outcome' });
-  const bar = h('div', { class: 'progress', title: `${r.done} of ${r.total} targets done` });
-  for (const k of keys) {
-    const n = r.counts[k] ?? 0;
-    if (n === 0) continue;
-    const colour = outcomeColours[k] ?? unknownOutcomeColour;
-    chips.append(
-      h(
-        'span',
-        { class: 'chip', 'data-outcome': k },
-        h('i', { style: `background:${colour}` }),
-        `${k} ${formatCount(n)}`,
-      ),
-    );
-    if (r.total > 0) bar.append(h('span', { style: `width:${(n / r.total) * 100}%;background:${colour}` }));
-  }
-  const mapRuns = r.mapRuns.map((m) => {
-    const c = m.itemCounts;
-    return `Map run ${m.status.toLowerCase()}: ${formatCount(c.total ?? 0)} items · ${formatCount(c.running ?? 0)} running · ${formatCount(c.succeeded ?? 0)} succeeded · ${formatCount(c.failed ?? 0)} failed${c.pending ? ` · ${formatCount(c.pending)} pending` : ''}${m.maxConcurrency ? ` · max concurrency ${m.maxConcurrency}` : ''}`;
-  });
-  header.replaceChildren(
-    h(
-      'div',
-      { class: 'title' },
-      live ? h('a', { href: '?rollouts', 'data-nav': 'rollouts' }, '← All rollouts') : '',
-      h('h1', {}, `Rollout ${r.name}`),
-      r.mode ? h('span', { class: 'badge mode', 'data-field': 'mode' }, r.mode) : '',
-      h('span', { class: `badge ${r.status}`, 'data-rollout-status': r.status }, r.status),
-      h('span', { class: 'muted', 'data-field': 'elapsed' }, `elapsed ${formatDuration(elapsed)}`),
-      h(
-        'span',
-        { 'data-field': 'progress' },
-        `${formatCount(r.done)} / ${formatCount(r.total)} targets done (${pct}%)`,
-      ),
-    ),
-    bar,
-    chips,
-    h('div', { class: 'muted', 'data-field': 'map-runs' }, mapRuns.join('  |  ') || 'No map run yet.'),
-    r.error
-      ? h('div', { class: 'error-box', style: 'padding:4px 0' }, `${r.error}${r.cause ? `: ${r.cause}` : ''}`)
-      : '',
-  );
 }
 
 main().catch((error) => {

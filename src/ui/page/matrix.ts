@@ -15,6 +15,8 @@ export interface MatrixCell {
   /** Per-target execution name ('' when the target never started, e.g. skipped). */
   name: string;
   reason: string;
+  /** The stacks form: the stack this cell is (absent for a target's own, worst-stack cell). */
+  stack?: string;
 }
 
 export interface AccountLabel {
@@ -26,6 +28,8 @@ export interface MatrixView {
   element: HTMLElement;
   /** Adds or replaces cells (a poll's delta). */
   update(cells: MatrixCell[]): void;
+  /** Replaces every cell (another stack of a graph is shown). */
+  replace(cells: MatrixCell[]): void;
   /** Names and OU paths of accounts (from the server's directory). */
   label(account: string, info: AccountLabel): void;
   /** Shows only cells whose outcome is in `outcomes` (all when empty) and that match `query`. */
@@ -241,6 +245,12 @@ export function createMatrix(onOpen: (cell: MatrixCell) => void): MatrixView {
     update(next) {
       for (const cell of next) cells.set(`${cell.account}|${cell.region}`, cell);
       if (next.length > 0) dirty = true;
+      schedule();
+    },
+    replace(next) {
+      cells.clear();
+      for (const cell of next) cells.set(`${cell.account}|${cell.region}`, cell);
+      dirty = true;
       schedule();
     },
     label(account, info) {

@@ -47,6 +47,11 @@ header a[data-nav] { color: #1a73e8; text-decoration: none; }
 .failed-list { margin: 6px 0 0; padding: 0; list-style: none; max-height: 180px; overflow: auto; }
 .failed-list li { padding: 2px 0; cursor: pointer; border-bottom: 1px solid #f1f3f4; }
 .failed-list li:hover { background: #fce8e6; }
+.stack-select { display: inline-block; margin: 0 0 6px; } .stack-select[hidden] { display: none; }
+.stack-list { margin: 6px 0; padding-left: 18px; }
+.stack-list li { padding: 2px 0; cursor: pointer; }
+.stack-list li.shown { background: #e8f0fe; }
+.stack-graph { display: block; margin: 4px 0 8px; }
 .failed-list b { font-weight: 600; }
 .target-panel .failure { background: #fce8e6; border-left: 4px solid #d93025; padding: 6px 10px; margin: 6px 0; }
 .target-panel .failure dt { font-weight: 600; }

@@ -45,6 +45,13 @@ describe('admin stack outputs', () => {
     });
   });
 
+  it("name the stacks form's lane walker when the stack has it (stackfleet ui serves its executions)", () => {
+    const walkLane = arn('WalkLane');
+    expect(adminResourcesFromOutputs({ ...outputs, WalkLaneStateMachineArn: walkLane })).toMatchObject({
+      walkLaneStateMachineArn: walkLane,
+    });
+  });
+
   it('of a stack deployed before the preview and drift machines existed are refused, naming each missing output', () => {
     const { PreviewTargetStateMachineArn: _p, DriftTargetStateMachineArn: _d, ...older } = outputs;
     const error = thrown(() => adminResourcesFromOutputs(older));

@@ -72,3 +72,26 @@ describe('ExecutionScope', () => {
     );
   });
 });
+
+describe('ExecutionScope without the machines given (read from the rollout definition)', () => {
+  const walkLane = `${base}:stateMachine:StackFleetAdmin-WalkLane5E6F`;
+  // The rollout passes its machines to Validate input (statemachines/rollout.asl.json).
+  const definition = JSON.stringify({
+    StartAt: 'Validate input',
+    States: {
+      'Validate input': {
+        Type: 'Task',
+        Parameters: { targetStateMachines: { deploy, graph: walkLane } },
+        End: true,
+      },
+    },
+  });
+  const sfn = { send: async () => ({ definition }) } as unknown as SFNClient;
+
+  it("serves the stacks form's lane walker (walk-lane) as one of stackfleet's machines", async () => {
+    const scope = new ExecutionScope(sfn, { rolloutStateMachineArn: rollout });
+    const lane = `${base}:execution:StackFleetAdmin-WalkLane5E6F:222222222222-eu-west-1-lane1-demo-1`;
+    await expect(scope.requireTarget('arn', lane)).resolves.toBe(lane);
+    await expect(scope.targetStateMachineArns()).resolves.toEqual(new Set([deploy, walkLane]));
+  });
+});
