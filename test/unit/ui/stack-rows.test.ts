@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
-  type ExecutionStatus,
   DescribeStateMachineCommand,
   DescribeStateMachineForExecutionCommand,
+  type ExecutionStatus,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   ListMapRunsCommand,
