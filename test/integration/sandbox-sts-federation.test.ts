@@ -123,7 +123,11 @@ describe('STS GetFederationToken on the sandbox', () => {
       DurationSeconds: 43_200,
       Policy: sessionPolicy(['*']),
     })) as Token;
-    expect(token.Credentials.Expiration.getTime() - now).toBe(3_600_000);
+    // One hour from the call (the world's clock may move on between reading it and the call),
+    // never the 12 hours asked for.
+    const lifetime = token.Credentials.Expiration.getTime() - now;
+    expect(lifetime).toBeGreaterThanOrEqual(3_600_000);
+    expect(lifetime).toBeLessThan(3_660_000);
     await expect(call(mallory, 'sts', 'GetFederationToken', { Name: 'x' })).rejects.toThrow(
       "Value 'x' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 2",
     );
