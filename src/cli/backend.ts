@@ -56,6 +56,11 @@ export interface Backend {
   admin(): Promise<AdminResources>;
   /** Runs work in the backend's time (virtual on the sandbox). */
   run<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Called by `rollout`/`preview`/`drift` inside `run`, once the rollout execution started: the
+   * sandbox plays its scenario's scheduled `activity` beside the rollout. Absent on AWS.
+   */
+  rolloutStarted?(): void;
   /** Metrics since `markMetrics()` (sandbox only). */
   markMetrics(): void;
   metrics(executionArns?: string[]): BackendMetrics;

@@ -6,7 +6,9 @@ import type { ProvisionedAdmin } from '../engine/provision';
 import { isVirtualTimeActive } from '../sandbox/clock';
 import { Sandbox } from '../sandbox/sandbox';
 import { ScenarioError } from '../sandbox/scenario';
+import { activityOrigin, type ScheduledActivity, scheduleScenarioActivity } from '../sandbox/scenario-play';
 import type { Scenario } from '../sandbox/scenario-types';
+import { whenEventsAndExecutionsSettled } from '../sandbox/services/events/delivery';
 import { engineFor } from '../sandbox/services/stepfunctions';
 import type { LockHolder } from '../sandbox/store';
 import { SandboxScenarioConflictError, SandboxStateError } from '../sandbox/store/errors';
@@ -157,6 +159,8 @@ export async function openSandboxBackend(options: {
     savedOnInterrupt = true;
   };
   const scenarioText = scenarioNote(sandbox);
+  // The scenario's scheduled activity, while a rollout of this run plays it (see rolloutStarted).
+  let activity: ScheduledActivity | undefined;
 
   const backend: Backend = {
     kind: 'sandbox',
@@ -189,6 +193,14 @@ export async function openSandboxBackend(options: {
           async () => {
             const result = await work();
             await engine.whenIdle();
+            if (activity) {
+              // The rollout is over: entries not yet due are dropped from this run (they stay
+              // unplayed and wait for a later rollout); the calls already made, their CloudTrail
+              // events and the responses they start run to their end before the world is saved.
+              activity.cancel();
+              activity = undefined;
+              await whenEventsAndExecutionsSettled(sandbox.world, engine);
+            }
             return result;
           },
           access === 'write'
@@ -206,7 +218,22 @@ export async function openSandboxBackend(options: {
         throw error;
       } finally {
         Math.random = original;
+        // An interrupted run's clock is gone with its timers: what was not made waits for a later run.
+        activity = undefined;
       }
+    },
+    /**
+     * Plays the scenario's `activity` beside the rollout, on the same virtual clock. Minute 0 is
+     * the start of the world's first rollout (kept with the world); entries already in the
+     * activity log are not made again. runWithVirtualTime ends when the work settles and drops
+     * timers still pending, so rather than stretch the rollout to the last entry's minute, an
+     * entry whose minute falls after the rollout's end is cancelled here and made by a later
+     * rollout (at once, being due by then).
+     */
+    rolloutStarted() {
+      if (!sandbox.scenario.activity?.length || activity) return;
+      const from = activityOrigin(sandbox.world, sandbox.now());
+      activity = scheduleScenarioActivity(sandbox.world, { from, skipPlayed: true });
     },
     markMetrics() {
       mark = { cfn: cfnTotal(), executions: new Set(Object.keys(engine.store.executions)) };

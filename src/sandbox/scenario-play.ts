@@ -32,9 +32,28 @@ export interface PlayedActivity {
   error?: string;
 }
 
+interface ActivitySection {
+  played: PlayedActivity[];
+  /** Virtual ms the world's first sandbox rollout started: minute 0 of the activity. */
+  origin?: number;
+}
+
+const activitySection = (world: SandboxWorld) =>
+  world.section<ActivitySection>('scenarioActivity', () => ({ played: [] }));
+
 /** What the activity has done so far in this world. */
 export function activityLog(world: SandboxWorld): PlayedActivity[] {
-  return world.section<{ played: PlayedActivity[] }>('scenarioActivity', () => ({ played: [] })).played;
+  return activitySection(world).played;
+}
+
+/**
+ * Minute 0 of the world's activity: the first call fixes it at `now` and it is kept with the
+ * world, so every later rollout counts from the same start.
+ */
+export function activityOrigin(world: SandboxWorld, now: number): number {
+  const section = activitySection(world);
+  section.origin ??= now;
+  return section.origin;
 }
 
 /** The caller of an activity; a user needs a scenario access key, a role must exist in the account. */
@@ -120,12 +139,44 @@ export function playScenarioActivity(
   world: SandboxWorld,
   options: { from: number },
 ): Promise<PlayedActivity[]> {
+  return scheduleScenarioActivity(world, options).played.then((all) =>
+    all.filter((p): p is PlayedActivity => p !== undefined),
+  );
+}
+
+/** Activity on the clock: `cancel` drops the entries not yet made (they stay unplayed). */
+export interface ScheduledActivity {
+  /** Each entry's outcome, or undefined for one skipped (played before) or cancelled. */
+  played: Promise<(PlayedActivity | undefined)[]>;
+  /**
+   * Clears the timers of the entries not yet made and takes them out of flight, so
+   * `whenEventsAndExecutionsSettled` waits only for calls already made (and what they set off).
+   */
+  cancel(): void;
+}
+
+/**
+ * Like `playScenarioActivity`, for a caller that plays the activity beside other work (a sandbox
+ * rollout): with `skipPlayed`, entries already in `activityLog` are not made again.
+ */
+export function scheduleScenarioActivity(
+  world: SandboxWorld,
+  options: { from: number; skipPlayed?: boolean },
+): ScheduledActivity {
   const activity = world.scenario.activity ?? [];
   const runtime = eventsRuntime(world);
+  const done = new Set(options.skipPlayed ? activityLog(world).map((p) => p.index) : []);
+  const pending: { timer: ReturnType<typeof setTimeout>; resolve: (fired: boolean) => void }[] = [];
   const flights = activity.map((entry, index) => {
+    if (done.has(index)) return Promise.resolve(undefined);
     const delay = Math.max(0, options.from + entry.atMinute * 60_000 - world.now());
-    const flight: Promise<PlayedActivity> = new Promise<void>((resolve) => setTimeout(resolve, delay))
-      .then(async () => {
+    const wait = new Promise<boolean>((resolve) => {
+      const slot = { timer: setTimeout(() => resolve(true), delay), resolve };
+      pending.push(slot);
+    });
+    const flight: Promise<PlayedActivity | undefined> = wait
+      .then(async (fired) => {
+        if (!fired) return undefined;
         const at = world.now();
         const played: PlayedActivity = {
           index,
@@ -156,5 +207,14 @@ export function playScenarioActivity(
     runtime.inFlight.add(flight as Promise<unknown> as Promise<void>);
     return flight;
   });
-  return Promise.all(flights);
+  return {
+    played: Promise.all(flights),
+    cancel() {
+      // A timer that fired already resolved its promise with true; resolving again is a no-op.
+      for (const slot of pending) {
+        clearTimeout(slot.timer);
+        slot.resolve(false);
+      }
+    },
+  };
 }

@@ -97,6 +97,7 @@ export async function rolloutCommand(command: string, parsed: ParsedCommand, io:
         }),
       );
       const executionArn = started.executionArn!;
+      backend.rolloutStarted?.();
       if (values['no-follow']) {
         // On AWS (and a served sandbox) the rollout goes on without us. The built-in sandbox and
         // the local engine run it in this process (the sandbox in simulated time): it runs to its
