@@ -244,14 +244,15 @@ export const commandSpecs: Record<string, CommandSpec> = {
     summary: 'run the sandbox cloud on loopback, reset its saved state, or rehearse tampering in it',
     usage:
       'stackfleet sandbox serve [--port N] [--speed K] [--scenario FILE] | stackfleet sandbox reset |\n' +
-      '       stackfleet sandbox tamper --account ID [--region R] [--as root|USER] [--action StopLogging|DeleteTrail]',
+      '       stackfleet sandbox tamper --account ID [--region R] [--as root|USER] [--action ACTION] [--trail NAME]',
     details:
       'serve: the emulator on http://127.0.0.1:N for other tools (AWS_ENDPOINT_URL=http://127.0.0.1:N,\n' +
       'credentials test/test), prepared first: members bootstrapped, the admin stack deployed;\n' +
       'its clock runs K times faster than real time.\n' +
       'reset: forget every stack, bucket and execution of the sandbox and start over.\n' +
       "tamper: a principal (the account's root, or an IAM user of the scenario's accessKeys) calls\n" +
-      'CloudTrail on the baseline trail; the event takes the real path to respond-to-tampering, and\n' +
+      'CloudTrail on the baseline trail (or Config on the recorder in place); the event takes the real\n' +
+      'path to respond-to-tampering, and\n' +
       'the command prints what the response did (its alert). Roll the baseline out first.',
     options: {
       account: { type: 'string', value: 'ID', description: 'tamper: the member account.' },
@@ -264,12 +265,15 @@ export const commandSpecs: Record<string, CommandSpec> = {
       action: {
         type: 'string',
         value: 'ACTION',
-        description: 'tamper: StopLogging (default) or DeleteTrail.',
+        description:
+          'tamper: StopLogging (default), DeleteTrail, UpdateTrail, PutEventSelectors,\n' +
+          'StopConfigurationRecorder, DeleteConfigurationRecorder or DeleteDeliveryChannel.',
       },
       trail: {
         type: 'string',
         value: 'NAME',
-        description: 'tamper: the trail (default StackFleet-baseline).',
+        description:
+          'tamper: the trail, recorder or delivery channel (default StackFleet-baseline, or the one in place).',
       },
       port: {
         type: 'string',

@@ -58,7 +58,11 @@ describe('rehearsing tampering from the CLI', () => {
       '--state-dir',
       stateDir,
     ]);
-    expect(action.stderr).toContain('--action must be one of StopLogging, DeleteTrail. Received: "Nope"');
+    expect(action.code).toBe(2);
+    expect(action.stderr).toContain(
+      '--action must be one of StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors, ' +
+        'StopConfigurationRecorder, DeleteConfigurationRecorder, DeleteDeliveryChannel. Received: "Nope"',
+    );
   });
 
   it('stops the trail as the root user, the response restores it, and incidents lists the principal', () => {
@@ -111,5 +115,32 @@ describe('rehearsing tampering from the CLI', () => {
     const human = cli(['incidents', '--state-dir', stateDir]);
     expect(human.stdout).toMatch(/^COUNT {2}PRINCIPAL/);
     expect(human.stdout).toContain('the root user of 222222222222');
+  });
+
+  // A second command on the saved world: its event has an id of its own, not the first one's
+  // again (which the response would take for EventBridge redelivering it).
+  it('stops the Config recorder in place: the response starts it again and alerts', () => {
+    const tamper = cli([
+      'sandbox',
+      'tamper',
+      '--account',
+      '222222222222',
+      '--action',
+      'StopConfigurationRecorder',
+      '--json',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(tamper.stderr).not.toMatch(/internal error/);
+    expect(tamper.code).toBe(0);
+    const rehearsal = JSON.parse(tamper.stdout);
+    expect(rehearsal).toMatchObject({
+      action: 'StopConfigurationRecorder',
+      responses: [{ status: 'SUCCEEDED' }],
+      recorderRecording: true,
+    });
+    expect(rehearsal.alerts[0]).toContain(
+      `recorder ${rehearsal.target} recording again (StartConfigurationRecorder)`,
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { callInternal } from '../../sandbox/internal-call';
-import { findTrail } from '../../sandbox/services/cloudtrail/state';
+import { ACTIVITY_ACTIONS } from '../../sandbox/scenario-activity';
+import { activityCall } from '../../sandbox/scenario-play';
+import { cloudTrailSection, findTrail } from '../../sandbox/services/cloudtrail/state';
 import { whenEventsAndExecutionsSettled } from '../../sandbox/services/events/delivery';
 import { readSnsMessages } from '../../sandbox/services/sns';
 import { engineFor } from '../../sandbox/services/stepfunctions';
@@ -9,8 +11,12 @@ import { ExitCodes, UsageError } from '../exit-codes';
 import type { Io } from '../main';
 import type { ParsedCommand } from '../options';
 
-/** What `sandbox tamper` can rehearse: the CloudTrail calls the tamper response answers. */
-export const TAMPER_ACTIONS = ['StopLogging', 'DeleteTrail'] as const;
+/**
+ * What `sandbox tamper` can rehearse: the CloudTrail and Config calls the tamper response answers,
+ * made as a scenario's scheduled activity makes them (`activityCall`: the same parameters, the
+ * baseline's trail or the recorder in place by default). StartLogging is a repair, not tampering.
+ */
+export const TAMPER_ACTIONS = ACTIVITY_ACTIONS.filter((a) => a !== 'StartLogging');
 
 /**
  * `sandbox tamper`: rehearses tampering in a sandbox world. The principal calls CloudTrail in the
@@ -30,7 +36,7 @@ export async function sandboxTamperCommand(parsed: ParsedCommand, io: Io): Promi
       `--action must be one of ${TAMPER_ACTIONS.join(', ')}. Received: ${JSON.stringify(action)}`,
     );
   const as = String(parsed.values.as ?? 'root');
-  const trailName = String(parsed.values.trail ?? 'StackFleet-baseline');
+  const name = parsed.values.trail === undefined ? undefined : String(parsed.values.trail);
   const backend = await openBackend({ ...parsed.values, sandbox: true }, io.env, {
     access: 'write',
     command: 'stackfleet sandbox tamper',
@@ -77,11 +83,18 @@ export async function sandboxTamperCommand(parsed: ParsedCommand, io: Io): Promi
         machine ? engine.listExecutions({ stateMachineArn: machine }).map((e) => e.executionArn) : [],
       );
       const alertsBefore = readSnsMessages(world, admin.topicArn).length;
+      const call = activityCall(world, {
+        atMinute: 0,
+        account,
+        region,
+        as: as === 'root' ? { root: true } : { user: as },
+        action,
+        ...(name !== undefined ? { name } : {}),
+      });
+      const target = String(Object.values(call.params).find((v) => typeof v === 'string'));
       await callInternal(world, {
         caller,
-        service: 'cloudtrail',
-        operation: action,
-        params: { Name: trailName },
+        ...call,
         region,
         userAgent: 'stackfleet sandbox tamper',
         sourceIp: '203.0.113.10',
@@ -90,14 +103,25 @@ export async function sandboxTamperCommand(parsed: ParsedCommand, io: Io): Promi
       const responses = machine
         ? engine.listExecutions({ stateMachineArn: machine }).filter((e) => !before.has(e.executionArn))
         : [];
-      const trail = findTrail(world, trailName, account, region);
+      const config = call.service === 'config';
+      const trail = config ? undefined : findTrail(world, target, account, region);
+      // After DeleteDeliveryChannel, the recorder in place is the one that stops delivering.
+      const recorder = Object.values(cloudTrailSection(world).recorders).find(
+        (r) =>
+          r.accountId === account &&
+          r.region === region &&
+          (action === 'DeleteDeliveryChannel' || r.name === target),
+      );
       return {
         account,
         region,
         principal: caller.arn,
         action,
+        target,
         responses: responses.map((e) => ({ executionArn: e.executionArn, status: e.status })),
-        trailLogging: trail?.isLogging ?? null,
+        ...(config
+          ? { recorderRecording: recorder?.recording ?? null }
+          : { trailLogging: trail?.isLogging ?? null }),
         alerts: readSnsMessages(world, admin.topicArn)
           .slice(alertsBefore)
           .map((m) => m.message),
@@ -106,9 +130,9 @@ export async function sandboxTamperCommand(parsed: ParsedCommand, io: Io): Promi
     if (parsed.values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       io.stdout.write(
-        `${result.principal} called ${action} on ${trailName} in ${account} ${region}.\n` +
+        `${result.principal} called ${action} on ${result.target} in ${account} ${region}.\n` +
           `Responses: ${result.responses.map((r) => r.status).join(', ') || 'none (is the baseline rolled out there?)'}; ` +
-          `trail ${result.trailLogging === null ? 'missing' : result.trailLogging ? 'logging' : 'not logging'}.\n` +
+          `${stateLine(result)}.\n` +
           result.alerts.map((a) => `\n${a}\n`).join(''),
       );
     }
@@ -116,4 +140,11 @@ export async function sandboxTamperCommand(parsed: ParsedCommand, io: Io): Promi
   } finally {
     await backend.close();
   }
+}
+
+/** What the trail or recorder looks like after the response. */
+function stateLine(result: { trailLogging?: boolean | null; recorderRecording?: boolean | null }): string {
+  if ('recorderRecording' in result)
+    return `recorder ${result.recorderRecording === null ? 'missing' : result.recorderRecording ? 'recording' : 'not recording'}`;
+  return `trail ${result.trailLogging === null ? 'missing' : result.trailLogging ? 'logging' : 'not logging'}`;
 }

@@ -71,7 +71,6 @@ export interface EventsRuntime {
   inFlight: Set<Promise<void>>;
   /** Decides whether a delivery happens twice (at-least-once). Default: the scenario's `events.duplicateRate`. */
   duplicate?: (event: EventEnvelope, rule: EventRule, target: EventRuleTarget) => boolean;
-  counter: number;
 }
 
 const RUNTIME = 'events-runtime';
@@ -80,7 +79,7 @@ const MAX_DELIVERIES = 2000;
 export function eventsRuntime(world: SandboxWorld): EventsRuntime {
   let runtime = world.extensions[RUNTIME] as EventsRuntime | undefined;
   if (!runtime) {
-    runtime = { inFlight: new Set(), counter: 0 };
+    runtime = { inFlight: new Set() };
     world.extensions[RUNTIME] = runtime;
   }
   return runtime;
@@ -110,11 +109,18 @@ export async function whenEventsSettled(world: SandboxWorld): Promise<void> {
   while (runtime.inFlight.size > 0) await Promise.allSettled([...runtime.inFlight]);
 }
 
-/** A deterministic event id (UUID-shaped) from the world's seed and a counter. */
+/**
+ * A deterministic event id (UUID-shaped) from the world's seed and a counter. The counter is kept
+ * with the world: counted in memory, every command of a saved world started again at 1, so the
+ * second `sandbox tamper` reused the first one's id and the response took it for a duplicate
+ * delivery (EventBridge gives each event its own id; only a redelivery repeats one).
+ */
 export function newEventId(world: SandboxWorld): string {
-  const runtime = eventsRuntime(world);
-  runtime.counter += 1;
-  const hex = createHash('sha256').update(`${world.scenario.seed}:event:${runtime.counter}`).digest('hex');
+  const section = eventsSection(world) as ReturnType<typeof eventsSection> & { eventCounter?: number };
+  section.eventCounter = (section.eventCounter ?? 0) + 1;
+  const hex = createHash('sha256')
+    .update(`${world.scenario.seed}:event:${section.eventCounter}`)
+    .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
