@@ -50,7 +50,8 @@ export async function handler(input: RestoreInput) {
       `Restore logging needs event and responderRoleName. Received: ${JSON.stringify(Object.keys(input ?? {}))}`,
     );
   const name = event.target.name;
-  if (event.target.kind !== 'trail' && event.target.kind !== 'recorder')
+  const kind = event.target.kind;
+  if (kind !== 'trail' && kind !== 'recorder' && kind !== 'delivery-channel')
     return { restored: 'nothing to restore', missing: false, action: 'none', redeploy: null };
   if (!name)
     return {
@@ -67,6 +68,11 @@ export async function handler(input: RestoreInput) {
     ...(input.externalId ? { externalId: input.externalId } : {}),
   });
   const at = { region: event.region, credentials };
+  if (kind === 'delivery-channel') {
+    // DeleteDeliveryChannel is the only call that names a channel here, and it deletes it (AWS
+    // Config API Reference, DeleteDeliveryChannel): nothing to start, the baseline brings it back.
+    return redeployment(at, input, `delivery channel ${name}`);
+  }
   try {
     if (event.target.kind === 'trail') {
       const status = await tamperAws.trailStatus(at, name);
@@ -102,22 +108,30 @@ export async function handler(input: RestoreInput) {
     };
   } catch (error) {
     const code = (error as { name?: string }).name;
-    if (code === 'TrailNotFoundException' || code === 'NoSuchConfigurationRecorderException') {
-      const redeploy = input.baseline ? await redeployPlan(at, input.baseline) : null;
-      if (!redeploy)
-        return {
-          restored: `nothing restored: ${event.target.kind} ${name} is gone and the baseline stack ${input.baseline?.stackName ?? '(not configured)'} could not be read to redeploy it`,
-          missing: false,
-          action: 'none',
-          redeploy: null,
-        };
-      return {
-        restored: `${event.target.kind} ${name} is gone: redeploying the baseline (template version ${redeploy.templateVersion})`,
-        missing: true,
-        action: 'redeploy',
-        redeploy,
-      };
-    }
+    if (code === 'TrailNotFoundException' || code === 'NoSuchConfigurationRecorderException')
+      return redeployment(at, input, `${kind} ${name}`);
     throw error;
   }
+}
+
+/** A deleted trail, recorder or delivery channel: redeploy the account's baseline (drift-target). */
+async function redeployment(
+  at: { region: string; credentials: Awaited<ReturnType<typeof assumeExecutionRole>> },
+  input: RestoreInput,
+  what: string,
+) {
+  const redeploy = input.baseline ? await redeployPlan(at, input.baseline) : null;
+  if (!redeploy)
+    return {
+      restored: `nothing restored: ${what} is gone and the baseline stack ${input.baseline?.stackName ?? '(not configured)'} could not be read to redeploy it`,
+      missing: false,
+      action: 'none',
+      redeploy: null,
+    };
+  return {
+    restored: `${what} is gone: redeploying the baseline (template version ${redeploy.templateVersion})`,
+    missing: true,
+    action: 'redeploy',
+    redeploy,
+  };
 }

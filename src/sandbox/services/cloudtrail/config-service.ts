@@ -7,11 +7,39 @@
  * needs a delivery channel (NoAvailableDeliveryChannelException); a channel cannot be deleted while
  * the recorder runs (LastDeliveryChannelDeleteFailedException). Changes are recorded (record.ts).
  */
-import { AwsError, type OperationContext, type ServiceEmulator } from '../../types';
+import { markDrifted } from '../../cfn/faults';
+import { AwsError, type OperationContext, type SandboxWorld, type ServiceEmulator } from '../../types';
 import { recordApiCall } from './record';
 import { cloudTrailSection, type RecorderRecord, recorderKey } from './state';
 
 const SOURCE = 'config.amazonaws.com';
+
+/**
+ * A recorder or channel a stack made is now missing from it: drift detection reports it DELETED
+ * (CloudFormation User Guide, using-cfn-stack-drift: "DELETED: the resource has been deleted"),
+ * and a REVERT_DRIFT change set brings it back, as for a deleted trail.
+ */
+function markDeleted(
+  world: SandboxWorld,
+  record: { accountId: string; region: string; managedBy?: { stackId: string; logicalId: string } },
+): void {
+  if (!record.managedBy) return;
+  try {
+    markDrifted(
+      world,
+      record.accountId,
+      record.region,
+      record.managedBy.stackId,
+      record.managedBy.logicalId,
+      {
+        deleted: true,
+        actual: 'null',
+      },
+    );
+  } catch {
+    // The stack itself is gone: nothing to mark.
+  }
+}
 
 function recordersOf(ctx: OperationContext): RecorderRecord[] {
   return Object.values(cloudTrailSection(ctx.world).recorders).filter(
@@ -118,6 +146,7 @@ export function createConfigService(): ServiceEmulator {
         delete cloudTrailSection(ctx.world).recorders[
           recorderKey(recorder.accountId, recorder.region, recorder.name)
         ];
+        markDeleted(ctx.world, recorder);
         return {};
       },
       DeleteDeliveryChannel(params, ctx) {
@@ -142,6 +171,7 @@ export function createConfigService(): ServiceEmulator {
         delete cloudTrailSection(ctx.world).channels[
           recorderKey(channel.accountId, channel.region, channel.name)
         ];
+        markDeleted(ctx.world, channel);
         return {};
       },
       DescribeConfigurationRecorders(params, ctx) {
