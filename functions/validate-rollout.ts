@@ -5,14 +5,13 @@ import { checkTargets, checkTemplateFits, summarizeTemplate, throwIssues } from 
 import { InvalidInputError, StackFleetError, ThrottledError, TransientError } from '../src/core/errors';
 import {
   isStackGraph,
-  parseRolloutInput,
   type RolloutInput,
   type RolloutMode,
-  rolloutIdFromExecutionName,
   type SingleStackRollout,
   type StackGraphRollout,
   type TemplateLocation,
 } from '../src/core/rollout-input';
+import { parseRolloutInput, rolloutIdFromExecutionName } from '../src/core/rollout-validation';
 import type { OutputReference, StackSpec } from '../src/core/stack-graph';
 import { MAX_TEMPLATE_BYTES, outputIssues, templateIssues, templateUrl } from '../src/core/template-checks';
 import { templateOutputKeys } from '../src/core/wait-policy';

@@ -1,13 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import {
-  type RolloutInput,
-  RolloutLimits,
-  type RolloutMode,
-  showValue,
-  validateRolloutInput,
-} from '../core/rollout-input';
+import { showValue } from '../core/input-checker';
+import { type RolloutInput, RolloutLimits, type RolloutMode } from '../core/rollout-input';
+import { validateRolloutInput } from '../core/rollout-validation';
 import { UsageError } from './exit-codes';
 import { listFlag, type ParsedCommand } from './options';
 

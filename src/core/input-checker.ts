@@ -1,4 +1,3 @@
-// rollout-input imports this module too; RolloutLimits is read only when a check runs.
 import {
   type InputIssue,
   type ParameterOverride,

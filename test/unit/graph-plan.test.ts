@@ -7,7 +7,8 @@ import {
   type RegionView,
   resolveTargets,
 } from '../../src/core/plan';
-import { parseRolloutInput, type StackGraphRollout } from '../../src/core/rollout-input';
+import type { StackGraphRollout } from '../../src/core/rollout-input';
+import { parseRolloutInput } from '../../src/core/rollout-validation';
 
 /**
  * Planning the stacks form: which stacks each target runs (a stack's targets and regions narrow

@@ -18,7 +18,7 @@ import { adminStackPropsFromContext } from '../../infra/lib/context';
 import { pascalCase } from '../../infra/lib/names';
 import { GrantedIntegrations, placeholdersIn, serviceIntegrationsIn } from '../../infra/lib/state-machines';
 import { lambdaFunctions, stateMachineFiles, targetStateMachineFiles } from '../../src/core/functions';
-import { validateRolloutInput } from '../../src/core/rollout-input';
+import { validateRolloutInput } from '../../src/core/rollout-validation';
 
 // aws-cdk-lib's built-in schema validation takes ~15 s on this stack: run it once, explicitly,
 // in the cdk-nag test below, not for every assertion synth.

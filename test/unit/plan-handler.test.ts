@@ -15,7 +15,7 @@ import { clearCredentialCache } from '../../src/aws/assume-role';
 import { configureAws } from '../../src/aws/clients';
 import { ErrorNames } from '../../src/core/errors';
 import { type PlannedTarget, parseJsonLines, type SkippedTarget } from '../../src/core/plan';
-import { parseRolloutInput } from '../../src/core/rollout-input';
+import { parseRolloutInput } from '../../src/core/rollout-validation';
 
 const orgs = mockClient(OrganizationsClient);
 const ec2 = mockClient(EC2Client);

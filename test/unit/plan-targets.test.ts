@@ -19,12 +19,8 @@ import {
   toJsonLines,
   toleranceFor,
 } from '../../src/core/plan';
-import {
-  parseRolloutInput,
-  type RolloutInput,
-  type SingleStackRollout,
-  type TargetSelection,
-} from '../../src/core/rollout-input';
+import type { SingleStackRollout, TargetSelection } from '../../src/core/rollout-input';
+import { parseRolloutInput } from '../../src/core/rollout-validation';
 
 const MGMT = '000000000001';
 /**

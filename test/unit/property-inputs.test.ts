@@ -18,7 +18,7 @@ import { applyFlags, buildRolloutInput, loadConfigFile } from '../../src/cli/con
 import { parseCommand } from '../../src/cli/options';
 import { commandSpecs } from '../../src/cli/specs';
 import { InvalidInputError } from '../../src/core/errors';
-import { parseRolloutInput, validateRolloutInput } from '../../src/core/rollout-input';
+import { parseRolloutInput, validateRolloutInput } from '../../src/core/rollout-validation';
 import { parseTargetInput } from '../../src/core/target-input';
 import { parseScenario, validateScenario } from '../../src/sandbox/scenario';
 import { deployTargetInput, mockDeployClients } from '../helpers/deploy-fixtures';

@@ -1,13 +1,15 @@
 import { ErrorNames, InvalidInputError } from '../../src/core/errors';
 import {
   ALL_ENABLED_REGIONS,
-  parseRolloutInput,
   RolloutDefaults,
   RolloutLimits,
-  rolloutIdFromExecutionName,
   type SingleStackRollout,
-  validateRolloutInput,
 } from '../../src/core/rollout-input';
+import {
+  parseRolloutInput,
+  rolloutIdFromExecutionName,
+  validateRolloutInput,
+} from '../../src/core/rollout-validation';
 
 /** A request that passes; each case below breaks one thing. */
 function validRequest(): Record<string, unknown> {

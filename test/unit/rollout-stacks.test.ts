@@ -1,11 +1,6 @@
 import { InvalidInputError } from '../../src/core/errors';
-import {
-  parseRolloutInput,
-  RolloutDefaults,
-  rolloutRequestOf,
-  type StackGraphRollout,
-  validateRolloutInput,
-} from '../../src/core/rollout-input';
+import { RolloutDefaults, type StackGraphRollout } from '../../src/core/rollout-input';
+import { parseRolloutInput, rolloutRequestOf, validateRolloutInput } from '../../src/core/rollout-validation';
 
 /**
  * The stacks form of the rollout request: what it normalises to, and every refusal naming the

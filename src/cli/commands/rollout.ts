@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { shortRolloutId } from '../../core/execution-name';
-import { type RolloutMode, rolloutRequestOf } from '../../core/rollout-input';
+import type { RolloutMode } from '../../core/rollout-input';
+import { rolloutRequestOf } from '../../core/rollout-validation';
 import type { Backend } from '../backend';
 import { backendLine, openBackend } from '../backend';
 import {

@@ -1,6 +1,6 @@
 import { describeResolution, describeSelection } from '../../../src/cli/selection';
 import { fanOutFor, resolveTargets } from '../../../src/core/plan';
-import { parseRolloutInput } from '../../../src/core/rollout-input';
+import { parseRolloutInput } from '../../../src/core/rollout-validation';
 
 /** The lines printed before anything starts: what was asked, and what it resolves to. */
 const org = {
