@@ -18,18 +18,17 @@ import {
   resourceProgress,
   StackPhases,
 } from '../src/core/stack-status';
+import { parseTargetInput, type TargetInput } from '../src/core/target-input';
 import {
   carryConvergeReason,
   failedProgress,
-  parseTargetInput,
   previousProgress,
   secondsBetween,
-  type TargetInput,
   type TargetProgress,
   TargetStatuses,
   targetIdentity,
   type WatchedOperation,
-} from '../src/core/target-input';
+} from '../src/core/target-progress';
 import { nextWaitSeconds, projectCreateFinishSeconds, type TemplateResource } from '../src/core/wait-policy';
 
 /**

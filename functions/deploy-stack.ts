@@ -20,20 +20,18 @@ import { eventWaitSeconds } from '../src/core/event-wait';
 import { clientRequestToken, type StackOperationKind, StackTagKeys } from '../src/core/names';
 import { firstFailedResource, planStackAction, StackActions } from '../src/core/stack-status';
 import { STACK_WAIT_BUCKET_VARIABLE } from '../src/core/stack-waits';
+import { cloudFormationRoleArn, parseTargetInput, type TargetInput } from '../src/core/target-input';
 import {
   carryConvergeReason,
-  cloudFormationRoleArn,
   failedProgress,
-  parseTargetInput,
   previousProgress,
   secondsBetween,
-  type TargetInput,
   TargetOutcomes,
   type TargetProgress,
   TargetStatuses,
   targetIdentity,
   type WatchedOperation,
-} from '../src/core/target-input';
+} from '../src/core/target-progress';
 import {
   nextWaitSeconds,
   type TemplatePrior,

@@ -30,14 +30,13 @@ import {
 } from '../src/core/drift';
 import { InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
 import { asModeFailure, type ModeProgress, ModeStatuses } from '../src/core/mode-progress';
+import { parseTargetInput, type TargetInput } from '../src/core/target-input';
 import {
   failedProgress,
-  parseTargetInput,
   previousProgress,
   secondsBetween,
-  type TargetInput,
   targetIdentity,
-} from '../src/core/target-input';
+} from '../src/core/target-progress';
 
 /**
  * "Detect drift" and "Read drift detection" of a drift run. The first call looks at the stack:

@@ -15,7 +15,7 @@ import {
   previewAwaitingInputs,
   resultOfRun,
 } from '../src/core/lane-walk';
-import { secondsBetween } from '../src/core/target-input';
+import { secondsBetween } from '../src/core/target-progress';
 import type { GraphDeploymentSettings } from './validate-rollout';
 
 /**

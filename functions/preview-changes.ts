@@ -35,14 +35,13 @@ import {
   type ModeResult,
   ModeStatuses,
 } from '../src/core/mode-progress';
+import { parseTargetInput, type TargetInput } from '../src/core/target-input';
 import {
   failedProgress,
-  parseTargetInput,
   previousProgress,
   secondsBetween,
-  type TargetInput,
   targetIdentity,
-} from '../src/core/target-input';
+} from '../src/core/target-progress';
 
 /**
  * "Create change set" and "Read change set" of a preview: the first call (no change set in

@@ -16,12 +16,8 @@ import {
 } from '../src/aws/stack-waits';
 import { InvalidInputError } from '../src/core/errors';
 import { WAITER_GRACE_SECONDS, type WaiterRecord, waiterTarget } from '../src/core/stack-waits';
-import {
-  parseTargetInput,
-  type TargetProgress,
-  TargetStatuses,
-  targetIdentity,
-} from '../src/core/target-input';
+import { parseTargetInput } from '../src/core/target-input';
+import { type TargetProgress, TargetStatuses, targetIdentity } from '../src/core/target-progress';
 
 export interface RegisterStackWaitEvent {
   /** The deploy-target state: the target input plus `stack`, the IN_PROGRESS progress. */

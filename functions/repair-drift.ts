@@ -15,14 +15,13 @@ import { changeSetName, isChangeSetPending, isNoChangeReason } from '../src/core
 import { DriftOutcomes, pollSeconds, repairRequestToken } from '../src/core/drift';
 import { InvalidInputError, StackFailedError, TargetTimedOutError } from '../src/core/errors';
 import { asModeFailure, deployStackInputs, type ModeProgress, ModeStatuses } from '../src/core/mode-progress';
+import { parseTargetInput, type TargetInput } from '../src/core/target-input';
 import {
   failedProgress,
-  parseTargetInput,
   previousProgress,
   secondsBetween,
-  type TargetInput,
   targetIdentity,
-} from '../src/core/target-input';
+} from '../src/core/target-progress';
 import { nextWaitSeconds } from '../src/core/wait-policy';
 
 /**

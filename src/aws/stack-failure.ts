@@ -15,7 +15,8 @@ import {
   type StackEventLike,
   stackLevelReason,
 } from '../core/stack-status';
-import type { FailureCause, TargetInput } from '../core/target-input';
+import type { TargetInput } from '../core/target-input';
+import type { FailureCause } from '../core/target-progress';
 import { cfnCall } from './target-cfn';
 
 /** Pages read back through the events to find the first failure of a long operation. */

@@ -9,7 +9,7 @@ import {
   type TargetProgress,
   TargetStatuses,
   type WatchedOperation,
-} from './target-input';
+} from './target-progress';
 
 /** The operation being watched, as Deploy stack or the last check left it in `$.stack`. */
 export interface WatchedProgress {

@@ -14,7 +14,7 @@
  */
 import { InvalidInputError } from './errors';
 import { classifyStackStatus, StackPhases } from './stack-status';
-import type { TargetProgress } from './target-input';
+import type { TargetProgress } from './target-progress';
 
 /** The environment variable naming the stack-wait bucket (set by the CDK app on both functions). */
 export const STACK_WAIT_BUCKET_VARIABLE = 'STACKFLEET_STACK_WAIT_BUCKET';

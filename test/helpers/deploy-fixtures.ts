@@ -15,7 +15,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import { clearTemplateCache } from '../../src/aws/template-source';
-import type { FailureCause, TargetProgress } from '../../src/core/target-input';
+import type { FailureCause, TargetProgress } from '../../src/core/target-progress';
 
 /** The fields of a deploy-target input that name the target; each test adds what it exercises. */
 export const TARGET = {

@@ -2,7 +2,7 @@ import { DescribeStackEventsCommand, DescribeStacksCommand } from '@aws-sdk/clie
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { handler } from '../../functions/check-stack';
-import type { TargetProgress } from '../../src/core/target-input';
+import type { TargetProgress } from '../../src/core/target-progress';
 import {
   CREATE_MARGIN_SECONDS,
   CREATE_MARGIN_SHARE,

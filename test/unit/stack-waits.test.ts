@@ -13,7 +13,7 @@ import {
   type WaiterRecord,
   waiterTarget,
 } from '../../src/core/stack-waits';
-import type { TargetProgress } from '../../src/core/target-input';
+import type { TargetProgress } from '../../src/core/target-progress';
 
 const STACK_ID =
   'arn:aws:cloudformation:eu-west-1:123456789012:stack/stackfleet-baseline/0a1b2c3d-1111-2222-3333-444455556666';
