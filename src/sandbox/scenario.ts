@@ -13,11 +13,13 @@ import {
   validateTamperResponse,
 } from './scenario-activity';
 import { Checker, type Path, ScenarioError } from './scenario-checker';
+import { DEFAULT_DURATIONS, validateDurations } from './scenario-durations';
 import { validateFaults } from './scenario-faults';
 import { validateIam } from './scenario-iam';
+import { accountIdAt, EXTERNAL_ID, ORGANIZATION_FIELDS, validateOrganizationTree } from './scenario-org-tree';
 import { validateOrganizationExtras } from './scenario-organization';
 import { validateQuotas } from './scenario-quotas';
-import type { Scenario, ScenarioAccount, ScenarioOu } from './scenario-types';
+import type { Scenario, ScenarioAccount } from './scenario-types';
 
 export { ScenarioError } from './scenario-checker';
 
@@ -25,30 +27,6 @@ export { ScenarioError } from './scenario-checker';
 export const DEFAULT_REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'] as const;
 export const DEFAULT_EXECUTION_ROLE = 'StackFleetExecution';
 
-/** Seconds a resource takes to create/update/delete in the simulation, per type. */
-export const DEFAULT_DURATIONS: Record<string, number | [number, number]> = {
-  default: [10, 40],
-  'AWS::IAM::Role': [15, 35],
-  'AWS::IAM::ManagedPolicy': [10, 20],
-  'AWS::KMS::Key': [60, 120],
-  'AWS::KMS::Alias': [3, 8],
-  'AWS::S3::Bucket': [20, 45],
-  'AWS::S3::BucketPolicy': [3, 8],
-  'AWS::SNS::Topic': [8, 15],
-  'AWS::SNS::TopicPolicy': [5, 10],
-  'AWS::SNS::Subscription': [5, 10],
-  'AWS::Events::Rule': [20, 40],
-  'AWS::Config::ConfigurationRecorder': [20, 40],
-  'AWS::Config::DeliveryChannel': [10, 20],
-  'AWS::CloudTrail::Trail': [20, 60],
-  'AWS::Logs::LogGroup': [3, 8],
-  'AWS::GuardDuty::Detector': [10, 20],
-};
-
-const ACCOUNT_ID = /^\d{12}$/;
-const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
-const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
-const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
@@ -112,186 +90,27 @@ export function validateScenario(
       : c.string(
           ['externalId'],
           top.externalId,
-          /^[\w+=,.@:/-]{2,1224}$/,
+          EXTERNAL_ID,
           'an ExternalId: 2-1224 of [A-Za-z0-9+=,.@:/_-]',
         );
 
-  const orgRaw = c.object(['organization'], top.organization, [
-    'id',
-    'managementAccountId',
-    'rootId',
-    'ous',
-    'accounts',
-    'enabledServicePrincipals',
-    'delegatedAdministrators',
-    'policies',
-  ]);
-  const rootId =
-    orgRaw.rootId === undefined
-      ? 'r-sf01'
-      : c.string(['organization', 'rootId'], orgRaw.rootId, ROOT_ID, 'a root id like r-ab12');
-  const orgId =
-    orgRaw.id === undefined
-      ? 'o-stackfleet1'
-      : c.string(['organization', 'id'], orgRaw.id, ORG_ID, 'an organization id like o-a1b2c3d4e5');
-
-  const ous: ScenarioOu[] = [];
-  const ouIds = new Set<string>();
-  const ouList = orgRaw.ous === undefined ? [] : c.array(['organization', 'ous'], orgRaw.ous);
-  ouList.forEach((o, i) => {
-    const p: Path = ['organization', 'ous', i];
-    const ou = c.object(p, o, ['id', 'name', 'parent']);
-    const id = c.string([...p, 'id'], ou.id, OU_ID, 'an OU id like ou-ab12-cd34ef56');
-    if (ouIds.has(id)) c.fail([...p, 'id'], 'is listed twice', id);
-    ouIds.add(id);
-    const name = c.string([...p, 'name'], ou.name, /^.{1,128}$/, 'a name of 1-128 characters');
-    const parent = ou.parent === undefined ? rootId : c.string([...p, 'parent'], ou.parent);
-    ous.push({ id, name, parent });
-  });
-  ous.forEach((ou, i) => {
-    if (ou.parent !== rootId && !ouIds.has(ou.parent ?? '')) {
-      c.fail(
-        ['organization', 'ous', i, 'parent'],
-        `must be the root (${rootId}) or a listed OU id`,
-        ou.parent,
-      );
-    }
-  });
-  // Cycles in the OU tree would make parent walks loop forever.
-  ous.forEach((ou, i) => {
-    const seen = new Set<string>();
-    let at: string | undefined = ou.id;
-    while (at && at !== rootId) {
-      if (seen.has(at))
-        c.fail(['organization', 'ous', i, 'parent'], 'makes a cycle in the OU tree', ou.parent);
-      seen.add(at);
-      at = ous.find((o) => o.id === at)?.parent;
-    }
-  });
-
-  const accounts: ScenarioAccount[] = [];
-  const accountIds = new Set<string>();
-  const accountList = c.array(['organization', 'accounts'], orgRaw.accounts);
-  if (accountList.length === 0)
-    c.fail(['organization', 'accounts'], 'must list at least the management account', orgRaw.accounts);
-  accountList.forEach((a, i) => {
-    const p: Path = ['organization', 'accounts', i];
-    const acc = c.object(p, a, [
-      'id',
-      'name',
-      'email',
-      'parent',
-      'executionRole',
-      'tamperResponder',
-      'optInRegionsEnabled',
-      'status',
-      'externalId',
-    ]);
-    const id = c.string(
-      [...p, 'id'],
-      typeof acc.id === 'number' ? String(acc.id) : acc.id,
-      ACCOUNT_ID,
-      '12 digits',
-    );
-    if (accountIds.has(id)) c.fail([...p, 'id'], 'is listed twice', id);
-    accountIds.add(id);
-    const name = c.string([...p, 'name'], acc.name, /^.{1,50}$/, 'a name of 1-50 characters');
-    const account: ScenarioAccount = { id, name };
-    if (acc.email !== undefined)
-      account.email = c.string([...p, 'email'], acc.email, /^[^@\s]+@[^@\s]+$/, 'an email address');
-    account.parent = acc.parent === undefined ? rootId : c.string([...p, 'parent'], acc.parent);
-    if (account.parent !== rootId && !ouIds.has(account.parent)) {
-      c.fail([...p, 'parent'], `must be the root (${rootId}) or a listed OU id`, acc.parent);
-    }
-    account.executionRole =
-      acc.executionRole === undefined
-        ? 'present'
-        : c.oneOf([...p, 'executionRole'], acc.executionRole, ['present', 'missing', 'deny'] as const);
-    if (acc.tamperResponder !== undefined)
-      account.tamperResponder = c.oneOf([...p, 'tamperResponder'], acc.tamperResponder, [
-        'present',
-        'missing',
-      ] as const);
-    account.status =
-      acc.status === undefined
-        ? 'ACTIVE'
-        : c.oneOf([...p, 'status'], acc.status, ['ACTIVE', 'SUSPENDED'] as const);
-    if (acc.optInRegionsEnabled !== undefined) {
-      account.optInRegionsEnabled = c
-        .array([...p, 'optInRegionsEnabled'], acc.optInRegionsEnabled)
-        .map((r, j) => {
-          const region = c.string([...p, 'optInRegionsEnabled', j], r);
-          if (!optInRegions.includes(region))
-            c.fail(
-              [...p, 'optInRegionsEnabled', j],
-              `must be one of optInRegions (${optInRegions.join(', ') || 'none'})`,
-              region,
-            );
-          return region;
-        });
-    }
-    if (acc.externalId !== undefined)
-      account.externalId = c.string(
-        [...p, 'externalId'],
-        acc.externalId,
-        /^[\w+=,.@:/-]{2,1224}$/,
-        'an ExternalId: 2-1224 of [A-Za-z0-9+=,.@:/_-]',
-      );
-    accounts.push(account);
-  });
-  const managementAccountId = c.string(
-    ['organization', 'managementAccountId'],
-    orgRaw.managementAccountId === undefined
-      ? accounts[0]?.id
-      : typeof orgRaw.managementAccountId === 'number'
-        ? String(orgRaw.managementAccountId)
-        : orgRaw.managementAccountId,
-    ACCOUNT_ID,
-    '12 digits',
-  );
-  if (!accountIds.has(managementAccountId)) {
-    c.fail(
-      ['organization', 'managementAccountId'],
-      'must be one of the listed accounts',
-      managementAccountId,
-    );
-  }
-
+  const orgRaw = c.object(['organization'], top.organization, ORGANIZATION_FIELDS);
+  const tree = validateOrganizationTree(c, orgRaw, optInRegions);
+  const { rootId, ous, accounts, managementAccountId, accountIds } = tree;
   const extras = validateOrganizationExtras(c, orgRaw, {
     rootId,
     managementAccountId,
-    ouIds,
+    ouIds: tree.ouIds,
     accounts: new Map(accounts.map((a) => [a.id, a])),
   });
 
-  const durations: Record<string, number | [number, number]> = { ...DEFAULT_DURATIONS };
-  if (top.durations !== undefined) {
-    const d = c.object(['durations'], top.durations, Object.keys(top.durations ?? {}));
-    for (const [type, value] of Object.entries(d)) {
-      if (type !== 'default' && !/^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$/.test(type)) {
-        c.fail(
-          ['durations', type],
-          'must be keyed by a resource type like AWS::S3::Bucket (or default)',
-          type,
-        );
-      }
-      if (Array.isArray(value)) {
-        const min = c.number(['durations', type, 0], value[0], 0, 86_400);
-        const max = c.number(['durations', type, 1], value[1], 0, 86_400);
-        if (value.length !== 2 || max < min)
-          c.fail(['durations', type], 'must be seconds or [min, max] with min <= max', value);
-        durations[type] = [min, max];
-      } else {
-        durations[type] = c.number(['durations', type], value, 0, 86_400);
-      }
-    }
-  }
+  const durations = validateDurations(c, top.durations);
 
   const faults = validateFaults(c, top.faults, accountIds, allRegions);
 
   const scenario: Scenario = {
     seed,
-    organization: { id: orgId, managementAccountId, rootId, ous, accounts, ...extras },
+    organization: { id: tree.id, managementAccountId, rootId, ous, accounts, ...extras },
     regions,
     optInRegions,
     executionRoleName,
@@ -300,12 +119,7 @@ export function validateScenario(
   };
   if (externalId !== undefined) scenario.externalId = externalId;
   if (top.adminAccountId !== undefined) {
-    const admin = c.string(
-      ['adminAccountId'],
-      typeof top.adminAccountId === 'number' ? String(top.adminAccountId) : top.adminAccountId,
-      ACCOUNT_ID,
-      '12 digits',
-    );
+    const admin = accountIdAt(c, ['adminAccountId'], top.adminAccountId);
     if (!accountIds.has(admin)) c.fail(['adminAccountId'], 'must be one of the organization accounts', admin);
     scenario.adminAccountId = admin;
   }
@@ -316,12 +130,7 @@ export function validateScenario(
     scenario.accessKeys = c.array(['accessKeys'], top.accessKeys).map((k, i) => {
       const p: Path = ['accessKeys', i];
       const key = c.object(p, k, ['accessKeyId', 'secretAccessKey', 'accountId', 'userName', 'policy']);
-      const accountId = c.string(
-        [...p, 'accountId'],
-        typeof key.accountId === 'number' ? String(key.accountId) : key.accountId,
-        ACCOUNT_ID,
-        '12 digits',
-      );
+      const accountId = accountIdAt(c, [...p, 'accountId'], key.accountId);
       return validateAccessKey(c, p, key, {
         accessKeyId: c.string(
           [...p, 'accessKeyId'],
