@@ -44,14 +44,57 @@ export interface PreviewRenderOptions {
   readonly maxGroups?: number;
 }
 
+/** The options with their defaults filled in. */
+interface Limits {
+  readonly named: number;
+  readonly maxGroups: number;
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function targetList(group: ChangeGroup, named: number): string {
-  const names = group.targets.slice(0, named).map((t) => `${t.accountId} ${t.region}`);
-  const more = group.targets.length - names.length;
-  return `${names.join(', ')}${more > 0 ? `, +${more} more` : ''}`;
+/** "  in 111111111111 eu-west-1, 222222222222 eu-west-1, +3 more": the first `named` targets of a group. */
+function inTargets(names: readonly string[], named: number): string {
+  const more = names.length - named;
+  return `  in ${names.slice(0, named).join(', ')}${more > 0 ? `, +${more} more` : ''}`;
+}
+
+/** Each parameter the targets take from a stack not deployed yet, once: "BucketName (from logging.BucketName)". */
+function pendingSources(targets: readonly TargetReport[]): string {
+  return [
+    ...new Set(
+      targets.flatMap((t) =>
+        Object.entries(t.pendingInputs ?? {}).map(([parameter, source]) => `${parameter} (from ${source})`),
+      ),
+    ),
+  ].join(', ');
+}
+
+/**
+ * One section per stack in the stacks form, in the request's order, each over that stack's
+ * targets and titled "<what> of stack <name>" (a target appears once per stack); one section
+ * titled `what` otherwise. Sections with nothing to say (an empty string) are left out.
+ */
+function perStack(
+  unsafe: RolloutReport,
+  options: PreviewRenderOptions,
+  what: string,
+  section: (targets: readonly TargetReport[], title: string, limits: Limits) => string,
+): string {
+  const report = printableDeep(unsafe);
+  const limits: Limits = { named: options.namedTargets ?? 3, maxGroups: options.maxGroups ?? 20 };
+  if (!report.graph) return section(report.targets, what, limits);
+  return report.graph.stacks
+    .map((stack) =>
+      section(
+        report.targets.filter((t) => t.stack === stack),
+        `${what} of stack ${stack}`,
+        limits,
+      ),
+    )
+    .filter((text) => text !== '')
+    .join('\n');
 }
 
 function marker(change: ResourceChange, style: Style): string {
@@ -77,19 +120,9 @@ export function renderPreview(
   style: Style,
   options: PreviewRenderOptions = {},
 ): string {
-  const report = printableDeep(unsafe);
-  if (!report.graph) return renderPreviewOf(report.targets, style, options, 'Preview');
-  // The stacks form: each stack's change sets apart, in the request's order.
-  return report.graph.stacks
-    .map((stack) =>
-      renderPreviewOf(
-        report.targets.filter((t) => t.stack === stack),
-        style,
-        options,
-        `Preview of stack ${stack}`,
-      ),
-    )
-    .join('\n');
+  return perStack(unsafe, options, 'Preview', (targets, title, limits) =>
+    renderPreviewOf(targets, style, title, limits),
+  );
 }
 
 /**
@@ -112,14 +145,11 @@ function pendingLine(group: ChangeGroup, byTarget: Map<string, TargetReport>): s
 function renderPreviewOf(
   list: readonly TargetReport[],
   style: Style,
-  options: PreviewRenderOptions,
   title: string,
+  { named, maxGroups }: Limits,
 ): string {
-  const report = { targets: list };
   const byTarget = new Map(list.map((t) => [`${t.accountId} ${t.region}`, t]));
-  const named = options.namedTargets ?? 3;
-  const maxGroups = options.maxGroups ?? 20;
-  const targets = report.targets.map((t) => {
+  const targets = list.map((t) => {
     // summary.json carries the exact count when a long list was cut; the report may pass it on.
     const count = (t as TargetReport & { changeCount?: unknown }).changeCount;
     return {
@@ -137,8 +167,8 @@ function renderPreviewOf(
     (t) => t.outcome === 'CHANGES' && !t.changes?.length && Object.keys(t.pendingInputs ?? {}).length > 0,
   );
   const withChanges = groups.reduce((n, g) => n + g.targets.length, 0) + awaiting.length;
-  const unchanged = report.targets.filter((t) => t.outcome === 'NO_CHANGE').length;
-  const notPreviewed = report.targets.filter((t) => NOT_PREVIEWED.has(t.outcome));
+  const unchanged = list.filter((t) => t.outcome === 'NO_CHANGE').length;
+  const notPreviewed = list.filter((t) => NOT_PREVIEWED.has(t.outcome));
   const lines: string[] = [
     paint(
       style,
@@ -167,13 +197,7 @@ function renderPreviewOf(
     (t) => t.outcome === 'NO_CHANGE' && Object.keys(t.pendingInputs ?? {}).length > 0,
   );
   if (pendingUnchanged.length > 0) {
-    const sources = [
-      ...new Set(
-        pendingUnchanged.flatMap((t) =>
-          Object.entries(t.pendingInputs ?? {}).map(([parameter, source]) => `${parameter} (from ${source})`),
-        ),
-      ),
-    ].join(', ');
+    const sources = pendingSources(pendingUnchanged);
     lines.push(
       ...wrap(
         `${plural(pendingUnchanged.length, 'target')} would not change with the current values of ${sources}, which their stack would change: preview again once it is deployed.`,
@@ -182,13 +206,7 @@ function renderPreviewOf(
     );
   }
   if (awaiting.length > 0) {
-    const sources = [
-      ...new Set(
-        awaiting.flatMap((t) =>
-          Object.entries(t.pendingInputs ?? {}).map(([parameter, source]) => `${parameter} (from ${source})`),
-        ),
-      ),
-    ].join(', ');
+    const sources = pendingSources(awaiting);
     const names = awaiting.map((t) => `${t.accountId} ${t.region}`);
     lines.push(
       '',
@@ -196,11 +214,7 @@ function renderPreviewOf(
         `${plural(awaiting.length, 'target')}: not previewed yet, their parameters ${sources} are known only once the stacks they come from are deployed (preview again afterwards)`,
         100,
       ).map((line) => paint(style, 'yellow', line)),
-      paint(
-        style,
-        'gray',
-        `  in ${names.slice(0, named).join(', ')}${names.length > named ? `, +${names.length - named} more` : ''}`,
-      ),
+      paint(style, 'gray', inTargets(names, named)),
     );
   }
   if (groups.length === 0) return `${lines.join('\n')}\n`;
@@ -240,7 +254,16 @@ function renderPreviewOf(
     }
     const pending = pendingLine(group, byTarget);
     if (pending) lines.push(paint(style, 'yellow', pending));
-    lines.push(paint(style, 'gray', `  in ${targetList(group, named)}`));
+    lines.push(
+      paint(
+        style,
+        'gray',
+        inTargets(
+          group.targets.map((t) => `${t.accountId} ${t.region}`),
+          named,
+        ),
+      ),
+    );
   }
   if (groups.length > maxGroups) {
     lines.push(
@@ -270,33 +293,19 @@ function describeDriftedEntry(d: DriftedEntry): string {
  * drifted.
  */
 export function renderDrift(unsafe: RolloutReport, style: Style, options: PreviewRenderOptions = {}): string {
-  const report = printableDeep(unsafe);
-  if (!report.graph) return renderDriftOf(report.targets, style, options, 'Drift');
-  // The stacks form: each stack's findings apart (one target appears once per stack), in the request's order.
-  return report.graph.stacks
-    .map((stack) =>
-      renderDriftOf(
-        report.targets.filter((t) => t.stack === stack),
-        style,
-        options,
-        `Drift of stack ${stack}`,
-      ),
-    )
-    .filter((text) => text !== '')
-    .join('\n');
+  return perStack(unsafe, options, 'Drift', (targets, title, limits) =>
+    renderDriftOf(targets, style, title, limits),
+  );
 }
 
 function renderDriftOf(
   list: readonly TargetReport[],
   style: Style,
-  options: PreviewRenderOptions,
   title: string,
+  { named, maxGroups }: Limits,
 ): string {
-  const report = { targets: list };
-  const named = options.namedTargets ?? 3;
-  const maxGroups = options.maxGroups ?? 20;
   const groups = new Map<string, { outcome: string; drifted: DriftedEntry[]; targets: string[] }>();
-  for (const t of report.targets) {
+  for (const t of list) {
     if ((t.outcome !== 'DRIFT_REPAIRED' && t.outcome !== 'DRIFTED') || !t.drifted?.length) continue;
     const drifted = t.drifted as DriftedEntry[];
     const key = JSON.stringify([t.outcome, drifted.map(describeDriftedEntry)]);
@@ -304,7 +313,7 @@ function renderDriftOf(
     group.targets.push(`${t.accountId} ${t.region}`);
     groups.set(key, group);
   }
-  const differing = report.targets.filter((t) => DIFFERS.has(t.outcome));
+  const differing = list.filter((t) => DIFFERS.has(t.outcome));
   if (groups.size === 0 && differing.length === 0) return '';
   const sorted = [...groups.values()].sort(
     (a, b) =>
@@ -334,24 +343,14 @@ function renderDriftOf(
       const [outcome, reason] = JSON.parse(key) as [string, string];
       lines.push('', `${plural(names.length, 'target')} ${paint(style, 'yellow', outcome)} (NOT changed):`);
       lines.push(...wrap(reason, 100, '  '));
-      const more = names.length - named;
-      lines.push(
-        paint(style, 'gray', `  in ${names.slice(0, named).join(', ')}${more > 0 ? `, +${more} more` : ''}`),
-      );
+      lines.push(paint(style, 'gray', inTargets(names, named)));
     }
   }
   for (const group of sorted.slice(0, maxGroups)) {
     const verb = group.outcome === 'DRIFT_REPAIRED' ? 'repaired' : paint(style, 'yellow', 'NOT repaired');
     lines.push('', `${plural(group.targets.length, 'target')} (${verb}):`);
     for (const d of group.drifted) lines.push(`  ${describeDriftedEntry(d)}`);
-    const more = group.targets.length - named;
-    lines.push(
-      paint(
-        style,
-        'gray',
-        `  in ${group.targets.slice(0, named).join(', ')}${more > 0 ? `, +${more} more` : ''}`,
-      ),
-    );
+    lines.push(paint(style, 'gray', inTargets(group.targets, named)));
   }
   if (sorted.length > maxGroups)
     lines.push('', `... and ${sorted.length - maxGroups} more groups (use --json)`);
