@@ -99,4 +99,47 @@ describe('IAM inline policies through the sandbox API take effect on later calls
       }),
     ).rejects.toMatchObject({ code: 'MalformedPolicyDocument' });
   });
+
+  it('names the missing principal or policy the way each API does (IAM API Reference: GetUserPolicy, GetRolePolicy, DeleteRolePolicy, GetRole)', async () => {
+    const role = { RoleName: 'OrganizationAccountAccessRole' };
+    await expect(call(admin, 'iam', 'GetRole', { RoleName: 'nobody' })).rejects.toMatchObject({
+      code: 'NoSuchEntity',
+      message: 'The role with name nobody cannot be found.',
+    });
+    await expect(
+      call(admin, 'iam', 'GetUserPolicy', { UserName: 'mallory', PolicyName: 'absent' }),
+    ).rejects.toMatchObject({
+      code: 'NoSuchEntity',
+      message: 'The user policy with name absent cannot be found.',
+    });
+    await expect(
+      call(admin, 'iam', 'GetRolePolicy', { ...role, PolicyName: 'absent' }),
+    ).rejects.toMatchObject({
+      code: 'NoSuchEntity',
+      message: 'The role policy with name absent cannot be found.',
+    });
+    await expect(
+      call(admin, 'iam', 'DeleteRolePolicy', { ...role, PolicyName: 'absent' }),
+    ).rejects.toMatchObject({
+      code: 'NoSuchEntity',
+      message: 'The role policy with name absent cannot be found.',
+    });
+    const document = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Action: 'sns:Publish', Resource: '*' }],
+    });
+    await call(admin, 'iam', 'PutRolePolicy', { ...role, PolicyName: 'kept', PolicyDocument: document });
+    await expect(call(admin, 'iam', 'GetRolePolicy', { ...role, PolicyName: 'kept' })).resolves.toEqual({
+      ...role,
+      PolicyName: 'kept',
+      PolicyDocument: encodeURIComponent(document),
+    });
+    await expect(call(admin, 'iam', 'ListRolePolicies', role)).resolves.toMatchObject({
+      PolicyNames: expect.arrayContaining(['kept']),
+    });
+    await call(admin, 'iam', 'DeleteRolePolicy', { ...role, PolicyName: 'kept' });
+    await expect(call(admin, 'iam', 'ListRolePolicies', role)).resolves.not.toMatchObject({
+      PolicyNames: expect.arrayContaining(['kept']),
+    });
+  });
 });

@@ -1,12 +1,20 @@
 /**
  * The IAM API of the sandbox (query protocol, 2010-05-08; IAM API Reference) on the IAM state every
  * authorization reads (src/sandbox/iam/state.ts), so a policy put here decides the principal's next
- * call: CreateUser, GetUser, DeleteUser, GetRole, and the inline policies of users and roles
- * (Put/Get/Delete/ListUserPolicies, Put/Get/Delete/ListRolePolicies). Documents are returned
+ * call: CreateUser, GetUser, GetRole, and the inline policies of users and roles
+ * (Put/Get/Delete/ListUserPolicies, Put/Get/Delete/ListRolePolicies), one implementation for both. Documents are returned
  * URL-encoded, as IAM returns them. Policy names are 1-128 `[\w+=,.@-]`; documents must parse.
  */
 import { parsePolicy } from '../iam/policy';
-import { findRole, findUser, iamSection, type PolicyHolder, putUser, touch } from '../iam/state';
+import {
+  findRole,
+  findUser,
+  type IamUser,
+  iamSection,
+  type PolicyHolder,
+  putUser,
+  touch,
+} from '../iam/state';
 import { AwsError, type OperationContext, type ServiceEmulator } from '../types';
 
 const NAME = /^[\w+=,.@-]{1,128}$/;
@@ -22,18 +30,30 @@ function named(params: Record<string, unknown>, field: string, pattern = NAME): 
   return value;
 }
 
-function userOf(ctx: OperationContext, params: Record<string, unknown>) {
-  const name = named(params, 'UserName', USER_NAME);
-  const user = findUser(iamSection(ctx.world), ctx.caller.accountId, name);
-  if (!user) throw new AwsError('NoSuchEntity', `The user with name ${name} cannot be found.`, 404);
-  return user;
-}
+/**
+ * The principals that hold inline policies: the parameter that names one and where it is kept.
+ * The kind is also the word in AWS's NoSuchEntity messages, which differ per API (IAM API
+ * Reference, GetUserPolicy / GetRolePolicy): "The user with name X cannot be found." for a missing
+ * user, "The role policy with name X cannot be found." for a missing policy of a role.
+ */
+const PRINCIPALS = {
+  user: { nameField: 'UserName', find: findUser },
+  role: { nameField: 'RoleName', find: findRole },
+} as const;
+type PrincipalKind = keyof typeof PRINCIPALS;
+type PrincipalOf<K extends PrincipalKind> = NonNullable<ReturnType<(typeof PRINCIPALS)[K]['find']>>;
 
-function roleOf(ctx: OperationContext, params: Record<string, unknown>) {
-  const name = named(params, 'RoleName', USER_NAME);
-  const role = findRole(iamSection(ctx.world), ctx.caller.accountId, name);
-  if (!role) throw new AwsError('NoSuchEntity', `The role with name ${name} cannot be found.`, 404);
-  return role;
+/** The user or role the call names, in the caller's account; NoSuchEntity when there is none. */
+function principalOf<K extends PrincipalKind>(
+  kind: K,
+  ctx: OperationContext,
+  params: Record<string, unknown>,
+): PrincipalOf<K> {
+  const { nameField, find } = PRINCIPALS[kind];
+  const name = named(params, nameField, USER_NAME);
+  const principal = find(iamSection(ctx.world), ctx.caller.accountId, name);
+  if (!principal) throw new AwsError('NoSuchEntity', `The ${kind} with name ${name} cannot be found.`, 404);
+  return principal as PrincipalOf<K>;
 }
 
 function documentOf(params: Record<string, unknown>): string {
@@ -54,44 +74,59 @@ function documentOf(params: Record<string, unknown>): string {
   return text;
 }
 
-function putInline(ctx: OperationContext, holder: PolicyHolder, params: Record<string, unknown>) {
-  holder.inlinePolicies[named(params, 'PolicyName')] = documentOf(params);
-  touch(iamSection(ctx.world), ctx.caller.accountId);
-  return {};
-}
-
-function getInline(
-  holder: PolicyHolder,
-  params: Record<string, unknown>,
-  owner: string,
-  entity: 'user' | 'role',
-) {
-  const name = named(params, 'PolicyName');
-  const document = holder.inlinePolicies[name];
-  if (document === undefined)
-    throw new AwsError('NoSuchEntity', `The ${entity} policy with name ${name} cannot be found.`, 404);
+/**
+ * Put/Get/Delete/List<Kind>Policies for users and roles: one implementation, the principal kind
+ * deciding the name parameter, the response's name field and the NoSuchEntity messages.
+ */
+function inlinePolicyOperations(kind: PrincipalKind): ServiceEmulator['operations'] {
+  const Kind = kind === 'user' ? 'User' : 'Role';
+  const noSuchPolicy = (name: string) =>
+    new AwsError('NoSuchEntity', `The ${kind} policy with name ${name} cannot be found.`, 404);
   return {
-    [entity === 'user' ? 'UserName' : 'RoleName']: owner,
-    PolicyName: name,
-    PolicyDocument: encodeURIComponent(document),
+    [`Put${Kind}Policy`]: (params, ctx) => {
+      const holder: PolicyHolder = principalOf(kind, ctx, params);
+      holder.inlinePolicies[named(params, 'PolicyName')] = documentOf(params);
+      touch(iamSection(ctx.world), ctx.caller.accountId);
+      return {};
+    },
+    [`Get${Kind}Policy`]: (params, ctx) => {
+      const holder = principalOf(kind, ctx, params);
+      const name = named(params, 'PolicyName');
+      const document = holder.inlinePolicies[name];
+      if (document === undefined) throw noSuchPolicy(name);
+      return {
+        [PRINCIPALS[kind].nameField]: holder.name,
+        PolicyName: name,
+        PolicyDocument: encodeURIComponent(document),
+      };
+    },
+    [`Delete${Kind}Policy`]: (params, ctx) => {
+      const holder: PolicyHolder = principalOf(kind, ctx, params);
+      const name = named(params, 'PolicyName');
+      if (holder.inlinePolicies[name] === undefined) throw noSuchPolicy(name);
+      delete holder.inlinePolicies[name];
+      touch(iamSection(ctx.world), ctx.caller.accountId);
+      return {};
+    },
+    [`List${Kind}Policies`]: (params, ctx) => ({
+      PolicyNames: Object.keys(principalOf(kind, ctx, params).inlinePolicies).sort(),
+      IsTruncated: false,
+    }),
   };
 }
 
-function deleteInline(
-  ctx: OperationContext,
-  holder: PolicyHolder,
-  params: Record<string, unknown>,
-  entity: 'user' | 'role',
-) {
-  const name = named(params, 'PolicyName');
-  if (holder.inlinePolicies[name] === undefined)
-    throw new AwsError('NoSuchEntity', `The ${entity} policy with name ${name} cannot be found.`, 404);
-  delete holder.inlinePolicies[name];
-  touch(iamSection(ctx.world), ctx.caller.accountId);
-  return {};
-}
-
 const date = (ms: number) => new Date(ms);
+
+/** The User element of CreateUser and GetUser. */
+function userShape(user: IamUser) {
+  return {
+    UserName: user.name,
+    UserId: user.userId,
+    Arn: user.arn,
+    Path: user.path,
+    CreateDate: date(user.createdAt),
+  };
+}
 
 export function createIamService(): ServiceEmulator {
   return {
@@ -110,30 +145,11 @@ export function createIamService(): ServiceEmulator {
           ...(typeof params.Path === 'string' ? { path: params.Path } : {}),
           now: ctx.now(),
         });
-        return {
-          User: {
-            UserName: user.name,
-            UserId: user.userId,
-            Arn: user.arn,
-            Path: user.path,
-            CreateDate: date(user.createdAt),
-          },
-        };
+        return { User: userShape(user) };
       },
-      GetUser(params, ctx) {
-        const user = userOf(ctx, params);
-        return {
-          User: {
-            UserName: user.name,
-            UserId: user.userId,
-            Arn: user.arn,
-            Path: user.path,
-            CreateDate: date(user.createdAt),
-          },
-        };
-      },
+      GetUser: (params, ctx) => ({ User: userShape(principalOf('user', ctx, params)) }),
       GetRole(params, ctx) {
-        const role = roleOf(ctx, params);
+        const role = principalOf('role', ctx, params);
         return {
           Role: {
             RoleName: role.name,
@@ -147,26 +163,8 @@ export function createIamService(): ServiceEmulator {
           },
         };
       },
-      PutUserPolicy: (params, ctx) => putInline(ctx, userOf(ctx, params), params),
-      GetUserPolicy: (params, ctx) => {
-        const user = userOf(ctx, params);
-        return getInline(user, params, user.name, 'user');
-      },
-      DeleteUserPolicy: (params, ctx) => deleteInline(ctx, userOf(ctx, params), params, 'user'),
-      ListUserPolicies: (params, ctx) => ({
-        PolicyNames: Object.keys(userOf(ctx, params).inlinePolicies).sort(),
-        IsTruncated: false,
-      }),
-      PutRolePolicy: (params, ctx) => putInline(ctx, roleOf(ctx, params), params),
-      GetRolePolicy: (params, ctx) => {
-        const role = roleOf(ctx, params);
-        return getInline(role, params, role.name, 'role');
-      },
-      DeleteRolePolicy: (params, ctx) => deleteInline(ctx, roleOf(ctx, params), params, 'role'),
-      ListRolePolicies: (params, ctx) => ({
-        PolicyNames: Object.keys(roleOf(ctx, params).inlinePolicies).sort(),
-        IsTruncated: false,
-      }),
+      ...inlinePolicyOperations('user'),
+      ...inlinePolicyOperations('role'),
     },
   };
 }
