@@ -5,8 +5,7 @@
  * sandbox killed with -9 comes back with every PutObject it acknowledged.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateBucketCommand,
@@ -19,56 +18,46 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { EngineStore } from '../../src/engine/types';
-import { cfnSection } from '../../src/sandbox/cfn/state';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import { s3State } from '../../src/sandbox/services/s3';
 import {
+  liveCliFile,
   portIsFree,
   ROOT,
   runToEnd,
+  sandboxRollout,
   snapshotFolder,
   startCli,
-  stopAll,
-  TEST_TIMEOUT_MS,
-  TINY_SCENARIO,
+  startHeldRollout,
 } from '../helpers/cli-live';
+import { tinyBaselineStacks } from '../helpers/sandbox-state';
 
-const work = mkdtempSync(join(tmpdir(), 'sf-e2e-signals-'));
+const work = liveCliFile('sf-e2e-signals-');
 const TINY_ROLLOUT = join(ROOT, 'test/fixtures/cli/tiny-rollout.yaml');
-afterAll(stopAll);
-jest.setTimeout(TEST_TIMEOUT_MS);
 
-/**
- * The ids of the member's baseline stacks (tiny-rollout.yaml's stackName). The member also holds
- * StackFleetBootstrap, which the sandbox deploys while it prepares a new world.
- */
-function baselineStacks(sandbox: Sandbox): string[] {
-  const stacks = cfnSection(sandbox.world).targets['888888888888/us-east-1']?.stacks ?? {};
-  return Object.values(stacks)
-    .filter((s) => s.stackName === 'stackfleet-baseline')
-    .map((s) => s.stackId);
+/** The ids of the member's baseline stacks. */
+const baselineStacks = (sandbox: Sandbox): string[] => tinyBaselineStacks(sandbox).map((s) => s.stackId);
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** `sandbox serve` on a new folder, with a versioned bucket `acked` made through it. */
+async function serveWithVersionedBucket(stateDir: string, env: Record<string, string> = {}) {
+  const serve = startCli(['sandbox', 'serve', '--port', '0', '--state-dir', stateDir], env);
+  const url = (await serve.waitFor(/Sandbox ready at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
+  const s3 = new S3Client({ region: 'us-east-1', endpoint: url, forcePathStyle: true, credentials });
+  await s3.send(new CreateBucketCommand({ Bucket: 'acked' }));
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: 'acked', VersioningConfiguration: { Status: 'Enabled' } }),
+  );
+  return { serve, url, s3 };
 }
 
 describe('SIGINT during a sandbox rollout', () => {
   const stateDir = join(work, 'interrupted');
 
   it('exits 130 and saves the world as it stood, scenario included; running it again converges', async () => {
-    const run = startCli(
-      [
-        'rollout',
-        '--sandbox',
-        '--state-dir',
-        stateDir,
-        '--scenario',
-        TINY_SCENARIO,
-        '--config',
-        TINY_ROLLOUT,
-      ],
-      { STACKFLEET_SANDBOX_FAULT: 'hold-after-steps:6' },
-    );
-    // Its clock stops mid-way (fault injection), so the signal finds it running whatever the
-    // machine's speed.
-    await run.waitFor(/Starting deploy/);
+    // Its clock stops mid-way, so the signal finds it running whatever the machine's speed.
+    const run = await startHeldRollout(stateDir, TINY_ROLLOUT, 6);
     run.child.kill('SIGINT');
     expect((await run.exited).code).toBe(130);
     await run.waitFor(/stopped by SIGINT; the sandbox world was saved as it stood/);
@@ -82,7 +71,7 @@ describe('SIGINT during a sandbox rollout', () => {
     await saved.close();
 
     // No --scenario: the saved tiny organisation is in force; the interrupted stack is not made again.
-    const again = await runToEnd(['rollout', '--sandbox', '--state-dir', stateDir, '--config', TINY_ROLLOUT]);
+    const again = await runToEnd(sandboxRollout(stateDir, TINY_ROLLOUT));
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(
       /the sandbox \(2 accounts, scenario \S+tiny-scenario\.yaml, kept with the saved world/,
@@ -123,14 +112,7 @@ describe('SIGTERM stops long-running commands', () => {
 describe('sandbox serve killed with -9', () => {
   it('comes back with every PutObject it acknowledged, as acknowledged', async () => {
     const stateDir = join(work, 'killed-serve');
-    const first = startCli(['sandbox', 'serve', '--port', '0', '--state-dir', stateDir]);
-    const url = (await first.waitFor(/Sandbox ready at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
-    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-    const s3 = new S3Client({ region: 'us-east-1', endpoint: url, forcePathStyle: true, credentials });
-    await s3.send(new CreateBucketCommand({ Bucket: 'acked' }));
-    await s3.send(
-      new PutBucketVersioningCommand({ Bucket: 'acked', VersioningConfiguration: { Status: 'Enabled' } }),
-    );
+    const { serve: first, url, s3 } = await serveWithVersionedBucket(stateDir);
     const acknowledged = new Map<string, string>();
     const N = 200;
     let next = 0;
@@ -217,16 +199,9 @@ describe('sandbox serve killed with -9', () => {
   it('killed while a checkpoint is written, comes back with each acknowledged write applied once', async () => {
     const stateDir = join(work, 'killed-in-checkpoint');
     // The second save (the checkpoint a Step Functions call asks for) stops before it is current.
-    const serve = startCli(['sandbox', 'serve', '--port', '0', '--state-dir', stateDir], {
+    const { serve, url, s3 } = await serveWithVersionedBucket(stateDir, {
       STACKFLEET_SANDBOX_FAULT: 'pause-before-switch:2',
     });
-    const url = (await serve.waitFor(/Sandbox ready at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
-    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-    const s3 = new S3Client({ region: 'us-east-1', endpoint: url, forcePathStyle: true, credentials });
-    await s3.send(new CreateBucketCommand({ Bucket: 'acked' }));
-    await s3.send(
-      new PutBucketVersioningCommand({ Bucket: 'acked', VersioningConfiguration: { Status: 'Enabled' } }),
-    );
     const before = await s3.send(new PutObjectCommand({ Bucket: 'acked', Key: 'before', Body: 'one' }));
     const sfn = new SFNClient({ region: 'us-east-1', endpoint: url, credentials, maxAttempts: 1 });
     const pending = sfn

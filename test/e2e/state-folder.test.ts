@@ -5,28 +5,24 @@
  * converges without creating anything twice; `status` writes nothing; `sandbox reset` deletes a
  * sandbox folder and refuses any other.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineStore } from '../../src/engine/types';
-import { cfnSection, stackStatusAt } from '../../src/sandbox/cfn/state';
+import { stackStatusAt } from '../../src/sandbox/cfn/state';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import {
+  liveCliFile,
   ROOT,
   runToEnd,
+  sandboxRollout,
   snapshotFolder,
   startCli,
-  stopAll,
-  TEST_TIMEOUT_MS,
-  TINY_SCENARIO,
+  startHeldRollout,
 } from '../helpers/cli-live';
-import { rolloutStateMachineArn } from '../helpers/sandbox-state';
+import { rolloutStateMachineArn, tinyBaselineStacks } from '../helpers/sandbox-state';
 
-const work = mkdtempSync(join(tmpdir(), 'sf-e2e-state-'));
+const work = liveCliFile('sf-e2e-state-');
 const stateDir = join(work, 'state');
-const TARGET = '888888888888/us-east-1';
-afterAll(stopAll);
-jest.setTimeout(TEST_TIMEOUT_MS);
 
 /** A rollout config for the tiny organisation with this log retention (a parameter of the baseline). */
 function config(name: string, retentionDays: number): string {
@@ -55,15 +51,11 @@ async function savedWorld() {
     .filter((e) => e.stateMachineArn === rollout)
     .map((e) => ({ name: e.name, status: e.status }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
-  const target = cfnSection(sandbox.world).targets[TARGET];
-  // The baseline's stack; the member also holds the sandbox's StackFleetBootstrap (its execution role).
-  const stacks = Object.values(target?.stacks ?? {})
-    .filter((s) => s.stackName === 'stackfleet-baseline')
-    .map((s) => ({
-      stackId: s.stackId,
-      status: stackStatusAt(s, sandbox.now()).status,
-      retention: (s.pending?.config ?? s.config).parameters.LogRetentionDays,
-    }));
+  const stacks = tinyBaselineStacks(sandbox).map((s) => ({
+    stackId: s.stackId,
+    status: stackStatusAt(s, sandbox.now()).status,
+    retention: (s.pending?.config ?? s.config).parameters.LogRetentionDays,
+  }));
   await sandbox.close();
   return {
     rollouts,
@@ -79,41 +71,20 @@ describe('one state folder, several CLI processes', () => {
   const release = join(work, 'release-first-writer');
 
   it('makes a second writer wait for the first, refuses a third told not to wait, and loses neither rollout', async () => {
-    // The first rollout holds the folder from its start; its clock stops mid-way (fault
-    // injection) so that it is still running whatever the machine's speed.
-    const first = startCli(
-      [
-        'rollout',
-        '--sandbox',
-        '--state-dir',
-        stateDir,
-        '--scenario',
-        TINY_SCENARIO,
-        '--config',
-        config('first', 90),
-      ],
-      { STACKFLEET_SANDBOX_FAULT: 'hold-after-steps:4', STACKFLEET_SANDBOX_FAULT_RELEASE: release },
-    );
-    await first.waitFor(/Starting deploy/);
-    const second = startCli([
-      'rollout',
-      '--sandbox',
-      '--state-dir',
-      stateDir,
-      '--config',
-      config('second', 180),
-    ]);
+    // The first rollout holds the folder from its start; its clock stops mid-way so that it is
+    // still running whatever the machine's speed, until the test releases it.
+    const first = await startHeldRollout(stateDir, config('first', 90), 4, {
+      STACKFLEET_SANDBOX_FAULT_RELEASE: release,
+    });
+    const second = startCli(sandboxRollout(stateDir, config('second', 180)));
     await second.waitFor(
       new RegExp(
         `waiting for the sandbox in ${stateDir}, held by pid ${first.pid} \\(stackfleet rollout\\) since \\S+`,
       ),
     );
-    const third = await runToEnd(
-      ['rollout', '--sandbox', '--state-dir', stateDir, '--config', config('third', 30)],
-      {
-        STACKFLEET_SANDBOX_LOCK_WAIT: '0',
-      },
-    );
+    const third = await runToEnd(sandboxRollout(stateDir, config('third', 30)), {
+      STACKFLEET_SANDBOX_LOCK_WAIT: '0',
+    });
     expect(third.code).toBe(2);
     expect(third.stderr).toContain(
       `the sandbox in ${stateDir} is in use by pid ${first.pid} (stackfleet rollout)`,
@@ -143,12 +114,9 @@ describe('one state folder, several CLI processes', () => {
 
   it('a writer killed -9 in the middle of its save leaves the previous world whole; running it again converges', async () => {
     const before = await savedWorld();
-    const killed = startCli(
-      ['rollout', '--sandbox', '--state-dir', stateDir, '--config', config('killed', 90)],
-      {
-        STACKFLEET_SANDBOX_FAULT: 'pause-before-switch',
-      },
-    );
+    const killed = startCli(sandboxRollout(stateDir, config('killed', 90)), {
+      STACKFLEET_SANDBOX_FAULT: 'pause-before-switch',
+    });
     await killed.waitFor(/paused before switching generations/);
     killed.child.kill('SIGKILL');
     expect((await killed.exited).signal).toBe('SIGKILL');
@@ -157,14 +125,7 @@ describe('one state folder, several CLI processes', () => {
     expect(existsSync(join(stateDir, 'lock'))).toBe(true);
     expect(await savedWorld()).toEqual(before);
 
-    const again = await runToEnd([
-      'rollout',
-      '--sandbox',
-      '--state-dir',
-      stateDir,
-      '--config',
-      config('again', 90),
-    ]);
+    const again = await runToEnd(sandboxRollout(stateDir, config('again', 90)));
     expect(again.code).toBe(0);
     expect(again.stderr).not.toContain('waiting for the sandbox');
     expect(again.stdout).toMatch(/UPDATED\s+1/);

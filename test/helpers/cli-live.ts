@@ -6,8 +6,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isolatedHome, ROOT } from './cli-process';
 
@@ -113,6 +114,49 @@ export function startCli(args: string[], env: Record<string, string> = {}): Live
       });
     },
   };
+}
+
+/**
+ * For a test file that starts CLI processes: a new work folder named with `prefix`, the file's
+ * test timeout set to fit several deadlines, and whatever a failed test left running killed after
+ * the file. Returns the folder.
+ */
+export function liveCliFile(prefix: string): string {
+  afterAll(stopAll);
+  jest.setTimeout(TEST_TIMEOUT_MS);
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** `stackfleet rollout --sandbox` on `stateDir` with `config`, first seeding the folder with `scenario` if given. */
+export function sandboxRollout(stateDir: string, config: string, scenario?: string): string[] {
+  return [
+    'rollout',
+    '--sandbox',
+    '--state-dir',
+    stateDir,
+    ...(scenario === undefined ? [] : ['--scenario', scenario]),
+    '--config',
+    config,
+  ];
+}
+
+/**
+ * A first sandbox rollout of the tiny organisation in `stateDir` whose clock stops after `steps`
+ * steps (fault injection), so that a test finds it still running whatever the machine's speed;
+ * resolves once it has started deploying. `env` adds to the fault (e.g. a release file).
+ */
+export async function startHeldRollout(
+  stateDir: string,
+  config: string,
+  steps: number,
+  env: Record<string, string> = {},
+): Promise<LiveCli> {
+  const run = startCli(sandboxRollout(stateDir, config, TINY_SCENARIO), {
+    STACKFLEET_SANDBOX_FAULT: `hold-after-steps:${steps}`,
+    ...env,
+  });
+  await run.waitFor(/Starting deploy/);
+  return run;
 }
 
 /** Runs a command to its end without blocking the test's event loop (others may be running). */

@@ -7,6 +7,7 @@
 import {
   cfnSection,
   resourcesAt,
+  type StackRecord,
   settleStack,
   stackStatusAt,
   unpackEvents,
@@ -50,6 +51,16 @@ export function rolloutStateMachineArn(sandbox: Sandbox): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The baseline stacks (tiny-rollout.yaml's stackName) of the tiny organisation's member
+ * (test/fixtures/cli/tiny-scenario.yaml), leaving out the StackFleetBootstrap stack the sandbox
+ * deploys there while it prepares a new world.
+ */
+export function tinyBaselineStacks(sandbox: Sandbox): StackRecord[] {
+  const stacks = cfnSection(sandbox.world).targets['888888888888/us-east-1']?.stacks ?? {};
+  return Object.values(stacks).filter((s) => s.stackName === 'stackfleet-baseline');
 }
 
 /** Rollout executions (the rollout state machine's, not its Map runs' children) by name. */
