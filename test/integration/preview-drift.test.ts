@@ -3,7 +3,6 @@
  * deploy-target), the real functions and the real SDK clients: what an operator sees when they
  * preview a template change, preview a new organisation, and run drift with and without repair.
  */
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { clearCredentialCache } from '../../src/aws/assume-role';
 import type { RolloutSummary, RolloutSummaryDocument, TargetResult } from '../../src/core/summary';
 import { cfnSection, type StackRecord, settleStack } from '../../src/sandbox/cfn/state';
@@ -14,6 +13,7 @@ import {
   forceStackStatus,
   markDrifted,
 } from '../../src/sandbox/services/cloudformation';
+import { readSummaryDocument } from '../helpers/invariants';
 import {
   openSandboxHarness as openHarness,
   type SandboxHarness,
@@ -29,27 +29,13 @@ const STACK = 'stackfleet-baseline';
 const ROLE = 'StackFleetExecution';
 
 /**
- * What AWS accepts through the bootstrap's CloudFormation service role (templates/execution-role.yaml):
- * a trail named with the baseline's IAM name prefix (StackFleet-), and the bucket policy CloudTrail
+ * The log bucket's policy and the trail, the same in both versions but for the trail's name. What AWS
+ * accepts through the bootstrap's CloudFormation service role (templates/execution-role.yaml): a
+ * trail named with the baseline's IAM name prefix (StackFleet-), and the bucket policy CloudTrail
  * checks when the trail is created (CloudTrail User Guide, create-s3-bucket-policy-for-cloudtrail).
  * The policy names both trails by pattern, so renaming the trail in v2 leaves it unchanged.
  */
-const V1 = `AWSTemplateFormatVersion: '2010-09-09'
-Description: preview/drift test baseline v1
-Resources:
-  LogBucket:
-    Type: AWS::S3::Bucket
-    Properties:
-      VersioningConfiguration: { Status: Enabled }
-  Alerts:
-    Type: AWS::SNS::Topic
-    Properties:
-      DisplayName: security alerts
-  Legacy:
-    Type: AWS::SNS::Topic
-    Properties:
-      DisplayName: legacy alerts
-  LogBucketPolicy:
+const trail = (trailName: string) => `  LogBucketPolicy:
     Type: AWS::S3::BucketPolicy
     Properties:
       Bucket: !Ref LogBucket
@@ -75,57 +61,43 @@ Resources:
     Type: AWS::CloudTrail::Trail
     DependsOn: LogBucketPolicy
     Properties:
-      TrailName: StackFleet-baseline-trail
+      TrailName: ${trailName}
       IsLogging: true
       S3BucketName: !Ref LogBucket
 `;
 
-/** v2: Alerts modified in place, Trail renamed (replaced), Legacy removed, Audit added. */
-const V2 = `AWSTemplateFormatVersion: '2010-09-09'
-Description: preview/drift test baseline v2
+/** A version of the baseline: its description, the topics besides the trail's, and the trail's name. */
+const baseline = (
+  version: string,
+  topics: string,
+  trailName: string,
+) => `AWSTemplateFormatVersion: '2010-09-09'
+Description: preview/drift test baseline ${version}
 Resources:
   LogBucket:
     Type: AWS::S3::Bucket
     Properties:
       VersioningConfiguration: { Status: Enabled }
-  Alerts:
+${topics}${trail(trailName)}`;
+
+const topic = (logicalId: string, displayName: string) => `  ${logicalId}:
     Type: AWS::SNS::Topic
     Properties:
-      DisplayName: security alerts (v2)
-  Audit:
-    Type: AWS::SNS::Topic
-    Properties:
-      DisplayName: audit
-  LogBucketPolicy:
-    Type: AWS::S3::BucketPolicy
-    Properties:
-      Bucket: !Ref LogBucket
-      PolicyDocument:
-        Version: '2012-10-17'
-        Statement:
-          - Sid: CloudTrailChecksBucket
-            Effect: Allow
-            Principal: { Service: cloudtrail.amazonaws.com }
-            Action: s3:GetBucketAcl
-            Resource: !GetAtt LogBucket.Arn
-            Condition:
-              ArnLike: { 'aws:SourceArn': !Sub 'arn:\${AWS::Partition}:cloudtrail:\${AWS::Region}:\${AWS::AccountId}:trail/StackFleet-*' }
-          - Sid: CloudTrailDelivers
-            Effect: Allow
-            Principal: { Service: cloudtrail.amazonaws.com }
-            Action: s3:PutObject
-            Resource: !Sub '\${LogBucket.Arn}/AWSLogs/\${AWS::AccountId}/*'
-            Condition:
-              StringEquals: { 's3:x-amz-acl': bucket-owner-full-control }
-              ArnLike: { 'aws:SourceArn': !Sub 'arn:\${AWS::Partition}:cloudtrail:\${AWS::Region}:\${AWS::AccountId}:trail/StackFleet-*' }
-  Trail:
-    Type: AWS::CloudTrail::Trail
-    DependsOn: LogBucketPolicy
-    Properties:
-      TrailName: StackFleet-baseline-trail-v2
-      IsLogging: true
-      S3BucketName: !Ref LogBucket
+      DisplayName: ${displayName}
 `;
+
+const V1 = baseline(
+  'v1',
+  topic('Alerts', 'security alerts') + topic('Legacy', 'legacy alerts'),
+  'StackFleet-baseline-trail',
+);
+
+/** v2: Alerts modified in place, Trail renamed (replaced), Legacy removed, Audit added. */
+const V2 = baseline(
+  'v2',
+  topic('Alerts', 'security alerts (v2)') + topic('Audit', 'audit'),
+  'StackFleet-baseline-trail-v2',
+);
 
 function scenario(): Scenario {
   return validateScenario({
@@ -201,15 +173,6 @@ function targetsOf(h: SandboxHarness, accounts: string[]): Array<[string, string
   return accounts.flatMap((a) => REGIONS.map((r) => [a, r] as [string, string]));
 }
 
-async function readSummary(h: SandboxHarness, key: string): Promise<RolloutSummaryDocument> {
-  const bucket = h.admin?.artifactBucket as string;
-  const text = await h.virtual(async () => {
-    const out = await h.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await out.Body?.transformToString()) as string;
-  });
-  return JSON.parse(text) as RolloutSummaryDocument;
-}
-
 function byTarget(summary: RolloutSummaryDocument): Record<string, TargetResult> {
   return Object.fromEntries(summary.targets.map((t) => [`${t.accountId}/${t.region}`, t]));
 }
@@ -241,7 +204,7 @@ describe('preview and drift on the sandbox', () => {
       const result = await rollout(h, request(v2, 'pv-preview', 'preview', [A, B, NEW]));
       expect(result.status).toBe('SUCCEEDED');
       summary = result.output as RolloutSummary;
-      document = await readSummary(h, summary.summaryKey);
+      document = await readSummaryDocument(h, summary.summaryKey);
     });
 
     test('every deployed target lists exactly the changes v2 makes, replacement and removal included', () => {
@@ -320,7 +283,7 @@ describe('preview and drift on the sandbox', () => {
       const out = result.output as RolloutSummary;
       expect(out.counts.NO_CHANGE).toBe(4);
       expect(out.counts.CHANGES ?? 0).toBe(0);
-      const doc = await readSummary(h, out.summaryKey);
+      const doc = await readSummaryDocument(h, out.summaryKey);
       for (const t of doc.targets) {
         expect(t.changes).toBeUndefined();
         expect(t.reason).toMatch(/would change nothing/);
@@ -340,7 +303,7 @@ describe('preview and drift on the sandbox', () => {
       const result = await rollout(h, request(v1, 'dr-repair', 'drift', [A, B, NEW], { repair: true }));
       expect(result.status).toBe('SUCCEEDED');
       const out = result.output as RolloutSummary;
-      const doc = await readSummary(h, out.summaryKey);
+      const doc = await readSummaryDocument(h, out.summaryKey);
       const targets = byTarget(doc);
       expect(Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, t.outcome]))).toEqual({
         [`${A}/eu-west-1`]: 'DRIFT_REPAIRED',
@@ -393,7 +356,7 @@ describe('preview and drift on the sandbox', () => {
       expect(result.status).toBe('SUCCEEDED');
       const out = result.output as RolloutSummary;
       expect(out.counts).toMatchObject({ DRIFTED: 1, IN_SYNC: 1 });
-      const t = byTarget(await readSummary(h, out.summaryKey))[`${B}/eu-west-1`];
+      const t = byTarget(await readSummaryDocument(h, out.summaryKey))[`${B}/eu-west-1`];
       expect(t?.outcome).toBe('DRIFTED');
       expect(t?.drifted).toEqual([
         expect.objectContaining({ logicalId: 'Alerts', status: 'MODIFIED', properties: ['/DisplayName'] }),
@@ -417,7 +380,7 @@ describe('preview and drift on the sandbox', () => {
       forceStackStatus(h.sandbox.world, NEW, 'eu-west-1', STACK, 'ROLLBACK_COMPLETE', 'forced by the test');
       const result = await rollout(h, request(v1, 'dr-failed', 'drift', [NEW], { repair: true }));
       expect(result.status).toBe('SUCCEEDED');
-      const targets = byTarget(await readSummary(h, (result.output as RolloutSummary).summaryKey));
+      const targets = byTarget(await readSummaryDocument(h, (result.output as RolloutSummary).summaryKey));
       expect(targets[`${NEW}/eu-west-1`]?.outcome).toBe('CREATED');
       expect(targets[`${NEW}/eu-west-1`]?.reason).toMatch(
         /is ROLLBACK_COMPLETE, not a usable settled stack: deploying it as in deploy mode; Stack .* created/,

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -19,6 +18,7 @@ import { cfnSection } from '../../src/sandbox/cfn/state';
 import { validateScenario } from '../../src/sandbox/scenario';
 import type { Scenario } from '../../src/sandbox/scenario-types';
 import { readSnsMessages } from '../../src/sandbox/services/sns';
+import { readSummaryDocument } from '../helpers/invariants';
 import {
   openSandboxHarness as openHarness,
   type RunResult,
@@ -120,15 +120,6 @@ function request(
   };
 }
 
-async function readSummary(h: SandboxHarness, key: string): Promise<RolloutSummaryDocument> {
-  const bucket = h.admin?.artifactBucket as string;
-  const text = await h.virtual(async () => {
-    const out = await h.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await out.Body?.transformToString()) as string;
-  });
-  return JSON.parse(text) as RolloutSummaryDocument;
-}
-
 /** The target executions a rollout started (its id ends every name), of the mode's per-target machine. */
 async function childExecutions(h: SandboxHarness, rolloutId: string, mode: RolloutMode = 'deploy') {
   const all = await h.virtual(() =>
@@ -194,7 +185,7 @@ describe('rollout state machine on the sandbox', () => {
         SKIPPED: 1,
         NOT_STARTED: 0,
       });
-      const document = await readSummary(h, summary.summaryKey);
+      const document = await readSummaryDocument(h, summary.summaryKey);
       expect(outcomes(document)).toEqual({
         ...Object.fromEntries(cross([...SECURITY, ...PROD]).map((k) => [k, 'CREATED'])),
         [`${SUSPENDED}/*`]: 'SKIPPED',
@@ -365,7 +356,7 @@ describe('rollout state machine on the sandbox', () => {
     const children = await childExecutions(h, 'it-beyond');
     expect(children.length).toBeGreaterThan(0);
     expect(children.every((c) => c.status !== 'RUNNING')).toBe(true);
-    const document = await readSummary(h, 'rollouts/it-beyond/summary.json');
+    const document = await readSummaryDocument(h, 'rollouts/it-beyond/summary.json');
     expect(document.status).toBe('FAILED');
     expect(document.targets).toHaveLength(6);
     expect(document.counts.FAILED).toBeGreaterThanOrEqual(1);
@@ -411,7 +402,7 @@ describe('rollout state machine on the sandbox', () => {
     expect(run.cause).toContain(`${FLAKY[1]} eu-west-1: StackFailed`);
     const children = await childExecutions(h, 'it-canary');
     expect(children.map((c) => c.name)).toEqual([`${FLAKY[1]}-eu-west-1-it-canary`]);
-    const document = await readSummary(h, 'rollouts/it-canary/summary.json');
+    const document = await readSummaryDocument(h, 'rollouts/it-canary/summary.json');
     expect(document.status).toBe('CANARY_FAILED');
     expect(document.counts).toMatchObject({ FAILED: 1, NOT_STARTED: 5 });
     for (const account of SECURITY)
@@ -431,7 +422,7 @@ describe('rollout state machine on the sandbox', () => {
       ),
     );
     expect(run.status).toBe('SUCCEEDED');
-    const document = await readSummary(h, 'rollouts/it-canary-ok/summary.json');
+    const document = await readSummaryDocument(h, 'rollouts/it-canary-ok/summary.json');
     const canary = document.targets.find((t) => t.phase === 'canary');
     expect(canary).toMatchObject({ accountId: SECURITY[1], region: 'us-east-1', outcome: 'CREATED' });
     const others = document.targets.filter((t) => t.phase === 'main');
@@ -452,7 +443,7 @@ describe('rollout state machine on the sandbox', () => {
       ),
     );
     expect(run.status).toBe('SUCCEEDED');
-    const document = await readSummary(h, 'rollouts/it-optin/summary.json');
+    const document = await readSummaryDocument(h, 'rollouts/it-optin/summary.json');
     expect(outcomes(document)).toEqual({
       [`${PROD[0]}/af-south-1`]: 'CREATED',
       [`${PROD[0]}/eu-west-1`]: 'CREATED',
@@ -472,7 +463,7 @@ describe('rollout state machine on the sandbox', () => {
       ),
     );
     expect(run.status).toBe('SUCCEEDED');
-    const document = await readSummary(h, 'rollouts/it-all-enabled/summary.json');
+    const document = await readSummaryDocument(h, 'rollouts/it-all-enabled/summary.json');
     expect(Object.keys(outcomes(document)).sort()).toEqual(
       [...cross([PROD[0] as string], ['af-south-1', ...REGIONS]), ...cross([PROD[1] as string])].sort(),
     );
@@ -560,7 +551,7 @@ describe('preview and drift rollouts', () => {
     const summary = run.output as RolloutSummary;
     expect(summary.mode).toBe('preview');
     // The retention only reaches the log group, which exists in HomeRegion (us-east-1) only.
-    const document = await readSummary(h, summary.summaryKey);
+    const document = await readSummaryDocument(h, summary.summaryKey);
     expect(outcomes(document)).toEqual({
       [`${PROD[0]}/eu-west-1`]: 'NO_CHANGE',
       [`${PROD[0]}/us-east-1`]: 'CHANGES',
@@ -582,7 +573,7 @@ describe('preview and drift rollouts', () => {
       mode: 'drift',
     });
     expect(run.status).toBe('SUCCEEDED');
-    const document = await readSummary(h, 'rollouts/it-modes-drift/summary.json');
+    const document = await readSummaryDocument(h, 'rollouts/it-modes-drift/summary.json');
     expect(outcomes(document)).toEqual({
       [`${PROD[0]}/eu-west-1`]: 'IN_SYNC',
       [`${PROD[0]}/us-east-1`]: 'DRIFTED',
@@ -601,7 +592,7 @@ describe('preview and drift rollouts', () => {
       repair: true,
     });
     expect(repaired.status).toBe('SUCCEEDED');
-    const document = await readSummary(h, 'rollouts/it-modes-repair/summary.json');
+    const document = await readSummaryDocument(h, 'rollouts/it-modes-repair/summary.json');
     expect(outcomes(document)[`${PROD[0]}/us-east-1`]).toBe('DRIFT_REPAIRED');
     const again = await h.runRollout({
       ...request(h, 'it-modes-recheck', { accounts: [...PROD] }),
@@ -652,7 +643,7 @@ describe('determinism', () => {
           { failureTolerance: { count: 4 } },
         ),
       );
-      const document = await readSummary(h, 'rollouts/it-same/summary.json');
+      const document = await readSummaryDocument(h, 'rollouts/it-same/summary.json');
       const start = run.execution.startDate?.getTime() ?? 0;
       return {
         status: run.status,
