@@ -9,6 +9,7 @@
  *
  *   npm run bench -- --graph                                  # 1,000 targets, concurrency = targets and a tenth
  *   npm run bench -- --graph --targets 200 --concurrency 200,20 --orders stackfleet,cfct --json
+ *   npm run bench -- --graph --concurrency 1000 --stack-events    # every order waits for stack events
  */
 import { openSandboxHarness } from '../../test/helpers/sandbox-harness';
 import { parseFlags, wholeNumbers } from './flags';
