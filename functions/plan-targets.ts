@@ -3,7 +3,7 @@ import { awsClients } from '../src/aws/clients';
 import { type FactsOptions, readOrganization, readRegions } from '../src/aws/organization-facts';
 import { errorCode, withRetries } from '../src/aws/retry';
 import { InvalidInputError } from '../src/core/errors';
-import { type PlannedLane, stackParametersFor } from '../src/core/graph-plan';
+import { orderLanesLongestFirst, stackParametersFor } from '../src/core/graph-plan';
 import {
   fanOutFor,
   fanOutItems,
@@ -20,7 +20,7 @@ import {
   type SingleStackRollout,
   type StackGraphRollout,
 } from '../src/core/rollout-input';
-import { criticalPathSeconds, type StackSpec } from '../src/core/stack-graph';
+import type { StackSpec } from '../src/core/stack-graph';
 import { readTemplateResources, templatePrior } from '../src/core/wait-policy';
 
 /**
@@ -208,23 +208,18 @@ export async function planTargets(event: PlanTargetsEvent, options: PlanOptions 
   const estimate = isStackGraph(rollout) ? await stackEstimator(rollout) : undefined;
   const { plan } = resolveTargets(rollout, org, regions, estimate);
   const fanOut = fanOutFor(rollout, plan);
-  if (fanOut.lanes && estimate && isStackGraph(rollout)) {
-    // Longest critical path first, each target's lanes kept together (they start together).
-    const path = (lanes: PlannedLane[]) => {
-      const first = lanes[0] as PlannedLane;
-      const target = { accountId: first.accountId, region: first.region, parameters: {}, executionName: '' };
-      const here = new Set(lanes.flatMap((l) => l.lane.stacks.map((s) => s.name)));
-      const stacks = rollout.stacks.filter((s) => here.has(s.name));
-      return criticalPathSeconds(stacks, (name) => {
-        const spec = stacks.find((s) => s.name === name);
-        return spec ? estimate(spec, target) : 0;
-      });
-    };
-    fanOut.lanes.targets = orderLongestFirst(fanOut.lanes.targets, path);
-  } else if (!isStackGraph(rollout)) {
-    fanOut.targets = await longestFirst(rollout, fanOut.targets);
-  }
+  if (!isStackGraph(rollout)) fanOut.targets = await longestFirst(rollout, fanOut.targets);
   const items = fanOutItems(fanOut);
+  if (fanOut.lanes && estimate && isStackGraph(rollout)) {
+    // Longest first lane by lane (src/core/graph-plan.ts orderLanesLongestFirst): every target's
+    // long chain before any target's short one.
+    const specs = new Map(rollout.stacks.map((s) => [s.name, s]));
+    items.targets = orderLanesLongestFirst(fanOut.lanes.targets, (name, lane) => {
+      const spec = specs.get(name);
+      const target = { accountId: lane.accountId, region: lane.region, parameters: {}, executionName: '' };
+      return spec ? estimate(spec, target) : 0;
+    });
+  }
 
   await putJsonLines(bucket, keys.targetsKey, items.targets, options);
   await putJsonLines(bucket, keys.canariesKey, items.canaries, options);

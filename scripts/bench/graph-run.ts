@@ -9,20 +9,24 @@
  *
  *   npm run bench -- --graph                                  # 1,000 targets, concurrency = targets and a tenth
  *   npm run bench -- --graph --targets 200 --concurrency 200,20 --orders stackfleet,cfct --json
+ *   npm run bench -- --graph --concurrency 1000 --stack-events    # every order waits for stack events
  */
-import { cfnSection } from '../../src/sandbox/cfn/state';
-import { openSandboxHarness, type SandboxHarness } from '../../test/helpers/sandbox-harness';
+import { openSandboxHarness } from '../../test/helpers/sandbox-harness';
+import { parseFlags, wholeNumbers } from './flags';
 import {
   BENCH_GRAPH,
   BENCH_ORDERS,
   type BenchOrder,
   GRAPH_DURATIONS,
+  GRAPH_FORWARDER_TEMPLATE,
   GRAPH_TEMPLATE,
   graphLowerBound,
   slowAccountsFor,
   stagesOf,
 } from './graph';
+import { noticeLagSeconds, round, runInSequence, stackTimesOf, textTable } from './measure';
 import { BENCH_OU, BENCH_SEED, benchWorld } from './scenario';
+import { median, quantile } from './stats';
 
 export interface GraphBenchOptions {
   targets: number;
@@ -31,6 +35,8 @@ export interface GraphBenchOptions {
   orders: BenchOrder[];
   /** Share of accounts where each stack is slow (chosen per stack). */
   slowShare: number;
+  /** Every order waits for Stack Status Change events (issue 19) instead of polling alone. */
+  stackEvents: boolean;
   json: boolean;
 }
 
@@ -49,6 +55,11 @@ export interface GraphBenchRun {
   stacks: number;
   /** History events of the largest rollout execution (must not grow with targets or stacks). */
   parentHistoryEvents: number;
+  /** Whether the rollouts waited for stack events (a forwarder deployed to every target first, not timed). */
+  stackEvents: boolean;
+  /** Seconds from a stack's end to the end of its per-stack execution (median, p95). */
+  noticeLagSecondsMedian: number;
+  noticeLagSecondsP95: number;
   wallSeconds: number;
   cpuSeconds: number;
   status: string;
@@ -61,45 +72,36 @@ export function parseGraphBenchArgs(argv: readonly string[]): GraphBenchOptions 
     concurrency: [],
     orders: [...BENCH_ORDERS],
     slowShare: 0.05,
+    stackEvents: false,
     json: false,
   };
-  const whole = (flag: string, text: string | undefined): number[] => {
-    const values = (text ?? '').split(',').map((s) => s.trim());
-    if (!text || values.some((v) => !/^[1-9]\d*$/.test(v)))
-      throw new Error(
-        `${flag} must be whole numbers of at least 1, comma-separated. Received: ${text ?? '(nothing)'}`,
-      );
-    return values.map(Number);
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [flag, inline] = arg.includes('=')
-      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-      : [arg, undefined];
-    const value = () => inline ?? argv[++i];
-    if (flag === '--json') options.json = true;
-    else if (flag === '--targets') options.targets = whole('--targets', value())[0] as number;
-    else if (flag === '--concurrency') options.concurrency = whole('--concurrency', value());
-    else if (flag === '--orders') {
-      const text = value() ?? '';
-      const orders = text.split(',').map((o) => o.trim());
-      const bad = orders.find((o) => !(BENCH_ORDERS as readonly string[]).includes(o));
-      if (!text || bad !== undefined)
-        throw new Error(
-          `--orders must be some of ${BENCH_ORDERS.join(',')}. Received: ${text || '(nothing)'}`,
-        );
-      options.orders = orders as BenchOrder[];
-    } else if (flag === '--slow-share') {
-      const text = value() ?? '';
-      const share = Number(text);
-      if (text === '' || !(share >= 0 && share <= 1))
-        throw new Error(`--slow-share must be a number between 0 and 1. Received: ${text || '(nothing)'}`);
-      options.slowShare = share;
-    } else
-      throw new Error(
-        `unknown option ${arg} for --graph: use --targets N, --concurrency N[,N], --orders ${BENCH_ORDERS.join(',')}, --slow-share F, --json`,
-      );
-  }
+  parseFlags(
+    argv,
+    (flag, value) => {
+      if (flag === '--json') options.json = true;
+      else if (flag === '--stack-events') options.stackEvents = true;
+      else if (flag === '--targets') options.targets = wholeNumbers('--targets', value())[0] as number;
+      else if (flag === '--concurrency') options.concurrency = wholeNumbers('--concurrency', value());
+      else if (flag === '--orders') {
+        const text = value() ?? '';
+        const orders = text.split(',').map((o) => o.trim());
+        const bad = orders.find((o) => !(BENCH_ORDERS as readonly string[]).includes(o));
+        if (!text || bad !== undefined)
+          throw new Error(
+            `--orders must be some of ${BENCH_ORDERS.join(',')}. Received: ${text || '(nothing)'}`,
+          );
+        options.orders = orders as BenchOrder[];
+      } else if (flag === '--slow-share') {
+        const text = value() ?? '';
+        const share = Number(text);
+        if (text === '' || !(share >= 0 && share <= 1))
+          throw new Error(`--slow-share must be a number between 0 and 1. Received: ${text || '(nothing)'}`);
+        options.slowShare = share;
+      } else return false;
+      return true;
+    },
+    `use --targets N, --concurrency N[,N], --orders ${BENCH_ORDERS.join(',')}, --slow-share F, --stack-events, --json`,
+  );
   if (options.concurrency.length === 0)
     options.concurrency = [options.targets, Math.max(1, Math.round(options.targets / 10))];
   return options;
@@ -108,21 +110,48 @@ export function parseGraphBenchArgs(argv: readonly string[]): GraphBenchOptions 
 // The execution role manages only stacks under its StackNamePrefix (templates/execution-role.yaml).
 const stackNameOf = (name: string) => `stackfleet-bench-${name}`;
 
-/** Each target's seconds per stack, from the sandbox's CloudFormation state (every operation's time). */
-function measuredSeconds(h: SandboxHarness): Map<string, Map<string, number>> {
+/** Each target's seconds per stack (its graph name), from the stacks' times in the sandbox. */
+function secondsByTarget(times: ReturnType<typeof stackTimesOf>): Map<string, Map<string, number>> {
   const byName = new Map(BENCH_GRAPH.map((s) => [stackNameOf(s.name), s.name]));
   const out = new Map<string, Map<string, number>>();
-  for (const [key, target] of Object.entries(cfnSection(h.sandbox.world).targets)) {
-    for (const stack of Object.values(target.stacks)) {
-      const name = byName.get(stack.stackName);
-      if (name === undefined) continue;
-      const ms = stack.ops.reduce((sum, op) => sum + (op.endAt - op.startedAt), 0);
-      const mine = out.get(key) ?? new Map<string, number>();
-      mine.set(name, (mine.get(name) ?? 0) + ms / 1000);
-      out.set(key, mine);
-    }
+  for (const t of times) {
+    const name = byName.get(t.stackName) as string;
+    const key = `${t.accountId}/${t.region}`;
+    const mine = out.get(key) ?? new Map<string, number>();
+    mine.set(name, (mine.get(name) ?? 0) + t.seconds);
+    out.set(key, mine);
   }
   return out;
+}
+
+/**
+ * With `--stack-events`: deploys the forwarder (GRAPH_FORWARDER_TEMPLATE) to every target, untimed,
+ * as an organisation does once with its bootstrap; its own events also mark each region as
+ * flowing, so the timed rollouts wait for events from their first stack.
+ */
+async function deployForwarders(
+  h: Awaited<ReturnType<typeof openSandboxHarness>>,
+  world: ReturnType<typeof benchWorld>,
+  concurrency: number,
+): Promise<void> {
+  const template = await h.uploadTemplate(GRAPH_FORWARDER_TEMPLATE, 'templates/bench-graph-forwarder.yaml');
+  const run = await h.runRollout(
+    {
+      rolloutId: 'bench-forwarders',
+      mode: 'deploy',
+      executionRoleName: world.scenario.executionRoleName,
+      stackName: stackNameOf('forwarder'),
+      template,
+      parameters: { AdminAccountId: h.accountId, AdminRegion: h.region },
+      capabilities: ['CAPABILITY_NAMED_IAM'],
+      targets: { organizationalUnits: [BENCH_OU], regions: world.regions },
+      maxConcurrency: concurrency,
+      failureTolerance: { percent: 0 },
+    },
+    'bench-forwarders',
+  );
+  if (run.status !== 'SUCCEEDED')
+    throw new Error(`the forwarder rollout ended ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`);
 }
 
 /** Runs one order at one concurrency on a fresh sandbox and measures it. */
@@ -131,10 +160,14 @@ export async function graphBenchRun(
   order: BenchOrder,
   concurrency: number,
   slowShare: number,
+  stackEvents = false,
 ): Promise<GraphBenchRun> {
   const world = benchWorld(targets, 0);
   const scenario = { ...world.scenario, durations: { ...world.scenario.durations, ...GRAPH_DURATIONS } };
   const h = await openSandboxHarness({ scenario });
+  const admin = h.admin;
+  if (!admin) throw new Error('the graph bench needs a provisioned admin account');
+  if (stackEvents) await deployForwarders(h, world, concurrency);
   const template = await h.uploadTemplate(GRAPH_TEMPLATE, 'templates/bench-graph-stack.yaml');
   const stages = stagesOf(order);
   const inStage = (stage: readonly string[]) =>
@@ -152,38 +185,32 @@ export async function graphBenchRun(
           : {}),
       };
     });
-  let makespan = 0;
-  let wallMs = 0;
-  let cpuMs = 0;
-  let parentEvents = 0;
-  const statuses = new Set<string>();
-  for (const [i, stage] of stages.entries()) {
-    const rolloutId = `bench-${order}-${i + 1}`;
-    const run = await h.runRollout(
-      {
-        rolloutId,
-        mode: 'deploy',
-        executionRoleName: world.scenario.executionRoleName,
-        stacks: inStage(stage),
-        targets: { organizationalUnits: [BENCH_OU], regions: world.regions },
-        maxConcurrency: concurrency,
-        failureTolerance: { percent: 10 },
-      },
-      rolloutId,
-    );
-    makespan += run.metrics.simulatedSeconds;
-    wallMs += run.metrics.wallMs;
-    cpuMs += run.metrics.cpuMs;
-    parentEvents = Math.max(parentEvents, run.metrics.parentHistoryEvents);
-    statuses.add(run.status);
-    if (run.status !== 'SUCCEEDED')
-      process.stderr.write(
-        `bench: ${order} rollout ${rolloutId} ended ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}\n`,
-      );
-  }
-  const seconds = measuredSeconds(h);
+  const figures = await runInSequence(
+    h,
+    admin.rolloutStateMachineArn,
+    stages.map((stage, i) => {
+      const rolloutId = `bench-${order}-${i + 1}`;
+      return {
+        name: rolloutId,
+        label: `${order} rollout ${rolloutId}`,
+        input: {
+          rolloutId,
+          mode: 'deploy',
+          executionRoleName: world.scenario.executionRoleName,
+          stacks: inStage(stage),
+          targets: { organizationalUnits: [BENCH_OU], regions: world.regions },
+          maxConcurrency: concurrency,
+          failureTolerance: { percent: 10 },
+          ...(stackEvents ? { stackEvents: true } : {}),
+        },
+      };
+    }),
+  );
+  const times = stackTimesOf(h, new Set(BENCH_GRAPH.map((s) => stackNameOf(s.name))));
+  const seconds = secondsByTarget(times);
+  const lags = noticeLagSeconds(h, new Set(Object.values(admin.targetStateMachineArns)), times);
   const bound = graphLowerBound(seconds, concurrency);
-  const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
+  const makespan = figures.makespanSeconds;
   return {
     scenario: `graph-5-stacks-2-chains-seed${BENCH_SEED}`,
     targets: seconds.size,
@@ -195,11 +222,14 @@ export async function graphBenchRun(
     criticalPathSeconds: round(bound.criticalPathSeconds),
     spreadSeconds: round(bound.spreadSeconds),
     makespanRatio: round(makespan / bound.boundSeconds, 3),
-    stacks: [...seconds.values()].reduce((n, m) => n + m.size, 0),
-    parentHistoryEvents: parentEvents,
-    wallSeconds: round(wallMs / 1000),
-    cpuSeconds: round(cpuMs / 1000),
-    status: [...statuses].join('+'),
+    stacks: times.length,
+    parentHistoryEvents: figures.parentHistoryEvents,
+    stackEvents,
+    noticeLagSecondsMedian: round(median(lags)),
+    noticeLagSecondsP95: round(quantile(lags, 0.95)),
+    wallSeconds: round(figures.wallMs / 1000),
+    cpuSeconds: round(figures.cpuMs / 1000),
+    status: figures.status,
   };
 }
 
@@ -229,6 +259,7 @@ function table(runs: readonly GraphBenchRun[]): string {
   const header = [
     'targets',
     'order',
+    'waits',
     'conc',
     'rollouts',
     'makespan s',
@@ -236,6 +267,8 @@ function table(runs: readonly GraphBenchRun[]): string {
     'critical s',
     'spread s',
     'ratio',
+    'lag s',
+    'lag p95 s',
     'parent events',
     'wall s',
     'status',
@@ -243,6 +276,7 @@ function table(runs: readonly GraphBenchRun[]): string {
   const lines = runs.map((r) => [
     String(r.targets),
     r.order,
+    r.stackEvents ? 'events' : 'polling',
     String(r.concurrency),
     String(r.rollouts),
     r.makespanSeconds.toFixed(0),
@@ -250,17 +284,17 @@ function table(runs: readonly GraphBenchRun[]): string {
     r.criticalPathSeconds.toFixed(0),
     r.spreadSeconds.toFixed(0),
     r.makespanRatio.toFixed(3),
+    r.noticeLagSecondsMedian.toFixed(0),
+    r.noticeLagSecondsP95.toFixed(0),
     String(r.parentHistoryEvents),
     r.wallSeconds.toFixed(1),
     r.status,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join('  ');
   const versus = versusBetter(runs).map(
     (v) =>
       `concurrency ${v.concurrency}: stackfleet's makespan is ${v.ratio.toFixed(3)} of ${v.better}'s (the better of the others)`,
   );
-  return `${fmt(header)}\n${lines.map(fmt).join('\n')}\n${versus.length ? `\n${versus.join('\n')}\n` : ''}`;
+  return `${textTable(header, lines)}${versus.length ? `\n${versus.join('\n')}\n` : ''}`;
 }
 
 /** The `--graph` benchmark: every order at every concurrency, then the table (or `--json`). */
@@ -270,9 +304,15 @@ export async function graphBenchMain(argv: readonly string[]): Promise<void> {
   for (const concurrency of options.concurrency) {
     for (const order of options.orders) {
       process.stderr.write(
-        `bench: graph, ${options.targets} targets, order ${order}, concurrency ${concurrency}...\n`,
+        `bench: graph, ${options.targets} targets, order ${order}, concurrency ${concurrency}${options.stackEvents ? ', stack events' : ''}...\n`,
       );
-      const run = await graphBenchRun(options.targets, order, concurrency, options.slowShare);
+      const run = await graphBenchRun(
+        options.targets,
+        order,
+        concurrency,
+        options.slowShare,
+        options.stackEvents,
+      );
       process.stderr.write(
         `bench:   makespan ${run.makespanSeconds}s (bound ${run.lowerBoundSeconds}s) in ${run.rollouts} rollout(s), wall ${run.wallSeconds}s\n`,
       );

@@ -12,6 +12,7 @@
  * - `org-formation`: task by task, each task across every target before the next, tasks that do
  *   not depend on each other run together (a rollout per dependency level).
  */
+import { unitHash } from './scenario';
 
 /** One stack of the benchmark graph. */
 export interface BenchGraphStack {
@@ -69,15 +70,61 @@ Outputs:
     Value: !Ref Upstream
 `;
 
-/** Deterministic value in [0, 1) for a text (FNV-1a, mixed), so the slow choice does not depend on the engine. */
-export function unitHash(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0x5bd1e995);
-  h ^= h >>> 15;
-  return (h >>> 0) / 4294967296;
-}
+/**
+ * The graph benchmark's forwarder (\`--stack-events\`), deployed to every target before the timed
+ * rollouts, as an organisation deploys it once with its bootstrap: the Stack Status Change
+ * events of stackfleet's stacks go to the admin bus (the same rule and role as
+ * templates/baseline.yaml's StackStatusForwardingRule and EventForwarderRole).
+ */
+export const GRAPH_FORWARDER_TEMPLATE = `# Forwards stackfleet's Stack Status Change events to the admin account's bus.
+Parameters:
+  AdminAccountId:
+    Type: String
+  AdminRegion:
+    Type: String
+Resources:
+  EventForwarderRole:
+    Type: AWS::IAM::Role
+    Properties:
+      # The execution role creates roles only under this prefix and boundary, and passes only
+      # EventForwarder roles to EventBridge (templates/execution-role.yaml).
+      RoleName: !Sub "StackFleet-EventForwarder-bench-\${AWS::Region}"
+      PermissionsBoundary: !Sub "arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/StackFleetBaselineBoundary"
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: { Service: events.amazonaws.com }
+            Action: "sts:AssumeRole"
+            Condition:
+              StringEquals: { "aws:SourceAccount": !Ref "AWS::AccountId" }
+      Policies:
+        - PolicyName: PutEventsOnAdminBus
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: "events:PutEvents"
+                Resource: !Sub "arn:\${AWS::Partition}:events:\${AdminRegion}:\${AdminAccountId}:event-bus/default"
+  StackStatusForwardingRule:
+    Type: AWS::Events::Rule
+    Properties:
+      State: ENABLED
+      EventPattern:
+        source: [aws.cloudformation]
+        detail-type: [CloudFormation Stack Status Change]
+        detail:
+          stack-id:
+            - prefix: !Sub "arn:\${AWS::Partition}:cloudformation:\${AWS::Region}:\${AWS::AccountId}:stack/stackfleet-"
+          status-details:
+            status:
+              - anything-but: { suffix: _IN_PROGRESS }
+              - UPDATE_COMPLETE_CLEANUP_IN_PROGRESS
+      Targets:
+        - Id: AdminEventBus
+          Arn: !Sub "arn:\${AWS::Partition}:events:\${AdminRegion}:\${AdminAccountId}:event-bus/default"
+          RoleArn: !GetAtt EventForwarderRole.Arn
+`;
 
 /** The accounts where a stack is slow: `share` of them, chosen per stack, the same on every run. */
 export function slowAccountsFor(

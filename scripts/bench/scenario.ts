@@ -41,8 +41,8 @@ export interface BenchWorld {
   parameterOverrides: Array<{ accounts: string[]; parameters: Record<string, string> }>;
 }
 
-/** Deterministic choice in [0, 1) per account, so the slow share does not depend on the engine. */
-function unitHash(text: string): number {
+/** Deterministic value in [0, 1) for a text (FNV-1a, mixed), so slow choices do not depend on the engine. */
+export function unitHash(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
   h ^= h >>> 13;

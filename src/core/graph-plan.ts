@@ -182,3 +182,80 @@ export function planLanes(
   }
   return { lanes, skipped };
 }
+
+/**
+ * Each lane's expected seconds from its start to the end of its target's graph: its own stacks in
+ * order, and after each the longest chain of dependants in other lanes (classic list
+ * scheduling's "static level"). A lane another lane waits for ranks at least as high as that one,
+ * so ordering by rank never starts a lane before a lane it waits for (it could then hold a slot
+ * waiting for an item that has none).
+ */
+export function laneRanks(lanes: readonly PlannedLane[], seconds: (stack: string) => number): number[] {
+  const own = new Map<string, number>();
+  const dependants = new Map<string, string[]>();
+  const laneOf = new Map<string, number>();
+  lanes.forEach((lane, i) => {
+    for (const s of lane.lane.stacks) {
+      own.set(s.name, seconds(s.name));
+      laneOf.set(s.name, i);
+    }
+  });
+  lanes.forEach((lane, i) => {
+    const stacks = lane.lane.stacks;
+    stacks.forEach((s, j) => {
+      // The next stack of the lane follows it; other lanes' stacks follow what they wait for.
+      const next = stacks[j + 1];
+      if (next) dependants.set(s.name, [...(dependants.get(s.name) ?? []), next.name]);
+      for (const d of s.waitFor)
+        if (laneOf.get(d) !== i) dependants.set(d, [...(dependants.get(d) ?? []), s.name]);
+    });
+  });
+  const level = new Map<string, number>();
+  const visiting = new Set<string>();
+  const levelOf = (name: string): number => {
+    const known = level.get(name);
+    if (known !== undefined) return known;
+    if (visiting.has(name)) return 0; // lanes cannot wait in a circle (buildLanes); be safe anyway
+    visiting.add(name);
+    const after = Math.max(0, ...(dependants.get(name) ?? []).map(levelOf));
+    visiting.delete(name);
+    const out = (own.get(name) ?? 0) + after;
+    level.set(name, out);
+    return out;
+  };
+  const ranks = lanes.map((lane) => {
+    const first = lane.lane.stacks[0];
+    return first ? levelOf(first.name) : 0;
+  });
+  // A lane waited for must not rank below its waiter (ties keep lane order: the waited-for lane has the lower index).
+  for (let i = lanes.length - 1; i >= 0; i--) {
+    for (const s of lanes[i]?.lane.stacks ?? []) {
+      for (const d of s.waitFor) {
+        const j = laneOf.get(d);
+        if (j !== undefined && j < i) ranks[j] = Math.max(ranks[j] ?? 0, ranks[i] ?? 0);
+      }
+    }
+  }
+  return ranks;
+}
+
+/**
+ * The fan-out's items, longest expected first, lane by lane rather than target by target: every
+ * target's long chain starts before any target's short one, and the short chains fill the slots
+ * the long ones free. `seconds` estimates one stack in one target. Stable: equal ranks keep the
+ * plan's order (account, region, lane index).
+ */
+export function orderLanesLongestFirst(
+  targets: readonly PlannedLane[][],
+  seconds: (stack: string, target: PlannedLane) => number,
+): PlannedLane[] {
+  const ranked = targets.flatMap((lanes) => {
+    const first = lanes[0];
+    const ranks = first ? laneRanks(lanes, (name) => seconds(name, first)) : [];
+    return lanes.map((lane, i) => ({ lane, rank: ranks[i] ?? 0 }));
+  });
+  return ranked
+    .map((x, index) => ({ ...x, index }))
+    .sort((a, b) => b.rank - a.rank || a.index - b.index)
+    .map((x) => x.lane);
+}

@@ -3,13 +3,16 @@
  * from its input, which stack a per-stack execution is (names are
  * `<account>-<region>-<stack>-<short rollout id>`, src/core/execution-name.ts), and a target's
  * worst outcome over its stacks, ranked by the same function as the CLI summary's
- * (src/core/graph-summary.ts `worseOutcome`), so the matrix and the summary never disagree.
+ * (src/core/graph-summary.ts `worseOutcome`), so the matrix and the summary never disagree on
+ * finished targets. While a rollout runs, the matrix also holds outcomes the summary never has
+ * (a stack pending or in progress): those rank below every final failure and above every other
+ * final outcome (`worseInMatrix`).
  */
 import { sanitizeNamePart, stackExecutionName } from '../core/execution-name';
 import { worseOutcome } from '../core/graph-summary';
 import { topologicalOrder } from '../core/stack-graph';
 import type { ParsedTargetName } from './targets';
-import type { StackWire } from './wire';
+import { Outcomes, type StackWire } from './wire';
 
 /** The request's stacks in graph order (each after its dependencies); undefined in the one-template form. */
 export function rolloutStacksOf(input: string | undefined): StackWire[] | undefined {
@@ -65,15 +68,45 @@ export interface StackOutcome {
   reason: string;
 }
 
+/** Outcomes of a stack that has not ended yet. */
+const NOT_FINAL = new Set<string>([Outcomes.Pending, Outcomes.InProgress]);
+
+/**
+ * 0: a final failure (as bad as INOPERABLE or worse in the summary's ranking, unknown outcomes
+ * included); 1: not ended yet; 2: any other final outcome.
+ */
+function tier(outcome: string): number {
+  if (NOT_FINAL.has(outcome)) return 1;
+  // SUCCEEDED: ended well, the finer outcome not read yet (the summary never holds it).
+  if (outcome === Outcomes.Succeeded) return 2;
+  return worseOutcome(outcome, Outcomes.Inoperable) === outcome ? 0 : 2;
+}
+
+/**
+ * The worse of two outcomes in the matrix: a failed or blocked stack shows before one still
+ * running (the target's failure is already certain), and a running one before any success or
+ * finding (the target is not done). Within a tier, the summary's ranking; the first on a tie.
+ */
+export function worseInMatrix(a: string, b: string): string {
+  const ta = tier(a);
+  const tb = tier(b);
+  if (ta !== tb) return tb < ta ? b : a;
+  if (ta === 1) return b === Outcomes.InProgress && a !== Outcomes.InProgress ? b : a;
+  // SUCCEEDED ranks as the mildest success (it may be a NO_CHANGE).
+  const ranked = (o: string) => (o === Outcomes.Succeeded ? Outcomes.NoChange : o);
+  return worseOutcome(ranked(a), ranked(b)) === ranked(b) && ranked(b) !== ranked(a) ? b : a;
+}
+
 /**
  * A target's row in the "all stacks" matrix: its worst stack's outcome (the summary's ranking),
  * that stack's execution (the cell opens it) and its reason, prefixed with the stack's name.
- * `stacks` is in graph order, so among equally bad stacks the first in the graph is shown.
+ * `stacks` is in graph order, so among equally bad stacks the first in the graph is shown. Ranked
+ * by `worseInMatrix`: a stack still running never hides another's failure.
  */
 export function worstStack(stacks: readonly StackOutcome[]): StackOutcome | undefined {
   let worst: StackOutcome | undefined;
   for (const s of stacks) {
-    if (!worst || worseOutcome(worst.outcome, s.outcome) !== worst.outcome) worst = s;
+    if (!worst || worseInMatrix(worst.outcome, s.outcome) !== worst.outcome) worst = s;
   }
   if (!worst) return undefined;
   return { ...worst, reason: worst.reason ? `${worst.stack}: ${worst.reason}` : '' };

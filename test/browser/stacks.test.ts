@@ -92,6 +92,26 @@ describeWithChromium('a graph-of-stacks rollout in the UI', () => {
     );
   });
 
+  it('keeps the stack shown in the address, so a reload or a shared link shows the same stack', async () => {
+    const select = page.locator('[data-field="stack-select"]');
+    await select.selectOption('rule');
+    expect(new URL(page.url()).searchParams.get('stack')).toBe('rule');
+    await page.reload();
+    await page.waitForFunction(() => window.stackfleetUi?.ready === true);
+    await expect(select.inputValue()).resolves.toBe('rule');
+    await page.waitForFunction(
+      (a) => window.stackfleetUi.matrix?.cell(a, 'eu-west-1')?.outcome === 'BLOCKED',
+      FAILING,
+    );
+    // Back to every target's worst: the address no longer names a stack.
+    await select.selectOption('');
+    expect(new URL(page.url()).searchParams.has('stack')).toBe(false);
+    await page.waitForFunction(
+      (a) => window.stackfleetUi.matrix?.cell(a, 'eu-west-1')?.outcome === 'FAILED',
+      FAILING,
+    );
+  });
+
   it("lists a target's stacks in graph order with dependencies and outcomes, BLOCKED naming the failed one", async () => {
     await page.evaluate((a) => window.stackfleetUi.openTarget(a, 'eu-west-1'), FAILING);
     const items = page.locator('#target-panel .stack-list li');

@@ -72,8 +72,14 @@ describe('parseGraphBenchArgs', () => {
       concurrency: [1000, 100],
       orders: ['stackfleet', 'cfct', 'org-formation'],
       slowShare: 0.05,
+      stackEvents: false,
       json: false,
     });
+  });
+
+  it('runs every order with stack events when asked, and refuses an unknown flag naming it', () => {
+    expect(parseGraphBenchArgs(['--stack-events', '--orders=stackfleet']).stackEvents).toBe(true);
+    expect(() => parseGraphBenchArgs(['--events'])).toThrow('unknown option --events');
   });
 
   it('refuses an unknown order naming the value', () => {

@@ -38,12 +38,36 @@ export class StackCells {
   }
 }
 
-/** The matrix's stack selector; hidden until the rollout turns out to hold a graph of stacks. */
+/** The query parameter that keeps the stack shown, so a reload or a shared link shows the same one. */
+export const STACK_QUERY = 'stack';
+
+/** Writes the stack shown into the page's address ('' removes it), without a reload or a history entry. */
+function writeStackToAddress(stack: string): void {
+  try {
+    const url = new URL(location.href);
+    if (stack) url.searchParams.set(STACK_QUERY, stack);
+    else url.searchParams.delete(STACK_QUERY);
+    history.replaceState(history.state, '', url.toString());
+  } catch {
+    // A page the browser will not rewrite the address of (some file: exports): the choice still applies.
+  }
+}
+
+/**
+ * The matrix's stack selector; hidden until the rollout turns out to hold a graph of stacks. The
+ * choice lives in the address (`?stack=<name>`): the stack a link or a reload names is shown once
+ * the rollout's stacks are known, if it is one of them.
+ */
 export function createStackSelector(onChange: (stack: string) => void) {
   const select = h('select', { 'aria-label': 'Stack shown', 'data-field': 'stack-select' });
   const element = h('label', { class: 'stack-select', hidden: '' }, 'Stack ', select);
   let known = '';
-  select.addEventListener('change', () => onChange(select.value));
+  let wanted = new URLSearchParams(location.search).get(STACK_QUERY) ?? '';
+  select.addEventListener('change', () => {
+    wanted = select.value;
+    writeStackToAddress(select.value);
+    onChange(select.value);
+  });
   return {
     element,
     value: () => select.value,
@@ -56,6 +80,7 @@ export function createStackSelector(onChange: (stack: string) => void) {
         h('option', { value: '' }, 'All stacks — worst outcome'),
         ...names.map((n) => h('option', { value: n }, n)),
       );
+      select.value = names.includes(wanted) ? wanted : '';
     },
   };
 }

@@ -211,4 +211,18 @@ describe('worstStack (the CLI summary ranking)', () => {
   it('keeps the first in graph order among equally bad stacks', () => {
     expect(worstStack([s('a', 'NO_CHANGE'), s('b', 'NO_CHANGE')])?.stack).toBe('a');
   });
+
+  it.each([
+    ['FAILED', 'IN_PROGRESS', 'FAILED'],
+    ['IN_PROGRESS', 'ABORTED', 'ABORTED'],
+    ['IN_PROGRESS', 'BLOCKED', 'BLOCKED'],
+    ['PENDING', 'NOT_STARTED', 'NOT_STARTED'],
+    ['CREATED', 'IN_PROGRESS', 'IN_PROGRESS'],
+    ['DRIFTED', 'PENDING', 'PENDING'],
+    ['PENDING', 'IN_PROGRESS', 'IN_PROGRESS'],
+    ['SUCCEEDED', 'CREATED', 'CREATED'],
+    ['IN_PROGRESS', 'SUCCEEDED', 'IN_PROGRESS'],
+  ])('while a rollout runs, shows %s beside %s as %s: running never hides a final failure', (a, b, worst) => {
+    expect(worstStack([s('a', a), s('b', b)])?.outcome).toBe(worst);
+  });
 });
