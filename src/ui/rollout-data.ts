@@ -7,7 +7,7 @@
  * a target is final, and deltas for the page.
  */
 
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -16,23 +16,18 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { stackExecutionName, targetExecutionName } from '../core/execution-name';
-import { parseJsonLines } from '../core/plan';
 import { parseFailure } from '../core/summary';
 import { type DefinitionCache, rolloutModeOf } from './definitions';
 import type { AccountDirectory } from './directory';
 import { RolloutNotFoundError } from './errors';
 import { readCause } from './execution-history';
 import { findPlanFacts, type PlanFacts, rolloutIdCandidates } from './plan-facts';
+import { applySummaryRows, loadPlanRows, loadSummaryDocument } from './rollout-artifacts';
 import { readMapRuns, rolloutGraphStatuses } from './rollout-progress';
 import { rolloutStacksOf, stackOfExecution } from './stack-targets';
 import { readExecutionHistory } from './target-detail';
 import { keyOf, TargetTable } from './target-table';
-import {
-  outcomeFromOutput,
-  outcomeFromStatus,
-  parseTargetExecutionName,
-  readRolloutSummary,
-} from './targets';
+import { outcomeFromOutput, outcomeFromStatus, parseTargetExecutionName } from './targets';
 import { Outcomes, type RolloutHeaderWire, type RolloutWire } from './wire';
 
 const ms = (d: Date | undefined): number | undefined => (d ? new Date(d).getTime() : undefined);
@@ -135,7 +130,10 @@ export class RolloutTracker {
     let latest = Math.max(start, ms(execution.stopDate) ?? 0);
     for (const e of history) latest = Math.max(latest, ms(e.timestamp) ?? 0);
     this.plan ??= findPlanFacts(history);
-    if (this.plan && this.options.s3 && !this.planLoaded) await this.loadPlan(this.options.s3, this.plan);
+    if (this.plan && this.options.s3 && !this.planLoaded) {
+      await loadPlanRows(this.options.s3, this.plan, this.targets, this.plannedNames);
+      this.planLoaded = true;
+    }
 
     if (defs.targetStateMachineArn) {
       const arn = defs.targetStateMachineArn;
@@ -152,10 +150,15 @@ export class RolloutTracker {
       } catch {
         summary = undefined;
       }
-      if (summary !== undefined) this.applySummary(summary);
+      if (summary !== undefined) applySummaryRows(this.targets, summary);
     }
     if (TERMINAL.has(execution.status ?? '') && this.options.s3 && !this.summaryDocumentLoaded) {
-      await this.loadSummaryDocument(this.options.s3, summary);
+      this.summaryDocumentLoaded = await loadSummaryDocument(
+        this.options.s3,
+        summary,
+        this.plan,
+        this.targets,
+      );
     }
     if (defs.targetStateMachineArn) await this.readDetails();
 
@@ -376,107 +379,6 @@ export class RolloutTracker {
     await Promise.all(Array.from({ length: Math.min(concurrency, budget.length) }, worker));
   }
 
-  /** Planned and skipped targets from the artifact bucket: the whole grid shows before targets start. */
-  private async loadPlan(s3: S3Client, plan: PlanFacts): Promise<void> {
-    const read = async (key: string) => {
-      try {
-        const answer = await s3.send(new GetObjectCommand({ Bucket: plan.bucket, Key: key }));
-        return parseJsonLines<Record<string, unknown>>((await answer.Body?.transformToString('utf-8')) ?? '');
-      } catch {
-        return undefined;
-      }
-    };
-    const targets = [...((await read(plan.canariesKey)) ?? []), ...((await read(plan.targetsKey)) ?? [])];
-    const skipped = (await read(plan.skippedKey)) ?? [];
-    this.planLoaded = true;
-    const regions = new Set<string>();
-    for (const t of targets) {
-      const account = String(t.accountId ?? '');
-      const region = String(t.region ?? '');
-      if (!account || !region) continue;
-      regions.add(region);
-      for (const { stack, name } of plannedExecutions(t)) {
-        if (name) this.plannedNames.add(name);
-        const key = keyOf(account, region, stack);
-        if (this.targets.has(key)) continue;
-        this.targets.upsert(key, {
-          account,
-          region,
-          name,
-          stack,
-          status: 'PLANNED',
-          outcome: Outcomes.Pending,
-          reason: '',
-          settled: false,
-          fromSummary: false,
-        });
-      }
-    }
-    for (const t of skipped) {
-      const account = String(t.accountId ?? '');
-      const region = String(t.region ?? '');
-      const reason = typeof t.reason === 'string' ? t.reason : '';
-      // A whole skipped account (`*`) shows in every planned region's column.
-      for (const r of region === '*' ? [...regions] : [region]) {
-        if (!account || !r) continue;
-        this.targets.upsert(keyOf(account, r), {
-          account,
-          region: r,
-          name: '',
-          stack: '',
-          status: 'SKIPPED',
-          outcome: Outcomes.Skipped,
-          reason,
-          settled: true,
-          fromSummary: true,
-        });
-      }
-    }
-  }
-
-  /** summary.json carries every target's final outcome: once read, no per-target call is needed. */
-  private async loadSummaryDocument(s3: S3Client, summary: unknown): Promise<void> {
-    const small = (summary ?? {}) as { summaryBucket?: unknown; summaryKey?: unknown };
-    const bucket = typeof small.summaryBucket === 'string' ? small.summaryBucket : this.plan?.bucket;
-    const key = typeof small.summaryKey === 'string' ? small.summaryKey : this.plan?.summaryKey;
-    if (!bucket || !key) return;
-    try {
-      const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const document = JSON.parse((await answer.Body?.transformToString('utf-8')) ?? '{}') as unknown;
-      this.applySummary(document, true);
-      this.summaryDocumentLoaded = true;
-    } catch {
-      // Not written (yet): the small summary and per-target reads still give every outcome.
-    }
-  }
-
-  /** The finished rollout's summary names failed (and skipped) targets with their reasons. */
-  private applySummary(summary: unknown, complete = false): void {
-    for (const entry of readRolloutSummary(summary).targets) {
-      if (entry.region === '*') continue;
-      // The stacks form: one entry per (target, stack); a target's own row is derived from them
-      // (the summary's graphTargets say the same), except a skipped target's, which has no stack.
-      const stack = this.targets.stacks ? entry.stack : '';
-      if (stack === undefined && entry.outcome !== Outcomes.Skipped) continue;
-      const key = keyOf(entry.account, entry.region, stack);
-      const existing = this.targets.get(key);
-      const outcome = entry.outcome ?? existing?.outcome ?? Outcomes.Pending;
-      const reason = entry.reason ?? existing?.reason ?? '';
-      if (existing && existing.outcome === outcome && existing.reason === reason) continue;
-      this.targets.upsert(key, {
-        account: entry.account,
-        region: entry.region,
-        name: existing?.name || entry.name || '',
-        stack: stack ?? '',
-        status: existing?.status ?? 'UNKNOWN',
-        outcome,
-        reason,
-        settled: complete || (existing?.settled ?? true),
-        fromSummary: true,
-      });
-    }
-  }
-
   /** Rows changed after `since` (all rows when `since` is 0), plus table entries the page lacks. */
   snapshot(since = 0, offsets: { accounts?: number; regions?: number; outcomes?: number } = {}): RolloutWire {
     if (!this.header) throw new RolloutNotFoundError(`Rollout ${this.executionArn} has not been read yet.`);
@@ -499,18 +401,4 @@ export class RolloutTracker {
       ),
     ];
   }
-}
-
-/** The executions a plan line starts: one per stack of a stacks-form lane, else the target's own. */
-function plannedExecutions(line: Record<string, unknown>): Array<{ stack: string; name: string }> {
-  const lane = line.lane as { stacks?: unknown } | undefined;
-  if (lane && Array.isArray(lane.stacks)) {
-    return (lane.stacks as Array<Record<string, unknown>>)
-      .filter((s) => typeof s.name === 'string' && s.name)
-      .map((s) => ({
-        stack: s.name as string,
-        name: typeof s.executionName === 'string' ? s.executionName : '',
-      }));
-  }
-  return [{ stack: '', name: typeof line.executionName === 'string' ? line.executionName : '' }];
 }
