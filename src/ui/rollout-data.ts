@@ -366,7 +366,8 @@ export class RolloutTracker {
         }
         const { outcome, reason } = outcomeFromOutput(d.status, d.output);
         let why = reason ?? '';
-        if (outcome === Outcomes.Failed) why = target.reason || parseFailure(d.error, d.cause).reason;
+        if (outcome === Outcomes.Failed || outcome === Outcomes.Aborted)
+          why = target.reason || parseFailure(d.error, d.cause).reason;
         this.targets.upsert(key, {
           ...target,
           status: d.status ?? target.status,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListExecutionsCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ExitCodes } from '../../src/cli/exit-codes';
+import type { RolloutListItemWire, RolloutWire } from '../../src/ui/wire';
 import {
   DEADLINE_MS,
   type LiveCli,
@@ -204,6 +205,40 @@ describe('a served sandbox (tiny organisation, a ten-minute trail, --speed 10)',
     const run = await runToEnd(['stop', 'ro-nope', '--aws'], served!.env);
     expect(run.code).toBe(ExitCodes.badInput);
     expect(run.stderr).toContain('no rollout named "ro-nope"');
+  });
+
+  it("ui --aws serves the served sandbox's rollouts with their targets, and refuses a foreign execution", async () => {
+    const ui = startCli(['ui', '--aws'], served!.env);
+    const [, url] = await ui.waitFor(/(http:\/\/127\.0\.0\.1:\d+\/)\n/);
+    const get = async <T>(p: string): Promise<{ status: number; body: T }> => {
+      const res = await fetch(new URL(p, url));
+      return { status: res.status, body: (await res.json()) as T };
+    };
+    const listed = await get<{ rollouts: RolloutListItemWire[] }>('/api/rollouts');
+    expect(listed.status).toBe(200);
+    const preview = listed.body.rollouts.find((r) => r.name === 'ro-list-1');
+    expect(preview).toMatchObject({ status: 'SUCCEEDED', mode: 'preview', counts: { CHANGES: 1 } });
+    const stop = listed.body.rollouts.find((r) => r.name === 'ro-stop-1');
+    expect(stop).toMatchObject({ status: 'ABORTED', mode: 'deploy' });
+
+    const rollout = await get<RolloutWire>(`/api/rollout?arn=${encodeURIComponent(stop!.executionArn)}`);
+    expect(rollout.status).toBe(200);
+    // Who stopped it and why, as the CLI's summary says; its target ABORTED (stopped), not FAILED.
+    expect(rollout.body.rollout).toMatchObject({ status: 'ABORTED', error: 'StackFleet.RolloutStopped' });
+    expect(rollout.body.rollout.cause).toContain('Stopped by arn:aws:iam::999999999999:root');
+    const t = rollout.body.targets;
+    expect(
+      t.rows.map((r) => ({ account: t.accounts[r[0]], region: t.regions[r[1]], outcome: t.outcomes[r[2]] })),
+    ).toEqual([{ account: '888888888888', region: 'us-east-1', outcome: 'ABORTED' }]);
+
+    // Another workload's execution in the same account is refused before anything reads it.
+    const foreign = await get<{ error: string }>(
+      `/api/target?arn=${encodeURIComponent('arn:aws:states:us-east-1:999999999999:execution:payroll-export:run-1')}`,
+    );
+    expect(foreign.status).toBe(403);
+
+    ui.child.kill('SIGINT');
+    expect((await ui.exited).code).toBe(ExitCodes.interrupted);
   });
 });
 
