@@ -15,6 +15,7 @@ import {
   ListExecutionsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { isStoppedByStackfleet, STOPPED } from '../cli/stop-cause';
 import { stackExecutionName, targetExecutionName } from '../core/execution-name';
 import { parseFailure } from '../core/summary';
 import { type DefinitionCache, rolloutModeOf } from './definitions';
@@ -184,7 +185,8 @@ export class RolloutTracker {
     const header: RolloutHeaderWire = {
       executionArn: this.executionArn,
       name: execution.name ?? '',
-      status: execution.status ?? 'UNKNOWN',
+      // STOPPED (and by whom, in `cause`) when `stackfleet stop` stopped it, as the CLI says.
+      status: isStoppedByStackfleet(execution) ? STOPPED : (execution.status ?? 'UNKNOWN'),
       stateMachineArn: execution.stateMachineArn ?? '',
       startDate: start,
       now: execution.status === 'RUNNING' ? Math.max(Date.now(), latest) : latest,

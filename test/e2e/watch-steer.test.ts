@@ -219,12 +219,13 @@ describe('a served sandbox (tiny organisation, a ten-minute trail, --speed 10)',
     const preview = listed.body.rollouts.find((r) => r.name === 'ro-list-1');
     expect(preview).toMatchObject({ status: 'SUCCEEDED', mode: 'preview', counts: { CHANGES: 1 } });
     const stop = listed.body.rollouts.find((r) => r.name === 'ro-stop-1');
-    expect(stop).toMatchObject({ status: 'ABORTED', mode: 'deploy' });
+    // STOPPED, as `stackfleet list` says, and counted from its map run (it ended before Summarize).
+    expect(stop).toMatchObject({ status: 'STOPPED', mode: 'deploy', total: 1 });
 
     const rollout = await get<RolloutWire>(`/api/rollout?arn=${encodeURIComponent(stop!.executionArn)}`);
     expect(rollout.status).toBe(200);
     // Who stopped it and why, as the CLI's summary says; its target ABORTED (stopped), not FAILED.
-    expect(rollout.body.rollout).toMatchObject({ status: 'ABORTED', error: 'StackFleet.RolloutStopped' });
+    expect(rollout.body.rollout).toMatchObject({ status: 'STOPPED', error: 'StackFleet.RolloutStopped' });
     expect(rollout.body.rollout.cause).toContain('Stopped by arn:aws:iam::999999999999:root');
     const t = rollout.body.targets;
     expect(
