@@ -6,12 +6,14 @@
  *
  *   npm run bench:ui                       # 2,500 accounts, 5 runs, median
  *   npm run bench:ui -- --accounts 250 --runs 3 --json
+ *   npm run bench:ui -- --polls            # what the server's polls cost at 10,000 targets (no browser)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHROMIUM_PATH, hasChromium, launchChromium, TEST_OUTPUT } from '../test/browser/chromium';
 import { SCALE_REGIONS, scalePageHtml } from '../test/helpers/ui-scale-fixture';
+import { measurePollCost } from './bench-ui-polls';
 
 interface Run {
   /**
@@ -39,8 +41,27 @@ async function main(): Promise<void> {
       accounts: { type: 'string', default: '2500' },
       runs: { type: 'string', default: '5' },
       json: { type: 'boolean', default: false },
+      polls: { type: 'boolean', default: false },
     },
   });
+  if (values.polls) {
+    const cost = await measurePollCost(Number(values.accounts) * 4);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(cost)}\n`);
+      return;
+    }
+    process.stdout.write(
+      [
+        `targets                 ${cost.targets} (${cost.concurrency} at once; ${cost.shortLived} started and ended between two polls)`,
+        `polls                   ${cost.polls} (one per simulated second)`,
+        `ListExecutions pages    median ${cost.listPagesPerPoll.median}, max ${cost.listPagesPerPoll.max} per poll (a full listing: ${cost.fullListingPages})`,
+        `DescribeExecution calls median ${cost.describesPerPoll.median}, max ${cost.describesPerPoll.max} per poll`,
+        `stale after a poll      at most ${cost.maxStaleAfterPoll} ended targets not shown final`,
+        '',
+      ].join('\n'),
+    );
+    return;
+  }
   const accounts = Number(values.accounts);
   const runs = Number(values.runs);
   if (!Number.isInteger(accounts) || accounts < 1)

@@ -96,7 +96,14 @@ export async function readProgress(
     add('FAILED', (c.failed ?? 0) + (c.timedOut ?? 0));
     add('ABORTED', c.aborted);
   }
-  if (facts.plan) {
+  if (facts.plan?.graph) {
+    // The stacks form's map items are lanes: the line counts lanes throughout (the summary, at the
+    // end, counts targets and stacks), and skipped targets, which have no lanes, apart.
+    const { targetCount, canaryCount, skippedCount } = facts.plan;
+    progress.unit = 'lanes';
+    progress.total = Math.max(mapTotal, targetCount + canaryCount);
+    if (skippedCount > 0) progress.skippedTargets = skippedCount;
+  } else if (facts.plan) {
     const { targetCount, canaryCount, skippedCount } = facts.plan;
     progress.total = Math.max(mapTotal, targetCount + canaryCount) + skippedCount;
     progress.done += skippedCount;
@@ -188,7 +195,9 @@ export async function followExecution(
       progress.phase = isStoppedByStackfleet(d) ? 'STOPPED' : (d.status ?? 'done');
       progress.running = 0;
       progress.inProgress = [];
-      const counts = await options.finalCounts?.();
+      // The summary's counts are per target, or in the stacks form per (target, stack): the stacks
+      // form's line keeps counting lanes, as it did while the rollout ran.
+      const counts = progress.unit === 'lanes' ? undefined : await options.finalCounts?.();
       if (counts && Object.keys(counts).length > 0) {
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
         progress.counts = Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));

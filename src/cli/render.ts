@@ -236,6 +236,14 @@ export interface Progress {
   recentFailures: string[];
   elapsedSeconds: number;
   phase: string;
+  /**
+   * What `done`/`total`/`running`/`failed` and `counts` count: targets, or in the stacks form
+   * lanes (each a chain of one target's stacks, a map item) from the first line to the last, so
+   * mid-run and final figures agree. @default 'targets'
+   */
+  unit?: 'targets' | 'lanes';
+  /** The stacks form: targets the plan skipped (they have no lanes). */
+  skippedTargets?: number;
 }
 
 /** One progress line (the terminal view redraws it; pipes get it as plain lines). */
@@ -247,7 +255,11 @@ export function renderProgressLine(p: Progress, style: Style, width = 24): strin
   const counts = orderedOutcomes(p.counts)
     .map((o) => paint(style, outcomeColor(o), `${o} ${p.counts[o]}`))
     .join(' ');
-  return `${bar} ${pct} ${p.done}/${p.total || '?'} done, ${p.running} running${p.failed ? `, ${paint(style, 'red', `${p.failed} failed`)}` : ''}${counts ? ` | ${counts}` : ''} | ${p.phase} ${formatDuration(p.elapsedSeconds)}`;
+  const unit = p.unit === 'lanes' ? ' lanes' : '';
+  const skipped = p.skippedTargets
+    ? ` | ${p.skippedTargets} target${p.skippedTargets === 1 ? '' : 's'} skipped`
+    : '';
+  return `${bar} ${pct} ${p.done}/${p.total || '?'}${unit} done, ${p.running} running${p.failed ? `, ${paint(style, 'red', `${p.failed} failed`)}` : ''}${counts ? ` | ${counts}` : ''}${skipped} | ${p.phase} ${formatDuration(p.elapsedSeconds)}`;
 }
 
 /** The multi-line live view: progress line plus targets in flight and recent failures. */

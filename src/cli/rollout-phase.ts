@@ -13,8 +13,10 @@ export const PHASE_OF_STATE: Readonly<Record<string, string>> = {
   'Plan targets': 'planning',
   'Any canaries?': 'planning',
   'Deploy canaries': 'canaries',
+  'Deploy canary lanes': 'canaries',
   'Any targets?': 'deploying',
   'Deploy targets': 'deploying',
+  'Deploy target lanes': 'deploying',
   Summarize: 'summarizing',
   Notify: 'notifying',
   'Within tolerance?': 'summarizing',
@@ -22,9 +24,12 @@ export const PHASE_OF_STATE: Readonly<Record<string, string>> = {
 
 /** The plan's counts, as "Plan targets" returned them (functions/plan-targets.ts PlanFacts). */
 export interface PlannedCounts {
+  /** Items of the fan-outs: targets, or in the stacks form (`graph`) lanes. */
   targetCount: number;
   canaryCount: number;
   skippedCount: number;
+  /** The stacks form: the fan-outs' items are lanes of stacks, not targets. */
+  graph?: boolean;
 }
 
 export interface RolloutFacts {
@@ -54,6 +59,7 @@ export function rolloutFactsFromHistory(events: readonly HistoryEvent[]): Rollou
             targetCount: count(plan.targetCount),
             canaryCount: count(plan.canaryCount),
             skippedCount: count(plan.skippedCount),
+            ...(plan.graph === true ? { graph: true } : {}),
           };
         }
       } catch {

@@ -9,6 +9,9 @@
 /** The `error` of an execution stopped by `stackfleet stop` (an API: readers match it). */
 export const ROLLOUT_STOPPED_ERROR = 'StackFleet.RolloutStopped';
 
+/** The status `list`, `status` and the UI give a rollout `stackfleet stop` stopped (Step Functions says ABORTED). */
+export const STOPPED = 'STOPPED';
+
 /** StopExecution's cause limit (Step Functions API reference, StopExecution). */
 export const MAX_CAUSE_LENGTH = 32_768;
 

@@ -1,12 +1,13 @@
 /**
  * The UI server's reading of a rollout through Step Functions: its map runs and its nested
  * per-target executions, all through the public SFN API so the
- * same code serves the sandbox and AWS. Built for 10,000 targets: one paginated
- * ListExecutions per refresh (stopping at the rollout's start), finer outcomes fetched a few
- * hundred at a time and cached once a target is final, and deltas for the page.
+ * same code serves the sandbox and AWS. Built for 10,000 targets: a refresh lists what changed
+ * (the running targets and the ones started since the last refresh; everything only at first,
+ * at the end and once a minute), finer outcomes fetched a few hundred at a time and cached once
+ * a target is final, and deltas for the page.
  */
 
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -14,24 +15,20 @@ import {
   ListExecutionsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { isStoppedByStackfleet, STOPPED } from '../cli/stop-cause';
 import { stackExecutionName, targetExecutionName } from '../core/execution-name';
-import { parseJsonLines } from '../core/plan';
 import { parseFailure } from '../core/summary';
 import { type DefinitionCache, rolloutModeOf } from './definitions';
 import type { AccountDirectory } from './directory';
 import { RolloutNotFoundError } from './errors';
 import { readCause } from './execution-history';
 import { findPlanFacts, type PlanFacts, rolloutIdCandidates } from './plan-facts';
+import { applySummaryRows, loadPlanRows, loadSummaryDocument } from './rollout-artifacts';
 import { readMapRuns, rolloutGraphStatuses } from './rollout-progress';
 import { rolloutStacksOf, stackOfExecution } from './stack-targets';
 import { readExecutionHistory } from './target-detail';
 import { keyOf, TargetTable } from './target-table';
-import {
-  outcomeFromOutput,
-  outcomeFromStatus,
-  parseTargetExecutionName,
-  readRolloutSummary,
-} from './targets';
+import { outcomeFromOutput, outcomeFromStatus, parseTargetExecutionName } from './targets';
 import { Outcomes, type RolloutHeaderWire, type RolloutWire } from './wire';
 
 const ms = (d: Date | undefined): number | undefined => (d ? new Date(d).getTime() : undefined);
@@ -39,6 +36,13 @@ const ms = (d: Date | undefined): number | undefined => (d ? new Date(d).getTime
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
 /** A target that left the running list: ended, its status not read yet. */
 const ENDED = 'ENDED';
+/** How often a running rollout's target executions are all listed again (a safety net). */
+const FULL_LISTING_MS = 60_000;
+/**
+ * How far before the newest start already seen a refresh lists again: an execution that became
+ * visible in ListExecutions a little late (AWS lists are eventually consistent) is still found.
+ */
+const LISTING_OVERLAP_MS = 10_000;
 
 /**
  * Keeps one rollout's targets up to date across polls and answers deltas. Refreshes are
@@ -55,9 +59,13 @@ export class RolloutTracker {
   private rolloutIds: string[] = [];
   /** ListExecutions pages the last refresh read. */
   private pagesListed = 0;
+  /** ListExecutions pages of the last refresh that was not a full listing: it paces refreshes. */
+  private incrementalPages = 0;
   /** When the last listing of every target execution (not only the running ones) ran. */
   private lastFullListing = 0;
   private fullListingPages = 0;
+  /** The newest start among the target executions listed so far (the engine's clock). */
+  private newestStart = 0;
 
   private plan: PlanFacts | undefined;
   private planLoaded = false;
@@ -94,8 +102,9 @@ export class RolloutTracker {
     if (this.inFlight) return this.inFlight;
     if (this.finished && this.header) return;
     // ListExecutions is throttled hard on AWS (a small bucket refilled at about 2 calls/s): the
-    // more pages a refresh lists, the longer until the next one.
-    const interval = Math.max(this.options.minIntervalMs ?? 750, this.pagesListed * 500);
+    // more pages a refresh lists, the longer until the next one. The minute's full listing is
+    // not counted, so it does not hold back the next change.
+    const interval = Math.max(this.options.minIntervalMs ?? 750, this.incrementalPages * 500);
     if (!force && this.header && Date.now() - this.lastRefresh < interval) return;
     this.inFlight = this.doRefresh().finally(() => {
       this.inFlight = undefined;
@@ -122,27 +131,15 @@ export class RolloutTracker {
     let latest = Math.max(start, ms(execution.stopDate) ?? 0);
     for (const e of history) latest = Math.max(latest, ms(e.timestamp) ?? 0);
     this.plan ??= findPlanFacts(history);
-    if (this.plan && this.options.s3 && !this.planLoaded) await this.loadPlan(this.options.s3, this.plan);
+    if (this.plan && this.options.s3 && !this.planLoaded) {
+      await loadPlanRows(this.options.s3, this.plan, this.targets, this.plannedNames);
+      this.planLoaded = true;
+    }
 
     if (defs.targetStateMachineArn) {
       const arn = defs.targetStateMachineArn;
       this.executionPrefix = `${arn.replace(':stateMachine:', ':execution:')}:`;
-      // While the rollout runs, most refreshes list only the running targets (one page at the
-      // concurrencies rollouts use, where all targets are up to ten pages at 10,000): a target that
-      // left that list ended, and is described. A full listing every 15 s (or more, when it is long)
-      // catches targets that started and ended between two refreshes; a final rollout is listed fully.
-      const full =
-        execution.status !== 'RUNNING' ||
-        this.lastFullListing === 0 ||
-        Date.now() - this.lastFullListing >= Math.max(15_000, this.fullListingPages * 2_000);
-      latest = Math.max(
-        latest,
-        await this.listTargets(arn, start, ms(execution.stopDate), full ? undefined : 'RUNNING'),
-      );
-      if (full) {
-        this.lastFullListing = Date.now();
-        this.fullListingPages = this.pagesListed;
-      }
+      latest = Math.max(latest, await this.listChanges(arn, start, execution));
     }
 
     const statuses = rolloutGraphStatuses(history, execution.status, defs.rollout);
@@ -154,10 +151,15 @@ export class RolloutTracker {
       } catch {
         summary = undefined;
       }
-      if (summary !== undefined) this.applySummary(summary);
+      if (summary !== undefined) applySummaryRows(this.targets, summary);
     }
     if (TERMINAL.has(execution.status ?? '') && this.options.s3 && !this.summaryDocumentLoaded) {
-      await this.loadSummaryDocument(this.options.s3, summary);
+      this.summaryDocumentLoaded = await loadSummaryDocument(
+        this.options.s3,
+        summary,
+        this.plan,
+        this.targets,
+      );
     }
     if (defs.targetStateMachineArn) await this.readDetails();
 
@@ -183,7 +185,8 @@ export class RolloutTracker {
     const header: RolloutHeaderWire = {
       executionArn: this.executionArn,
       name: execution.name ?? '',
-      status: execution.status ?? 'UNKNOWN',
+      // STOPPED (and by whom, in `cause`) when `stackfleet stop` stopped it, as the CLI says.
+      status: isStoppedByStackfleet(execution) ? STOPPED : (execution.status ?? 'UNKNOWN'),
       stateMachineArn: execution.stateMachineArn ?? '',
       startDate: start,
       now: execution.status === 'RUNNING' ? Math.max(Date.now(), latest) : latest,
@@ -208,19 +211,65 @@ export class RolloutTracker {
   }
 
   /**
-   * Pages the target executions newest first, stopping once a page is older than the rollout;
-   * with `statusFilter` RUNNING, only the running ones, and a target no longer among them ended.
+   * What changed among the target executions since the last refresh, at a cost that does not grow
+   * with the rollout: while it runs, the running targets (a target that left that list ended, and
+   * is described) and the executions started since the newest start the last refresh saw (newest
+   * first, so one short page: a target that started and ended between two refreshes is among
+   * them). A full listing runs first, once the rollout is final, and every minute as a safety net
+   * for a list that was not yet consistent past the overlap.
+   */
+  private async listChanges(
+    stateMachineArn: string,
+    rolloutStart: number,
+    execution: DescribeExecutionCommandOutput,
+  ): Promise<number> {
+    const stop = ms(execution.stopDate);
+    const full =
+      execution.status !== 'RUNNING' ||
+      this.lastFullListing === 0 ||
+      Date.now() - this.lastFullListing >= Math.max(FULL_LISTING_MS, this.fullListingPages * 2_000);
+    this.pagesListed = 0;
+    if (full) {
+      const listed = await this.listTargets(stateMachineArn, rolloutStart, stop, rolloutStart - 1000);
+      this.lastFullListing = Date.now();
+      this.fullListingPages = this.pagesListed;
+      return listed.latest;
+    }
+    const running = await this.listTargets(
+      stateMachineArn,
+      rolloutStart,
+      stop,
+      rolloutStart - 1000,
+      'RUNNING',
+    );
+    const started = await this.listTargets(
+      stateMachineArn,
+      rolloutStart,
+      stop,
+      Math.max(rolloutStart, this.newestStart) - LISTING_OVERLAP_MS,
+    );
+    this.incrementalPages = this.pagesListed;
+    // Its row does not change until it is described (readDetails), so no new version is sent.
+    for (const [key, t] of this.targets.records) {
+      if (t.status === 'RUNNING' && !running.keys.has(key) && !started.keys.has(key)) t.status = ENDED;
+    }
+    return Math.max(running.latest, started.latest);
+  }
+
+  /**
+   * Pages the target executions newest first (optionally only the running ones), stopping once a
+   * page reaches executions that started before `startedFrom`, and indexes this rollout's.
    */
   private async listTargets(
     stateMachineArn: string,
     rolloutStart: number,
     rolloutStop: number | undefined,
+    startedFrom: number,
     statusFilter?: 'RUNNING',
-  ) {
+  ): Promise<{ latest: number; keys: Set<string> }> {
     let nextToken: string | undefined;
     let latest = 0;
     const candidates: ExecutionListItem[] = [];
-    this.pagesListed = 0;
     do {
       const page = await this.sfn.send(
         new ListExecutionsCommand({
@@ -234,9 +283,9 @@ export class RolloutTracker {
       const items = page.executions ?? [];
       candidates.push(...items);
       nextToken = page.nextToken;
-      const first = ms(items[0]?.startDate) ?? 0;
+      for (const e of items) this.newestStart = Math.max(this.newestStart, ms(e.startDate) ?? 0);
       const last = ms(items[items.length - 1]?.startDate) ?? 0;
-      if (items.length > 1 && first >= last && last < rolloutStart - 1000) break;
+      if (items.length > 0 && last < startedFrom) break;
     } while (nextToken);
 
     let matched = candidates.filter((e) => this.belongs(e.name ?? ''));
@@ -251,7 +300,7 @@ export class RolloutTracker {
         );
       });
     }
-    const listedKeys = new Set<string>();
+    const keys = new Set<string>();
     for (const e of matched) {
       const parsed = parseTargetExecutionName(e.name ?? '');
       if (!parsed) continue;
@@ -260,7 +309,7 @@ export class RolloutTracker {
       if (stack === undefined) continue;
       latest = Math.max(latest, ms(e.stopDate) ?? 0, ms(e.startDate) ?? 0);
       const key = keyOf(parsed.account, parsed.region, stack);
-      listedKeys.add(key);
+      keys.add(key);
       const status = e.status ?? 'UNKNOWN';
       const existing = this.targets.get(key);
       if (existing && existing.status === status && existing.name === e.name) continue;
@@ -277,13 +326,7 @@ export class RolloutTracker {
         fromSummary: false,
       });
     }
-    if (statusFilter) {
-      // Its row does not change until it is described (readDetails), so no new version is sent.
-      for (const [key, t] of this.targets.records) {
-        if (t.status === 'RUNNING' && !listedKeys.has(key)) t.status = ENDED;
-      }
-    }
-    return latest;
+    return { latest, keys };
   }
 
   private belongs(name: string): boolean {
@@ -325,7 +368,8 @@ export class RolloutTracker {
         }
         const { outcome, reason } = outcomeFromOutput(d.status, d.output);
         let why = reason ?? '';
-        if (outcome === Outcomes.Failed) why = target.reason || parseFailure(d.error, d.cause).reason;
+        if (outcome === Outcomes.Failed || outcome === Outcomes.Aborted)
+          why = target.reason || parseFailure(d.error, d.cause).reason;
         this.targets.upsert(key, {
           ...target,
           status: d.status ?? target.status,
@@ -336,107 +380,6 @@ export class RolloutTracker {
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, budget.length) }, worker));
-  }
-
-  /** Planned and skipped targets from the artifact bucket: the whole grid shows before targets start. */
-  private async loadPlan(s3: S3Client, plan: PlanFacts): Promise<void> {
-    const read = async (key: string) => {
-      try {
-        const answer = await s3.send(new GetObjectCommand({ Bucket: plan.bucket, Key: key }));
-        return parseJsonLines<Record<string, unknown>>((await answer.Body?.transformToString('utf-8')) ?? '');
-      } catch {
-        return undefined;
-      }
-    };
-    const targets = [...((await read(plan.canariesKey)) ?? []), ...((await read(plan.targetsKey)) ?? [])];
-    const skipped = (await read(plan.skippedKey)) ?? [];
-    this.planLoaded = true;
-    const regions = new Set<string>();
-    for (const t of targets) {
-      const account = String(t.accountId ?? '');
-      const region = String(t.region ?? '');
-      if (!account || !region) continue;
-      regions.add(region);
-      for (const { stack, name } of plannedExecutions(t)) {
-        if (name) this.plannedNames.add(name);
-        const key = keyOf(account, region, stack);
-        if (this.targets.has(key)) continue;
-        this.targets.upsert(key, {
-          account,
-          region,
-          name,
-          stack,
-          status: 'PLANNED',
-          outcome: Outcomes.Pending,
-          reason: '',
-          settled: false,
-          fromSummary: false,
-        });
-      }
-    }
-    for (const t of skipped) {
-      const account = String(t.accountId ?? '');
-      const region = String(t.region ?? '');
-      const reason = typeof t.reason === 'string' ? t.reason : '';
-      // A whole skipped account (`*`) shows in every planned region's column.
-      for (const r of region === '*' ? [...regions] : [region]) {
-        if (!account || !r) continue;
-        this.targets.upsert(keyOf(account, r), {
-          account,
-          region: r,
-          name: '',
-          stack: '',
-          status: 'SKIPPED',
-          outcome: Outcomes.Skipped,
-          reason,
-          settled: true,
-          fromSummary: true,
-        });
-      }
-    }
-  }
-
-  /** summary.json carries every target's final outcome: once read, no per-target call is needed. */
-  private async loadSummaryDocument(s3: S3Client, summary: unknown): Promise<void> {
-    const small = (summary ?? {}) as { summaryBucket?: unknown; summaryKey?: unknown };
-    const bucket = typeof small.summaryBucket === 'string' ? small.summaryBucket : this.plan?.bucket;
-    const key = typeof small.summaryKey === 'string' ? small.summaryKey : this.plan?.summaryKey;
-    if (!bucket || !key) return;
-    try {
-      const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const document = JSON.parse((await answer.Body?.transformToString('utf-8')) ?? '{}') as unknown;
-      this.applySummary(document, true);
-      this.summaryDocumentLoaded = true;
-    } catch {
-      // Not written (yet): the small summary and per-target reads still give every outcome.
-    }
-  }
-
-  /** The finished rollout's summary names failed (and skipped) targets with their reasons. */
-  private applySummary(summary: unknown, complete = false): void {
-    for (const entry of readRolloutSummary(summary).targets) {
-      if (entry.region === '*') continue;
-      // The stacks form: one entry per (target, stack); a target's own row is derived from them
-      // (the summary's graphTargets say the same), except a skipped target's, which has no stack.
-      const stack = this.targets.stacks ? entry.stack : '';
-      if (stack === undefined && entry.outcome !== Outcomes.Skipped) continue;
-      const key = keyOf(entry.account, entry.region, stack);
-      const existing = this.targets.get(key);
-      const outcome = entry.outcome ?? existing?.outcome ?? Outcomes.Pending;
-      const reason = entry.reason ?? existing?.reason ?? '';
-      if (existing && existing.outcome === outcome && existing.reason === reason) continue;
-      this.targets.upsert(key, {
-        account: entry.account,
-        region: entry.region,
-        name: existing?.name || entry.name || '',
-        stack: stack ?? '',
-        status: existing?.status ?? 'UNKNOWN',
-        outcome,
-        reason,
-        settled: complete || (existing?.settled ?? true),
-        fromSummary: true,
-      });
-    }
   }
 
   /** Rows changed after `since` (all rows when `since` is 0), plus table entries the page lacks. */
@@ -461,18 +404,4 @@ export class RolloutTracker {
       ),
     ];
   }
-}
-
-/** The executions a plan line starts: one per stack of a stacks-form lane, else the target's own. */
-function plannedExecutions(line: Record<string, unknown>): Array<{ stack: string; name: string }> {
-  const lane = line.lane as { stacks?: unknown } | undefined;
-  if (lane && Array.isArray(lane.stacks)) {
-    return (lane.stacks as Array<Record<string, unknown>>)
-      .filter((s) => typeof s.name === 'string' && s.name)
-      .map((s) => ({
-        stack: s.name as string,
-        name: typeof s.executionName === 'string' ? s.executionName : '',
-      }));
-  }
-  return [{ stack: '', name: typeof line.executionName === 'string' ? line.executionName : '' }];
 }

@@ -4,6 +4,7 @@
  * output for the summary's counts) and kept in a bounded cache; a running one is read again on
  * each refresh from its map runs' item counts.
  */
+
 import {
   DescribeExecutionCommand,
   DescribeMapRunCommand,
@@ -11,6 +12,7 @@ import {
   ListMapRunsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { isStoppedByStackfleet, STOPPED } from '../cli/stop-cause';
 import { rolloutModeOf } from './definitions';
 import { LruMap } from './lru';
 import { readRolloutSummary } from './targets';
@@ -23,6 +25,8 @@ interface Facts {
   counts: Record<string, number>;
   total: number;
   final: boolean;
+  /** `stackfleet stop` stopped it: listed STOPPED (as `stackfleet list` does), not ABORTED. */
+  stopped?: boolean;
 }
 
 /** Lists a rollout state machine's recent executions; refreshes are coalesced. */
@@ -71,6 +75,7 @@ export class RolloutLister {
         if (stop !== undefined) item.stopDate = stop;
         const facts = await this.factsOf(item.executionArn, item.status).catch(() => undefined);
         if (facts?.mode) item.mode = facts.mode;
+        if (facts?.stopped) item.status = STOPPED;
         if (facts) {
           item.counts = facts.counts;
           item.total = facts.total;
@@ -89,15 +94,19 @@ export class RolloutLister {
     const final = status !== 'RUNNING' && d.status !== 'RUNNING';
     let counts: Record<string, number> = {};
     let total = 0;
+    let summarized = false;
     if (final && d.output) {
       try {
         const summary = JSON.parse(d.output) as { total?: unknown };
         counts = readRolloutSummary(summary).counts ?? {};
         total = typeof summary.total === 'number' ? summary.total : sum(counts);
+        summarized = true;
       } catch {
-        // not a summary (the rollout failed before Summarize): no counts
+        // not a summary: counted from the map runs below
       }
-    } else {
+    }
+    if (!summarized) {
+      // Running, or ended before Summarize (stopped, failed): the page's counts or the map runs'.
       const live = this.options.liveCounts?.(executionArn);
       if (live) {
         counts = live.counts;
@@ -108,6 +117,7 @@ export class RolloutLister {
     }
     const facts: Facts = { counts, total, final };
     if (mode !== undefined) facts.mode = mode;
+    if (isStoppedByStackfleet(d)) facts.stopped = true;
     this.facts.set(executionArn, facts);
     return facts;
   }
@@ -123,7 +133,8 @@ export class RolloutLister {
       if (!c) continue;
       total += c.total ?? 0;
       add(counts, Outcomes.Succeeded, c.succeeded ?? 0);
-      add(counts, Outcomes.Failed, (c.failed ?? 0) + (c.timedOut ?? 0) + (c.aborted ?? 0));
+      add(counts, Outcomes.Failed, (c.failed ?? 0) + (c.timedOut ?? 0));
+      add(counts, Outcomes.Aborted, c.aborted ?? 0);
       add(counts, Outcomes.InProgress, c.running ?? 0);
       add(counts, Outcomes.Pending, c.pending ?? 0);
     }

@@ -31,8 +31,11 @@ export function outcomeFromStatus(status: string | undefined): string {
       return Outcomes.Succeeded;
     case 'FAILED':
     case 'TIMED_OUT':
-    case 'ABORTED':
       return Outcomes.Failed;
+    // Stopped (`stackfleet stop`, or a failed fan-out aborting its running children): the CLI's
+    // summary says ABORTED too; its stack operation may still be running.
+    case 'ABORTED':
+      return Outcomes.Aborted;
     default:
       return Outcomes.Pending;
   }
@@ -60,7 +63,7 @@ export function outcomeFromOutput(
   const found = findOutcome(parsed, 0);
   if (!found) return { outcome: fallback };
   if (status === 'FAILED' || status === 'TIMED_OUT' || status === 'ABORTED')
-    return { ...found, outcome: Outcomes.Failed };
+    return { ...found, outcome: outcomeFromStatus(status) };
   return found;
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListExecutionsCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ExitCodes } from '../../src/cli/exit-codes';
+import type { RolloutListItemWire, RolloutWire } from '../../src/ui/wire';
 import {
   DEADLINE_MS,
   type LiveCli,
@@ -205,6 +206,41 @@ describe('a served sandbox (tiny organisation, a ten-minute trail, --speed 10)',
     expect(run.code).toBe(ExitCodes.badInput);
     expect(run.stderr).toContain('no rollout named "ro-nope"');
   });
+
+  it("ui --aws serves the served sandbox's rollouts with their targets, and refuses a foreign execution", async () => {
+    const ui = startCli(['ui', '--aws'], served!.env);
+    const [, url] = await ui.waitFor(/(http:\/\/127\.0\.0\.1:\d+\/)\n/);
+    const get = async <T>(p: string): Promise<{ status: number; body: T }> => {
+      const res = await fetch(new URL(p, url));
+      return { status: res.status, body: (await res.json()) as T };
+    };
+    const listed = await get<{ rollouts: RolloutListItemWire[] }>('/api/rollouts');
+    expect(listed.status).toBe(200);
+    const preview = listed.body.rollouts.find((r) => r.name === 'ro-list-1');
+    expect(preview).toMatchObject({ status: 'SUCCEEDED', mode: 'preview', counts: { CHANGES: 1 } });
+    const stop = listed.body.rollouts.find((r) => r.name === 'ro-stop-1');
+    // STOPPED, as `stackfleet list` says, and counted from its map run (it ended before Summarize).
+    expect(stop).toMatchObject({ status: 'STOPPED', mode: 'deploy', total: 1 });
+
+    const rollout = await get<RolloutWire>(`/api/rollout?arn=${encodeURIComponent(stop!.executionArn)}`);
+    expect(rollout.status).toBe(200);
+    // Who stopped it and why, as the CLI's summary says; its target ABORTED (stopped), not FAILED.
+    expect(rollout.body.rollout).toMatchObject({ status: 'STOPPED', error: 'StackFleet.RolloutStopped' });
+    expect(rollout.body.rollout.cause).toContain('Stopped by arn:aws:iam::999999999999:root');
+    const t = rollout.body.targets;
+    expect(
+      t.rows.map((r) => ({ account: t.accounts[r[0]], region: t.regions[r[1]], outcome: t.outcomes[r[2]] })),
+    ).toEqual([{ account: '888888888888', region: 'us-east-1', outcome: 'ABORTED' }]);
+
+    // Another workload's execution in the same account is refused before anything reads it.
+    const foreign = await get<{ error: string }>(
+      `/api/target?arn=${encodeURIComponent('arn:aws:states:us-east-1:999999999999:execution:payroll-export:run-1')}`,
+    );
+    expect(foreign.status).toBe(403);
+
+    ui.child.kill('SIGINT');
+    expect((await ui.exited).code).toBe(ExitCodes.interrupted);
+  });
 });
 
 describe('a served sandbox at --speed 60 (the demo organisation)', () => {
@@ -220,13 +256,27 @@ describe('a served sandbox at --speed 60 (the demo organisation)', () => {
       served!.env,
     );
     expect(run.stderr).not.toMatch(/ExpiredToken|internal error/);
-    expect(run.code).toBe(ExitCodes.ok);
+    // On failure the output's end says why.
+    expect({
+      code: run.code,
+      end: run.code === 0 ? '' : `${run.stdout}\n${run.stderr.slice(-3000)}`,
+    }).toEqual({
+      code: ExitCodes.ok,
+      end: '',
+    });
     expect(run.stdout).toMatch(/\(deploy\): SUCCEEDED — 145 targets, 4 stacks in/);
-    // The live line's last figures are the summary's (the demo is a graph of stacks: every
-    // (target, stack) counted, SKIPPED included), all done, none left running.
-    const last = /(\d+)\/(\d+) done, 0 running, \d+ failed \| .*SKIPPED 25 \| SUCCEEDED/.exec(run.stderr);
+    // The demo is a graph of stacks: the live line counts lanes (map items) from the first line to
+    // the last, says so, and names the skipped targets apart; at the end all lanes are done.
+    const totals = [...run.stderr.matchAll(/(\d+)\/(\d+) lanes done, (\d+) running/g)];
+    expect(totals.length).toBeGreaterThan(1);
+    expect(new Set(totals.map((m) => m[2])).size).toBe(1);
+    const last =
+      /(\d+)\/(\d+) lanes done, 0 running, \d+ failed \| .* \| 25 targets skipped \| SUCCEEDED/.exec(
+        run.stderr,
+      );
     expect(last?.[1]).toBeDefined();
     expect(last?.[1]).toBe(last?.[2]);
+    expect(run.stderr).not.toMatch(/\d+\/\d+ done,/);
   });
 });
 

@@ -9,7 +9,7 @@ header.rollout { background: #fff; border-bottom: 1px solid #dadce0; padding: 10
 header .title { display: flex; gap: 12px; align-items: baseline; flex-wrap: wrap; }
 header h1 { font-size: 17px; margin: 0; font-weight: 600; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; background: #5f6368; }
-.badge.RUNNING { background: #1a73e8; } .badge.SUCCEEDED { background: #188038; } .badge.FAILED, .badge.TIMED_OUT, .badge.ABORTED { background: #d93025; }
+.badge.RUNNING { background: #1a73e8; } .badge.SUCCEEDED { background: #188038; } .badge.FAILED, .badge.TIMED_OUT, .badge.ABORTED { background: #d93025; } .badge.STOPPED { background: #7f3a33; }
 .muted { color: #5f6368; }
 .progress { height: 8px; background: #e8eaed; border-radius: 4px; overflow: hidden; display: flex; max-width: 720px; }
 .progress span { display: block; height: 100%; }

@@ -190,6 +190,28 @@ describe('summary rendering', () => {
     expect(line).toContain('deploying 1m15s');
   });
 
+  it('says the stacks form counts lanes, and names skipped targets apart', () => {
+    const line = renderProgressLine(
+      {
+        total: 174,
+        done: 40,
+        failed: 2,
+        running: 8,
+        counts: { SUCCEEDED: 38, FAILED: 2 },
+        inProgress: [],
+        recentFailures: [],
+        elapsedSeconds: 75,
+        phase: 'deploying',
+        unit: 'lanes',
+        skippedTargets: 25,
+      },
+      { color: false },
+    );
+    expect(line).toContain(
+      '40/174 lanes done, 8 running, 2 failed | FAILED 2 SUCCEEDED 38 | 25 targets skipped | deploying',
+    );
+  });
+
   it('formats durations', () => {
     expect(formatDuration(5)).toBe('5s');
     expect(formatDuration(3725)).toBe('1h02m05s');

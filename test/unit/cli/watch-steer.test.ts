@@ -43,6 +43,16 @@ describe('the live line reads the phase from the rollout history (issue 18)', ()
     expect(rolloutFactsFromHistory([...base, entered(5, 'Summarize')]).phase).toBe('summarizing');
   });
 
+  it("names the stacks form's fan-outs as the one-template form's, and reads that its items are lanes", () => {
+    expect(rolloutFactsFromHistory([entered(1, 'Deploy canary lanes')]).phase).toBe('canaries');
+    const facts = rolloutFactsFromHistory([
+      planExited(2, { targetCount: 149, canaryCount: 0, skippedCount: 25, graph: true }),
+      entered(3, 'Deploy target lanes'),
+    ]);
+    expect(facts.phase).toBe('deploying');
+    expect(facts.plan).toEqual({ targetCount: 149, canaryCount: 0, skippedCount: 25, graph: true });
+  });
+
   it('reads the planned and skipped counts, so the total matches the summary (145, not 120)', () => {
     // Events may come newest first (reverseOrder): the order of ids decides.
     const facts = rolloutFactsFromHistory([

@@ -1,7 +1,8 @@
 /**
- * How the tracker follows a running rollout: most refreshes list only the running targets, a
- * target that left that list is described and repainted in the same refresh, and a full
- * listing runs every 15 s and once the rollout is final.
+ * How the tracker follows a running rollout: most refreshes list only the running targets and
+ * the executions started since the last refresh, a target that left the running list is
+ * described and repainted in the same refresh, one that started and ended between two refreshes
+ * shows on the next, and a full listing runs every minute and once the rollout is final.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -38,12 +39,15 @@ describe('RolloutTracker while a rollout runs', () => {
   const sfn = mockClient(SFNClient);
   let now = t0.getTime() + 60_000;
   let status: Record<string, string>;
+  /** Start times after the first second of the rollout, by account. */
+  let started: Record<string, number>;
 
   beforeEach(() => {
     sfn.reset();
     now = t0.getTime() + 60_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
     status = { '222222222222': 'RUNNING', '333333333333': 'RUNNING' };
+    started = {};
     sfn.on(DescribeExecutionCommand, { executionArn: rolloutArn }).resolves({
       executionArn: rolloutArn,
       name: 'demo',
@@ -59,6 +63,7 @@ describe('RolloutTracker while a rollout runs', () => {
     sfn.on(DescribeStateMachineCommand).resolves({ definition: targetText });
     sfn.on(ListMapRunsCommand).resolves({ mapRuns: [] });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    // Newest first, as ListExecutions answers.
     sfn.on(ListExecutionsCommand).callsFake((input: { statusFilter?: string }) => ({
       executions: Object.entries(status)
         .filter(([, s]) => !input.statusFilter || s === input.statusFilter)
@@ -67,8 +72,9 @@ describe('RolloutTracker while a rollout runs', () => {
           stateMachineArn: arnOf('deploy-target'),
           name: targetName(account),
           status: s,
-          startDate: new Date(t0.getTime() + 1000),
-        })),
+          startDate: new Date(started[account] ?? t0.getTime() + 1000),
+        }))
+        .sort((a, b) => b.startDate.getTime() - a.startDate.getTime()),
     }));
     sfn
       .on(DescribeExecutionCommand, {
@@ -86,7 +92,7 @@ describe('RolloutTracker while a rollout runs', () => {
   const listings = () =>
     sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input.statusFilter ?? 'ALL');
 
-  it('lists only running targets between full listings, and repaints one that ended at once', async () => {
+  it('lists only running and newly started targets between full listings, and repaints one that ended at once', async () => {
     const tracker = new RolloutTracker(
       sfn as unknown as SFNClient,
       rolloutArn,
@@ -99,11 +105,35 @@ describe('RolloutTracker while a rollout runs', () => {
     status['222222222222'] = 'SUCCEEDED';
     now += 1000;
     await tracker.refresh(true);
-    expect(listings()).toEqual(['ALL', 'RUNNING']);
+    expect(listings()).toEqual(['ALL', 'RUNNING', 'ALL']);
     expect(outcomes(tracker)).toEqual({ '222222222222': 'CREATED', '333333333333': 'IN_PROGRESS' });
 
-    now += 15_000;
+    now += 60_000;
     await tracker.refresh(true);
+    expect(listings()).toEqual(['ALL', 'RUNNING', 'ALL', 'ALL']);
+  });
+
+  it('shows a target that started and ended between two refreshes on the next one', async () => {
+    const tracker = new RolloutTracker(
+      sfn as unknown as SFNClient,
+      rolloutArn,
+      new DefinitionCache(sfn as unknown as SFNClient),
+      { minIntervalMs: 0 },
+    );
+    await tracker.refresh(true);
+    expect(outcomes(tracker)['444444444444']).toBeUndefined();
+    // Between the two refreshes 444444444444 starts and fails: it is never in a running list.
+    status['444444444444'] = 'FAILED';
+    started['444444444444'] = now + 500;
+    sfn
+      .on(DescribeExecutionCommand, {
+        executionArn: `${base}:execution:stackfleet-deploy-target:${targetName('444444444444')}`,
+      })
+      .resolves({ status: 'FAILED', error: 'StackFailed', cause: 'CREATE_FAILED: bucket exists' });
+    now += 1000;
+    await tracker.refresh(true);
+    expect(outcomes(tracker)['444444444444']).toBe('FAILED');
+    // Only the first refresh listed everything: the second read one page of each list.
     expect(listings()).toEqual(['ALL', 'RUNNING', 'ALL']);
   });
 

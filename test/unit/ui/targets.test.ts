@@ -28,7 +28,7 @@ describe('outcomes', () => {
     ['SUCCEEDED', 'SUCCEEDED'],
     ['FAILED', 'FAILED'],
     ['TIMED_OUT', 'FAILED'],
-    ['ABORTED', 'FAILED'],
+    ['ABORTED', 'ABORTED'],
   ])('a %s execution shows as %s before its output is read', (status, outcome) => {
     expect(outcomeFromStatus(status)).toBe(outcome);
   });
