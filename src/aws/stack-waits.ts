@@ -19,6 +19,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-
 import { StackFleetError, TransientError } from '../core/errors';
 import {
   EVENT_RECORD_SECONDS,
+  EVENTS_FLOWING_SECONDS,
   type EventRecord,
   eventsFlowingAt,
   eventsFlowingKey,
@@ -32,7 +33,7 @@ import {
 } from '../core/stack-waits';
 import { functionEnvironment } from './ambient-identity';
 import { awsErrorCode } from './aws-errors';
-import { awsClients } from './clients';
+import { awsClients, currentAwsTransport } from './clients';
 
 /** The bucket of the token store, read once per call from the function's environment. */
 export function stackWaitBucket(): string {
@@ -126,7 +127,33 @@ export function s3StackWaitStore(bucket: string, region: string): StackWaitStore
   };
 }
 
-/** Notes that a forwarded event of `region` came now (Deploy stack reads it: eventsFlowingKey). */
+/**
+ * What this process (a warm Lambda container) last wrote or read of each region's marker, per
+ * transport (a sandbox configures its own) and bucket: the marker says "events came within
+ * EVENTS_FLOWING_SECONDS" (6 hours), so writing it for every forwarded event, and reading it for
+ * every Deploy stack, were an S3 request per target each that told nothing new.
+ */
+const markers = new WeakMap<object, { written: Map<string, number>; read: Map<string, number> }>();
+
+/** A container writes a region's marker again only this long after it last did. */
+export const EVENTS_FLOWING_REWRITE_SECONDS = 300;
+/** A container trusts a marker it read (that said "flowing") this long, at most until it expires. */
+export const EVENTS_FLOWING_REREAD_SECONDS = 60;
+
+function markersOfThisTransport() {
+  const transport = currentAwsTransport();
+  let entry = markers.get(transport);
+  if (!entry) {
+    entry = { written: new Map(), read: new Map() };
+    markers.set(transport, entry);
+  }
+  return entry;
+}
+
+/**
+ * Notes that a forwarded event of `region` came now (Deploy stack reads it: eventsFlowingKey);
+ * skipped when this container wrote it less than EVENTS_FLOWING_REWRITE_SECONDS ago.
+ */
 export async function markEventsFlowing(
   bucket: string,
   adminRegion: string,
@@ -134,6 +161,11 @@ export async function markEventsFlowing(
   now: Date,
 ): Promise<void> {
   const key = eventsFlowingKey(region);
+  const written = markersOfThisTransport().written;
+  const cacheKey = `${adminRegion}/${bucket}/${key}`;
+  const last = written.get(cacheKey);
+  const ms = now.getTime();
+  if (last !== undefined && last <= ms && ms - last < EVENTS_FLOWING_REWRITE_SECONDS * 1000) return;
   try {
     await awsClients.s3({ region: adminRegion }).send(
       new PutObjectCommand({
@@ -146,23 +178,45 @@ export async function markEventsFlowing(
   } catch (error) {
     throw storeError('PutObject', key, error);
   }
+  written.set(cacheKey, ms);
 }
 
-/** Whether forwarded events of `region` came lately; false when unknown or unreadable (poll as usual). */
+/**
+ * Whether forwarded events of `region` came lately; false when unknown or unreadable (poll as
+ * usual). A "flowing" answer is kept for EVENTS_FLOWING_REREAD_SECONDS (never past the marker's
+ * own expiry); "not flowing" is read again every time, so the first event counts at once.
+ */
 export async function eventsFlowing(
   bucket: string,
   adminRegion: string,
   region: string,
   now: Date,
 ): Promise<boolean> {
+  const read = markersOfThisTransport().read;
+  const cacheKey = `${adminRegion}/${bucket}/${region}`;
+  const ms = now.getTime();
+  const until = read.get(cacheKey);
+  if (until !== undefined && ms < until) return true;
+  let text: string | undefined;
   try {
     const answer = await awsClients
       .s3({ region: adminRegion })
       .send(new GetObjectCommand({ Bucket: bucket, Key: eventsFlowingKey(region) }));
-    return eventsFlowingAt(await answer.Body?.transformToString(), now);
+    text = await answer.Body?.transformToString();
   } catch {
     return false;
   }
+  if (!eventsFlowingAt(text, now)) {
+    read.delete(cacheKey);
+    return false;
+  }
+  // eventsFlowingAt parsed it: lastEventAt is a date.
+  const lastEventAt = Date.parse((JSON.parse(text as string) as { lastEventAt: string }).lastEventAt);
+  read.set(
+    cacheKey,
+    Math.min(ms + EVENTS_FLOWING_REREAD_SECONDS * 1000, lastEventAt + EVENTS_FLOWING_SECONDS * 1000),
+  );
+  return true;
 }
 
 /** How a waiting task is answered. */

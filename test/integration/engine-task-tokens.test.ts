@@ -293,6 +293,31 @@ describe('callback tasks (.waitForTaskToken)', () => {
     expect(((silent.stopDate as number) - silent.startDate) / 1000).toBe(90);
   });
 
+  it('answers a heartbeat on a token whose task missed its heartbeat, or was answered, with TaskTimedOut, and one it never issued with InvalidToken (Step Functions API reference: SendTaskHeartbeat)', async () => {
+    const h = harness();
+    const answers: Array<{ name?: string }> = [];
+    const missed = await h.run(
+      definition({ TimeoutSeconds: 600, HeartbeatSeconds: 30, End: true }),
+      { job: 'j-8b' },
+      (token) => {
+        later(35, () => answers.push(errorOf(() => h.engine.sendTaskHeartbeat(token))));
+        later(36, () => answers.push(errorOf(() => h.engine.sendTaskHeartbeat('not-a-token'))));
+      },
+    );
+    expect(missed.status).toBe('FAILED');
+    expect(missed.error).toBe('States.HeartbeatTimeout');
+    const answered = await h.run(
+      definition({ TimeoutSeconds: 600, HeartbeatSeconds: 30, End: true }),
+      { job: 'j-8c' },
+      (token) => {
+        later(10, () => h.engine.sendTaskSuccess(token, '{"ok":true}'));
+        later(11, () => answers.push(errorOf(() => h.engine.sendTaskHeartbeat(token))));
+      },
+    );
+    expect(answered.status).toBe('SUCCEEDED');
+    expect(answers.map((e) => e.name)).toEqual(['TaskTimedOut', 'InvalidToken', 'TaskTimedOut']);
+  });
+
   it('does not let States.TaskFailed catch a timeout (it matches every error but States.Timeout)', async () => {
     const h = harness();
     const done = await h.run(

@@ -8,10 +8,16 @@
  * stack's rule then acts on it.
  */
 
+import { findRoleByArn, iamSection } from '../../src/sandbox/iam/state';
 import { callInternal } from '../../src/sandbox/internal-call';
 import { cloudTrailSection } from '../../src/sandbox/services/cloudtrail/state';
 import { eventsDeliveries } from '../../src/sandbox/services/events/delivery';
-import { eventsSection, putBusPolicyStatement } from '../../src/sandbox/services/events-state';
+import {
+  deleteRule,
+  eventsSection,
+  putBusPolicyStatement,
+  putRule,
+} from '../../src/sandbox/services/events-state';
 import { readSnsMessages } from '../../src/sandbox/services/sns';
 import type { SandboxHarness } from '../helpers/sandbox-harness';
 import {
@@ -144,5 +150,67 @@ describe('CloudTrail tampering events through EventBridge on the sandbox', () =>
     } finally {
       if (saved) policies[bus] = saved;
     }
+  });
+
+  it('forwards with the role as it is now: no trust for EventBridge any more drops the next event, though a session was held', async () => {
+    const bus = `arn:aws:events:${REGION}:${ADMIN}:event-bus/default`;
+    const rule = Object.values(eventsSection(h.sandbox.world).rules).find(
+      (r) =>
+        r.accountId === MEMBER &&
+        r.eventPattern?.includes('StopLogging') &&
+        r.targets.some((t) => t.Arn === bus),
+    );
+    const roleArn = rule?.targets.find((t) => t.Arn === bus)?.RoleArn as string;
+    const role = findRoleByArn(iamSection(h.sandbox.world), roleArn);
+    if (!role) throw new Error(`no forwarding role ${roleArn}`);
+    // The previous test's event was dropped, so nothing restarted the trail.
+    await actAs(h, root, 'cloudtrail', 'StartLogging', { Name: TRAIL });
+    await settle(h);
+    const saved = role.trustPolicy;
+    role.trustPolicy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
+    });
+    try {
+      await actAs(h, root, 'cloudtrail', 'StopLogging', { Name: TRAIL });
+      await settle(h);
+      const last = eventsDeliveries(h.sandbox.world)
+        .filter((d) => d.targetArn === bus)
+        .pop();
+      expect(last).toMatchObject({ outcome: 'failed' });
+      expect(last?.detail).toMatch(/not authorized to perform: sts:AssumeRole/);
+    } finally {
+      role.trustPolicy = saved;
+    }
+  });
+
+  it('matches the rules a bus has now: a deleted forwarding rule forwards nothing, put back it forwards again', async () => {
+    const bus = `arn:aws:events:${REGION}:${ADMIN}:event-bus/default`;
+    const rule = Object.values(eventsSection(h.sandbox.world).rules).find(
+      (r) =>
+        r.accountId === MEMBER &&
+        r.eventPattern?.includes('StopLogging') &&
+        r.targets.some((t) => t.Arn === bus),
+    );
+    if (!rule) throw new Error('no forwarding rule');
+    const forwarded = () => eventsDeliveries(h.sandbox.world).filter((d) => d.ruleArn === rule.arn).length;
+    await actAs(h, root, 'cloudtrail', 'StartLogging', { Name: TRAIL });
+    await settle(h);
+    deleteRule(h.sandbox.world, rule.arn);
+    const before = forwarded();
+    try {
+      await actAs(h, root, 'cloudtrail', 'StopLogging', { Name: TRAIL });
+      await settle(h);
+      expect(forwarded()).toBe(before);
+    } finally {
+      putRule(h.sandbox.world, rule);
+    }
+    await actAs(h, root, 'cloudtrail', 'StartLogging', { Name: TRAIL });
+    await settle(h);
+    await actAs(h, root, 'cloudtrail', 'StopLogging', { Name: TRAIL });
+    await settle(h);
+    expect(forwarded()).toBeGreaterThan(before);
   });
 });

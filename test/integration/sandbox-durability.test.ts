@@ -3,7 +3,16 @@
  * refused by name), a read-only sandbox writes nothing, and a served sandbox acknowledges a
  * write only once it is journaled, so a sandbox opened afterwards sees it exactly as answered.
  */
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -18,6 +27,7 @@ import { Sandbox } from '../../src/sandbox/sandbox';
 import { parseScenario } from '../../src/sandbox/scenario';
 import { s3State } from '../../src/sandbox/services/s3';
 import { SandboxScenarioConflictError } from '../../src/sandbox/store';
+import { journalPath } from '../../src/sandbox/store/folder';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'sf-durable-'));
 const scenarioOf = (id: string) =>
@@ -115,5 +125,55 @@ test('a served sandbox answers a write once journaled; a sandbox opened after a 
     requestHandler: reopened.requestHandler() as never,
   }).send(new ListStateMachinesCommand({}));
   expect(machines.stateMachines?.map((m) => m.name)).toEqual(['journaled']);
+  await served.close();
+});
+
+test('an external Lambda Invoke whose function wrote something the journal could not keep is answered ServiceUnavailable, not success', async () => {
+  // The function's own writes come back into the sandbox as internal calls, each journaled but not
+  // waited for; the Invoke is answered once they are on disk (durability.ts). The journal is a
+  // file that refuses writes (/dev/full: ENOSPC), as a full disk would.
+  const dir = freshDir();
+  const served = await Sandbox.open({ stateDir: dir, lock: { command: 'test serve', waitMs: 0 } });
+  await served.persistence.startJournal();
+  const generation = JSON.parse(readFileSync(join(dir, 'stackfleet-sandbox.json'), 'utf8')).generation;
+  mkdirSync(join(dir, 'journal'), { recursive: true });
+  symlinkSync('/dev/full', join(dir, journalPath(generation)));
+  const caller = { accountId: '111122223333', accessKeyId: 'test', arn: 'arn:aws:iam::111122223333:root' };
+  const ctx = () =>
+    ({
+      caller,
+      region: 'us-east-1',
+      now: () => served.world.now(),
+      world: served.world,
+      requestId: 'r',
+    }) as never;
+  const request = {
+    method: 'POST',
+    hostname: 'localhost',
+    path: '/',
+    query: {},
+    headers: {},
+    body: Buffer.from(''),
+  };
+  let functionWrote = false;
+  const invoke = served.persistence.apply(
+    'lambda',
+    'Invoke',
+    async () => {
+      // The function's PutObject: applied in the world, its journal line lost.
+      await served.persistence.apply('s3', 'PutObject', () => 'applied', ctx(), request, false);
+      functionWrote = true;
+      return { StatusCode: 200 };
+    },
+    ctx(),
+    request,
+    true,
+  );
+  await expect(invoke).rejects.toMatchObject({ code: 'ServiceUnavailable', statusCode: 503 });
+  expect(functionWrote).toBe(true);
+  // Every later write is refused the same way: nothing is acknowledged that a restart would lose.
+  await expect(
+    served.persistence.apply('s3', 'PutObject', () => 'applied', ctx(), request, true),
+  ).rejects.toMatchObject({ code: 'ServiceUnavailable' });
   await served.close();
 });

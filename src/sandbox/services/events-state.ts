@@ -68,14 +68,59 @@ export function ruleArn(accountId: string, region: string, name: string, busName
 }
 
 export function putRule(world: Pick<SandboxWorld, 'section'>, rule: EventRule): void {
-  eventsSection(world).rules[rule.arn] = rule;
+  const rules = eventsSection(world).rules;
+  if (!(rule.arn in rules)) rulesByBus.delete(rules);
+  rules[rule.arn] = rule;
 }
 
 export function deleteRule(world: Pick<SandboxWorld, 'section'>, arn: string): boolean {
   const rules = eventsSection(world).rules;
   if (!rules[arn]) return false;
   delete rules[arn];
+  rulesByBus.delete(rules);
   return true;
+}
+
+/**
+ * The ARNs of the rules of each bus (`account/region/bus name`), per rules record: putting an
+ * event on a bus looked at every rule of the world, which at 10,000 targets (a forwarding rule per
+ * stack, several status events per stack) was quadratic. Only the set of ARNs is kept: a rule is
+ * read from the record when an event comes, so a rule replaced under the same ARN is seen as it
+ * is; adding or removing an ARN drops the index (putRule, deleteRule), and a record loaded anew
+ * (a reopened world) is another key.
+ */
+const rulesByBus = new WeakMap<Record<string, EventRule>, Map<string, string[]>>();
+
+/** `account/region/bus name` of a rule, as putEventOnBus looks for it. */
+export function ruleBusKey(rule: Pick<EventRule, 'accountId' | 'region' | 'eventBusName'>): string {
+  return `${rule.accountId}/${rule.region}/${rule.eventBusName.split('/').pop() ?? 'default'}`;
+}
+
+/** The rules of one bus, in the order they were put (as iterating the record gives them). */
+export function rulesOfBus(
+  world: Pick<SandboxWorld, 'section'>,
+  accountId: string,
+  region: string,
+  busName: string,
+): EventRule[] {
+  const rules = eventsSection(world).rules;
+  let index = rulesByBus.get(rules);
+  if (!index) {
+    index = new Map();
+    for (const rule of Object.values(rules)) {
+      const key = ruleBusKey(rule);
+      const list = index.get(key);
+      if (list) list.push(rule.arn);
+      else index.set(key, [rule.arn]);
+    }
+    rulesByBus.set(rules, index);
+  }
+  const out: EventRule[] = [];
+  for (const arn of index.get(`${accountId}/${region}/${busName}`) ?? []) {
+    const rule = rules[arn];
+    if (rule) out.push(rule);
+  }
+  return out;
 }
 
 export function putBusPolicyStatement(

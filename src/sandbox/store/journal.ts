@@ -95,13 +95,19 @@ export class Journal {
     this.entries = 0;
   }
 
-  /** Waits for every append so far to be on disk. */
+  /**
+   * Waits for every append so far to be on disk; rejects with the JournalWriteError once a write
+   * failed (flush itself settles quietly: each append's own promise carries its failure), so a
+   * caller that waits for "everything so far" is not told it is durable when part of it is not.
+   */
   async drain(): Promise<void> {
     while (this.flushing) await this.flushing;
+    if (this.failure) throw this.failure;
   }
 
   async close(): Promise<void> {
-    await this.drain();
+    // A failed write was already answered (each append rejected); closing still releases the files.
+    await this.drain().catch(() => undefined);
     for (const handle of this.handles.values()) await handle.close().catch(() => undefined);
     this.handles.clear();
   }

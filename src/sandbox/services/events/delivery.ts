@@ -20,10 +20,17 @@ import { createHash } from 'node:crypto';
 import { decide, principalOf } from '../../iam/authorize';
 import { servicePrincipal } from '../../iam/principal';
 import { topicFacts } from '../../iam/resources';
+import { findRoleByArn, iamSection } from '../../iam/state';
 import { callInternal } from '../../internal-call';
 import type { Caller, SandboxWorld } from '../../types';
 import type { World } from '../../world';
-import { busPolicyOf, type EventRule, type EventRuleTarget, eventsSection } from '../events-state';
+import {
+  busPolicyOf,
+  type EventRule,
+  type EventRuleTarget,
+  eventsSection,
+  rulesOfBus,
+} from '../events-state';
 import { findKey, keyPolicyOf } from '../kms-state';
 import { runDeployedFunction } from '../lambda';
 import { findFunction, functionPolicyOf } from '../lambda-state';
@@ -138,21 +145,34 @@ export function putEventOnBus(world: SandboxWorld, busArn: string, event: EventE
   const bus = parseBusArn(busArn);
   if (!bus) return 0;
   let matched = 0;
-  for (const rule of Object.values(eventsSection(world).rules)) {
+  for (const rule of rulesOfBus(world, bus.accountId, bus.region, bus.name)) {
+    // The index holds ARNs; a rule replaced under its ARN is checked again as it is now.
     if (rule.accountId !== bus.accountId || rule.region !== bus.region) continue;
     if ((rule.eventBusName.split('/').pop() ?? 'default') !== bus.name) continue;
     if (rule.state !== 'ENABLED' || rule.eventPattern === undefined) continue;
-    let pattern: ReturnType<typeof parseEventPattern>;
-    try {
-      pattern = parseEventPattern(rule.eventPattern);
-    } catch {
-      continue; // PutRule refuses these; a stack could still have written one
-    }
+    const pattern = patternOf(rule.eventPattern);
+    if (pattern === undefined) continue; // PutRule refuses these; a stack could still have written one
     if (!matchesEventPattern(pattern, event as unknown as Record<string, unknown>)) continue;
     matched += 1;
     for (const target of rule.targets) schedule(world, rule, target, event, hop ?? { crossedAccount: false });
   }
   return matched;
+}
+
+/** Parsed patterns by their text (the forwarding rules of thousands of stacks share one). */
+const patterns = new Map<string, ReturnType<typeof parseEventPattern> | undefined>();
+
+function patternOf(text: string): ReturnType<typeof parseEventPattern> | undefined {
+  if (patterns.has(text)) return patterns.get(text);
+  let pattern: ReturnType<typeof parseEventPattern> | undefined;
+  try {
+    pattern = parseEventPattern(text);
+  } catch {
+    pattern = undefined;
+  }
+  if (patterns.size >= 10_000) patterns.clear();
+  patterns.set(text, pattern);
+  return pattern;
 }
 
 function schedule(
@@ -215,9 +235,43 @@ function sessionCaller(session: { accessKeyId: string; arn: string }, now: numbe
   };
 }
 
+/**
+ * Sessions EventBridge holds for its targets' roles, per world, rule and role. EventBridge assumes
+ * a target's role to deliver (eb-use-identity-based), and like any credential holder keeps the
+ * session until shortly before it expires instead of calling AssumeRole per event: a new session
+ * per forwarded event also filled the world's STS state with one session per stack operation. A
+ * session is used again only while the role is the same role (its id) with the same trust policy
+ * (a changed trust policy is checked again at once, stricter than AWS, where a session outlives
+ * it) and more than SESSION_REFRESH_MS from its expiry; the role's permissions are evaluated on
+ * every delivery as they are now.
+ */
+const targetSessions = new WeakMap<
+  SandboxWorld,
+  Map<string, { caller: Caller; expiration: number; roleId: string; trustPolicy: string }>
+>();
+const SESSION_REFRESH_MS = 5 * 60 * 1000;
+
 /** EventBridge assumes a target's role with the rule as the source (eb-use-identity-based). */
 function assumeTargetRole(world: SandboxWorld, rule: EventRule, roleArn: string): Caller | string {
   const now = world.now();
+  const role = findRoleByArn(iamSection(world), roleArn);
+  let sessions = targetSessions.get(world);
+  if (!sessions) {
+    sessions = new Map();
+    targetSessions.set(world, sessions);
+  }
+  const key = `${rule.arn} ${roleArn}`;
+  const held = sessions.get(key);
+  if (
+    held &&
+    role &&
+    held.roleId === role.roleId &&
+    held.trustPolicy === role.trustPolicy &&
+    now >= (held.caller.issuedAt ?? 0) &&
+    now < held.expiration - SESSION_REFRESH_MS
+  )
+    return held.caller;
+  sessions.delete(key);
   const session = assumeRoleAsService(world as World, {
     service: EVENTS_PRINCIPAL,
     roleArn,
@@ -226,7 +280,15 @@ function assumeTargetRole(world: SandboxWorld, rule: EventRule, roleArn: string)
     context: { 'aws:SourceAccount': rule.accountId, 'aws:SourceArn': rule.arn },
   });
   if (session instanceof Error) return `${session.name}: ${session.message}`;
-  return sessionCaller(session, now);
+  const caller = sessionCaller(session, now);
+  if (role)
+    sessions.set(key, {
+      caller,
+      expiration: session.expiration,
+      roleId: role.roleId,
+      trustPolicy: role.trustPolicy,
+    });
+  return caller;
 }
 
 function allowedAsService(
