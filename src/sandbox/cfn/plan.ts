@@ -985,6 +985,7 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
   if (!wave.failed) {
     let t = wave.end + PHASE_GAP_MS;
     events.push(stackEvent(t, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'));
+    const effectsAt = t;
     const cleanup: Array<{ logicalId: string; type: string; physicalId?: string }> = [];
     for (const d of input.plan.diffs) {
       if (d.action !== 'Remove' && !(d.action === 'Modify' && d.replacement === 'True')) continue;
@@ -1026,6 +1027,7 @@ export function scheduleUpdate(base: OpBase, input: UpdateInput): ScheduledOpera
     return finish(base, events, {
       ...common,
       repairedDrift: repaired,
+      effectsAt,
       config: input.config,
       status: 'UPDATE_COMPLETE',
       outputs,
