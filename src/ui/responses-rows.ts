@@ -6,6 +6,7 @@
  * execution still says who did what; what was restored and contained comes from its output.
  */
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { containedText } from '../core/tamper/alert';
 import { readTamperEvent } from '../core/tamper/read-event';
 import { listResponses, type ResponseSummary } from './responses';
 
@@ -81,7 +82,10 @@ export function responseRowOf(summary: ResponseSummary, input: unknown, output: 
   };
   const restored = str(obj(out.restore).restored);
   if (restored) row.restored = restored;
-  const contained = str(obj(out.containment).contained);
+  const contained = containedText(
+    obj(out.containment) as { contained?: string },
+    obj(incident.decision) as { action?: string; reason?: string },
+  );
   if (contained) row.contained = contained;
   if (typeof incident.count === 'number' && incident.count > 0) row.incidentCount = incident.count;
   return row;
