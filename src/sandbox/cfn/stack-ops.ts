@@ -22,18 +22,12 @@ import {
 } from './common';
 import { partitionOf } from './intrinsics';
 import { type GivenParameter, isNoEcho, resolveParameters, ssmParameter } from './parameters';
-import {
-  planStack,
-  sameValue,
-  scheduleContinueRollback,
-  scheduleCreate,
-  scheduleDelete,
-  scheduleImport,
-  scheduleUpdate,
-} from './plan';
+import { planStack, sameValue } from './plan';
 import { admitOperation } from './quotas';
 import { stableUuid } from './resource-types';
 import { checkRules } from './rules';
+import { scheduleCreate, scheduleUpdate } from './schedule-create-update';
+import { scheduleContinueRollback, scheduleDelete, scheduleImport } from './schedule-delete-import';
 import { notePending } from './settle-due';
 import { scheduleStackStatusChanges } from './stack-events-schedule';
 import {
