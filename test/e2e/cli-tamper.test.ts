@@ -30,7 +30,7 @@ describe('rehearsing tampering from the CLI', () => {
     ]);
     expect(action.code).toBe(2);
     expect(action.stderr).toContain(
-      '--action must be one of StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors, ' +
+      '--action must be one of StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors, PutInsightSelectors, ' +
         'StopConfigurationRecorder, DeleteConfigurationRecorder, DeleteDeliveryChannel. Received: "Nope"',
     );
   });
