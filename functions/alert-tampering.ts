@@ -1,6 +1,6 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { awsClients } from '../src/aws/clients';
-import { composeAlert } from '../src/core/tamper/alert';
+import { composeAlert, containedText } from '../src/core/tamper/alert';
 import type { TamperEvent } from '../src/core/tamper/read-event';
 
 /**
@@ -19,12 +19,7 @@ interface AlertInput {
 
 export async function handler(input: AlertInput) {
   // Not contained on purpose (first offence, root, a stackfleet role, containment off): say why.
-  const decision = input.incident?.decision;
-  const contained =
-    input.containment?.contained ??
-    (decision?.action === 'none' && decision.reason && decision.reason !== 'not recorded'
-      ? `nothing: ${decision.reason}`
-      : undefined);
+  const contained = containedText(input.containment, input.incident?.decision);
   const { subject, message } = composeAlert({
     event: input.event,
     ...(input.restore?.restored ? { restored: input.restore.restored } : {}),

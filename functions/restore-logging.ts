@@ -16,6 +16,13 @@ interface RestoreInput {
   externalId?: string;
   /** Where the baseline comes from, to redeploy it when the trail or recorder is gone. */
   baseline?: { stackName: string; bucket: string; key: string };
+  /**
+   * Set after "Redeploy the baseline": what the first pass said. The redeploy brought the deleted
+   * resource back, but not necessarily logging: a recreated delivery channel leaves a stopped
+   * recorder stopped (StartConfigurationRecorder needs a delivery channel, AWS Config API
+   * Reference), so this pass starts the account's recorder, or the trail, if it is off.
+   */
+  afterRedeploy?: { restored?: string | null };
 }
 
 /**
@@ -68,6 +75,7 @@ export async function handler(input: RestoreInput) {
     ...(input.externalId ? { externalId: input.externalId } : {}),
   });
   const at = { region: event.region, credentials };
+  if (input.afterRedeploy) return resumeAfterRedeploy(at, event, input.afterRedeploy.restored ?? '');
   if (kind === 'delivery-channel') {
     // DeleteDeliveryChannel is the only call that names a channel here, and it deletes it (AWS
     // Config API Reference, DeleteDeliveryChannel): nothing to start, the baseline brings it back.
@@ -78,14 +86,14 @@ export async function handler(input: RestoreInput) {
       const status = await tamperAws.trailStatus(at, name);
       if (status.IsLogging === true)
         return {
-          restored: `trail ${name} was already logging`,
+          restored: `trail ${name} was already logging${insightsNote(event)}`,
           missing: false,
           action: 'none',
           redeploy: null,
         };
       await tamperAws.startLogging(at, name);
       return {
-        restored: `trail ${name} logging again (StartLogging)`,
+        restored: `trail ${name} logging again (StartLogging)${insightsNote(event)}`,
         missing: false,
         action: 'StartLogging',
         redeploy: null,
@@ -114,6 +122,18 @@ export async function handler(input: RestoreInput) {
   }
 }
 
+/**
+ * PutInsightSelectors is alerted, not reverted: the baseline's trail declares no InsightSelectors
+ * (templates/baseline.yaml), so there are no baseline selectors to put back, and Insights on or
+ * off does not stop the trail logging (CloudTrail API Reference, PutInsightSelectors: Insights
+ * analyse the management events the trail already logs). The responder keeps no permission for it.
+ */
+function insightsNote(event: TamperEvent): string {
+  return event.eventName === 'PutInsightSelectors'
+    ? '; Insights selectors left as set: the baseline declares none to restore (alert only)'
+    : '';
+}
+
 /** A deleted trail, recorder or delivery channel: redeploy the account's baseline (drift-target). */
 async function redeployment(
   at: { region: string; credentials: Awaited<ReturnType<typeof assumeExecutionRole>> },
@@ -134,4 +154,44 @@ async function redeployment(
     action: 'redeploy',
     redeploy,
   };
+}
+
+/**
+ * After the baseline's redeploy: logging runs again. A trail the baseline recreates logs from the
+ * start (its IsLogging property); the account's recorder (one per region; DescribeConfigurationRecorderStatus
+ * without names lists it) is started if it is not recording, now that its delivery channel is back.
+ */
+async function resumeAfterRedeploy(
+  at: { region: string; credentials: Awaited<ReturnType<typeof assumeExecutionRole>> },
+  event: TamperEvent,
+  redeployed: string,
+) {
+  const done = (action: string, what: string) => ({
+    restored: `${redeployed}; ${what}`,
+    missing: true,
+    action,
+    redeploy: null,
+  });
+  if (event.target.kind === 'trail') {
+    const name = event.target.name as string;
+    const status = await tamperAws.trailStatus(at, name);
+    if (status.IsLogging === true) return done('redeploy', `trail ${name} logging again`);
+    await tamperAws.startLogging(at, name);
+    return done('redeploy+StartLogging', `trail ${name} logging again (StartLogging)`);
+  }
+  const recorders = (await tamperAws.recorderStatuses(at)).ConfigurationRecordersStatus ?? [];
+  if (recorders.length === 0) return done('redeploy', 'no recorder in the account to start');
+  const started: string[] = [];
+  for (const r of recorders) {
+    if (r.recording === true || !r.name) continue;
+    await tamperAws.startRecorder(at, r.name);
+    started.push(r.name);
+  }
+  const names = recorders.map((r) => r.name).join(', ');
+  return started.length === 0
+    ? done('redeploy', `recorder ${names} recording`)
+    : done(
+        'redeploy+StartConfigurationRecorder',
+        `recorder ${started.join(', ')} recording again (StartConfigurationRecorder)`,
+      );
 }

@@ -40,6 +40,9 @@ export const tamperAws = {
     awsClients
       .configService(at)
       .send(new DescribeConfigurationRecorderStatusCommand({ ConfigurationRecorderNames: [name] })),
+  /** Every recorder of the account in the region (at most one per region, AWS Config API Reference). */
+  recorderStatuses: (at: InAccount) =>
+    awsClients.configService(at).send(new DescribeConfigurationRecorderStatusCommand({})),
   startRecorder: (at: InAccount, name: string) =>
     awsClients
       .configService(at)

@@ -267,7 +267,8 @@ export const commandSpecs: Record<string, CommandSpec> = {
         value: 'ACTION',
         description:
           'tamper: StopLogging (default), DeleteTrail, UpdateTrail, PutEventSelectors,\n' +
-          'StopConfigurationRecorder, DeleteConfigurationRecorder or DeleteDeliveryChannel.',
+          'PutInsightSelectors, StopConfigurationRecorder, DeleteConfigurationRecorder or\n' +
+          'DeleteDeliveryChannel.',
       },
       trail: {
         type: 'string',

@@ -23,6 +23,7 @@ export const ACTIVITY_ACTIONS = [
   'DeleteTrail',
   'UpdateTrail',
   'PutEventSelectors',
+  'PutInsightSelectors',
   'StopConfigurationRecorder',
   'DeleteConfigurationRecorder',
   'DeleteDeliveryChannel',

@@ -122,6 +122,13 @@ export function activityCall(
           EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: false }],
         },
       };
+    case 'PutInsightSelectors':
+      // An empty list turns CloudTrail Insights off (CloudTrail API Reference, PutInsightSelectors).
+      return {
+        service: 'cloudtrail',
+        operation: action,
+        params: { TrailName: activity.name ?? BASELINE_TRAIL_NAME, InsightSelectors: [] },
+      };
     default:
       return {
         service: 'cloudtrail',

@@ -10,8 +10,9 @@ import {
   ListExecutionsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { aslToGraph, type UiGraph } from './asl-graph';
+import { aslToGraph } from './asl-graph';
 import { readHistory, type StateStatus } from './execution-history';
+import { type LaidOutGraph, layoutGraph } from './layout';
 import { readExecutionHistory, statusesByNode } from './target-detail';
 
 export interface ResponseSummary {
@@ -23,7 +24,8 @@ export interface ResponseSummary {
 }
 
 export interface ResponseDetail extends ResponseSummary {
-  graph: UiGraph;
+  /** The machine's graph, laid out as the rollout page's graphs are (the page draws it as is). */
+  graph: LaidOutGraph;
   /** Graph node id -> status, from the execution's history. */
   statuses: Record<string, StateStatus>;
   /** The execution's output (the alert's facts) when it finished. */
@@ -60,7 +62,7 @@ export async function loadResponseDetail(sfn: SFNClient, executionArn: string): 
     name: d.name ?? '',
     status: d.status ?? 'UNKNOWN',
     startDate: d.startDate?.getTime() ?? 0,
-    graph: aslToGraph(machine.definition ?? '{}', 'respond-to-tampering'),
+    graph: await layoutGraph(aslToGraph(machine.definition ?? '{}', 'respond-to-tampering')),
     statuses: statusesByNode(reading.statuses),
   };
   if (d.stopDate) detail.stopDate = d.stopDate.getTime();

@@ -16,7 +16,8 @@ import { AccountDirectoryCache } from './directory';
 import { ForeignExecutionError, RolloutNotFoundError, UiError, UiRequestError } from './errors';
 import { LruMap } from './lru';
 import { pageScript, renderPageHtml } from './page-html';
-import { listResponses, loadResponseDetail } from './responses';
+import { loadResponseDetail } from './responses';
+import { listResponseRows } from './responses-rows';
 import { RolloutTracker } from './rollout-data';
 import { RolloutLister } from './rollout-list';
 import { ExecutionScope } from './scope';
@@ -148,7 +149,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       const { rollout, target } = await definitions.forRollout(arn);
       return target ? { rollout, target } : { rollout };
     },
-    '/api/responses': async () => ({ responses: await listResponses(sfn, scope.requireResponseMachine()) }),
+    '/api/responses': async () => ({
+      responses: await listResponseRows(sfn, scope.requireResponseMachine()),
+    }),
     '/api/response': async (url) =>
       loadResponseDetail(sfn, scope.requireResponse('arn', url.searchParams.get('arn'))),
     '/api/target': async (url) =>

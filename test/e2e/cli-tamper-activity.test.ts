@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../helpers/cli-process';
+import { tamperCliWorld } from '../helpers/tamper-cli';
 
 /**
  * A scenario's scheduled tampering ("at minute 3, the root user of 333333333333 stops the trail")
@@ -16,27 +16,12 @@ import { ROOT, runCli } from '../helpers/cli-process';
 const MEMBER = '333333333333';
 
 describe('scenario activity played by a sandbox rollout', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sf-e2e-activity-'));
-  const stateDir = join(dir, 'state');
+  const { dir, stateDir, config } = tamperCliWorld('sf-e2e-activity-', ['222222222222', MEMBER]);
   const scenario = join(dir, 'activity.yaml');
   writeFileSync(
     scenario,
     `${readFileSync(join(ROOT, 'src/sandbox/scenarios/small.yaml'), 'utf8')}\n` +
       `activity:\n  - { atMinute: 3, account: "${MEMBER}", region: us-east-1, as: { root: true }, action: StopLogging }\n`,
-  );
-  const config = join(dir, 'rollout.yaml');
-  writeFileSync(
-    config,
-    [
-      `template: ${join(ROOT, 'templates/baseline.yaml')}`,
-      'stackName: stackfleet-baseline',
-      'parameters: { HomeRegion: us-east-1, AdminAccountId: "111111111111", AdminRegion: us-east-1 }',
-      'capabilities: [CAPABILITY_NAMED_IAM]',
-      'executionRoleName: StackFleetExecution',
-      'externalId: stackfleet-small-demo',
-      `targets: { accounts: ["222222222222", "${MEMBER}"], regions: [us-east-1] }`,
-      '',
-    ].join('\n'),
   );
   const rollout = () =>
     runCli(['rollout', '--json', '--scenario', scenario, '--config', config, '--state-dir', stateDir]);

@@ -1,48 +1,18 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { isolatedHome } from '../helpers/cli-process';
+import { join } from 'node:path';
+import { ROOT, runCli } from '../helpers/cli-process';
+import { tamperCliWorld } from '../helpers/tamper-cli';
 
 /**
  * `stackfleet sandbox tamper` and `stackfleet incidents` as a user runs them (separate processes,
  * state kept in a temporary folder): the baseline rolled out forwarding to the admin account, the
  * account's root stops the trail, the response restores it and alerts, and `incidents` lists it.
  */
-const ROOT = resolve(__dirname, '..', '..');
 const SMALL = join(ROOT, 'src/sandbox/scenarios/small.yaml');
 
-function cli(args: string[]) {
-  const result = spawnSync(
-    process.execPath,
-    [require.resolve('tsx/cli'), join(ROOT, 'src/cli/main.ts'), ...args],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...isolatedHome() },
-      timeout: 300_000,
-    },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (args: string[]) => runCli(args, {}, ROOT, 300_000);
 
 describe('rehearsing tampering from the CLI', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sf-e2e-tamper-'));
-  const stateDir = join(dir, 'state');
-  const config = join(dir, 'rollout.yaml');
-  writeFileSync(
-    config,
-    [
-      `template: ${join(ROOT, 'templates/baseline.yaml')}`,
-      'stackName: stackfleet-baseline',
-      'parameters: { HomeRegion: us-east-1, AdminAccountId: "111111111111", AdminRegion: us-east-1 }',
-      'capabilities: [CAPABILITY_NAMED_IAM]',
-      'executionRoleName: StackFleetExecution',
-      'externalId: stackfleet-small-demo',
-      'targets: { accounts: ["222222222222"], regions: [us-east-1] }',
-      '',
-    ].join('\n'),
-  );
+  const { stateDir, config } = tamperCliWorld('sf-e2e-tamper-', ['222222222222']);
 
   it('refuses a bad account or action, naming the flag and the value', () => {
     const bad = cli(['sandbox', 'tamper', '--account', '12', '--state-dir', stateDir]);
@@ -60,7 +30,7 @@ describe('rehearsing tampering from the CLI', () => {
     ]);
     expect(action.code).toBe(2);
     expect(action.stderr).toContain(
-      '--action must be one of StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors, ' +
+      '--action must be one of StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors, PutInsightSelectors, ' +
         'StopConfigurationRecorder, DeleteConfigurationRecorder, DeleteDeliveryChannel. Received: "Nope"',
     );
   });

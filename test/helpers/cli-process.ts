@@ -32,7 +32,12 @@ export function isolatedHome(): {
   };
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}, cwd = ROOT): CliRun {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = ROOT,
+  timeout = 240_000,
+): CliRun {
   const result = spawnSync(
     process.execPath,
     [require.resolve('tsx/cli'), join(ROOT, 'src/cli/main.ts'), ...args],
@@ -40,7 +45,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = R
       cwd,
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...isolatedHome(), ...env },
-      timeout: 240_000,
+      timeout,
     },
   );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };

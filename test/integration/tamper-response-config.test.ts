@@ -12,7 +12,7 @@ import { callInternal } from '../../src/sandbox/internal-call';
 import { cloudTrailSection } from '../../src/sandbox/services/cloudtrail/state';
 import { engineFor } from '../../src/sandbox/services/stepfunctions';
 import type { SandboxHarness } from '../helpers/sandbox-harness';
-import { adminAlerts, incidents, recorderOf } from '../helpers/tamper-response';
+import { adminAlerts, incidents, recorderOf, rootOf } from '../helpers/tamper-response';
 import { actAs, MEMBER, mallory, openTamperWorld, REGION, settle } from '../helpers/tamper-world';
 
 const MALLORY = `arn:aws:iam::${MEMBER}:user/mallory`;
@@ -45,7 +45,7 @@ describe('respond-to-tampering: the Config recorder', () => {
     });
   });
 
-  it('the delivery channel deleted: routed to the baseline redeploy, and drift-target reverts the DELETED channel', async () => {
+  it('the delivery channel deleted: the baseline redeploy reverts the DELETED channel, DescribeDeliveryChannels shows it and the recorder records again', async () => {
     const channelOf = () =>
       Object.values(cloudTrailSection(h.sandbox.world).channels).find(
         (c) => c.accountId === MEMBER && c.region === REGION,
@@ -82,13 +82,30 @@ describe('respond-to-tampering: the Config recorder', () => {
         drifted: [expect.objectContaining({ logicalId: 'ConfigDeliveryChannel', status: 'DELETED' })],
       }),
     ]);
-    // Not asserted yet: that the channel is back in cloudTrailSection(world).channels. After this
-    // revert the sandbox does not put its record back (a reverted trail's comes back); open.
+    // The world afterwards, as the account's root reads it through Config's API: the channel is
+    // back (DescribeDeliveryChannels, AWS Config API Reference) and, with it, the recorder the
+    // response started again (StartConfigurationRecorder needs a delivery channel).
+    const asRoot = (operation: string) =>
+      h.virtual(() =>
+        callInternal(h.sandbox.world, {
+          caller: rootOf(MEMBER),
+          service: 'config',
+          operation,
+          params: {},
+          region: REGION,
+        }),
+      ) as Promise<Record<string, Array<Record<string, unknown>>>>;
+    const channels = (await asRoot('DescribeDeliveryChannels')).DeliveryChannels ?? [];
+    expect(channels).toEqual([
+      expect.objectContaining({ name, s3BucketName: expect.stringContaining('configbucket') }),
+    ]);
+    const statuses = (await asRoot('DescribeConfigurationRecorderStatus')).ConfigurationRecordersStatus ?? [];
+    expect(statuses).toEqual([expect.objectContaining({ name: recorder, recording: true })]);
     const alert = adminAlerts(h).slice(before).join('\n');
     expect(alert).toContain(`What:  DeleteDeliveryChannel on delivery-channel ${name}`);
     expect(alert).toMatch(
       new RegExp(
-        `Restored: {2}delivery channel ${name} is gone: redeploying the baseline \\(template version .+\\)`,
+        `Restored: {2}delivery channel ${name} is gone: redeploying the baseline \\(template version .+\\); recorder ${recorder} recording again \\(StartConfigurationRecorder\\)`,
       ),
     );
     expect(alert.split('\n').filter((l) => l.startsWith('What:  DeleteDeliveryChannel'))).toHaveLength(1);

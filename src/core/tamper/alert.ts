@@ -17,6 +17,20 @@ export interface AlertFacts {
   failures?: Array<{ step: string; error: string; cause: string }>;
 }
 
+/**
+ * What the response says it contained: the containment step's own words, or, when it did not
+ * run on purpose (first offence, root, a stackfleet role, containment off), why nothing was.
+ */
+export function containedText(
+  containment: { contained?: string | null } | undefined,
+  decision: { action?: string; reason?: string } | undefined,
+): string | undefined {
+  if (containment?.contained) return containment.contained;
+  return decision?.action === 'none' && decision.reason && decision.reason !== 'not recorded'
+    ? `nothing: ${decision.reason}`
+    : undefined;
+}
+
 export function composeAlert(facts: AlertFacts): { subject: string; message: string } {
   const { event } = facts;
   const failed = (facts.failures ?? []).length > 0;

@@ -20,7 +20,7 @@ import {
 import { currentDrift, renderDriftValue } from './drift';
 import { partitionOf } from './intrinsics';
 import { type GivenParameter, resolveParameters, ssmParameter } from './parameters';
-import { durationOr, planStack, type ResourceDiff, sameValue } from './plan';
+import { planStack, type ResourceDiff, sameValue } from './plan';
 import { stableUuid } from './resource-types';
 import { checkRules } from './rules';
 import { scheduleStackStatusChanges } from './stack-events-schedule';
@@ -45,6 +45,7 @@ import {
   stackStatusAt,
 } from './state';
 import type { ParsedTemplate } from './template';
+import { durationOr } from './waves';
 
 const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
 const PAGE_SIZE = 100;

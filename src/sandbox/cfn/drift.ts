@@ -10,11 +10,12 @@ import { denialMessage } from '../iam/messages';
 import { asArray, type OpEnv, requireStack, templateOf, validationError } from './common';
 import type { ResourceDrift } from './drift-types';
 import { callerOf, forwardAccess } from './iam-env';
-import { durationOr, type PlanEnv, resolveAll } from './plan';
+import { type PlanEnv, resolveAll } from './plan';
 import { providerFor } from './providers/index';
 import { driftSupported, stableUuid } from './resource-types';
 import { typedParameters } from './stack-ops';
 import { finalResources, isInProgress, nextSeq, type StackRecord, stackStatusAt } from './state';
+import { durationOr } from './waves';
 
 /** A drifted resource with the values a drift report shows. */
 export interface CurrentDrift extends ResourceDrift {

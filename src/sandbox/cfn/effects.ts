@@ -122,7 +122,8 @@ export function applyStackEffects(world: SandboxWorld, stack: StackRecord, from:
   const afterIds = Object.keys(after).filter((id) => exists(after[id]) && modelled(after[id]));
   if (beforeIds.length === 0 && afterIds.length === 0) return;
   const beforeProps = resolveSome(world, stack, from.config, before, beforeIds);
-  const afterProps = resolveSome(world, stack, stack.config, after, afterIds);
+  const afterConfig = from.afterConfig ?? stack.config;
+  const afterProps = resolveSome(world, stack, afterConfig, after, afterIds);
   const ref = (logicalId: string, physicalId: string, config: StackConfig): ResourceRef => {
     const out: ResourceRef = {
       world,
@@ -149,13 +150,16 @@ export function applyStackEffects(world: SandboxWorld, stack: StackRecord, from:
     .sort(
       (a, b) => priority((before[b] as ResourceRecord).type) - priority((before[a] as ResourceRecord).type),
     );
-  for (const id of removals) {
-    const r = before[id] as ResourceRecord & { physicalId: string };
-    guarded(r.type, () =>
-      providerFor(r.type)?.remove?.(beforeProps[id] ?? {}, ref(id, r.physicalId, from.config)),
-    );
-  }
+  const part = from.part ?? 'all';
+  if (part !== 'applies')
+    for (const id of removals) {
+      const r = before[id] as ResourceRecord & { physicalId: string };
+      guarded(r.type, () =>
+        providerFor(r.type)?.remove?.(beforeProps[id] ?? {}, ref(id, r.physicalId, from.config)),
+      );
+    }
   // Applies: what exists now and is new or changed (roles before their policies).
+  if (part === 'removals') return;
   const applies = afterIds.sort(
     (a, b) => priority((after[a] as ResourceRecord).type) - priority((after[b] as ResourceRecord).type),
   );
@@ -168,7 +172,7 @@ export function applyStackEffects(world: SandboxWorld, stack: StackRecord, from:
     // its template again, even when the template did not change (a trail deleted out of band).
     if (previous && sameValue(previous, afterProps[id]) && !from.repaired?.includes(id)) continue;
     guarded(r.type, () =>
-      providerFor(r.type)?.apply?.(afterProps[id] ?? {}, ref(id, r.physicalId, stack.config), previous),
+      providerFor(r.type)?.apply?.(afterProps[id] ?? {}, ref(id, r.physicalId, afterConfig), previous),
     );
   }
 }

@@ -65,7 +65,10 @@ function heapOf(world: SandboxWorld): MinHeap {
   const section = world.state.cloudformation === undefined ? undefined : cfnSection(world);
   for (const [key, target] of Object.entries(section?.targets ?? {})) {
     for (const stack of Object.values(target.stacks)) {
-      if (stack.pending) heap.push({ at: stack.pending.at, target: key, stackId: stack.stackId });
+      if (!stack.pending) continue;
+      heap.push({ at: stack.pending.at, target: key, stackId: stack.stackId });
+      if (inPlaceDue(stack))
+        heap.push({ at: stack.pending.effectsAt as number, target: key, stackId: stack.stackId });
     }
   }
   return heap;
@@ -76,11 +79,15 @@ export function notePending(world: SandboxWorld, stack: StackRecord): void {
   if (!stack.pending) return;
   const heap = heaps.get(world);
   // Without a heap yet, the first settleDue builds it from the world, this stack included.
-  heap?.push({
-    at: stack.pending.at,
-    target: targetKey(stack.accountId, stack.region),
-    stackId: stack.stackId,
-  });
+  const target = targetKey(stack.accountId, stack.region);
+  heap?.push({ at: stack.pending.at, target, stackId: stack.stackId });
+  if (inPlaceDue(stack))
+    heap?.push({ at: stack.pending.effectsAt as number, target, stackId: stack.stackId });
+}
+
+/** An update whose resources are in place before it ends, and whose effects have not run yet. */
+function inPlaceDue(stack: StackRecord): boolean {
+  return stack.pending?.effectsAt !== undefined && !stack.pending.effectsApplied;
 }
 
 /** Settles every stack operation that ended by `now` (its effects reach the services); returns how many. */
@@ -93,6 +100,9 @@ export function settleDue(world: SandboxWorld, now: number): number {
     const stack = target?.stacks[top.stackId];
     if (!target || !stack?.pending) continue;
     if (stack.pending.at > now) {
+      // An update's in-place moment: its resources take effect now, the rest when it ends.
+      if (inPlaceDue(stack) && (stack.pending.effectsAt as number) <= now)
+        settleStack(target, stack, now, world);
       heap.push({ at: stack.pending.at, target: top.target, stackId: top.stackId });
       continue;
     }

@@ -10,6 +10,7 @@ import * as drift from '../cfn/drift';
 import * as quotas from '../cfn/quotas';
 import '../cfn/effects';
 import * as stacks from '../cfn/stack-ops';
+import * as stackReads from '../cfn/stack-reads';
 import * as templates from '../cfn/template-ops';
 import { AwsError, type Operation, type OperationContext, type ServiceEmulator } from '../types';
 
@@ -19,16 +20,16 @@ const HANDLERS: Record<string, Handler> = {
   CreateStack: stacks.createStack,
   UpdateStack: stacks.updateStack,
   DeleteStack: stacks.deleteStack,
-  DescribeStacks: stacks.describeStacks,
-  ListStacks: stacks.listStacks,
-  DescribeStackEvents: stacks.describeStackEvents,
-  DescribeStackResources: stacks.describeStackResources,
-  DescribeStackResource: stacks.describeStackResource,
-  ListStackResources: stacks.listStackResources,
+  DescribeStacks: stackReads.describeStacks,
+  ListStacks: stackReads.listStacks,
+  DescribeStackEvents: stackReads.describeStackEvents,
+  DescribeStackResources: stackReads.describeStackResources,
+  DescribeStackResource: stackReads.describeStackResource,
+  ListStackResources: stackReads.listStackResources,
   ContinueUpdateRollback: stacks.continueUpdateRollback,
   UpdateTerminationProtection: stacks.updateTerminationProtection,
   ValidateTemplate: templates.validateTemplate,
-  GetTemplate: stacks.getTemplate,
+  GetTemplate: stackReads.getTemplate,
   GetTemplateSummary: templates.getTemplateSummary,
   CreateChangeSet: changeSets.createChangeSet,
   DescribeChangeSet: changeSets.describeChangeSet,

@@ -37,7 +37,16 @@ export async function showRolloutList(
     body,
   );
   root.replaceChildren(
-    h('header', { class: 'rollout' }, h('div', { class: 'title' }, h('h1', {}, 'stackfleet rollouts'))),
+    h(
+      'header',
+      { class: 'rollout' },
+      h(
+        'div',
+        { class: 'title' },
+        h('h1', {}, 'stackfleet rollouts'),
+        h('a', { href: '?responses', class: 'muted' }, 'Tamper responses'),
+      ),
+    ),
     h('main', { style: 'padding:12px 16px' }, h('section', { class: 'panel' }, table, note)),
   );
 

@@ -3,6 +3,9 @@
  * the selected target's execution. Reads the UI server's JSON API while live (polling while
  * the rollout runs) or the data inlined into a static export.
  */
+
+import type { ResponseDetail } from '../responses';
+import type { ResponseRow } from '../responses-rows';
 import type {
   DefinitionsWire,
   ExportBundleWire,
@@ -17,6 +20,7 @@ import { type GraphView, renderGraph } from './graph-view';
 import { renderHeader } from './header-view';
 import { showRolloutList } from './list-view';
 import { createMatrix, type MatrixCell, type MatrixView } from './matrix';
+import { showResponses } from './responses-view';
 import { createStackSelector, renderTargetStacks, StackCells } from './stacks-view';
 import { createToolbar } from './toolbar';
 
@@ -50,6 +54,11 @@ const liveSource: DataSource = {
   target: (_name, arn) => getJson(`/api/target?arn=${encodeURIComponent(arn)}`),
 };
 
+const responsesSource = {
+  list: async () => (await getJson<{ responses: ResponseRow[] }>('/api/responses')).responses,
+  detail: (arn: string) => getJson<ResponseDetail>(`/api/response?arn=${encodeURIComponent(arn)}`),
+};
+
 function staticSource(data: ExportBundleWire): DataSource {
   return {
     rollouts: async () => [],
@@ -73,6 +82,9 @@ interface PageApi {
   paintedAt?: number;
   /** Names of the rollouts the landing page lists. */
   rollouts?: string[];
+  /** Names of the tamper responses `?responses` lists, and the one whose graph is open. */
+  responses?: string[];
+  openResponse?: string;
   openTarget(account: string, region: string): Promise<void>;
 }
 
@@ -101,6 +113,10 @@ async function main(): Promise<void> {
   const data = readJsonElement<ExportBundleWire>('stackfleet-data');
   const source = config.mode === 'static' && data ? staticSource(data) : liveSource;
   const query = new URLSearchParams(location.search);
+  if (query.has('responses') && config.mode === 'live') {
+    await showResponses(root, responsesSource, config.pollMs, api);
+    return;
+  }
   const fromQuery = query.get('rollout') ?? undefined;
   const arn = query.has('rollouts')
     ? undefined

@@ -44,6 +44,8 @@ export const cloudTrailActions: ServiceActions = {
   UpdateTrail: onTrail('cloudtrail:UpdateTrail'),
   PutEventSelectors: onTrail('cloudtrail:PutEventSelectors', 'TrailName'),
   GetEventSelectors: onTrail('cloudtrail:GetEventSelectors', 'TrailName'),
+  PutInsightSelectors: onTrail('cloudtrail:PutInsightSelectors', 'TrailName'),
+  GetInsightSelectors: onTrail('cloudtrail:GetInsightSelectors', 'TrailName'),
   // DescribeTrails has no resource type in the reference.
   DescribeTrails: () => [{ action: 'cloudtrail:DescribeTrails', resource: '*' }],
 };
@@ -69,6 +71,7 @@ export const configActions: ServiceActions = {
   // Delivery channels have no resource type in the reference.
   DeleteDeliveryChannel: () => [{ action: 'config:DeleteDeliveryChannel', resource: '*' }],
   DescribeConfigurationRecorders: () => [{ action: 'config:DescribeConfigurationRecorders', resource: '*' }],
+  DescribeDeliveryChannels: () => [{ action: 'config:DescribeDeliveryChannels', resource: '*' }],
   DescribeConfigurationRecorderStatus: () => [
     { action: 'config:DescribeConfigurationRecorderStatus', resource: '*' },
   ],

@@ -1,8 +1,8 @@
 /**
  * The AWS Config recorder calls of the sandbox (awsJson 1.1, `StarlingDoveService.*`; AWS Config
  * API Reference): PutConfigurationRecorder, Start/StopConfigurationRecorder,
- * DeleteConfigurationRecorder, DeleteDeliveryChannel, DescribeConfigurationRecorders and
- * DescribeConfigurationRecorderStatus, on the recorders CloudFormation creates (state.ts). One
+ * DeleteConfigurationRecorder, DeleteDeliveryChannel, DescribeConfigurationRecorders,
+ * DescribeConfigurationRecorderStatus and DescribeDeliveryChannels, on the recorders CloudFormation creates (state.ts). One
  * recorder per account and region (MaxNumberOfConfigurationRecordersExceededException); starting
  * needs a delivery channel (NoAvailableDeliveryChannelException); a channel cannot be deleted while
  * the recorder runs (LastDeliveryChannelDeleteFailedException). Changes are recorded (record.ts).
@@ -57,11 +57,7 @@ function recorderOf(ctx: OperationContext, params: Record<string, unknown>): Rec
   const recorder = cloudTrailSection(ctx.world).recorders[
     recorderKey(ctx.caller.accountId, ctx.region, name)
   ];
-  if (!recorder)
-    throw new AwsError(
-      'NoSuchConfigurationRecorderException',
-      `Cannot find configuration recorder with the specified name '${name}'.`,
-    );
+  if (!recorder) throw missingRecorder(name);
   return recorder;
 }
 
@@ -69,6 +65,34 @@ function channelsOf(ctx: OperationContext) {
   return Object.values(cloudTrailSection(ctx.world).channels).filter(
     (c) => c.accountId === ctx.caller.accountId && c.region === ctx.region,
   );
+}
+
+const missingRecorder = (name: string) =>
+  new AwsError(
+    'NoSuchConfigurationRecorderException',
+    `Cannot find configuration recorder with the specified name '${name}'.`,
+  );
+const missingChannel = (name: string) =>
+  new AwsError(
+    'NoSuchDeliveryChannelException',
+    `Cannot find delivery channel with specified name '${name}'.`,
+  );
+
+/**
+ * What a Describe* call of Config returns: every record of the region without names, else the
+ * named ones, and the first name that matches none is refused with the service's NoSuch* error
+ * (DescribeConfigurationRecorders, DescribeConfigurationRecorderStatus, DescribeDeliveryChannels).
+ */
+function named<T extends { name: string }>(
+  records: T[],
+  names: unknown,
+  missing: (name: string) => AwsError,
+): T[] {
+  if (!Array.isArray(names)) return records;
+  const wanted = names.map(String);
+  const unknown = wanted.find((n) => !records.some((r) => r.name === n));
+  if (unknown !== undefined) throw missing(unknown);
+  return records.filter((r) => wanted.includes(r.name));
 }
 
 export function createConfigService(): ServiceEmulator {
@@ -152,11 +176,7 @@ export function createConfigService(): ServiceEmulator {
       DeleteDeliveryChannel(params, ctx) {
         const name = String(params.DeliveryChannelName ?? '');
         const channel = channelsOf(ctx).find((c) => c.name === name);
-        if (!channel)
-          throw new AwsError(
-            'NoSuchDeliveryChannelException',
-            `Cannot find delivery channel with specified name '${name}'.`,
-          );
+        if (!channel) throw missingChannel(name);
         if (recordersOf(ctx).some((r) => r.recording))
           throw new AwsError(
             'LastDeliveryChannelDeleteFailedException',
@@ -175,27 +195,11 @@ export function createConfigService(): ServiceEmulator {
         return {};
       },
       DescribeConfigurationRecorders(params, ctx) {
-        const names = Array.isArray(params.ConfigurationRecorderNames)
-          ? params.ConfigurationRecorderNames.map(String)
-          : undefined;
-        const recorders = recordersOf(ctx).filter((r) => names === undefined || names.includes(r.name));
-        if (names && recorders.length < names.length)
-          throw new AwsError(
-            'NoSuchConfigurationRecorderException',
-            `Cannot find configuration recorder with the specified name '${names.find((n: string) => !recorders.some((r) => r.name === n))}'.`,
-          );
+        const recorders = named(recordersOf(ctx), params.ConfigurationRecorderNames, missingRecorder);
         return { ConfigurationRecorders: recorders.map((r) => ({ name: r.name, roleARN: r.roleArn })) };
       },
       DescribeConfigurationRecorderStatus(params, ctx) {
-        const names = Array.isArray(params.ConfigurationRecorderNames)
-          ? params.ConfigurationRecorderNames.map(String)
-          : undefined;
-        const recorders = recordersOf(ctx).filter((r) => names === undefined || names.includes(r.name));
-        if (names && recorders.length < names.length)
-          throw new AwsError(
-            'NoSuchConfigurationRecorderException',
-            `Cannot find configuration recorder with the specified name '${names.find((n: string) => !recorders.some((r) => r.name === n))}'.`,
-          );
+        const recorders = named(recordersOf(ctx), params.ConfigurationRecorderNames, missingRecorder);
         return {
           ConfigurationRecordersStatus: recorders.map((r) => ({
             name: r.name,
@@ -204,6 +208,13 @@ export function createConfigService(): ServiceEmulator {
             lastStartTime: r.lastStartTime === undefined ? undefined : new Date(r.lastStartTime),
             lastStopTime: r.lastStopTime === undefined ? undefined : new Date(r.lastStopTime),
           })),
+        };
+      },
+      /** DescribeDeliveryChannels (AWS Config API Reference): all of the region's, or those named. */
+      DescribeDeliveryChannels(params, ctx) {
+        const channels = named(channelsOf(ctx), params.DeliveryChannelNames, missingChannel);
+        return {
+          DeliveryChannels: channels.map((c) => ({ name: c.name, s3BucketName: c.s3BucketName })),
         };
       },
     },

@@ -1,16 +1,19 @@
 /**
  * The CloudTrail API of the sandbox (awsJson 1.1; CloudTrail API Reference): GetTrailStatus,
  * StartLogging, StopLogging, DeleteTrail, DescribeTrails, GetTrail, UpdateTrail,
- * PutEventSelectors, GetEventSelectors. Trails are created by CloudFormation
+ * PutEventSelectors, GetEventSelectors, PutInsightSelectors and GetInsightSelectors
+ * (insight-selectors.ts). Trails are created by CloudFormation
  * (src/sandbox/cfn/providers/cloudtrail.ts). Calls that change a trail are recorded
  * (record.ts) and so reach EventBridge. StartLogging, StopLogging, UpdateTrail, DeleteTrail and
  * PutEventSelectors "must be called from the Region in which the trail was created"
  * (InvalidHomeRegionException), as the API Reference says of each.
  */
 import { markDrifted } from '../../cfn/faults';
-import { AwsError, type OperationContext, type ServiceEmulator } from '../../types';
+import { AwsError, type ServiceEmulator } from '../../types';
+import { insightSelectorOperations } from './insight-selectors';
 import { recordApiCall } from './record';
-import { cloudTrailSection, findTrail, type TrailRecord } from './state';
+import { cloudTrailSection, type TrailRecord } from './state';
+import { inHomeRegion, nameOf, trailOf } from './trail-lookup';
 
 export const CLOUDTRAIL_TARGET_PREFIX = 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101';
 /**
@@ -19,39 +22,6 @@ export const CLOUDTRAIL_TARGET_PREFIX = 'com.amazonaws.cloudtrail.v20131101.Clou
  * (@aws-sdk/client-cloudtrail `serviceTarget`). CloudTrail answers both.
  */
 export const CLOUDTRAIL_TARGET_ALIASES = ['CloudTrail_20131101'] as const;
-
-function nameOf(params: Record<string, unknown>, field = 'Name'): string {
-  const value = params[field];
-  if (typeof value !== 'string' || value === '')
-    throw new AwsError(
-      'InvalidTrailNameException',
-      `${field} is required and must be a trail name or ARN. Received: ${String(value)}`,
-    );
-  return value;
-}
-
-function trailOf(ctx: OperationContext, params: Record<string, unknown>, field = 'Name'): TrailRecord {
-  const ref = nameOf(params, field);
-  const trail = findTrail(ctx.world, ref, ctx.caller.accountId, ctx.region);
-  if (!trail) {
-    const arn = ref.startsWith('arn:')
-      ? ref
-      : `arn:aws:cloudtrail:${ctx.region}:${ctx.caller.accountId}:trail/${ref}`;
-    throw new AwsError(
-      'TrailNotFoundException',
-      `Unknown trail: ${arn} for the user: ${ctx.caller.accountId}`,
-    );
-  }
-  return trail;
-}
-
-function inHomeRegion(ctx: OperationContext, trail: TrailRecord, operation: string): void {
-  if (trail.homeRegion !== ctx.region)
-    throw new AwsError(
-      'InvalidHomeRegionException',
-      `${operation} must be called from the Region in which the trail was created (${trail.homeRegion}). Received a call in: ${ctx.region}`,
-    );
-}
 
 const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
 
@@ -69,7 +39,7 @@ function describeTrail(trail: TrailRecord) {
     CloudWatchLogsRoleArn: trail.cloudWatchLogsRoleArn,
     KmsKeyId: trail.kmsKeyId,
     HasCustomEventSelectors: trail.eventSelectors !== undefined,
-    HasInsightSelectors: false,
+    HasInsightSelectors: (trail.insightSelectors ?? []).length > 0,
     IsOrganizationTrail: false,
   };
 }
@@ -83,6 +53,7 @@ export function createCloudTrailService(): ServiceEmulator {
     targetPrefix: CLOUDTRAIL_TARGET_PREFIX,
     targetPrefixAliases: CLOUDTRAIL_TARGET_ALIASES,
     operations: {
+      ...insightSelectorOperations,
       GetTrailStatus(params, ctx) {
         const trail = trailOf(ctx, params);
         return {

@@ -28,6 +28,8 @@ export interface TrailRecord {
   stopLoggingTime?: number;
   /** JSON text of the event selectors (PutEventSelectors), if set. */
   eventSelectors?: string;
+  /** Insights types turned on (PutInsightSelectors); absent or empty: Insights off. */
+  insightSelectors?: Array<{ InsightType: string }>;
   managedBy?: { stackId: string; logicalId: string };
 }
 
