@@ -18,7 +18,7 @@ import type { Scenario } from '../src/sandbox/scenario-types';
 import { World } from '../src/sandbox/world';
 import { openSandboxHarness } from '../test/helpers/sandbox-harness';
 import { ADMIN, REGION, tamperScenario } from '../test/helpers/tamper-world';
-import { benchRun } from './bench';
+import { benchRun } from './bench/policy-run';
 
 const loseAt = process.argv.indexOf('--lose');
 const lose = loseAt > 0 ? Number(process.argv[loseAt + 1]) : 0;

@@ -1,6 +1,7 @@
 import { laneRanks, orderLanesLongestFirst, type PlannedLane } from '../../src/core/graph-plan';
 import { type OrganizationView, type RegionView, resolveTargets } from '../../src/core/plan';
-import { parseRolloutInput, type StackGraphRollout } from '../../src/core/rollout-input';
+import type { StackGraphRollout } from '../../src/core/rollout-input';
+import { parseRolloutInput } from '../../src/core/rollout-validation';
 
 /**
  * The order of the stacks form's fan-out items. A Distributed Map starts items in manifest order,
