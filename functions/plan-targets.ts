@@ -21,6 +21,7 @@ import {
   type StackGraphRollout,
 } from '../src/core/rollout-input';
 import type { StackSpec } from '../src/core/stack-graph';
+import { measuredOrPrior, parseStackSeconds, STACK_SECONDS_KEY } from '../src/core/stack-history';
 import { readTemplateResources, templatePrior } from '../src/core/wait-policy';
 
 /**
@@ -177,25 +178,61 @@ function estimateSeconds(
   }
 }
 
-/**
- * Orders the targets by the template's expected create time for each. Without the template,
- * plan order.
- */
-async function longestFirst(rollout: SingleStackRollout, targets: PlannedTarget[]): Promise<PlannedTarget[]> {
-  const body = await templateBody(rollout.template);
-  if (!body) return targets;
-  return orderLongestFirst(targets, (t) => estimateSeconds(body, t));
+/** Each stack's last measured seconds per target (src/core/stack-history.ts); empty when there is none or it cannot be read. */
+async function measuredSeconds(bucket: string, options: PlanOptions): Promise<Record<string, number>> {
+  const s3 = awsClients.s3({ region: functionRegion() });
+  try {
+    const out = await withRetries(
+      `GetObject ${STACK_SECONDS_KEY}`,
+      () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: STACK_SECONDS_KEY })),
+      options,
+    );
+    return parseStackSeconds(await out.Body?.transformToString('utf-8'));
+  } catch (error) {
+    if (!['NoSuchKey', 'NotFound'].includes(errorCode(error)))
+      console.warn(`Plan targets: could not read the stack times of earlier rollouts: ${String(error)}`);
+    return {};
+  }
 }
 
-/** Each stack's expected seconds in a target, from its template (the stacks form). */
-async function stackEstimator(rollout: StackGraphRollout) {
+/**
+ * Orders the targets longest first: by the stack's last measured time in each (earlier rollouts),
+ * else the template's expected create time. Without either, plan order.
+ */
+async function longestFirst(
+  rollout: SingleStackRollout,
+  targets: PlannedTarget[],
+  history: Record<string, number>,
+): Promise<PlannedTarget[]> {
+  const body = await templateBody(rollout.template);
+  if (!body && Object.keys(history).length === 0) return targets;
+  const byTarget = new Map(targets.map((t) => [`${t.accountId}/${t.region}`, t]));
+  const seconds = measuredOrPrior(history, (_stack, accountId, region) => {
+    const t = byTarget.get(`${accountId}/${region}`);
+    return t ? estimateSeconds(body, t) : 0;
+  });
+  return orderLongestFirst(targets, (t) => seconds(rollout.stackName, t.accountId, t.region));
+}
+
+/**
+ * Each stack's expected seconds in a target (the stacks form): its last measured time there, else
+ * what it measured elsewhere, else its template's prior.
+ */
+async function stackEstimator(rollout: StackGraphRollout, history: Record<string, number>) {
   const bodies = new Map<string, string | undefined>();
   for (const stack of rollout.stacks) bodies.set(stack.name, await templateBody(stack.template));
-  return (stack: StackSpec, target: PlannedTarget) =>
+  const prior = (stack: StackSpec, target: PlannedTarget) =>
     estimateSeconds(bodies.get(stack.name), {
       ...target,
       parameters: stackParametersFor(stack, target.accountId, target.region),
     });
+  const specs = new Map(rollout.stacks.map((s) => [s.stackName, s]));
+  const seconds = measuredOrPrior(history, (stackName, accountId, region) => {
+    const spec = specs.get(stackName);
+    return spec ? prior(spec, { accountId, region, parameters: {}, executionName: '' }) : 0;
+  });
+  return (stack: StackSpec, target: PlannedTarget) =>
+    seconds(stack.stackName, target.accountId, target.region);
 }
 
 export async function planTargets(event: PlanTargetsEvent, options: PlanOptions = {}): Promise<PlanFacts> {
@@ -205,10 +242,12 @@ export async function planTargets(event: PlanTargetsEvent, options: PlanOptions 
   const org = await readOrganization(rollout, options);
   const accounts = resolveAccounts(rollout.targets, org);
   const regions = await readRegions(rollout, accounts.accountIds, options);
-  const estimate = isStackGraph(rollout) ? await stackEstimator(rollout) : undefined;
+  // Earlier rollouts' measured stack times rank lanes and targets; the templates' priors fill the gaps.
+  const history = await measuredSeconds(bucket, options);
+  const estimate = isStackGraph(rollout) ? await stackEstimator(rollout, history) : undefined;
   const { plan } = resolveTargets(rollout, org, regions, estimate);
   const fanOut = fanOutFor(rollout, plan);
-  if (!isStackGraph(rollout)) fanOut.targets = await longestFirst(rollout, fanOut.targets);
+  if (!isStackGraph(rollout)) fanOut.targets = await longestFirst(rollout, fanOut.targets, history);
   const items = fanOutItems(fanOut);
   if (fanOut.lanes && estimate && isStackGraph(rollout)) {
     // Longest first lane by lane (src/core/graph-plan.ts orderLanesLongestFirst): every target's

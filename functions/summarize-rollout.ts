@@ -7,6 +7,12 @@ import { type PlannedTarget, parseJsonLines, rolloutKeys, type SkippedTarget } f
 import { summarizePlanFailure } from '../src/core/plan-failure';
 import type { RolloutInput } from '../src/core/rollout-input';
 import {
+  parseStackSeconds,
+  recordStackSeconds,
+  STACK_SECONDS_KEY,
+  stackSecondsDocument,
+} from '../src/core/stack-history';
+import {
   type FanOutStop,
   parseResultFile,
   type RolloutSummary,
@@ -42,7 +48,10 @@ export interface SummarizeRolloutEvent {
   bucket: string;
   /** The rollout's state: `rollout`, `plan`, and whichever fan-out results or caught errors exist. */
   state: {
-    rollout: Pick<RolloutInput, 'rolloutId' | 'mode'> & { stacks?: Array<{ name: string }> };
+    rollout: Pick<RolloutInput, 'rolloutId' | 'mode'> & {
+      stacks?: Array<{ name: string; stackName?: string }>;
+      stackName?: string;
+    };
     /** Absent when planning failed (then `planError` holds why). */
     plan?: PlanFacts;
     planError?: CaughtError;
@@ -242,5 +251,38 @@ export async function handler(event: SummarizeRolloutEvent): Promise<RolloutSumm
       }),
     ),
   );
+  await rememberStackSeconds(s3, bucket, rollout, results);
   return smallSummary(document);
+}
+
+/**
+ * Keeps each created or updated stack's measured time for the next rollout's order
+ * (src/core/stack-history.ts). Only ordering reads it, so a failure here is logged, not raised:
+ * the rollout's summary is already written.
+ */
+async function rememberStackSeconds(
+  s3: S3Client,
+  bucket: string,
+  rollout: SummarizeRolloutEvent['state']['rollout'],
+  results: readonly TargetResult[],
+): Promise<void> {
+  const names = new Map((rollout.stacks ?? []).map((s) => [s.name, s.stackName ?? s.name]));
+  const stackNameOf = (stack: string | undefined) =>
+    stack === undefined ? rollout.stackName : names.get(stack);
+  try {
+    const previous = parseStackSeconds(await readText(s3, bucket, STACK_SECONDS_KEY, true));
+    const seconds = recordStackSeconds(previous, results, stackNameOf);
+    await send(`PutObject s3://${bucket}/${STACK_SECONDS_KEY}`, () =>
+      s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: STACK_SECONDS_KEY,
+          Body: JSON.stringify(stackSecondsDocument(seconds, new Date())),
+          ContentType: 'application/json',
+        }),
+      ),
+    );
+  } catch (error) {
+    console.warn(`Summarize: could not keep the stack times for the next rollout's order: ${String(error)}`);
+  }
 }
