@@ -37,6 +37,11 @@ export interface GraphBenchOptions {
   slowShare: number;
   /** Every order waits for Stack Status Change events (issue 19) instead of polling alone. */
   stackEvents: boolean;
+  /**
+   * 1: the first rollout (creates). 2: then a second revision of every stack (updates of both its
+   * resources), measured, which finds the first round's stack times in the history (issue 17).
+   */
+  rounds: 1 | 2;
   json: boolean;
 }
 
@@ -45,8 +50,12 @@ export interface GraphBenchRun {
   targets: number;
   order: BenchOrder;
   concurrency: number;
-  /** Rollouts run one after another (1 for stackfleet). */
+  /** Rollouts run one after another in the measured round (1 for stackfleet). */
   rollouts: number;
+  /** Which round the figures are of (2: updates after a first round that left its stack times). */
+  round: number;
+  /** With two rounds: the first round's makespan (the creates, no history yet). */
+  firstRoundMakespanSeconds?: number;
   makespanSeconds: number;
   lowerBoundSeconds: number;
   criticalPathSeconds: number;
@@ -73,6 +82,7 @@ export function parseGraphBenchArgs(argv: readonly string[]): GraphBenchOptions 
     orders: [...BENCH_ORDERS],
     slowShare: 0.05,
     stackEvents: false,
+    rounds: 1,
     json: false,
   };
   parseFlags(
@@ -80,7 +90,12 @@ export function parseGraphBenchArgs(argv: readonly string[]): GraphBenchOptions 
     (flag, value) => {
       if (flag === '--json') options.json = true;
       else if (flag === '--stack-events') options.stackEvents = true;
-      else if (flag === '--targets') options.targets = wholeNumbers('--targets', value())[0] as number;
+      else if (flag === '--rounds') {
+        const text = value() ?? '';
+        if (text !== '1' && text !== '2')
+          throw new Error(`--rounds must be 1 or 2. Received: ${text || '(nothing)'}`);
+        options.rounds = Number(text) as 1 | 2;
+      } else if (flag === '--targets') options.targets = wholeNumbers('--targets', value())[0] as number;
       else if (flag === '--concurrency') options.concurrency = wholeNumbers('--concurrency', value());
       else if (flag === '--orders') {
         const text = value() ?? '';
@@ -100,7 +115,7 @@ export function parseGraphBenchArgs(argv: readonly string[]): GraphBenchOptions 
       } else return false;
       return true;
     },
-    `use --targets N, --concurrency N[,N], --orders ${BENCH_ORDERS.join(',')}, --slow-share F, --stack-events, --json`,
+    `use --targets N, --concurrency N[,N], --orders ${BENCH_ORDERS.join(',')}, --slow-share F, --stack-events, --rounds 1|2, --json`,
   );
   if (options.concurrency.length === 0)
     options.concurrency = [options.targets, Math.max(1, Math.round(options.targets / 10))];
@@ -161,6 +176,7 @@ export async function graphBenchRun(
   concurrency: number,
   slowShare: number,
   stackEvents = false,
+  rounds: 1 | 2 = 1,
 ): Promise<GraphBenchRun> {
   const world = benchWorld(targets, 0);
   const scenario = { ...world.scenario, durations: { ...world.scenario.durations, ...GRAPH_DURATIONS } };
@@ -170,7 +186,7 @@ export async function graphBenchRun(
   if (stackEvents) await deployForwarders(h, world, concurrency);
   const template = await h.uploadTemplate(GRAPH_TEMPLATE, 'templates/bench-graph-stack.yaml');
   const stages = stagesOf(order);
-  const inStage = (stage: readonly string[]) =>
+  const inStage = (stage: readonly string[], revision: number) =>
     BENCH_GRAPH.filter((s) => stage.includes(s.name)).map((s) => {
       const slow = slowAccountsFor(s.name, world.accounts, slowShare, BENCH_SEED);
       // Only stackfleet's rollout holds both ends of a dependency; the others run it as an earlier rollout.
@@ -179,34 +195,49 @@ export async function graphBenchRun(
         name: s.name,
         stackName: stackNameOf(s.name),
         template,
-        ...(fed ? { parameters: { Upstream: { fromStack: s.after, output: 'TopicArn' } } } : {}),
+        parameters: {
+          Revision: String(revision),
+          ...(fed ? { Upstream: { fromStack: s.after, output: 'TopicArn' } } : {}),
+        },
         ...(slow.length > 0
           ? { parameterOverrides: [{ accounts: slow, parameters: { Slow: 'true' } }] }
           : {}),
       };
     });
-  const figures = await runInSequence(
-    h,
-    admin.rolloutStateMachineArn,
-    stages.map((stage, i) => {
-      const rolloutId = `bench-${order}-${i + 1}`;
-      return {
-        name: rolloutId,
-        label: `${order} rollout ${rolloutId}`,
-        input: {
-          rolloutId,
-          mode: 'deploy',
-          executionRoleName: world.scenario.executionRoleName,
-          stacks: inStage(stage),
-          targets: { organizationalUnits: [BENCH_OU], regions: world.regions },
-          maxConcurrency: concurrency,
-          failureTolerance: { percent: 10 },
-          ...(stackEvents ? { stackEvents: true } : {}),
-        },
-      };
-    }),
-  );
-  const times = stackTimesOf(h, new Set(BENCH_GRAPH.map((s) => stackNameOf(s.name))));
+  const runRound = (round: number) =>
+    runInSequence(
+      h,
+      admin.rolloutStateMachineArn,
+      stages.map((stage, i) => {
+        const rolloutId = round === 1 ? `bench-${order}-${i + 1}` : `bench-${order}-r${round}-${i + 1}`;
+        return {
+          name: rolloutId,
+          label: `${order} rollout ${rolloutId}`,
+          input: {
+            rolloutId,
+            mode: 'deploy',
+            executionRoleName: world.scenario.executionRoleName,
+            stacks: inStage(stage, round),
+            targets: { organizationalUnits: [BENCH_OU], regions: world.regions },
+            maxConcurrency: concurrency,
+            failureTolerance: { percent: 10 },
+            ...(stackEvents ? { stackEvents: true } : {}),
+          },
+        };
+      }),
+    );
+  const names = new Set(BENCH_GRAPH.map((s) => stackNameOf(s.name)));
+  let figures = await runRound(1);
+  let sinceMs = Number.NEGATIVE_INFINITY;
+  let firstRoundMakespanSeconds: number | undefined;
+  if (rounds === 2) {
+    // The second round's stack times only: every operation of it starts after the first ended.
+    sinceMs = Math.max(...stackTimesOf(h, names).map((t) => t.endAt));
+    firstRoundMakespanSeconds = round(figures.makespanSeconds);
+    process.stderr.write(`bench:   round 1 makespan ${firstRoundMakespanSeconds}s; round 2 (updates)...\n`);
+    figures = await runRound(2);
+  }
+  const times = stackTimesOf(h, names, sinceMs);
   const seconds = secondsByTarget(times);
   const lags = noticeLagSeconds(h, new Set(Object.values(admin.targetStateMachineArns)), times);
   const bound = graphLowerBound(seconds, concurrency);
@@ -217,6 +248,8 @@ export async function graphBenchRun(
     order,
     concurrency,
     rollouts: stages.length,
+    round: rounds,
+    ...(firstRoundMakespanSeconds === undefined ? {} : { firstRoundMakespanSeconds }),
     makespanSeconds: round(makespan),
     lowerBoundSeconds: round(bound.boundSeconds),
     criticalPathSeconds: round(bound.criticalPathSeconds),
@@ -262,6 +295,8 @@ function table(runs: readonly GraphBenchRun[]): string {
     'waits',
     'conc',
     'rollouts',
+    'round',
+    'round 1 s',
     'makespan s',
     'bound s',
     'critical s',
@@ -279,6 +314,8 @@ function table(runs: readonly GraphBenchRun[]): string {
     r.stackEvents ? 'events' : 'polling',
     String(r.concurrency),
     String(r.rollouts),
+    String(r.round),
+    r.firstRoundMakespanSeconds === undefined ? '' : r.firstRoundMakespanSeconds.toFixed(0),
     r.makespanSeconds.toFixed(0),
     r.lowerBoundSeconds.toFixed(0),
     r.criticalPathSeconds.toFixed(0),
@@ -312,6 +349,7 @@ export async function graphBenchMain(argv: readonly string[]): Promise<void> {
         concurrency,
         options.slowShare,
         options.stackEvents,
+        options.rounds,
       );
       process.stderr.write(
         `bench:   makespan ${run.makespanSeconds}s (bound ${run.lowerBoundSeconds}s) in ${run.rollouts} rollout(s), wall ${run.wallSeconds}s\n`,

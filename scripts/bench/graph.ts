@@ -49,20 +49,27 @@ Parameters:
   Upstream:
     Type: String
     Default: none
+  # The bench's later rounds (--rounds) change it, so every stack updates both its resources.
+  Revision:
+    Type: String
+    Default: '1'
   Slow:
     Type: String
     Default: 'false'
     AllowedValues: ['true', 'false']
 Conditions:
   IsSlow: !Equals [!Ref Slow, 'true']
+  IsFirstRevision: !Equals [!Ref Revision, '1']
 Resources:
   Topic:
     Type: AWS::SNS::Topic
+    Properties:
+      DisplayName: !Sub "bench revision \${Revision}"
   Archive:
     Type: AWS::Logs::LogGroup
     Condition: IsSlow
     Properties:
-      RetentionInDays: 30
+      RetentionInDays: !If [IsFirstRevision, 30, 60]
 Outputs:
   TopicArn:
     Value: !Ref Topic

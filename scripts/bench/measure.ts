@@ -21,7 +21,11 @@ export interface StackTime {
 }
 
 /** Every stack among `stackNames` in every target, from the sandbox's CloudFormation state. */
-export function stackTimesOf(h: SandboxHarness, stackNames: ReadonlySet<string>): StackTime[] {
+export function stackTimesOf(
+  h: SandboxHarness,
+  stackNames: ReadonlySet<string>,
+  sinceMs = Number.NEGATIVE_INFINITY,
+): StackTime[] {
   const out: StackTime[] = [];
   for (const [key, target] of Object.entries(cfnSection(h.sandbox.world).targets)) {
     const [accountId, region] = key.split('/') as [string, string];
@@ -29,7 +33,9 @@ export function stackTimesOf(h: SandboxHarness, stackNames: ReadonlySet<string>)
       if (!stackNames.has(stack.stackName)) continue;
       let ms = 0;
       let endAt = 0;
-      for (const op of stack.ops) {
+      const ops = stack.ops.filter((op) => op.startedAt >= sinceMs);
+      if (ops.length === 0) continue;
+      for (const op of ops) {
         ms += op.endAt - op.startedAt;
         endAt = Math.max(endAt, op.endAt);
       }
@@ -38,7 +44,7 @@ export function stackTimesOf(h: SandboxHarness, stackNames: ReadonlySet<string>)
         region,
         stackName: stack.stackName,
         seconds: ms / 1000,
-        startedAt: stack.ops[0]?.startedAt ?? 0,
+        startedAt: ops[0]?.startedAt ?? 0,
         endAt,
       });
     }
