@@ -17,7 +17,7 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mapRunArn as buildMapRunArn, parseStateMachineArn } from './arns';
 import type { DistributedMapSpec } from './definition';
-import type { EngineInternals, LiveExecution } from './engine';
+import type { EngineInternals, LiveExecution } from './engine-types';
 import { StateTaskError } from './errors';
 import type { HistoryRecorder } from './history';
 import { ItemReaderError, parseItems, type ReaderConfig } from './item-reader';

@@ -8,9 +8,6 @@
 import '../core/polyfills';
 import './jsonpath-shim';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { AwsCredentialIdentity } from '@smithy/types';
-import { awsClients, currentAwsTransport } from '../aws/clients';
 import {
   assertValidName,
   executionArn as buildExecutionArn,
@@ -18,23 +15,24 @@ import {
   deterministicUuid,
   parseStateMachineArn,
 } from './arns';
-import { runCallbackTask } from './callback-tasks';
-import { callbackTimeouts, type PreparedDefinition, prepareDefinition, type TaskBinding } from './definition';
-import { runDistributedMap } from './distributed-map';
-import { EngineError, StateTaskError } from './errors';
+import { type PreparedDefinition, prepareDefinition } from './definition';
+import type {
+  EngineInternals,
+  EngineOptions,
+  LiveExecution,
+  Outcome,
+  StartExecutionInput,
+} from './engine-types';
+import { EngineError } from './errors';
+import { failureOf, finishExecution, jsonText, markOrphan } from './execution-outcome';
 import { createStateContext, HistoryRecorder, type StateContext } from './history';
-import { type EngineIdentity, isDenial } from './identity';
+import type { EngineIdentity } from './identity';
 import type { LambdaHandler } from './lambda-binding';
-import {
-  callFunction,
-  type FunctionInterceptor,
-  type FunctionRunner,
-  invokeLambdaTask,
-  invokeResponse,
-  MAX_PAYLOAD_BYTES,
-} from './lambda-invoke';
+import { type FunctionInterceptor, type FunctionRunner, MAX_PAYLOAD_BYTES } from './lambda-invoke';
 import type { Json } from './payload';
-import { type TaskContext, TaskTokens } from './task-tokens';
+import { RoleClients } from './role-clients';
+import { bindTasks } from './task-dispatch';
+import { TaskTokens } from './task-tokens';
 import {
   type EngineStore,
   ExecutionStatus,
@@ -44,114 +42,9 @@ import {
   type StoredStateMachine,
 } from './types';
 
+export type { EngineInternals, EngineOptions, LiveExecution, StartExecutionInput } from './engine-types';
 export { type FunctionInterceptor, MAX_PAYLOAD_BYTES } from './lambda-invoke';
-
-export interface EngineOptions {
-  /** Persisted records (the sandbox passes its world section); a fresh in-memory store otherwise. */
-  store?: EngineStore;
-  /** Seed of the deterministic ids (the scenario seed). */
-  seed?: string | number;
-  /** Lambda handlers by function name, in addition to (and ahead of) the `functions/` registry. */
-  functions?: Record<string, LambdaHandler>;
-  /** Virtual now (the world's clock); `Date.now` otherwise. */
-  now?: () => number;
-  /** Act as each state machine's role and run functions as theirs (the sandbox); see identity.ts. */
-  identity?: EngineIdentity;
-}
-
-export interface StartExecutionInput {
-  stateMachineArn: string;
-  name?: string;
-  /** JSON text; `{}` when absent. */
-  input?: string;
-  parentExecutionArn?: string;
-}
-
-type Outcome =
-  | { kind: 'succeeded'; output: Json }
-  | { kind: 'failed'; error?: string; cause?: string }
-  | { kind: 'aborted'; error?: string; cause?: string }
-  | { kind: 'timedOut' };
-
-/** An execution running in this process. */
-export interface LiveExecution {
-  readonly execution: StoredExecution;
-  readonly done: Promise<StoredExecution>;
-  /** Child executions (nested .sync tasks, map run children) to stop with this one. */
-  readonly children: Set<string>;
-  stop(outcome: Outcome): void;
-}
-
-/** Internal view of an engine for the Distributed Map implementation. */
-export interface EngineInternals {
-  nextId(): string;
-  now(): number;
-  store: EngineStore;
-  /** An S3 client acting as the execution's state machine role. */
-  s3(region: string, execution: StoredExecution): S3Client;
-  /** Throws the task error AWS would raise when the execution's role may not take `action` on `resource`. */
-  authorizeAs(execution: StoredExecution, action: string, resource: string, error: string): void;
-  startMapRunChild(options: {
-    mapRun: StoredMapRun;
-    processor: PreparedDefinition;
-    input: Json;
-    parent: StoredExecution;
-  }): LiveExecution;
-}
-
-function failureOf(err: unknown): Outcome {
-  const runtime = (err as { cause?: unknown })?.cause ?? err;
-  const e = runtime as { name?: string; message?: string; constructor?: { name?: string } };
-  if (e?.constructor?.name === 'FailStateError') {
-    return {
-      kind: 'failed',
-      error: e.name === 'FailStateError' ? undefined : e.name,
-      cause: e.message === 'Execution failed because of a Fail state' ? undefined : e.message,
-    };
-  }
-  return { kind: 'failed', error: e?.name ?? 'States.Runtime', cause: e?.message ?? String(err) };
-}
-
-/** The rule Step Functions manages for `.sync` child executions (stepfunctions-iam: "StepFunctionsGetEventsForStepFunctionsExecutionRule"). */
-function syncRuleArn(execution: StoredExecution): string {
-  const [, , , region, account] = execution.stateMachineArn.split(':');
-  return `arn:aws:events:${region}:${account}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`;
-}
-
-function jsonText(value: Json): string {
-  return value === undefined ? 'null' : JSON.stringify(value);
-}
-
-function taskError(name: string, cause: string, retryable = true): StateTaskError {
-  const err = new StateTaskError(name, cause);
-  if (!retryable) Object.assign(err, { isRetryable: false, isCatchable: false });
-  return err;
-}
-
-/** Turns a finished child into what `startExecution.sync[:2]` returns (DescribeExecution's shape). */
-export function describeForTask(child: StoredExecution, mode: 'sync' | 'sync2'): Record<string, Json> {
-  const parse = mode === 'sync2';
-  const out: Record<string, Json> = {
-    ExecutionArn: child.executionArn,
-    Input: parse ? JSON.parse(child.input) : child.input,
-    InputDetails: { Included: true },
-    Name: child.name,
-    RedriveCount: 0,
-    RedriveStatus: 'NOT_REDRIVABLE',
-    RedriveStatusReason: `Execution is ${child.status} and cannot be redriven`,
-    StartDate: child.startDate,
-    StateMachineArn: child.stateMachineArn,
-    Status: child.status,
-    StopDate: child.stopDate,
-  };
-  if (child.output !== undefined) {
-    out.Output = parse ? JSON.parse(child.output) : child.output;
-    out.OutputDetails = { Included: true };
-  }
-  if (child.error !== undefined) out.Error = child.error;
-  if (child.cause !== undefined) out.Cause = child.cause;
-  return out;
-}
+export { describeForTask } from './nested-execution';
 
 export class LocalEngine implements EngineInternals {
   readonly store: EngineStore;
@@ -160,15 +53,14 @@ export class LocalEngine implements EngineInternals {
   private readonly interceptors = new Map<string, FunctionInterceptor>();
   private readonly seed: string;
   private idleWaiters: Array<() => void> = [];
-  private clientTransport: unknown;
-  private readonly snsClients = new Map<string, SNSClient>();
-  private readonly s3Clients = new Map<string, S3Client>();
   private readonly clock: () => number;
   private readonly identity: EngineIdentity | undefined;
   /** Task tokens of the callback tasks waiting in this process (task-tokens.ts). */
   private readonly tokens: TaskTokens;
   /** How Tasks run functions (lambda-invoke.ts). */
   private readonly runner: FunctionRunner;
+  /** Integration clients and IAM checks as each execution's role (role-clients.ts). */
+  private readonly roles: RoleClients;
 
   constructor(options: EngineOptions = {}) {
     this.identity = options.identity;
@@ -180,13 +72,14 @@ export class LocalEngine implements EngineInternals {
       (arn) => Object.hasOwn(this.store.executions, arn),
     );
     this.clock = options.now ?? (() => Date.now());
+    this.roles = new RoleClients(this.store, this.identity);
     for (const [name, fn] of Object.entries(options.functions ?? {})) this.functions.set(name, fn);
     this.runner = {
       functions: this.functions,
       interceptors: this.interceptors,
       identity: this.identity,
       nextId: () => this.nextId(),
-      denialFor: (execution, action, resource) => this.denialFor(execution, action, resource),
+      denialFor: (execution, action, resource) => this.roles.denialFor(execution, action, resource),
     };
   }
 
@@ -432,7 +325,7 @@ export class LocalEngine implements EngineInternals {
       stop,
       done: undefined as unknown as Promise<StoredExecution>,
     };
-    const handlers = this.bindTasks(prepared, execution, recorder, live, context, taskContext);
+    const handlers = bindTasks(this.taskHost, prepared, execution, recorder, live, context, taskContext);
     const options = {
       stateMachineOptions: undefined,
       runOptions: {
@@ -460,7 +353,7 @@ export class LocalEngine implements EngineInternals {
     }
     (live as { done: Promise<StoredExecution> }).done = outcome.then((o) => {
       if (timer !== undefined) clearTimeout(timer);
-      this.finish(execution, o, recorder);
+      finishExecution(execution, o, recorder, this.now());
       this.tokens.closeExecution(execution.executionArn);
       if (o.kind !== 'succeeded' && o.kind !== 'failed') {
         for (const child of children)
@@ -478,65 +371,6 @@ export class LocalEngine implements EngineInternals {
     return live;
   }
 
-  private finish(execution: StoredExecution, outcome: Outcome, recorder: HistoryRecorder): void {
-    execution.stopDate = this.now();
-    recorder.closed = true;
-    const force = (type: string, details: Record<string, unknown>) => {
-      const id = execution.history.length + 1;
-      execution.history.push({
-        id,
-        previousEventId: id - 1,
-        timestamp: execution.stopDate as number,
-        type,
-        ...details,
-      });
-    };
-    switch (outcome.kind) {
-      case 'succeeded': {
-        const output = jsonText(outcome.output);
-        if (Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) {
-          execution.status = ExecutionStatus.FAILED;
-          execution.error = 'States.DataLimitExceeded';
-          execution.cause = `The state/task returned a result with a size exceeding the maximum number of bytes service limit (${MAX_PAYLOAD_BYTES}).`;
-          force('ExecutionFailed', {
-            executionFailedEventDetails: { error: execution.error, cause: execution.cause },
-          });
-          return;
-        }
-        execution.status = ExecutionStatus.SUCCEEDED;
-        execution.output = output;
-        force('ExecutionSucceeded', {
-          executionSucceededEventDetails: { output, outputDetails: { truncated: false } },
-        });
-        return;
-      }
-      case 'failed':
-        execution.status = ExecutionStatus.FAILED;
-        execution.error = outcome.error;
-        execution.cause = outcome.cause;
-        force('ExecutionFailed', {
-          executionFailedEventDetails: { error: outcome.error, cause: outcome.cause },
-        });
-        return;
-      case 'aborted':
-        execution.status = ExecutionStatus.ABORTED;
-        execution.error = outcome.error;
-        execution.cause = outcome.cause;
-        force('ExecutionAborted', {
-          executionAbortedEventDetails: { error: outcome.error, cause: outcome.cause },
-        });
-        return;
-      case 'timedOut':
-        execution.status = ExecutionStatus.TIMED_OUT;
-        execution.error = 'States.Timeout';
-        execution.cause = 'The execution timed out (TimeoutSeconds of the state machine elapsed).';
-        force('ExecutionTimedOut', {
-          executionTimedOutEventDetails: { error: execution.error, cause: execution.cause },
-        });
-        return;
-    }
-  }
-
   /** StopExecution: the execution ends ABORTED with the given error/cause; running children stop too. */
   stopExecution(arn: string, error?: string, cause?: string): StoredExecution {
     const execution = this.describeExecution(arn);
@@ -545,7 +379,7 @@ export class LocalEngine implements EngineInternals {
       live.stop({ kind: 'aborted', error, cause });
     } else if (execution.status === ExecutionStatus.RUNNING) {
       // RUNNING in the store but not in this process: its process ended (see abortOrphans)
-      this.markOrphan(execution, error ?? 'States.Aborted', cause ?? 'Stopped by StopExecution');
+      markOrphan(execution, error ?? 'States.Aborted', cause ?? 'Stopped by StopExecution', this.now());
     }
     return execution;
   }
@@ -618,10 +452,11 @@ export class LocalEngine implements EngineInternals {
     const closed: string[] = [];
     for (const e of Object.values(this.store.executions)) {
       if (e.status === ExecutionStatus.RUNNING && !this.live.has(e.executionArn)) {
-        this.markOrphan(
+        markOrphan(
           e,
           'States.Aborted',
           'The sandbox process that ran this execution ended before the execution finished.',
+          this.now(),
         );
         closed.push(e.executionArn);
       }
@@ -635,149 +470,19 @@ export class LocalEngine implements EngineInternals {
     return closed;
   }
 
-  private markOrphan(e: StoredExecution, error: string, cause: string): void {
-    e.status = ExecutionStatus.ABORTED;
-    e.stopDate = this.now();
-    e.error = error;
-    e.cause = cause;
-    const id = e.history.length + 1;
-    e.history.push({
-      id,
-      previousEventId: id - 1,
-      timestamp: e.stopDate,
-      type: 'ExecutionAborted',
-      executionAbortedEventDetails: { error, cause },
-    });
-  }
-
-  // ---------------------------------------------------------------- AWS clients for integrations
-
-  private freshClients(): void {
-    const transport = currentAwsTransport();
-    if (transport !== this.clientTransport) {
-      this.clientTransport = transport;
-      this.snsClients.clear();
-      this.s3Clients.clear();
-    }
-  }
-
   s3(region: string, execution: StoredExecution): S3Client {
-    this.freshClients();
-    const credentials = this.credentialsOf(execution);
-    if (credentials) return awsClients.s3({ region, credentials });
-    let c = this.s3Clients.get(region);
-    if (!c) {
-      c = awsClients.s3({ region });
-      this.s3Clients.set(region, c);
-    }
-    return c;
-  }
-
-  private sns(region: string, execution: StoredExecution): SNSClient {
-    this.freshClients();
-    const credentials = this.credentialsOf(execution);
-    if (credentials) return awsClients.sns({ region, credentials });
-    let c = this.snsClients.get(region);
-    if (!c) {
-      c = awsClients.sns({ region });
-      this.snsClients.set(region, c);
-    }
-    return c;
-  }
-
-  /** The state machine record of an execution (map run children run as their parent's machine). */
-  private machineOf(execution: StoredExecution): StoredStateMachine {
-    const arn = execution.stateMachineArn.split('/')[0] as string;
-    const machine = this.store.stateMachines[arn];
-    if (!machine)
-      throw taskError('States.Runtime', `State machine ${arn} of ${execution.executionArn} is gone`, false);
-    return machine;
-  }
-
-  /** The state machine role's credentials under an identity; undefined without one. */
-  private credentialsOf(execution: StoredExecution): AwsCredentialIdentity | undefined {
-    if (!this.identity) return undefined;
-    const answer = this.identity.stateMachineCredentials(this.machineOf(execution), execution.executionArn);
-    if (isDenial(answer)) throw taskError(answer.error, answer.cause, false);
-    return answer;
+    return this.roles.s3(region, execution);
   }
 
   authorizeAs(execution: StoredExecution, action: string, resource: string, error: string): void {
-    if (!this.identity) return;
-    const denial = this.identity.authorize(
-      this.machineOf(execution),
-      execution.executionArn,
-      action,
-      resource,
-    );
-    if (denial) throw taskError(error, denial.cause);
+    this.roles.authorizeAs(execution, action, resource, error);
   }
 
-  /** Like authorizeAs, but answers the denial instead of throwing. */
-  private denialFor(execution: StoredExecution, action: string, resource: string) {
-    return this.identity?.authorize(this.machineOf(execution), execution.executionArn, action, resource);
-  }
+  // ---------------------------------------------------------------- Task tokens
 
-  // ---------------------------------------------------------------- Task bindings
-
-  private bindTasks(
-    prepared: PreparedDefinition,
-    execution: StoredExecution,
-    recorder: HistoryRecorder,
-    live: LiveExecution,
-    context: Record<string, unknown>,
-    taskContext: TaskContext,
-  ): Record<string, (input: Json) => Promise<Json>> {
-    const handlers: Record<string, (input: Json) => Promise<Json>> = {};
-    for (const binding of prepared.tasks.values()) {
-      handlers[binding.stateName] = (input: Json) => {
-        // Synchronously, right after the package evaluated this state's Parameters: a token they read is this task's.
-        const token = taskContext.take();
-        if (binding.callback) return this.runCallback(binding, input, execution, recorder, token);
-        return this.runTask(binding, input, prepared, execution, recorder, live, context);
-      };
-    }
-    return handlers;
-  }
-
-  /** A `.waitForTaskToken` task (callback-tasks.ts): the integration gets the token, then the task waits for it. */
-  private async runCallback(
-    binding: TaskBinding,
-    input: Json,
-    execution: StoredExecution,
-    recorder: HistoryRecorder,
-    issued: string | undefined,
-  ): Promise<Json> {
-    const spec = binding.callback as NonNullable<TaskBinding['callback']>;
-    const token = issued ?? this.tokens.issue(execution.executionArn);
-    const { parameters, timeoutSeconds, heartbeatSeconds } = callbackTimeouts(binding.stateName, spec, input);
-    const fnArn = String(parameters?.FunctionName ?? '');
-    const region =
-      fnArn.split(':')[3] || parseStateMachineArn(this.machineOf(execution).stateMachineArn).region;
-    return runCallbackTask({
-      tokens: this.tokens,
-      token,
-      execution,
-      recorder,
-      stateName: binding.stateName,
-      spec,
-      region,
-      parameters,
-      timeoutSeconds,
-      ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
-      start: async () => {
-        const name = fnArn.includes(':') ? (fnArn.split(':')[6] ?? fnArn) : fnArn;
-        const { output, requestId } = await callFunction(
-          this.runner,
-          fnArn,
-          name,
-          parameters?.Payload ?? {},
-          binding,
-          execution,
-        );
-        return invokeResponse(output, requestId);
-      },
-    });
+  /** What Task dispatch (task-dispatch.ts) uses of this engine. */
+  private get taskHost() {
+    return { engine: this, tokens: this.tokens, runner: this.runner, roles: this.roles };
   }
 
   /** SendTaskSuccess: `output` is JSON text (InvalidOutput otherwise). */
@@ -802,212 +507,5 @@ export class LocalEngine implements EngineInternals {
   /** SendTaskHeartbeat. */
   sendTaskHeartbeat(token: string): void {
     this.tokens.heartbeat(token);
-  }
-
-  private async runTask(
-    binding: TaskBinding,
-    input: Json,
-    prepared: PreparedDefinition,
-    execution: StoredExecution,
-    recorder: HistoryRecorder,
-    live: LiveExecution,
-    context: Record<string, unknown>,
-  ): Promise<Json> {
-    const task = binding.task;
-    switch (task.kind) {
-      case 'lambda':
-        return invokeLambdaTask(
-          this.runner,
-          task.functionArn,
-          task.functionName,
-          input,
-          recorder,
-          binding,
-          false,
-          execution,
-        );
-      case 'lambdaInvoke': {
-        const fnArn = String(input?.FunctionName ?? '');
-        const name = fnArn.includes(':') ? (fnArn.split(':')[6] ?? fnArn) : fnArn;
-        return invokeLambdaTask(
-          this.runner,
-          fnArn,
-          name,
-          input?.Payload ?? {},
-          recorder,
-          binding,
-          true,
-          execution,
-        );
-      }
-      case 'startExecution':
-        return this.startNested(task.mode, input, execution, recorder, live, binding);
-      case 'snsPublish':
-        return this.publishSns(input, execution, recorder, binding);
-      case 'distributedMap': {
-        const spec = prepared.distributedMaps.get(binding.stateName);
-        if (!spec) throw taskError('States.Runtime', `No Distributed Map named ${binding.stateName}`, false);
-        return runDistributedMap(this, spec, input, { execution, recorder, live, context });
-      }
-      default:
-        recorder.add('TaskFailed', {
-          taskFailedEventDetails: {
-            resourceType: 'unknown',
-            resource: binding.resource,
-            error: 'States.Runtime',
-            cause: '',
-          },
-        });
-        throw taskError(
-          'States.Runtime',
-          `The local engine cannot run Task resource ${binding.resource} (state ${binding.stateName}). Supported: Lambda function ARNs, lambda:invoke, states:startExecution[.sync[:2]], sns:publish, Distributed Map.`,
-          false,
-        );
-    }
-  }
-
-  private async startNested(
-    mode: 'async' | 'sync' | 'sync2',
-    params: Json,
-    execution: StoredExecution,
-    recorder: HistoryRecorder,
-    live: LiveExecution,
-    binding: TaskBinding,
-  ): Promise<Json> {
-    const resource =
-      mode === 'sync2' ? 'startExecution.sync:2' : mode === 'sync' ? 'startExecution.sync' : 'startExecution';
-    const base = { resourceType: 'states', resource };
-    const region = parseStateMachineArn(execution.stateMachineArn.split('/')[0] as string).region;
-    recorder.add('TaskScheduled', {
-      taskScheduledEventDetails: {
-        ...base,
-        region,
-        $parameters: params,
-        timeoutInSeconds: binding.timeoutSeconds,
-      },
-    });
-    recorder.add('TaskStarted', { taskStartedEventDetails: base });
-    const fail = (error: string, cause: string): StateTaskError => {
-      recorder.add('TaskFailed', { taskFailedEventDetails: { ...base, error, cause } });
-      return taskError(error, cause);
-    };
-    const childMachine = String(params?.StateMachineArn ?? '');
-    // Step Functions Developer Guide, stepfunctions-iam (nested executions): states:StartExecution on
-    // the child, and for .sync the managed rule that reports its end and DescribeExecution/StopExecution.
-    const denied =
-      this.denialFor(execution, 'states:StartExecution', childMachine) ??
-      (mode === 'async'
-        ? undefined
-        : (this.denialFor(execution, 'events:PutRule', syncRuleArn(execution)) ??
-          this.denialFor(execution, 'events:PutTargets', syncRuleArn(execution)) ??
-          this.denialFor(execution, 'events:DescribeRule', syncRuleArn(execution))));
-    if (denied) throw fail('StepFunctions.AccessDeniedException', denied.cause);
-    let child: StoredExecution;
-    try {
-      const input = params?.Input;
-      const inputText =
-        input === undefined ? '{}' : typeof input === 'string' ? input : JSON.stringify(input);
-      child = this.startExecution({
-        stateMachineArn: String(params?.StateMachineArn ?? ''),
-        name: params?.Name,
-        input: inputText,
-        parentExecutionArn:
-          typeof input === 'object' && typeof input?.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID === 'string'
-            ? input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID
-            : execution.executionArn,
-      });
-    } catch (error) {
-      if (error instanceof EngineError) throw fail(`StepFunctions.${error.code}Exception`, error.message);
-      throw fail('States.TaskFailed', (error as Error).message);
-    }
-    const started = { ExecutionArn: child.executionArn, StartDate: child.startDate };
-    if (mode === 'async') {
-      recorder.add('TaskSucceeded', {
-        taskSucceededEventDetails: {
-          ...base,
-          $output: started,
-          outputDetails: { truncated: false },
-        },
-      });
-      return started;
-    }
-    recorder.add('TaskSubmitted', {
-      taskSubmittedEventDetails: {
-        ...base,
-        $output: started,
-        outputDetails: { truncated: false },
-      },
-    });
-    const describeDenied = this.denialFor(execution, 'states:DescribeExecution', child.executionArn);
-    if (describeDenied) throw fail('StepFunctions.AccessDeniedException', describeDenied.cause);
-    live.children.add(child.executionArn);
-    const done = await this.waitForExecution(child.executionArn);
-    live.children.delete(child.executionArn);
-    const described = describeForTask(done, mode);
-    if (done.status === ExecutionStatus.SUCCEEDED) {
-      recorder.add('TaskSucceeded', {
-        taskSucceededEventDetails: {
-          ...base,
-          $output: described,
-          outputDetails: { truncated: false },
-        },
-      });
-      return described;
-    }
-    throw fail('States.TaskFailed', JSON.stringify(described));
-  }
-
-  private async publishSns(
-    params: Json,
-    execution: StoredExecution,
-    recorder: HistoryRecorder,
-    binding: TaskBinding,
-  ): Promise<Json> {
-    const base = { resourceType: 'sns', resource: 'publish' };
-    const target = String(params?.TopicArn ?? params?.TargetArn ?? '');
-    const region =
-      target.split(':')[3] || parseStateMachineArn(execution.stateMachineArn.split('/')[0] as string).region;
-    recorder.add('TaskScheduled', {
-      taskScheduledEventDetails: {
-        ...base,
-        region,
-        $parameters: params,
-        timeoutInSeconds: binding.timeoutSeconds,
-      },
-    });
-    recorder.add('TaskStarted', { taskStartedEventDetails: base });
-    const message = typeof params?.Message === 'string' ? params.Message : JSON.stringify(params?.Message);
-    try {
-      const result = await this.sns(region, execution).send(
-        new PublishCommand({
-          TopicArn: params?.TopicArn,
-          TargetArn: params?.TargetArn,
-          Message: message,
-          Subject: params?.Subject,
-          MessageAttributes: params?.MessageAttributes,
-          MessageGroupId: params?.MessageGroupId,
-          MessageDeduplicationId: params?.MessageDeduplicationId,
-        }),
-      );
-      const output = {
-        MessageId: result.MessageId,
-        SdkHttpMetadata: { HttpStatusCode: result.$metadata.httpStatusCode ?? 200 },
-        SdkResponseMetadata: { RequestId: result.$metadata.requestId },
-      };
-      recorder.add('TaskSucceeded', {
-        taskSucceededEventDetails: {
-          ...base,
-          $output: output,
-          outputDetails: { truncated: false },
-        },
-      });
-      return output;
-    } catch (thrown) {
-      const e = thrown as { name?: string; message?: string };
-      const error = `SNS.${e?.name ?? 'SnsException'}`;
-      const cause = e?.message ?? String(thrown);
-      recorder.add('TaskFailed', { taskFailedEventDetails: { ...base, error, cause } });
-      throw taskError(error, cause);
-    }
   }
 }
