@@ -73,8 +73,14 @@ describe('parseGraphBenchArgs', () => {
       orders: ['stackfleet', 'cfct', 'org-formation'],
       slowShare: 0.05,
       stackEvents: false,
+      rounds: 1,
       json: false,
     });
+  });
+
+  it('measures a second round when asked, and refuses any other number of rounds naming it', () => {
+    expect(parseGraphBenchArgs(['--rounds', '2']).rounds).toBe(2);
+    expect(() => parseGraphBenchArgs(['--rounds', '3'])).toThrow('--rounds must be 1 or 2. Received: 3');
   });
 
   it('runs every order with stack events when asked, and refuses an unknown flag naming it', () => {
