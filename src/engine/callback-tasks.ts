@@ -16,6 +16,7 @@
  */
 import type { CallbackSpec } from './definition';
 import { StateTaskError } from './errors';
+import { recordTaskStart } from './execution-outcome';
 import type { HistoryRecorder } from './history';
 import { StatesTimeoutError } from './local-stepfunctions';
 import type { Json } from './payload';
@@ -48,26 +49,18 @@ export interface CallbackRun {
 /** Runs one callback task to its end: the task's result, or the error its Catch sees. */
 export async function runCallbackTask(run: CallbackRun): Promise<Json> {
   const base = { resourceType: run.spec.resourceType, resource: run.spec.resource };
-  run.recorder.add('TaskScheduled', {
-    taskScheduledEventDetails: {
-      ...base,
-      region: run.region,
-      $parameters: run.parameters,
-      timeoutInSeconds: run.timeoutSeconds,
-      ...(run.heartbeatSeconds === undefined ? {} : { heartbeatInSeconds: run.heartbeatSeconds }),
-    },
+  const fail = recordTaskStart(run.recorder, base, {
+    region: run.region,
+    parameters: run.parameters,
+    timeoutSeconds: run.timeoutSeconds,
+    ...(run.heartbeatSeconds === undefined ? {} : { heartbeatSeconds: run.heartbeatSeconds }),
   });
-  run.recorder.add('TaskStarted', { taskStartedEventDetails: base });
   const wait = run.tokens.wait(run.token, {
     executionArn: run.execution.executionArn,
     stateName: run.stateName,
     timeoutSeconds: run.timeoutSeconds,
     ...(run.heartbeatSeconds === undefined ? {} : { heartbeatSeconds: run.heartbeatSeconds }),
   });
-  const fail = (error: string, cause: string): StateTaskError => {
-    run.recorder.add('TaskFailed', { taskFailedEventDetails: { ...base, error, cause } });
-    return new StateTaskError(error, cause);
-  };
   const started = run.start().then(
     (response) => ({ ok: true as const, response }),
     (error: unknown) => ({ ok: false as const, error }),

@@ -32,6 +32,42 @@ export function taskError(name: string, cause: string, retryable = true): StateT
   return err;
 }
 
+/** A task state's resource, as its history events name it. */
+export interface TaskResource {
+  resourceType: string;
+  resource: string;
+}
+
+/**
+ * Records a task's TaskScheduled and TaskStarted events, as AWS does for every service
+ * integration, and returns how to fail it: a TaskFailed event and the error the state's Catch sees.
+ */
+export function recordTaskStart(
+  recorder: HistoryRecorder,
+  base: TaskResource,
+  scheduled: {
+    region: string;
+    parameters: unknown;
+    timeoutSeconds: number | undefined;
+    heartbeatSeconds?: number;
+  },
+): (error: string, cause: string) => StateTaskError {
+  recorder.add('TaskScheduled', {
+    taskScheduledEventDetails: {
+      ...base,
+      region: scheduled.region,
+      $parameters: scheduled.parameters,
+      timeoutInSeconds: scheduled.timeoutSeconds,
+      ...(scheduled.heartbeatSeconds === undefined ? {} : { heartbeatInSeconds: scheduled.heartbeatSeconds }),
+    },
+  });
+  recorder.add('TaskStarted', { taskStartedEventDetails: base });
+  return (error, cause) => {
+    recorder.add('TaskFailed', { taskFailedEventDetails: { ...base, error, cause } });
+    return taskError(error, cause);
+  };
+}
+
 /** Writes an execution's end (status, output or error, the closing history event) at `now`. */
 export function finishExecution(
   execution: StoredExecution,

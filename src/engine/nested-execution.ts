@@ -2,8 +2,8 @@
 import { parseStateMachineArn } from './arns';
 import type { TaskBinding } from './definition';
 import type { LiveExecution, StartExecutionInput } from './engine-types';
-import { EngineError, type StateTaskError } from './errors';
-import { taskError } from './execution-outcome';
+import { EngineError } from './errors';
+import { recordTaskStart } from './execution-outcome';
 import type { HistoryRecorder } from './history';
 import type { IdentityDenial as Denial } from './identity';
 import type { Json } from './payload';
@@ -61,19 +61,11 @@ export async function startNestedExecution(
     mode === 'sync2' ? 'startExecution.sync:2' : mode === 'sync' ? 'startExecution.sync' : 'startExecution';
   const base = { resourceType: 'states', resource };
   const region = parseStateMachineArn(execution.stateMachineArn.split('/')[0] as string).region;
-  recorder.add('TaskScheduled', {
-    taskScheduledEventDetails: {
-      ...base,
-      region,
-      $parameters: params,
-      timeoutInSeconds: binding.timeoutSeconds,
-    },
+  const fail = recordTaskStart(recorder, base, {
+    region,
+    parameters: params,
+    timeoutSeconds: binding.timeoutSeconds,
   });
-  recorder.add('TaskStarted', { taskStartedEventDetails: base });
-  const fail = (error: string, cause: string): StateTaskError => {
-    recorder.add('TaskFailed', { taskFailedEventDetails: { ...base, error, cause } });
-    return taskError(error, cause);
-  };
   const childMachine = String(params?.StateMachineArn ?? '');
   // Step Functions Developer Guide, stepfunctions-iam (nested executions): states:StartExecution on
   // the child, and for .sync the managed rule that reports its end and DescribeExecution/StopExecution.

@@ -2,7 +2,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { parseStateMachineArn } from './arns';
 import type { TaskBinding } from './definition';
-import { taskError } from './execution-outcome';
+import { recordTaskStart } from './execution-outcome';
 import type { HistoryRecorder } from './history';
 import type { Json } from './payload';
 import type { StoredExecution } from './types';
@@ -19,15 +19,11 @@ export async function publishSnsTask(
   const target = String(params?.TopicArn ?? params?.TargetArn ?? '');
   const region =
     target.split(':')[3] || parseStateMachineArn(execution.stateMachineArn.split('/')[0] as string).region;
-  recorder.add('TaskScheduled', {
-    taskScheduledEventDetails: {
-      ...base,
-      region,
-      $parameters: params,
-      timeoutInSeconds: binding.timeoutSeconds,
-    },
+  const fail = recordTaskStart(recorder, base, {
+    region,
+    parameters: params,
+    timeoutSeconds: binding.timeoutSeconds,
   });
-  recorder.add('TaskStarted', { taskStartedEventDetails: base });
   const message = typeof params?.Message === 'string' ? params.Message : JSON.stringify(params?.Message);
   try {
     const result = await sns(region, execution).send(
@@ -58,7 +54,6 @@ export async function publishSnsTask(
     const e = thrown as { name?: string; message?: string };
     const error = `SNS.${e?.name ?? 'SnsException'}`;
     const cause = e?.message ?? String(thrown);
-    recorder.add('TaskFailed', { taskFailedEventDetails: { ...base, error, cause } });
-    throw taskError(error, cause);
+    throw fail(error, cause);
   }
 }
